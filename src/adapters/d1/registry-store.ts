@@ -1,0 +1,150 @@
+/**
+ * @module adapters/d1/registry-store
+ * Queries over the registry, routing history and audit tables.
+ *
+ * Writes are idempotent upserts/inserts-or-ignore because the coordinator's outbox may replay a
+ * record after a partial failure; a replay must never duplicate or reorder history.
+ */
+import { and, asc, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { AuditEntry } from '../../core/audit/chain'
+import type { ModelState } from '../../core/registry/model-state'
+import type { RoutingSnapshot } from '../../schemas/routing'
+import * as schema from './schema'
+
+export type Db = DrizzleD1Database<typeof schema>
+
+export function openDb(d1: D1Database): Db {
+  return drizzle(d1, { schema })
+}
+
+/** One committed change, as the coordinator's outbox stores it until D1 has it. */
+export interface HistoryRecord {
+  state: ModelState
+  snapshot: RoutingSnapshot
+  audit: AuditEntry
+}
+
+export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite'>[] {
+  const s = rec.state
+  const modelRow = {
+    name: s.model,
+    risk: s.risk,
+    unitHeader: s.unit_header,
+    slaP99Ms: s.sla?.p99_ms ?? null,
+    fallbackToChampion: s.fallback_to_champion,
+    champion: s.routing?.champion ?? null,
+    epoch: s.epoch,
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+  }
+  const { name: _name, ...modelUpdate } = modelRow
+  const stmts: BatchItem<'sqlite'>[] = [
+    db.insert(schema.models).values(modelRow).onConflictDoUpdate({ target: schema.models.name, set: modelUpdate, setWhere: lte(schema.models.epoch, s.epoch) }),
+  ]
+  for (const [name, v] of Object.entries(s.versions)) {
+    const row = { model: s.model, name, backend: v.backend, registeredAt: v.registered_at, firstExposedEpoch: v.first_exposed_epoch }
+    stmts.push(
+      db.insert(schema.versions).values(row).onConflictDoUpdate({
+        target: [schema.versions.model, schema.versions.name],
+        set: { backend: row.backend, firstExposedEpoch: row.firstExposedEpoch },
+      })
+    )
+  }
+  stmts.push(
+    db.insert(schema.routingHistory).values({
+      model: s.model,
+      epoch: rec.snapshot.epoch,
+      snapshot: rec.snapshot,
+      actor: rec.snapshot.actor,
+      reason: rec.snapshot.reason,
+      createdAt: rec.snapshot.published_at,
+    }).onConflictDoNothing(),
+    auditInsert(db, rec.audit)
+  )
+  return stmts
+}
+
+export function auditInsert(db: Db, e: AuditEntry): BatchItem<'sqlite'> {
+  return db.insert(schema.auditLog).values({
+    id: e.id, stream: e.stream, seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target,
+    before: e.before ?? null, after: e.after ?? null, reason: e.reason, prevHash: e.prev_hash, hash: e.hash,
+  }).onConflictDoNothing()
+}
+
+export async function writeHistory(db: Db, records: HistoryRecord[]): Promise<void> {
+  const stmts = records.flatMap((r) => historyStatements(db, r))
+  if (stmts.length === 0) return
+  await db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+}
+
+export interface ModelSummary {
+  name: string
+  risk: string
+  champion: string | null
+  epoch: number
+  updated_at: string
+}
+
+export async function listModels(db: Db): Promise<ModelSummary[]> {
+  const rows = await db.select().from(schema.models).orderBy(asc(schema.models.name)).limit(1000)
+  return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, updated_at: r.updatedAt }))
+}
+
+export interface AuditCursor {
+  at: string
+  stream: string
+  seq: number
+}
+
+export interface AuditQuery {
+  stream?: string
+  from?: string
+  to?: string
+  /** Keyset pagination: entries strictly after this (at, stream, seq). */
+  after?: AuditCursor
+  limit: number
+}
+
+function rowToEntry(r: typeof schema.auditLog.$inferSelect): AuditEntry {
+  return {
+    id: r.id, stream: r.stream, seq: r.seq, at: r.at, actor: r.actor, action: r.action, target: r.target,
+    before: r.before ?? null, after: r.after ?? null, reason: r.reason, prev_hash: r.prevHash, hash: r.hash,
+  }
+}
+
+export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
+  const conds: SQL[] = []
+  if (q.stream !== undefined) conds.push(eq(schema.auditLog.stream, q.stream))
+  if (q.from !== undefined) conds.push(gte(schema.auditLog.at, q.from))
+  if (q.to !== undefined) conds.push(lte(schema.auditLog.at, q.to))
+  if (q.after !== undefined) {
+    const { at, stream, seq } = q.after
+    const t = schema.auditLog
+    conds.push(sql`(${t.at} > ${at} OR (${t.at} = ${at} AND (${t.stream} > ${stream} OR (${t.stream} = ${stream} AND ${t.seq} > ${seq}))))`)
+  }
+  const rows = await db
+    .select()
+    .from(schema.auditLog)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(asc(schema.auditLog.at), asc(schema.auditLog.stream), asc(schema.auditLog.seq))
+    .limit(q.limit)
+  return rows.map(rowToEntry)
+}
+
+/** All entries of one stream in chain order, for verification. */
+export async function streamEntries(db: Db, stream: string): Promise<AuditEntry[]> {
+  const rows = await db.select().from(schema.auditLog).where(eq(schema.auditLog.stream, stream)).orderBy(asc(schema.auditLog.seq))
+  return rows.map(rowToEntry)
+}
+
+export async function auditStreams(db: Db): Promise<string[]> {
+  const rows = await db.selectDistinct({ stream: schema.auditLog.stream }).from(schema.auditLog).orderBy(asc(schema.auditLog.stream))
+  return rows.map((r) => r.stream)
+}
+
+export async function routingHistoryOf(db: Db, model: string, limit: number): Promise<Array<{ epoch: number; actor: string; reason: string; created_at: string; snapshot: unknown }>> {
+  const rows = await db.select().from(schema.routingHistory).where(eq(schema.routingHistory.model, model)).orderBy(desc(schema.routingHistory.epoch)).limit(limit)
+  return rows.map((r) => ({ epoch: r.epoch, actor: r.actor, reason: r.reason, created_at: r.createdAt, snapshot: r.snapshot }))
+}

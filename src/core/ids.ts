@@ -1,0 +1,38 @@
+/**
+ * @module core/ids
+ * Typed, prefixed identifiers. The randomness source is injected so tests can pin ids.
+ */
+
+export type IdPrefix = 'req' | 'aud' | 'ro' | 'inc' | 'whd' | 'apr' | 'vrd'
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz' // Crockford base32, lower case
+
+export function encodeBase32(bytes: Uint8Array): string {
+  let out = ''
+  let buffer = 0
+  let bits = 0
+  for (const b of bytes) {
+    buffer = (buffer << 8) | b
+    bits += 8
+    while (bits >= 5) {
+      out += ALPHABET[(buffer >>> (bits - 5)) & 31]
+      bits -= 5
+    }
+  }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31]
+  return out
+}
+
+export type RandomBytes = (n: number) => Uint8Array
+
+export const cryptoRandomBytes: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n))
+
+/** `<prefix>_<26 base32 chars>`: 128 random bits. */
+export function newId(prefix: IdPrefix, random: RandomBytes = cryptoRandomBytes): string {
+  return `${prefix}_${encodeBase32(random(16))}`
+}
+
+/** Per-model hashing salt: 80 random bits, fixed for the model's lifetime. */
+export function newSalt(random: RandomBytes = cryptoRandomBytes): string {
+  return encodeBase32(random(10))
+}

@@ -1,0 +1,113 @@
+/**
+ * @module core/routing/select
+ * Chooses the version that answers one request. Pure: the caller passes the snapshot, a header
+ * lookup and a uniform random number (used only when the request carries no unit key).
+ *
+ * Invariants:
+ * - Deterministic and sticky: the same unit key under the same snapshot salt always lands in the
+ *   same bucket, in every isolate.
+ * - Monotone ramps: non-champion versions own contiguous bucket ranges starting at 0, in a fixed
+ *   order (by version name). Raising one version's weight, all else equal, only extends its range,
+ *   so no unit already on it moves off (Cloudflare's version-affinity semantics). The champion takes
+ *   the top of the range.
+ * - Cohort rules are evaluated in order before weights; a rule with `percent` uses an independent
+ *   hash (salted with the target version) so that the cohort share is sticky and monotone too, and
+ *   uncorrelated with the weight buckets. Units not selected fall through to the next rule.
+ */
+import type { CohortRule, RoutingSnapshot, RoutingTable } from '../../schemas/routing'
+import { BUCKETS, bucketOf } from './hash'
+
+export type Arm = 'champion' | 'challenger' | 'cohort'
+
+export interface RouteDecision {
+  version: string
+  arm: Arm
+  /** Weight bucket in [0, 10000), or null when a cohort rule decided. */
+  bucket: number | null
+  /** Whether the bucket came from the unit key (sticky) or from randomness. */
+  sticky: boolean
+  ruleIndex: number | null
+  reason: string
+}
+
+export interface RouteInput {
+  header: (name: string) => string | null
+  unitKey: string | null
+  /** Uniform in [0, 1); only consulted when `unitKey` is null. */
+  random: () => number
+}
+
+/** Basis points (hundredths of a percent) of a percentage with at most two decimals. */
+export function toBasisPoints(percent: number): number {
+  return Math.round(percent * 100)
+}
+
+export function ruleMatches(rule: CohortRule, header: (name: string) => string | null): boolean {
+  const value = header(rule.when.header)
+  if (value === null) return false
+  if (rule.when.equals !== undefined) return value === rule.when.equals
+  if (rule.when.in !== undefined) return rule.when.in.includes(value)
+  if (rule.when.prefix !== undefined) return value.startsWith(rule.when.prefix)
+  return false
+}
+
+/**
+ * Bucket ranges per version, in evaluation order. Exported for tests and the admin view.
+ * Non-champion versions first (sorted by name), champion last.
+ */
+export function weightRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
+  const others = Object.keys(table.weights)
+    .filter((v) => v !== table.champion)
+    .sort()
+  const ranges: Array<{ version: string; from: number; to: number }> = []
+  let start = 0
+  for (const version of others) {
+    const bp = toBasisPoints(table.weights[version] ?? 0)
+    if (bp > 0) ranges.push({ version, from: start, to: start + bp })
+    start += bp
+  }
+  const championBp = toBasisPoints(table.weights[table.champion] ?? 0)
+  if (championBp > 0) ranges.push({ version: table.champion, from: start, to: start + championBp })
+  return ranges
+}
+
+/**
+ * Select the version for one request.
+ * @returns null when the snapshot has no routing table (no champion yet).
+ * @example selectRoute(snapshot, { header: (h) => req.headers.get(h), unitKey: 'u-1', random: Math.random })
+ */
+export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): RouteDecision | null {
+  const table = snapshot.routing
+  if (table === null) return null
+  const sticky = input.unitKey !== null
+
+  for (let i = 0; i < table.rules.length; i++) {
+    const rule = table.rules[i] as CohortRule
+    if (!ruleMatches(rule, input.header)) continue
+    if (rule.percent === undefined) {
+      return { version: rule.version, arm: armOf(table, rule.version, true), bucket: null, sticky, ruleIndex: i, reason: `cohort rule ${i} matched header ${rule.when.header}` }
+    }
+    const cohortBucket = sticky
+      ? bucketOf(snapshot.hash_version, `${snapshot.salt}:cohort:${rule.version}`, input.unitKey as string)
+      : Math.floor(input.random() * BUCKETS)
+    if (cohortBucket < toBasisPoints(rule.percent)) {
+      return { version: rule.version, arm: armOf(table, rule.version, true), bucket: null, sticky, ruleIndex: i, reason: `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort` }
+    }
+  }
+
+  const bucket = sticky
+    ? bucketOf(snapshot.hash_version, snapshot.salt, input.unitKey as string)
+    : Math.min(BUCKETS - 1, Math.floor(input.random() * BUCKETS))
+  for (const range of weightRanges(table)) {
+    if (bucket >= range.from && bucket < range.to) {
+      return { version: range.version, arm: armOf(table, range.version, false), bucket, sticky, ruleIndex: null, reason: `bucket ${bucket} in [${range.from}, ${range.to})` }
+    }
+  }
+  // Unreachable for a validated table (weights sum to 100); answer with the champion rather than fail.
+  return { version: table.champion, arm: 'champion', bucket, sticky, ruleIndex: null, reason: `bucket ${bucket} outside every range; champion by default` }
+}
+
+function armOf(table: RoutingTable, version: string, viaRule: boolean): Arm {
+  if (version === table.champion) return 'champion'
+  return viaRule ? 'cohort' : 'challenger'
+}

@@ -1,0 +1,226 @@
+/**
+ * @module gateway/forward
+ * The request hot path: route one inference request to a model version and stream the answer back.
+ *
+ * Budget: one in-memory snapshot lookup (a KV read at most once per TTL), a hash, and the upstream
+ * fetch. Nothing here awaits D1 or a Durable Object; measurements leave through `onComplete`, which
+ * the caller hands to `waitUntil`.
+ *
+ * Failure semantics:
+ * - timeout before response headers → 504; connect/transport error → 502 (problem+json);
+ * - a non-champion version that times out, cannot be reached or answers 5xx is retried once on the
+ *   champion when the model allows it and the body can be replayed; the answer says so in
+ *   `x-model-fallback`. Bodies are buffered for replay only on that path and only up to
+ *   REPLAY_BODY_BYTES; larger or unknown-length bodies stream straight through (no fallback).
+ * - a body above MAX_BODY_BYTES → 413, before or while streaming.
+ */
+import { DomainError } from '../core/errors'
+import { selectRoute, type Arm, type RouteDecision } from '../core/routing/select'
+import type { Backend } from '../schemas/model'
+import type { RoutingSnapshot } from '../schemas/routing'
+import type { Settings } from '../env'
+import { problemResponse } from '../http/problem'
+import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
+import type { SnapshotCache } from './snapshot-cache'
+
+export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
+
+/** What the gateway observed for one client request; measurement consumes it later. */
+export interface ForwardRecord {
+  model: string
+  epoch: number
+  version: string
+  arm: Arm
+  status: number
+  latencyMs: number
+  requestId: string
+  startedAt: number
+  /** Set when a non-champion attempt failed and the champion answered instead. */
+  fallback: { from: string; fromArm: Arm; reason: string } | null
+  /** The decision that chose the first attempt (for shadow copies and attribution). */
+  decision: RouteDecision
+  snapshot: RoutingSnapshot
+}
+
+export interface ForwardDeps {
+  settings: Settings
+  cache: SnapshotCache
+  /** Resolves a Workers service binding by name (undefined when not bound). */
+  service: (name: string) => Fetcher | undefined
+  defer: (p: Promise<unknown>) => void
+  random: () => number
+  now: () => number
+  /** Mints the id a client sees for an answer by `version` (plain or signed, see measurement). */
+  mintRequestId: (info: { model: string; version: string; arm: Arm; epoch: number; at: number }) => Promise<string>
+  /** Called once the response head is ready (the body may still be streaming). */
+  onComplete?: (record: ForwardRecord) => void
+}
+
+interface ForwardInput {
+  request: Request
+  model: string
+  /** Path after /v1/models/<model>, percent-encoded as received, starting with '/' or empty. */
+  path: string
+  search: string
+  /** Id used for errors that happen before a version is chosen. */
+  provisionalId: string
+}
+
+class BodyTooLarge extends Error {}
+
+export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<Response> {
+  const { request, model } = input
+  const early = (err: DomainError, headers: Record<string, string> = {}) =>
+    problemResponse(err, input.provisionalId, headers, new URL(request.url).pathname)
+
+  if (deps.settings.gatewayKeys.length > 0) {
+    const key = request.headers.get(GATEWAY_KEY_HEADER)
+    if (key === null || !deps.settings.gatewayKeys.includes(key)) {
+      return early(new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`))
+    }
+  }
+  const hops = Number(request.headers.get(HOPS_HEADER) ?? '0') || 0
+  if (hops >= deps.settings.maxHops) {
+    return early(new DomainError('loop_detected', `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`))
+  }
+  const declared = request.headers.get('content-length')
+  const length = declared === null ? null : Number(declared)
+  if (length !== null && length > deps.settings.maxBodyBytes) {
+    return early(new DomainError('payload_too_large', `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`))
+  }
+
+  let snapshot: RoutingSnapshot | null
+  try {
+    snapshot = await deps.cache.get(model, deps.defer)
+  } catch (err) {
+    if (err instanceof DomainError) return early(err)
+    throw err
+  }
+  if (snapshot === null) return early(new DomainError('model_not_found', `model ${model} is not registered`))
+  const epochHeader = { 'x-routing-epoch': String(snapshot.epoch) }
+  const unitKey = request.headers.get(snapshot.unit_header)
+  const decision = selectRoute(snapshot, {
+    header: (h) => request.headers.get(h),
+    unitKey: unitKey === '' ? null : unitKey,
+    random: deps.random,
+  })
+  if (decision === null) return early(new DomainError('no_champion', `model ${model} has no champion yet`), epochHeader)
+  const chosen: RouteDecision = decision
+  const champion = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).champion
+
+  // Body: buffered only where a fallback could need to send it twice.
+  const method = request.method.toUpperCase()
+  const bodyless = method === 'GET' || method === 'HEAD' || request.body === null
+  const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
+  let body: ArrayBuffer | ReadableStream | null = null
+  let replayable = true
+  const tooLarge = { hit: false }
+  if (!bodyless) {
+    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes) {
+      body = await request.arrayBuffer()
+    } else {
+      body = length !== null ? (request.body as ReadableStream) : limitBody(request.body as ReadableStream, deps.settings.maxBodyBytes, tooLarge)
+      replayable = false
+    }
+  }
+
+  const startedAt = deps.now()
+  const first = await attempt(decision.version, decision.arm)
+  if (first.kind === 'too_large') {
+    return early(new DomainError('payload_too_large', `body exceeds the limit of ${deps.settings.maxBodyBytes} bytes`), epochHeader)
+  }
+  const failed = first.kind !== 'response' || first.response.status >= 500
+  if (failed && mayFallBack && replayable) {
+    if (first.kind === 'response') await first.response.body?.cancel().catch(() => undefined)
+    const reason = first.kind === 'response' ? `status ${first.response.status}` : first.kind
+    const second = await attempt(champion, 'champion')
+    if (second.kind === 'too_large') return early(new DomainError('payload_too_large', 'body too large'), epochHeader)
+    return respond(second, { from: decision.version, fromArm: decision.arm, reason })
+  }
+  return respond(first, null)
+
+  type Attempt =
+    | { kind: 'response'; response: Response; version: string; arm: Arm; requestId: string }
+    | { kind: 'timeout' | 'unreachable'; version: string; arm: Arm; requestId: string; message: string }
+    | { kind: 'too_large' }
+
+  async function attempt(version: string, arm: Arm): Promise<Attempt> {
+    const backend = snapshot!.versions[version] as Backend | undefined
+    const requestId = await deps.mintRequestId({ model, version, arm, epoch: snapshot!.epoch, at: startedAt })
+    if (backend === undefined) {
+      return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
+    }
+    const headers = upstreamRequestHeaders(request.headers, {
+      'x-request-id': requestId,
+      [HOPS_HEADER]: String(hops + 1),
+      'x-modelgate-model': model,
+      'x-modelgate-version': version,
+    })
+    const controller = new AbortController()
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      controller.abort()
+    }, backend.timeout_ms)
+    const init: RequestInit = { method, headers, body, signal: controller.signal, redirect: 'manual' }
+    try {
+      let response: Response
+      if ('url' in backend) {
+        response = await fetch(`${backend.url}${input.path}${input.search}`, init)
+      } else {
+        const svc = deps.service(backend.service)
+        if (!svc) return { kind: 'unreachable', version, arm, requestId, message: `service binding ${backend.service} is not bound to this Worker` }
+        response = await svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
+      }
+      return { kind: 'response', response, version, arm, requestId }
+    } catch (err) {
+      if (tooLarge.hit) return { kind: 'too_large' }
+      if (timedOut) return { kind: 'timeout', version, arm, requestId, message: `no response headers within ${backend.timeout_ms} ms` }
+      return { kind: 'unreachable', version, arm, requestId, message: (err as Error).message || 'connection failed' }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  function respond(a: Exclude<Attempt, { kind: 'too_large' }>, fallback: ForwardRecord['fallback']): Response {
+    const latencyMs = deps.now() - startedAt
+    const gatewayHeaders: Record<string, string> = {
+      'x-request-id': a.requestId,
+      'x-model-version': a.version,
+      'x-routing-epoch': String(snapshot!.epoch),
+      'x-model-arm': a.arm,
+    }
+    if (fallback) gatewayHeaders['x-model-fallback'] = `from=${fallback.from}; reason="${fallback.reason}"`
+    let response: Response
+    if (a.kind === 'response') {
+      const headers = downstreamResponseHeaders(a.response.headers, gatewayHeaders)
+      response = new Response(a.response.body, { status: a.response.status, statusText: a.response.statusText, headers })
+    } else {
+      const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
+      response = problemResponse(new DomainError(code, `${model}/${a.version}: ${a.message}`), a.requestId, gatewayHeaders, new URL(request.url).pathname)
+    }
+    deps.onComplete?.({
+      model, epoch: snapshot!.epoch, version: a.version, arm: a.arm, status: response.status, latencyMs,
+      requestId: a.requestId, startedAt, fallback, decision: chosen, snapshot: snapshot!,
+    })
+    return response
+  }
+}
+
+/** Pass a body through while counting bytes; error the stream past `max`. */
+function limitBody(body: ReadableStream, max: number, flag: { hit: boolean }): ReadableStream {
+  let seen = 0
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength
+        if (seen > max) {
+          flag.hit = true
+          controller.error(new BodyTooLarge(`body exceeds ${max} bytes`))
+          return
+        }
+        controller.enqueue(chunk)
+      },
+    })
+  )
+}

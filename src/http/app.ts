@@ -1,0 +1,65 @@
+/**
+ * @module http/app
+ * Composition of the HTTP surface: data plane under /v1, admin API under /admin, one error
+ * handler that renders every failure as problem+json.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { HTTPException } from 'hono/http-exception'
+import { DomainError } from '../core/errors'
+import { newId } from '../core/ids'
+import type { AppEnv } from './context'
+import { authenticate } from './middleware/auth'
+import { requestId } from './middleware/request-id'
+import { problemResponse } from './problem'
+import { auditRoutes } from './routes/admin/audit'
+import { modelRoutes } from './routes/admin/models'
+import { inference } from './routes/gateway/inference'
+import { newRouter } from './openapi'
+
+/** Paths under /admin that need no token: the API description itself. */
+const PUBLIC_ADMIN = new Set(['/admin/openapi.json'])
+
+function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return new DomainError('malformed_json', err.message || 'the body is not valid JSON')
+    if (err.status === 413) return new DomainError('payload_too_large', err.message)
+    if (err.status === 401) return new DomainError('unauthorized', err.message)
+    if (err.status === 404) return new DomainError('not_found', err.message)
+  }
+  return new DomainError('internal', 'unexpected error; the request id identifies it in the logs')
+}
+
+export function buildApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>()
+  app.use('*', requestId)
+
+  app.onError((err, c) => {
+    const domain = toDomainError(err)
+    const rid = c.get('requestId') ?? newId('req')
+    if (domain.code === 'internal') console.error(`[${rid}] ${c.req.method} ${c.req.path}:`, err)
+    return problemResponse(domain, rid, {}, c.req.path)
+  })
+  app.notFound((c) => problemResponse(new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'), {}, c.req.path))
+
+  app.get('/healthz', (c) => c.json({ ok: true }))
+  app.all('/v1/models/:model', inference)
+  app.all('/v1/models/:model/*', inference)
+
+  const admin = newRouter()
+  admin.use('*', async (c, next) => (PUBLIC_ADMIN.has(c.req.path) ? next() : authenticate(c, next)))
+  admin.route('/', modelRoutes)
+  admin.route('/', auditRoutes)
+  app.route('/admin', admin)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  app.doc31('/admin/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'modelgate admin API',
+      version: '1',
+      description: 'Registry, routing, rollouts and audit for the modelgate edge gateway. Errors are RFC 9457 problem+json.',
+    },
+  })
+  return app
+}

@@ -1,0 +1,73 @@
+/**
+ * @module http/openapi
+ * Helpers that keep route definitions short: the same zod schema validates a body and documents it.
+ */
+import { z } from 'zod'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { DomainError } from '../core/errors'
+import type { AppEnv } from './context'
+import { Problem, fieldErrors } from './problem'
+
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { content: { 'application/json': { schema } }, required: true, ...(description ? { description } : {}) }
+}
+
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { content: { 'application/json': { schema } }, description }
+}
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Validation failed; `errors` lists each bad field',
+  401: 'Missing or invalid bearer token',
+  403: 'Authenticated, but the role may not do this',
+  404: 'Model, version or resource not found',
+  409: 'Conflicts with the current state',
+  412: 'If-Match epoch is stale',
+  413: 'Body too large',
+  428: 'Precondition required',
+  502: 'Model version unreachable',
+  503: 'Not ready (no champion, snapshot or configuration)',
+  504: 'Model version timed out',
+}
+
+/** Problem+json responses for the given statuses, for OpenAPI. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { content: { 'application/problem+json': { schema: Problem } }, description: PROBLEM_DESCRIPTIONS[s] ?? 'Error' }])
+  )
+}
+
+/** A sub-app whose validation failures become 400 problems listing every bad field. */
+export function newRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const where = result.target === 'json' ? '' : result.target
+        throw new DomainError('validation_failed', `the request ${where || 'body'} is not valid`, {
+          fields: fieldErrors(result.error.issues, where === 'param' ? '' : where),
+        })
+      }
+    },
+  })
+}
+
+export const ModelParam = z.object({ model: z.string().meta({ param: { name: 'model', in: 'path' }, example: 'credit-risk' }) })
+
+export const IfMatchHeader = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .meta({ description: 'Expected current epoch (optimistic concurrency); 412 when stale', example: '"7"' }),
+})
+
+/** Parses `If-Match: 7`, `"7"` or `W/"7"`; returns null when absent. */
+export function parseIfMatch(value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null
+  const m = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/.exec(value)
+  if (!m) {
+    throw new DomainError('validation_failed', 'If-Match must be an epoch number', {
+      fields: [{ field: 'header.if-match', message: 'expected an epoch such as "7"' }],
+    })
+  }
+  return Number(m[1])
+}

@@ -1,0 +1,107 @@
+/**
+ * @module http/routes/admin/audit
+ * The append-only audit log: filtered listing with keyset pagination, JSON-lines and CSV export,
+ * and verification of every stream's hash chain.
+ */
+import { createRoute } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { auditStreams, listAudit, openDb, streamEntries, type AuditCursor } from '../../../adapters/d1/registry-store'
+import { verifyChain, type AuditEntry } from '../../../core/audit/chain'
+import { DomainError } from '../../../core/errors'
+import { AuditList } from '../../../schemas/views'
+import { jsonResponse, newRouter, problems } from '../../openapi'
+
+const security = [{ bearer: [] }]
+
+const AuditQuery = z.object({
+  model: z.string().optional().meta({ description: 'Only this model\'s stream' }),
+  from: z.string().datetime().optional().meta({ description: 'Entries at or after this time' }),
+  to: z.string().datetime().optional().meta({ description: 'Entries at or before this time' }),
+  limit: z.coerce.number().int().min(1).max(5000).default(100),
+  cursor: z.string().optional().meta({ description: 'next_cursor of the previous page' }),
+  format: z.enum(['json', 'jsonl', 'csv']).default('json'),
+})
+
+const ChainReport = z
+  .object({
+    ok: z.boolean(),
+    streams: z.array(z.object({ stream: z.string(), ok: z.boolean(), checked: z.number().int(), broken_at: z.object({ stream: z.string(), seq: z.number().int(), problem: z.string() }).nullable() })),
+  })
+  .meta({ id: 'ChainReport' })
+
+const list = createRoute({
+  method: 'get', path: '/audit', tags: ['audit'], security,
+  summary: 'Audit entries (JSON page, JSON lines or CSV)',
+  request: { query: AuditQuery },
+  responses: {
+    200: { description: 'Entries', content: { 'application/json': { schema: AuditList }, 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } },
+    ...problems(400, 401),
+  },
+})
+
+const verify = createRoute({
+  method: 'get', path: '/audit/verify', tags: ['audit'], security,
+  summary: 'Verify the hash chain of every audit stream (or one model)',
+  request: { query: z.object({ model: z.string().optional() }) },
+  responses: { 200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken'), ...problems(401) },
+})
+
+function encodeCursor(e: AuditEntry): string {
+  return btoa(JSON.stringify({ at: e.at, stream: e.stream, seq: e.seq }))
+}
+
+function decodeCursor(s: string): AuditCursor {
+  try {
+    const c = JSON.parse(atob(s)) as AuditCursor
+    if (typeof c.at === 'string' && typeof c.stream === 'string' && Number.isInteger(c.seq)) return c
+  } catch {
+    // fall through to the validation error
+  }
+  throw new DomainError('validation_failed', 'cursor is not valid', { fields: [{ field: 'query.cursor', message: 'use next_cursor from a previous page' }] })
+}
+
+const CSV_COLUMNS = ['id', 'stream', 'seq', 'at', 'actor', 'action', 'target', 'reason', 'before', 'after', 'prev_hash', 'hash'] as const
+
+function csvCell(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v ?? null)
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export const auditRoutes = newRouter()
+
+auditRoutes.openapi(verify, async (c) => {
+  const db = openDb(c.env.DB)
+  const { model } = c.req.valid('query')
+  const streams = model ? [model] : await auditStreams(db)
+  const reports = []
+  for (const stream of streams) reports.push({ stream, ...(await verifyChain(await streamEntries(db, stream))) })
+  return c.json({ ok: reports.every((r) => r.ok), streams: reports }, 200)
+})
+
+auditRoutes.openapi(list, async (c) => {
+  const q = c.req.valid('query')
+  const entries = await listAudit(openDb(c.env.DB), {
+    ...(q.model ? { stream: q.model } : {}),
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+    ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
+    limit: q.limit,
+  })
+  const last = entries.at(-1)
+  const next = entries.length === q.limit && last ? encodeCursor(last) : null
+  if (next) c.header('x-next-cursor', next)
+  switch (q.format) {
+    case 'json':
+      return c.json({ entries, next_cursor: next }, 200)
+    case 'jsonl':
+      return c.body(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''), 200, { 'content-type': 'application/x-ndjson' })
+    case 'csv': {
+      const rows = entries.map((e) => CSV_COLUMNS.map((k) => csvCell(e[k])).join(','))
+      return c.body([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n', 200, { 'content-type': 'text/csv; charset=utf-8' })
+    }
+    default: {
+      const unknown: never = q.format
+      throw new DomainError('validation_failed', `unknown format ${String(unknown)}`)
+    }
+  }
+})

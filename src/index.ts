@@ -1,0 +1,18 @@
+/**
+ * @module index
+ * Worker entry: HTTP (data plane + admin API), cron, and the Durable Object classes.
+ */
+import { buildApp } from './http/app'
+import { runScheduled } from './cron/scheduled'
+import type { Env } from './env'
+
+export { ModelCoordinator } from './adapters/do/model-coordinator'
+
+const app = buildApp()
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  scheduled: (controller, env, ctx) => {
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime))
+  },
+} satisfies ExportedHandler<Env>

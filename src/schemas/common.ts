@@ -1,0 +1,42 @@
+/**
+ * @module schemas/common
+ * Small reusable shapes. One zod schema per shape, reused for request validation, the snapshot
+ * read back from KV, Durable Object RPC arguments, OpenAPI generation and tests.
+ */
+import { z } from 'zod'
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/
+
+export const ModelName = z
+  .string()
+  .regex(NAME_RE, 'lowercase letters, digits, ".", "_" or "-", 1-63 chars, starting with a letter or digit')
+  .meta({ description: 'Logical model name clients call', example: 'credit-risk' })
+
+export const VersionName = z
+  .string()
+  .regex(NAME_RE, 'lowercase letters, digits, ".", "_" or "-", 1-63 chars, starting with a letter or digit')
+  .meta({ description: 'Version name, unique within a model', example: 'v2' })
+
+/** HTTP header names are case-insensitive; we store them lower-cased. */
+export const HeaderName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/, 'a valid HTTP header name')
+  .transform((s) => s.toLowerCase())
+  .meta({ example: 'x-unit-id' })
+
+/** A percentage with at most two decimals, so that it maps exactly onto 10,000 buckets. */
+export const Percent = z
+  .number()
+  .min(0)
+  .max(100)
+  .refine((p) => Math.abs(Math.round(p * 100) - p * 100) < 1e-9, 'at most two decimals')
+  .meta({ example: 10 })
+
+export const Epoch = z.number().int().nonnegative().meta({ description: 'Routing epoch' })
+
+export const RiskTier = z
+  .enum(['low', 'medium', 'high'])
+  .meta({ description: 'Blast radius of the model, used by approval policy' })
+export type RiskTier = z.infer<typeof RiskTier>
+
+export const IsoTime = z.string().meta({ description: 'RFC 3339 timestamp', example: '2026-11-26T10:00:00.000Z' })

@@ -1,0 +1,91 @@
+/**
+ * @module schemas/routing
+ * Routing tables (what the operator asks for) and snapshots (what the data plane reads from KV).
+ */
+import { z } from 'zod'
+import { HASH_VERSIONS } from '../core/routing/hash'
+import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
+import { Backend } from './model'
+
+export const MAX_RULES = 50
+export const MAX_IN_VALUES = 100
+
+export const RuleCondition = z
+  .object({
+    header: HeaderName,
+    equals: z.string().max(256).optional(),
+    in: z.array(z.string().max(256)).min(1).max(MAX_IN_VALUES).optional(),
+    prefix: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .refine(
+    (c) => [c.equals, c.in, c.prefix].filter((x) => x !== undefined).length === 1,
+    'exactly one of equals, in or prefix'
+  )
+  .meta({ id: 'RuleCondition' })
+export type RuleCondition = z.infer<typeof RuleCondition>
+
+export const CohortRule = z
+  .object({
+    when: RuleCondition,
+    version: VersionName,
+    percent: Percent.optional().meta({
+      description: 'Share of the matching cohort sent to the version (sticky); the rest falls through',
+    }),
+  })
+  .strict()
+  .meta({ id: 'CohortRule' })
+export type CohortRule = z.infer<typeof CohortRule>
+
+export const ShadowTarget = z
+  .object({
+    version: VersionName,
+    sample_rate: z.number().min(0).max(1),
+  })
+  .strict()
+  .meta({ id: 'ShadowTarget' })
+export type ShadowTarget = z.infer<typeof ShadowTarget>
+
+export const RoutingInput = z
+  .object({
+    weights: z.record(VersionName, Percent).meta({ example: { v1: 90, v2: 10 } }),
+    rules: z.array(CohortRule).max(MAX_RULES).default([]),
+    shadow: ShadowTarget.nullable().optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'RoutingInput' })
+export type RoutingInput = z.infer<typeof RoutingInput>
+
+/** The routing part of a snapshot. Weights are in basis points internally only; here percents. */
+export const RoutingTable = z
+  .object({
+    champion: VersionName,
+    weights: z.record(VersionName, Percent),
+    rules: z.array(CohortRule),
+    shadow: ShadowTarget.nullable(),
+  })
+  .meta({ id: 'RoutingTable' })
+export type RoutingTable = z.infer<typeof RoutingTable>
+
+/**
+ * Everything the data plane needs to route one request, published by the model's coordinator.
+ * Immutable once published: a change produces a new snapshot with a larger epoch.
+ */
+export const RoutingSnapshot = z
+  .object({
+    schema: z.literal(1),
+    model: ModelName,
+    epoch: Epoch,
+    hash_version: z.union(HASH_VERSIONS.map((v) => z.literal(v)) as [z.ZodLiteral<1>]),
+    salt: z.string().min(8),
+    unit_header: z.string(),
+    fallback_to_champion: z.boolean(),
+    routing: RoutingTable.nullable().meta({ description: 'Null until a champion is set' }),
+    versions: z.record(VersionName, Backend),
+    published_at: IsoTime,
+    actor: z.string(),
+    reason: z.string(),
+  })
+  .meta({ id: 'RoutingSnapshot' })
+export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>

@@ -1,0 +1,77 @@
+/**
+ * Integration harness: drives the real Worker (inside workerd) through its default export, with
+ * unique model names per test because storage is isolated per file, not per test.
+ */
+import { exports } from 'cloudflare:workers'
+import { expect } from 'vitest'
+
+export const ADMIN = 'test-admin-token-0123456789abcdef'
+export const APPROVER = 'test-approver-token-0123456789abcdef'
+
+let counter = 0
+export function uniqueModel(prefix = 'm'): string {
+  counter++
+  return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+export interface CallOptions {
+  token?: string | null
+  headers?: Record<string, string>
+  raw?: string
+}
+
+export async function admin(method: string, path: string, body?: unknown, opts: CallOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) }
+  const token = opts.token === undefined ? ADMIN : opts.token
+  if (token !== null) headers.authorization = `Bearer ${token}`
+  let payload: string | undefined = opts.raw
+  if (body !== undefined) {
+    payload = JSON.stringify(body)
+    headers['content-type'] = 'application/json'
+  }
+  return exports.default.fetch(`http://gateway.test/admin${path}`, { method, headers, body: payload })
+}
+
+/** Calls the admin API and asserts the status, showing the body when it differs. */
+export async function adminOk<T = any>(method: string, path: string, body?: unknown, status = 200, opts: CallOptions = {}): Promise<T> {
+  const res = await admin(method, path, body, opts)
+  const text = await res.text()
+  expect(res.status, `${method} ${path} → ${res.status}: ${text}`).toBe(status)
+  return (text ? JSON.parse(text) : null) as T
+}
+
+export function infer(model: string, path = '/predict', init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(`http://gateway.test/v1/models/${model}${path}`, init)
+}
+
+export interface ModelSetup {
+  risk?: 'low' | 'medium' | 'high'
+  versions: Record<string, string | { url: string; timeout_ms?: number }>
+  champion: string
+  weights?: Record<string, number>
+  rules?: unknown[]
+  shadow?: unknown
+  fallback_to_champion?: boolean
+}
+
+export async function setupModel(model: string, s: ModelSetup): Promise<any> {
+  await adminOk('PUT', `/models/${model}`, { risk: s.risk ?? 'medium', ...(s.fallback_to_champion === undefined ? {} : { fallback_to_champion: s.fallback_to_champion }) }, 201)
+  for (const [name, backend] of Object.entries(s.versions)) {
+    await adminOk('PUT', `/models/${model}/versions/${name}`, { backend: typeof backend === 'string' ? { url: backend } : backend }, 201)
+  }
+  let view = await adminOk('POST', `/models/${model}/champion`, { version: s.champion })
+  if (s.weights || s.rules || s.shadow) {
+    view = await adminOk('PUT', `/models/${model}/routing`, { weights: s.weights ?? { [s.champion]: 100 }, rules: s.rules ?? [], ...(s.shadow ? { shadow: s.shadow } : {}) })
+  }
+  return view
+}
+
+export async function problemOf(res: Response): Promise<Record<string, any>> {
+  expect(res.headers.get('content-type')).toContain('application/problem+json')
+  const body = (await res.json()) as Record<string, any>
+  expect(body.status).toBe(res.status)
+  expect(typeof body.request_id).toBe('string')
+  expect(body.request_id).toBe(res.headers.get('x-request-id'))
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+/) // never a stack trace
+  return body
+}

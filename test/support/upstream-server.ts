@@ -1,0 +1,97 @@
+/**
+ * A controllable model backend for tests (Node, 127.0.0.1 only).
+ *
+ * The base URL of a version may carry a behaviour prefix, so one server plays many versions:
+ *   /mode/status-503/...  answer with that status
+ *   /mode/sleep-<ms>/...  wait before the response head
+ *   /mode/sse-<n>-<ms>/...  n server-sent events, <ms> apart
+ *   /mode/garbage/...     200 with a body that is not JSON
+ *   anything else         echo: JSON with server name, method, path, query, headers, body
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface UpstreamServer {
+  name: string
+  port: number
+  url: string
+  close(): Promise<void>
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+export async function startUpstream(name: string): Promise<UpstreamServer> {
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const m = /^\/mode\/([^/]+)(\/.*)?$/.exec(url.pathname)
+    const mode = m?.[1] ?? 'echo'
+    const path = m ? (m[2] ?? '/') : url.pathname
+    const body = await readBody(req).catch(() => '')
+    const echo = () =>
+      JSON.stringify({ server: name, method: req.method, path, query: url.search, headers: req.headers, body })
+
+    if (mode.startsWith('status-')) {
+      res.writeHead(Number(mode.slice(7)), { 'content-type': 'application/json', 'x-upstream': name })
+      res.end(JSON.stringify({ server: name, error: 'planted failure' }))
+      return
+    }
+    if (mode.startsWith('sleep-')) {
+      const ms = Number(mode.slice(6))
+      const t = setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
+        res.end(echo())
+      }, ms)
+      res.on('close', () => clearTimeout(t))
+      return
+    }
+    if (mode.startsWith('sse-')) {
+      const [, n, gap] = mode.split('-')
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-upstream': name })
+      let i = 0
+      const tick = () => {
+        res.write(`data: {"i":${i},"sent_at":${Date.now()}}\n\n`)
+        i++
+        if (i < Number(n)) setTimeout(tick, Number(gap))
+        else res.end()
+      }
+      tick()
+      return
+    }
+    if (mode === 'garbage') {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
+      res.end('<html>not json')
+      return
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'keep-alive': 'timeout=5' })
+    res.end(echo())
+  })
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as AddressInfo).port
+  return {
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A port on 127.0.0.1 with nothing listening (connection refused). */
+export async function deadPort(): Promise<number> {
+  const s = http.createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()))
+  const port = (s.address() as AddressInfo).port
+  await new Promise<void>((resolve) => s.close(() => resolve()))
+  return port
+}

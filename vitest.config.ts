@@ -1,0 +1,44 @@
+import path from 'node:path'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
+
+/** Tokens used by the integration tests only. */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+export const TEST_APPROVER_TOKEN = 'test-approver-token-0123456789abcdef'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: migrations,
+                ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+                APPROVER_TOKEN: TEST_APPROVER_TOKEN,
+                // Tests publish many changes per model; production keeps KV's 1 write/s/key.
+                KV_MIN_WRITE_INTERVAL_MS: '5',
+                MAX_BODY_BYTES: '65536',
+                REPLAY_BODY_BYTES: '16384',
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/setup/upstreams.ts'],
+          setupFiles: ['test/setup/apply-migrations.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+})
