@@ -28,6 +28,11 @@ export default defineConfig({
                 MAX_BODY_BYTES: '65536',
                 REPLAY_BODY_BYTES: '16384',
               },
+              // A model version reached through a Workers service binding instead of a URL.
+              serviceBindings: {
+                MODEL_SVC: async (request: Request) =>
+                  Response.json({ server: 'svc', path: new URL(request.url).pathname, method: request.method }),
+              },
             },
           }),
         ],

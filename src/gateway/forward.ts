@@ -172,6 +172,11 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
         if (!svc) return { kind: 'unreachable', version, arm, requestId, message: `service binding ${backend.service} is not bound to this Worker` }
         response = await svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
       }
+      if (tooLarge.hit) {
+        // Some backends answer a truncated body; the client still sent too much.
+        await response.body?.cancel().catch(() => undefined)
+        return { kind: 'too_large' }
+      }
       return { kind: 'response', response, version, arm, requestId }
     } catch (err) {
       if (tooLarge.hit) return { kind: 'too_large' }
@@ -207,20 +212,31 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   }
 }
 
-/** Pass a body through while counting bytes; error the stream past `max`. */
-function limitBody(body: ReadableStream, max: number, flag: { hit: boolean }): ReadableStream {
+/**
+ * Pass a body through while counting bytes; error the stream past `max`. A pull-based stream (not
+ * pipeThrough) so that the error reaches the fetch and leaves no rejected promise behind.
+ */
+function limitBody(body: ReadableStream<Uint8Array>, max: number, flag: { hit: boolean }): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
   let seen = 0
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength
-        if (seen > max) {
-          flag.hit = true
-          controller.error(new BodyTooLarge(`body exceeds ${max} bytes`))
-          return
-        }
-        controller.enqueue(chunk)
-      },
-    })
-  )
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) {
+        controller.close()
+        return
+      }
+      seen += value.byteLength
+      if (seen > max) {
+        flag.hit = true
+        await reader.cancel().catch(() => undefined)
+        controller.error(new BodyTooLarge(`body exceeds ${max} bytes`))
+        return
+      }
+      controller.enqueue(value)
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
 }

@@ -217,15 +217,22 @@ export class ModelCoordinator extends DurableObject<Env> {
     return this.flushing
   }
 
+  /**
+   * Writes outbox records to D1 until none are left. It loops because a command may commit while a
+   * round is in flight; that caller joined this flush and must not return before its record is in.
+   */
   private async drainOutbox(): Promise<void> {
-    const pending = await this.ctx.storage.list<HistoryRecord>({ prefix: OUTBOX_PREFIX })
-    if (pending.size === 0) return
-    try {
-      await writeHistory(openDb(this.env.DB), [...pending.values()])
-      await this.ctx.storage.delete([...pending.keys()])
-    } catch (err) {
-      console.error(`D1 history write failed for ${this.state?.model}: ${(err as Error).message}`)
-      await this.scheduleRetry()
+    for (;;) {
+      const pending = await this.ctx.storage.list<HistoryRecord>({ prefix: OUTBOX_PREFIX, limit: 50 })
+      if (pending.size === 0) return
+      try {
+        await writeHistory(openDb(this.env.DB), [...pending.values()])
+        await this.ctx.storage.delete([...pending.keys()])
+      } catch (err) {
+        console.error(`D1 history write failed for ${this.state?.model}: ${(err as Error).message}`)
+        await this.scheduleRetry()
+        return
+      }
     }
   }
 

@@ -46,7 +46,7 @@ export function infer(model: string, path = '/predict', init: RequestInit = {}):
 
 export interface ModelSetup {
   risk?: 'low' | 'medium' | 'high'
-  versions: Record<string, string | { url: string; timeout_ms?: number }>
+  versions: Record<string, string | { url: string; timeout_ms?: number } | { service: string }>
   champion: string
   weights?: Record<string, number>
   rules?: unknown[]

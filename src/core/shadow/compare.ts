@@ -1,0 +1,448 @@
+/**
+ * @module core/shadow/compare
+ * Per-request shadow verdicts (statistics.md §5): pick the output out of the champion and shadow
+ * responses with a JSON pointer, compare them with the rollout's comparator, and return
+ * `agree` / `diverge` / `error`. The divergence-rate gate consumes these as 0/1 indicators, so
+ * the module is strict about *who* broke a pair: a failed shadow is evidence against the shadow
+ * (`side: 'shadow'`), while a failed champion makes the pair uninformative (`side: 'champion'`) and
+ * the gate should drop it. Config problems (bad pointer or comparator) have `side: null`.
+ *
+ * Also scores a single output against a delayed ground-truth outcome, for counterfactual
+ * correctness of the shadow once labels arrive.
+ */
+
+import { parsePointer, resolvePointer } from './json-pointer'
+import { editSimilarity, normalizeText } from './similarity'
+
+/** How a champion/shadow output pair is judged. */
+export type ComparatorConfig =
+  // Divergent if labels differ: strings, numbers and booleans compared exactly after String().
+  | { kind: 'label' }
+  // Divergent if |a − b| > tol_abs + tol_rel·|a|, a = champion (numpy.isclose style).
+  | { kind: 'numeric'; tol_abs: number; tol_rel: number }
+  // Divergent if normalized edit similarity < min_similarity; `normalize` defaults to true.
+  | { kind: 'text'; min_similarity: number; normalize?: boolean }
+
+/** Which response made a pair fail (`ShadowComparison.side` is `null` when neither did). */
+export type ComparisonSide = 'champion' | 'shadow'
+
+/** Verdict for one champion/shadow pair. */
+export interface ShadowComparison {
+  verdict: 'agree' | 'diverge' | 'error'
+  /** Human-readable explanation; champion-caused errors start with `not comparable: champion`. */
+  reason: string
+  /** For `error`: whose fault. `null` for config errors and for agree/diverge. */
+  side: ComparisonSide | null
+  /** The champion value at the pointer, as parsed; `undefined` if it was never extracted. */
+  championOutput: unknown
+  /** The shadow value at the pointer, as parsed; `undefined` if it was never extracted. */
+  shadowOutput: unknown
+  /** Text comparator: normalized edit similarity in [0, 1]. */
+  similarity?: number
+  /** Numeric comparator: signed `shadow − champion` (the paired difference r_i of §5). */
+  difference?: number
+}
+
+/** Tuning that is not part of a rollout's comparator config. */
+export interface CompareOptions {
+  /** Text comparator: code points compared per side (default 4096, see `editSimilarity`). */
+  maxCodePoints?: number
+}
+
+/** Input of {@link extractAndCompare}: both raw responses plus the rollout's pointer/comparator. */
+export interface ExtractAndCompareInput extends CompareOptions {
+  /** RFC 6901 pointer to the output inside each JSON body ('' = the whole body). */
+  pointer: string
+  comparator: ComparatorConfig
+  championBody: string
+  shadowBody: string
+  championStatus: number
+  shadowStatus: number
+}
+
+/** Counterfactual score of one output against its ground truth. */
+export type OutcomeScore = { correct: boolean } | { loss: number }
+
+const KIND_FIELDS: Record<ComparatorConfig['kind'], readonly string[]> = {
+  label: ['kind'],
+  numeric: ['kind', 'tol_abs', 'tol_rel'],
+  text: ['kind', 'min_similarity', 'normalize'],
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** Short rendering of an arbitrary value for reasons; never throws, never huge. */
+function preview(v: unknown): string {
+  let s: string
+  // JSON.stringify would print NaN and Infinity as null and throws on BigInt: say what it is.
+  if (typeof v === 'number' && !Number.isFinite(v)) s = String(v)
+  else if (typeof v === 'bigint') s = `${v}n`
+  else if (v === undefined) s = 'undefined'
+  else {
+    try {
+      s = JSON.stringify(v) ?? String(v)
+    } catch {
+      s = String(v)
+    }
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s
+}
+
+/**
+ * Rounds for display only (the exact numbers are in the verdict's fields). 12 digits hides binary
+ * noise like 0.10000000000000009 yet still separates a gap from a tolerance it narrowly exceeds.
+ */
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(12)))
+}
+
+/**
+ * Checks a comparator config without zod, returning one `field: problem` message per issue
+ * (empty when valid). Unknown fields are problems too: a typo like `normalise` must not silently
+ * fall back to the default.
+ */
+export function validateComparator(x: unknown): string[] {
+  if (!isRecord(x)) return [`comparator: must be an object, got ${preview(x)}`]
+  const kind = x['kind']
+  if (kind !== 'label' && kind !== 'numeric' && kind !== 'text') {
+    return [`kind: must be one of 'label', 'numeric', 'text', got ${preview(kind)}`]
+  }
+  const problems: string[] = []
+  const allowed = KIND_FIELDS[kind]
+  for (const key of Object.keys(x)) {
+    if (!allowed.includes(key)) problems.push(`${key}: unknown field for kind '${kind}'`)
+  }
+  const nonNegative = (field: string): void => {
+    const v = x[field]
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      problems.push(`${field}: must be a finite number >= 0, got ${preview(v)}`)
+    }
+  }
+  if (kind === 'numeric') {
+    nonNegative('tol_abs')
+    nonNegative('tol_rel')
+  } else if (kind === 'text') {
+    const min = x['min_similarity']
+    if (typeof min !== 'number' || !(min >= 0 && min <= 1)) {
+      problems.push(`min_similarity: must be a number in [0, 1], got ${preview(min)}`)
+    }
+    const normalize = x['normalize']
+    if (normalize !== undefined && typeof normalize !== 'boolean') {
+      problems.push(`normalize: must be a boolean if present, got ${preview(normalize)}`)
+    }
+  }
+  return problems
+}
+
+/** Type guard over {@link validateComparator}. */
+export function isComparatorConfig(x: unknown): x is ComparatorConfig {
+  return validateComparator(x).length === 0
+}
+
+/**
+ * A label as compared: strings as-is, numbers and booleans through String() (so `1` and `"1"`
+ * agree). Anything else is not a label, so `null`.
+ */
+function labelOf(v: unknown): string | null {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  return null
+}
+
+/**
+ * A finite number from a JSON number or a numeric string (via Number()). Blank strings are
+ * rejected because Number('') is 0, and booleans because a true/false output is not a regression
+ * value.
+ */
+function numberOf(v: unknown): number | null {
+  let n: number
+  if (typeof v === 'number') n = v
+  else if (typeof v === 'string' && v.trim() !== '') n = Number(v)
+  else return null
+  return Number.isFinite(n) ? n : null
+}
+
+/**
+ * JSON with object keys sorted, so two models that emit the same object with different key order
+ * are textually identical.
+ */
+function canonicalJson(v: unknown): string | undefined {
+  return JSON.stringify(v, (_key, val: unknown) => {
+    if (!isRecord(val)) return val
+    const sorted: Record<string, unknown> = {}
+    for (const k of Object.keys(val).sort()) sorted[k] = val[k]
+    return sorted
+  })
+}
+
+/** The text a text comparator sees: strings as-is, other JSON values as canonical JSON. */
+function textOf(v: unknown): string | null {
+  if (typeof v === 'string') return v
+  try {
+    return canonicalJson(v) ?? null
+  } catch {
+    return null // BigInt or a cycle: cannot come from JSON.parse, but compareOutputs takes unknown
+  }
+}
+
+function error(
+  side: ComparisonSide | null,
+  reason: string,
+  championOutput: unknown,
+  shadowOutput: unknown,
+): ShadowComparison {
+  return { verdict: 'error', reason, side, championOutput, shadowOutput }
+}
+
+function notComparable(
+  reason: string,
+  championOutput: unknown,
+  shadowOutput: unknown,
+): ShadowComparison {
+  return error('champion', `not comparable: champion ${reason}`, championOutput, shadowOutput)
+}
+
+function shadowError(
+  reason: string,
+  championOutput: unknown,
+  shadowOutput: unknown,
+): ShadowComparison {
+  return error('shadow', `shadow ${reason}`, championOutput, shadowOutput)
+}
+
+/**
+ * Compares two already-extracted outputs. Type problems are reported against the champion first:
+ * if the champion's output cannot be judged, neither can the pair.
+ *
+ * - label: both must be string/number/boolean; agree iff String(a) === String(b).
+ * - numeric: both must be finite numbers or numeric strings; diverge iff
+ *   |b − a| > tol_abs + tol_rel·|a| (a = champion). Equality is agreement; the comparison allows
+ *   a few ulps of slack so that decimal configs behave as written (1 vs 1.1 with tol_abs 0.1 is
+ *   "exactly at tolerance", although 1.1 − 1 is 0.10000000000000009 in binary).
+ * - text: non-strings are compared as canonical JSON; normalized with `normalizeText` unless
+ *   `normalize: false`; diverge iff similarity < min_similarity. Only the first `maxCodePoints`
+ *   code points (default 4096) are compared, and the reason says so when that cut anything.
+ *
+ * An invalid comparator yields `error` with `side: null` rather than throwing.
+ */
+export function compareOutputs(
+  champion: unknown,
+  shadow: unknown,
+  comparator: ComparatorConfig,
+  opts: CompareOptions = {},
+): ShadowComparison {
+  const problems = validateComparator(comparator)
+  if (problems.length > 0) {
+    return error(null, `invalid comparator: ${problems.join('; ')}`, champion, shadow)
+  }
+  const badCap = checkOptions(opts)
+  if (badCap !== null) return error(null, badCap, champion, shadow)
+  switch (comparator.kind) {
+    case 'label': {
+      const a = labelOf(champion)
+      if (a === null) {
+        return notComparable(`output ${preview(champion)} is not a label`, champion, shadow)
+      }
+      const b = labelOf(shadow)
+      if (b === null) {
+        return shadowError(`output ${preview(shadow)} is not a label`, champion, shadow)
+      }
+      const agree = a === b
+      return {
+        verdict: agree ? 'agree' : 'diverge',
+        reason: agree
+          ? `labels agree: ${JSON.stringify(a)}`
+          : `labels differ: champion ${JSON.stringify(a)}, shadow ${JSON.stringify(b)}`,
+        side: null,
+        championOutput: champion,
+        shadowOutput: shadow,
+      }
+    }
+    case 'numeric': {
+      const a = numberOf(champion)
+      if (a === null) {
+        return notComparable(`output ${preview(champion)} is not a finite number`, champion, shadow)
+      }
+      const b = numberOf(shadow)
+      if (b === null) {
+        return shadowError(`output ${preview(shadow)} is not a finite number`, champion, shadow)
+      }
+      const difference = b - a
+      const gap = Math.abs(difference)
+      const tolerance = comparator.tol_abs + comparator.tol_rel * Math.abs(a)
+      // Inputs written in decimal carry up to half an ulp of representation error each, and the
+      // subtraction and the tolerance each round once more; 4 ulps of the largest magnitude covers
+      // all of it. Using the max (not the sum) keeps the slack finite near Number.MAX_VALUE.
+      const slack = 4 * Number.EPSILON * Math.max(Math.abs(a), Math.abs(b), tolerance)
+      const diverge = gap > tolerance + slack
+      return {
+        verdict: diverge ? 'diverge' : 'agree',
+        reason:
+          `|shadow - champion| = ${fmt(gap)} ${diverge ? '>' : '<='} tolerance ${fmt(tolerance)} ` +
+          `(tol_abs ${fmt(comparator.tol_abs)} + tol_rel ${fmt(comparator.tol_rel)} ` +
+          `x |${fmt(a)}|)`,
+        side: null,
+        championOutput: champion,
+        shadowOutput: shadow,
+        difference,
+      }
+    }
+    case 'text': {
+      let a = textOf(champion)
+      if (a === null) {
+        return notComparable(`output ${preview(champion)} has no text form`, champion, shadow)
+      }
+      let b = textOf(shadow)
+      if (b === null) {
+        return shadowError(`output ${preview(shadow)} has no text form`, champion, shadow)
+      }
+      if (comparator.normalize !== false) {
+        a = normalizeText(a)
+        b = normalizeText(b)
+      }
+      const sim = editSimilarity(a, b, opts)
+      const diverge = sim.similarity < comparator.min_similarity
+      const cut = [sim.truncatedA ? 'champion' : '', sim.truncatedB ? 'shadow' : '']
+        .filter((s) => s !== '')
+        .join(' and ')
+      const truncation =
+        cut === ''
+          ? ''
+          : `; truncated: compared only the first ${sim.maxCodePoints} code points (${cut} longer)`
+      return {
+        verdict: diverge ? 'diverge' : 'agree',
+        reason:
+          `edit similarity ${fmt(sim.similarity)} ${diverge ? '<' : '>='} min_similarity ` +
+          `${fmt(comparator.min_similarity)}${truncation}`,
+        side: null,
+        championOutput: champion,
+        shadowOutput: shadow,
+        similarity: sim.similarity,
+      }
+    }
+  }
+}
+
+/** Options are caller config, so a bad cap is a `side: null` error rather than a throw. */
+function checkOptions(opts: CompareOptions): string | null {
+  const max = opts.maxCodePoints
+  if (max === undefined || max === Infinity || (Number.isInteger(max) && max >= 1)) return null
+  return `invalid maxCodePoints: must be an integer >= 1 or Infinity, got ${max}`
+}
+
+function is2xx(status: number): boolean {
+  return Number.isInteger(status) && status >= 200 && status <= 299
+}
+
+function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+/**
+ * Full per-request pipeline: status check, JSON parse and pointer extraction for each side, then
+ * {@link compareOutputs}. Never throws.
+ *
+ * Precedence: config errors (invalid pointer or comparator, `side: null`), then the champion
+ * (non-2xx, not JSON, pointer missing → `side: 'champion'`, reason `not comparable: champion ...`),
+ * then the shadow (non-2xx → `shadow returned HTTP <status>`, not JSON → `shadow response is not
+ * JSON`, pointer missing → `side: 'shadow'`). The champion is checked first because when both
+ * fail (say both answer 400 to a malformed request) the input, not the shadow, is to blame.
+ */
+export function extractAndCompare(opts: ExtractAndCompareInput): ShadowComparison {
+  const { pointer, comparator } = opts
+  try {
+    parsePointer(pointer)
+  } catch (e) {
+    return error(null, e instanceof Error ? e.message : String(e), undefined, undefined)
+  }
+  const problems = validateComparator(comparator)
+  if (problems.length > 0) {
+    return error(null, `invalid comparator: ${problems.join('; ')}`, undefined, undefined)
+  }
+
+  if (!is2xx(opts.championStatus)) {
+    return notComparable(
+      `returned HTTP ${opts.championStatus} (shadow returned HTTP ${opts.shadowStatus})`,
+      undefined,
+      undefined,
+    )
+  }
+  const championDoc = parseJson(opts.championBody)
+  if (!championDoc.ok) return notComparable('response is not JSON', undefined, undefined)
+  const championAt = resolvePointer(championDoc.value, pointer)
+  if (!championAt.found) {
+    const where = `output not found at ${JSON.stringify(pointer)}: ${championAt.reason}`
+    return notComparable(where, undefined, undefined)
+  }
+  const champion = championAt.value
+
+  if (!is2xx(opts.shadowStatus)) {
+    return shadowError(`returned HTTP ${opts.shadowStatus}`, champion, undefined)
+  }
+  const shadowDoc = parseJson(opts.shadowBody)
+  if (!shadowDoc.ok) return shadowError('response is not JSON', champion, undefined)
+  const shadowAt = resolvePointer(shadowDoc.value, pointer)
+  if (!shadowAt.found) {
+    const where = `output not found at ${JSON.stringify(pointer)}: ${shadowAt.reason}`
+    return shadowError(where, champion, undefined)
+  }
+
+  return compareOutputs(champion, shadowAt.value, comparator, opts)
+}
+
+/**
+ * Scores one model output against its delayed ground truth, for counterfactual comparison of
+ * champion and shadow once outcomes arrive.
+ *
+ * - label → `{ correct }`: String(output) === String(outcome); an output that is not a
+ *   string/number/boolean is never correct.
+ * - numeric → `{ loss }`: absolute error |output − outcome|. Numeric strings are accepted on both
+ *   sides; a boolean outcome counts as 1/0 (a probability scored against a conversion).
+ * - text → `{ correct }`: normalized edit similarity (with `normalizeText` unless
+ *   `normalize: false`) ≥ min_similarity. Non-string outputs are compared as canonical JSON.
+ *
+ * @throws {TypeError} if the comparator is invalid, or if a numeric comparator gets an output or
+ *   outcome that is not a finite number: there is no honest loss to report for it.
+ */
+export function scoreOutcome(
+  output: unknown,
+  outcome: number | string | boolean,
+  comparator: ComparatorConfig,
+  opts: CompareOptions = {},
+): OutcomeScore {
+  const problems = validateComparator(comparator)
+  if (problems.length > 0) throw new TypeError(`invalid comparator: ${problems.join('; ')}`)
+  switch (comparator.kind) {
+    case 'label': {
+      const label = labelOf(output)
+      return { correct: label !== null && label === String(outcome) }
+    }
+    case 'numeric': {
+      const y = numberOf(output)
+      if (y === null) {
+        throw new TypeError(`cannot score output ${preview(output)}: not a finite number`)
+      }
+      const truth = typeof outcome === 'boolean' ? (outcome ? 1 : 0) : numberOf(outcome)
+      if (truth === null) {
+        throw new TypeError(`cannot score against outcome ${preview(outcome)}: not a finite number`)
+      }
+      return { loss: Math.abs(y - truth) }
+    }
+    case 'text': {
+      let text = textOf(output)
+      if (text === null) return { correct: false }
+      let truth = String(outcome)
+      if (comparator.normalize !== false) {
+        text = normalizeText(text)
+        truth = normalizeText(truth)
+      }
+      return { correct: editSimilarity(text, truth, opts).similarity >= comparator.min_similarity }
+    }
+  }
+}

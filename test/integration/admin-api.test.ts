@@ -1,0 +1,252 @@
+import { env } from 'cloudflare:workers'
+import { describe, expect, it, inject } from 'vitest'
+import { ADMIN, APPROVER, admin, adminOk, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
+
+describe('admin auth', () => {
+  it.each([
+    ['no token', null],
+    ['a wrong token', 'not-the-token-0123456789abcdef'],
+    ['a token that is a prefix of the real one', ADMIN.slice(0, 10)],
+  ])('rejects %s with 401 problem+json', async (_label, token) => {
+    const res = await admin('GET', '/models', undefined, { token })
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toContain('Bearer')
+    const p = await problemOf(res)
+    expect(p.code).toBe('unauthorized')
+  })
+
+  it('lets the approver read but not change routing (403)', async () => {
+    const model = uniqueModel('auth')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    await adminOk('GET', `/models/${model}`, undefined, 200, { token: APPROVER })
+    const res = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { token: APPROVER })
+    expect(res.status).toBe(403)
+    expect((await problemOf(res)).code).toBe('forbidden')
+  })
+
+  it('records the named actor in the audit log', async () => {
+    const model = uniqueModel('actor')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201, { headers: { 'x-modelgate-actor': 'alice' } })
+    const audit = await adminOk('GET', `/audit?model=${model}`)
+    expect(audit.entries[0].actor).toBe('operator:alice')
+    expect(audit.entries[0].action).toBe('model.create')
+  })
+})
+
+describe('validation', () => {
+  it('lists every bad field of a body in one 400', async () => {
+    const model = uniqueModel('val')
+    const res = await admin('PUT', `/models/${model}`, { risk: 'extreme', unit_header: 'bad header', sla: { p99_ms: -1 }, extra: 1 })
+    expect(res.status).toBe(400)
+    const p = await problemOf(res)
+    expect(p.code).toBe('validation_failed')
+    const fields = p.errors.map((e: any) => e.field)
+    expect(fields).toEqual(expect.arrayContaining(['risk', 'unit_header', 'sla.p99_ms']))
+    expect(fields.length).toBeGreaterThanOrEqual(4) // the unknown key too
+  })
+
+  it('rejects malformed JSON with 400', async () => {
+    const res = await admin('PUT', `/models/${uniqueModel('json')}`, undefined, { raw: '{"risk": ', headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).code).toMatch(/malformed_json|validation_failed/)
+  })
+
+  it('rejects a bad model name in the path', async () => {
+    const res = await admin('PUT', '/models/Bad%20Name', { risk: 'low' })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors[0].field).toBe('model')
+  })
+
+  it('rejects routing tables that do not sum to 100, name unknown versions or carry 3 decimals', async () => {
+    const model = uniqueModel('route-val')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const sum = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 80, v2: 10 } })
+    expect(sum.status).toBe(400)
+    expect((await problemOf(sum)).errors).toEqual([{ field: 'weights', message: 'weights must sum to 100 (got 90)' }])
+    const unknown = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 90, v9: 10 }, rules: [{ when: { header: 'x-tier', equals: 'gold' }, version: 'v8' }] })
+    const fields = (await problemOf(unknown)).errors.map((e: any) => e.field)
+    expect(fields).toEqual(['weights.v9', 'rules.0.version'])
+    const decimals = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 89.995, v2: 10.005 } })
+    expect(decimals.status).toBe(400)
+    const twoConds = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 }, rules: [{ when: { header: 'x-a', equals: 'a', prefix: 'b' }, version: 'v2' }] })
+    expect((await problemOf(twoConds)).errors[0].field).toBe('rules.0.when')
+  })
+
+  it('refuses a routing table before a champion exists (503 no_champion)', async () => {
+    const model = uniqueModel('nochamp')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } }, 201)
+    const res = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } })
+    expect(res.status).toBe(503)
+    expect((await problemOf(res)).code).toBe('no_champion')
+  })
+
+  it('rejects a service backend that is not bound', async () => {
+    const model = uniqueModel('svc')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    const res = await admin('PUT', `/models/${model}/versions/v1`, { backend: { service: 'NOT_BOUND' } })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors[0].field).toBe('backend.service')
+  })
+})
+
+describe('versions', () => {
+  it('accepts re-registering the same backend, but freezes a version once it served traffic', async () => {
+    const model = uniqueModel('immut')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: inject('upstreamB') } }, 201)
+    // Not exposed yet: replacing the backend is allowed.
+    await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: `${inject('upstreamB')}/mode/echo` } })
+    // Identical PUT on an exposed version is an idempotent no-op.
+    const same = await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } })
+    expect(same.versions.find((v: any) => v.name === 'v1').first_exposed_epoch).toBeGreaterThan(0)
+    const res = await admin('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamB') } })
+    expect(res.status).toBe(409)
+    expect((await problemOf(res)).code).toBe('version_immutable')
+  })
+})
+
+describe('optimistic concurrency', () => {
+  it('applies a change whose If-Match names the current epoch and refuses a stale one with 412', async () => {
+    const model = uniqueModel('etag')
+    const view = await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const current = view.epoch
+    const ok = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } }, { headers: { 'if-match': `"${current}"` } })
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('etag')).toBe(`"${current + 1}"`)
+    const stale = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { headers: { 'if-match': String(current) } })
+    expect(stale.status).toBe(412)
+    const p = await problemOf(stale)
+    expect(p.current_epoch).toBe(current + 1)
+    const bad = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { headers: { 'if-match': 'yesterday' } })
+    expect(bad.status).toBe(400)
+    // The stale write changed nothing.
+    const after = await adminOk('GET', `/models/${model}`)
+    expect(after.routing.weights).toEqual({ v1: 50, v2: 50 })
+  })
+
+  it('serializes concurrent changes: each gets its own epoch, none is lost', async () => {
+    const model = uniqueModel('race')
+    const view = await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const results = await Promise.all(
+      [10, 20, 30, 40, 50].map((w) => adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 100 - w, v2: w } }))
+    )
+    const epochs = results.map((r) => r.epoch).sort((a, b) => a - b)
+    expect(epochs).toEqual([1, 2, 3, 4, 5].map((i) => view.epoch + i))
+    const history = await adminOk('GET', `/audit?model=${model}`)
+    expect(history.entries.filter((e: any) => e.action === 'routing.set')).toHaveLength(5)
+  })
+})
+
+describe('reads', () => {
+  it('lists models and shows one with versions, routing, epoch and bucket ranges', async () => {
+    const model = uniqueModel('read')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 90, v2: 10 } })
+    const list = await adminOk('GET', '/models')
+    expect(list.models.find((m: any) => m.name === model)).toMatchObject({ champion: 'v1', risk: 'medium' })
+    const view = await adminOk('GET', `/models/${model}`)
+    expect(view.versions.map((v: any) => v.name)).toEqual(['v1', 'v2'])
+    expect(view.bucket_ranges).toEqual([
+      { version: 'v2', from: 0, to: 1000 },
+      { version: 'v1', from: 1000, to: 10000 },
+    ])
+    expect(view.published_epoch).toBe(view.epoch)
+  })
+
+  it('answers an unknown model with 404 problem+json', async () => {
+    const res = await admin('GET', `/models/${uniqueModel('ghost')}`)
+    expect(res.status).toBe(404)
+    expect((await problemOf(res)).code).toBe('model_not_found')
+  })
+
+  it('serves an OpenAPI 3.1 document generated from the schemas, without auth', async () => {
+    const res = await admin('GET', '/openapi.json', undefined, { token: null })
+    expect(res.status).toBe(200)
+    const doc = (await res.json()) as any
+    expect(doc.openapi).toBe('3.1.0')
+    for (const p of ['/admin/models/{model}', '/admin/models/{model}/versions/{version}', '/admin/models/{model}/champion', '/admin/models/{model}/routing', '/admin/models/{model}/rollback', '/admin/models', '/admin/audit']) {
+      expect(Object.keys(doc.paths)).toContain(p)
+    }
+    expect(doc.components.schemas.RoutingInput).toBeDefined()
+    expect(doc.paths['/admin/models/{model}/routing'].put.responses['412'].content['application/problem+json']).toBeDefined()
+  })
+})
+
+describe('rollback and audit', () => {
+  it('returns after publishing and the next request in this isolate goes to the champion', async () => {
+    const model = uniqueModel('rb')
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v2: 100 },
+      rules: [{ when: { header: 'x-tier', equals: 'beta' }, version: 'v2' }],
+    })
+    expect((await infer(model)).headers.get('x-model-version')).toBe('v2')
+    const rb = await adminOk('POST', `/models/${model}/rollback`, { reason: 'error spike' })
+    expect(rb.weights).toEqual({ v1: 100 })
+    expect(rb.rules).toEqual([])
+    expect(rb.rolled_back_from.weights).toEqual({ v2: 100 })
+    const next = await infer(model, '/predict', { headers: { 'x-tier': 'beta' } })
+    expect(next.headers.get('x-model-version')).toBe('v1')
+    expect(next.headers.get('x-routing-epoch')).toBe(String(rb.epoch))
+    const stored = (await env.ROUTING.get(`routing/${model}/current`, 'json')) as any
+    expect(stored.epoch).toBe(rb.epoch)
+    expect(await env.ROUTING.get(`routing/${model}/epoch/${rb.epoch}`)).not.toBeNull()
+  })
+
+  it('works with an empty body and can undo a champion switch (blue/green)', async () => {
+    const model = uniqueModel('bg')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const switched = await adminOk('POST', `/models/${model}/champion`, { version: 'v2' })
+    expect(switched.previous_champion).toBe('v1')
+    expect((await infer(model)).headers.get('x-model-version')).toBe('v2')
+    const res = await admin('POST', `/models/${model}/rollback`)
+    expect(res.status).toBe(200)
+    const back = await adminOk('POST', `/models/${model}/rollback`, { target: 'previous_champion' })
+    expect(back.champion).toBe('v1')
+    expect((await infer(model)).headers.get('x-model-version')).toBe('v1')
+    const none = await admin('POST', `/models/${model}/rollback`, { target: 'previous_champion' })
+    expect(none.status).toBe(409)
+  })
+
+  it('keeps a hash-chained audit log that verifies, and detects a tampered row', async () => {
+    const model = uniqueModel('chain')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 50, v2: 50 } })
+    await adminOk('POST', `/models/${model}/rollback`, {})
+    const log = await adminOk('GET', `/audit?model=${model}`)
+    const actions = log.entries.map((e: any) => e.action)
+    expect(actions).toEqual(['model.create', 'version.register', 'version.register', 'champion.set', 'routing.set', 'routing.rollback'])
+    log.entries.forEach((e: any, i: number) => {
+      expect(e.seq).toBe(i + 1)
+      if (i > 0) expect(e.prev_hash).toBe(log.entries[i - 1].hash)
+    })
+    const rb = log.entries.at(-1)
+    expect(rb.before.weights).toEqual({ v1: 50, v2: 50 })
+    expect(rb.after.weights).toEqual({ v1: 100 })
+    expect((await adminOk('GET', `/audit/verify?model=${model}`)).ok).toBe(true)
+
+    await env.DB.prepare("UPDATE audit_log SET reason = 'nothing happened' WHERE stream = ? AND seq = 5").bind(model).run()
+    const verdict = await adminOk('GET', `/audit/verify?model=${model}`)
+    expect(verdict.ok).toBe(false)
+    expect(verdict.streams[0].broken_at).toMatchObject({ seq: 5, problem: 'hash does not match the entry contents' })
+  })
+
+  it('exports the audit log as JSON lines and CSV, filtered and paginated', async () => {
+    const model = uniqueModel('export')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    const jsonl = await admin('GET', `/audit?model=${model}&format=jsonl`)
+    expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson')
+    const lines = new TextDecoder().decode(await jsonl.arrayBuffer()).trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3])
+    const csv = await (await admin('GET', `/audit?model=${model}&format=csv`)).text()
+    const rows = csv.trim().split('\r\n')
+    expect(rows[0]).toBe('id,stream,seq,at,actor,action,target,reason,before,after,prev_hash,hash')
+    expect(rows).toHaveLength(4)
+    const page1 = await adminOk('GET', `/audit?model=${model}&limit=2`)
+    expect(page1.entries).toHaveLength(2)
+    const page2 = await adminOk('GET', `/audit?model=${model}&limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`)
+    expect(page2.entries.map((e: any) => e.seq)).toEqual([3])
+    const future = await adminOk('GET', `/audit?model=${model}&from=2999-01-01T00:00:00Z`)
+    expect(future.entries).toEqual([])
+  })
+})
