@@ -1,0 +1,20 @@
+/**
+ * Number formatting for the human-readable `reason` strings of the tests.
+ *
+ * Invariant: deterministic (no locale), short (4 significant digits). Internal to the stats core.
+ * Source: architecture-anchors.md §9.2 rule 2 (decisions are values with a reason).
+ */
+
+/** Four significant digits, plain notation when readable, exponent otherwise. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x)
+  if (x === 0) return '0'
+  const abs = Math.abs(x)
+  if (abs >= 1e-4 && abs < 1e7) return String(Number(x.toPrecision(4)))
+  return x.toExponential(3)
+}
+
+/** A fraction as a percentage with up to 4 significant digits, e.g. 0.0213 → "2.13%". */
+export function pct(x: number): string {
+  return `${fmt(x * 100)}%`
+}

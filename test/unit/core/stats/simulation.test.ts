@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { sequentialSrm } from '../../../../src/core/stats/srm'
+import { createRng, sampleBinomial } from './helpers/prng'
+import { median, simulateEventSplit, simulateProportionNi } from './helpers/simulate'
+
+// Fast sanity simulations (statistics.md §6). The full protocol (≥ 4,000 runs) belongs to the
+// separate simulation script; these only check that the gate behaves as the report says.
+
+describe('A/A proportion non-inferiority test (scenario A of §6.2)', () => {
+  const scenario = {
+    runs: 300,
+    seed: 20240501,
+    minutes: 1440,
+    championPerMinute: 5400,
+    challengerPerMinute: 600,
+    championRate: 0.05,
+    challengerRate: 0.05,
+    margin: 0.02,
+    failMargin: 0.02,
+    alpha: 0.05,
+  }
+
+  it('essentially never FAILs an identical challenger and mostly PASSes within 24 h', () => {
+    const t = simulateProportionNi(scenario)
+    expect(t.fail / scenario.runs, JSON.stringify({ ...t, passMinutes: [] })).toBeLessThanOrEqual(
+      0.03,
+    )
+    expect(t.pass / scenario.runs).toBeGreaterThanOrEqual(0.85)
+    // The report's median PASS time was 552 min; allow a broad band.
+    expect(median(t.passMinutes)).toBeGreaterThan(300)
+    expect(median(t.passMinutes)).toBeLessThan(900)
+  })
+
+  it('catches a 5% drop in every run and never PASSes it', () => {
+    const t = simulateProportionNi({ ...scenario, runs: 40, challengerRate: 0.0475 })
+    expect(t.fail).toBe(40)
+    expect(median(t.failMinutes)).toBeLessThan(600)
+  })
+})
+
+describe('event-split test on rare errors (§2.8)', () => {
+  const scenario = {
+    runs: 100,
+    seed: 7,
+    minutes: 1440,
+    championPerMinute: 5400,
+    challengerPerMinute: 600,
+    baseRate: 0.001,
+    rateRatio: 1,
+    margin: 0.25,
+    failMargin: 0.25,
+    alpha: 0.05,
+  }
+
+  it('catches a 3× error rate quickly in every run', () => {
+    const t = simulateEventSplit({ ...scenario, rateRatio: 3 })
+    expect(t.fail).toBe(100)
+    expect(median(t.failMinutes)).toBeLessThan(30)
+  })
+
+  it('rarely FAILs an A/A challenger', () => {
+    const t = simulateEventSplit(scenario)
+    expect(t.fail / 100).toBeLessThanOrEqual(0.03)
+  })
+})
+
+describe('sequential SRM (§3)', () => {
+  function runSrm(runs: number, challengerShare: number, seed: number): number[] {
+    const alarms: number[] = []
+    for (let run = 0; run < runs; run++) {
+      const rng = createRng(seed, run)
+      let b = 0
+      let n = 0
+      for (let minute = 1; minute <= 1440; minute++) {
+        b += sampleBinomial(rng, 6000, challengerShare)
+        n += 6000
+        if (minute % 5 !== 0) continue // every 5 min keeps the test fast; validity is unchanged
+        if (sequentialSrm({ counts: [b, n - b], expectedShares: [0.1, 0.9] }).alarm) {
+          alarms.push(minute)
+          break
+        }
+      }
+    }
+    return alarms
+  }
+
+  it('stays quiet on a correct 10/90 split for a day', () => {
+    expect(runSrm(100, 0.1, 1).length).toBeLessThanOrEqual(2)
+  })
+
+  it('alarms on a 9.7% share within hours', () => {
+    const alarms = runSrm(20, 0.097, 2)
+    expect(alarms.length).toBe(20)
+    expect(median(alarms)).toBeLessThan(120)
+  })
+})
