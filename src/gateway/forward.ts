@@ -11,7 +11,8 @@
  * - a non-champion version that times out, cannot be reached or answers 5xx is retried once on the
  *   champion when the model allows it and the body can be replayed; the answer says so in
  *   `x-model-fallback`. Bodies are buffered for replay only on that path and only up to
- *   REPLAY_BODY_BYTES; larger or unknown-length bodies stream straight through (no fallback).
+ *   REPLAY_BODY_BYTES; a larger body streams straight through (buffered prefix first) and cannot
+ *   fall back.
  * - a body above MAX_BODY_BYTES → 413, before or while streaming.
  */
 import { DomainError } from '../core/errors'
@@ -112,14 +113,20 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const method = request.method.toUpperCase()
   const bodyless = method === 'GET' || method === 'HEAD' || request.body === null
   const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
-  let body: ArrayBuffer | ReadableStream | null = null
+  let body: Uint8Array | ReadableStream | null = null
   let replayable = true
   const tooLarge = { hit: false }
   if (!bodyless) {
-    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes) {
-      body = await request.arrayBuffer()
+    const stream = request.body as ReadableStream<Uint8Array>
+    if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
+      const buffered = await bufferUpTo(stream, deps.settings.replayBodyBytes)
+      if (buffered.kind === 'complete') body = buffered.bytes
+      else {
+        body = limitBody(buffered.stream, deps.settings.maxBodyBytes, tooLarge)
+        replayable = false
+      }
     } else {
-      body = length !== null ? (request.body as ReadableStream) : limitBody(request.body as ReadableStream, deps.settings.maxBodyBytes, tooLarge)
+      body = length !== null ? stream : limitBody(stream, deps.settings.maxBodyBytes, tooLarge)
       replayable = false
     }
   }
@@ -210,6 +217,47 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     })
     return response
   }
+}
+
+type Buffered = { kind: 'complete'; bytes: Uint8Array } | { kind: 'partial'; stream: ReadableStream<Uint8Array> }
+
+/**
+ * Reads a body into memory if it fits in `limit` bytes (so it can be sent twice). Otherwise returns
+ * a stream that replays what was read and then continues with the rest, so nothing is lost.
+ */
+async function bufferUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Buffered> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    chunks.push(value)
+    size += value.byteLength
+    if (size > limit) {
+      const prefix = chunks
+      return {
+        kind: 'partial',
+        stream: new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const next = prefix.shift()
+            if (next) return controller.enqueue(next)
+            const { done: end, value: more } = await reader.read()
+            if (end) controller.close()
+            else controller.enqueue(more)
+          },
+          cancel: (reason) => reader.cancel(reason),
+        }),
+      }
+    }
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) {
+    bytes.set(c, offset)
+    offset += c.byteLength
+  }
+  return { kind: 'complete', bytes }
 }
 
 /**
