@@ -1,0 +1,105 @@
+/**
+ * @module core/gates/types
+ * The contract between measurement (what the gateway observed) and gates (what it means).
+ * Evidence is cumulative for one stage: statistics restart per stage (statistics.md §2.6).
+ */
+import type { ExpHistogram } from '../stats/histogram'
+import type { Moments } from '../stats/moments'
+
+/** What one arm did during the stage so far. */
+export interface ArmEvidence {
+  /** Requests routed to this arm (including attempts that failed and fell back to the champion). */
+  exposures: number
+  /** Failed exposures: 5xx answers, timeouts, connect errors (fallbacks count against this arm). */
+  errors: number
+  /** Upstream latency of answered requests, ms. */
+  latency: ExpHistogram
+  /**
+   * Business outcomes per metric, counting matured requests only (statistics.md §2.6): a request is
+   * added once `now ≥ t_request + attribution window`, with its final outcome.
+   * - proportion metrics: n = matured exposures, mean = share with a positive outcome;
+   * - mean metrics: n = matured requests that received an outcome, moments of the winsorised value.
+   */
+  outcomes: Record<string, Moments>
+}
+
+/** Paired shadow comparisons: same request, champion output vs shadow output. */
+export interface ShadowEvidence {
+  /** Comparable pairs (both sides answered and were extractable). */
+  pairs: number
+  diverged: number
+  /** Shadow calls that failed (timeout, error status, unparsable output). */
+  errors: number
+  /** Shadow calls attempted. */
+  attempts: number
+  latency: ExpHistogram
+  /** Counterfactual scoring per metric once outcomes arrive (labels: correct-rate; numbers: loss). */
+  counterfactual: Record<string, { n: number; championCorrect: number; shadowCorrect: number; championLoss: Moments; shadowLoss: Moments }>
+}
+
+export interface StageEvidence {
+  champion: ArmEvidence
+  challenger: ArmEvidence
+  shadow: ShadowEvidence | null
+  /** Design share of the challenger among champion+challenger exposures (for SRM), e.g. 0.05. */
+  expectedChallengerShare: number
+  /** When the stage started and the evaluation clock (ms since epoch). */
+  stageStartedAt: number
+  now: number
+}
+
+export type MetricDirection = 'higher_is_better' | 'lower_is_better'
+
+export interface BusinessGate {
+  metric: string
+  kind: 'proportion' | 'mean'
+  direction: MetricDirection
+  /** Relative non-inferiority margin, e.g. 0.02 = "within 2% of the champion". */
+  margin: number
+  /** FAIL margin m_f (0 ≤ m_f ≤ margin); default = margin. */
+  failMargin?: number
+}
+
+export interface GateConfig {
+  business: BusinessGate[]
+  /** Error rate: event-split test with a relative margin (e.g. 0.25 = up to +25% errors). */
+  errorRate: { margin: number; failMargin?: number } | null
+  /** Latency: tail exceedance above threshold_ms (SLA or champion historical p99) with a relative margin on the exceedance rate. */
+  latency: { thresholdMs: number; margin: number; failMargin?: number } | null
+  /** Shadow divergence: FAIL when the rate is shown above maxRate, PASS when shown below. */
+  divergence: { maxRate: number } | null
+  alphaPass: number
+  /** Family-wise FAIL level; each of the K FAIL tests uses alphaFail / K (Bonferroni). */
+  alphaFail: number
+  srmAlpha: number
+  /** Minimum exposures per arm before any PASS; FAIL may happen earlier (but needs n_min for CLT-based tests). */
+  minSamplePerArm: number
+  /** PASS also needs this much time in the stage (≥ one seasonality cycle and ≥ attribution windows). */
+  minDurationMs: number
+  /** Stage cap: reaching it without a decision gives INCONCLUSIVE. */
+  maxDurationMs: number
+}
+
+export type GateDecision = 'PASS' | 'FAIL' | 'CONTINUE' | 'INCONCLUSIVE' | 'HALT'
+
+export interface MetricVerdict {
+  metric: string
+  test: 'ni_proportion' | 'ni_mean' | 'event_split' | 'tail_exceedance' | 'divergence_rate'
+  champion: { n: number; estimate: number | null }
+  challenger: { n: number; estimate: number | null }
+  contrast: number | null
+  boundary: number | null
+  pValue: number | null
+  margin: number
+  alpha: number
+  decision: 'pass' | 'fail' | 'continue' | 'insufficient_data'
+  reason: string
+}
+
+export interface VerdictRecord {
+  decision: GateDecision
+  reason: string
+  metrics: MetricVerdict[]
+  srm: { alarm: boolean; pValue: number; observedShare: number | null; expectedShare: number; reason: string }
+  elapsedMs: number
+}
