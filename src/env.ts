@@ -4,12 +4,23 @@
  * strings; `settingsOf` turns them into typed settings with documented defaults.
  */
 import { z } from 'zod'
+import type { MetricsShard } from './adapters/do/metrics-shard'
 import type { ModelCoordinator } from './adapters/do/model-coordinator'
 
 export interface Env {
   ROUTING: KVNamespace
   DB: D1Database
   MODEL_COORDINATOR: DurableObjectNamespace<ModelCoordinator>
+  METRICS_SHARD: DurableObjectNamespace<MetricsShard>
+  /** Secret that signs request ids (outcome attribution). Falls back to a key derived from ADMIN_TOKEN. */
+  REQUEST_ID_SECRET?: string
+  /** 'off' disables per-request recording (benchmark baseline only). */
+  RECORDING?: string
+  MEASURE_FLUSH_MS?: string
+  MEASURE_BATCH?: string
+  SHADOW_TIMEOUT_MS?: string
+  SHADOW_MAX_INFLIGHT?: string
+  SHADOW_CAPTURE_BYTES?: string
   /** Operator bearer token (secret). */
   ADMIN_TOKEN?: string
   /** Approver bearer token (secret); only approvals need it. */
@@ -43,6 +54,11 @@ export const SettingsSchema = z.object({
   MAX_BODY_BYTES: intVar(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
   REPLAY_BODY_BYTES: intVar(1024 * 1024, 0, 100 * 1024 * 1024),
   MAX_HOPS: intVar(3, 1, 20),
+  MEASURE_FLUSH_MS: intVar(25, 0, 10_000),
+  MEASURE_BATCH: intVar(100, 1, 1_000),
+  SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
+  SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),
+  SHADOW_CAPTURE_BYTES: intVar(1024 * 1024, 1_024, 10 * 1024 * 1024),
 })
 
 export interface Settings {
@@ -52,6 +68,12 @@ export interface Settings {
   replayBodyBytes: number
   maxHops: number
   gatewayKeys: string[]
+  recording: boolean
+  measureFlushMs: number
+  measureBatch: number
+  shadowTimeoutMs: number
+  shadowMaxInflight: number
+  shadowCaptureBytes: number
 }
 
 const cache = new WeakMap<object, Settings>()
@@ -73,7 +95,22 @@ export function settingsOf(env: Env): Settings {
     replayBodyBytes: p.REPLAY_BODY_BYTES,
     maxHops: p.MAX_HOPS,
     gatewayKeys: (env.GATEWAY_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    recording: (env.RECORDING ?? 'on') !== 'off',
+    measureFlushMs: p.MEASURE_FLUSH_MS,
+    measureBatch: p.MEASURE_BATCH,
+    shadowTimeoutMs: p.SHADOW_TIMEOUT_MS,
+    shadowMaxInflight: p.SHADOW_MAX_INFLIGHT,
+    shadowCaptureBytes: p.SHADOW_CAPTURE_BYTES,
   }
   cache.set(env, settings)
   return settings
+}
+
+/**
+ * The request-id signing secret. Without REQUEST_ID_SECRET it is derived from ADMIN_TOKEN (domain
+ * separated), so a fresh checkout works; production should set its own secret.
+ */
+export function requestIdSecret(env: Env): string | null {
+  if (env.REQUEST_ID_SECRET) return env.REQUEST_ID_SECRET
+  return env.ADMIN_TOKEN ? `modelgate-request-id:${env.ADMIN_TOKEN}` : null
 }

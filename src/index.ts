@@ -7,6 +7,7 @@ import { runScheduled } from './cron/scheduled'
 import type { Env } from './env'
 
 export { ModelCoordinator } from './adapters/do/model-coordinator'
+export { MetricsShard } from './adapters/do/metrics-shard'
 
 const app = buildApp()
 

@@ -33,6 +33,8 @@ export interface ForwardRecord {
   version: string
   arm: Arm
   status: number
+  /** How the answering attempt ended (gateway-generated 504/502 are 'timeout'/'unreachable'). */
+  outcome: AttemptOutcome
   latencyMs: number
   requestId: string
   startedAt: number
@@ -52,9 +54,27 @@ export interface ForwardDeps {
   random: () => number
   now: () => number
   /** Mints the id a client sees for an answer by `version` (plain or signed, see measurement). */
-  mintRequestId: (info: { model: string; version: string; arm: Arm; epoch: number; at: number }) => Promise<string>
+  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number }) => Promise<string>
   /** Called once the response head is ready (the body may still be streaming). */
   onComplete?: (record: ForwardRecord) => void
+  /** Starts a shadow copy in the background; absent → shadowing off. */
+  shadow?: (copy: ShadowCopy) => void
+}
+
+/** Everything a shadow copy needs, handed over after the client's response head is ready. */
+export interface ShadowCopy {
+  snapshot: RoutingSnapshot
+  requestId: string
+  at: number
+  method: string
+  headers: Headers
+  path: string
+  search: string
+  hops: number
+  /** Tee branch of the request body, or null; null championBody means the champion failed. */
+  requestBody: ReadableStream<Uint8Array> | null
+  championBody: ReadableStream<Uint8Array> | null
+  championStatus: number
 }
 
 interface ForwardInput {
@@ -113,20 +133,25 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const method = request.method.toUpperCase()
   const bodyless = method === 'GET' || method === 'HEAD' || request.body === null
   const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
+  // Shadow copies pair with the champion's answer, so only champion-routed requests are sampled.
+  const shadowTarget = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).shadow
+  const shadowing = deps.shadow !== undefined && shadowTarget !== null && decision.version === champion && deps.random() < shadowTarget.sample_rate
+  let source = request.body as ReadableStream<Uint8Array> | null
+  let shadowBody: ReadableStream<Uint8Array> | null = null
+  if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
   let body: Uint8Array | ReadableStream | null = null
   let replayable = true
   const tooLarge = { hit: false }
-  if (!bodyless) {
-    const stream = request.body as ReadableStream<Uint8Array>
+  if (!bodyless && source !== null) {
     if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
-      const buffered = await bufferUpTo(stream, deps.settings.replayBodyBytes)
+      const buffered = await bufferUpTo(source, deps.settings.replayBodyBytes)
       if (buffered.kind === 'complete') body = buffered.bytes
       else {
         body = limitBody(buffered.stream, deps.settings.maxBodyBytes, tooLarge)
         replayable = false
       }
     } else {
-      body = length !== null ? stream : limitBody(stream, deps.settings.maxBodyBytes, tooLarge)
+      body = length !== null ? source : limitBody(source, deps.settings.maxBodyBytes, tooLarge)
       replayable = false
     }
   }
@@ -134,6 +159,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const startedAt = deps.now()
   const first = await attempt(decision.version, decision.arm)
   if (first.kind === 'too_large') {
+    await shadowBody?.cancel().catch(() => undefined)
     return early(new DomainError('payload_too_large', `body exceeds the limit of ${deps.settings.maxBodyBytes} bytes`), epochHeader)
   }
   const failed = first.kind !== 'response' || first.response.status >= 500
@@ -153,7 +179,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
 
   async function attempt(version: string, arm: Arm): Promise<Attempt> {
     const backend = snapshot!.versions[version] as Backend | undefined
-    const requestId = await deps.mintRequestId({ model, version, arm, epoch: snapshot!.epoch, at: startedAt })
+    const requestId = await deps.mintRequestId({ model, version, arm, cohort: chosen.cohortRule !== null, epoch: snapshot!.epoch, at: startedAt })
     if (backend === undefined) {
       return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
     }
@@ -206,13 +232,23 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     let response: Response
     if (a.kind === 'response') {
       const headers = downstreamResponseHeaders(a.response.headers, gatewayHeaders)
-      response = new Response(a.response.body, { status: a.response.status, statusText: a.response.statusText, headers })
+      let clientBody = a.response.body
+      let championBody: ReadableStream<Uint8Array> | null = null
+      if (shadowing && clientBody !== null) [clientBody, championBody] = clientBody.tee()
+      response = new Response(clientBody, { status: a.response.status, statusText: a.response.statusText, headers })
+      if (shadowing) {
+        deps.shadow?.({
+          snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: request.headers, path: input.path,
+          search: input.search, hops, requestBody: shadowBody, championBody, championStatus: a.response.status,
+        })
+      }
     } else {
+      if (shadowing) deps.shadow?.({ snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: request.headers, path: input.path, search: input.search, hops, requestBody: shadowBody, championBody: null, championStatus: 0 })
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
       response = problemResponse(new DomainError(code, `${model}/${a.version}: ${a.message}`), a.requestId, gatewayHeaders, new URL(request.url).pathname)
     }
     deps.onComplete?.({
-      model, epoch: snapshot!.epoch, version: a.version, arm: a.arm, status: response.status, latencyMs,
+      model, epoch: snapshot!.epoch, version: a.version, arm: a.arm, status: response.status, outcome: a.kind, latencyMs,
       requestId: a.requestId, startedAt, fallback, decision: chosen, snapshot: snapshot!,
     })
     return response

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { HASH_VERSIONS } from '../core/routing/hash'
 import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
-import { Backend } from './model'
+import { Backend, BusinessMetric, ShadowCompare } from './model'
 
 export const MAX_RULES = 50
 export const MAX_IN_VALUES = 100
@@ -83,6 +83,9 @@ export const RoutingSnapshot = z
     fallback_to_champion: z.boolean(),
     routing: RoutingTable.nullable().meta({ description: 'Null until a champion is set' }),
     versions: z.record(VersionName, Backend),
+    metrics: z.array(BusinessMetric),
+    shadow_compare: ShadowCompare.nullable(),
+    metric_shards: z.number().int().min(1),
     published_at: IsoTime,
     actor: z.string(),
     reason: z.string(),

@@ -9,7 +9,7 @@
 import { DomainError, type FieldError } from '../errors'
 import { CURRENT_HASH_VERSION, type HashVersion } from '../routing/hash'
 import { toBasisPoints } from '../routing/select'
-import type { Backend, ChampionInput, ModelInput } from '../../schemas/model'
+import type { Backend, BusinessMetric, ChampionInput, ModelInput, ShadowCompare } from '../../schemas/model'
 import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../../schemas/routing'
 
 export interface VersionRecord {
@@ -24,6 +24,10 @@ export interface ModelState {
   unit_header: string
   sla: { p99_ms: number } | null
   fallback_to_champion: boolean
+  metrics: BusinessMetric[]
+  shadow_compare: ShadowCompare | null
+  /** Aggregation shards; never decreases, so readers can always find every shard written to. */
+  metric_shards: number
   created_at: string
   updated_at: string
   salt: string
@@ -73,6 +77,9 @@ export function upsertModel(
     unit_header: input.unit_header,
     sla: input.sla ?? null,
     fallback_to_champion: input.fallback_to_champion,
+    metrics: input.metrics,
+    shadow_compare: input.shadow_compare,
+    metric_shards: Math.max(input.metric_shards, current?.metric_shards ?? 1),
   }
   if (current === null) {
     const state: ModelState = {
@@ -94,6 +101,9 @@ export function upsertModel(
     unit_header: current.unit_header,
     sla: current.sla,
     fallback_to_champion: current.fallback_to_champion,
+    metrics: current.metrics,
+    shadow_compare: current.shadow_compare,
+    metric_shards: current.metric_shards,
   }
   const state = { ...bump(current, ctx.now), ...settings }
   return { state, change: { action: 'model.update', target: model, before, after: settings, reason: 'model settings updated' } }
@@ -276,6 +286,9 @@ export function toSnapshot(state: ModelState, meta: { actor: string; reason: str
     fallback_to_champion: state.fallback_to_champion,
     routing: state.routing,
     versions,
+    metrics: state.metrics,
+    shadow_compare: state.shadow_compare,
+    metric_shards: state.metric_shards,
     published_at: meta.now,
     actor: meta.actor,
     reason: meta.reason,

@@ -1,14 +1,44 @@
 /**
  * @module http/routes/gateway/inference
- * `ANY /v1/models/{model}/{path...}`: the data plane. Thin glue around `gateway/forward`.
+ * `ANY /v1/models/{model}/{path...}`: the data plane. Thin glue around `gateway/forward`: it signs
+ * request ids, and hands measurements and shadow copies to `waitUntil` — nothing after routing is
+ * awaited before the upstream fetch.
  */
 import type { Context } from 'hono'
-import { settingsOf } from '../../../env'
-import { forward } from '../../../gateway/forward'
+import { signRequestId } from '../../../core/attribution/request-token'
+import { newId } from '../../../core/ids'
+import type { MeasuredArm, RequestMeasurement } from '../../../core/metrics/aggregate'
+import { requestIdSecret, settingsOf, type Env } from '../../../env'
+import { forward, type ForwardRecord, type ShadowCopy } from '../../../gateway/forward'
 import { snapshotCacheFor } from '../../../gateway/isolate-cache'
+import { recorderFor } from '../../../measure/isolate-recorder'
+import { runShadow } from '../../../measure/shadow'
 import type { AppEnv } from '../../context'
 
 const PREFIX = '/v1/models/'
+
+function serviceLookup(env: Env) {
+  return (name: string): Fetcher | undefined => {
+    const b = (env as unknown as Record<string, unknown>)[name]
+    return b && typeof (b as Fetcher).fetch === 'function' ? (b as Fetcher) : undefined
+  }
+}
+
+function toMeasurement(r: ForwardRecord): RequestMeasurement {
+  return {
+    type: 'request',
+    requestId: r.requestId,
+    at: r.startedAt,
+    epoch: r.epoch,
+    version: r.version,
+    arm: r.arm as MeasuredArm,
+    segment: r.decision.cohortRule !== null ? 'cohort' : '',
+    status: r.status,
+    outcome: r.outcome,
+    latencyMs: r.latencyMs,
+    fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
+  }
+}
 
 export async function inference(c: Context<AppEnv>): Promise<Response> {
   const url = new URL(c.req.url)
@@ -19,19 +49,49 @@ export async function inference(c: Context<AppEnv>): Promise<Response> {
   const path = slash === -1 ? '' : rest.slice(slash)
   const ctx = c.executionCtx
   const env = c.env
+  const settings = settingsOf(env)
+  const secret = requestIdSecret(env)
+  const service = serviceLookup(env)
+  const recorder = settings.recording ? recorderFor(settings) : null
+
+  const shadow = recorder
+    ? (copy: ShadowCopy) => {
+        const routing = copy.snapshot.routing
+        const target = routing?.shadow
+        const backend = target ? copy.snapshot.versions[target.version] : undefined
+        if (!target || !backend) return
+        ctx.waitUntil(
+          runShadow(
+            {
+              requestId: copy.requestId, at: copy.at, epoch: copy.snapshot.epoch, model, version: target.version, backend,
+              compare: copy.snapshot.shadow_compare, method: copy.method, headers: copy.headers, path: copy.path,
+              search: copy.search, hops: copy.hops, requestBody: copy.requestBody, championBody: copy.championBody,
+              championStatus: copy.championStatus,
+            },
+            {
+              timeoutMs: settings.shadowTimeoutMs, maxInflight: settings.shadowMaxInflight, captureBytes: settings.shadowCaptureBytes,
+              maxRequestBytes: settings.replayBodyBytes, now: () => Date.now(), service,
+            }
+          ).then((m) => recorder.add(env, model, copy.snapshot.metric_shards, m))
+        )
+      }
+    : undefined
+
   return forward(
     { request: c.req.raw, model, path, search: url.search, provisionalId: c.get('requestId') },
     {
-      settings: settingsOf(env),
+      settings,
       cache: snapshotCacheFor(env),
-      service: (name) => {
-        const b = (env as unknown as Record<string, unknown>)[name]
-        return b && typeof (b as Fetcher).fetch === 'function' ? (b as Fetcher) : undefined
-      },
+      service,
       defer: (p) => ctx.waitUntil(p),
       random: Math.random,
       now: () => Date.now(),
-      mintRequestId: async () => c.get('requestId'),
+      mintRequestId: (info) =>
+        secret === null ? Promise.resolve(newId('req')) : signRequestId(secret, info),
+      ...(recorder
+        ? { onComplete: (r: ForwardRecord) => ctx.waitUntil(recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))) }
+        : {}),
+      ...(shadow ? { shadow } : {}),
     }
   )
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
+import { ModelInput } from '../../../../src/schemas/model'
 import { putVersion, rollback, routingProblems, setChampion, setRouting, toSnapshot, upsertModel, type ModelState } from '../../../../src/core/registry/model-state'
 
 const T = '2026-11-26T10:00:00.000Z'
 const http = (url: string) => ({ url, timeout_ms: 1000 })
 
 function base(): ModelState {
-  let s = upsertModel(null, 'm', { risk: 'medium', unit_header: 'x-unit-id', fallback_to_champion: true }, { now: T, salt: 'salt-abcdefgh' }).state
+  let s = upsertModel(null, 'm', ModelInput.parse({ risk: 'medium' }), { now: T, salt: 'salt-abcdefgh' }).state
   s = putVersion(s, 'v1', http('http://a'), { now: T })!.state
   s = putVersion(s, 'v2', http('http://b'), { now: T })!.state
   return setChampion(s, { version: 'v1', keep_weights: false }, { now: T }).state
@@ -31,7 +32,7 @@ describe('model state transitions', () => {
 
   it('keeps the salt for the life of the model (stickiness survives settings changes)', () => {
     const s = base()
-    const updated = upsertModel(s, 'm', { risk: 'high', unit_header: 'x-user', fallback_to_champion: false }, { now: T, salt: 'another-salt' }).state
+    const updated = upsertModel(s, 'm', ModelInput.parse({ risk: 'high', unit_header: 'x-user', fallback_to_champion: false }), { now: T, salt: 'another-salt' }).state
     expect(updated.salt).toBe(s.salt)
     expect(updated.routing).toEqual(s.routing)
   })
@@ -76,7 +77,7 @@ describe('model state transitions', () => {
   })
 
   it('refuses routing before a champion and unknown champions', () => {
-    let s = upsertModel(null, 'm', { risk: 'low', unit_header: 'x-unit-id', fallback_to_champion: true }, { now: T, salt: 'salt-abcdefgh' }).state
+    let s = upsertModel(null, 'm', ModelInput.parse({ risk: 'low' }), { now: T, salt: 'salt-abcdefgh' }).state
     expect(codeOf(() => setRouting(s, { weights: { v1: 100 }, rules: [] }, { now: T }))).toBe('no_champion')
     expect(codeOf(() => setChampion(s, { version: 'v1', keep_weights: false }, { now: T }))).toBe('validation_failed')
     expect(codeOf(() => rollback(s, 'champion', { now: T, reason: 'x' }))).toBe('no_champion')

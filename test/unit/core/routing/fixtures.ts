@@ -8,7 +8,7 @@ export function snapshotWith(routing: Partial<RoutingTable> & { champion: string
   }
   return {
     schema: 1, model: 'm', epoch: 1, hash_version: 1, salt, unit_header: 'x-unit-id', fallback_to_champion: true,
-    routing: table, versions, published_at: '2026-01-01T00:00:00.000Z', actor: 'test', reason: 'test',
+    routing: table, versions, metrics: [], shadow_compare: null, metric_shards: 4, published_at: '2026-01-01T00:00:00.000Z', actor: 'test', reason: 'test',
   }
 }
 

@@ -1,0 +1,177 @@
+/**
+ * @module core/gates/defaults
+ * Default gate configurations per stage, and the "weaker than the defaults" check the approval
+ * policy uses ("gates weaker than the model's defaults need approval").
+ *
+ * Invariants:
+ * - `defaultGateConfig` is a pure function of its options: the same options give the same config.
+ * - `isWeakerThan` lists every way a config tolerates more (larger margins or α, smaller samples
+ *   or durations, a removed gate); an empty list means "at least as strict on every axis".
+ *
+ * Source: statistics.md §0 (α levels, SRM α = 0.001), §2.4 (margins), §2.6 (minimum duration ≥ one
+ * diurnal cycle), §4.2 (p99 margin → exceedance margin), §5 (divergence, 48 h shadow window),
+ * §6.2 C (relative +25% error margin).
+ */
+
+import { countAbove, type ExpHistogram, snapToBucketEdge } from '../stats/histogram'
+import { pct } from './format'
+import type { BusinessGate, GateConfig } from './types'
+
+const HOUR_MS = 3_600_000
+
+/** The stage kinds with default gates. */
+export type GateStage = 'shadow' | 'canary' | 'watch'
+
+/** A business gate whose margin may be left to the default. */
+export type BusinessGateInput = Omit<BusinessGate, 'margin'> & { margin?: number }
+
+/** Options of `defaultGateConfig`. */
+export interface DefaultGateOptions {
+  stage: GateStage
+  /** SLA on p99 latency; the latency threshold when the champion p99 is unknown. */
+  slaP99Ms?: number
+  /** The champion's historical p99 (preferred threshold: exceedance ≈ 1% there, best power). */
+  championP99Ms?: number
+  business?: BusinessGateInput[]
+  /**
+   * The champion's frozen historical latency histogram. With it, the latency margin is mapped
+   * from a p99 slowdown δ (statistics.md §4.2); without it the fixed `latencyMargin` is used.
+   */
+  championLatency?: ExpHistogram
+  /** Tolerated p99 slowdown δ for the §4.2 mapping (default 10%). */
+  p99Slowdown?: number
+}
+
+/** The default numbers, exported so that docs and tests quote one source. */
+export const GATE_DEFAULTS = {
+  businessMargin: 0.02,
+  /** Relative: the challenger may have up to +25% errors (statistics.md §6.2 C). */
+  errorMargin: 0.25,
+  /**
+   * Relative margin on the exceedance rate at the champion's p99 when no histogram is given:
+   * +50% (1% → 1.5%) is a p99 slowdown of about +8% for a lognormal tail with σ = 0.5 and +17%
+   * for σ = 1, i.e. roughly the usual "p99 within 10%" across typical service tails, without
+   * the 7–35% false rollbacks of comparing p99 point estimates (§4.2).
+   */
+  latencyMargin: 0.5,
+  p99Slowdown: 0.1,
+  alphaPass: 0.05,
+  alphaFail: 0.05,
+  srmAlpha: 0.001,
+  minSamplePerArm: 1000,
+  /** ≥ one diurnal cycle; 48 h for shadow, as in the "10,000 requests or 48 hours" rule (§5). */
+  minDurationMs: { shadow: 48 * HOUR_MS, canary: 24 * HOUR_MS, watch: 24 * HOUR_MS },
+  maxDurationMs: 7 * 24 * HOUR_MS,
+  divergenceMaxRate: 0.05,
+} as const
+
+/**
+ * The exceedance margin equivalent to "challenger p99 ≤ (1 + δ)·champion p99" read off the
+ * champion's frozen histogram: m = F̄(t0/(1+δ))/F̄(t0) − 1 (statistics.md §4.2; 0.64 for a
+ * lognormal with σ = 0.5 and δ = 10%). Bucket rounding only lowers it (a stricter gate). Returns
+ * null when the histogram has nothing above t0.
+ */
+export function exceedanceMarginForSlowdown(
+  champion: ExpHistogram,
+  thresholdMs: number,
+  slowdown: number,
+): number | null {
+  const t0 = snapToBucketEdge(champion.scale, thresholdMs)
+  const above = countAbove(champion, t0)
+  if (!(above > 0) || !(slowdown > 0)) return null
+  return countAbove(champion, t0 / (1 + slowdown)) / above - 1
+}
+
+function latencyGate(opts: DefaultGateOptions): GateConfig['latency'] {
+  const thresholdMs = opts.championP99Ms ?? opts.slaP99Ms
+  if (thresholdMs === undefined || !(thresholdMs > 0)) return null
+  const slowdown = opts.p99Slowdown ?? GATE_DEFAULTS.p99Slowdown
+  const mapped = opts.championLatency
+    ? exceedanceMarginForSlowdown(opts.championLatency, thresholdMs, slowdown)
+    : null
+  return { thresholdMs, margin: mapped ?? GATE_DEFAULTS.latencyMargin }
+}
+
+/**
+ * Sensible default gates for a stage: business margin 2%, errors +25% (relative, event split),
+ * latency exceedance at the champion p99 (or the SLA), α_pass = α_fail = 0.05, SRM α = 0.001,
+ * ≥ 1,000 exposures per arm, ≥ 24 h (48 h in shadow), at most 7 days, divergence ≤ 5%.
+ * Fail margins default to the margins (m_f = m: a good model is almost never rolled back).
+ *
+ * @example defaultGateConfig({ stage: 'canary', championP99Ms: 320,
+ *   business: [{ metric: 'conversion', kind: 'proportion', direction: 'higher_is_better' }] })
+ */
+export function defaultGateConfig(opts: DefaultGateOptions): GateConfig {
+  const business = (opts.business ?? []).map((g) => ({
+    ...g,
+    margin: g.margin ?? GATE_DEFAULTS.businessMargin,
+  }))
+  return {
+    business,
+    errorRate: { margin: GATE_DEFAULTS.errorMargin },
+    latency: latencyGate(opts),
+    divergence: { maxRate: GATE_DEFAULTS.divergenceMaxRate },
+    alphaPass: GATE_DEFAULTS.alphaPass,
+    alphaFail: GATE_DEFAULTS.alphaFail,
+    srmAlpha: GATE_DEFAULTS.srmAlpha,
+    minSamplePerArm: GATE_DEFAULTS.minSamplePerArm,
+    minDurationMs: GATE_DEFAULTS.minDurationMs[opts.stage],
+    maxDurationMs: GATE_DEFAULTS.maxDurationMs,
+  }
+}
+
+type Margined = { margin: number; failMargin?: number }
+
+function marginFindings(name: string, c: Margined | null, d: Margined | null): string[] {
+  if (d === null) return []
+  if (c === null) return [`${name}: gate removed`]
+  const out: string[] = []
+  if (c.margin > d.margin) out.push(`${name}: margin ${pct(c.margin)} > default ${pct(d.margin)}`)
+  const cf = c.failMargin ?? c.margin
+  const df = d.failMargin ?? d.margin
+  if (cf > df) out.push(`${name}: fail margin ${pct(cf)} > default ${pct(df)}`)
+  return out
+}
+
+/**
+ * The ways `config` is weaker than `defaults`, as sentences; empty when it is at least as strict
+ * everywhere. Weaker means: a default gate removed or changed in kind/direction, a larger margin
+ * or fail margin, a higher latency threshold, a higher divergence maximum, larger α_pass/α_fail,
+ * a smaller SRM α (fewer alarms), or a smaller minimum sample or duration. Extra gates and a
+ * longer cap are not weaker (always-valid tests do not lose validity with time).
+ */
+export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[] {
+  const out: string[] = []
+  for (const d of defaults.business) {
+    const c = config.business.find((g) => g.metric === d.metric) ?? null
+    if (c !== null && (c.kind !== d.kind || c.direction !== d.direction)) {
+      out.push(`${d.metric}: kind/direction changed to ${c.kind}/${c.direction}`)
+    }
+    out.push(...marginFindings(d.metric, c, d))
+  }
+  out.push(...marginFindings('error_rate', config.errorRate, defaults.errorRate))
+  out.push(...marginFindings('latency', config.latency, defaults.latency))
+  const cl = config.latency
+  const dl = defaults.latency
+  if (cl && dl && cl.thresholdMs > dl.thresholdMs) {
+    out.push(`latency: threshold ${cl.thresholdMs} ms > default ${dl.thresholdMs} ms`)
+  }
+  const cd = config.divergence
+  const dd = defaults.divergence
+  if (dd && !cd) out.push('divergence: gate removed')
+  if (dd && cd && cd.maxRate > dd.maxRate) {
+    out.push(`divergence: max rate ${pct(cd.maxRate)} > default ${pct(dd.maxRate)}`)
+  }
+  const larger = (name: string, c: number, d: number) => {
+    if (c > d) out.push(`${name} ${c} > default ${d}`)
+  }
+  const smaller = (name: string, c: number, d: number) => {
+    if (c < d) out.push(`${name} ${c} < default ${d}`)
+  }
+  larger('alphaPass', config.alphaPass, defaults.alphaPass)
+  larger('alphaFail', config.alphaFail, defaults.alphaFail)
+  smaller('srmAlpha', config.srmAlpha, defaults.srmAlpha)
+  smaller('minSamplePerArm', config.minSamplePerArm, defaults.minSamplePerArm)
+  smaller('minDurationMs', config.minDurationMs, defaults.minDurationMs)
+  return out
+}

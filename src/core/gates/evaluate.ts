@@ -1,0 +1,238 @@
+/**
+ * @module core/gates/evaluate
+ * The gate evaluator: cumulative stage evidence + config → one `VerdictRecord`.
+ *
+ * Invariants:
+ * - Pure: a function of (evidence, config) only; time is `evidence.now`. No I/O, no randomness.
+ * - Not sticky: each call judges the current cumulative evidence. Every test is always valid
+ *   (time-uniform), so the caller may evaluate at every tick, or every request, with no penalty,
+ *   and should act on (and record) the first PASS, FAIL or HALT (statistics.md §2.1, §2.3).
+ * - Order (statistics.md §0, §2.7, §3): SRM first → HALT on alarm (neither PASS nor FAIL, even if
+ *   a metric fails; the failing metrics are named in the reason). Then FAIL if any test fails,
+ *   at any time. PASS needs every test to pass, elapsed ≥ minDuration, both arms ≥ minSample and
+ *   at least one test. Otherwise INCONCLUSIVE at the cap, else CONTINUE.
+ * - Bonferroni: each FAIL test runs at α_fail/K, K = the number of tests this stage evaluates (a
+ *   function of config and stage kind only, never of the data); PASS tests at α_pass each.
+ *
+ * Stage kinds, from `expectedChallengerShare`:
+ * - 0 < share < 1 (canary): SRM, business gates, error rate, latency; divergence if shadow
+ *   evidence exists.
+ * - share = 0 (shadow only): no SRM (there is no split) and no A/B test (the challenger serves
+ *   nothing). Judged on divergence and on the shadow's error rate vs the champion's (event split
+ *   with λ = shadow attempts / (attempts + champion exposures)). PASS needs ≥ minSample pairs,
+ *   the minimum duration and at least one of those tests configured.
+ * - share = 1 (no concurrent champion): no SRM, and the A/B tests have no comparator, so they
+ *   stay `insufficient_data` and the stage can only end INCONCLUSIVE (keep a champion holdback).
+ *
+ * Source: statistics.md §0, §2.3, §2.6–2.8, §3, §4.2, §5.
+ */
+
+import { emptyMoments } from '../stats/moments'
+import { sequentialSrm } from '../stats/srm'
+import { duration, int, num, pct } from './format'
+import {
+  type TestLevels,
+  divergenceVerdict,
+  eventSplitVerdict,
+  niVerdict,
+  tailExceedanceVerdict,
+} from './metric-tests'
+import type {
+  BusinessGate,
+  GateConfig,
+  GateDecision,
+  MetricVerdict,
+  StageEvidence,
+  VerdictRecord,
+} from './types'
+
+type GateTest = (levels: TestLevels) => MetricVerdict
+type SrmVerdict = VerdictRecord['srm']
+
+/** The sequential Dirichlet-multinomial SRM check, skipped when there is no split to test. */
+function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
+  const share = e.expectedChallengerShare
+  const nA = e.champion.exposures
+  const nB = e.challenger.exposures
+  const total = nA + nB
+  const observedShare = total > 0 ? nB / total : null
+  if (!(share > 0 && share < 1)) {
+    const why = share > 0 ? 'the challenger takes all traffic' : 'shadow-only stage'
+    const reason = `SRM not checked: ${why} (expected challenger share ${pct(share)}).`
+    return { alarm: false, pValue: 1, observedShare, expectedShare: share, reason }
+  }
+  const r = sequentialSrm({ counts: [nA, nB], expectedShares: [1 - share, share], alpha })
+  const obs =
+    `challenger share ${observedShare === null ? 'n/a' : pct(observedShare)} vs expected ` +
+    `${pct(share)} over ${int(total)} exposures, always-valid p = ${num(r.pValue)}`
+  const reason = r.alarm
+    ? `SRM alarm: ${obs} ≤ ${num(alpha)}. Freeze the split and check assignment.`
+    : `No SRM: ${obs}.`
+  return { alarm: r.alarm, pValue: r.pValue, observedShare, expectedShare: share, reason }
+}
+
+function businessTest(g: BusinessGate, e: StageEvidence): GateTest {
+  const proportion = g.kind === 'proportion'
+  return (levels) =>
+    niVerdict(
+      {
+        metric: g.metric,
+        test: proportion ? 'ni_proportion' : 'ni_mean',
+        direction: g.direction,
+        margin: g.margin,
+        failMargin: g.failMargin ?? g.margin,
+        champion: e.champion.outcomes[g.metric] ?? emptyMoments(),
+        challenger: e.challenger.outcomes[g.metric] ?? emptyMoments(),
+        proportion,
+        show: proportion ? pct : num,
+      },
+      levels,
+    )
+}
+
+/** The tests this stage evaluates; their number K is fixed by config and stage kind. */
+function gateTests(e: StageEvidence, c: GateConfig, shadowOnly: boolean): GateTest[] {
+  const tests: GateTest[] = []
+  const err = c.errorRate
+  const lat = c.latency
+  if (!shadowOnly) {
+    for (const g of c.business) tests.push(businessTest(g, e))
+    if (err) {
+      tests.push((levels) =>
+        eventSplitVerdict(
+          {
+            metric: 'error_rate',
+            championEvents: e.champion.errors,
+            championExposures: e.champion.exposures,
+            challengerEvents: e.challenger.errors,
+            challengerExposures: e.challenger.exposures,
+            margin: err.margin,
+            failMargin: err.failMargin ?? err.margin,
+          },
+          levels,
+        ),
+      )
+    }
+    if (lat) {
+      tests.push((levels) =>
+        tailExceedanceVerdict(
+          {
+            champion: e.champion.latency,
+            challenger: e.challenger.latency,
+            thresholdMs: lat.thresholdMs,
+            margin: lat.margin,
+            failMargin: lat.failMargin ?? lat.margin,
+          },
+          levels,
+        ),
+      )
+    }
+  }
+  const shadow = e.shadow
+  if (shadowOnly && err && shadow) {
+    // Same requests on both sides; rare coincident failures make the Poisson split approximate.
+    tests.push((levels) =>
+      eventSplitVerdict(
+        {
+          metric: 'shadow_error_rate',
+          championEvents: e.champion.errors,
+          championExposures: e.champion.exposures,
+          challengerEvents: shadow.errors,
+          challengerExposures: shadow.attempts,
+          margin: err.margin,
+          failMargin: err.failMargin ?? err.margin,
+        },
+        levels,
+      ),
+    )
+  }
+  const div = c.divergence
+  if (div && shadow) {
+    tests.push((levels) =>
+      divergenceVerdict({ pairs: shadow.pairs, diverged: shadow.diverged, maxRate: div.maxRate }, levels),
+    )
+  }
+  return tests
+}
+
+function body(reason: string): string {
+  return reason.replace(/^(FAIL|PASS|CONTINUE): /, '')
+}
+
+interface Combined {
+  decision: GateDecision
+  reason: string
+}
+
+function combine(
+  e: StageEvidence,
+  c: GateConfig,
+  metrics: MetricVerdict[],
+  srm: SrmVerdict,
+  elapsedMs: number,
+  shadowOnly: boolean,
+): Combined {
+  const failed = metrics.filter((m) => m.decision === 'fail')
+  if (srm.alarm) {
+    const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
+    return { decision: 'HALT', reason: `HALT: ${srm.reason}${note}` }
+  }
+  if (failed.length > 0) {
+    return { decision: 'FAIL', reason: `FAIL: ${failed.map((m) => body(m.reason)).join(' ')}` }
+  }
+  const blockers: string[] = []
+  if (metrics.length === 0) blockers.push('no gate applies to this stage')
+  const open = metrics.filter((m) => m.decision !== 'pass')
+  if (open.length > 0) {
+    blockers.push(`waiting for ${open.map((m) => `${m.metric} (${m.decision})`).join(', ')}`)
+  }
+  if (elapsedMs < c.minDurationMs) {
+    blockers.push(`minimum duration: ${duration(elapsedMs)} of ${duration(c.minDurationMs)}`)
+  }
+  const pairs = e.shadow?.pairs ?? 0
+  const samples = shadowOnly ? pairs : Math.min(e.champion.exposures, e.challenger.exposures)
+  if (samples < c.minSamplePerArm) {
+    const unit = shadowOnly ? 'shadow pairs' : 'exposures in the smaller arm'
+    blockers.push(`minimum sample: ${int(samples)} of ${int(c.minSamplePerArm)} ${unit}`)
+  }
+  if (blockers.length === 0) {
+    const volume = shadowOnly
+      ? `${int(pairs)} shadow pairs`
+      : `${int(e.challenger.exposures)} challenger and ${int(e.champion.exposures)} champion exposures`
+    const names = metrics.map((m) => m.metric).join(', ')
+    const srmText = shadowOnly ? 'no split to check' : 'SRM clean'
+    const reason = `PASS: all ${metrics.length} gates passed (${names}) after ${duration(elapsedMs)} with ${volume}; ${srmText}.`
+    return { decision: 'PASS', reason }
+  }
+  if (elapsedMs >= c.maxDurationMs) {
+    const reason =
+      `INCONCLUSIVE: stage cap of ${duration(c.maxDurationMs)} reached without a decision ` +
+      `(${blockers.join('; ')}). Do not promote.`
+    return { decision: 'INCONCLUSIVE', reason }
+  }
+  return { decision: 'CONTINUE', reason: `CONTINUE: ${blockers.join('; ')}.` }
+}
+
+/**
+ * Judge one stage from its cumulative evidence (statistics.md §0). Pure and not sticky: the
+ * caller acts on the first PASS/FAIL/HALT; evaluating again on more data never invalidates an
+ * earlier claim because every test is always valid.
+ *
+ * @example
+ * const verdict = evaluateGates(evidence, defaultGateConfig({ stage: 'canary', business }))
+ * if (verdict.decision === 'FAIL') rollback(verdict.reason)
+ */
+export function evaluateGates(evidence: StageEvidence, config: GateConfig): VerdictRecord {
+  const elapsedMs = Math.max(0, evidence.now - evidence.stageStartedAt)
+  const shadowOnly = !(evidence.expectedChallengerShare > 0)
+  const srm = checkSrm(evidence, config.srmAlpha)
+  const tests = gateTests(evidence, config, shadowOnly)
+  const levels: TestLevels = {
+    alphaPass: config.alphaPass,
+    alphaFail: config.alphaFail / Math.max(1, tests.length),
+    minSamplePerArm: config.minSamplePerArm,
+  }
+  const metrics = tests.map((test) => test(levels))
+  const { decision, reason } = combine(evidence, config, metrics, srm, elapsedMs, shadowOnly)
+  return { decision, reason, metrics, srm, elapsedMs }
+}

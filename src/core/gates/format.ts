@@ -1,0 +1,44 @@
+/**
+ * @module core/gates/format
+ * Number formatting for the human-readable `reason` strings of gate verdicts.
+ *
+ * Invariant: deterministic (no locale, no clock), so the same evidence always yields the same
+ * reason text, which matters because approvals hash the verdicts they were shown
+ * (`evidence-hash.ts`). Internal to the gates module.
+ */
+
+/** Three significant digits, plain notation when readable, exponent otherwise. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x)
+  if (x === 0) return '0'
+  const abs = Math.abs(x)
+  if (abs >= 1e-4 && abs < 1e7) return String(Number(x.toPrecision(3)))
+  return x.toExponential(2)
+}
+
+/** A fraction as a percentage, e.g. 0.0193 → "1.93%". */
+export function pct(x: number): string {
+  return `${num(x * 100)}%`
+}
+
+/** A signed relative change, e.g. −0.05 → "−5%", 0.1 → "+10%". */
+export function signedPct(x: number): string {
+  return x < 0 ? `−${pct(-x)}` : `+${pct(x)}`
+}
+
+/** An integer with thousands separators, e.g. 1234567 → "1,234,567". */
+export function int(n: number): string {
+  if (!Number.isFinite(n)) return String(n)
+  const s = String(Math.round(Math.abs(n)))
+  const grouped = s.replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return n < 0 ? `-${grouped}` : grouped
+}
+
+/** A duration in the largest readable unit: "45 min", "24 h", "7 d". */
+export function duration(ms: number): string {
+  const minutes = ms / 60_000
+  if (minutes < 120) return `${num(minutes)} min`
+  const hours = minutes / 60
+  if (hours < 72) return `${num(hours)} h`
+  return `${num(hours / 24)} d`
+}

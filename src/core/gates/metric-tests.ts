@@ -1,0 +1,281 @@
+/**
+ * @module core/gates/metric-tests
+ * One always-valid test per gated metric, each reported as a `MetricVerdict`.
+ *
+ * Invariants:
+ * - Pure functions of cumulative evidence; every test is time-uniform (always valid), so the
+ *   caller may evaluate at every tick with no penalty (statistics.md §2.1, §2.6).
+ * - `alpha` in a verdict is the FAIL level of that test (α_fail/K, Bonferroni); every PASS test
+ *   runs at the configured α_pass with no correction (intersection–union, §2.7).
+ * - Signed boundaries for the contrast-type tests (ni_*, tail_exceedance, divergence_rate): the
+ *   contrast is oriented so that positive is good; PASS needs contrast > boundary (> 0), FAIL
+ *   needs contrast < boundary (< 0). The side shown is the FAIL side when the estimate leans bad,
+ *   else the PASS side. For `event_split` the contrast is the challenger's share of the events and
+ *   the boundary the share at the (fail) margin; larger is worse.
+ *
+ * Source: statistics.md §2.2–2.4 (NI tests), §2.8 (event split), §4.2 (tail exceedance),
+ * §5 (divergence rate).
+ */
+
+import type { EventSplitResult } from '../stats/event-split'
+import { eventSplitTest } from '../stats/event-split'
+import { countAbove, type ExpHistogram, snapToBucketEdge } from '../stats/histogram'
+import { type Moments, momentsFromProportion } from '../stats/moments'
+import { oneSampleRateTest } from '../stats/rate-test'
+import { nonInferiorityTest } from '../stats/sequential'
+import { int, num, pct, signedPct } from './format'
+import type { MetricDirection, MetricVerdict } from './types'
+
+/** The levels shared by every test of one evaluation. */
+export interface TestLevels {
+  alphaPass: number
+  /** Per-test FAIL level α_fail/K. */
+  alphaFail: number
+  minSamplePerArm: number
+}
+
+/**
+ * Floor of the relative prior scale τ_rel (see `marginScaleTau2`): a zero margin would put no
+ * prior mass anywhere and make the boundary infinite.
+ */
+export const MIN_TAU_REL = 0.01
+
+/**
+ * Below this many pooled events a proportion test (conversion, exceedance) makes no claim: the
+ * CLT plug-in variance is unreliable with a handful of events (statistics.md §2.3 asks for
+ * 50–100 per arm; pooled keeps a challenger with zero bad events from being blocked forever).
+ */
+export const MIN_POOLED_EVENTS = 50
+
+/**
+ * Mixing variance by margin scale (statistics.md §2.4): τ = τ_rel·μ_A with τ_rel = max(m, 1%).
+ *
+ * Why this choice: the config fixes τ on the relative scale (prior mass on effects the size of
+ * the margin), so τ needs no traffic forecast, and it tunes the boundary to the moment a
+ * margin-sized effect becomes detectable, whatever the traffic. The conversion to the contrast's
+ * units uses the champion's running mean, the most precise number in the stage (about 90% of the
+ * traffic in a 10% canary); it converges within minutes, so τ is constant up to a plug-in of the
+ * same kind as the variance estimate V̂. §6.2 measured false rates ≤ α with this choice.
+ */
+export function marginScaleTau2(margin: number, championMean: number): number {
+  const tau = Math.max(margin, MIN_TAU_REL) * championMean
+  return tau * tau
+}
+
+function insufficient(
+  base: Omit<MetricVerdict, 'decision' | 'reason' | 'contrast' | 'boundary' | 'pValue'>,
+  why: string,
+): MetricVerdict {
+  const reason = `${base.metric}: insufficient data: ${why}.`
+  return { ...base, contrast: null, boundary: null, pValue: null, decision: 'insufficient_data', reason }
+}
+
+/** Input of `niVerdict`: one business metric, or the latency exceedance rate. */
+export interface NiVerdictInput {
+  metric: string
+  test: 'ni_proportion' | 'ni_mean' | 'tail_exceedance'
+  direction: MetricDirection
+  margin: number
+  failMargin: number
+  champion: Moments
+  challenger: Moments
+  /** Proportions also need MIN_POOLED_EVENTS pooled events (x = n·mean). */
+  proportion: boolean
+  /** How to print an estimate (percent for rates, number for means). */
+  show: (x: number) => string
+  /** Words after the metric name, e.g. "> 318 ms". */
+  label?: string
+}
+
+/** Non-inferiority of the challenger on a relative margin (statistics.md §2.2–2.4). */
+export function niVerdict(input: NiVerdictInput, levels: TestLevels): MetricVerdict {
+  const { champion: a, challenger: b, show } = input
+  const base = {
+    metric: input.metric,
+    test: input.test,
+    champion: { n: a.n, estimate: a.n > 0 ? a.mean : null },
+    challenger: { n: b.n, estimate: b.n > 0 ? b.mean : null },
+    margin: input.margin,
+    alpha: levels.alphaFail,
+  }
+  const arms = `challenger ${show(b.mean)} (n = ${int(b.n)}) vs champion ${show(a.mean)} (n = ${int(a.n)})`
+  const name = input.label === undefined ? input.metric : `${input.metric} ${input.label}`
+  const min = levels.minSamplePerArm
+  if (a.n < min || b.n < min) return insufficient(base, `${arms}; need n ≥ ${int(min)} per arm`)
+  if (input.proportion) {
+    const events = Math.round(a.n * a.mean + b.n * b.mean)
+    if (events < MIN_POOLED_EVENTS) {
+      return insufficient(base, `${int(events)} pooled events, need ≥ ${MIN_POOLED_EVENTS}`)
+    }
+  }
+  if (!(a.mean > 0)) return insufficient(base, 'a relative margin needs a positive champion mean')
+  const tau2 = marginScaleTau2(input.margin, a.mean)
+  const r = nonInferiorityTest({
+    direction: input.direction,
+    marginKind: 'relative',
+    margin: input.margin,
+    failMargin: input.failMargin,
+    champion: a,
+    challenger: b,
+    alphaPass: levels.alphaPass,
+    alphaFail: levels.alphaFail,
+    tau2Pass: tau2,
+    tau2Fail: tau2,
+    minSamplePerArm: min,
+  })
+  if (r.decision === 'insufficient_data') return insufficient(base, `degenerate variance (${arms})`)
+  const failSide = r.decision === 'fail' || (r.decision !== 'pass' && r.failContrast < 0)
+  const contrast = failSide ? r.failContrast : r.passContrast
+  const boundary = failSide ? -r.failBoundary : r.passBoundary
+  const pValue = failSide ? r.pValueFail : r.pValuePass
+  const lift = signedPct(b.mean / a.mean - 1)
+  const worse = input.direction === 'higher_is_better' ? '−' : '+'
+  const m = failSide ? input.failMargin : input.margin
+  const head = `${name} ${arms}, ${lift} (margin ${worse}${pct(m)})`
+  const test = `D̂ = ${num(contrast)} vs ${num(boundary)}, always-valid p = ${num(pValue)}`
+  const reason =
+    r.decision === 'fail'
+      ? `FAIL: ${head}: worse than the margin shown, ${test} < ${num(levels.alphaFail)}.`
+      : r.decision === 'pass'
+        ? `PASS: ${head}: within the margin shown, ${test} < ${num(levels.alphaPass)}.`
+        : `CONTINUE: ${head}: ${test}, no claim yet.`
+  return { ...base, contrast, boundary, pValue, decision: r.decision, reason }
+}
+
+/** Input of `eventSplitVerdict`: two event counts and the exposures they happened in. */
+export interface EventSplitVerdictInput {
+  metric: string
+  championEvents: number
+  championExposures: number
+  challengerEvents: number
+  challengerExposures: number
+  margin: number
+  failMargin: number
+}
+
+/**
+ * The exact event-split test (statistics.md §2.8) with λ = the observed challenger share of the
+ * exposures: conditioning on the realised exposures is what the Poisson argument needs, and the
+ * SRM check guards the split itself.
+ */
+export function eventSplitVerdict(input: EventSplitVerdictInput, levels: TestLevels): MetricVerdict {
+  const { championEvents: eA, challengerEvents: eB } = input
+  const nA = input.championExposures
+  const nB = input.challengerExposures
+  const base = {
+    metric: input.metric,
+    test: 'event_split' as const,
+    champion: { n: nA, estimate: nA > 0 ? eA / nA : null },
+    challenger: { n: nB, estimate: nB > 0 ? eB / nB : null },
+    margin: input.margin,
+    alpha: levels.alphaFail,
+  }
+  if (!(nA > 0) || !(nB > 0)) return insufficient(base, 'no exposures in one arm')
+  const r: EventSplitResult = eventSplitTest({
+    championEvents: eA,
+    challengerEvents: eB,
+    challengerShare: nB / (nA + nB),
+    margin: input.margin,
+    failMargin: input.failMargin,
+    alphaPass: levels.alphaPass,
+    alphaFail: levels.alphaFail,
+  })
+  const q = r.qHat
+  const failSide = r.decision === 'fail' || (r.decision !== 'pass' && q !== null && q > r.qFailMargin)
+  const boundary = failSide ? r.qFailMargin : r.qMargin
+  const pValue = failSide ? r.pValueFail : r.pValuePass
+  const m = failSide ? input.failMargin : input.margin
+  const counts = `${int(eB)} vs ${int(eA)} events`
+  const share =
+    q === null
+      ? 'no events yet'
+      : `event share ${num(q)} ${q > boundary ? '>' : '≤'} ${num(boundary)} at +${pct(m)}; ${counts}`
+  const head = `${input.metric} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
+  const p = `always-valid p = ${num(pValue)}`
+  const reason =
+    r.decision === 'fail'
+      ? `FAIL: ${head}, ${p} < ${num(levels.alphaFail)}.`
+      : r.decision === 'pass'
+        ? `PASS: ${head}, ${p} < ${num(levels.alphaPass)}.`
+        : `CONTINUE: ${head}, ${p}, no claim yet.`
+  return { ...base, contrast: q, boundary, pValue, decision: r.decision, reason }
+}
+
+/** Input of `tailExceedanceVerdict`. */
+export interface TailInput {
+  champion: ExpHistogram
+  challenger: ExpHistogram
+  thresholdMs: number
+  margin: number
+  failMargin: number
+}
+
+/**
+ * Latency as tail exceedance (statistics.md §4.2): the threshold is snapped UP to a bucket edge of
+ * the coarser of the two histograms, so both exceedance counts are exact; then the proportion NI
+ * test, lower is better.
+ */
+export function tailExceedanceVerdict(input: TailInput, levels: TestLevels): MetricVerdict {
+  const scale = Math.min(input.champion.scale, input.challenger.scale)
+  const t0 = snapToBucketEdge(scale, input.thresholdMs)
+  const arm = (h: ExpHistogram) => momentsFromProportion(countAbove(h, t0), h.count)
+  return niVerdict(
+    {
+      metric: 'latency',
+      test: 'tail_exceedance',
+      direction: 'lower_is_better',
+      margin: input.margin,
+      failMargin: input.failMargin,
+      champion: arm(input.champion),
+      challenger: arm(input.challenger),
+      proportion: true,
+      show: pct,
+      label: `> ${num(t0)} ms`,
+    },
+    levels,
+  )
+}
+
+/** Input of `divergenceVerdict`. */
+export interface DivergenceInput {
+  pairs: number
+  diverged: number
+  maxRate: number
+}
+
+/** Shadow divergence rate against a fixed maximum (statistics.md §5), one-sample rate test. */
+export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): MetricVerdict {
+  const { pairs: n, diverged: x, maxRate } = input
+  const r = oneSampleRateTest({
+    events: x,
+    n,
+    maxRate,
+    alphaPass: levels.alphaPass,
+    alphaFail: levels.alphaFail,
+    minSample: levels.minSamplePerArm,
+  })
+  const base = {
+    metric: 'divergence',
+    test: 'divergence_rate' as const,
+    champion: { n, estimate: null },
+    challenger: { n, estimate: n > 0 ? x / n : null },
+    margin: maxRate,
+    alpha: levels.alphaFail,
+  }
+  const obs = `${int(x)} of ${int(n)} pairs diverged = ${pct(r.estimate)} vs max ${pct(maxRate)}`
+  if (r.decision === 'insufficient_data') {
+    return insufficient(base, `${obs}; need ≥ ${int(levels.minSamplePerArm)} pairs`)
+  }
+  const contrast = maxRate - r.estimate
+  const failSide = r.decision === 'fail' || (r.decision !== 'pass' && contrast < 0)
+  const boundary = failSide ? -r.failBoundary : r.passBoundary
+  const pValue = failSide ? r.pValueFail : r.pValuePass
+  const p = `always-valid p = ${num(pValue)}`
+  const reason =
+    r.decision === 'fail'
+      ? `FAIL: divergence ${obs}, rate shown above the maximum, ${p} < ${num(levels.alphaFail)}.`
+      : r.decision === 'pass'
+        ? `PASS: divergence ${obs}, rate shown below the maximum, ${p} < ${num(levels.alphaPass)}.`
+        : `CONTINUE: divergence ${obs}, ${p}, no claim yet.`
+  return { ...base, contrast, boundary, pValue, decision: r.decision, reason }
+}

@@ -1,0 +1,68 @@
+/**
+ * @module core/metrics/outcomes
+ * Turning a business outcome into the number that gates aggregate, and the shapes shards return.
+ */
+import type { BusinessMetric } from '../../schemas/model'
+import type { RequestClaims } from '../attribution/request-token'
+import type { Moments } from '../stats/moments'
+
+export type OutcomeValue = number | string | boolean
+
+/** The value counted for a metric, or a reason it cannot be counted. */
+export function outcomeNumber(metric: BusinessMetric, raw: OutcomeValue): { ok: true; value: number } | { ok: false; reason: string } {
+  if (metric.kind === 'proportion') {
+    if (typeof raw === 'boolean') return { ok: true, value: raw ? 1 : 0 }
+    if (typeof raw === 'number') {
+      if (raw === 0 || raw === 1) return { ok: true, value: raw }
+      return { ok: false, reason: `proportion metric ${metric.name} takes 0/1, true/false or a label` }
+    }
+    return { ok: true, value: metric.positive_labels.includes(raw) ? 1 : 0 }
+  }
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
+  if (!Number.isFinite(n)) return { ok: false, reason: `mean metric ${metric.name} takes a finite number` }
+  // Winsorise at bounds fixed in advance (statistics.md §2.6): heavy tails would otherwise
+  // inflate variance and false rollbacks.
+  let v = n
+  if (metric.cap !== undefined && v > metric.cap) v = metric.cap
+  if (metric.floor !== undefined && v < metric.floor) v = metric.floor
+  return { ok: true, value: v }
+}
+
+/** One authenticated outcome, routed to the shard that saw its request. */
+export interface OutcomeItem {
+  requestId: string
+  claims: RequestClaims
+  metric: string
+  value: number
+  raw: OutcomeValue
+  /** For counterfactual scoring of shadow pairs. */
+  comparator: unknown
+}
+
+export type OutcomeStatus = 'accepted' | 'duplicate' | 'expired'
+
+/** Matured outcome sums for one (epoch, version, arm, segment, metric). */
+export interface MaturedRow {
+  epoch: number
+  version: string
+  arm: string
+  segment: string
+  metric: string
+  /** Exposures of requests whose attribution window has passed. */
+  exposures: number
+  /** Outcomes received for those requests, with the sum and sum of squares of their values. */
+  n: number
+  sum: number
+  sumSq: number
+}
+
+export interface CounterfactualRow {
+  epoch: number
+  version: string
+  metric: string
+  n: number
+  championCorrect: number
+  shadowCorrect: number
+  championLoss: Moments
+  shadowLoss: Moments
+}
