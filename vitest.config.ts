@@ -27,6 +27,8 @@ export default defineConfig({
                 KV_MIN_WRITE_INTERVAL_MS: '5',
                 MAX_BODY_BYTES: '65536',
                 REPLAY_BODY_BYTES: '16384',
+                // The in-flight cap on shadow copies is unit-tested; here every copy must run.
+                SHADOW_MAX_INFLIGHT: '1000',
               },
               // A model version reached through a Workers service binding instead of a URL.
               serviceBindings: {

@@ -1,10 +1,12 @@
 /**
  * @module cron/scheduled
- * Every minute: ask each model's coordinator to reconcile (retry outbox flushes and publishes that
- * failed). Each model is handled independently: one failure never stops the others.
+ * Every minute, per model (independently: one failure never stops the others):
+ * - the coordinator reconciles (retries outbox flushes and publishes that failed);
+ * - the metrics shards' new rows are rolled up into D1 history.
  */
 import { listModels, openDb } from '../adapters/d1/registry-store'
 import type { Env } from '../env'
+import { rollupModel } from '../services/measurement'
 import { coordinatorOf } from '../services/registry'
 
 export interface TickReport {
@@ -14,8 +16,14 @@ export interface TickReport {
 }
 
 export async function runScheduled(env: Env, scheduledTime: number): Promise<TickReport> {
-  const models = await listModels(openDb(env.DB))
-  const results = await Promise.allSettled(models.map((m) => coordinatorOf(env, m.name).reconcile(scheduledTime)))
+  const db = openDb(env.DB)
+  const models = await listModels(db)
+  const results = await Promise.allSettled(
+    models.map(async (m) => {
+      await coordinatorOf(env, m.name).reconcile(scheduledTime)
+      await rollupModel(env, db, m.name, m.metric_shards)
+    })
+  )
   const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ model: models[i]!.name, error: String(r.reason) }] : []))
   for (const f of failures) console.error(`cron: ${f.model}: ${f.error}`)
   return { at: scheduledTime, models: models.length, failures }

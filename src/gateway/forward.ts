@@ -229,6 +229,8 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       'x-model-arm': a.arm,
     }
     if (fallback) gatewayHeaders['x-model-fallback'] = `from=${fallback.from}; reason="${fallback.reason}"`
+    // The exact latency the gateway recorded for this answer (time to the upstream's response head).
+    if (a.kind === 'response') gatewayHeaders['server-timing'] = `upstream;dur=${latencyMs}`
     let response: Response
     if (a.kind === 'response') {
       const headers = downstreamResponseHeaders(a.response.headers, gatewayHeaders)

@@ -12,7 +12,9 @@ import { authenticate } from './middleware/auth'
 import { requestId } from './middleware/request-id'
 import { problemResponse } from './problem'
 import { auditRoutes } from './routes/admin/audit'
+import { metricRoutes } from './routes/admin/metrics'
 import { modelRoutes } from './routes/admin/models'
+import { outcomeRoutes } from './routes/gateway/outcomes'
 import { inference } from './routes/gateway/inference'
 import { newRouter } from './openapi'
 
@@ -43,6 +45,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.notFound((c) => problemResponse(new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'), {}, c.req.path))
 
   app.get('/healthz', (c) => c.json({ ok: true }))
+  app.route('/v1', outcomeRoutes)
   app.all('/v1/models/:model', inference)
   app.all('/v1/models/:model/*', inference)
 
@@ -50,6 +53,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   admin.use('*', async (c, next) => (PUBLIC_ADMIN.has(c.req.path) ? next() : authenticate(c, next)))
   admin.route('/', modelRoutes)
   admin.route('/', auditRoutes)
+  admin.route('/', metricRoutes)
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })

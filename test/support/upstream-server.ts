@@ -6,6 +6,10 @@
  *   /mode/sleep-<ms>/...  wait before the response head
  *   /mode/sse-<n>-<ms>/...  n server-sent events, <ms> apart
  *   /mode/garbage/...     200 with a body that is not JSON
+ *   /mode/hang/...        never answers
+ *   /mode/predict-<kind>-<rate>/...  a deterministic "model": reads {"x": <int>} and answers
+ *                         {"label"|"score"|"text": ...}; with rate r > 0, a fixed r-share of inputs
+ *                         (by hash of x) get a different output, to plant shadow divergence
  *   anything else         echo: JSON with server name, method, path, query, headers, body
  */
 import http from 'node:http'
@@ -25,6 +29,15 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
+}
+
+/** A fixed pseudo-random number in [0, 1) for an integer (planted divergence is reproducible). */
+export function hashUnit(x: number): number {
+  let h = (x * 2654435761) >>> 0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x45d9f3b) >>> 0
+  h ^= h >>> 16
+  return (h >>> 0) / 4294967296
 }
 
 export async function startUpstream(name: string): Promise<UpstreamServer> {
@@ -62,6 +75,26 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
         else res.end()
       }
       tick()
+      return
+    }
+    if (mode === 'hang') {
+      return // never answer; the gateway's timeout must handle it
+    }
+    if (mode.startsWith('predict-')) {
+      const [, kind, rate] = mode.split('-')
+      let x = 0
+      try {
+        x = Number(JSON.parse(body).x) || 0
+      } catch {
+        x = 0
+      }
+      const flip = hashUnit(x) < Number(rate)
+      const out =
+        kind === 'label' ? { label: flip ? 'decline' : 'approve' }
+        : kind === 'score' ? { score: flip ? x * 1.5 + 10 : x }
+        : { text: flip ? `a completely different answer about item ${x}` : `the answer for item ${x} is fine` }
+      res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
+      res.end(JSON.stringify({ server: name, ...out }))
       return
     }
     if (mode === 'garbage') {

@@ -36,6 +36,7 @@ export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite
     fallbackToChampion: s.fallback_to_champion,
     champion: s.routing?.champion ?? null,
     epoch: s.epoch,
+    metricShards: s.metric_shards,
     createdAt: s.created_at,
     updatedAt: s.updated_at,
   }
@@ -84,12 +85,13 @@ export interface ModelSummary {
   risk: string
   champion: string | null
   epoch: number
+  metric_shards: number
   updated_at: string
 }
 
 export async function listModels(db: Db): Promise<ModelSummary[]> {
   const rows = await db.select().from(schema.models).orderBy(asc(schema.models.name)).limit(1000)
-  return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, updated_at: r.updatedAt }))
+  return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, metric_shards: r.metricShards, updated_at: r.updatedAt }))
 }
 
 export interface AuditCursor {

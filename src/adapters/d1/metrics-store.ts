@@ -1,0 +1,80 @@
+/**
+ * @module adapters/d1/metrics-store
+ * D1 history of measurements: idempotent upserts of shard exports, and range reads for the
+ * metrics API. Rows are per shard so a re-exported row replaces itself instead of adding up.
+ */
+import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { errorsOf, type Agg } from '../../core/metrics/aggregate'
+import type { ExportBatch } from '../do/metrics-shard'
+import type { Db } from './registry-store'
+import * as schema from './schema'
+
+/** Samples kept per model (oldest deleted first). */
+export const SHADOW_SAMPLE_RETENTION = 1_000
+
+async function requestHash(id: string): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id))
+  return [...new Uint8Array(d).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+export async function writeExport(db: Db, model: string, shard: number, batch: ExportBatch): Promise<number> {
+  const stmts: BatchItem<'sqlite'>[] = []
+  for (const { key, agg } of batch.minutes) {
+    const row = { model, shard, minute: key.minute, epoch: key.epoch, version: key.version, arm: key.arm, segment: key.segment, requests: agg.requests, errors: errorsOf(agg), data: agg }
+    stmts.push(
+      db.insert(schema.metricMinutes).values(row).onConflictDoUpdate({
+        target: [schema.metricMinutes.model, schema.metricMinutes.shard, schema.metricMinutes.minute, schema.metricMinutes.epoch, schema.metricMinutes.version, schema.metricMinutes.arm, schema.metricMinutes.segment],
+        set: { requests: row.requests, errors: row.errors, data: row.data },
+      })
+    )
+  }
+  for (const o of batch.outcomes) {
+    stmts.push(
+      db.insert(schema.outcomeMinutes).values({ model, shard, ...o }).onConflictDoUpdate({
+        target: [schema.outcomeMinutes.model, schema.outcomeMinutes.shard, schema.outcomeMinutes.minute, schema.outcomeMinutes.epoch, schema.outcomeMinutes.version, schema.outcomeMinutes.arm, schema.outcomeMinutes.segment, schema.outcomeMinutes.metric],
+        set: { n: o.n, sum: o.sum, sumSq: o.sumSq },
+      })
+    )
+  }
+  for (const s of batch.samples) {
+    stmts.push(
+      db.insert(schema.shadowSamples).values({
+        model, at: new Date(s.at).toISOString(), requestHash: await requestHash(s.requestId), version: s.version, verdict: s.verdict,
+        championOutput: s.championOutput ?? null, shadowOutput: s.shadowOutput ?? null,
+      })
+    )
+  }
+  if (batch.samples.length > 0) {
+    stmts.push(
+      db.delete(schema.shadowSamples).where(
+        and(
+          eq(schema.shadowSamples.model, model),
+          lt(schema.shadowSamples.id, sql`(SELECT id FROM ${schema.shadowSamples} WHERE ${schema.shadowSamples.model} = ${model} ORDER BY id DESC LIMIT 1 OFFSET ${SHADOW_SAMPLE_RETENTION - 1})`)
+        )
+      )
+    )
+  }
+  if (stmts.length > 0) await db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+  return stmts.length
+}
+
+export async function minuteRows(db: Db, model: string, fromMinute: number, toMinute: number): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
+  const rows = await db
+    .select()
+    .from(schema.metricMinutes)
+    .where(and(eq(schema.metricMinutes.model, model), gte(schema.metricMinutes.minute, fromMinute), lte(schema.metricMinutes.minute, toMinute)))
+    .orderBy(asc(schema.metricMinutes.minute))
+  return rows.map((r) => ({ minute: r.minute, version: r.version, arm: r.arm, segment: r.segment, epoch: r.epoch, agg: r.data as Agg }))
+}
+
+export async function outcomeRows(db: Db, model: string, fromMinute: number, toMinute: number) {
+  return db
+    .select()
+    .from(schema.outcomeMinutes)
+    .where(and(eq(schema.outcomeMinutes.model, model), gte(schema.outcomeMinutes.minute, fromMinute), lte(schema.outcomeMinutes.minute, toMinute)))
+}
+
+export async function latestSamples(db: Db, model: string, limit: number) {
+  return db.select().from(schema.shadowSamples).where(eq(schema.shadowSamples.model, model)).orderBy(desc(schema.shadowSamples.id)).limit(limit)
+}

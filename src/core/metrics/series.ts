@@ -1,0 +1,102 @@
+/**
+ * @module core/metrics/series
+ * Per-arm time series for the metrics API, built from per-minute rows (any number of shards).
+ */
+import { emptyAgg, errorsOf, exposuresOf, mergeAgg, type Agg } from './aggregate'
+import { quantile } from '../stats/histogram'
+
+export interface MinuteRow {
+  minute: number
+  version: string
+  arm: string
+  agg: Agg
+}
+
+export interface OutcomeRow {
+  minute: number
+  version: string
+  arm: string
+  metric: string
+  n: number
+  sum: number
+  sumSq: number
+}
+
+export interface SeriesPoint {
+  t: string
+  requests: number
+  errors: number
+  error_rate: number | null
+  p50_ms: number | null
+  p95_ms: number | null
+  p99_ms: number | null
+  shadow_pairs: number
+  divergence_rate: number | null
+  business: Record<string, { n: number; mean: number | null; ci95: [number, number] | null }>
+}
+
+export interface Series {
+  version: string
+  arm: string
+  points: SeriesPoint[]
+}
+
+const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d
+
+export function buildSeries(rows: MinuteRow[], outcomes: OutcomeRow[], fromMinute: number, toMinute: number, stepMinutes: number): Series[] {
+  const buckets = new Map<string, { version: string; arm: string; byStep: Map<number, { agg: Agg; business: Map<string, { n: number; sum: number; sumSq: number }> }> }>()
+  const stepOf = (minute: number) => Math.floor((minute - fromMinute) / stepMinutes)
+  const cell = (version: string, arm: string, step: number) => {
+    const k = `${version}|${arm}`
+    let s = buckets.get(k)
+    if (!s) {
+      s = { version, arm, byStep: new Map() }
+      buckets.set(k, s)
+    }
+    let c = s.byStep.get(step)
+    if (!c) {
+      c = { agg: emptyAgg(), business: new Map() }
+      s.byStep.set(step, c)
+    }
+    return c
+  }
+  for (const r of rows) mergeAgg(cell(r.version, r.arm, stepOf(r.minute)).agg, r.agg)
+  for (const o of outcomes) {
+    const b = cell(o.version, o.arm, stepOf(o.minute)).business
+    const cur = b.get(o.metric) ?? { n: 0, sum: 0, sumSq: 0 }
+    b.set(o.metric, { n: cur.n + o.n, sum: cur.sum + o.sum, sumSq: cur.sumSq + o.sumSq })
+  }
+  const steps = Math.max(1, Math.ceil((toMinute - fromMinute + 1) / stepMinutes))
+  return [...buckets.values()]
+    .sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`))
+    .map((s) => ({
+      version: s.version,
+      arm: s.arm,
+      points: Array.from({ length: steps }, (_, i) => {
+        const c = s.byStep.get(i)
+        const agg = c?.agg ?? emptyAgg()
+        const exposures = exposuresOf(agg)
+        const errors = errorsOf(agg)
+        const h = agg.latency
+        const business: SeriesPoint['business'] = {}
+        for (const [metric, b] of c?.business ?? []) {
+          const mean = b.n > 0 ? b.sum / b.n : null
+          const variance = b.n > 1 && mean !== null ? Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1)) : null
+          const half = variance !== null ? 1.96 * Math.sqrt(variance / b.n) : null
+          business[metric] = { n: b.n, mean: mean === null ? null : round(mean), ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null }
+        }
+        return {
+          t: new Date((fromMinute + i * stepMinutes) * 60_000).toISOString(),
+          requests: s.arm === 'shadow' ? agg.shadowAttempts : agg.requests,
+          errors: s.arm === 'shadow' ? agg.shadowErrors : errors,
+          error_rate: s.arm === 'shadow' ? (agg.shadowAttempts > 0 ? round(agg.shadowErrors / agg.shadowAttempts) : null) : exposures > 0 ? round(errors / exposures) : null,
+          p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,
+          p95_ms: h.count > 0 ? round(quantile(h, 0.95), 3) : null,
+          p99_ms: h.count > 0 ? round(quantile(h, 0.99), 3) : null,
+          shadow_pairs: agg.shadowPairs,
+          divergence_rate: agg.shadowPairs > 0 ? round(agg.shadowDiverged / agg.shadowPairs) : null,
+          business,
+        }
+      }),
+    }))
+}

@@ -1,0 +1,108 @@
+/**
+ * @module http/routes/admin/metrics
+ * Reading the numbers: per-arm series from D1 history, the Prometheus exposition of the shards'
+ * monotonic totals, and the stored shadow pair samples.
+ */
+import { createRoute } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { latestSamples, minuteRows, outcomeRows } from '../../../adapters/d1/metrics-store'
+import { listModels, openDb } from '../../../adapters/d1/registry-store'
+import { DomainError } from '../../../core/errors'
+import { minuteOf } from '../../../core/metrics/aggregate'
+import { renderPrometheus } from '../../../core/metrics/prometheus'
+import { buildSeries } from '../../../core/metrics/series'
+import { ModelName } from '../../../schemas/common'
+import { prometheusSeries } from '../../../services/measurement'
+import { getModelView } from '../../../services/registry'
+import { jsonResponse, newRouter, problems } from '../../openapi'
+
+const security = [{ bearer: [] }]
+const MAX_POINTS = 1_500
+
+/** Accepts RFC 3339 times, unix milliseconds, or a relative "-90m" / "-6h" / "-2d". */
+export function parseTime(v: string | undefined, fallback: number, now: number): number {
+  if (v === undefined || v === '') return fallback
+  const rel = /^-(\d+)([smhd])$/.exec(v)
+  if (rel) return now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
+  if (/^\d{10,15}$/.test(v)) return Number(v)
+  const t = Date.parse(v)
+  if (Number.isNaN(t)) throw new DomainError('validation_failed', `not a time: ${v}`, { fields: [{ field: 'query', message: 'use RFC 3339, unix ms or a relative time like -1h' }] })
+  return t
+}
+
+const SeriesPoint = z.object({
+  t: z.string(), requests: z.number(), errors: z.number(), error_rate: z.number().nullable(),
+  p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), p99_ms: z.number().nullable(),
+  shadow_pairs: z.number(), divergence_rate: z.number().nullable(),
+  business: z.record(z.string(), z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() })),
+})
+const MetricsResponse = z
+  .object({ model: z.string(), from: z.string(), to: z.string(), step_s: z.number(), series: z.array(z.object({ version: z.string(), arm: z.string(), points: z.array(SeriesPoint) })) })
+  .meta({ id: 'MetricsSeries' })
+
+const series = createRoute({
+  method: 'get', path: '/models/{model}/metrics', tags: ['metrics'], security,
+  summary: 'Per-arm series: requests, error rate, p50/p95/p99, business metric mean with count, divergence rate',
+  request: {
+    params: z.object({ model: ModelName }),
+    query: z.object({
+      from: z.string().optional().meta({ description: 'Default -1h' }),
+      to: z.string().optional().meta({ description: 'Default now' }),
+      step: z.coerce.number().int().min(60).max(86_400).default(60).meta({ description: 'Seconds, multiple of 60' }),
+    }),
+  },
+  responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 401, 404) },
+})
+
+const prometheus = createRoute({
+  method: 'get', path: '/metrics', tags: ['metrics'], security,
+  summary: 'Prometheus text exposition (counters and latency histograms by model, version, arm)',
+  responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } }, ...problems(401) },
+})
+
+const samples = createRoute({
+  method: 'get', path: '/models/{model}/shadow-samples', tags: ['metrics'], security,
+  summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
+  request: { params: z.object({ model: ModelName }), query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: { 200: jsonResponse(z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }), 'Samples, newest first'), ...problems(401, 404) },
+})
+
+export const metricRoutes = newRouter()
+
+metricRoutes.openapi(series, async (c) => {
+  const { model } = c.req.valid('param')
+  const q = c.req.valid('query')
+  await getModelView(c.env, model) // 404 for unknown models
+  const now = Date.now()
+  const to = parseTime(q.to, now, now)
+  const from = parseTime(q.from, to - 3_600_000, now)
+  const stepMinutes = Math.max(1, Math.round(q.step / 60))
+  const fromMinute = minuteOf(from)
+  const toMinute = minuteOf(to)
+  if (toMinute < fromMinute) throw new DomainError('validation_failed', 'from must be before to', { fields: [{ field: 'query.from', message: 'after to' }] })
+  if ((toMinute - fromMinute + 1) / stepMinutes > MAX_POINTS) {
+    throw new DomainError('validation_failed', `at most ${MAX_POINTS} points per series; raise step`, { fields: [{ field: 'query.step', message: 'too small for this range' }] })
+  }
+  const db = openDb(c.env.DB)
+  const [rows, outs] = await Promise.all([minuteRows(db, model, fromMinute, toMinute), outcomeRows(db, model, fromMinute, toMinute)])
+  return c.json({
+    model,
+    from: new Date(fromMinute * 60_000).toISOString(),
+    to: new Date(toMinute * 60_000).toISOString(),
+    step_s: stepMinutes * 60,
+    series: buildSeries(rows, outs, fromMinute, toMinute, stepMinutes),
+  }, 200)
+})
+
+metricRoutes.openapi(prometheus, async (c) => {
+  const models = await listModels(openDb(c.env.DB))
+  const text = renderPrometheus(await prometheusSeries(c.env, models.map((m) => ({ name: m.name, shards: m.metric_shards }))))
+  return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+})
+
+metricRoutes.openapi(samples, async (c) => {
+  const { model } = c.req.valid('param')
+  await getModelView(c.env, model)
+  const rows = await latestSamples(openDb(c.env.DB), model, c.req.valid('query').limit)
+  return c.json({ samples: rows }, 200)
+})
