@@ -6,7 +6,8 @@
  */
 
 /**
- * @example canonicalJson({ b: 1, a: [true, { d: null, c: 'x' }] }) // '{"a":[true,{"c":"x","d":null}],"b":1}'
+ * @example canonicalJson({ b: 1, a: [true, { d: null, c: 'x' }] })
+ * // '{"a":[true,{"c":"x","d":null}],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value)) ?? 'null'

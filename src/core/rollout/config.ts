@@ -30,7 +30,8 @@ export const DEFAULTS = {
 
 /**
  * Fill in every default. Does not validate: call `validatePlan` first (or use `start`, which does).
- * @example resolveConfig({ model: 'm', challenger: 'v2', champion: 'v1', strategies: ['canary'], gates })
+ * @example resolveConfig({ model: 'm', challenger: 'v2', champion: 'v1', strategies: ['canary'],
+ *   gates: { canary: gate, watch: gate } }).stages // [5, 25, 50, 100]
  */
 export function resolveConfig(input: RolloutConfigInput): RolloutConfig {
   const cohort = input.cohort ?? null
@@ -58,5 +59,7 @@ export function resolveConfig(input: RolloutConfigInput): RolloutConfig {
 /** Drops `undefined` members so that spreading a partial never erases a default. */
 function defined<T extends object>(partial: T | undefined): Partial<T> {
   if (partial === undefined) return {}
-  return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<T>
+  return Object.fromEntries(
+    Object.entries(partial).filter(([, v]) => v !== undefined)
+  ) as Partial<T>
 }

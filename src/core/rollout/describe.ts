@@ -15,7 +15,9 @@ export function formatDuration(ms: number): string {
     [1_000, 's'],
   ]
   for (const [size, unit] of units) {
-    if (ms >= size && ms % size === 0 && !(unit === 'd' && ms < 7 * size)) return `${ms / size} ${unit}`
+    if (ms >= size && ms % size === 0 && !(unit === 'd' && ms < 7 * size)) {
+      return `${ms / size} ${unit}`
+    }
   }
   if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`
   if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`
@@ -29,7 +31,10 @@ export function formatCondition(when: RuleCondition): string {
   return `${when.header}^=${when.prefix ?? ''}`
 }
 
-/** e.g. "shadow (10% copied)", "canary 25%", "switch to 100%", "cohort x-tier=beta 50%", "watch (72 h)". */
+/**
+ * e.g. "shadow (10% copied)", "canary 25%", "switch to 100%", "cohort x-tier=beta 50%",
+ * "watch (72 h)".
+ */
 export function stepLabel(step: Step): string {
   switch (step.kind) {
     case 'shadow':

@@ -19,7 +19,7 @@ import type { GateConfig } from '../gates/types'
 import type { CohortRule, ShadowTarget } from '../../schemas/routing'
 import type { GatedStepKind, RolloutConfig, Step } from './types'
 
-/** A routing table as `PUT /admin/models/{model}/routing` takes it (RoutingInput without reason). */
+/** A routing table as `PUT /admin/models/{model}/routing` takes it (RoutingInput, no reason). */
 export interface StepRouting {
   weights: Record<string, number>
   rules: CohortRule[]
@@ -66,7 +66,12 @@ export function buildPlan(config: RolloutConfig): Step[] {
       case 'feature_flag': {
         if (cohort === null) return
         for (const percent of cohort.percents) {
-          steps.push({ kind: 'cohort', when: cohort.when, percent, minDurationMs: durations.stageMinMs })
+          steps.push({
+            kind: 'cohort',
+            when: cohort.when,
+            percent,
+            minDurationMs: durations.stageMinMs,
+          })
         }
         const top = cohort.percents[cohort.percents.length - 1]
         carried = top === undefined ? null : { when: cohort.when, percent: top }
@@ -115,12 +120,21 @@ export function routingForStep(step: Step, ctx: RoutingContext): StepRouting | n
         shadow: { version: challenger, sample_rate: step.sampleRate },
       }
     case 'canary': {
-      if (step.weight >= 100) return { weights: only(challenger), rules: [...baseRules], shadow: null }
+      if (step.weight >= 100) {
+        return { weights: only(challenger), rules: [...baseRules], shadow: null }
+      }
       const bp = Math.round(step.weight * 100)
       const rules = step.cohort
-        ? [...baseRules, { when: step.cohort.when, version: challenger, percent: step.cohort.percent }]
+        ? [
+            ...baseRules,
+            { when: step.cohort.when, version: challenger, percent: step.cohort.percent },
+          ]
         : [...baseRules]
-      return { weights: { [champion]: (10_000 - bp) / 100, [challenger]: bp / 100 }, rules, shadow: null }
+      return {
+        weights: { [champion]: (10_000 - bp) / 100, [challenger]: bp / 100 },
+        rules,
+        shadow: null,
+      }
     }
     case 'switch':
       return { weights: only(challenger), rules: [...baseRules], shadow: null }

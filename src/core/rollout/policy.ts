@@ -37,9 +37,13 @@ type PolicyView = Pick<RolloutState, 'config' | 'plan' | 'stepIndex' | 'createdA
 
 /**
  * Whether entering the next step (or `ctx.toStep`) needs an approver, and why.
- * @example approvalNeeded(state, { ...state.policy, toStep: 4 }) // { reason: 'canary 100% …', rules: ['final_step_risk'] }
+ * @example approvalNeeded(state, { ...state.policy, toStep: 4 })
+ * // { reason: "canary 100% gives a high-risk model's traffic …", rules: ['final_step_risk'] }
  */
-export function approvalNeeded(state: PolicyView, ctx: ApprovalContext): ApprovalRequirement | null {
+export function approvalNeeded(
+  state: PolicyView,
+  ctx: ApprovalContext
+): ApprovalRequirement | null {
   const toStep = ctx.toStep ?? state.stepIndex + 1
   const step = state.plan[toStep]
   if (step === undefined) return null
@@ -64,7 +68,9 @@ export function approvalNeeded(state: PolicyView, ctx: ApprovalContext): Approva
   }
   if (toStep === 0 && ctx.gatesWeakerThanDefaults.length > 0) {
     rules.push('weak_gates')
-    reasons.push(`gates weaker than the model's defaults: ${ctx.gatesWeakerThanDefaults.join(', ')}`)
+    reasons.push(
+      `gates weaker than the model's defaults: ${ctx.gatesWeakerThanDefaults.join(', ')}`
+    )
   }
   return rules.length === 0 ? null : { reason: reasons.join('; '), rules }
 }
@@ -72,7 +78,8 @@ export function approvalNeeded(state: PolicyView, ctx: ApprovalContext): Approva
 /**
  * The canonical JSON an approval's evidence hash is computed from: the configuration, the step
  * being approved and when it was put before approvers, and the latest verdict per metric of the
- * current step (with the latest decision and SRM check). Sorted keys, so equal evidence hashes equally.
+ * current step (with the latest decision and SRM check). Keys are sorted, so equal evidence
+ * always hashes equally.
  */
 export function evidenceDigestInput(state: RolloutState): string {
   const current = state.verdicts.filter((v) => v.stepIndex === state.stepIndex)
@@ -93,7 +100,8 @@ export function evidenceDigestInput(state: RolloutState): string {
 
 export type ApprovalRefusal = 'expired' | 'stale_evidence' | 'wrong_step'
 
-export type ApprovalCheck = { valid: true } | { valid: false; reason: ApprovalRefusal; detail: string }
+export type ApprovalCheck =
+  { valid: true } | { valid: false; reason: ApprovalRefusal; detail: string }
 
 /**
  * Whether an approval may be acted on now.
@@ -111,7 +119,11 @@ export function checkApproval(
       detail: `the evidence was approvable until ${new Date(approval.expiresAt).toISOString()}`,
     }
   }
-  if (approval.forStep !== undefined && ctx.forStep !== undefined && approval.forStep !== ctx.forStep) {
+  if (
+    approval.forStep !== undefined &&
+    ctx.forStep !== undefined &&
+    approval.forStep !== ctx.forStep
+  ) {
     return {
       valid: false,
       reason: 'wrong_step',
@@ -122,7 +134,8 @@ export function checkApproval(
     return {
       valid: false,
       reason: 'stale_evidence',
-      detail: 'the evidence changed since it was approved; review the current verdicts and approve again',
+      detail:
+        'the evidence changed since it was approved; review the current verdicts and approve again',
     }
   }
   return { valid: true }

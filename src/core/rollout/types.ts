@@ -30,9 +30,10 @@ export const PHASES = [
 ] as const
 export type Phase = (typeof PHASES)[number]
 
-/** One line per phase, for the admin view and the docs (Flagger documents each phase the same way). */
+/** One line per phase, for the admin view and the docs (as Flagger documents its phases). */
 export const PHASE_DESCRIPTIONS: Record<Phase, string> = {
-  awaiting_evaluation: 'waiting for a passing offline evaluation report; the challenger gets no traffic',
+  awaiting_evaluation:
+    'waiting for a passing offline evaluation report; the challenger gets no traffic',
   awaiting_approval: 'the next step needs an approver; the current exposure is held',
   progressing: 'the current step is live and its gates are evaluated every tick',
   paused: 'held by an operator or by an INCONCLUSIVE verdict; never promotes on its own',
@@ -183,7 +184,7 @@ export interface PolicyFacts {
   risk: RiskTier
   /** When the model was last rolled back, or null. */
   lastRollbackAt: number | null
-  /** Gate settings weaker than the model's defaults, computed by the caller (e.g. 'canary.margin'). */
+  /** Gate settings weaker than the model's defaults, found by the caller (e.g. 'canary.margin'). */
   gatesWeakerThanDefaults: string[]
 }
 
@@ -236,8 +237,8 @@ export interface RollbackRecord {
   at: number
   actor: string
   trigger: 'gate_fail' | 'operator_rollback' | 'abort'
-  /** What the routing went back to; null when the challenger had never been exposed. */
-  target: RollbackTarget | null
+  /** What the routing went back to (the registry's rollback target). */
+  target: RollbackTarget
   /** The stable version that carries the traffic afterwards. */
   version: string
   fromStep: number
@@ -245,7 +246,13 @@ export interface RollbackRecord {
   confirmation: { at: number; ok: boolean; timeToConfirmMs: number; details: unknown } | null
 }
 
-export const OUTCOMES = ['promoted', 'cohort_released', 'shadow_passed', 'rolled_back', 'aborted'] as const
+export const OUTCOMES = [
+  'promoted',
+  'cohort_released',
+  'shadow_passed',
+  'rolled_back',
+  'aborted',
+] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const EVENT_TYPES = [
@@ -307,6 +314,7 @@ export interface RolloutState {
   createdAt: number
   updatedAt: number
   endedAt: number | null
+  /** How traffic left the challenger; null unless it was exposed and taken back. */
   rollback: RollbackRecord | null
   outcome: Outcome | null
 }

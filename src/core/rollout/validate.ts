@@ -5,10 +5,11 @@
  */
 import type { FieldError } from '../errors'
 import { resolveConfig } from './config'
+import { formatDuration } from './describe'
 import { buildPlan } from './plan'
 import { STRATEGIES, type RolloutConfigInput, type Strategy } from './types'
 
-/** Position of each strategy in a composite plan; canary and blue_green both promote, so share one. */
+/** Position of each strategy in a composite plan; canary and blue_green both promote: one slot. */
 const ORDER: Record<Strategy, number> = { shadow: 0, feature_flag: 1, canary: 2, blue_green: 2 }
 
 /**
@@ -21,7 +22,9 @@ export function validatePlan(input: RolloutConfigInput): FieldError[] {
   for (const field of ['model', 'challenger', 'champion'] as const) {
     if (typeof input[field] !== 'string' || input[field] === '') add(field, 'required')
   }
-  if (input.challenger === input.champion) add('challenger', 'the challenger must differ from the champion')
+  if (input.challenger === input.champion) {
+    add('challenger', 'the challenger must differ from the champion')
+  }
   checkStrategies(input.strategies, add)
   const config = resolveConfig(input)
   const has = (s: Strategy) => config.strategies.includes(s)
@@ -43,7 +46,9 @@ export function validatePlan(input: RolloutConfigInput): FieldError[] {
   }
   const { sampleRate, minSamples } = config.shadow
   if (!(sampleRate > 0 && sampleRate <= 1)) add('shadow.sampleRate', 'in (0, 1]')
-  if (!Number.isInteger(minSamples) || minSamples < 0) add('shadow.minSamples', 'a whole number ≥ 0')
+  if (!Number.isInteger(minSamples) || minSamples < 0) {
+    add('shadow.minSamples', 'a whole number ≥ 0')
+  }
   checkApproval(config.approval, add)
   if (errors.length === 0) checkGates(input, add)
   return errors
@@ -66,7 +71,7 @@ function checkStrategies(strategies: readonly string[], add: Add): void {
     if (rank <= previous) {
       add(
         `strategies.${i}`,
-        'strategies run in the order shadow → feature_flag → canary or blue_green, each at most once'
+        'strategies run in the order shadow → feature_flag → canary or blue_green, each once'
       )
     }
     previous = Math.max(previous, rank)
@@ -77,10 +82,13 @@ function checkStrategies(strategies: readonly string[], add: Add): void {
 function checkRamp(field: string, values: number[], add: Add): void {
   if (values.length === 0) add(field, 'at least one stage')
   values.forEach((v, i) => {
+    const twoDecimals = Math.abs(Math.round(v * 100) - v * 100) < 1e-9
     if (!Number.isFinite(v) || v <= 0 || v > 100) add(`${field}.${i}`, 'a percentage in (0, 100]')
-    else if (Math.abs(Math.round(v * 100) - v * 100) > 1e-9) add(`${field}.${i}`, 'at most two decimals')
+    else if (!twoDecimals) add(`${field}.${i}`, 'at most two decimals')
     const before = values[i - 1]
-    if (before !== undefined && !(v > before)) add(`${field}.${i}`, `must be greater than ${before}`)
+    if (before !== undefined && !(v > before)) {
+      add(`${field}.${i}`, `must be greater than ${before}`)
+    }
   })
 }
 
@@ -110,10 +118,14 @@ function checkGates(input: RolloutConfigInput, add: Add): void {
       add(field, `the plan has ${step.kind} steps but no gate configuration for them`)
       continue
     }
-    const floor = step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
+    const floor =
+      step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
     if (gate.maxDurationMs < floor) {
       const outcome = step.kind === 'watch' ? 'end the watch INCONCLUSIVE early' : 'never PASS'
-      add(`${field}.maxDurationMs`, `below the step's minimum duration (${floor} ms): it would ${outcome}`)
+      add(
+        `${field}.maxDurationMs`,
+        `below the step's minimum duration (${formatDuration(floor)}): it would ${outcome}`
+      )
     }
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * @module core/rollout/operator
+ * Operator actions (pause, resume, promote, abort, rollback): which phases allow them, and what
+ * they do. `operatorRefusal` is the single table the machine, the API and the UI consult, so a
+ * button the UI enables is one the machine accepts.
+ *
+ * | action   | allowed in                                | refused in (why)                       |
+ * |----------|-------------------------------------------|----------------------------------------|
+ * | pause    | progressing, watching                     | nothing to pause, or already held      |
+ * | resume   | paused, halted                            | not held                               |
+ * | promote  | progressing (step live), paused, watching | halted (SRM), awaiting_* (gates first) |
+ * | abort    | every non-terminal phase                  | terminal phases                        |
+ * | rollback | every non-terminal phase                  | terminal phases                        |
+ */
+import { DomainError, type ErrorCode } from '../errors'
+import { formatDuration } from './describe'
+import { OPERATOR_ACTIONS, type Input, type OperatorAction, type Transition } from './io'
+import { commit, currentStep, labelAt } from './record'
+import { endWithRollback } from './safety'
+import { advance, complete } from './transitions'
+import { isTerminal, type RolloutState } from './types'
+
+type OperatorInput = Extract<Input, { type: OperatorAction }>
+
+export interface Refusal {
+  code: ErrorCode
+  why: string
+}
+
+/** Why `action` is not allowed now, or null when it is. */
+export function operatorRefusal(state: RolloutState, action: OperatorAction): Refusal | null {
+  const { phase } = state
+  const conflict = (why: string): Refusal => ({ code: 'conflict', why })
+  if (isTerminal(phase)) return conflict(`the rollout has ended (${phase})`)
+  switch (action) {
+    case 'pause':
+      if (phase === 'progressing' || phase === 'watching') return null
+      if (phase === 'paused') return conflict('it is already paused')
+      if (phase === 'halted') {
+        return conflict('it is halted by a sample-ratio mismatch; resume or roll back')
+      }
+      if (phase === 'awaiting_approval') {
+        return conflict('it is already held until an approver decides')
+      }
+      return conflict('it serves no traffic yet: it is waiting for the offline evaluation')
+    case 'resume':
+      if (phase === 'paused' || phase === 'halted') return null
+      return conflict(`it is not paused (${phase})`)
+    case 'promote':
+      if (phase === 'halted') {
+        return conflict(
+          'a sample-ratio mismatch makes the evidence untrustworthy; ' +
+            'resume (restarting the stage) or roll back'
+        )
+      }
+      if (phase === 'awaiting_evaluation') {
+        return conflict('no traffic before a passing offline evaluation')
+      }
+      if (phase === 'awaiting_approval') {
+        const reason = state.pendingApproval?.reason ?? 'policy'
+        return { code: 'approval_required', why: `the next step needs an approval: ${reason}` }
+      }
+      if (state.stepIndex >= 0 && state.stepEpoch === null) {
+        return conflict(`the routing of ${labelAt(state, state.stepIndex)} is not live yet`)
+      }
+      return null
+    case 'abort':
+    case 'rollback':
+      return null
+    default: {
+      const never: never = action
+      return never
+    }
+  }
+}
+
+/** The operator actions allowed now (for the UI's buttons). */
+export function allowedOperatorActions(state: RolloutState): OperatorAction[] {
+  return OPERATOR_ACTIONS.filter((a) => operatorRefusal(state, a) === null)
+}
+
+/** Apply an operator action; throws DomainError when the phase does not allow it. */
+export function onOperator(state: RolloutState, input: OperatorInput): Transition {
+  const refusal = operatorRefusal(state, input.type)
+  if (refusal !== null) {
+    throw new DomainError(
+      refusal.code,
+      `cannot ${input.type} rollout ${state.id}: ${refusal.why}`,
+      {
+        extra: { phase: state.phase, action: input.type },
+      }
+    )
+  }
+  const { now, actor } = input
+  const by = `${input.type} by ${actor}${input.reason ? `: ${input.reason}` : ''}`
+  switch (input.type) {
+    case 'pause': {
+      const next: RolloutState = {
+        ...state,
+        phase: 'paused',
+        hold: { cause: 'operator', since: now, actor },
+      }
+      return commit(state, next, [], { at: now, type: 'paused', actor, reason: by })
+    }
+    case 'resume':
+      return resume(state, now, actor, by)
+    case 'promote': {
+      const step = currentStep(state)
+      if (step?.kind === 'watch') {
+        const early = `${by}; watch ended early after ${formatDuration(now - state.stepStartedAt)}`
+        return complete(state, now, { actor, type: 'completed', reason: early })
+      }
+      return advance(state, state.stepIndex + 1, now, { actor, type: 'advanced', reason: by })
+    }
+    case 'abort':
+      return endWithRollback(state, now, { actor, trigger: 'abort', reason: by })
+    case 'rollback':
+      return endWithRollback(state, now, { actor, trigger: 'operator_rollback', reason: by })
+    default: {
+      const never: never = input.type
+      return never
+    }
+  }
+}
+
+/**
+ * Back to the current step. After an INCONCLUSIVE or SRM hold the step's statistics restart
+ * (the old evidence hit its cap or is untrustworthy); after an operator pause they carry on.
+ */
+function resume(state: RolloutState, now: number, actor: string, by: string): Transition {
+  const restart = state.hold !== null && state.hold.cause !== 'operator'
+  const next: RolloutState = {
+    ...state,
+    phase: currentStep(state)?.kind === 'watch' ? 'watching' : 'progressing',
+    hold: null,
+    stepStartedAt: restart ? now : state.stepStartedAt,
+  }
+  const label = labelAt(state, state.stepIndex)
+  const reason = `${by}; ${label} ${restart ? 'restarts its statistics' : 'continues'}`
+  return commit(state, next, [], { at: now, type: 'resumed', actor, reason })
+}

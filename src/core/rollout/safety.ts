@@ -1,0 +1,182 @@
+/**
+ * @module core/rollout/safety
+ * The protective transitions: roll back (FAIL, operator rollback, abort), halt on SRM, pause on
+ * INCONCLUSIVE. Their routing action always comes first, so that a failing webhook or D1 write
+ * never delays taking traffic off a bad challenger.
+ *
+ * Internal to core/rollout.
+ */
+import type { VerdictRecord } from '../gates/types'
+import { formatDuration } from './describe'
+import type { Action, Transition } from './io'
+import { CONTROLLER, championSwitched, commit, labelAt, recordVerdict } from './record'
+import type { RollbackRecord, RolloutState } from './types'
+
+export type EndTrigger = RollbackRecord['trigger']
+
+/**
+ * End the rollout by taking traffic off the challenger: FAIL (automatic), operator rollback or
+ * abort. The routing action comes first; FAIL and operator rollbacks also alert and open an
+ * incident (the runbook's rollback record and retrospective hang off it). Nothing is published
+ * when the challenger was never exposed.
+ */
+export function endWithRollback(
+  state: RolloutState,
+  now: number,
+  end: { actor: string; trigger: EndTrigger; reason: string; verdict?: VerdictRecord },
+  pre: Action[] = []
+): Transition {
+  const { model, challenger, champion } = state.config
+  const exposed = state.stepIndex >= 0
+  const target = championSwitched(state) ? 'previous_champion' : 'champion'
+  const label = labelAt(state, state.stepIndex)
+  const actions: Action[] = []
+  if (exposed) {
+    actions.push({ type: 'rollback_routing', target, reason: `rollout ${state.id}: ${end.reason}` })
+  }
+  actions.push(...pre)
+  const details = {
+    rollout: state.id,
+    model,
+    challenger,
+    restored: champion,
+    step: label,
+    target,
+    reason: end.reason,
+  }
+  if (exposed && end.trigger === 'gate_fail') {
+    const verdict = end.verdict
+      ? { verdict: { reason: end.verdict.reason, metrics: end.verdict.metrics } }
+      : {}
+    actions.push(
+      {
+        type: 'alert',
+        kind: 'fail',
+        severity: 'critical',
+        summary: `${model}: ${challenger} FAILED its gates at ${label}`,
+        details: { ...details, ...verdict },
+      },
+      {
+        type: 'alert',
+        kind: 'rollback',
+        severity: 'error',
+        summary: `${model}: rolled back from ${challenger} to ${champion}`,
+        details,
+      }
+    )
+  }
+  if (exposed && end.trigger === 'operator_rollback') {
+    actions.push({
+      type: 'alert',
+      kind: 'rollback',
+      severity: 'warning',
+      summary: `${model}: ${end.actor} rolled back ${challenger} to ${champion}`,
+      details,
+    })
+  }
+  if (exposed && end.trigger !== 'abort') {
+    const trigger = end.trigger === 'gate_fail' ? 'gate_fail' : 'operator_rollback'
+    actions.push({
+      type: 'open_incident',
+      trigger,
+      summary: `${model}: ${challenger} rolled back (${end.reason})`,
+    })
+  }
+  const rollback: RollbackRecord | null = exposed
+    ? {
+        at: now,
+        actor: end.actor,
+        trigger: end.trigger,
+        target,
+        version: champion,
+        fromStep: state.stepIndex,
+        reason: end.reason,
+        confirmation: null,
+      }
+    : null
+  const aborted = end.trigger === 'abort'
+  const next: RolloutState = {
+    ...state,
+    phase: aborted ? 'aborted' : 'rolled_back',
+    hold: null,
+    pendingApproval: null,
+    endedAt: now,
+    rollback,
+    outcome: aborted ? 'aborted' : 'rolled_back',
+  }
+  const what = exposed
+    ? `traffic back to ${champion} (${target})`
+    : 'the challenger was never exposed'
+  return commit(state, next, actions, {
+    at: now,
+    type: aborted ? 'aborted' : 'rolled_back',
+    actor: end.actor,
+    reason: `${end.reason}; ${what}`,
+  })
+}
+
+/** SRM: freeze everything (no promotion, no rollback) and page. */
+export function halt(state: RolloutState, now: number, verdict: VerdictRecord): Transition {
+  const recorded = recordVerdict(state, verdict, now, true)
+  const { model, challenger } = state.config
+  const label = labelAt(state, state.stepIndex)
+  const next: RolloutState = {
+    ...recorded.state,
+    phase: 'halted',
+    hold: { cause: 'srm', since: now, actor: CONTROLLER },
+    pendingApproval: null,
+  }
+  const alert: Action = {
+    type: 'alert',
+    kind: 'srm',
+    severity: 'critical',
+    summary: `${model}: sample-ratio mismatch at ${label} of ${challenger}; rollout halted`,
+    details: { rollout: state.id, model, challenger, step: label, srm: verdict.srm },
+  }
+  const reason =
+    `HALT at ${label}: ${verdict.srm.reason}; ` +
+    'no promotion and no rollback until an operator resumes or rolls back'
+  return commit(state, next, [recorded.action, alert], {
+    at: now,
+    type: 'halted',
+    actor: CONTROLLER,
+    reason,
+  })
+}
+
+/** INCONCLUSIVE: pause and alert; never promote. */
+export function pauseInconclusive(
+  state: RolloutState,
+  now: number,
+  verdict: VerdictRecord
+): Transition {
+  const recorded = recordVerdict(state, verdict, now, true)
+  const { model, challenger } = state.config
+  const label = labelAt(state, state.stepIndex)
+  const next: RolloutState = {
+    ...recorded.state,
+    phase: 'paused',
+    hold: { cause: 'inconclusive', since: now, actor: CONTROLLER },
+  }
+  const alert: Action = {
+    type: 'alert',
+    kind: 'inconclusive',
+    severity: 'warning',
+    summary: `${model}: ${challenger} is INCONCLUSIVE at ${label}; paused for a human decision`,
+    details: {
+      rollout: state.id,
+      model,
+      challenger,
+      step: label,
+      reason: verdict.reason,
+      elapsed: formatDuration(verdict.elapsedMs),
+    },
+  }
+  const reason = `INCONCLUSIVE at ${label}: ${verdict.reason}; paused (promote, resume or rollback)`
+  return commit(state, next, [recorded.action, alert], {
+    at: now,
+    type: 'paused',
+    actor: CONTROLLER,
+    reason,
+  })
+}
