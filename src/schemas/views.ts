@@ -19,6 +19,7 @@ export const ModelView = z
     epoch: Epoch,
     published_epoch: z.number().int().meta({ description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)' }),
     bucket_ranges: z.array(BucketRange).meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
+    active_rollout: z.object({ id: z.string(), phase: z.string() }).nullable(),
   })
   .meta({ id: 'ModelView' })
 export type ModelView = z.infer<typeof ModelView>
@@ -26,7 +27,7 @@ export type ModelView = z.infer<typeof ModelView>
 export const PublishedRouting = RoutingTable.extend({ epoch: Epoch, published_at: IsoTime }).meta({ id: 'PublishedRouting' })
 
 export const ModelSummary = z
-  .object({ name: ModelName, risk: z.string(), champion: z.string().nullable(), epoch: Epoch, updated_at: IsoTime })
+  .object({ name: ModelName, risk: z.string(), champion: z.string().nullable(), epoch: Epoch, metric_shards: z.number().int(), updated_at: IsoTime })
   .meta({ id: 'ModelSummary' })
 
 export const ModelList = z.object({ models: z.array(ModelSummary) }).meta({ id: 'ModelList' })

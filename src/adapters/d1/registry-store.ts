@@ -19,11 +19,10 @@ export function openDb(d1: D1Database): Db {
   return drizzle(d1, { schema })
 }
 
-/** One committed change, as the coordinator's outbox stores it until D1 has it. */
+/** One committed registry change: the model's new state and the snapshot it published. */
 export interface HistoryRecord {
   state: ModelState
   snapshot: RoutingSnapshot
-  audit: AuditEntry
 }
 
 export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite'>[] {
@@ -61,8 +60,7 @@ export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite
       actor: rec.snapshot.actor,
       reason: rec.snapshot.reason,
       createdAt: rec.snapshot.published_at,
-    }).onConflictDoNothing(),
-    auditInsert(db, rec.audit)
+    }).onConflictDoNothing()
   )
   return stmts
 }
@@ -72,12 +70,6 @@ export function auditInsert(db: Db, e: AuditEntry): BatchItem<'sqlite'> {
     id: e.id, stream: e.stream, seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target,
     before: e.before ?? null, after: e.after ?? null, reason: e.reason, prevHash: e.prev_hash, hash: e.hash,
   }).onConflictDoNothing()
-}
-
-export async function writeHistory(db: Db, records: HistoryRecord[]): Promise<void> {
-  const stmts = records.flatMap((r) => historyStatements(db, r))
-  if (stmts.length === 0) return
-  await db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
 }
 
 export interface ModelSummary {

@@ -115,3 +115,95 @@ export const shadowSamples = sqliteTable(
   },
   (t) => [index('shadow_samples_model_id').on(t.model, t.id)]
 )
+
+/** One row per rollout, kept current by the model's coordinator (the state itself lives there). */
+export const rollouts = sqliteTable(
+  'rollouts',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    challenger: text('challenger').notNull(),
+    champion: text('champion').notNull(),
+    strategies: text('strategies', { mode: 'json' }).notNull(),
+    phase: text('phase').notNull(),
+    stepIndex: integer('step_index').notNull(),
+    outcome: text('outcome'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    endedAt: text('ended_at'),
+    lastVerdict: text('last_verdict', { mode: 'json' }),
+  },
+  (t) => [index('rollouts_model').on(t.model, t.createdAt), index('rollouts_active').on(t.endedAt)]
+)
+
+/** Every gate evaluation with the numbers behind it. */
+export const verdicts = sqliteTable(
+  'verdicts',
+  {
+    id: text('id').primaryKey(),
+    rolloutId: text('rollout_id').notNull(),
+    model: text('model').notNull(),
+    stepIndex: integer('step_index').notNull(),
+    stepEpoch: integer('step_epoch'),
+    at: text('at').notNull(),
+    decision: text('decision').notNull(),
+    decisive: integer('decisive', { mode: 'boolean' }).notNull(),
+    reason: text('reason').notNull(),
+    metrics: text('metrics', { mode: 'json' }).notNull(),
+    srm: text('srm', { mode: 'json' }).notNull(),
+  },
+  (t) => [index('verdicts_rollout').on(t.rolloutId, t.at)]
+)
+
+/** Rollbacks as incidents: trigger, impact, confirmation and the retrospective. */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    rolloutId: text('rollout_id'),
+    at: text('at').notNull(),
+    trigger: text('trigger').notNull(),
+    actor: text('actor').notNull(),
+    summary: text('summary').notNull(),
+    impact: text('impact', { mode: 'json' }),
+    confirmation: text('confirmation', { mode: 'json' }),
+    retrospective: text('retrospective', { mode: 'json' }),
+    openActionItems: integer('open_action_items').notNull().default(0),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('incidents_model').on(t.model, t.at)]
+)
+
+/** Alert destinations per model. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    model: text('model').notNull(),
+    url: text('url').notNull(),
+    format: text('format').notNull(),
+    events: text('events', { mode: 'json' }).notNull(),
+    routingKey: text('routing_key'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [index('webhooks_model').on(t.model)]
+)
+
+/** Every delivery attempt of every alert. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').notNull(),
+    attempt: integer('attempt').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    model: text('model').notNull(),
+    event: text('event').notNull(),
+    format: text('format').notNull(),
+    at: text('at').notNull(),
+    status: text('status').notNull(),
+    responseCode: integer('response_code'),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.attempt] }), index('deliveries_model').on(t.model, t.at)]
+)

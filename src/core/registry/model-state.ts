@@ -173,7 +173,13 @@ export function setChampion(current: ModelState, input: ChampionInput, ctx: { no
   const keep = input.keep_weights && old !== null
   const routing: RoutingTable = keep
     ? { ...old, champion: input.version }
-    : { champion: input.version, weights: { [input.version]: 100 }, rules: old?.rules ?? [], shadow: old?.shadow ?? null }
+    : {
+        champion: input.version,
+        weights: { [input.version]: 100 },
+        rules: old?.rules ?? [],
+        // A shadow of the new champion would compare it with itself.
+        shadow: old?.shadow && old.shadow.version !== input.version ? old.shadow : null,
+      }
   if (keep) assertRoutingValid(current, routing)
   const state = withRouting(bump(current, ctx.now), routing)
   if (old && old.champion !== input.version) state.previous_champion = old.champion

@@ -1,0 +1,361 @@
+/**
+ * @module adapters/do/rollout-runner
+ * Executes the pure rollout machine inside the model's coordinator: gathers evidence from the
+ * metrics shards, asks the gates for a verdict, applies the machine and runs the actions it returns
+ * (publishing routing through the registry, alerts, incidents, verdict rows). Everything runs under
+ * the coordinator's lock, so a tick and an operator action never interleave.
+ */
+import { sha256Hex } from '../../core/audit/chain'
+import { alertBody, type AlertMessage } from '../../core/alerts/format'
+import { DomainError } from '../../core/errors'
+import { newId } from '../../core/ids'
+import { sumWhere, type MergedSummary } from '../../core/metrics/summary'
+import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
+import { errorsOf, exposuresOf } from '../../core/metrics/aggregate'
+import { evaluateGates } from '../../core/gates/evaluate'
+import type { VerdictRecord } from '../../core/gates/types'
+import {
+  PHASE_DESCRIPTIONS,
+  QUIET_EVENTS,
+  allowedOperatorActions,
+  apply,
+  evidenceDigestInput,
+  gateConfigForStep,
+  isTerminal,
+  stepLabel,
+  type Action,
+  type Input,
+  type RolloutState,
+  type Step,
+  type Transition,
+} from '../../core/rollout'
+import { quantile } from '../../core/stats/histogram'
+import type { ModelState } from '../../core/registry/model-state'
+import type { RoutingSnapshot } from '../../schemas/routing'
+import type { StageQuery } from './metrics-shard'
+import type { RegistryCommand } from './registry-commands'
+import type { IncidentRow, OutboxRecord, WebhookRow } from '../d1/outbox'
+
+/** Extra facts the runner keeps beside the machine state. */
+export interface RolloutMeta {
+  /** Epoch when the rollout started (impact is counted from here). */
+  startEpoch: number
+  /** Epoch of the final step to 100% (the watch baseline is everything before it). */
+  finalEpoch: number | null
+  /** Epoch of the rollback publish, when there was one. */
+  rollbackEpoch: number | null
+  /** Epoch range of the step that was live when the rollback happened (its champion = baseline). */
+  failedStep: { fromEpoch: number; toEpoch: number } | null
+  incidentId: string | null
+}
+
+export interface StoredRollout {
+  state: RolloutState
+  meta: RolloutMeta
+}
+
+/** What the runner needs from the coordinator. */
+export interface RunnerPort {
+  now(): number
+  model(): ModelState
+  /** Commit a registry change and publish it (already under the lock). */
+  registry(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot>
+  audit(action: string, target: string, before: unknown, after: unknown, reason: string, actor: string): Promise<void>
+  outbox(records: OutboxRecord[]): Promise<void>
+  summary(q: StageQuery): Promise<MergedSummary>
+  webhooks(): WebhookRow[]
+  enqueueDelivery(webhook: WebhookRow, event: string, body: unknown): Promise<void>
+  saveRollout(r: StoredRollout): Promise<void>
+  incident(id: string): Promise<IncidentRow | null>
+  saveIncident(row: IncidentRow): Promise<void>
+  noteRollback(at: number): Promise<void>
+}
+
+/** Post-rollback confirmation: enough traffic on the stable version, and health back to baseline. */
+export const CONFIRM = { minRequests: 20, errorRateSlack: 0.01, errorRateFactor: 1.5, p99Factor: 1.25, p99SlackMs: 5, giveUpMs: 30 * 60_000 }
+
+function metricSpecs(model: ModelState): MetricSpec[] {
+  return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
+}
+
+function metricWindows(model: ModelState) {
+  return model.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export class RolloutRunner {
+  constructor(private readonly port: RunnerPort) {}
+
+  /** The step whose gates apply now (a watch reads the step before it for routing only). */
+  currentStep(r: RolloutState): Step | null {
+    return r.stepIndex >= 0 ? (r.plan[r.stepIndex] ?? null) : null
+  }
+
+  /** Gate verdict for the current step, or null while there is nothing to evaluate. */
+  async evaluate(stored: StoredRollout, now: number): Promise<VerdictRecord | null> {
+    const r = stored.state
+    const step = this.currentStep(r)
+    if (step === null || r.stepEpoch === null || step.kind === 'switch') return null
+    const gate = gateConfigForStep(r.config, step)
+    if (gate === null) return null
+    const model = this.port.model()
+    const q = { minEpoch: r.stepEpoch, now, metrics: metricWindows(model) }
+    const summary = await this.port.summary(q)
+    const { champion, challenger } = r.config
+    let spec: EvidenceSpec
+    switch (step.kind) {
+      case 'canary':
+        spec = { kind: 'canary', champion, challenger, weight: step.weight }
+        break
+      case 'cohort':
+        spec = { kind: 'cohort', champion, challenger, percent: step.percent }
+        break
+      case 'shadow':
+        spec = { kind: 'shadow', champion, challenger }
+        break
+      case 'watch': {
+        const before = (stored.meta.finalEpoch ?? r.stepEpoch) - 1
+        const baseline = await this.port.summary({ minEpoch: 0, maxEpoch: before, now, metrics: q.metrics })
+        spec = { kind: 'watch', champion, challenger, baseline }
+        break
+      }
+      default: {
+        const never: never = step
+        return never
+      }
+    }
+    return evaluateGates(buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: r.stepStartedAt, now }), gate)
+  }
+
+  async evidenceHash(r: RolloutState): Promise<string> {
+    return sha256Hex(evidenceDigestInput(r))
+  }
+
+  /** Apply one input and run everything it asks for (including follow-up confirmations). */
+  async run(stored: StoredRollout, input: Input, actor: string): Promise<StoredRollout> {
+    return this.execute(stored, apply(stored.state, input), actor)
+  }
+
+  async execute(stored: StoredRollout, t: Transition, actor: string): Promise<StoredRollout> {
+    let current: StoredRollout = { state: t.state, meta: stored.meta }
+    await this.record(current, t)
+    for (const action of t.actions) current = await this.act(current, action, actor)
+    return current
+  }
+
+  /** Persist the state, the D1 row and (for real events) an audit entry. */
+  private async record(s: StoredRollout, t: Transition): Promise<void> {
+    await this.port.saveRollout(s)
+    const r = s.state
+    const last = r.verdicts.at(-1) ?? null
+    await this.port.outbox([
+      {
+        kind: 'rollout',
+        row: {
+          id: r.id, model: r.config.model, challenger: r.config.challenger, champion: r.config.champion, strategies: r.config.strategies,
+          phase: r.phase, stepIndex: r.stepIndex, outcome: r.outcome, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt),
+          endedAt: r.endedAt === null ? null : iso(r.endedAt), lastVerdict: last ? { decision: last.decision, reason: last.reason, at: iso(last.at) } : null,
+        },
+      },
+    ])
+    if (!QUIET_EVENTS.has(t.event.type)) {
+      await this.port.audit(`rollout.${t.event.type}`, r.id, null, { phase: r.phase, step: r.stepIndex, details: t.event.details ?? null }, t.event.reason, t.event.actor)
+    }
+  }
+
+  private async act(s: StoredRollout, action: Action, actor: string): Promise<StoredRollout> {
+    const r = s.state
+    switch (action.type) {
+      case 'publish_routing': {
+        const snap = await this.port.registry({ type: 'set_routing', input: { weights: action.routing.weights, rules: action.routing.rules, shadow: action.routing.shadow, reason: action.reason } }, actor)
+        return this.published(s, snap.epoch)
+      }
+      case 'set_champion': {
+        const snap = await this.port.registry({ type: 'set_champion', input: { version: action.version, keep_weights: false }, reason: action.reason }, actor)
+        return this.published({ ...s, meta: { ...s.meta, finalEpoch: snap.epoch } }, snap.epoch)
+      }
+      case 'rollback_routing': {
+        const liveFrom = r.stepEpoch ?? s.meta.startEpoch
+        const snap = await this.port.registry({ type: 'rollback', target: action.target, reason: action.reason }, actor)
+        await this.port.noteRollback(this.port.now())
+        const next = { ...s, meta: { ...s.meta, rollbackEpoch: snap.epoch, failedStep: { fromEpoch: liveFrom, toEpoch: snap.epoch - 1 } } }
+        await this.port.saveRollout(next)
+        return next
+      }
+      case 'alert': {
+        const msg: AlertMessage = { kind: action.kind, severity: action.severity, summary: action.summary, details: action.details, model: r.config.model, rolloutId: r.id, at: this.port.now() }
+        for (const wh of this.port.webhooks()) {
+          const events = wh.events as string[]
+          if (!events.includes(action.kind)) continue
+          await this.port.enqueueDelivery(wh, action.kind, alertBody(wh.format as 'json' | 'slack' | 'pagerduty', msg, { routingKey: wh.routingKey ?? null }))
+        }
+        return s
+      }
+      case 'open_incident': {
+        const id = newId('inc')
+        const impact = await this.impact(s)
+        const now = this.port.now()
+        await this.port.saveIncident({
+          id, model: r.config.model, rolloutId: r.id, at: iso(now), trigger: action.trigger, actor, summary: action.summary,
+          impact, confirmation: null, retrospective: null, openActionItems: 0, updatedAt: iso(now),
+        })
+        await this.port.audit('incident.open', id, null, { rollout: r.id, trigger: action.trigger, impact }, action.summary, actor)
+        const next = { ...s, meta: { ...s.meta, incidentId: id } }
+        await this.port.saveRollout(next)
+        return next
+      }
+      case 'record_verdict': {
+        const v = action.verdict
+        await this.port.outbox([
+          {
+            kind: 'verdict',
+            row: { id: newId('vrd'), rolloutId: r.id, model: r.config.model, stepIndex: v.stepIndex, stepEpoch: v.stepEpoch, at: iso(v.at), decision: v.decision, decisive: v.decisive, reason: v.reason, metrics: v.metrics, srm: v.srm },
+          },
+        ])
+        await this.port.audit('rollout.verdict', r.id, null, { decision: v.decision, step: v.stepIndex, decisive: v.decisive, metrics: v.metrics, srm: v.srm }, v.reason, 'controller')
+        return s
+      }
+      default: {
+        const never: never = action
+        return never
+      }
+    }
+  }
+
+  /** The step's routing is live: tell the machine (statistics restart from this epoch). */
+  private async published(s: StoredRollout, epoch: number): Promise<StoredRollout> {
+    return this.run(s, { type: 'step_published', now: this.port.now(), stepIndex: s.state.stepIndex, epoch }, 'controller')
+  }
+
+  /** Requests the challenger served, and how its errors and metrics compared, over the rollout. */
+  private async impact(s: StoredRollout): Promise<Record<string, unknown>> {
+    const r = s.state
+    const summary = await this.port.summary({ minEpoch: s.meta.startEpoch, now: this.port.now(), metrics: [] })
+    const ch = sumWhere(summary, (x) => x.version === r.config.challenger && x.arm !== 'shadow')
+    const base = sumWhere(summary, (x) => x.version === r.config.champion && x.arm !== 'shadow')
+    const rate = (e: number, n: number) => (n > 0 ? e / n : null)
+    const chRate = rate(errorsOf(ch), exposuresOf(ch))
+    const baseRate = rate(errorsOf(base), exposuresOf(base))
+    const last = r.verdicts.at(-1)
+    return {
+      challenger_requests: exposuresOf(ch),
+      challenger_errors: errorsOf(ch),
+      challenger_error_rate: chRate,
+      champion_error_rate: baseRate,
+      error_rate_delta: chRate !== null && baseRate !== null ? chRate - baseRate : null,
+      challenger_p99_ms: ch.latency.count ? quantile(ch.latency, 0.99) : null,
+      champion_p99_ms: base.latency.count ? quantile(base.latency, 0.99) : null,
+      metric_deltas: last
+        ? Object.fromEntries(last.metrics.map((m) => [m.metric, { champion: m.champion.estimate, challenger: m.challenger.estimate, delta: m.champion.estimate !== null && m.challenger.estimate !== null ? m.challenger.estimate - m.champion.estimate : null, decision: m.decision }]))
+        : {},
+    }
+  }
+
+  /**
+   * After a rollback: confirm that the stable version carries the traffic under the rollback's
+   * epoch and that error rate and latency are back to the failed stage's champion baseline.
+   */
+  async confirmRollback(s: StoredRollout, now: number): Promise<StoredRollout | null> {
+    const rb = s.state.rollback
+    if (!rb || rb.confirmation !== null || s.meta.rollbackEpoch === null) return null
+    const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
+    const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
+    const challengerAfter = sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow')
+    const timedOut = now - rb.at > CONFIRM.giveUpMs
+    if (stable.requests < CONFIRM.minRequests && !timedOut) return null
+    let baselineRate = 0
+    let baselineP99: number | null = null
+    if (s.meta.failedStep) {
+      const before = await this.port.summary({ minEpoch: s.meta.failedStep.fromEpoch, maxEpoch: s.meta.failedStep.toEpoch, now, metrics: [] })
+      const b = sumWhere(before, (x) => x.version === rb.version && x.arm !== 'shadow')
+      baselineRate = exposuresOf(b) > 0 ? errorsOf(b) / exposuresOf(b) : 0
+      baselineP99 = b.latency.count ? quantile(b.latency, 0.99) : null
+    }
+    const errorRate = exposuresOf(stable) > 0 ? errorsOf(stable) / exposuresOf(stable) : null
+    const p99 = stable.latency.count ? quantile(stable.latency, 0.99) : null
+    const errorsOk = errorRate !== null && errorRate <= baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack
+    const latencyOk = p99 === null || baselineP99 === null || p99 <= baselineP99 * CONFIRM.p99Factor + CONFIRM.p99SlackMs
+    const ok = !timedOut && stable.requests >= CONFIRM.minRequests && challengerAfter.requests === 0 && errorsOk && latencyOk
+    const details = {
+      epoch: s.meta.rollbackEpoch,
+      stable_version: rb.version,
+      requests_since_rollback: stable.requests,
+      challenger_requests_since_rollback: challengerAfter.requests,
+      error_rate: errorRate,
+      baseline_error_rate: baselineRate,
+      p99_ms: p99,
+      baseline_p99_ms: baselineP99,
+      time_to_confirm_ms: now - rb.at,
+      ...(timedOut ? { reason: `not confirmed within ${CONFIRM.giveUpMs / 60_000} min` } : {}),
+    }
+    const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
+    if (s.meta.incidentId) {
+      const inc = await this.port.incident(s.meta.incidentId)
+      if (inc) await this.port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
+    }
+    return next
+  }
+
+  /** The admin view of a rollout. */
+  async view(s: StoredRollout): Promise<RolloutView> {
+    const r = s.state
+    const step = this.currentStep(r)
+    return {
+      id: r.id,
+      model: r.config.model,
+      champion: r.config.champion,
+      challenger: r.config.challenger,
+      strategies: r.config.strategies,
+      phase: r.phase,
+      phase_description: PHASE_DESCRIPTIONS[r.phase],
+      terminal: isTerminal(r.phase),
+      step: step ? { index: r.stepIndex, kind: step.kind, label: stepLabel(step), started_at: iso(r.stepStartedAt), epoch: r.stepEpoch } : null,
+      plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p) })),
+      evaluation: r.evaluation,
+      pending_approval: r.pendingApproval ? { ...r.pendingApproval, evidence_hash: await this.evidenceHash(r) } : null,
+      approvals: r.approvals,
+      allowed_actions: allowedOperatorActions(r),
+      verdicts: r.verdicts,
+      events: r.events,
+      rollback: r.rollback,
+      outcome: r.outcome,
+      incident_id: s.meta.incidentId,
+      created_at: iso(r.createdAt),
+      updated_at: iso(r.updatedAt),
+      ended_at: r.endedAt === null ? null : iso(r.endedAt),
+      config: r.config,
+    }
+  }
+}
+
+export interface RolloutView {
+  id: string
+  model: string
+  champion: string
+  challenger: string
+  strategies: string[]
+  phase: RolloutState['phase']
+  phase_description: string
+  terminal: boolean
+  step: { index: number; kind: string; label: string; started_at: string; epoch: number | null } | null
+  plan: Array<{ index: number; kind: string; label: string }>
+  evaluation: RolloutState['evaluation']
+  pending_approval: (NonNullable<RolloutState['pendingApproval']> & { evidence_hash: string }) | null
+  approvals: RolloutState['approvals']
+  allowed_actions: string[]
+  verdicts: RolloutState['verdicts']
+  events: RolloutState['events']
+  rollback: RolloutState['rollback']
+  outcome: RolloutState['outcome']
+  incident_id: string | null
+  created_at: string
+  updated_at: string
+  ended_at: string | null
+  config: RolloutState['config']
+}
+
+export function assertKnown<T>(x: T | null | undefined, what: string): T {
+  if (x === null || x === undefined) throw new DomainError('rollout_not_found', `${what} not found`)
+  return x
+}

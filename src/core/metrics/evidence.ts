@@ -1,0 +1,112 @@
+/**
+ * @module core/metrics/evidence
+ * Which measurements make up each side of a comparison, per step kind (the gates' input):
+ *
+ * - canary: challenger = weight-routed challenger requests; champion = weight-routed champion
+ *   requests (cohort traffic is excluded on both sides, so the design share is the weight);
+ * - cohort (feature flag): treatment = cohort members on the challenger, control = cohort members
+ *   who stayed on the champion; the design share is the cohort percent;
+ * - shadow: the champion's own requests, plus the paired shadow comparisons; no challenger
+ *   exposure by design;
+ * - watch: the new champion's traffic since the final step against the previous champion's
+ *   pre-rollout baseline (non-concurrent, so SRM does not apply).
+ */
+import type { ArmEvidence, ShadowEvidence, StageEvidence } from '../gates/types'
+import { emptyHistogram } from '../stats/histogram'
+import { momentsFromProportion, momentsFromSums, type Moments } from '../stats/moments'
+import { LATENCY_SCALE, errorsOf, exposuresOf } from './aggregate'
+import { sumWhere, type MergedSummary } from './summary'
+
+export interface MetricSpec {
+  name: string
+  kind: 'proportion' | 'mean'
+}
+
+type RowFilter = (r: { version: string; arm: string; segment: string }) => boolean
+
+function outcomesFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): Record<string, Moments> {
+  const out: Record<string, Moments> = {}
+  for (const m of metrics) {
+    let exposures = 0
+    let n = 0
+    let sum = 0
+    let sumSq = 0
+    for (const r of summary.matured.values()) {
+      if (r.metric !== m.name || !pred(r)) continue
+      exposures += r.exposures
+      n += r.n
+      sum += r.sum
+      sumSq += r.sumSq
+    }
+    // Proportions count every matured exposure (no outcome = not positive); means only outcomes.
+    out[m.name] = m.kind === 'proportion' ? momentsFromProportion(sum, exposures) : momentsFromSums(n, sum, sumSq)
+  }
+  return out
+}
+
+export function armEvidence(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): ArmEvidence {
+  const agg = sumWhere(summary, pred)
+  return { exposures: exposuresOf(agg), errors: errorsOf(agg), latency: agg.latency, outcomes: outcomesFor(summary, metrics, pred) }
+}
+
+function emptyArm(metrics: MetricSpec[]): ArmEvidence {
+  return { exposures: 0, errors: 0, latency: emptyHistogram(LATENCY_SCALE), outcomes: Object.fromEntries(metrics.map((m) => [m.name, momentsFromProportion(0, 0)])) }
+}
+
+export function shadowEvidence(summary: MergedSummary, shadowVersion: string): ShadowEvidence {
+  const agg = sumWhere(summary, (r) => r.arm === 'shadow' && r.version === shadowVersion)
+  const counterfactual: ShadowEvidence['counterfactual'] = {}
+  for (const cf of summary.counterfactual.values()) {
+    if (cf.version !== shadowVersion) continue
+    counterfactual[cf.metric] = { n: cf.n, championCorrect: cf.championCorrect, shadowCorrect: cf.shadowCorrect, championLoss: cf.championLoss, shadowLoss: cf.shadowLoss }
+  }
+  return { pairs: agg.shadowPairs, diverged: agg.shadowDiverged, errors: agg.shadowErrors, attempts: agg.shadowAttempts, latency: agg.latency, counterfactual }
+}
+
+export type EvidenceSpec =
+  | { kind: 'canary'; champion: string; challenger: string; weight: number }
+  | { kind: 'cohort'; champion: string; challenger: string; percent: number }
+  | { kind: 'shadow'; champion: string; challenger: string }
+  | { kind: 'watch'; champion: string; challenger: string; baseline: MergedSummary }
+
+export function buildEvidence(summary: MergedSummary, spec: EvidenceSpec, metrics: MetricSpec[], clock: { stageStartedAt: number; now: number }): StageEvidence {
+  const base = { stageStartedAt: clock.stageStartedAt, now: clock.now }
+  switch (spec.kind) {
+    case 'canary':
+      return {
+        ...base,
+        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === ''),
+        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm === 'challenger' && r.segment === ''),
+        shadow: null,
+        expectedChallengerShare: spec.weight / 100,
+      }
+    case 'cohort':
+      return {
+        ...base,
+        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === 'cohort'),
+        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort'),
+        shadow: null,
+        expectedChallengerShare: spec.percent / 100,
+      }
+    case 'shadow':
+      return {
+        ...base,
+        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
+        challenger: emptyArm(metrics),
+        shadow: shadowEvidence(summary, spec.challenger),
+        expectedChallengerShare: 0,
+      }
+    case 'watch':
+      return {
+        ...base,
+        champion: armEvidence(spec.baseline, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
+        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm !== 'shadow'),
+        shadow: null,
+        expectedChallengerShare: 1,
+      }
+    default: {
+      const never: never = spec
+      return never
+    }
+  }
+}
