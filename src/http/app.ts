@@ -14,6 +14,7 @@ import { problemResponse } from './problem'
 import { auditRoutes } from './routes/admin/audit'
 import { metricRoutes } from './routes/admin/metrics'
 import { modelRoutes } from './routes/admin/models'
+import { rolloutRoutes } from './routes/admin/rollouts'
 import { outcomeRoutes } from './routes/gateway/outcomes'
 import { inference } from './routes/gateway/inference'
 import { newRouter } from './openapi'
@@ -54,6 +55,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   admin.route('/', modelRoutes)
   admin.route('/', auditRoutes)
   admin.route('/', metricRoutes)
+  admin.route('/', rolloutRoutes)
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })

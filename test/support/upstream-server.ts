@@ -10,6 +10,8 @@
  *   /mode/predict-<kind>-<rate>/...  a deterministic "model": reads {"x": <int>} and answers
  *                         {"label"|"score"|"text": ...}; with rate r > 0, a fixed r-share of inputs
  *                         (by hash of x) get a different output, to plant shadow divergence
+ *   /mode/flaky-<rate>/...  500 for a fixed <rate> share of inputs (by hash of {"x"}), else 200
+ *   /mode/sink/...        records the JSON body (a webhook receiver); GET /sink/log lists them
  *   anything else         echo: JSON with server name, method, path, query, headers, body
  */
 import http from 'node:http'
@@ -41,8 +43,14 @@ export function hashUnit(x: number): number {
 }
 
 export async function startUpstream(name: string): Promise<UpstreamServer> {
+  const sink: Array<{ path: string; body: unknown; at: number }> = []
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (url.pathname === '/sink/log') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(sink))
+      return
+    }
     const m = /^\/mode\/([^/]+)(\/.*)?$/.exec(url.pathname)
     const mode = m?.[1] ?? 'echo'
     const path = m ? (m[2] ?? '/') : url.pathname
@@ -75,6 +83,30 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
         else res.end()
       }
       tick()
+      return
+    }
+    if (mode === 'sink') {
+      let parsed: unknown = body
+      try {
+        parsed = JSON.parse(body)
+      } catch {
+        // keep the raw text
+      }
+      sink.push({ path, body: parsed, at: Date.now() })
+      res.writeHead(202, { 'content-type': 'application/json' })
+      res.end('{"ok":true}')
+      return
+    }
+    if (mode.startsWith('flaky-')) {
+      let x = 0
+      try {
+        x = Number(JSON.parse(body).x) || 0
+      } catch {
+        x = 0
+      }
+      const fail = hashUnit(x) < Number(mode.slice(6))
+      res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json', 'x-upstream': name })
+      res.end(JSON.stringify({ server: name, ok: !fail }))
       return
     }
     if (mode === 'hang') {

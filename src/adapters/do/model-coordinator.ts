@@ -45,7 +45,8 @@ export type CommandResult =
   | { ok: true; changed: boolean; created: boolean; snapshot: RoutingSnapshot; view: ModelView }
   | { ok: false; error: SerializedDomainError }
 
-export type RolloutResult = { ok: true; rollout: RolloutView } | { ok: false; error: SerializedDomainError }
+/** `snapshot` is the model's current snapshot, so the caller's isolate can route by it at once. */
+export type RolloutResult = { ok: true; rollout: RolloutView; snapshot: RoutingSnapshot } | { ok: false; error: SerializedDomainError }
 
 /** Operator inputs on a rollout, as the HTTP layer sends them. */
 export type RolloutCommand =
@@ -69,6 +70,11 @@ export class ModelCoordinator extends DurableObject<Env> {
   private hooks: WebhookRow[] = []
   private lastRollbackAt: number | null = null
   private outboxSeq = 0
+  /**
+   * The rollout clock never runs backwards: ticks carry the scheduler's time, and anything after a
+   * tick is stamped no earlier than it (tests drive ticks with an explicit clock).
+   */
+  private clockFloor = 0
   private loaded: Promise<void> | null = null
   private lock: Promise<unknown> = Promise.resolve()
   private flushing: Promise<void> | null = null
@@ -86,7 +92,7 @@ export class ModelCoordinator extends DurableObject<Env> {
     })
     this.deliverer = new WebhookDeliverer(ctx.storage, (records) => this.outbox(records), (at) => this.armAlarm(at))
     this.runner = new RolloutRunner({
-      now: () => Date.now(),
+      now: () => this.now(),
       model: () => this.requireModel(),
       registry: (cmd, actor) => this.registryUnderLock(cmd, actor),
       audit: (action, target, before, after, reason, actor) => this.audit({ action, target, before, after, reason, actor }),
@@ -165,7 +171,7 @@ export class ModelCoordinator extends DurableObject<Env> {
       if (req.challenger === champion) {
         throw new DomainError('validation_failed', 'the challenger is the champion', { fields: [{ field: 'challenger', message: 'choose another version' }] })
       }
-      const now = Date.now()
+      const now = this.now()
       const history = await this.summary({ minEpoch: 0, now, metrics: [] })
       const champ = sumWhere(history, (r) => r.version === champion && r.arm !== 'shadow')
       const facts = {
@@ -187,10 +193,12 @@ export class ModelCoordinator extends DurableObject<Env> {
     })
   }
 
-  async rolloutCommand(id: string, cmd: RolloutCommand, actor: string): Promise<RolloutResult> {
+  /** `at` pins the clock for this command (tests); it can only move the clock forward. */
+  async rolloutCommand(id: string, cmd: RolloutCommand, actor: string, at?: number): Promise<RolloutResult> {
     return this.rolloutCall(async () => {
+      if (at !== undefined) this.clockFloor = Math.max(this.clockFloor, at)
       const stored = await this.rolloutById(id)
-      const now = Date.now()
+      const now = this.now()
       let input: Input
       switch (cmd.type) {
         case 'approve':
@@ -218,19 +226,21 @@ export class ModelCoordinator extends DurableObject<Env> {
   }
 
   /** One cron tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
-  async tick(now: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null }> {
+  async tick(at: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null; snapshot: RoutingSnapshot | null }> {
     return this.serialize(async () => {
       await this.load()
+      this.clockFloor = Math.max(this.clockFloor, at)
+      const now = this.now()
       const stored = this.active
-      if (!stored) return { rollout: null, phase: null, decision: null }
+      if (!stored) return { rollout: null, phase: null, decision: null, snapshot: null }
       if (isTerminal(stored.state.phase)) {
         await this.runner.confirmRollback(stored, now)
-        return { rollout: stored.state.id, phase: this.active?.state.phase ?? null, decision: null }
+        return { rollout: stored.state.id, phase: this.active?.state.phase ?? null, decision: null, snapshot: null }
       }
       const verdict = await this.runner.evaluate(stored, now)
       const r = stored.state
       const next = await this.runner.run(stored, { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict }, 'controller')
-      return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null }
+      return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null, snapshot: this.currentSnapshot('current') }
     })
   }
 
@@ -327,7 +337,7 @@ export class ModelCoordinator extends DurableObject<Env> {
         return fn()
       })
       void this.deliverer.deliverDue(Date.now())
-      return { ok: true, rollout: await this.runner.view(stored) }
+      return { ok: true, rollout: await this.runner.view(stored), snapshot: this.currentSnapshot('current') }
     } catch (err) {
       if (isDomainError(err)) return { ok: false, error: serializeDomainError(err) }
       throw err
@@ -341,9 +351,13 @@ export class ModelCoordinator extends DurableObject<Env> {
     return stored
   }
 
+  private now(): number {
+    return Math.max(Date.now(), this.clockFloor)
+  }
+
   private evaluationInput(report: EvaluationReport, actor: string): Input {
     const verdict = judgeOfflineReport(report, this.requireModel().sla?.p99_ms ?? null)
-    return { type: 'evaluation_report', now: Date.now(), passed: verdict.passed, report: { report, checks: verdict.checks }, actor, reason: verdict.reason }
+    return { type: 'evaluation_report', now: this.now(), passed: verdict.passed, report: { report, checks: verdict.checks }, actor, reason: verdict.reason }
   }
 
   private async incidents(): Promise<IncidentRow[]> {
