@@ -21,8 +21,11 @@
  *   nothing). Judged on divergence and on the shadow's error rate vs the champion's (event split
  *   with λ = shadow attempts / (attempts + champion exposures)). PASS needs ≥ minSample pairs,
  *   the minimum duration and at least one of those tests configured.
- * - share = 1 (no concurrent champion): no SRM, and the A/B tests have no comparator, so they
- *   stay `insufficient_data` and the stage can only end INCONCLUSIVE (keep a champion holdback).
+ * - share = 1 (watch after a 100% step): no SRM (the arms are not concurrent). The A/B tests run
+ *   against whatever champion evidence the caller supplies, e.g. the previous champion's
+ *   pre-rollout baseline; time effects are then confounded with the model change (documented
+ *   limitation). With no champion evidence they stay `insufficient_data` and the stage ends
+ *   INCONCLUSIVE.
  *
  * Source: statistics.md §0, §2.3, §2.6–2.8, §3, §4.2, §5.
  */
@@ -57,7 +60,7 @@ function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
   const total = nA + nB
   const observedShare = total > 0 ? nB / total : null
   if (!(share > 0 && share < 1)) {
-    const why = share > 0 ? 'the challenger takes all traffic' : 'shadow-only stage'
+    const why = share > 0 ? 'the arms are not concurrent (100% stage)' : 'shadow-only stage'
     const reason = `SRM not checked: ${why} (expected challenger share ${pct(share)}).`
     return { alarm: false, pValue: 1, observedShare, expectedShare: share, reason }
   }
@@ -149,7 +152,10 @@ function gateTests(e: StageEvidence, c: GateConfig, shadowOnly: boolean): GateTe
   const div = c.divergence
   if (div && shadow) {
     tests.push((levels) =>
-      divergenceVerdict({ pairs: shadow.pairs, diverged: shadow.diverged, maxRate: div.maxRate }, levels),
+      divergenceVerdict(
+        { pairs: shadow.pairs, diverged: shadow.diverged, maxRate: div.maxRate },
+        levels,
+      ),
     )
   }
   return tests
@@ -174,7 +180,8 @@ function combine(
 ): Combined {
   const failed = metrics.filter((m) => m.decision === 'fail')
   if (srm.alarm) {
-    const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
+    const note =
+      failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
     return { decision: 'HALT', reason: `HALT: ${srm.reason}${note}` }
   }
   if (failed.length > 0) {
@@ -198,10 +205,13 @@ function combine(
   if (blockers.length === 0) {
     const volume = shadowOnly
       ? `${int(pairs)} shadow pairs`
-      : `${int(e.challenger.exposures)} challenger and ${int(e.champion.exposures)} champion exposures`
+      : `${int(e.challenger.exposures)} challenger and ` +
+        `${int(e.champion.exposures)} champion exposures`
     const names = metrics.map((m) => m.metric).join(', ')
     const srmText = shadowOnly ? 'no split to check' : 'SRM clean'
-    const reason = `PASS: all ${metrics.length} gates passed (${names}) after ${duration(elapsedMs)} with ${volume}; ${srmText}.`
+    const reason =
+      `PASS: all ${metrics.length} gates passed (${names}) after ${duration(elapsedMs)} ` +
+      `with ${volume}; ${srmText}.`
     return { decision: 'PASS', reason }
   }
   if (elapsedMs >= c.maxDurationMs) {
