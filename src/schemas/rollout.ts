@@ -20,7 +20,11 @@ export const GateOverrides = z
       .array(z.object({ metric: z.string(), margin: Margin.optional(), fail_margin: Margin.optional() }).strict())
       .optional()
       .meta({ description: 'Per business metric of the model: margin overrides (default 2% relative)' }),
-    error_rate: z.object({ margin: Margin, fail_margin: Margin.optional() }).strict().nullable().optional(),
+    error_rate: z
+      .object({ margin: Margin, fail_margin: Margin.optional(), floor: Margin.optional().meta({ description: 'Absolute rate under which the error gate passes (default 0.1%)' }) })
+      .strict()
+      .nullable()
+      .optional(),
     latency: z
       .object({ threshold_ms: z.number().positive().optional(), margin: z.number().min(0).max(10), fail_margin: z.number().min(0).max(10).optional() })
       .strict()

@@ -29,7 +29,8 @@ describe('a good challenger walks the whole plan', () => {
     expect((await rollout(id)).step).toMatchObject({ index: 0, kind: 'shadow' })
 
     let clock = Date.now()
-    const walk: Array<[string, number]> = [['shadow', 400], ['canary 5%', 2_600], ['canary 25%', 700], ['canary 50%', 400]]
+    // Volumes that let every always-valid test decide: ≥ 500 challenger requests per stage.
+    const walk: Array<[string, number]> = [['shadow', 1_000], ['canary 5%', 10_500], ['canary 25%', 2_200], ['canary 50%', 1_100]]
     for (const [label, n] of walk) {
       await traffic(m, n)
       clock += MIN + 1_000
@@ -44,7 +45,7 @@ describe('a good challenger walks the whole plan', () => {
     expect(view.champion).toBe('v2')
     expect(view.previous_champion).toBe('v1')
 
-    await traffic(m, 300)
+    await traffic(m, 600)
     clock += 2 * MIN + 1_000
     await cron(clock)
     r = await rollout(id)
@@ -142,7 +143,7 @@ describe('humans in the loop', () => {
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', stages: [50, 100], evaluation: passingReport, ...fastPlan, approval: { approval_ttl_s: 300 } }, 201)
     const id = started.id
     await approve(id) // weak gates, at start
-    await traffic(m, 400)
+    await traffic(m, 1_100)
     let clock = Date.now() + MIN + 1_000
     await cron(clock)
     let r = await rollout(id)
@@ -186,7 +187,7 @@ describe('humans in the loop', () => {
         if (bucketOf(1, snapshot.salt, u) < 1_000) return u
       }
     }
-    await traffic(m, 600)
+    await traffic(m, 1_000)
     await traffic(m, 400, challengerUnits)
     await cron(Date.now() + MIN + 1_000)
     const r = await rollout(started.id)

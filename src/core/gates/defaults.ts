@@ -55,6 +55,11 @@ export const GATE_DEFAULTS = {
   /** Relative: the challenger may have up to +25% errors (statistics.md §6.2 C). */
   errorMargin: 0.25,
   /**
+   * Absolute error-rate floor (0.1%): below it errors are too rare for the relative test (which
+   * needs ~2,000 errors at +25%), so a challenger shown under it passes the error gate.
+   */
+  errorFloor: 0.001,
+  /**
    * Relative margin on the exceedance rate at the champion's p99 when no histogram is given:
    * +50% (1% → 1.5%) is a p99 slowdown of about +8% for a lognormal tail with σ = 0.5 and +17%
    * for σ = 1, i.e. roughly the usual "p99 within 10%" across typical service tails, without
@@ -122,7 +127,7 @@ export function defaultGateConfig(opts: DefaultGateOptions): GateConfig {
   }))
   return {
     business,
-    errorRate: { margin: GATE_DEFAULTS.errorMargin },
+    errorRate: { margin: GATE_DEFAULTS.errorMargin, floor: GATE_DEFAULTS.errorFloor },
     latency: latencyGate(opts),
     divergence: { maxRate: GATE_DEFAULTS.divergenceMaxRate },
     alphaPass: GATE_DEFAULTS.alphaPass,
@@ -166,6 +171,9 @@ export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[]
     out.push(...marginFindings(d.metric, c, d))
   }
   out.push(...marginFindings('error_rate', config.errorRate, defaults.errorRate))
+  const cf = config.errorRate?.floor ?? 0
+  const df = defaults.errorRate?.floor ?? 0
+  if (config.errorRate && cf > df) out.push(`error_rate: floor ${pct(cf)} > default ${pct(df)}`)
   out.push(...marginFindings('latency', config.latency, defaults.latency))
   const cl = config.latency
   const dl = defaults.latency

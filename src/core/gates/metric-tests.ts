@@ -187,6 +187,8 @@ export interface EventSplitVerdictInput {
   challengerExposures: number
   margin: number
   failMargin: number
+  /** Absolute rate the challenger may PASS below when the relative test cannot decide (0 = off). */
+  floor?: number
 }
 
 /**
@@ -239,6 +241,17 @@ export function eventSplitVerdict(
       : r.decision === 'pass'
         ? `PASS: ${head}, ${p} < ${num(levels.alphaPass)}.`
         : `CONTINUE: ${head}, ${p}, no claim yet.`
+  const floor = input.floor ?? 0
+  if (floor > 0 && r.decision !== 'fail' && r.decision !== 'pass') {
+    // Errors too rare for a relative verdict: a challenger shown below the absolute floor is fine.
+    const f = oneSampleRateTest({ events: eB, n: nB, maxRate: floor, alphaPass: levels.alphaPass, alphaFail: levels.alphaFail, minSample: 1 })
+    if (f.decision === 'pass') {
+      const why = `PASS: ${input.metric} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
+        `(${int(eB)} events in ${int(nB)}; always-valid p = ${num(f.pValuePass)} < ${num(levels.alphaPass)}); ` +
+        `too few events (${int(eA + eB)}) for the relative test.`
+      return verdict({ ...base, margin: floor }, eB / nB, floor, f.pValuePass, 'pass', why)
+    }
+  }
   return verdict(base, q, boundary, pValue, r.decision, reason)
 }
 

@@ -62,8 +62,12 @@ export interface BusinessGate {
 
 export interface GateConfig {
   business: BusinessGate[]
-  /** Error rate: event-split test with a relative margin (e.g. 0.25 = up to +25% errors). */
-  errorRate: { margin: number; failMargin?: number } | null
+  /**
+   * Error rate: event-split test with a relative margin (e.g. 0.25 = up to +25% errors). When
+   * errors are too rare for a relative comparison, the metric may also PASS by showing the
+   * challenger's rate below an absolute `floor` (e.g. 0.001 = 0.1%); FAIL stays relative.
+   */
+  errorRate: { margin: number; failMargin?: number; floor?: number } | null
   /** Latency: tail exceedance above threshold_ms (SLA or champion historical p99) with a relative margin on the exceedance rate. */
   latency: { thresholdMs: number; margin: number; failMargin?: number } | null
   /** Shadow divergence: FAIL when the rate is shown above maxRate, PASS when shown below. */

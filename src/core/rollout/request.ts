@@ -28,7 +28,16 @@ function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateCon
     return ov ? { ...g, ...(ov.margin === undefined ? {} : { margin: ov.margin }), ...(ov.fail_margin === undefined ? {} : { failMargin: ov.fail_margin }) } : g
   })
   const out: GateConfig = { ...base, business }
-  if (o.error_rate !== undefined) out.errorRate = o.error_rate === null ? null : { margin: o.error_rate.margin, ...(o.error_rate.fail_margin === undefined ? {} : { failMargin: o.error_rate.fail_margin }) }
+  if (o.error_rate !== undefined) {
+    out.errorRate =
+      o.error_rate === null
+        ? null
+        : {
+            margin: o.error_rate.margin,
+            ...(o.error_rate.fail_margin === undefined ? {} : { failMargin: o.error_rate.fail_margin }),
+            floor: o.error_rate.floor ?? base.errorRate?.floor ?? 0,
+          }
+  }
   if (o.latency !== undefined) {
     const threshold = o.latency?.threshold_ms ?? base.latency?.thresholdMs
     out.latency = o.latency === null || threshold === undefined ? null : { thresholdMs: threshold, margin: o.latency.margin, ...(o.latency.fail_margin === undefined ? {} : { failMargin: o.latency.fail_margin }) }

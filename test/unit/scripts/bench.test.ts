@@ -7,16 +7,41 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseWrkOutput } from '../../../scripts/bench/load'
 import { runPaced } from '../../../scripts/bench/paced'
-import { idlePct, selfTimeByModule, topFunctions, type CpuProfile } from '../../../scripts/bench/profile'
+import {
+  idlePct,
+  selfTimeByModule,
+  topFunctions,
+  type CpuProfile,
+} from '../../../scripts/bench/profile'
 import { renderBreakdown, renderReport, type BenchReport } from '../../../scripts/bench/report'
 import {
-  compare, fixed, median, percentile, ratio, renderTable, signed, summarize, TARGETS, verdict, type RoundSample,
+  compare,
+  fixed,
+  median,
+  percentile,
+  ratio,
+  renderTable,
+  signed,
+  summarize,
+  TARGETS,
+  verdict,
+  type RoundSample,
 } from '../../../scripts/bench/stats'
 
 function round(n: number, rps: number, p99Ms: number, cpuUs: number | null = null): RoundSample {
   return {
-    round: n, requests: rps * 10, durationS: 10, rps, p50Ms: p99Ms / 4, p99Ms, errors: 0, non2xx: 0,
-    serverCpuPct: 95, serverCpuUsPerReq: cpuUs, serverCoreOtherPct: 1, clientCpuPct: 40,
+    round: n,
+    requests: rps * 10,
+    durationS: 10,
+    rps,
+    p50Ms: p99Ms / 4,
+    p99Ms,
+    errors: 0,
+    non2xx: 0,
+    serverCpuPct: 95,
+    serverCpuUsPerReq: cpuUs,
+    serverCoreOtherPct: 1,
+    clientCpuPct: 40,
   }
 }
 
@@ -74,18 +99,33 @@ describe('median, ratio, formatting', () => {
   })
 
   it('renderTable pads the first column left and the others right', () => {
-    expect(renderTable([['config', 'req/s'], ['bare-proxy', '1234'], ['gw', '99']])).toBe(
-      ['config      req/s', 'bare-proxy   1234', 'gw             99'].join('\n')
-    )
+    expect(
+      renderTable([
+        ['config', 'req/s'],
+        ['bare-proxy', '1234'],
+        ['gw', '99'],
+      ])
+    ).toBe(['config      req/s', 'bare-proxy   1234', 'gw             99'].join('\n'))
   })
 })
 
 describe('summaries and the comparison with the bare proxy', () => {
-  const bare = summarize('bare-proxy', [round(1, 1000, 10, 500), round(2, 1100, 12, 520), round(3, 900, 30, 510)])
-  const gw = summarize('gateway', [round(1, 950, 11, 550), round(2, 990, 13, 580), round(3, 700, 35, 560)])
+  const bare = summarize('bare-proxy', [
+    round(1, 1000, 10, 500),
+    round(2, 1100, 12, 520),
+    round(3, 900, 30, 510),
+  ])
+  const gw = summarize('gateway', [
+    round(1, 950, 11, 550),
+    round(2, 990, 13, 580),
+    round(3, 700, 35, 560),
+  ])
 
   it('summaries take medians over rounds and sum the failures', () => {
-    const s = summarize('x', [{ ...round(1, 10, 5), errors: 2, non2xx: 1 }, { ...round(2, 30, 7), errors: 1, non2xx: 4 }])
+    const s = summarize('x', [
+      { ...round(1, 10, 5), errors: 2, non2xx: 1 },
+      { ...round(2, 30, 7), errors: 1, non2xx: 4 },
+    ])
     expect(s.rps).toBe(20)
     expect(s.p99Ms).toBe(6)
     expect(s.errors).toBe(3)
@@ -120,13 +160,40 @@ describe('summaries and the comparison with the bare proxy', () => {
 
   it('renders the report with targets and verdicts', () => {
     const report: BenchReport = {
-      machine: { cpuModel: 'Test CPU', cores: 2, kernel: 'Linux 6', node: 'v20.0.0', workerd: '1.2 (2026-01-01)', miniflare: '4', wrangler: '4' },
-      load: { tool: 'wrk', detail: 'wrk 4.1.0', connections: 32, rate: null, durationS: 10, warmupS: 3, rounds: 3, requestBytes: 73, units: 10000 },
-      busyBefore: [{ core: 0, pct: 1 }, { core: 1, pct: 2 }],
+      machine: {
+        cpuModel: 'Test CPU',
+        cores: 2,
+        kernel: 'Linux 6',
+        node: 'v20.0.0',
+        workerd: '1.2 (2026-01-01)',
+        miniflare: '4',
+        wrangler: '4',
+      },
+      load: {
+        tool: 'wrk',
+        detail: 'wrk 4.1.0',
+        connections: 32,
+        rate: null,
+        durationS: 10,
+        warmupS: 3,
+        rounds: 3,
+        requestBytes: 73,
+        units: 10000,
+      },
+      busyBefore: [
+        { core: 0, pct: 1 },
+        { core: 1, pct: 2 },
+      ],
       pinning: 'workerd on CPU 0',
       upstream: 'node',
       order: ['bare-proxy', 'gateway'],
-      configs: [{ name: 'gateway', description: 'split', url: 'http://127.0.0.1:1/v1/models/bench/predict' }],
+      configs: [
+        {
+          name: 'gateway',
+          description: 'split',
+          url: 'http://127.0.0.1:1/v1/models/bench/predict',
+        },
+      ],
       routingChecks: [{ name: 'gateway', requests: 200, ok: 200, versions: { v1: 180, v2: 20 } }],
       profiles: [],
       summaries: [bare, gw],
@@ -159,17 +226,53 @@ describe('parseBenchArgs', () => {
 
   it('defaults match what the README quotes', () => {
     expect(parseBenchArgs([], known)).toEqual({
-      durationS: 10, rounds: 3, connections: 32, warmupS: 3, only: null, json: false, rate: null, diagnose: false,
-      cpuProfile: null, tool: null, help: false,
+      durationS: 10,
+      rounds: 3,
+      connections: 32,
+      warmupS: 3,
+      only: null,
+      json: false,
+      rate: null,
+      diagnose: false,
+      cpuProfile: null,
+      tool: null,
+      help: false,
     })
   })
 
   it('parses every flag', () => {
     const o = parseBenchArgs(
-      ['--duration', '5', '--rounds', '2', '--connections', '8', '--warmup', '0', '--only', 'gateway-shadow', '--json', '--diagnose', '--tool', 'autocannon', '--cpu-profile', 'out'],
+      [
+        '--duration',
+        '5',
+        '--rounds',
+        '2',
+        '--connections',
+        '8',
+        '--warmup',
+        '0',
+        '--only',
+        'gateway-shadow',
+        '--json',
+        '--diagnose',
+        '--tool',
+        'autocannon',
+        '--cpu-profile',
+        'out',
+      ],
       known
     )
-    expect(o).toMatchObject({ durationS: 5, rounds: 2, connections: 8, warmupS: 0, only: ['gateway-shadow'], json: true, diagnose: true, tool: 'autocannon', cpuProfile: 'out' })
+    expect(o).toMatchObject({
+      durationS: 5,
+      rounds: 2,
+      connections: 8,
+      warmupS: 0,
+      only: ['gateway-shadow'],
+      json: true,
+      diagnose: true,
+      tool: 'autocannon',
+      cpuProfile: 'out',
+    })
   })
 
   it('rejects bad values and unknown configurations', () => {
@@ -178,7 +281,9 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--warmup', '-1'], known)).toThrow(/--warmup/)
     expect(() => parseBenchArgs(['--only', 'nope'], known)).toThrow(/unknown configuration "nope"/)
     expect(() => parseBenchArgs(['--tool', 'k6'], known)).toThrow(/--tool/)
-    expect(() => parseBenchArgs(['--rate', '500', '--tool', 'wrk'], known)).toThrow(/paced generator/)
+    expect(() => parseBenchArgs(['--rate', '500', '--tool', 'wrk'], known)).toThrow(
+      /paced generator/
+    )
     expect(parseBenchArgs(['--rate', '500'], known).rate).toBe(500)
     expect(() => parseBenchArgs(['--bogus'], known)).toThrow()
   })
@@ -190,7 +295,15 @@ describe('parseWrkOutput', () => {
       'Running 10s test @ http://127.0.0.1:1/predict',
       'BENCH_JSON {"requests":20000,"duration_us":10000000,"connect":0,"read":1,"write":0,"status":3,"timeout":2,"p50_us":4200.5,"p99_us":9100.0}',
     ].join('\n')
-    expect(parseWrkOutput(out)).toEqual({ requests: 20000, durationS: 10, rps: 2000, p50Ms: 4.2005, p99Ms: 9.1, errors: 3, non2xx: 3 })
+    expect(parseWrkOutput(out)).toEqual({
+      requests: 20000,
+      durationS: 10,
+      rps: 2000,
+      p50Ms: 4.2005,
+      p99Ms: 9.1,
+      errors: 3,
+      non2xx: 3,
+    })
   })
 
   it('fails loudly without it', () => {
@@ -202,8 +315,23 @@ describe('CPU profile summary', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-test-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const bundle = path.join(dir, 'index.js')
-  writeFileSync(bundle, ['// prelude', '// node_modules/hono/dist/context.js', 'var a = 1', '// src/gateway/forward.ts', 'function forward() {}', 'x()'].join('\n'))
-  const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber, columnNumber: 0 })
+  writeFileSync(
+    bundle,
+    [
+      '// prelude',
+      '// node_modules/hono/dist/context.js',
+      'var a = 1',
+      '// src/gateway/forward.ts',
+      'function forward() {}',
+      'x()',
+    ].join('\n')
+  )
+  const frame = (functionName: string, url: string, lineNumber: number) => ({
+    functionName,
+    url,
+    lineNumber,
+    columnNumber: 0,
+  })
   const profile: CpuProfile = {
     startTime: 0,
     endTime: 1_000_000,
@@ -226,12 +354,15 @@ describe('CPU profile summary', () => {
       ['(program)', 10],
     ])
     expect(mods[0]?.selfMs).toBeCloseTo(400)
-    expect(topFunctions(profile, 2)).toEqual([{ fn: 'forward index.js:5', pct: 60 }, { fn: '(anonymous) index.js:6', pct: 20 }])
+    expect(topFunctions(profile, 2)).toEqual([
+      { fn: 'forward index.js:5', pct: 60 },
+      { fn: '(anonymous) index.js:6', pct: 20 },
+    ])
   })
 })
 
 describe('runPaced (open loop)', () => {
-  it('offers the requested rate, sends the body and per-request headers, and counts statuses', async () => {
+  it('offers the rate, sends body and per-request headers, counts statuses', async () => {
     const seen: Array<{ unit: string | undefined; body: string }> = []
     const server = http.createServer((req, res) => {
       let body = ''
@@ -246,8 +377,13 @@ describe('runPaced (open loop)', () => {
     const { port } = server.address() as AddressInfo
     try {
       const r = await runPaced({
-        url: `http://127.0.0.1:${port}/p`, method: 'POST', connections: 4, durationS: 1, rate: 200,
-        body: '{"x":1}', headers: (i) => ({ 'x-unit-id': `u-${i}` }),
+        url: `http://127.0.0.1:${port}/p`,
+        method: 'POST',
+        connections: 4,
+        durationS: 1,
+        rate: 200,
+        body: '{"x":1}',
+        headers: (i) => ({ 'x-unit-id': `u-${i}` }),
       })
       expect(r.requests).toBe(200)
       expect(r.rps).toBe(200)

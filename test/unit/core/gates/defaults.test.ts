@@ -22,7 +22,7 @@ describe('defaultGateConfig', () => {
       defaultGateConfig({ stage: 'canary', championP99Ms: 320, business: [conversion] }),
     ).toEqual({
       business: [{ ...conversion, margin: 0.02 }],
-      errorRate: { margin: 0.25 },
+      errorRate: { margin: 0.25, floor: 0.001 },
       latency: { thresholdMs: 320, margin: 0.5 },
       divergence: { maxRate: 0.05 },
       alphaPass: 0.05,

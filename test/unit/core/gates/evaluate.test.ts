@@ -315,3 +315,38 @@ describe('purity', () => {
     expect(evaluateGates(e, canaryConfig()).elapsedMs).toBe(0)
   })
 })
+
+describe('error-rate floor (errors too rare for the relative test)', () => {
+  const errorsOnly = (floor?: number) => ({
+    ...canaryConfig(),
+    business: [],
+    latency: null,
+    errorRate: { margin: 0.25, ...(floor === undefined ? {} : { floor }) },
+  })
+  const zeroErrors = (n: number) => ({ ...arm(n), errors: 0 })
+
+  it('cannot PASS zero-error arms with the relative test alone', () => {
+    const v = evaluateGates(canary(zeroErrors(20_000), zeroErrors(180_000), 25), errorsOnly())
+    expect(v.metrics[0]!.decision).toBe('continue')
+    expect(v.decision).not.toBe('PASS')
+  })
+
+  it('PASSes once the challenger rate is shown below the floor, saying why', () => {
+    const v = evaluateGates(canary(zeroErrors(20_000), zeroErrors(180_000), 25), errorsOnly(0.001))
+    expect(v.metrics[0]).toMatchObject({ decision: 'pass', boundary: 0.001, margin: 0.001 })
+    expect(v.metrics[0]!.reason).toMatch(/absolute floor of 0\.1/)
+    expect(v.decision).toBe('PASS')
+  })
+
+  it('does not PASS below the floor with too few requests to show it', () => {
+    const v = evaluateGates(canary(zeroErrors(500), zeroErrors(4_500), 25), errorsOnly(0.001))
+    expect(v.metrics[0]!.decision).toBe('continue')
+  })
+
+  it('still FAILs relatively: the floor never hides a worse challenger', () => {
+    const bad = { ...arm(20_000), errors: 60 }
+    const good = { ...arm(180_000), errors: 90 }
+    const v = evaluateGates(canary(bad, good, 2), errorsOnly(0.01))
+    expect(v.metrics[0]!.decision).toBe('fail')
+  })
+})

@@ -60,7 +60,7 @@ describe('canonicalEvidenceDigestInput', () => {
 
   it('drops undefined properties like JSON does', () => {
     const c = defaultGateConfig({ stage: 'canary' })
-    const withUndefined = { ...c, errorRate: { margin: 0.25, failMargin: undefined } }
+    const withUndefined = { ...c, errorRate: { ...c.errorRate!, failMargin: undefined } }
     expect(canonicalEvidenceDigestInput([], withUndefined)).toBe(
       canonicalEvidenceDigestInput([], c),
     )
