@@ -51,14 +51,19 @@ describe('shadow mode never touches the user\'s answer', () => {
     ['returns malformed JSON', '/mode/garbage'],
   ])('when the shadow %s, responses are byte-identical to runs without shadow and latency is unchanged', async (_label, mode) => {
     const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-label-0`, shadow: `${inject('upstreamB')}${mode}`, shadowTimeoutMs: 300 })
-    await setShadow(model, null)
-    const without = await run(model, 60)
-    await settle()
-    await setShadow(model, 1)
-    const withShadow = await run(model, 60)
+    // Interleave rounds without and with the shadow, so machine load drifts equally on both.
+    const without: Observed[] = []
+    const withShadow: Observed[] = []
+    for (let round = 0; round < 3; round++) {
+      await setShadow(model, null)
+      without.push(...(await run(model, 20)))
+      await settle()
+      await setShadow(model, 1)
+      withShadow.push(...(await run(model, 20)))
+    }
     expect(withShadow.map(({ status, body, headers }) => ({ status, body, headers }))).toEqual(without.map(({ status, body, headers }) => ({ status, body, headers })))
     // Latency: the shadow runs after the answer; allow scheduling noise, not the shadow's 300 ms.
-    expect(median(withShadow.map((o) => o.ms))).toBeLessThan(median(without.map((o) => o.ms)) + 25)
+    expect(median(withShadow.map((o) => o.ms))).toBeLessThan(median(without.map((o) => o.ms)) * 1.5 + 25)
     await settle()
     const s = await summary(model)
     const shadow = sumWhere(s, (r) => r.arm === 'shadow' && r.version === 'v2')
