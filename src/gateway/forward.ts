@@ -83,8 +83,8 @@ interface ForwardInput {
   /** Path after /v1/models/<model>, percent-encoded as received, starting with '/' or empty. */
   path: string
   search: string
-  /** Id used for errors that happen before a version is chosen. */
-  provisionalId: string
+  /** Mints the id used for errors that happen before a version is chosen. */
+  provisionalId: () => string
 }
 
 class BodyTooLarge extends Error {}
@@ -92,7 +92,7 @@ class BodyTooLarge extends Error {}
 export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<Response> {
   const { request, model } = input
   const early = (err: DomainError, headers: Record<string, string> = {}) =>
-    problemResponse(err, input.provisionalId, headers, new URL(request.url).pathname)
+    problemResponse(err, input.provisionalId(), headers, new URL(request.url).pathname)
 
   if (deps.settings.gatewayKeys.length > 0) {
     const key = request.headers.get(GATEWAY_KEY_HEADER)

@@ -16,7 +16,6 @@ import { metricRoutes } from './routes/admin/metrics'
 import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
 import { outcomeRoutes } from './routes/gateway/outcomes'
-import { inference } from './routes/gateway/inference'
 import { newRouter } from './openapi'
 
 /** Paths under /admin that need no token: the API description itself. */
@@ -47,8 +46,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
 
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.route('/v1', outcomeRoutes)
-  app.all('/v1/models/:model', inference)
-  app.all('/v1/models/:model/*', inference)
+  // `/v1/models/*` (the data plane) is served by the Worker entry before this app; see index.ts.
 
   const admin = newRouter()
   admin.use('*', async (c, next) => (PUBLIC_ADMIN.has(c.req.path) ? next() : authenticate(c, next)))

@@ -76,6 +76,13 @@ const ALARM_EVERY_MS = 10 * 60_000
 
 export class MetricsShard extends DurableObject<Env> {
   private readonly sql: SqlStorage
+  /**
+   * Write-through cache of the rows ingest keeps merging into (this object is their only writer),
+   * so a batch costs no SELECT and no JSON parse per key. Bounded: old minutes are dropped.
+   */
+  private readonly rows = new Map<string, Agg>()
+  private readonly totalsCache = new Map<string, Totals>()
+  private cachedMinute = 0
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -101,6 +108,19 @@ export class MetricsShard extends DurableObject<Env> {
   /** Apply a batch of measurements once; a replayed batch id changes nothing. */
   async ingest(batchId: string, measurements: Measurement[]): Promise<{ applied: boolean }> {
     if (this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batchId).toArray().length > 0) return { applied: false }
+    try {
+      this.applyBatch(batchId, measurements)
+    } catch (err) {
+      // The transaction rolled back; the cache may hold merges that never landed.
+      this.rows.clear()
+      this.totalsCache.clear()
+      throw err
+    }
+    await this.ensureAlarm()
+    return { applied: true }
+  }
+
+  private applyBatch(batchId: string, measurements: Measurement[]): void {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batchId, Date.now())
       const rev = this.nextRev()
@@ -121,8 +141,6 @@ export class MetricsShard extends DurableObject<Env> {
         this.sql.exec('INSERT INTO samples (data, rev) VALUES (?, ?)', JSON.stringify(sample), rev)
       }
     })
-    await this.ensureAlarm()
-    return { applied: true }
   }
 
   /** Record outcomes (idempotent per request id and metric); refuse minutes already folded. */
@@ -245,11 +263,33 @@ export class MetricsShard extends DurableObject<Env> {
     return rev
   }
 
+  private cached(cacheKey: string, load: () => string | undefined): Agg {
+    let row = this.rows.get(cacheKey)
+    if (!row) {
+      const data = load()
+      row = data ? (JSON.parse(data) as Agg) : emptyAgg()
+      this.rows.set(cacheKey, row)
+    }
+    return row
+  }
+
+  /** Drop cached minute rows older than the previous minute (late batches reload them). */
+  private trimCache(minute: number): void {
+    if (minute <= this.cachedMinute) return
+    this.cachedMinute = minute
+    for (const k of this.rows.keys()) {
+      const m = Number(k.split('|')[1])
+      if (k.startsWith('agg|') && m < minute - 1) this.rows.delete(k)
+    }
+  }
+
   private mergeRow(table: 'agg', key: AggKey, agg: Agg, rev: number): void {
-    const existing = this.sql
-      .exec<{ data: string }>(`SELECT data FROM ${table} WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?`, key.minute, key.epoch, key.version, key.arm, key.segment)
-      .toArray()[0]
-    const merged = existing ? (JSON.parse(existing.data) as Agg) : emptyAgg()
+    this.trimCache(key.minute)
+    const merged = this.cached(`agg|${key.minute}|${key.epoch}|${key.version}|${key.arm}|${key.segment}`, () =>
+      this.sql
+        .exec<{ data: string }>(`SELECT data FROM ${table} WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?`, key.minute, key.epoch, key.version, key.arm, key.segment)
+        .toArray()[0]?.data
+    )
     mergeAgg(merged, agg)
     this.sql.exec(
       `INSERT INTO ${table} (minute, epoch, version, arm, segment, data, rev) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, rev = excluded.rev`,
@@ -258,10 +298,9 @@ export class MetricsShard extends DurableObject<Env> {
   }
 
   private mergeCum(key: AggKey, agg: Agg): void {
-    const existing = this.sql
-      .exec<{ data: string }>('SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?', key.epoch, key.version, key.arm, key.segment)
-      .toArray()[0]
-    const merged = existing ? (JSON.parse(existing.data) as Agg) : emptyAgg()
+    const merged = this.cached(`cum|${key.epoch}|${key.version}|${key.arm}|${key.segment}`, () =>
+      this.sql.exec<{ data: string }>('SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?', key.epoch, key.version, key.arm, key.segment).toArray()[0]?.data
+    )
     mergeAgg(merged, agg)
     this.sql.exec(
       'INSERT INTO cum (epoch, version, arm, segment, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
@@ -271,8 +310,13 @@ export class MetricsShard extends DurableObject<Env> {
 
   /** Totals count exactly from the raw measurements (classic le buckets need raw latencies). */
   private addTotals(key: AggKey, agg: Agg, measurements: Measurement[]): void {
-    const row = this.sql.exec<{ data: string }>('SELECT data FROM totals WHERE version = ? AND arm = ?', key.version, key.arm).toArray()[0]
-    const t = row ? (JSON.parse(row.data) as Totals) : emptyTotals()
+    const tk = `${key.version}|${key.arm}`
+    let t = this.totalsCache.get(tk)
+    if (!t) {
+      const row = this.sql.exec<{ data: string }>('SELECT data FROM totals WHERE version = ? AND arm = ?', key.version, key.arm).toArray()[0]
+      t = row ? (JSON.parse(row.data) as Totals) : emptyTotals()
+      this.totalsCache.set(tk, t)
+    }
     t.requests += agg.requests
     const add = (cls: string, n: number) => {
       if (n > 0) t.byClass[cls] = (t.byClass[cls] ?? 0) + n

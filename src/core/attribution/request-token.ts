@@ -5,11 +5,15 @@
  *
  *   mg1~<model>~<version>~<arm><segment>~<epoch b36>~<time ms b36>~<nonce>~<mac>
  *
- * `mac` is HMAC-SHA256 over everything before it, truncated to 128 bits, base64url. Verification
- * uses WebCrypto's constant-time `verify`. A forged, altered or truncated id fails verification;
- * an id signed with another secret too.
+ * `mac` is a 64-bit SipHash-2-4 tag over everything before it (base64url), keyed with 128 bits
+ * derived once per isolate from the secret by SHA-256. SipHash is a PRF designed for exactly this
+ * (short messages) and runs synchronously in microseconds; an HMAC via WebCrypto cost an async
+ * round trip per request (measured with `npm run bench`). Guessing a tag takes 2^63 tries on
+ * average, through an outcomes API that answers at most 1,000 ids per call. Verification compares
+ * in constant time. A forged, altered or truncated id fails; so does one from another secret.
  */
 import { encodeBase32, cryptoRandomBytes, type RandomBytes } from '../ids'
+import { sipHash24 } from './siphash'
 
 export type TokenArm = 'champion' | 'challenger' | 'cohort'
 
@@ -27,17 +31,26 @@ export interface RequestClaims {
 const PREFIX = 'mg1'
 const ARM_CODES: Record<TokenArm, string> = { champion: 'c', challenger: 'h', cohort: 'k' }
 const CODE_ARMS: Record<string, TokenArm> = { c: 'champion', h: 'challenger', k: 'cohort' }
-const MAC_BYTES = 16
+const MAC_BYTES = 8
 
-const keys = new Map<string, Promise<CryptoKey>>()
+const keys = new Map<string, Uint8Array>()
+const pending = new Map<string, Promise<Uint8Array>>()
+const encoder = new TextEncoder()
 
-function keyFor(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret)
-  if (!key) {
-    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
-    keys.set(secret, key)
+/** 128-bit SipHash key = SHA-256(domain ‖ secret)[0..16), computed once per secret per isolate. */
+async function keyFor(secret: string): Promise<Uint8Array> {
+  const ready = keys.get(secret)
+  if (ready) return ready
+  let p = pending.get(secret)
+  if (!p) {
+    p = crypto.subtle.digest('SHA-256', encoder.encode(`modelgate/request-id/v1\u0000${secret}`)).then((d) => {
+      const k = new Uint8Array(d).slice(0, 16)
+      keys.set(secret, k)
+      return k
+    })
+    pending.set(secret, p)
   }
-  return key
+  return p
 }
 
 function b64url(bytes: Uint8Array): string {
@@ -57,8 +70,7 @@ function fromB64url(s: string): Uint8Array | null {
 }
 
 async function mac(secret: string, payload: string): Promise<Uint8Array> {
-  const sig = await crypto.subtle.sign('HMAC', await keyFor(secret), new TextEncoder().encode(payload))
-  return new Uint8Array(sig).slice(0, MAC_BYTES)
+  return sipHash24(keys.get(secret) ?? (await keyFor(secret)), encoder.encode(payload))
 }
 
 export async function signRequestId(secret: string, c: RequestClaims, random: RandomBytes = cryptoRandomBytes): Promise<string> {

@@ -2,9 +2,11 @@
  * @module http/routes/gateway/inference
  * `ANY /v1/models/{model}/{path...}`: the data plane. Thin glue around `gateway/forward`: it signs
  * request ids, and hands measurements and shadow copies to `waitUntil` — nothing after routing is
- * awaited before the upstream fetch.
+ * awaited before the upstream fetch. The Worker entry calls it directly, ahead of the admin app's
+ * router and middleware, because every microsecond here is paid on every inference request.
  */
-import type { Context } from 'hono'
+import { DomainError } from '../../../core/errors'
+import { problemResponse } from '../../problem'
 import { signRequestId } from '../../../core/attribution/request-token'
 import { newId } from '../../../core/ids'
 import type { MeasuredArm, RequestMeasurement } from '../../../core/metrics/aggregate'
@@ -13,9 +15,8 @@ import { forward, type ForwardRecord, type ShadowCopy } from '../../../gateway/f
 import { snapshotCacheFor } from '../../../gateway/isolate-cache'
 import { recorderFor } from '../../../measure/isolate-recorder'
 import { runShadow } from '../../../measure/shadow'
-import type { AppEnv } from '../../context'
-
-const PREFIX = '/v1/models/'
+export const INFERENCE_PREFIX = '/v1/models/'
+const PREFIX = INFERENCE_PREFIX
 
 function serviceLookup(env: Env) {
   return (name: string): Fetcher | undefined => {
@@ -40,15 +41,23 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
   }
 }
 
-export async function inference(c: Context<AppEnv>): Promise<Response> {
-  const url = new URL(c.req.url)
+/** The data plane; never throws (an unexpected error becomes a 500 problem, logged). */
+export async function handleInference(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
+  try {
+    return await inference(request, env, ctx, url)
+  } catch (err) {
+    const id = newId('req')
+    console.error(`[${id}] ${request.method} ${url.pathname}:`, err)
+    return problemResponse(new DomainError('internal', 'unexpected error; the request id identifies it in the logs'), id, {}, url.pathname)
+  }
+}
+
+async function inference(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
   // Split the raw (still percent-encoded) path so the backend sees exactly what the client sent.
   const rest = url.pathname.slice(PREFIX.length)
   const slash = rest.indexOf('/')
   const model = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash))
   const path = slash === -1 ? '' : rest.slice(slash)
-  const ctx = c.executionCtx
-  const env = c.env
   const settings = settingsOf(env)
   const secret = requestIdSecret(env)
   const service = serviceLookup(env)
@@ -78,7 +87,7 @@ export async function inference(c: Context<AppEnv>): Promise<Response> {
     : undefined
 
   return forward(
-    { request: c.req.raw, model, path, search: url.search, provisionalId: c.get('requestId') },
+    { request, model, path, search: url.search, provisionalId: () => newId('req') },
     {
       settings,
       cache: snapshotCacheFor(env),
