@@ -8,29 +8,19 @@
 import type { ShadowMeasurement } from '../core/metrics/aggregate'
 import { extractAndCompare, type ComparatorConfig } from '../core/shadow/compare'
 import type { Backend, ShadowCompare } from '../schemas/model'
+import type { ShadowCopy } from '../gateway/forward'
 import { HOPS_HEADER, upstreamRequestHeaders } from '../gateway/headers'
 
 /** Exact equality of the whole JSON answer (keys order-insensitive) when a model sets nothing. */
 export const DEFAULT_SHADOW_COMPARE: ShadowCompare = { pointer: '', comparator: { kind: 'text', min_similarity: 1, normalize: false } as ComparatorConfig }
 
-export interface ShadowInput {
-  requestId: string
-  at: number
+/** A shadow copy as the data plane hands it over, resolved to its target (version and backend). */
+export interface ShadowInput extends Omit<ShadowCopy, 'snapshot'> {
   epoch: number
   model: string
   version: string
   backend: Backend
   compare: ShadowCompare | null
-  method: string
-  headers: Headers
-  path: string
-  search: string
-  hops: number
-  /** Tee branch of the client's request body (null for bodyless requests). */
-  requestBody: ReadableStream<Uint8Array> | null
-  /** Tee branch of the champion's response body, and its status. */
-  championBody: ReadableStream<Uint8Array> | null
-  championStatus: number
 }
 
 export interface ShadowDeps {

@@ -63,17 +63,22 @@ export const auditLog = sqliteTable(
   (t) => [uniqueIndex('audit_stream_seq').on(t.stream, t.seq), index('audit_at').on(t.at)]
 )
 
+/** Key columns of per-minute measurement rows (each table needs its own column builders). */
+const measurementKey = () => ({
+  model: text('model').notNull(),
+  shard: integer('shard').notNull(),
+  minute: integer('minute').notNull(),
+  epoch: integer('epoch').notNull(),
+  version: text('version').notNull(),
+  arm: text('arm').notNull(),
+  segment: text('segment').notNull(),
+})
+
 /** Per-minute measurement rows, one per metrics shard (rolled up by cron from the shards). */
 export const metricMinutes = sqliteTable(
   'metric_minutes',
   {
-    model: text('model').notNull(),
-    shard: integer('shard').notNull(),
-    minute: integer('minute').notNull(),
-    epoch: integer('epoch').notNull(),
-    version: text('version').notNull(),
-    arm: text('arm').notNull(),
-    segment: text('segment').notNull(),
+    ...measurementKey(),
     requests: integer('requests').notNull(),
     errors: integer('errors').notNull(),
     data: text('data', { mode: 'json' }).notNull(),
@@ -85,13 +90,7 @@ export const metricMinutes = sqliteTable(
 export const outcomeMinutes = sqliteTable(
   'outcome_minutes',
   {
-    model: text('model').notNull(),
-    shard: integer('shard').notNull(),
-    minute: integer('minute').notNull(),
-    epoch: integer('epoch').notNull(),
-    version: text('version').notNull(),
-    arm: text('arm').notNull(),
-    segment: text('segment').notNull(),
+    ...measurementKey(),
     metric: text('metric').notNull(),
     n: integer('n').notNull(),
     sum: real('sum').notNull(),

@@ -71,12 +71,7 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
         if (!target || !backend) return
         ctx.waitUntil(
           runShadow(
-            {
-              requestId: copy.requestId, at: copy.at, epoch: copy.snapshot.epoch, model, version: target.version, backend,
-              compare: copy.snapshot.shadow_compare, method: copy.method, headers: copy.headers, path: copy.path,
-              search: copy.search, hops: copy.hops, requestBody: copy.requestBody, championBody: copy.championBody,
-              championStatus: copy.championStatus,
-            },
+            { ...copy, epoch: copy.snapshot.epoch, model, version: target.version, backend, compare: copy.snapshot.shadow_compare },
             {
               timeoutMs: settings.shadowTimeoutMs, maxInflight: settings.shadowMaxInflight, captureBytes: settings.shadowCaptureBytes,
               maxRequestBytes: settings.replayBodyBytes, now: () => Date.now(), service,
