@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from 'vitest'
 import { sumWhere } from '../../src/core/metrics/summary'
 import { hashUnit } from '../support/upstream-server'
+import { env } from 'cloudflare:workers'
+import { runScheduled } from '../../src/cron/scheduled'
 import { adminOk, call, infer, settle, uniqueModel } from './helpers/harness'
 import { summary } from './helpers/measure'
 
@@ -123,5 +125,27 @@ describe('paired comparison', () => {
     // The champion always says approve: right on odd x. The shadow declines a planted 20%.
     const shadowRight = Array.from({ length: 200 }, (_, x) => x).filter((x) => (hashUnit(x) < 0.2 ? 'decline' : 'approve') === (x % 2 === 0 ? 'decline' : 'approve')).length
     expect(cf).toMatchObject({ n: 200, championCorrect: 100, shadowCorrect: shadowRight })
+  }, 30_000)
+})
+
+describe('stored shadow samples', () => {
+  it('keeps paired outputs with the request hash and verdict in D1 for offline analysis', async () => {
+    const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-label-0`, shadow: `${inject('upstreamB')}/mode/predict-label-0.5`, compare: { pointer: '/label', comparator: { kind: 'label' } } })
+    await setShadow(model, 1)
+    const answers = await run(model, 40)
+    await settle()
+    await runScheduled(env, Date.now())
+    const { samples } = await adminOk('GET', `/models/${model}/shadow-samples?limit=100`)
+    expect(samples).toHaveLength(40)
+    const verdicts = new Set(samples.map((s: any) => s.verdict))
+    expect(verdicts).toEqual(new Set(['agree', 'diverge']))
+    for (const s of samples) {
+      expect(s.requestHash).toMatch(/^[0-9a-f]{16}$/)
+      expect(s.championOutput).toBe('approve')
+      expect(['approve', 'decline']).toContain(s.shadowOutput)
+      expect(s.verdict).toBe(s.shadowOutput === 'approve' ? 'agree' : 'diverge')
+    }
+    // The raw request id is never stored, only its hash.
+    expect(JSON.stringify(samples)).not.toContain(answers[0]!.id)
   }, 30_000)
 })

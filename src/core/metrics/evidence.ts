@@ -5,7 +5,9 @@
  * - canary: challenger = weight-routed challenger requests; champion = weight-routed champion
  *   requests (cohort traffic is excluded on both sides, so the design share is the weight);
  * - cohort (feature flag): treatment = cohort members on the challenger, control = cohort members
- *   who stayed on the champion; the design share is the cohort percent;
+ *   who stayed on the champion; the design share is the cohort percent. At 100% of the cohort no
+ *   member is left as control, so the champion's other traffic stands in (a concurrent but
+ *   different population) and SRM does not apply;
  * - shadow: the champion's own requests, plus the paired shadow comparisons; no challenger
  *   exposure by design;
  * - watch: the new champion's traffic since the final step against the previous champion's
@@ -83,7 +85,7 @@ export function buildEvidence(summary: MergedSummary, spec: EvidenceSpec, metric
     case 'cohort':
       return {
         ...base,
-        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === 'cohort'),
+        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && (spec.percent >= 100 || r.segment === 'cohort')),
         challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort'),
         shadow: null,
         expectedChallengerShare: spec.percent / 100,

@@ -7,14 +7,19 @@ import { APPROVER, adminOk, infer, settle } from './harness'
 let unit = 0
 
 /** Sends n requests with fresh unit ids (bodies carry x for the planted-behaviour upstreams). */
-export async function traffic(model: string, n: number, units?: () => string): Promise<Record<string, number>> {
+export async function traffic(
+  model: string,
+  n: number,
+  units?: () => string,
+  headers: (unit: string) => Record<string, string> = () => ({})
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
   for (let i = 0; i < n; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, n - i) }, async () => {
         const u = units ? units() : `unit-${unit++}`
         const x = unit++
-        const res = await infer(model, '/predict', { method: 'POST', headers: { 'x-unit-id': u, 'content-type': 'application/json' }, body: JSON.stringify({ x }) })
+        const res = await infer(model, '/predict', { method: 'POST', headers: { 'x-unit-id': u, 'content-type': 'application/json', ...headers(u) }, body: JSON.stringify({ x }) })
         await res.arrayBuffer()
         const v = res.headers.get('x-model-version') as string
         counts[v] = (counts[v] ?? 0) + 1
