@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'precondition_failed',
   'precondition_required',
   'payload_too_large',
+  'unsupported_media_type',
   'method_not_allowed',
   'no_champion',
   'snapshot_unavailable',

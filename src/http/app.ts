@@ -28,6 +28,9 @@ function toDomainError(err: unknown): DomainError {
     if (err.status === 413) return new DomainError('payload_too_large', err.message)
     if (err.status === 401) return new DomainError('unauthorized', err.message)
     if (err.status === 404) return new DomainError('not_found', err.message)
+    if (err.status === 405) return new DomainError('method_not_allowed', err.message)
+    if (err.status === 415) return new DomainError('unsupported_media_type', 'send the body as JSON with content-type: application/json')
+    if (err.status < 500) return new DomainError('validation_failed', err.message || 'the request is not valid')
   }
   return new DomainError('internal', 'unexpected error; the request id identifies it in the logs')
 }

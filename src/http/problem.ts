@@ -33,6 +33,8 @@ export function statusOf(code: ErrorCode): number {
       return 412
     case 'payload_too_large':
       return 413
+    case 'unsupported_media_type':
+      return 415
     case 'precondition_required':
       return 428
     case 'upstream_unreachable':
@@ -69,6 +71,7 @@ const TITLES: Record<ErrorCode, string> = {
   precondition_failed: 'Stale epoch',
   precondition_required: 'Precondition required',
   payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported content type',
   method_not_allowed: 'Method not allowed',
   no_champion: 'Model has no champion',
   snapshot_unavailable: 'Routing snapshot unavailable',
@@ -117,10 +120,25 @@ export function problemResponse(err: DomainError, requestId: string, headers: Re
   return new Response(JSON.stringify(body), { status: body.status, headers: h })
 }
 
-/** zod issues → one FieldError per bad field (paths joined with dots). */
-export function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>, prefix = ''): FieldError[] {
-  return issues.map((i) => ({
-    field: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
-    message: i.message,
-  }))
+interface IssueLike {
+  path: PropertyKey[]
+  message: string
+  code?: string
+  errors?: IssueLike[][]
+}
+
+/**
+ * zod issues → one FieldError per bad field (paths joined with dots). For a union that matched no
+ * branch, the branch that came closest (fewest issues) explains the problem field by field,
+ * instead of one opaque "invalid input".
+ */
+export function fieldErrors(issues: ReadonlyArray<IssueLike>, prefix = ''): FieldError[] {
+  return issues.flatMap((i) => {
+    const base = [prefix, ...i.path.map(String)].filter(Boolean).join('.')
+    if (i.code === 'invalid_union' && i.errors && i.errors.length > 0) {
+      const closest = [...i.errors].sort((a, b) => a.length - b.length)[0] as IssueLike[]
+      if (closest.length > 0) return fieldErrors(closest, base)
+    }
+    return [{ field: base || '(body)', message: i.message }]
+  })
 }

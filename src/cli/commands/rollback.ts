@@ -1,0 +1,217 @@
+/**
+ * @module cli/commands/rollback
+ * `modelgate rollback <model>`: the one-command rollback of the runbook. Publishes 100% to the
+ * champion (ending any active rollout as rolled back), prints the new epoch and weights, then
+ * waits until the rollback is confirmed — see ../confirm.ts for what "confirmed" means and where
+ * the evidence comes from.
+ *
+ * Locally (`npm start` = wrangler dev) cron never fires on its own, and confirmation needs ticks:
+ * for a gateway on this machine the CLI calls the scheduled handler itself while it waits.
+ */
+import { bool, str, type CommandSpec, type Context } from '../args'
+import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
+import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
+import { fromRollout, healthBack, stableTotals, trafficSince, confirmationDetail, confirmationLine, CONFIRM, type Confirmation } from '../confirm'
+import { formatDuration, parseDuration } from '../duration'
+import { time, weights } from '../format'
+import { eprintln, println } from '../io'
+import { metricsQuery } from '../metrics'
+import { printJson, seg } from './shared'
+
+const NAME = 'rollback'
+const MINUTE = 60_000
+/** While waiting, how often to run the local scheduled handler (a stand-in for the 1-min cron). */
+const TRIGGER_EVERY_MS = 10_000
+const PROGRESS_EVERY_MS = 30_000
+export const CRON_TRIGGER_PATH = '/cdn-cgi/handler/scheduled'
+
+export const rollbackCommand: CommandSpec = {
+  name: NAME,
+  summary: 'route 100% to the champion in one publish and wait until that is confirmed',
+  args: ['<model>'],
+  options: {
+    reason: { type: 'string', value: '<text>', description: 'why, for the audit log and the incident' },
+    target: { type: 'string', value: '<target>', description: 'champion (default) | previous_champion (undo the last champion switch)' },
+    'no-wait': { type: 'boolean', description: 'print the new epoch and return without waiting for confirmation' },
+    timeout: { type: 'string', value: '<duration>', description: 'how long to wait for confirmation (default 10m); exit code 5 when it runs out' },
+    interval: { type: 'string', value: '<duration>', description: 'how often to poll while waiting (default 5s)' },
+    'trigger-cron': { type: 'boolean', description: `call ${CRON_TRIGGER_PATH} every 10 s while waiting (default on for 127.0.0.1/localhost)` },
+    'no-trigger-cron': { type: 'boolean', description: 'never trigger cron; wait for the gateway\'s own ticks' },
+  },
+  details: [
+    'Confirmation: when the rollback ends an exposed rollout, the gateway\'s controller confirms it on a cron',
+    'tick (>= 20 requests on the stable version under the new epoch, none on the challenger, error rate',
+    'and p99 back to the failed stage\'s baseline) and the CLI reports that record. Otherwise the CLI',
+    'reads GET /admin/models/{model}/metrics: whole minutes after the rollback in which only the stable',
+    'version served, >= 20 requests, error rate and p99 within the hour-before baseline.',
+    `Cron trigger: wrangler dev serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
+    '--json prints { "rollback": <POST answer>, "rollout_id", "confirmation", "status" } once done.',
+  ],
+  examples: ['modelgate rollback credit-risk --reason "p99 regression on v2"', 'modelgate rollback credit-risk --no-wait --json'],
+  async run(ctx, p) {
+    const model = p.positionals[0] as string
+    const target = str(p, 'target')
+    if (target !== undefined && target !== 'champion' && target !== 'previous_champion') {
+      throw new UsageError(`--target: "${target}" is not champion or previous_champion`, NAME)
+    }
+    if (bool(p, 'trigger-cron') && bool(p, 'no-trigger-cron')) throw new UsageError('--trigger-cron and --no-trigger-cron contradict each other', NAME)
+    const timeoutMs = parseDuration(str(p, 'timeout') ?? '10m', 'timeout')
+    const intervalMs = parseDuration(str(p, 'interval') ?? '5s', 'interval')
+    const triggerCron = bool(p, 'trigger-cron') || (ctx.conn.local && !bool(p, 'no-trigger-cron'))
+    const io = ctx.io
+
+    // The rollback answer does not say which rollout it ended: look before publishing.
+    const before = await ctx.api.json<ModelView>('GET', `/models/${seg(model)}`)
+    const rolloutId = before.active_rollout?.id ?? null
+    const startedAt = io.now()
+    const reason = str(p, 'reason')
+    const rb = await ctx.api.json<RollbackResponse>('POST', `/models/${seg(model)}/rollback`, {
+      ...(target ? { target } : {}),
+      ...(reason ? { reason } : {}),
+    })
+    const stable = rb.champion
+    const weight = rb.weights[stable] ?? 0
+    if (!ctx.json) {
+      println(io, `rolled back ${model}: epoch ${rb.epoch}, ${weights(rb.weights)} (was ${weights(rb.rolled_back_from?.weights)})`)
+      if (rolloutId) println(io, `ended rollout ${rolloutId}`)
+    }
+    const doc = (confirmation: Confirmation | null, status: string) => ({ rollback: rb, rollout_id: rolloutId, confirmation, status })
+    if (bool(p, 'no-wait')) {
+      if (ctx.json) printJson(io, doc(null, 'not waited for'))
+      return EXIT.ok
+    }
+
+    const check = await confirmationSource(ctx, { model, rolloutId, stable, weight, rb, startedAt })
+    eprintln(io, `waiting for confirmation (timeout ${formatDuration(timeoutMs)}, cron trigger ${triggerCron ? 'on' : 'off'}) …`)
+    const deadline = startedAt + timeoutMs
+    let lastTrigger = -Infinity
+    let lastProgress = io.now()
+    let status = 'no answer yet'
+    let cron: 'on' | 'off' = triggerCron ? 'on' : 'off'
+    for (;;) {
+      if (cron === 'on' && io.now() - lastTrigger >= TRIGGER_EVERY_MS) {
+        lastTrigger = io.now()
+        cron = await triggerScheduled(ctx)
+      }
+      const result = await tolerant(ctx, check)
+      if (typeof result === 'string') {
+        status = result
+      } else {
+        if (ctx.json) printJson(io, doc(result, result.ok ? 'confirmed' : 'not confirmed'))
+        else {
+          println(io, confirmationLine(result))
+          println(io, confirmationDetail(result))
+        }
+        return result.ok ? EXIT.ok : EXIT.timeout
+      }
+      const now = io.now()
+      if (now >= deadline) break
+      if (now - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = now
+        eprintln(io, `  still waiting (${formatDuration(now - startedAt)}): ${status}`)
+      }
+      await io.sleep(Math.min(intervalMs, Math.max(0, deadline - now)))
+    }
+    if (ctx.json) printJson(io, doc(null, `timed out: ${status}`))
+    eprintln(io, `error: rollback of ${model} not confirmed within ${formatDuration(timeoutMs)}: ${status}`)
+    eprintln(io, `  the traffic is already routed to ${stable} (epoch ${rb.epoch}); check with  modelgate status ${model}`)
+    return EXIT.timeout
+  },
+}
+
+/** A confirmation, or a line saying what is still missing. */
+type Check = () => Promise<Confirmation | string>
+
+interface WaitFacts {
+  model: string
+  rolloutId: string | null
+  stable: string
+  weight: number
+  rb: RollbackResponse
+  startedAt: number
+}
+
+async function confirmationSource(ctx: Context, f: WaitFacts): Promise<Check> {
+  if (f.rolloutId) {
+    const r = await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(f.rolloutId)}`)
+    // A rollout that never exposed the challenger has no rollback record to confirm.
+    if (r.rollback) return rolloutCheck(ctx, f, f.rolloutId)
+  }
+  return metricsCheck(ctx, f)
+}
+
+function rolloutCheck(ctx: Context, f: WaitFacts, id: string): Check {
+  return async () => {
+    const r = await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`)
+    const c = fromRollout(r, { epoch: f.rb.epoch, weight: f.weight })
+    return c ?? `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
+  }
+}
+
+function metricsCheck(ctx: Context, f: WaitFacts): Check {
+  const rollbackAt = Date.parse(f.rb.published_at)
+  const rollbackMinute = Math.floor(rollbackAt / MINUTE) * MINUTE
+  const iso = (t: number) => new Date(t).toISOString()
+  const path = `/models/${seg(f.model)}/metrics`
+  let baseline: { errorRate: number | null; p99Ms: number | null } | null = null
+  return async () => {
+    if (baseline === null) {
+      // The hour before the rollback minute, in one point (the API counts both end minutes).
+      const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute - 60 * MINUTE), to: iso(rollbackMinute - MINUTE), stepS: 3_600 })}`)
+      const t = stableTotals(m.series, f.stable)
+      baseline = { errorRate: t?.errorRate ?? null, p99Ms: t?.p99Ms ?? null }
+    }
+    const perMinute = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute) })}`)
+    const w = trafficSince(perMinute.series, f.stable, rollbackAt)
+    if (!w.ready) {
+      const others = w.others.length ? `; last served by ${w.others.map((o) => `${o.version} at ${time(o.lastMinute)}`).join(', ')}` : ''
+      return `${f.stable} has ${w.stableRequests} of ${CONFIRM.minRequests} requests in whole minutes since ${time(w.cleanFrom)}${others}`
+    }
+    const windowS = Math.ceil((ctx.io.now() - w.cleanFrom) / 1_000) + 60
+    const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(w.cleanFrom), stepS: windowS })}`)
+    const t = stableTotals(m.series, f.stable)
+    const health = healthBack({ errorRate: t?.errorRate ?? null, p99Ms: t?.p99Ms ?? null }, baseline)
+    if (!health.ok) return health.reason
+    return {
+      ok: true,
+      source: 'metrics',
+      version: f.stable,
+      epoch: f.rb.epoch,
+      weight: f.weight,
+      requests: t?.requests ?? w.stableRequests,
+      otherRequests: 0,
+      errorRate: t?.errorRate ?? null,
+      p99Ms: t?.p99Ms ?? null,
+      baselineErrorRate: baseline.errorRate,
+      baselineP99Ms: baseline.p99Ms,
+      timeToConfirmMs: ctx.io.now() - f.startedAt,
+      since: iso(w.cleanFrom),
+    }
+  }
+}
+
+/** Polling outlives blips: network errors and 5xx become a status line until the deadline. */
+async function tolerant(ctx: Context, check: Check): Promise<Confirmation | string> {
+  try {
+    return await check()
+  } catch (err) {
+    if (err instanceof NetworkError || (err instanceof ApiError && err.status >= 500)) return `last poll failed: ${err.message}`
+    throw err
+  }
+}
+
+/** Runs the gateway's scheduled handler once; 'off' when this gateway does not offer it. */
+async function triggerScheduled(ctx: Context): Promise<'on' | 'off'> {
+  try {
+    const res = await ctx.api.raw(`${CRON_TRIGGER_PATH}?cron=${encodeURIComponent('* * * * *')}`)
+    await res.arrayBuffer()
+    if (res.status === 404) {
+      eprintln(ctx.io, `  note: ${ctx.conn.url}${CRON_TRIGGER_PATH} is not served here; waiting for the gateway's own cron`)
+      return 'off'
+    }
+    if (!res.ok) eprintln(ctx.io, `  note: the scheduled handler answered ${res.status}; will retry`)
+  } catch (err) {
+    eprintln(ctx.io, `  note: cron trigger failed: ${(err as Error).message}`)
+  }
+  return 'on'
+}

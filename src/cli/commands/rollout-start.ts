@@ -1,0 +1,149 @@
+/**
+ * @module cli/commands/rollout-start
+ * `modelgate rollout start <model> --challenger v2 --strategy canary …`: builds the body of
+ * POST /admin/models/{model}/rollouts from flags (durations in any unit, sent as seconds) and
+ * JSON files for the parts that are documents (offline report, gate overrides).
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { STRATEGIES } from '../../core/rollout/types'
+import { bool, list, str, type CommandSpec, type Parsed } from '../args'
+import type { RolloutView, StartRolloutBody } from '../api-types'
+import { parseDuration } from '../duration'
+import { UsageError } from '../exit'
+import { keyValues } from '../format'
+import { println, type Io } from '../io'
+import { approvalText, planText, rolloutHeading } from '../rollout-view'
+import { printJson, seg } from './shared'
+
+const NAME = 'rollout start'
+
+export const rolloutStartCommand: CommandSpec = {
+  name: NAME,
+  summary: 'start a rollout of a challenger (shadow, canary, blue_green, feature_flag or a plan)',
+  args: ['<model>'],
+  options: {
+    challenger: { type: 'string', value: '<version>', description: 'the version to roll out (required)' },
+    strategy: { type: 'string', multiple: true, value: '<name>', description: `${STRATEGIES.join(' | ')}; repeat or comma-separate for a plan run in order (required)` },
+    stages: { type: 'string', value: '<p,p,…>', description: 'canary weights in percent, e.g. 5,25,50,100' },
+    'stage-min': { type: 'string', value: '<duration>', description: 'minimum time per canary stage, e.g. 60s, 5m, 24h' },
+    'shadow-min': { type: 'string', value: '<duration>', description: 'minimum time in shadow' },
+    watch: { type: 'string', value: '<duration>', description: 'watch period after 100%' },
+    'shadow-rate': { type: 'string', value: '<0..1>', description: 'share of requests copied to the shadow' },
+    'shadow-samples': { type: 'string', value: '<n>', description: 'minimum shadowed requests before the shadow gate may pass' },
+    'waive-evaluation': { type: 'boolean', description: 'skip the offline evaluation gate (low-risk models only; recorded)' },
+    evaluation: { type: 'string', value: '<file.json>', description: 'the offline evaluation report to submit with the start' },
+    gates: { type: 'string', value: '<file.json>', description: 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }' },
+    body: { type: 'string', value: '<file.json>', description: 'a base request body (cohort, approval, …); flags override its fields' },
+    reason: { type: 'string', value: '<text>', description: 'why, for the audit log' },
+  },
+  details: [
+    'Durations accept ms, s, m, h and d (a bare number is seconds) and are sent as seconds.',
+    'Plans that are weaker than the model\'s defaults (e.g. small samples) start in awaiting_approval.',
+  ],
+  examples: [
+    'modelgate rollout start credit-risk --challenger v2 --strategy shadow,canary --stages 5,25,50,100 --stage-min 5m --shadow-min 5m --watch 10m --evaluation report.json',
+    'modelgate rollout start credit-risk --challenger v2 --strategy canary --waive-evaluation --reason "hotfix"',
+  ],
+  async run(ctx, p) {
+    const model = p.positionals[0] as string
+    const body = buildStartBody(p, ctx.io.cwd)
+    const r = await ctx.api.json<RolloutView>('POST', `/models/${seg(model)}/rollouts`, body)
+    if (ctx.json) {
+      printJson(ctx.io, r)
+      return 0
+    }
+    printStarted(ctx.io, r)
+    return 0
+  },
+}
+
+/** The request body from the command line; exported for unit tests. */
+export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
+  const base = (str(p, 'body') ? readJson(str(p, 'body') as string, 'body', cwd) : {}) as Partial<StartRolloutBody> & Record<string, unknown>
+  const challenger = str(p, 'challenger') ?? base.challenger
+  if (!challenger) throw new UsageError('--challenger is required', NAME)
+  const strategies = list(p, 'strategy')
+  for (const s of strategies) {
+    if (!(STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`--strategy: "${s}" is not one of ${STRATEGIES.join(', ')}`, NAME)
+  }
+  const strategy = strategies.length === 0 ? base.strategy : strategies.length === 1 ? strategies[0] : strategies
+  if (strategy === undefined) throw new UsageError('--strategy is required (e.g. canary, or shadow,canary)', NAME)
+  const body: StartRolloutBody = { ...base, challenger, strategy: strategy as StartRolloutBody['strategy'] }
+
+  const stages = list(p, 'stages')
+  if (stages.length) {
+    body.stages = stages.map((s) => {
+      const n = Number(s.replace(/%$/, ''))
+      if (!Number.isFinite(n) || n <= 0 || n > 100) throw new UsageError(`--stages: "${s}" is not a percentage in (0, 100]`, NAME)
+      return n
+    })
+  }
+  const durations = { ...(base.durations ?? {}) }
+  const seconds = (opt: string) => {
+    const v = str(p, opt)
+    return v === undefined ? undefined : parseDuration(v, opt) / 1_000
+  }
+  const stageMin = seconds('stage-min')
+  const shadowMin = seconds('shadow-min')
+  const watch = seconds('watch')
+  if (stageMin !== undefined) durations.stage_min_s = stageMin
+  if (shadowMin !== undefined) durations.shadow_min_s = shadowMin
+  if (watch !== undefined) durations.watch_s = watch
+  if (Object.keys(durations).length) body.durations = durations
+
+  const shadow = { ...(base.shadow ?? {}) }
+  const rate = str(p, 'shadow-rate')
+  if (rate !== undefined) {
+    const n = Number(rate)
+    if (!(n > 0 && n <= 1)) throw new UsageError(`--shadow-rate: "${rate}" is not a share in (0, 1]`, NAME)
+    shadow.sample_rate = n
+  }
+  const samples = str(p, 'shadow-samples')
+  if (samples !== undefined) {
+    const n = Number(samples)
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--shadow-samples: "${samples}" is not a positive integer`, NAME)
+    shadow.min_samples = n
+  }
+  if (Object.keys(shadow).length) body.shadow = shadow
+
+  if (bool(p, 'waive-evaluation')) body.waive_evaluation = true
+  const evaluation = str(p, 'evaluation')
+  if (evaluation) body.evaluation = readJson(evaluation, 'evaluation', cwd) as StartRolloutBody['evaluation']
+  const gates = str(p, 'gates')
+  if (gates) body.gates = readJson(gates, 'gates', cwd) as StartRolloutBody['gates']
+  const reason = str(p, 'reason')
+  if (reason) body.reason = reason
+  return body
+}
+
+function readJson(file: string, option: string, cwd: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8')
+  } catch (err) {
+    throw new UsageError(`--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, NAME)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new UsageError(`--${option}: ${file} is not JSON: ${(err as Error).message}`, NAME)
+  }
+}
+
+function printStarted(io: Io, r: RolloutView): void {
+  println(io, `started ${rolloutHeading(r)}`)
+  const pairs: Array<readonly [string, string]> = [
+    ['plan', planText(r)],
+    ['phase', `${r.phase} (${r.phase_description})`],
+  ]
+  if (r.evaluation) pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
+  if (r.pending_approval) {
+    pairs.push(['approval', approvalText(r, io.now())])
+    pairs.push(['why', r.pending_approval.reason])
+  }
+  println(io, keyValues(pairs, '  '))
+  if (r.pending_approval) println(io, `next: an approver runs  modelgate approve ${r.id}`)
+  else if (r.phase === 'awaiting_evaluation') println(io, `next: submit the offline report: POST /admin/rollouts/${r.id}/evaluation (or start with --evaluation report.json)`)
+  else println(io, `next: watch it with  modelgate status ${r.model}`)
+}

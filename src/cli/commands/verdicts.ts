@@ -1,0 +1,67 @@
+/**
+ * @module cli/commands/verdicts
+ * `modelgate verdicts <rollout>`: every gate evaluation with its decision and reason; with
+ * `--metrics`, the numbers behind each one (per-arm n and estimate, contrast, boundary,
+ * always-valid p-value, margin) and the sample-ratio check.
+ */
+import { bool, positiveInt, str, type CommandSpec } from '../args'
+import type { RolloutView, VerdictRow } from '../api-types'
+import { NONE, num, pct, table, time } from '../format'
+import { println } from '../io'
+import { stepLabel, withDecision } from '../rollout-view'
+import { printJson, seg } from './shared'
+
+export const verdictsCommand: CommandSpec = {
+  name: 'verdicts',
+  summary: 'a rollout\'s verdict history; --metrics for the numbers behind each decision',
+  args: ['<rollout>'],
+  options: {
+    metrics: { type: 'boolean', description: 'per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin' },
+    limit: { type: 'string', value: '<n>', description: 'the newest n verdicts (default 50)' },
+    all: { type: 'boolean', description: 'every verdict' },
+    decisive: { type: 'boolean', description: 'only verdicts that changed the rollout' },
+  },
+  async run(ctx, p) {
+    const id = p.positionals[0] as string
+    const [rollout, list] = await Promise.all([
+      ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`),
+      ctx.api.json<{ verdicts: VerdictRow[] }>('GET', `/rollouts/${seg(id)}/verdicts`),
+    ])
+    const limit = bool(p, 'all') ? Infinity : positiveInt(str(p, 'limit'), 'limit', 50)
+    let rows = list.verdicts
+    if (bool(p, 'decisive')) rows = rows.filter((v) => v.decisive)
+    if (rows.length > limit) rows = rows.slice(rows.length - limit)
+    if (ctx.json) {
+      printJson(ctx.io, { verdicts: rows })
+      return 0
+    }
+    const io = ctx.io
+    if (rows.length === 0) {
+      println(io, `no verdicts yet for ${rollout.id} (${rollout.phase}); gates are evaluated on each cron tick`)
+      return 0
+    }
+    const label = (v: VerdictRow) => `${stepLabel(rollout, v.stepIndex)}${v.decisive ? ' *' : ''}`
+    if (!bool(p, 'metrics')) {
+      println(io, table(['TIME', 'STEP', 'DECISION', 'REASON'], rows.map((v) => [time(v.at), label(v), v.decision, v.reason])))
+      if (rows.some((v) => v.decisive)) println(io, '* decisive: the verdict moved the rollout')
+      return 0
+    }
+    rows.forEach((v, i) => {
+      if (i > 0) println(io)
+      println(io, `${time(v.at)}  ${label(v)}  ${withDecision(v)}`)
+      if (v.metrics.length) {
+        println(io, table(
+          ['METRIC', 'TEST', { header: 'CHAMP N', align: 'right' }, { header: 'CHAMP EST', align: 'right' }, { header: 'CHALL N', align: 'right' }, { header: 'CHALL EST', align: 'right' },
+            { header: 'CONTRAST', align: 'right' }, { header: 'BOUNDARY', align: 'right' }, { header: 'P-VALUE', align: 'right' }, { header: 'MARGIN', align: 'right' }, 'DECISION'],
+          v.metrics.map((m) => [m.metric, m.test, m.champion.n, num(m.champion.estimate), m.challenger.n, num(m.challenger.estimate), num(m.contrast), num(m.boundary), num(m.pValue), num(m.margin), m.decision]),
+          '  '
+        ))
+      }
+      if (v.srm) {
+        const share = v.srm.observedShare === null ? NONE : pct(v.srm.observedShare)
+        println(io, `  srm: ${v.srm.alarm ? 'ALARM' : 'ok'}, challenger share ${share} vs ${pct(v.srm.expectedShare)}, p = ${num(v.srm.pValue)}`)
+      }
+    })
+    return 0
+  },
+}

@@ -1,0 +1,53 @@
+/**
+ * @module cli/metrics
+ * Reading the metrics API's per-(version, arm) series: totals over a window. Counts add up;
+ * quantiles do not, so a window that spans several points reports the worst point's p99 (an upper
+ * bound) — callers ask for one point per window where they can (step = window length).
+ */
+import type { MetricsPoint, MetricsSeries } from './api-types'
+
+export interface ArmTotals {
+  version: string
+  arm: string
+  requests: number
+  errors: number
+  errorRate: number | null
+  p50Ms: number | null
+  p99Ms: number | null
+  shadowPairs: number
+  divergenceRate: number | null
+}
+
+export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean = () => true): ArmTotals {
+  const points = series.points.filter((p) => keep(p) && (p.requests > 0 || p.shadow_pairs > 0))
+  const requests = sum(points.map((p) => p.requests))
+  const errors = sum(points.map((p) => p.errors))
+  const pairs = sum(points.map((p) => p.shadow_pairs))
+  const diverged = sum(points.map((p) => (p.divergence_rate ?? 0) * p.shadow_pairs))
+  const worst = (pick: (p: MetricsPoint) => number | null) => {
+    const xs = points.map(pick).filter((x): x is number => x !== null)
+    return xs.length ? Math.max(...xs) : null
+  }
+  return {
+    version: series.version,
+    arm: series.arm,
+    requests,
+    errors,
+    errorRate: requests > 0 ? errors / requests : null,
+    p50Ms: worst((p) => p.p50_ms),
+    p99Ms: worst((p) => p.p99_ms),
+    shadowPairs: pairs,
+    divergenceRate: pairs > 0 ? diverged / pairs : null,
+  }
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0)
+}
+
+/** "from=…&to=…&step=…" for the metrics API; `step` in seconds, a multiple of 60 in [60, 86400]. */
+export function metricsQuery(q: { from: string; to?: string; stepS?: number }): string {
+  const step = Math.min(86_400, Math.max(60, Math.ceil((q.stepS ?? 60) / 60) * 60))
+  const params = new URLSearchParams({ from: q.from, ...(q.to ? { to: q.to } : {}), step: String(step) })
+  return params.toString()
+}

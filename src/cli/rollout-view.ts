@@ -1,0 +1,64 @@
+/**
+ * @module cli/rollout-view
+ * How a rollout reads in the terminal, shared by status, rollout start, the actions and approve:
+ * phase with its meaning, the step, the latest verdict and what an operator may do next.
+ */
+import type { RolloutView, VerdictView } from './api-types'
+import { formatDuration } from './duration'
+import { NONE, keyValues, shortHash, time, type Cell } from './format'
+
+export function stepText(r: RolloutView): string {
+  if (!r.step) return `not exposed yet (plan: ${planText(r)})`
+  const of = `${r.step.index + 1} of ${r.plan.length}`
+  const epoch = r.step.epoch === null ? 'publishing' : `epoch ${r.step.epoch}`
+  return `${of}: ${r.step.label}, since ${time(r.step.started_at)} (${epoch})`
+}
+
+export function planText(r: RolloutView): string {
+  return r.plan.map((s) => s.label).join(' → ')
+}
+
+export function stepLabel(r: Pick<RolloutView, 'plan'>, index: number): string {
+  if (index < 0) return 'before exposure'
+  return r.plan[index]?.label ?? `step ${index}`
+}
+
+export function verdictText(v: VerdictView | undefined): string {
+  if (!v) return 'none yet'
+  return `${time(v.at)}: ${withDecision(v)}`
+}
+
+/** The reason, led by the decision (verdict reasons usually start with it already). */
+export function withDecision(v: Pick<VerdictView, 'decision' | 'reason'>): string {
+  return v.reason.startsWith(v.decision) ? v.reason : `${v.decision}: ${v.reason}`
+}
+
+export function approvalText(r: RolloutView, now: number): string {
+  const a = r.pending_approval
+  if (!a) return 'none pending'
+  const left = a.expiresAt - now
+  const expiry = left > 0 ? `expires in ${formatDuration(left)}` : 'expired'
+  return `needed for ${stepLabel(r, a.forStep)} (${a.rules.join(', ')}); evidence ${shortHash(a.evidence_hash)}; ${expiry}`
+}
+
+/** The block printed under "ROLLOUT <id>". */
+export function rolloutLines(r: RolloutView, now: number, indent = '  '): string {
+  const pairs: Array<readonly [string, Cell]> = [
+    ['phase', `${r.phase} (${r.phase_description})`],
+    ['step', stepText(r)],
+    ['verdict', verdictText(r.verdicts.at(-1))],
+    ['approval', approvalText(r, now)],
+  ]
+  if (r.evaluation && r.evaluation.status !== 'passed') pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
+  if (r.rollback) {
+    const c = r.rollback.confirmation
+    const conf = c === null ? 'confirmation pending' : c.ok ? `confirmed after ${formatDuration(c.timeToConfirmMs)}` : 'NOT confirmed'
+    pairs.push(['rollback', `${r.rollback.trigger} to ${r.rollback.version} at ${time(r.rollback.at)}; ${conf}`])
+  }
+  pairs.push(['next', r.allowed_actions.length ? r.allowed_actions.join(', ') : NONE])
+  return keyValues(pairs, indent)
+}
+
+export function rolloutHeading(r: RolloutView): string {
+  return `rollout ${r.id}: ${r.challenger} over ${r.champion} on ${r.model} (${r.strategies.join(' + ')})`
+}
