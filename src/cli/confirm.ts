@@ -7,7 +7,7 @@
  * - the rollout's own record: when the rollback ended an exposed rollout, the controller confirms
  *   it on a cron tick (src/adapters/do/rollout-runner.ts `confirmRollback`, exact by epoch);
  * - otherwise the metrics API. Its series are per minute and not per epoch, so the CLI only
- *   counts whole minutes after the rollback minute in which no other version served, and asks
+ *   counts the minutes after the rollback minute from which on no other version served, and asks
  *   for as many requests as the controller does. Same thresholds as the controller's CONFIRM.
  */
 import type { MetricsSeries, RollbackConfirmationDetails, RolloutView } from './api-types'
@@ -133,7 +133,8 @@ export function confirmationLine(c: Confirmation): string {
 
 /** The numbers behind the line: baseline, request counts, and who decided. */
 export function confirmationDetail(c: Confirmation): string {
-  const traffic = c.requests === null ? '' : `; ${c.requests} requests on ${c.version}${c.otherRequests === null ? '' : `, ${c.otherRequests} on the challenger`}`
-  const source = c.source === 'controller' ? 'recorded by the gateway controller' : `from the metrics API, whole minutes since ${time(c.since)}`
+  const others = c.source === 'controller' ? 'the challenger' : 'other versions'
+  const traffic = c.requests === null ? '' : `; ${c.requests} requests on ${c.version}${c.otherRequests === null ? '' : `, ${c.otherRequests} on ${others}`}`
+  const source = c.source === 'controller' ? 'recorded by the gateway controller' : `from the metrics API, minutes from ${time(c.since)} on`
   return `  baseline: error rate ${pct(c.baselineErrorRate)}, p99 ${ms(c.baselineP99Ms)}${traffic} (${source})`
 }

@@ -51,3 +51,11 @@ describe('union-shaped bodies explain the closest alternative', () => {
     expect((await problemOf(res)).errors).toEqual([{ field: 'backend.url', message: 'must be an http or https URL' }])
   })
 })
+
+describe('data-plane paths', () => {
+  it('answers a malformed model segment with 404, not an exception', async () => {
+    const res = await call(new Request('http://gateway.test/v1/models/%ZZ/predict'))
+    expect(res.status).toBe(404)
+    expect((await problemOf(res)).code).toBe('model_not_found')
+  })
+})

@@ -42,8 +42,9 @@ export const rollbackCommand: CommandSpec = {
     'Confirmation: when the rollback ends an exposed rollout, the gateway\'s controller confirms it on a cron',
     'tick (>= 20 requests on the stable version under the new epoch, none on the challenger, error rate',
     'and p99 back to the failed stage\'s baseline) and the CLI reports that record. Otherwise the CLI',
-    'reads GET /admin/models/{model}/metrics: whole minutes after the rollback in which only the stable',
-    'version served, >= 20 requests, error rate and p99 within the hour-before baseline.',
+    'reads GET /admin/models/{model}/metrics (per minute, not per epoch): from the first minute after the',
+    'rollback minute in which no other version served, >= 20 requests on the stable version, and error',
+    'rate and p99 within the baseline of the hour before.',
     `Cron trigger: wrangler dev serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
     '--json prints { "rollback": <POST answer>, "rollout_id", "confirmation", "status" } once done.',
   ],
@@ -165,7 +166,7 @@ function metricsCheck(ctx: Context, f: WaitFacts): Check {
     const w = trafficSince(perMinute.series, f.stable, rollbackAt)
     if (!w.ready) {
       const others = w.others.length ? `; last served by ${w.others.map((o) => `${o.version} at ${time(o.lastMinute)}`).join(', ')}` : ''
-      return `${f.stable} has ${w.stableRequests} of ${CONFIRM.minRequests} requests in whole minutes since ${time(w.cleanFrom)}${others}`
+      return `${f.stable} has ${w.stableRequests} of ${CONFIRM.minRequests} requests in the minutes from ${time(w.cleanFrom)} on${others}`
     }
     const windowS = Math.ceil((ctx.io.now() - w.cleanFrom) / 1_000) + 60
     const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(w.cleanFrom), stepS: windowS })}`)

@@ -56,7 +56,13 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
   // Split the raw (still percent-encoded) path so the backend sees exactly what the client sent.
   const rest = url.pathname.slice(PREFIX.length)
   const slash = rest.indexOf('/')
-  const model = decodeURIComponent(slash === -1 ? rest : rest.slice(0, slash))
+  const segment = slash === -1 ? rest : rest.slice(0, slash)
+  let model: string
+  try {
+    model = decodeURIComponent(segment)
+  } catch {
+    return problemResponse(new DomainError('model_not_found', `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`), newId('req'), {}, url.pathname)
+  }
   const path = slash === -1 ? '' : rest.slice(slash)
   const settings = settingsOf(env)
   const secret = requestIdSecret(env)
