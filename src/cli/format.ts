@@ -90,9 +90,3 @@ export function weights(w: Readonly<Record<string, number>> | null | undefined):
     .map(([v, p]) => `${v} ${p}%`)
     .join(', ')
 }
-
-/** The first characters of a hash, enough to compare by eye. */
-export function shortHash(hash: string | null | undefined, n = 12): string {
-  if (!hash) return NONE
-  return hash.length > n ? `${hash.slice(0, n)}…` : hash
-}

@@ -5,7 +5,7 @@
  */
 import type { RolloutView, VerdictView } from './api-types'
 import { formatDuration } from './duration'
-import { NONE, keyValues, shortHash, time, type Cell } from './format'
+import { NONE, keyValues, time, type Cell } from './format'
 
 export function stepText(r: RolloutView): string {
   if (!r.step) return `not exposed yet (plan: ${planText(r)})`
@@ -38,7 +38,7 @@ export function approvalText(r: RolloutView, now: number): string {
   if (!a) return 'none pending'
   const left = a.expiresAt - now
   const expiry = left > 0 ? `expires in ${formatDuration(left)}` : 'expired'
-  return `needed for ${stepLabel(r, a.forStep)} (${a.rules.join(', ')}); evidence ${shortHash(a.evidence_hash)}; ${expiry}`
+  return `needed for ${stepLabel(r, a.forStep)} (${a.rules.join(', ')}); ${expiry}`
 }
 
 /** The block printed under "ROLLOUT <id>". */
@@ -49,6 +49,8 @@ export function rolloutLines(r: RolloutView, now: number, indent = '  '): string
     ['verdict', verdictText(r.verdicts.at(-1))],
     ['approval', approvalText(r, now)],
   ]
+  // The approver signs this hash; showing it whole lets them compare it with what they reviewed.
+  if (r.pending_approval) pairs.push(['evidence', r.pending_approval.evidence_hash])
   if (r.evaluation && r.evaluation.status !== 'passed') pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
   if (r.rollback) {
     const c = r.rollback.confirmation

@@ -14,6 +14,8 @@ import { eprintln, println } from '../io'
 import { printJson, seg } from './shared'
 
 const PAGE = 5_000
+/** Reasons can be paragraphs; the table keeps one line per entry (--wide shows them whole). */
+const REASON_WIDTH = 100
 const FORMATS = ['table', 'json', 'jsonl', 'csv'] as const
 type Format = (typeof FORMATS)[number]
 
@@ -27,6 +29,7 @@ export const auditCommand: CommandSpec = {
     format: { type: 'string', value: '<format>', description: 'table (default) | json | jsonl | csv' },
     from: { type: 'string', value: '<time>', description: 'entries at or after this RFC 3339 time' },
     to: { type: 'string', value: '<time>', description: 'entries at or before this RFC 3339 time' },
+    wide: { type: 'boolean', description: 'do not shorten long reasons in the table' },
   },
   details: ['jsonl and csv are the gateway\'s export formats (GET /admin/audit?format=…), one page after another.'],
   examples: ['modelgate audit credit-risk --limit 20', 'modelgate audit credit-risk --format csv > audit.csv'],
@@ -38,7 +41,7 @@ export const auditCommand: CommandSpec = {
     if (format === 'table' || format === 'json') {
       const entries = await newest(limit, (cursor) => jsonPage(ctx, model, range, cursor))
       if (format === 'json') printJson(ctx.io, { entries, next_cursor: null })
-      else printTable(ctx, model, entries)
+      else printTable(ctx, model, entries, bool(p, 'wide') ? Infinity : REASON_WIDTH)
       return EXIT.ok
     }
     const csv = { header: null as string | null }
@@ -147,16 +150,17 @@ export function splitCsvRecords(text: string): string[] {
   return records
 }
 
-function printTable(ctx: Context, model: string, entries: AuditEntry[]): void {
+function printTable(ctx: Context, model: string, entries: AuditEntry[], reasonWidth: number): void {
   if (entries.length === 0) {
     println(ctx.io, `no audit entries for ${model}`)
     return
   }
   println(ctx.io, table([{ header: 'SEQ', align: 'right' }, 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'REASON'], entries.map((e) => [
-    e.seq, time(e.at), e.actor, e.action, e.target, oneLine(e.reason),
+    e.seq, time(e.at), e.actor, e.action, e.target, shorten(e.reason.replace(/\s*\n\s*/g, ' '), reasonWidth),
   ])))
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ')
+export function shorten(s: string, width: number): string {
+  const chars = [...s]
+  return chars.length <= width ? s : `${chars.slice(0, width - 1).join('')}…`
 }

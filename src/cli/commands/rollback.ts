@@ -82,7 +82,7 @@ export const rollbackCommand: CommandSpec = {
       return EXIT.ok
     }
 
-    const check = await confirmationSource(ctx, { model, rolloutId, stable, weight, rb, startedAt })
+    const check = confirmationSource(ctx, { model, rolloutId, stable, weight, rb, startedAt })
     eprintln(io, `waiting for confirmation (timeout ${formatDuration(timeoutMs)}, cron trigger ${triggerCron ? 'on' : 'off'}) …`)
     const deadline = startedAt + timeoutMs
     let lastTrigger = -Infinity
@@ -94,7 +94,7 @@ export const rollbackCommand: CommandSpec = {
         lastTrigger = io.now()
         cron = await triggerScheduled(ctx)
       }
-      const result = await tolerant(ctx, check)
+      const result = await tolerant(check)
       if (typeof result === 'string') {
         status = result
       } else {
@@ -132,21 +132,25 @@ interface WaitFacts {
   startedAt: number
 }
 
-async function confirmationSource(ctx: Context, f: WaitFacts): Promise<Check> {
-  if (f.rolloutId) {
-    const r = await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(f.rolloutId)}`)
+/** Picks the evidence on the first poll, so that a blip then is retried like any other poll. */
+function confirmationSource(ctx: Context, f: WaitFacts): Check {
+  let chosen: Check | null = f.rolloutId === null ? metricsCheck(ctx, f) : null
+  return async () => {
+    if (chosen !== null) return chosen()
+    const id = f.rolloutId as string
+    const r = await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`)
     // A rollout that never exposed the challenger has no rollback record to confirm.
-    if (r.rollback) return rolloutCheck(ctx, f, f.rolloutId)
+    if (!r.rollback) {
+      chosen = metricsCheck(ctx, f)
+      return chosen()
+    }
+    chosen = async () => fromRolloutOrWaiting(await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`), f)
+    return fromRolloutOrWaiting(r, f)
   }
-  return metricsCheck(ctx, f)
 }
 
-function rolloutCheck(ctx: Context, f: WaitFacts, id: string): Check {
-  return async () => {
-    const r = await ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`)
-    const c = fromRollout(r, { epoch: f.rb.epoch, weight: f.weight })
-    return c ?? `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
-  }
+function fromRolloutOrWaiting(r: RolloutView, f: WaitFacts): Confirmation | string {
+  return fromRollout(r, { epoch: f.rb.epoch, weight: f.weight }) ?? `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
 }
 
 function metricsCheck(ctx: Context, f: WaitFacts): Check {
@@ -192,7 +196,7 @@ function metricsCheck(ctx: Context, f: WaitFacts): Check {
 }
 
 /** Polling outlives blips: network errors and 5xx become a status line until the deadline. */
-async function tolerant(ctx: Context, check: Check): Promise<Confirmation | string> {
+async function tolerant(check: Check): Promise<Confirmation | string> {
   try {
     return await check()
   } catch (err) {

@@ -141,6 +141,7 @@ function printStarted(io: Io, r: RolloutView): void {
   if (r.pending_approval) {
     pairs.push(['approval', approvalText(r, io.now())])
     pairs.push(['why', r.pending_approval.reason])
+    pairs.push(['evidence', r.pending_approval.evidence_hash])
   }
   println(io, keyValues(pairs, '  '))
   if (r.pending_approval) println(io, `next: an approver runs  modelgate approve ${r.id}`)
