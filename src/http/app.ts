@@ -12,9 +12,11 @@ import { authenticate } from './middleware/auth'
 import { requestId } from './middleware/request-id'
 import { problemResponse } from './problem'
 import { auditRoutes } from './routes/admin/audit'
+import { docsRoutes } from './routes/admin/docs'
 import { metricRoutes } from './routes/admin/metrics'
 import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
+import { uiRoutes } from './routes/admin/ui'
 import { outcomeRoutes } from './routes/gateway/outcomes'
 import { newRouter } from './openapi'
 
@@ -50,6 +52,11 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.route('/v1', outcomeRoutes)
   // `/v1/models/*` (the data plane) is served by the Worker entry before this app; see index.ts.
+
+  // Mounted before the token-checked admin router, whose middleware they answer ahead of: the
+  // dashboard pages and the API docs hold no data; the dashboard's fragments check the token.
+  app.route('/admin/ui', uiRoutes)
+  app.route('/admin/docs', docsRoutes)
 
   const admin = newRouter()
   admin.use('*', async (c, next) => (PUBLIC_ADMIN.has(c.req.path) ? next() : authenticate(c, next)))

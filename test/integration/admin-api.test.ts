@@ -250,3 +250,29 @@ describe('rollback and audit', () => {
     expect(future.entries).toEqual([])
   })
 })
+
+describe('audit order and actor names', () => {
+  it('pages the audit log newest first on request', async () => {
+    const model = uniqueModel('desc')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    const page = await adminOk('GET', `/audit?model=${model}&order=desc&limit=2`)
+    expect(page.entries.map((e: any) => e.seq)).toEqual([3, 2])
+    const next = await adminOk('GET', `/audit?model=${model}&order=desc&limit=2&cursor=${encodeURIComponent(page.next_cursor)}`)
+    expect(next.entries.map((e: any) => e.seq)).toEqual([1])
+  })
+
+  it('refuses an actor name it could not record', async () => {
+    const res = await admin('PUT', `/models/${uniqueModel('actor')}`, { risk: 'low' }, { headers: { 'x-modelgate-actor': 'alice smith; drop' } })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors[0].field).toBe('header.x-modelgate-actor')
+  })
+
+  it('says which rollout a model-level rollback ended', async () => {
+    const model = uniqueModel('rbend')
+    await setupModel(model, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const ro = await adminOk('POST', `/models/${model}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true }, 201)
+    const rb = await adminOk('POST', `/models/${model}/rollback`, {})
+    expect(rb.ended_rollout).toBe(ro.id)
+    expect(Date.parse(rb.at)).toBeGreaterThan(0)
+  })
+})

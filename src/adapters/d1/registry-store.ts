@@ -96,9 +96,10 @@ export interface AuditQuery {
   stream?: string
   from?: string
   to?: string
-  /** Keyset pagination: entries strictly after this (at, stream, seq). */
+  /** Keyset pagination: entries strictly after (or, newest first, before) this (at, stream, seq). */
   after?: AuditCursor
   limit: number
+  newestFirst?: boolean
 }
 
 function rowToEntry(r: typeof schema.auditLog.$inferSelect): AuditEntry {
@@ -113,16 +114,21 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
   if (q.stream !== undefined) conds.push(eq(schema.auditLog.stream, q.stream))
   if (q.from !== undefined) conds.push(gte(schema.auditLog.at, q.from))
   if (q.to !== undefined) conds.push(lte(schema.auditLog.at, q.to))
+  const t = schema.auditLog
   if (q.after !== undefined) {
     const { at, stream, seq } = q.after
-    const t = schema.auditLog
-    conds.push(sql`(${t.at} > ${at} OR (${t.at} = ${at} AND (${t.stream} > ${stream} OR (${t.stream} = ${stream} AND ${t.seq} > ${seq}))))`)
+    conds.push(
+      q.newestFirst
+        ? sql`(${t.at} < ${at} OR (${t.at} = ${at} AND (${t.stream} < ${stream} OR (${t.stream} = ${stream} AND ${t.seq} < ${seq}))))`
+        : sql`(${t.at} > ${at} OR (${t.at} = ${at} AND (${t.stream} > ${stream} OR (${t.stream} = ${stream} AND ${t.seq} > ${seq}))))`
+    )
   }
+  const dir = q.newestFirst ? desc : asc
   const rows = await db
     .select()
-    .from(schema.auditLog)
+    .from(t)
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(asc(schema.auditLog.at), asc(schema.auditLog.stream), asc(schema.auditLog.seq))
+    .orderBy(dir(t.at), dir(t.stream), dir(t.seq))
     .limit(q.limit)
   return rows.map(rowToEntry)
 }

@@ -2,7 +2,7 @@
  * @module adapters/d1/rollout-store
  * Reads over rollouts, verdicts, incidents and webhook deliveries (written by the coordinators).
  */
-import { and, asc, desc, eq, isNull, or, gte } from 'drizzle-orm'
+import { and, desc, eq, isNull, or, gte } from 'drizzle-orm'
 import type { Db } from './registry-store'
 import * as schema from './schema'
 
@@ -37,8 +37,10 @@ export async function modelsToTick(db: Db, recentSince: string): Promise<string[
   return rows.map((r) => r.model)
 }
 
+/** The newest `limit` verdicts of a rollout, in time order (a long watch can exceed any page). */
 export async function listVerdicts(db: Db, rolloutId: string, limit: number) {
-  return db.select().from(schema.verdicts).where(eq(schema.verdicts.rolloutId, rolloutId)).orderBy(asc(schema.verdicts.at)).limit(limit)
+  const rows = await db.select().from(schema.verdicts).where(eq(schema.verdicts.rolloutId, rolloutId)).orderBy(desc(schema.verdicts.at)).limit(limit)
+  return rows.reverse()
 }
 
 export async function listIncidents(db: Db, model: string | undefined, limit: number) {

@@ -45,8 +45,14 @@ export const authenticate = createMiddleware<AppEnv>(async function authenticate
   else if (c.env.APPROVER_TOKEN && (await tokensEqual(token, c.env.APPROVER_TOKEN))) role = 'approver'
   if (role === null) throw new DomainError('unauthorized', 'the bearer token is not valid')
   const name = c.req.header('x-modelgate-actor')
+  if (name !== undefined && name !== '' && !ACTOR_RE.test(name)) {
+    // An audit trail that silently drops the name a human gave is worse than a refusal.
+    throw new DomainError('validation_failed', 'x-modelgate-actor must be 1-64 letters, digits, ".", "_", "@" or "-"', {
+      fields: [{ field: 'header.x-modelgate-actor', message: 'invalid actor name' }],
+    })
+  }
   c.set('role', role)
-  c.set('actor', name && ACTOR_RE.test(name) ? `${role}:${name}` : role)
+  c.set('actor', name ? `${role}:${name}` : role)
   await next()
 })
 

@@ -20,6 +20,7 @@ const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(100),
   cursor: z.string().optional().meta({ description: 'next_cursor of the previous page' }),
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
+  order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'desc: newest first' }),
 })
 
 const ChainReport = z
@@ -86,6 +87,7 @@ auditRoutes.openapi(list, async (c) => {
     ...(q.to ? { to: q.to } : {}),
     ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
     limit: q.limit,
+    newestFirst: q.order === 'desc',
   })
   const last = entries.at(-1)
   const next = entries.length === q.limit && last ? encodeCursor(last) : null

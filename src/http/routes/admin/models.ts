@@ -31,7 +31,11 @@ export const RollbackInput = z
   .strict()
   .meta({ id: 'RollbackInput' })
 
-const RollbackResult = PublishedRouting.extend({ rolled_back_from: z.unknown() }).meta({ id: 'RollbackResult' })
+const RollbackResult = PublishedRouting.extend({
+  rolled_back_from: z.unknown(),
+  ended_rollout: z.string().nullable().meta({ description: 'The active rollout this rollback ended (its runbook confirms the rollback)' }),
+  at: z.string().meta({ description: 'When the rollback was requested' }),
+}).meta({ id: 'RollbackResult' })
 
 const putModel = createRoute({
   method: 'put', path: '/models/{model}', tags: ['registry'], security,
@@ -144,13 +148,14 @@ modelRoutes.openapi(putRouting, async (c) => {
 
 modelRoutes.openapi(postRollback, async (c) => {
   const { model } = c.req.valid('param')
+  const at = new Date().toISOString()
   const before = await getModelView(c.env, model)
   // The body is optional: without one the validator yields {}, and the defaults apply.
   const input = RollbackInput.parse(c.req.valid('json') ?? {})
   const reason = input.reason ?? `rollback to ${input.target} requested by ${c.get('actor')}`
   const out = await runRegistryCommand(c.env, { type: 'rollback', target: input.target, reason }, meta(c, model, c.req.valid('header')['if-match']))
   withEtag(c, out.view.epoch)
-  return c.json({ ...published(out), rolled_back_from: before.routing }, 200)
+  return c.json({ ...published(out), rolled_back_from: before.routing, ended_rollout: before.active_rollout?.id ?? null, at }, 200)
 })
 
 function serviceMissing(service: string): DomainError {

@@ -82,14 +82,14 @@ rolloutRoutes.openapi(
 
 rolloutRoutes.openapi(
   createRoute({
-    method: 'get', path: '/rollouts/{id}/verdicts', tags: ['rollouts'], security, summary: 'Every verdict row of a rollout (D1 history)',
-    request: { params: RolloutId },
-    responses: { 200: jsonResponse(z.object({ verdicts: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'VerdictList' }), 'Verdicts, oldest first'), ...problems(401, 404) },
+    method: 'get', path: '/rollouts/{id}/verdicts', tags: ['rollouts'], security, summary: 'The newest verdict rows of a rollout (D1 history), in time order',
+    request: { params: RolloutId, query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(5_000) }) },
+    responses: { 200: jsonResponse(z.object({ verdicts: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'VerdictList' }), 'Verdicts, oldest first'), ...problems(400, 401, 404) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     await getRollout(c.env, id)
-    return c.json({ verdicts: await listVerdicts(openDb(c.env.DB), id, 5000) }, 200)
+    return c.json({ verdicts: await listVerdicts(openDb(c.env.DB), id, c.req.valid('query').limit) }, 200)
   }
 )
 

@@ -1,0 +1,101 @@
+/**
+ * @module http/routes/admin/ui/data
+ * What each dashboard page shows, gathered from the same service and store functions the admin API
+ * routes call (no HTTP round trip to ourselves). Every loader takes `now` so a page is one
+ * consistent picture.
+ */
+import { minuteRows, outcomeRows } from '../../../../adapters/d1/metrics-store'
+import { listAudit, listModels, openDb, type AuditCursor, type Db } from '../../../../adapters/d1/registry-store'
+import { listRollouts } from '../../../../adapters/d1/rollout-store'
+import type { AuditEntry } from '../../../../core/audit/chain'
+import { minuteOf } from '../../../../core/metrics/aggregate'
+import { buildSeries } from '../../../../core/metrics/series'
+import type { Env } from '../../../../env'
+import { getModelView } from '../../../../services/registry'
+import { getRollout } from '../../../../services/rollouts'
+import { WINDOWS, type LastVerdict, type ModelPageData, type OverviewData, type OverviewModel, type RolloutRow, type WindowKey } from '../../../../ui/view-model'
+
+const MINUTE = 60_000
+
+function lastVerdictOf(v: unknown): LastVerdict | null {
+  if (v === null || typeof v !== 'object') return null
+  const o = v as Record<string, unknown>
+  return typeof o.decision === 'string' ? { decision: o.decision, reason: String(o.reason ?? ''), at: String(o.at ?? '') } : null
+}
+
+async function rolloutRows(db: Db, model: string, limit: number): Promise<RolloutRow[]> {
+  const rows = await listRollouts(db, model, limit)
+  return rows.map((r) => ({
+    id: r.id,
+    challenger: r.challenger,
+    champion: r.champion,
+    phase: r.phase,
+    outcome: r.outcome,
+    createdAt: r.createdAt,
+    endedAt: r.endedAt,
+    lastVerdict: lastVerdictOf(r.lastVerdict),
+  }))
+}
+
+export async function loadOverview(env: Env, now: number): Promise<OverviewData> {
+  const db = openDb(env.DB)
+  const models = await listModels(db)
+  const rows = await Promise.all(
+    models.map(async (m): Promise<OverviewModel> => {
+      const [view, latest] = await Promise.all([getModelView(env, m.name), rolloutRows(db, m.name, 1)])
+      const active = view.active_rollout ? await getRollout(env, view.active_rollout.id) : null
+      return { name: m.name, risk: m.risk, view, active, latest: latest[0] ?? null }
+    })
+  )
+  return { now, models: rows }
+}
+
+/**
+ * The newest `limit` entries of a model's audit stream, newest first. The store pages forwards in
+ * time, so look back over widening windows until one holds enough entries, paging to its end.
+ */
+export async function recentAudit(db: Db, model: string, limit: number, now: number): Promise<AuditEntry[]> {
+  const PAGE = 1_000
+  const MAX_PAGES = 10
+  for (const lookback of [3_600_000, 86_400_000, 30 * 86_400_000, null]) {
+    const from = lookback === null ? {} : { from: new Date(now - lookback).toISOString() }
+    let tail: AuditEntry[] = []
+    let seen = 0
+    let after: AuditCursor | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const entries = await listAudit(db, { stream: model, limit: PAGE, ...from, ...(after ? { after } : {}) })
+      seen += entries.length
+      tail = [...tail, ...entries].slice(-limit)
+      const last = entries.at(-1)
+      if (entries.length < PAGE || !last) break
+      after = { at: last.at, stream: last.stream, seq: last.seq }
+    }
+    if (seen >= limit || lookback === null) return tail.reverse()
+  }
+  return []
+}
+
+export async function loadModelPage(env: Env, model: string, windowKey: WindowKey, now: number): Promise<ModelPageData> {
+  const view = await getModelView(env, model) // model_not_found → 404
+  const db = openDb(env.DB)
+  const w = WINDOWS[windowKey]
+  const toMinute = minuteOf(now)
+  const fromMinute = toMinute - Math.round(w.ms / MINUTE) + 1
+  const [rollouts, rows, outs, audit] = await Promise.all([
+    rolloutRows(db, model, 20),
+    minuteRows(db, model, fromMinute, toMinute),
+    outcomeRows(db, model, fromMinute, toMinute),
+    recentAudit(db, model, 50, now),
+  ])
+  const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
+  const rollout = shownId ? await getRollout(env, shownId) : null
+  return {
+    now,
+    view,
+    rollout,
+    rollouts,
+    series: buildSeries(rows, outs, fromMinute, toMinute, w.stepMinutes),
+    window: { key: windowKey, from: fromMinute * MINUTE, to: (toMinute + 1) * MINUTE, stepMs: w.stepMinutes * MINUTE },
+    audit,
+  }
+}
