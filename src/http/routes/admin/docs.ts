@@ -100,6 +100,3 @@ export const docsRoutes = new Hono<AppEnv>()
 
 docsRoutes.get('/', page)
 docsRoutes.get('/:file', (c) => asset(c, c.req.param('file')))
-
-/** The vendored Swagger UI release, for tests and diagnostics. */
-export const SWAGGER_UI_VERSION: string = vendor.version

@@ -5,7 +5,7 @@
  * consistent picture.
  */
 import { minuteRows, outcomeRows } from '../../../../adapters/d1/metrics-store'
-import { listAudit, listModels, openDb, type AuditCursor, type Db } from '../../../../adapters/d1/registry-store'
+import { listAudit, listModels, openDb, type Db } from '../../../../adapters/d1/registry-store'
 import { listRollouts } from '../../../../adapters/d1/rollout-store'
 import type { AuditEntry } from '../../../../core/audit/chain'
 import { minuteOf } from '../../../../core/metrics/aggregate'
@@ -50,29 +50,9 @@ export async function loadOverview(env: Env, now: number): Promise<OverviewData>
   return { now, models: rows }
 }
 
-/**
- * The newest `limit` entries of a model's audit stream, newest first. The store pages forwards in
- * time, so look back over widening windows until one holds enough entries, paging to its end.
- */
-export async function recentAudit(db: Db, model: string, limit: number, now: number): Promise<AuditEntry[]> {
-  const PAGE = 1_000
-  const MAX_PAGES = 10
-  for (const lookback of [3_600_000, 86_400_000, 30 * 86_400_000, null]) {
-    const from = lookback === null ? {} : { from: new Date(now - lookback).toISOString() }
-    let tail: AuditEntry[] = []
-    let seen = 0
-    let after: AuditCursor | undefined
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const entries = await listAudit(db, { stream: model, limit: PAGE, ...from, ...(after ? { after } : {}) })
-      seen += entries.length
-      tail = [...tail, ...entries].slice(-limit)
-      const last = entries.at(-1)
-      if (entries.length < PAGE || !last) break
-      after = { at: last.at, stream: last.stream, seq: last.seq }
-    }
-    if (seen >= limit || lookback === null) return tail.reverse()
-  }
-  return []
+/** The newest `limit` entries of a model's audit stream, newest first. */
+export async function recentAudit(db: Db, model: string, limit: number): Promise<AuditEntry[]> {
+  return listAudit(db, { stream: model, limit, newestFirst: true })
 }
 
 export async function loadModelPage(env: Env, model: string, windowKey: WindowKey, now: number): Promise<ModelPageData> {
@@ -85,7 +65,7 @@ export async function loadModelPage(env: Env, model: string, windowKey: WindowKe
     rolloutRows(db, model, 20),
     minuteRows(db, model, fromMinute, toMinute),
     outcomeRows(db, model, fromMinute, toMinute),
-    recentAudit(db, model, 50, now),
+    recentAudit(db, model, 50),
   ])
   const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
   const rollout = shownId ? await getRollout(env, shownId) : null

@@ -1,0 +1,142 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * @module ui/timeline
+ * A rollout's stage timeline: every step of its plan with its status and the gate verdicts taken
+ * in it (decision, reason, and the per-metric numbers behind it), then the rollout's events.
+ */
+import type { RolloutView } from '../adapters/do/rollout-runner'
+import { formatNumber, formatTime } from './format'
+import { Badge, Time } from './parts'
+
+type Verdict = RolloutView['verdicts'][number]
+
+/** Verdicts shown per step: the newest few plus every decisive one. */
+const SHOWN_PER_STEP = 6
+
+export type StepStatus = 'done' | 'current' | 'held' | 'awaiting approval' | 'failed' | 'pending' | 'skipped'
+
+/** Where a step of the plan stands, from the rollout's phase and current step. */
+export function stepStatus(r: Pick<RolloutView, 'phase' | 'step' | 'pending_approval'>, index: number): StepStatus {
+  const current = r.step?.index ?? -1
+  if (r.pending_approval && r.pending_approval.forStep === index) return 'awaiting approval'
+  if (index < current) return 'done'
+  if (index === current) {
+    if (r.phase === 'completed') return 'done'
+    if (r.phase === 'rolled_back' || r.phase === 'aborted') return 'failed'
+    // Its gates passed; it stays live until an approver lets the next step in.
+    if (r.pending_approval && r.pending_approval.forStep > index) return 'held'
+    return 'current'
+  }
+  return r.phase === 'rolled_back' || r.phase === 'aborted' ? 'skipped' : 'pending'
+}
+
+function shownVerdicts(all: Verdict[]): { shown: Verdict[]; hidden: number } {
+  const keep = new Set<Verdict>(all.slice(-SHOWN_PER_STEP))
+  for (const v of all) if (v.decisive) keep.add(v)
+  const shown = all.filter((v) => keep.has(v)).reverse()
+  return { shown, hidden: all.length - shown.length }
+}
+
+function VerdictItem({ v }: { v: Verdict }) {
+  return (
+    <li class={`d-${v.decision}${v.decisive ? ' decisive' : ''}`} data-decision={v.decision}>
+      <Badge kind="d" value={v.decision} /> {v.decisive ? <strong class="small">decisive</strong> : null}{' '}
+      <time class="small muted" datetime={new Date(v.at).toISOString()}>
+        {formatTime(v.at)}
+      </time>
+      <p class="reason">{v.reason}</p>
+      {v.metrics.length > 0 ? (
+        <details>
+          <summary class="small">Numbers behind this verdict</summary>
+          <table class="small">
+            <thead>
+              <tr>
+                <th scope="col">Metric</th>
+                <th scope="col" class="num">Champion n</th>
+                <th scope="col" class="num">Champion</th>
+                <th scope="col" class="num">Challenger n</th>
+                <th scope="col" class="num">Challenger</th>
+                <th scope="col" class="num">p-value</th>
+                <th scope="col">Decision</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.metrics.map((m) => (
+                <tr>
+                  <th scope="row">{m.metric}</th>
+                  <td class="num">{formatNumber(m.champion.n, 6)}</td>
+                  <td class="num">{formatNumber(m.champion.estimate, 4)}</td>
+                  <td class="num">{formatNumber(m.challenger.n, 6)}</td>
+                  <td class="num">{formatNumber(m.challenger.estimate, 4)}</td>
+                  <td class="num">{formatNumber(m.pValue, 3)}</td>
+                  <td>{m.decision.replace(/_/g, ' ')}</td>
+                  <td>{m.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p class="small muted">Sample ratio check: {v.srm.reason}</p>
+        </details>
+      ) : null}
+    </li>
+  )
+}
+
+export function Timeline({ rollout: r }: { rollout: RolloutView }) {
+  return (
+    <>
+      <ol class="timeline" aria-label={`Stages of rollout ${r.id}`}>
+        {r.plan.map((step) => {
+          const status = stepStatus(r, step.index)
+          const { shown, hidden } = shownVerdicts(r.verdicts.filter((v) => v.stepIndex === step.index))
+          return (
+            <li class={`st-${status.replace(/ /g, '-')}`} data-step={String(step.index)} data-status={status}>
+              <span class="step-title">
+                {step.index + 1}. {step.label}
+              </span>{' '}
+              <span class="small muted">({status})</span>
+              {(status === 'current' || status === 'held') && r.step ? <div class="small muted">live since {formatTime(r.step.started_at)}</div> : null}
+              {shown.length > 0 ? (
+                <ul class="verdicts" aria-label={`Verdicts of ${step.label}`}>
+                  {shown.map((v) => (
+                    <VerdictItem v={v} />
+                  ))}
+                </ul>
+              ) : null}
+              {hidden > 0 ? <p class="small muted">{hidden} earlier non-decisive verdicts not shown (GET /admin/rollouts/{r.id}/verdicts lists all).</p> : null}
+            </li>
+          )
+        })}
+      </ol>
+      <h3>Events</h3>
+      {r.events.length === 0 ? (
+        <p class="muted">No events yet.</p>
+      ) : (
+        <table id="events">
+          <caption class="sr-only">Rollout events, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...r.events].reverse().map((e) => (
+              <tr data-event={e.type}>
+                <td class="small">
+                  <Time at={e.at} />
+                </td>
+                <td>{e.type.replace(/_/g, ' ')}</td>
+                <td class="mono">{e.actor}</td>
+                <td>{e.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  )
+}

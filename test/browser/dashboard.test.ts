@@ -1,0 +1,274 @@
+/**
+ * The operator dashboard and the API docs in a real browser: Debian's chromium driven by
+ * playwright-core against a live gateway (the deployable bundle on Miniflare) seeded with a model,
+ * traffic, outcomes and a rollout waiting for an approver. Screenshots go to artifacts/screenshots/.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startLiveGateway, type LiveGateway } from '../../scripts/lib/live-gateway'
+import { startUpstream, type UpstreamServer } from '../support/upstream-server'
+import { Clock, MODEL, rollout, seed, traffic, type Rollout } from './seed'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screenshots')
+// Without the background-networking flags chromium dials out at start and, on a closed network,
+// its own connections to 127.0.0.1 are refused too.
+/** As in the workers tests: the in-flight cap on shadow copies must not skip any here. */
+const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000' }
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+// DOM globals used inside page callbacks, which run in the browser (the project has no DOM lib).
+declare const document: { getElementById(id: string): { textContent: string | null } | null }
+declare const sessionStorage: { getItem(key: string): string | null }
+
+interface ChartInfo {
+  id: string
+  legend: string[]
+  series: Array<{ key: string; points: number; lineVertices: number; dots: number; band: string }>
+}
+
+let gateway: LiveGateway
+let upstreams: UpstreamServer[] = []
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let seeded: Rollout
+const clock = new Clock()
+const foreignRequests: string[] = []
+const pageErrors: string[] = []
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
+}
+
+/** Runs `action` with the next confirm() answered `accept`. */
+async function withDialog(accept: boolean, action: () => Promise<void>): Promise<string> {
+  const message = new Promise<string>((resolve) => {
+    page.once('dialog', (d) => {
+      resolve(d.message())
+      void (accept ? d.accept() : d.dismiss())
+    })
+  })
+  await action()
+  return message
+}
+
+async function charts(): Promise<Record<string, ChartInfo>> {
+  const list = await page.$$eval('figure.chart', (figs) =>
+    figs.map((f) => ({
+      id: f.getAttribute('data-chart') ?? '',
+      legend: [...f.querySelectorAll('ul.legend li .label')].map((l) => (l.textContent ?? '').trim()),
+      series: [...f.querySelectorAll('g.plot')].map((g) => ({
+        key: g.getAttribute('data-series') ?? '',
+        points: Number(g.getAttribute('data-points')),
+        lineVertices: (g.querySelector('path.series')?.getAttribute('d') ?? '').match(/[ML]/g)?.length ?? 0,
+        dots: g.querySelectorAll('circle').length,
+        band: g.querySelector('path.band')?.getAttribute('d') ?? '',
+      })),
+    }))
+  )
+  return Object.fromEntries(list.map((c) => [c.id, c]))
+}
+
+/** Waits until the status line matches (actions report there when they finish). */
+async function expectFlash(pattern: RegExp): Promise<void> {
+  try {
+    await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('flash')?.textContent ?? ''), pattern.source, { timeout: 10_000 })
+  } catch {
+    expect(await page.textContent('#flash')).toMatch(pattern)
+  }
+}
+
+/** An action finished: its report is shown and the page has reloaded its fragment. */
+async function expectDone(pattern: RegExp): Promise<void> {
+  await expectFlash(pattern)
+  await page.waitForSelector('#main[aria-busy="false"]')
+}
+
+async function openModelPage(): Promise<void> {
+  await page.goto(`${gateway.url}/admin/ui/models/${MODEL}`)
+  await page.waitForSelector('#metrics figure.chart')
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`)
+  mkdirSync(SHOTS, { recursive: true })
+  const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')])
+  upstreams = [a, b]
+  const [g, br] = await Promise.all([startLiveGateway({ bindings: LIVE_BINDINGS }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })])
+  gateway = g
+  browser = br
+  seeded = await seed(gateway, { a: a.url, b: b.url }, clock)
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+  page = await context.newPage()
+  page.on('request', (r) => {
+    if (!r.url().startsWith(gateway.url) && !r.url().startsWith('data:')) foreignRequests.push(r.url())
+  })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text())
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined)
+  await browser?.close().catch(() => undefined)
+  await gateway?.close()
+  await Promise.all(upstreams.map((u) => u.close()))
+})
+
+describe('dashboard', () => {
+  it('asks for the token, shows the error for a wrong one and the overview for the right one', async () => {
+    await page.goto(`${gateway.url}/admin/ui`)
+    await page.waitForSelector('#login-form', { state: 'visible' })
+    expect(await page.isHidden('#main')).toBe(true)
+
+    await page.fill('#token', 'not-the-token')
+    await page.click('#login-form button[type=submit]')
+    await page.waitForFunction(() => (document.getElementById('login-error')?.textContent ?? '').includes('not valid'))
+    expect(await page.textContent('#login-error')).toMatch(/bearer token is not valid/)
+    expect(await page.isVisible('#login-form')).toBe(true)
+    expect(await page.evaluate(() => sessionStorage.getItem('modelgate.token'))).toBeNull()
+    await shot('login-error')
+
+    await page.fill('#token', gateway.adminToken)
+    await page.click('#login-form button[type=submit]')
+    const row = page.locator(`#models tr[data-model="${MODEL}"]`)
+    await row.waitFor()
+    expect(await page.evaluate(() => sessionStorage.getItem('modelgate.token'))).toBe(gateway.adminToken)
+    expect(await page.textContent('#role')).toBe('operator')
+    const text = (await row.textContent()) ?? ''
+    expect(text).toContain('v1') // champion
+    expect(text).toMatch(/v1 100%/) // weights while the shadow stage holds
+    expect(text).toContain('shadow v2')
+    expect(text).toContain('awaiting approval') // phase
+    expect(text).toContain('canary 60% is a jump of 60 points') // why
+    const shadowPass = seeded.verdicts.find((v) => v.decisive && v.decision === 'PASS')
+    expect(text).toContain('PASS')
+    expect(text).toContain(shadowPass?.reason)
+    await shot('overview')
+  })
+
+  it('draws the charts per arm with data: requests, errors, p99, the business metric with its band, divergence', async () => {
+    await page.click(`#models a[href="/admin/ui/models/${MODEL}"]`)
+    await page.waitForSelector('#metrics figure.chart')
+    expect(await page.title()).toBe(`${MODEL} · modelgate`)
+    const c = await charts()
+    expect(Object.keys(c)).toEqual(['requests', 'error-rate', 'p99', 'business-repaid', 'divergence'])
+    expect(c.requests?.legend).toEqual(['v1 · champion', 'v2 · shadow'])
+    for (const s of c.requests?.series ?? []) expect(s.lineVertices, s.key).toBeGreaterThanOrEqual(2)
+    for (const id of ['error-rate', 'p99']) {
+      expect(c[id]?.series.map((s) => s.key)).toEqual(['v1|champion', 'v2|shadow'])
+      for (const s of c[id]?.series ?? []) expect(s.lineVertices + s.dots, `${id} ${s.key}`).toBeGreaterThan(0)
+    }
+    expect(c['business-repaid']?.legend).toEqual(['v1 · champion'])
+    expect(c['business-repaid']?.series[0]?.band).toMatch(/^M[\d.,LMZ]+Z$/)
+    expect(c.divergence?.legend).toEqual(['v2 · shadow'])
+
+    // The charts plot what the metrics API reports: one drawn point per bucket with a value.
+    const api = await gateway.admin<{ series: Array<{ version: string; arm: string; points: Array<{ error_rate: number | null; divergence_rate: number | null }> }> }>('GET', `/models/${MODEL}/metrics?from=-1h&step=60`)
+    const shadow = api.series.find((s) => s.arm === 'shadow')
+    expect(c.divergence?.series[0]?.points).toBe(shadow?.points.filter((p) => p.divergence_rate !== null).length)
+    const champion = api.series.find((s) => s.arm === 'champion')
+    expect(c['error-rate']?.series[0]?.points).toBe(champion?.points.filter((p) => p.error_rate !== null).length)
+    const desc = (await page.textContent('#chart-divergence-desc')) ?? ''
+    expect(desc).toMatch(/v2 · shadow: latest \d+(\.\d+)?%/)
+  })
+
+  it('shows the stage timeline with each verdict\'s decision and reason', async () => {
+    const steps = page.locator('#timeline ol.timeline > li')
+    expect(await steps.count()).toBe(4) // shadow, canary 60%, canary 100%, watch
+    const shadowStep = steps.nth(0)
+    expect(await shadowStep.getAttribute('data-status')).toBe('held') // passed; live until the approval
+    for (const v of seeded.verdicts.filter((x) => x.stepIndex === 0)) {
+      expect(await shadowStep.textContent()).toContain(v.reason)
+    }
+    expect(await shadowStep.locator('li[data-decision=PASS]').count()).toBeGreaterThan(0)
+    expect(await steps.nth(1).getAttribute('data-status')).toBe('awaiting approval')
+    expect(await page.textContent('#pending-approval')).toContain(seeded.pending_approval?.evidence_hash)
+    expect(await page.locator('#events tr[data-event=approved]').count()).toBe(1)
+    expect(await page.locator('#audit tr[data-action="rollout.verdict"]').count()).toBeGreaterThan(0)
+    await shot('model-awaiting-approval')
+  })
+
+  it('approves with the approver token after confirming, then pauses and resumes; the API agrees', async () => {
+    // Without the approver token the page refuses before asking anything.
+    await page.click('button[data-action=approve]')
+    await expectFlash(/Paste the approver token/)
+
+    await page.fill('#approver-token', gateway.approverToken)
+    await page.fill('#action-reason', 'shadow clean, divergence within 30%')
+    const question = await withDialog(true, () => page.click('button[data-action=approve]'))
+    expect(question).toContain('canary 60%')
+    await expectDone(/Approved: rollout ro_\w+ is progressing at canary 60%/)
+    let r = await rollout(gateway, seeded.id)
+    expect(r.phase).toBe('progressing')
+    expect(r.step?.label).toBe('canary 60%')
+    expect(r.approvals.at(-1)).toMatchObject({ approver: 'approver', forStep: 1 })
+    expect((await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${MODEL}`)).routing.weights).toEqual({ v1: 40, v2: 60 })
+
+    // A dismissed confirmation changes nothing.
+    await withDialog(false, () => page.click('button[data-action=rollback]'))
+    await expectFlash(/Cancelled/)
+    expect((await rollout(gateway, seeded.id)).phase).toBe('progressing')
+
+    await page.waitForSelector('button[data-action=pause]')
+    expect(await withDialog(true, () => page.click('button[data-action=pause]'))).toMatch(/^Pause rollout ro_/)
+    await page.waitForSelector('button[data-action=resume]')
+    await expectDone(/Paused: .* is paused/)
+    expect((await rollout(gateway, seeded.id)).phase).toBe('paused')
+    expect(await page.getAttribute('#rollout', 'data-phase')).toBe('paused')
+
+    await withDialog(true, () => page.click('button[data-action=resume]'))
+    await page.waitForSelector('button[data-action=pause]')
+    await expectDone(/Resumed: .* is progressing/)
+    r = await rollout(gateway, seeded.id)
+    expect(r.phase).toBe('progressing')
+    const actions = await page.$$eval('#audit tr[data-action]', (rows) => rows.map((tr) => tr.getAttribute('data-action')))
+    expect(actions).toEqual(expect.arrayContaining(['rollout.approved', 'rollout.paused', 'rollout.resumed']))
+    await shot('model-after-actions')
+  })
+
+  it('after canary traffic and a tick, shows the challenger arm and the canary verdict', async () => {
+    const served = await traffic(gateway, 400)
+    expect(served.v2).toBeGreaterThan(150)
+    await gateway.scheduled(clock.next())
+    const r = await rollout(gateway, seeded.id)
+    const canary = r.verdicts.filter((v) => v.stepIndex === 1)
+    expect(canary.length).toBeGreaterThan(0)
+
+    await openModelPage()
+    await page.click('#metrics nav a[href="?window=15m"]')
+    await page.waitForSelector('#metrics nav a[href="?window=15m"][aria-current]')
+    expect(page.url()).toMatch(/\/admin\/ui\/models\/credit-risk\?window=15m$/)
+    const c = await charts()
+    expect(c.requests?.legend).toEqual(['v1 · champion', 'v2 · challenger', 'v2 · shadow'])
+    expect(c['business-repaid']?.legend).toEqual(['v1 · champion', 'v2 · challenger'])
+    for (const s of c['business-repaid']?.series ?? []) expect(s.band, s.key).not.toBe('')
+    const events = await page.$$eval('#events tr[data-event]', (rows) => rows.map((tr) => tr.getAttribute('data-event')))
+    expect(events).toEqual(expect.arrayContaining(['started', 'approved', 'step_live', 'approval_requested', 'paused', 'resumed']))
+    const step = page.locator('#timeline ol.timeline > li[data-step="1"]')
+    for (const v of canary) expect(await step.textContent()).toContain(v.reason)
+    await shot('model-canary')
+  })
+})
+
+describe('API docs', () => {
+  it('renders Swagger UI from the Worker with every operation of /admin/openapi.json', async () => {
+    const spec = (await (await fetch(`${gateway.url}/admin/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> }
+    const operations = Object.values(spec.paths).flatMap((p) => Object.keys(p).filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k)))
+    await page.goto(`${gateway.url}/admin/docs`)
+    await page.waitForSelector('.swagger-ui .opblock-summary')
+    expect(await page.textContent('.swagger-ui .info .title')).toContain('modelgate admin API')
+    expect(await page.locator('.swagger-ui .opblock').count()).toBe(operations.length)
+    expect(await page.locator('.swagger-ui .opblock-summary-path', { hasText: '/admin/rollouts/{id}/approve' }).count()).toBe(1)
+    await shot('api-docs')
+  })
+
+  it('loaded nothing from outside the gateway and hit no script error or CSP refusal', () => {
+    expect(foreignRequests).toEqual([])
+    expect(pageErrors).toEqual([])
+  })
+})

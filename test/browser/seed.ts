@@ -1,0 +1,107 @@
+/**
+ * Realistic state for the dashboard tests on a live gateway: a model with a champion (v1) and a
+ * challenger (v2, whose labels differ on ~8% of inputs), a business metric fed by outcomes, and a
+ * shadow → canary 60% → 100% rollout driven by traffic and cron ticks until it waits for an
+ * approver before the jump to 60% (rule stage_jump), with a decisive shadow verdict behind it.
+ */
+import type { LiveGateway } from '../../scripts/lib/live-gateway'
+import { hashUnit } from '../support/upstream-server'
+
+export const MODEL = 'credit-risk'
+const MIN = 60_000
+
+/** Small samples (they need an approver at start: weak_gates) and one-minute stages. */
+const gate = { min_sample: 100, error_rate: { margin: 0.25, floor: 0.1 }, divergence: { max_rate: 0.3 } }
+export const ROLLOUT = {
+  challenger: 'v2',
+  strategy: ['shadow', 'canary'],
+  stages: [60, 100],
+  waive_evaluation: true,
+  durations: { shadow_min_s: 60, stage_min_s: 60, watch_s: 120 },
+  shadow: { sample_rate: 1, min_samples: 100 },
+  gates: {
+    shadow: gate,
+    canary: { ...gate, business: [{ metric: 'repaid', margin: 0.3 }] },
+    watch: { ...gate, business: [{ metric: 'repaid', margin: 0.3 }] },
+  },
+  reason: 'quarterly retrain with new bureau features',
+}
+
+export interface Rollout {
+  id: string
+  phase: string
+  step: { index: number; label: string } | null
+  pending_approval: { forStep: number; evidence_hash: string; reason: string; rules: string[] } | null
+  verdicts: Array<{ decision: string; reason: string; stepIndex: number; decisive: boolean }>
+  approvals: Array<{ approver: string; forStep: number }>
+  allowed_actions: string[]
+}
+
+let unit = 0
+
+/**
+ * Sends `n` predictions with fresh unit ids (25 in flight), then reports a business outcome for
+ * each answer: "repaid" for ~80% of inputs, fixed per input.
+ */
+export async function traffic(g: LiveGateway, n: number): Promise<Record<string, number>> {
+  const served: Record<string, number> = {}
+  const outcomes: Array<{ request_id: string; value: boolean }> = []
+  for (let i = 0; i < n; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, n - i) }, async () => {
+        const x = unit++
+        const res = await fetch(`${g.url}/v1/models/${MODEL}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-unit-id': `customer-${x}` },
+          body: JSON.stringify({ x }),
+        })
+        await res.arrayBuffer()
+        if (!res.ok) throw new Error(`predict → ${res.status}`)
+        const version = res.headers.get('x-model-version') ?? '?'
+        served[version] = (served[version] ?? 0) + 1
+        outcomes.push({ request_id: res.headers.get('x-request-id') as string, value: hashUnit(x * 7 + 3) < 0.8 })
+      })
+    )
+  }
+  const res = await fetch(`${g.url}/v1/outcomes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) })
+  const report = (await res.json()) as { accepted: number }
+  if (report.accepted !== outcomes.length) throw new Error(`outcomes: ${JSON.stringify(report).slice(0, 300)}`)
+  return served
+}
+
+/** Cron ticks at strictly increasing times, each a minute and a bit after the previous stage start. */
+export class Clock {
+  private last = 0
+  next(): number {
+    this.last = Math.max(this.last + MIN + 1_000, Date.now() + MIN + 1_000)
+    return this.last
+  }
+}
+
+export async function rollout(g: LiveGateway, id: string): Promise<Rollout> {
+  return g.admin<Rollout>('GET', `/rollouts/${id}`)
+}
+
+export async function seed(g: LiveGateway, upstreams: { a: string; b: string }, clock: Clock): Promise<Rollout> {
+  await g.admin('PUT', `/models/${MODEL}`, {
+    risk: 'low',
+    shadow_compare: { pointer: '/label', comparator: { kind: 'label' } },
+    metrics: [{ name: 'repaid', kind: 'proportion', direction: 'higher_is_better', window_s: 60 }],
+  })
+  await g.admin('PUT', `/models/${MODEL}/versions/v1`, { backend: { url: `${upstreams.a}/mode/predict-label-0` } })
+  await g.admin('PUT', `/models/${MODEL}/versions/v2`, { backend: { url: `${upstreams.b}/mode/predict-label-0.08` } })
+  await g.admin('POST', `/models/${MODEL}/champion`, { version: 'v1' })
+  await traffic(g, 100) // champion history before the rollout
+
+  const started = await g.admin<Rollout>('POST', `/models/${MODEL}/rollouts`, ROLLOUT)
+  if (started.phase !== 'awaiting_approval') throw new Error(`expected weak_gates approval first, got ${started.phase}`)
+  await g.admin('POST', `/rollouts/${started.id}/approve`, { evidence_hash: started.pending_approval?.evidence_hash }, g.approverToken)
+
+  await traffic(g, 600) // shadow stage: every request copied to v2
+  await g.scheduled(clock.next())
+  const r = await rollout(g, started.id)
+  if (r.phase !== 'awaiting_approval' || r.pending_approval?.forStep !== 1) {
+    throw new Error(`expected the shadow stage to pass and canary 60% to await approval: ${JSON.stringify({ phase: r.phase, last: r.verdicts.at(-1) })}`)
+  }
+  return r
+}
