@@ -18,6 +18,7 @@ import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
 import { uiRoutes } from './routes/admin/ui'
 import { outcomeRoutes } from './routes/gateway/outcomes'
+import { documentDataPlane } from './routes/gateway/openapi'
 import { newRouter } from './openapi'
 
 /** Paths under /admin that need no token: the API description itself. */
@@ -67,6 +68,8 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'gatewayKey', { type: 'apiKey', in: 'header', name: 'x-modelgate-key', description: 'Only when GATEWAY_KEYS is set' })
+  documentDataPlane(app)
   app.doc31('/admin/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -24,6 +24,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state',
   412: 'If-Match epoch is stale',
   413: 'Body too large',
+  415: 'The body is not sent as application/json',
   428: 'Precondition required',
   502: 'Model version unreachable',
   503: 'Not ready (no champion, snapshot or configuration)',

@@ -276,3 +276,18 @@ describe('audit order and actor names', () => {
     expect(Date.parse(rb.at)).toBeGreaterThan(0)
   })
 })
+
+describe('OpenAPI coverage', () => {
+  it('documents the data plane, health, and 413/415 on every JSON-body route', async () => {
+    const doc = (await (await admin('GET', '/openapi.json', undefined, { token: null })).json()) as any
+    expect(doc.paths['/v1/models/{model}/{path}'].post.responses['200'].headers['x-model-version']).toBeDefined()
+    expect(doc.paths['/healthz'].get).toBeDefined()
+    expect(doc.components.securitySchemes.gatewayKey).toMatchObject({ type: 'apiKey', name: 'x-modelgate-key' })
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        if (!op.requestBody) continue
+        expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '413', '415']))
+      }
+    }
+  })
+})

@@ -41,7 +41,7 @@ const putModel = createRoute({
   method: 'put', path: '/models/{model}', tags: ['registry'], security,
   summary: 'Register a model or update its settings',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ModelInput) },
-  responses: { 200: jsonResponse(ModelView, 'Updated'), 201: jsonResponse(ModelView, 'Created'), ...problems(400, 401, 403, 412) },
+  responses: { 200: jsonResponse(ModelView, 'Updated'), 201: jsonResponse(ModelView, 'Created'), ...problems(400, 401, 403, 412, 413, 415) },
 })
 
 const getModel = createRoute({
@@ -60,28 +60,28 @@ const putVersion = createRoute({
   method: 'put', path: '/models/{model}/versions/{version}', tags: ['registry'], security,
   summary: 'Register a version (immutable once it has served traffic)',
   request: { params: VersionPath, headers: IfMatchHeader, body: jsonBody(VersionInput) },
-  responses: { 200: jsonResponse(ModelView, 'Unchanged or updated'), 201: jsonResponse(ModelView, 'Registered'), ...problems(400, 401, 403, 404, 409, 412) },
+  responses: { 200: jsonResponse(ModelView, 'Unchanged or updated'), 201: jsonResponse(ModelView, 'Registered'), ...problems(400, 401, 403, 404, 409, 412, 413, 415) },
 })
 
 const postChampion = createRoute({
   method: 'post', path: '/models/{model}/champion', tags: ['registry'], security,
   summary: 'Set the champion (atomic switch of 100% unless keep_weights)',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ChampionInput) },
-  responses: { 200: jsonResponse(ModelView, 'Champion set'), ...problems(400, 401, 403, 404, 412) },
+  responses: { 200: jsonResponse(ModelView, 'Champion set'), ...problems(400, 401, 403, 404, 412, 413, 415) },
 })
 
 const putRouting = createRoute({
   method: 'put', path: '/models/{model}/routing', tags: ['routing'], security,
   summary: 'Operator override of weights, cohort rules and shadow target',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(RoutingInput) },
-  responses: { 200: jsonResponse(PublishedRouting, 'The published table'), ...problems(400, 401, 403, 404, 412, 503) },
+  responses: { 200: jsonResponse(PublishedRouting, 'The published table'), ...problems(400, 401, 403, 404, 412, 413, 415, 503) },
 })
 
 const postRollback = createRoute({
   method: 'post', path: '/models/{model}/rollback', tags: ['routing'], security,
   summary: 'Route 100% to the champion (or previous champion) in one publish',
   request: { params: ModelPath, headers: IfMatchHeader, body: { ...jsonBody(RollbackInput), required: false } },
-  responses: { 200: jsonResponse(RollbackResult, 'Published rollback'), ...problems(400, 401, 403, 404, 409, 412, 503) },
+  responses: { 200: jsonResponse(RollbackResult, 'Published rollback'), ...problems(400, 401, 403, 404, 409, 412, 413, 415, 503) },
 })
 
 function meta(c: Context<AppEnv>, model: string, ifMatch: string | undefined) {

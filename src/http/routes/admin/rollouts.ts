@@ -35,7 +35,7 @@ export const RolloutViewSchema = z
   .catchall(z.unknown())
   .meta({ id: 'Rollout' })
 
-const rolloutOk = { 200: jsonResponse(RolloutViewSchema, 'The rollout after the action'), ...problems(400, 401, 403, 404, 409) }
+const rolloutOk = { 200: jsonResponse(RolloutViewSchema, 'The rollout after the action'), ...problems(400, 401, 403, 404, 409, 413, 415) }
 
 export const rolloutRoutes = newRouter()
 
@@ -44,7 +44,7 @@ rolloutRoutes.openapi(
     method: 'post', path: '/models/{model}/rollouts', tags: ['rollouts'], security,
     summary: 'Start a rollout (one active rollout per model)',
     request: { params: z.object({ model: ModelName }), body: jsonBody(StartRolloutInput) },
-    responses: { 201: jsonResponse(RolloutViewSchema, 'The new rollout'), ...problems(400, 401, 403, 404, 409) },
+    responses: { 201: jsonResponse(RolloutViewSchema, 'The new rollout'), ...problems(400, 401, 403, 404, 409, 413, 415) },
   }),
   async (c) => c.json(await startRollout(c.env, c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201)
 )
@@ -165,7 +165,7 @@ rolloutRoutes.openapi(
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
     middleware: [requireRole('operator')] as const,
     request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
-    responses: { 200: jsonResponse(IncidentSchema, 'The incident'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(IncidentSchema, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -193,7 +193,7 @@ rolloutRoutes.openapi(
     method: 'put', path: '/models/{model}/webhooks', tags: ['alerts'], security,
     summary: 'Replace the model\'s alert webhooks (json, slack or pagerduty bodies)',
     request: { params: z.object({ model: ModelName }), body: jsonBody(WebhooksInput) },
-    responses: { 200: jsonResponse(z.object({ webhooks: z.array(z.record(z.string(), z.unknown())) }), 'Webhooks'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(z.object({ webhooks: z.array(z.record(z.string(), z.unknown())) }), 'Webhooks'), ...problems(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const { model } = c.req.valid('param')
@@ -209,5 +209,9 @@ rolloutRoutes.openapi(
     request: { params: z.object({ model: ModelName }) },
     responses: { 200: jsonResponse(z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }), 'Deliveries'), ...problems(401, 404) },
   }),
-  async (c) => c.json({ deliveries: await listDeliveries(openDb(c.env.DB), c.req.valid('param').model, 500) }, 200)
+  async (c) => {
+    const { model } = c.req.valid('param')
+    await getModelView(c.env, model) // 404 for an unknown model, as documented
+    return c.json({ deliveries: await listDeliveries(openDb(c.env.DB), model, 500) }, 200)
+  }
 )

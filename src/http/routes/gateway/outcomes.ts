@@ -45,10 +45,11 @@ const OutcomeReport = z
 
 const postOutcomes = createRoute({
   method: 'post', path: '/outcomes', tags: ['data plane'],
+  security: [{}, { gatewayKey: [] }] as Array<Record<string, string[]>>,
   summary: 'Report business outcomes for earlier answers',
   description: 'Each item is accepted, a duplicate (already counted, idempotent) or rejected with a reason. The call itself succeeds unless the body is malformed.',
   request: { body: jsonBody(OutcomeBody) },
-  responses: { 200: jsonResponse(OutcomeReport, 'Per-item results'), ...problems(400, 401, 503) },
+  responses: { 200: jsonResponse(OutcomeReport, 'Per-item results'), ...problems(400, 401, 413, 415, 503) },
 })
 
 export const outcomeRoutes = newRouter()
