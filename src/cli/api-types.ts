@@ -1,13 +1,16 @@
 /**
  * @module cli/api-types
  * The parts of the admin API's JSON the CLI reads. Request and model shapes come from the
- * gateway's own schemas (type-only imports: nothing of the Worker is loaded at run time); the
- * rollout and metrics views are declared here because their schemas live in route modules.
+ * gateway's own schemas and core types (type-only imports: nothing of the Worker is loaded at run
+ * time); the rollout view is declared here, looser than the server's, because the CLI reads both
+ * the live view (epoch ms) and D1 rows (ISO text).
  */
 import type { z } from 'zod'
 import type { AuditList, ModelList, ModelView, PublishedRouting } from '../schemas/views'
 import type { StartRolloutInput } from '../schemas/rollout'
 import type { RoutingTable } from '../schemas/routing'
+import type { MetricVerdict, VerdictRecord } from '../core/gates/types'
+import type { Series, SeriesPoint } from '../core/metrics/series'
 
 export type { ModelView }
 export type ModelListResponse = z.infer<typeof ModelList>
@@ -18,27 +21,8 @@ export type StartRolloutBody = z.input<typeof StartRolloutInput>
 
 export type RollbackResponse = z.infer<typeof PublishedRouting> & { rolled_back_from: RoutingTable | null }
 
-export interface MetricVerdictView {
-  metric: string
-  test: string
-  champion: { n: number; estimate: number | null }
-  challenger: { n: number; estimate: number | null }
-  contrast: number | null
-  boundary: number | null
-  pValue: number | null
-  margin: number
-  alpha: number
-  decision: string
-  reason: string
-}
-
-export interface SrmView {
-  alarm: boolean
-  pValue: number
-  observedShare: number | null
-  expectedShare: number
-  reason: string
-}
+export type MetricVerdictView = MetricVerdict
+export type SrmView = VerdictRecord['srm']
 
 /** A verdict as kept in the rollout state (GET /admin/rollouts/{id}: `at` is epoch ms). */
 export interface VerdictView {
@@ -113,23 +97,8 @@ export interface RolloutView {
   incident_id: string | null
 }
 
-export interface MetricsPoint {
-  t: string
-  requests: number
-  errors: number
-  error_rate: number | null
-  p50_ms: number | null
-  p95_ms: number | null
-  p99_ms: number | null
-  shadow_pairs: number
-  divergence_rate: number | null
-}
-
-export interface MetricsSeries {
-  version: string
-  arm: string
-  points: MetricsPoint[]
-}
+export type MetricsPoint = SeriesPoint
+export type MetricsSeries = Series
 
 export interface MetricsResponse {
   model: string

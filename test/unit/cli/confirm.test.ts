@@ -12,7 +12,7 @@ function series(version: string, arm: string, perMinute: Record<number, number>)
     arm,
     points: Object.entries(perMinute).map(([m, requests]) => ({
       t: new Date(t0 + Number(m) * MIN).toISOString(), requests, errors: 0, error_rate: requests ? 0 : null,
-      p50_ms: requests ? 2 : null, p95_ms: null, p99_ms: requests ? 4 : null, shadow_pairs: 0, divergence_rate: null,
+      p50_ms: requests ? 2 : null, p95_ms: null, p99_ms: requests ? 4 : null, shadow_pairs: 0, divergence_rate: null, business: {},
     })),
   }
 }
