@@ -7,10 +7,10 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { predict, validateApplicant, WEIGHTS, type Applicant } from './credit-model'
+import { predict, validateApplicant, WEIGHTS, type Applicant, type ScorerVersion } from './credit-model'
 
 export interface ScorerOptions {
-  version: 'v1' | 'v2'
+  version: ScorerVersion
   port: number
   errorRate?: number
   extraLatencyMs?: number
