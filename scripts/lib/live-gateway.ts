@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { buildGatewayBundle, startGateway, type RunningWorker } from '../bench/workers'
+import { buildGatewayBundle, startGateway, type GatewayWorkerOptions, type RunningWorker } from '../bench/workers'
 
 export const LIVE_ADMIN_TOKEN = 'live-admin-token-0123456789abcdef'
 export const LIVE_APPROVER_TOKEN = 'live-approver-token-0123456789abcdef'
@@ -25,11 +25,18 @@ export interface LiveGateway {
 
 const root = path.resolve(import.meta.dirname, '..', '..')
 
-export async function startLiveGateway(opts: { bindings?: Record<string, string> } = {}): Promise<LiveGateway> {
+export interface LiveGatewayOptions {
+  bindings?: Record<string, string>
+  /** Keep Durable Object storage on disk under this folder instead of in memory. */
+  durableObjectsDir?: string
+}
+
+export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<LiveGateway> {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'modelgate-live-'))
   const bundle = await buildGatewayBundle(root, outDir)
   const worker = await startGateway(root, bundle, {
     bindings: { ADMIN_TOKEN: LIVE_ADMIN_TOKEN, APPROVER_TOKEN: LIVE_APPROVER_TOKEN, KV_MIN_WRITE_INTERVAL_MS: '5', ...opts.bindings },
+    ...(opts.durableObjectsDir ? { miniflare: { durableObjectsPersist: opts.durableObjectsDir } as GatewayWorkerOptions['miniflare'] } : {}),
   })
   const admin = async <T>(method: string, p: string, body?: unknown, token = LIVE_ADMIN_TOKEN): Promise<T> => {
     const res = await fetch(`${worker.url}/admin${p}`, {
