@@ -1,10 +1,15 @@
 /**
  * @module measure/recorder
  * Batches measurements per (model, shard) in the isolate and ships them to the shard's Durable
- * Object. Each request's `waitUntil` holds the promise of the batch that carries its measurement,
- * so the runtime keeps the invocation alive until the shard has acknowledged it: batching never
- * loses a record that a client response was counted for. Batches carry an id; a retried batch that
- * already landed is a no-op in the shard, so retries never double count.
+ * Object. Batches carry an id; a retried batch that already landed is a no-op in the shard, so
+ * retries never double count.
+ *
+ * Request contexts: the request that opens a batch owns it. Its timer flushes the batch, and its
+ * `waitUntil` holds the batch's promise, so that invocation stays alive until the shard has
+ * acknowledged every record in it. Later requests only append and wait for nothing. Nothing
+ * crosses request contexts: a promise created in one request and settled from another is flagged
+ * by workerd ("resolved from a different request context"), and continuations of a finished request
+ * are cancelled. A full batch is closed to new records and still flushed by its owner's timer.
  */
 import type { Measurement } from '../core/metrics/aggregate'
 import { fnv1a32 } from '../core/routing/hash'
@@ -18,7 +23,6 @@ interface Pending {
   done: Promise<void>
   resolve: () => void
   reject: (e: unknown) => void
-  timer: ReturnType<typeof setTimeout> | null
 }
 
 const encoder = new TextEncoder()
@@ -46,29 +50,31 @@ export class MeasurementRecorder {
 
   constructor(private readonly opts: { flushMs: number; maxBatch: number }) {}
 
-  /** Queue one measurement; resolves when its batch has been acknowledged by the shard. */
-  add(env: Env, model: string, shards: number, m: Measurement): Promise<void> {
+  /**
+   * Queue one measurement. Returns the batch's promise (settled when the shard acknowledged it)
+   * to the request that opened the batch, which must hand it to `waitUntil`; null to the others,
+   * whose record the owner carries.
+   */
+  add(env: Env, model: string, shards: number, m: Measurement): Promise<void> | null {
     const shard = shardOf(m.requestId, shards)
     const key = shardName(model, shard)
-    let p = this.pending.get(key)
-    if (!p) {
-      let resolve!: () => void
-      let reject!: (e: unknown) => void
-      const done = new Promise<void>((res, rej) => {
-        resolve = res
-        reject = rej
-      })
-      p = { model, shard, items: [], done, resolve, reject, timer: null }
-      this.pending.set(key, p)
-      const batch = p
-      batch.timer = setTimeout(() => void this.flush(env, key, batch), this.opts.flushMs)
+    const open = this.pending.get(key)
+    if (open) {
+      open.items.push(m)
+      // Full: later records open a new batch; this one still leaves on its owner's timer.
+      if (open.items.length >= this.opts.maxBatch) this.pending.delete(key)
+      return null
     }
-    p.items.push(m)
-    if (p.items.length >= this.opts.maxBatch) {
-      if (p.timer) clearTimeout(p.timer)
-      void this.flush(env, key, p)
-    }
-    return p.done
+    let resolve!: () => void
+    let reject!: (e: unknown) => void
+    const done = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    const batch: Pending = { model, shard, items: [m], done, resolve, reject }
+    if (this.opts.maxBatch > 1) this.pending.set(key, batch)
+    setTimeout(() => void this.flush(env, key, batch), this.opts.flushMs)
+    return done
   }
 
   private async flush(env: Env, key: string, batch: Pending): Promise<void> {

@@ -99,7 +99,13 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
       mintRequestId: (info) =>
         secret === null ? Promise.resolve(newId('req')) : signRequestId(secret, info),
       ...(recorder
-        ? { onComplete: (r: ForwardRecord) => ctx.waitUntil(recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))) }
+        ? {
+            onComplete: (r: ForwardRecord) => {
+              // Only the request that opened the batch waits for it (see measure/recorder).
+              const flushed = recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))
+              if (flushed) ctx.waitUntil(flushed)
+            },
+          }
         : {}),
       ...(shadow ? { shadow } : {}),
     }
