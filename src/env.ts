@@ -4,6 +4,7 @@
  * strings; `settingsOf` turns them into typed settings with documented defaults.
  */
 import { z } from 'zod'
+import { DomainError } from './core/errors'
 import type { MetricsShard } from './adapters/do/metrics-shard'
 import type { ModelCoordinator } from './adapters/do/model-coordinator'
 
@@ -78,14 +79,14 @@ export interface Settings {
 
 const cache = new WeakMap<object, Settings>()
 
-/** Typed settings for this env (cached per env object). Throws a readable error on bad vars. */
+/** Typed settings for this env (cached per env object). Bad vars → `not_configured` (503) naming each. */
 export function settingsOf(env: Env): Settings {
   const hit = cache.get(env)
   if (hit) return hit
   const parsed = SettingsSchema.safeParse(env)
   if (!parsed.success) {
     const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    throw new Error(`invalid configuration: ${msg}`)
+    throw new DomainError('not_configured', `invalid configuration: ${msg}`)
   }
   const p = parsed.data
   const settings: Settings = {

@@ -41,12 +41,13 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
   }
 }
 
-/** The data plane; never throws (an unexpected error becomes a 500 problem, logged). */
+/** The data plane; never throws (a domain error becomes its problem; anything else a 500 problem, logged). */
 export async function handleInference(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
   try {
     return await inference(request, env, ctx, url)
   } catch (err) {
     const id = newId('req')
+    if (err instanceof DomainError) return problemResponse(err, id, {}, url.pathname)
     console.error(`[${id}] ${request.method} ${url.pathname}:`, err)
     return problemResponse(new DomainError('internal', 'unexpected error; the request id identifies it in the logs'), id, {}, url.pathname)
   }
