@@ -29,6 +29,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   502: 'Model version unreachable',
   503: 'Not ready (no champion, snapshot or configuration)',
   504: 'Model version timed out',
+  508: 'Request loop through the gateway (a backend points back at it)',
 }
 
 /** Problem+json responses for the given statuses, for OpenAPI. */

@@ -50,3 +50,66 @@ export const AuditEntryView = z
   .meta({ id: 'AuditEntry' })
 
 export const AuditList = z.object({ entries: z.array(AuditEntryView), next_cursor: z.string().nullable() }).meta({ id: 'AuditList' })
+
+const nullableNumber = z.number().nullable()
+
+/** What a rollback cost: computed over the rollout, from its start epoch to the rollback. */
+export const IncidentImpact = z
+  .object({
+    challenger_requests: z.number().int(),
+    challenger_errors: z.number().int(),
+    challenger_error_rate: nullableNumber,
+    champion_error_rate: nullableNumber,
+    error_rate_delta: nullableNumber.meta({ description: 'challenger − champion' }),
+    challenger_p99_ms: nullableNumber,
+    champion_p99_ms: nullableNumber,
+    metric_deltas: z
+      .record(z.string(), z.object({ champion: nullableNumber, challenger: nullableNumber, delta: nullableNumber, decision: z.string() }))
+      .meta({ description: 'Per business metric, from the last verdict before the rollback' }),
+  })
+  .meta({ id: 'IncidentImpact' })
+
+/** The automatic check after a rollback (null until the controller has judged it). */
+export const RollbackConfirmation = z
+  .object({
+    ok: z.boolean(),
+    at: IsoTime,
+    epoch: Epoch,
+    stable_version: z.string(),
+    requests_since_rollback: z.number().int(),
+    challenger_requests_since_rollback: z.number().int(),
+    error_rate: nullableNumber,
+    baseline_error_rate: z.number(),
+    p99_ms: nullableNumber,
+    baseline_p99_ms: nullableNumber,
+    time_to_confirm_ms: z.number().int(),
+    reason: z.string().optional().meta({ description: 'Why it was not confirmed (e.g. timed out)' }),
+  })
+  .meta({ id: 'RollbackConfirmation' })
+
+export const Retrospective = z
+  .object({
+    root_cause: z.string(),
+    action_items: z.array(z.object({ text: z.string(), owner: z.string().nullable(), status: z.enum(['open', 'closed']) })),
+    recorded_by: z.string(),
+    recorded_at: IsoTime,
+  })
+  .meta({ id: 'Retrospective' })
+
+export const IncidentView = z
+  .object({
+    id: z.string(),
+    model: ModelName,
+    rolloutId: z.string().nullable(),
+    at: IsoTime,
+    trigger: z.enum(['gate_fail', 'operator_rollback', 'abort']),
+    actor: z.string(),
+    summary: z.string(),
+    impact: IncidentImpact.nullable(),
+    confirmation: RollbackConfirmation.nullable(),
+    retrospective: Retrospective.nullable(),
+    openActionItems: z.number().int().meta({ description: 'Open items block the next rollout of the model' }),
+    updatedAt: IsoTime,
+  })
+  .meta({ id: 'Incident' })
+export type IncidentView = z.infer<typeof IncidentView>

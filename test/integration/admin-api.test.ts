@@ -290,4 +290,29 @@ describe('OpenAPI coverage', () => {
       }
     }
   })
+
+  it('gives every JSON body a schema with its fields (no free-form objects)', async () => {
+    const doc = (await (await admin('GET', '/openapi.json', undefined, { token: null })).json()) as any
+    const schemas = doc.components.schemas as Record<string, any>
+    const freeForm = (s: any): boolean => {
+      if (s === undefined) return true
+      if (s.$ref) return freeForm(schemas[s.$ref.split('/').pop()])
+      if (s.anyOf || s.oneOf || s.allOf) return false
+      return s.type === 'object' && Object.keys(s.properties ?? {}).length === 0
+    }
+    const loose: string[] = []
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        for (const [status, res] of Object.entries<any>(op.responses ?? {})) {
+          for (const [type, body] of Object.entries<any>(res.content ?? {})) {
+            if (type.includes('json') && freeForm(body.schema)) loose.push(`${method} ${path} ${status} ${type}`)
+          }
+        }
+        for (const [type, body] of Object.entries<any>(op.requestBody?.content ?? {})) {
+          if (freeForm(body.schema)) loose.push(`${method} ${path} request ${type}`)
+        }
+      }
+    }
+    expect(loose).toEqual([])
+  })
 })

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { bucketOf } from '../../src/core/routing/hash'
+import { IncidentView } from '../../src/schemas/views'
 import { coordinatorOf } from '../../src/services/registry'
 import { APPROVER, admin, adminOk, problemOf, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout, traffic } from './helpers/rollout'
@@ -106,6 +107,8 @@ describe('a bad challenger', () => {
     expect(incident.impact.challenger_requests).toBeGreaterThan(100)
     expect(incident.impact.challenger_error_rate).toBeGreaterThan(0.4)
     expect(incident.confirmation.ok).toBe(true)
+    // The documented response schema (OpenAPI) is what the API really returns.
+    expect(IncidentView.safeParse(incident).error).toBeUndefined()
 
     // Webhooks: each format reached the local receiver.
     let log: any[] = []
@@ -124,11 +127,16 @@ describe('a bad challenger', () => {
     expect(deliveries.deliveries.some((d: any) => d.status === 'delivered')).toBe(true)
 
     // Retrospective: open action items block the next rollout until closed.
-    await adminOk('POST', `/incidents/${r.incident_id}/retrospective`, { root_cause: 'v2 was built against the wrong feature schema', action_items: [{ text: 'add schema check to CI', owner: 'ml-platform' }] })
+    const withRetro = await adminOk('POST', `/incidents/${r.incident_id}/retrospective`, { root_cause: 'v2 was built against the wrong feature schema', action_items: [{ text: 'add schema check to CI', owner: 'ml-platform' }] })
+    expect(IncidentView.safeParse(withRetro).error).toBeUndefined()
+    expect(withRetro).toMatchObject({ openActionItems: 1, retrospective: { action_items: [{ status: 'open', owner: 'ml-platform' }] } })
     const blocked = await admin('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', evaluation: passingReport, ...fastPlan })
     expect(blocked.status).toBe(409)
     expect((await problemOf(blocked)).detail).toMatch(/action item/)
-    await adminOk('POST', `/incidents/${r.incident_id}/action-items/0/close`)
+    const closed = await adminOk('POST', `/incidents/${r.incident_id}/action-items/0/close`)
+    expect(IncidentView.safeParse(closed).error).toBeUndefined()
+    const listed = await adminOk('GET', `/incidents?model=${m}`)
+    expect(listed.incidents.map((i: unknown) => IncidentView.safeParse(i).error)).toEqual([undefined])
 
     // A rollout this soon after a rollback needs an approver before any exposure.
     const again = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', evaluation: passingReport, durations: fastPlan.durations }, 201)

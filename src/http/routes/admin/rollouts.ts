@@ -8,6 +8,7 @@ import { openDb } from '../../../adapters/d1/registry-store'
 import { listDeliveries, listIncidents, listRollouts, listVerdicts } from '../../../adapters/d1/rollout-store'
 import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
 import { ModelName } from '../../../schemas/common'
+import { IncidentView } from '../../../schemas/views'
 import { EvaluationReport } from '../../../schemas/evaluation'
 import { ApproveInput, OperatorActionInput, RetrospectiveInput, StartRolloutInput, WebhooksInput } from '../../../schemas/rollout'
 import { coordinatorOf, getModelView } from '../../../services/registry'
@@ -134,28 +135,26 @@ rolloutRoutes.openapi(
   async (c) => c.json(await rolloutCommand(c.env, c.req.valid('param').id, { type: 'evaluation', report: c.req.valid('json') }, c.get('actor')), 200)
 )
 
-const IncidentSchema = z.record(z.string(), z.unknown()).meta({ id: 'Incident' })
-
 rolloutRoutes.openapi(
   createRoute({
     method: 'get', path: '/incidents', tags: ['incidents'], security, summary: 'Rollback incidents, newest first',
     request: { query: z.object({ model: z.string().optional() }) },
-    responses: { 200: jsonResponse(z.object({ incidents: z.array(IncidentSchema) }), 'Incidents'), ...problems(401) },
+    responses: { 200: jsonResponse(z.object({ incidents: z.array(IncidentView) }), 'Incidents'), ...problems(401) },
   }),
-  async (c) => c.json({ incidents: await listIncidents(openDb(c.env.DB), c.req.valid('query').model, 200) }, 200)
+  async (c) => c.json({ incidents: (await listIncidents(openDb(c.env.DB), c.req.valid('query').model, 200)) as unknown as IncidentView[] }, 200)
 )
 
 rolloutRoutes.openapi(
   createRoute({
     method: 'get', path: '/incidents/{id}', tags: ['incidents'], security, summary: 'One incident: trigger, impact, confirmation, retrospective',
     request: { params: IncidentId },
-    responses: { 200: jsonResponse(IncidentSchema, 'The incident'), ...problems(401, 404) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(401, 404) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     const row = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).incidentById(id)
     if (!row) throw new DomainError('not_found', `incident ${id} not found`)
-    return c.json(row as Record<string, unknown>, 200)
+    return c.json(row as unknown as IncidentView, 200)
   }
 )
 
@@ -165,12 +164,12 @@ rolloutRoutes.openapi(
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
     middleware: [requireRole('operator')] as const,
     request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
-    responses: { 200: jsonResponse(IncidentSchema, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     const out = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).retrospective(id, c.req.valid('json'), c.get('actor'))
-    return c.json(unwrapIncident(out as object) as Record<string, unknown>, 200)
+    return c.json(unwrapIncident(out as object) as unknown as IncidentView, 200)
   }
 )
 
@@ -179,12 +178,12 @@ rolloutRoutes.openapi(
     method: 'post', path: '/incidents/{id}/action-items/{index}/close', tags: ['incidents'], security, summary: 'Close one action item',
     middleware: [requireRole('operator')] as const,
     request: { params: IncidentId.extend({ index: z.coerce.number().int().min(0) }) },
-    responses: { 200: jsonResponse(IncidentSchema, 'The incident'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404) },
   }),
   async (c) => {
     const { id, index } = c.req.valid('param')
     const out = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).closeActionItem(id, index, c.get('actor'))
-    return c.json(unwrapIncident(out as object) as Record<string, unknown>, 200)
+    return c.json(unwrapIncident(out as object) as unknown as IncidentView, 200)
   }
 )
 

@@ -33,8 +33,7 @@ export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
       },
       responses: {
         200: { description: 'The answer of the chosen version (any upstream status is passed through)', headers: answerHeaders },
-        ...problems(401, 404, 413, 502, 503, 504),
-        508: { description: 'Request loop through the gateway', content: { 'application/problem+json': { schema: z.object({}).catchall(z.unknown()) } } },
+        ...problems(401, 404, 413, 502, 503, 504, 508),
       },
     })
   }
