@@ -30,7 +30,22 @@ export const ModelSummary = z
   .object({ name: ModelName, risk: z.string(), champion: z.string().nullable(), epoch: Epoch, metric_shards: z.number().int(), updated_at: IsoTime })
   .meta({ id: 'ModelSummary' })
 
-export const ModelList = z.object({ models: z.array(ModelSummary) }).meta({ id: 'ModelList' })
+export const ModelListItem = ModelSummary.extend({
+  weights: z.record(z.string(), z.number()).meta({ description: 'Weights at the current epoch', example: { v1: 90, v2: 10 } }),
+  active_rollout: z
+    .object({
+      id: z.string(),
+      challenger: z.string(),
+      phase: z.string(),
+      step_index: z.number().int(),
+      last_verdict: z.object({ decision: z.string(), reason: z.string(), at: IsoTime }).nullable(),
+    })
+    .nullable(),
+}).meta({ id: 'ModelListItem' })
+
+export const ModelList = z
+  .object({ models: z.array(ModelListItem) })
+  .meta({ id: 'ModelList', description: 'From D1, which each model\'s coordinator updates right after every change (a change can take a moment to show)' })
 
 export const AuditEntryView = z
   .object({

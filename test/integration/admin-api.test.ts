@@ -143,7 +143,7 @@ describe('reads', () => {
     const model = uniqueModel('read')
     await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 90, v2: 10 } })
     const list = await adminOk('GET', '/models')
-    expect(list.models.find((m: any) => m.name === model)).toMatchObject({ champion: 'v1', risk: 'medium' })
+    expect(list.models.find((m: any) => m.name === model)).toMatchObject({ champion: 'v1', risk: 'medium', weights: { v1: 90, v2: 10 }, active_rollout: null })
     const view = await adminOk('GET', `/models/${model}`)
     expect(view.versions.map((v: any) => v.name)).toEqual(['v1', 'v2'])
     expect(view.bucket_ranges).toEqual([
@@ -151,6 +151,19 @@ describe('reads', () => {
       { version: 'v1', from: 1000, to: 10000 },
     ])
     expect(view.published_epoch).toBe(view.epoch)
+  })
+
+  it('lists each model with its active rollout, and drops it once the rollout ends', async () => {
+    const model = uniqueModel('listro')
+    await setupModel(model, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const ro = await adminOk('POST', `/models/${model}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true }, 201)
+    const during = (await adminOk('GET', '/models')).models.find((m: any) => m.name === model)
+    expect(during.active_rollout).toMatchObject({ id: ro.id, challenger: 'v2', phase: ro.phase, step_index: 0 })
+    expect(ro.phase).toBe('progressing')
+    expect(during.weights).toEqual({ v1: 95, v2: 5 }) // the canary's first stage
+    await adminOk('POST', `/models/${model}/rollback`, {})
+    const after = (await adminOk('GET', '/models')).models.find((m: any) => m.name === model)
+    expect(after).toMatchObject({ active_rollout: null, weights: { v1: 100 } })
   })
 
   it('answers an unknown model with 404 problem+json', async () => {

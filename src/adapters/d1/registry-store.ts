@@ -5,7 +5,7 @@
  * Writes are idempotent upserts/inserts-or-ignore because the coordinator's outbox may replay a
  * record after a partial failure; a replay must never duplicate or reorder history.
  */
-import { and, asc, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { AuditEntry } from '../../core/audit/chain'
@@ -84,6 +84,44 @@ export interface ModelSummary {
 export async function listModels(db: Db): Promise<ModelSummary[]> {
   const rows = await db.select().from(schema.models).orderBy(asc(schema.models.name)).limit(1000)
   return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, metric_shards: r.metricShards, updated_at: r.updatedAt }))
+}
+
+export interface ModelOverview extends ModelSummary {
+  /** Weights of the routing table at the model's current epoch (empty before the first publish). */
+  weights: Record<string, number>
+  active_rollout: { id: string; challenger: string; phase: string; step_index: number; last_verdict: { decision: string; reason: string; at: string } | null } | null
+}
+
+/**
+ * Every model with its current weights and active rollout, in three queries (not one call per
+ * model). Read from D1, which the coordinators update through their outbox right after each change.
+ */
+export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
+  const [models, tables, active] = await db.batch([
+    db.select().from(schema.models).orderBy(asc(schema.models.name)).limit(1000),
+    db
+      .select({ model: schema.routingHistory.model, snapshot: schema.routingHistory.snapshot })
+      .from(schema.routingHistory)
+      .innerJoin(schema.models, and(eq(schema.routingHistory.model, schema.models.name), eq(schema.routingHistory.epoch, schema.models.epoch))),
+    db.select().from(schema.rollouts).where(isNull(schema.rollouts.endedAt)).orderBy(desc(schema.rollouts.createdAt)),
+  ])
+  const weights = new Map(tables.map((t) => [t.model, (t.snapshot as RoutingSnapshot).routing?.weights ?? {}]))
+  const running = new Map<string, (typeof active)[number]>()
+  for (const r of active) if (!running.has(r.model)) running.set(r.model, r)
+  return models.map((m) => {
+    const r = running.get(m.name)
+    const v = r?.lastVerdict as { decision?: unknown; reason?: unknown; at?: unknown } | null | undefined
+    return {
+      name: m.name, risk: m.risk, champion: m.champion, epoch: m.epoch, metric_shards: m.metricShards, updated_at: m.updatedAt,
+      weights: weights.get(m.name) ?? {},
+      active_rollout: r
+        ? {
+            id: r.id, challenger: r.challenger, phase: r.phase, step_index: r.stepIndex,
+            last_verdict: v && typeof v.decision === 'string' ? { decision: v.decision, reason: String(v.reason ?? ''), at: String(v.at ?? '') } : null,
+          }
+        : null,
+    }
+  })
 }
 
 export interface AuditCursor {

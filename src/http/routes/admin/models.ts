@@ -5,7 +5,7 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { openDb, listModels } from '../../../adapters/d1/registry-store'
+import { openDb, listModelOverviews } from '../../../adapters/d1/registry-store'
 import { DomainError } from '../../../core/errors'
 import { ModelName, VersionName } from '../../../schemas/common'
 import { ChampionInput, ModelInput, VersionInput } from '../../../schemas/model'
@@ -119,7 +119,7 @@ modelRoutes.openapi(getModel, async (c) => {
   return c.json(view, 200)
 })
 
-modelRoutes.openapi(listAll, async (c) => c.json({ models: await listModels(openDb(c.env.DB)) }, 200))
+modelRoutes.openapi(listAll, async (c) => c.json({ models: await listModelOverviews(openDb(c.env.DB)) }, 200))
 
 modelRoutes.openapi(putVersion, async (c) => {
   const { model, version } = c.req.valid('param')
