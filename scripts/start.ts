@@ -68,7 +68,19 @@ async function seed(token: string, v1: string, v2: string): Promise<void> {
     return
   }
   const steps: Array<[string, string, unknown]> = [
-    ['PUT', '/models/credit-risk', { risk: 'medium', unit_header: 'x-unit-id', sla: { p99_ms: 250 } }],
+    [
+      'PUT',
+      '/models/credit-risk',
+      {
+        risk: 'medium',
+        unit_header: 'x-unit-id',
+        sla: { p99_ms: 250 },
+        // Outcomes: 1 = the loan was repaid, 0 = it defaulted, reported within an hour of the request.
+        metrics: [{ name: 'repaid', kind: 'mean', direction: 'higher_is_better', window_s: 3_600 }],
+        // A shadow is judged on the decision it would have made, not on the whole body (which names the version).
+        shadow_compare: { pointer: '/predictions/0/label', comparator: { kind: 'label' } },
+      },
+    ],
     ['PUT', '/models/credit-risk/versions/v1', { backend: { url: v1, timeout_ms: 2000 } }],
     ['PUT', '/models/credit-risk/versions/v2', { backend: { url: v2, timeout_ms: 2000 } }],
     ['POST', '/models/credit-risk/champion', { version: 'v1' }],

@@ -38,7 +38,11 @@ export interface StartContext extends PolicyFacts {
   /** Skip the offline evaluation (allowed for low-risk models only; recorded). */
   evaluationWaived: boolean
   actor?: string | undefined
-  /** Operator cohort rules in the model's routing table; kept, first, in every step. */
+  /**
+   * Operator cohort rules in the model's routing table; kept, first, in every step, except those
+   * that send traffic to the challenger: the rollout alone decides the challenger's exposure (a
+   * shadow step must serve it to nobody, a canary stage exactly its weight).
+   */
   baseRules?: CohortRule[] | undefined
 }
 
@@ -71,11 +75,14 @@ export function start(input: RolloutConfigInput, ctx: StartContext): Transition 
   const plan = buildPlan(config)
   const actor = ctx.actor ?? 'operator'
   const { now } = ctx
+  const operatorRules = ctx.baseRules ?? []
+  const baseRules = operatorRules.filter((r) => r.version !== config.challenger)
+  const suspended = operatorRules.length - baseRules.length
   const state: RolloutState = {
     id: ctx.id,
     config,
     plan,
-    baseRules: ctx.baseRules ?? [],
+    baseRules,
     policy: {
       risk: ctx.risk,
       lastRollbackAt: ctx.lastRollbackAt,
@@ -101,7 +108,9 @@ export function start(input: RolloutConfigInput, ctx: StartContext): Transition 
     outcome: null,
   }
   const steps = plan.map(stepLabel).join(' → ')
-  const summary = `${config.challenger} over ${config.champion}: ${steps}`
+  const suspendedNote =
+    suspended > 0 ? ` (${suspended} operator cohort rule(s) sending traffic to ${config.challenger} suspended while it runs)` : ''
+  const summary = `${config.challenger} over ${config.champion}: ${steps}${suspendedNote}`
   if (!ctx.evaluationWaived) {
     const reason = `rollout of ${summary}; waiting for the offline evaluation`
     return commit(state, state, [], { at: now, type: 'started', actor, reason })

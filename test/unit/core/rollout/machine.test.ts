@@ -91,6 +91,20 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
     })
   })
 
+  it('suspends operator rules that send traffic to the challenger, so a shadow step serves it to nobody', () => {
+    const keep = { when: { header: 'x-tenant', equals: 'acme' }, version: 'v1' }
+    const toChallenger = { when: { header: 'x-tenant', in: ['beta'] }, version: 'v2', percent: 50 }
+    const d = new Driver(config(), { baseRules: [toChallenger, keep] })
+    expect(d.state.baseRules).toEqual([keep])
+    expect(d.state.events[0]?.reason).toMatch(/1 operator cohort rule\(s\) sending traffic to v2 suspended/)
+    expect(only(d.evaluation(), 'publish_routing')[0]?.routing).toEqual({
+      weights: { v1: 100 },
+      rules: [keep],
+      shadow: { version: 'v2', sample_rate: 0.5 },
+    })
+    expect(only(d.passStep(), 'publish_routing')[0]?.routing).toEqual({ weights: { v1: 95, v2: 5 }, rules: [keep], shadow: null })
+  })
+
   it('keeps a readable timeline without per-tick noise', () => {
     const d = new Driver()
     d.evaluation()
