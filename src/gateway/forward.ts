@@ -21,7 +21,7 @@ import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../env'
 import { problemResponse } from '../http/problem'
-import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponseHeaders, upstreamRequestHeaders } from './headers'
+import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, upstreamRequestHeaders } from './headers'
 import type { SnapshotCache } from './snapshot-cache'
 
 export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
@@ -233,11 +233,10 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     if (a.kind === 'response') gatewayHeaders['server-timing'] = `upstream;dur=${latencyMs}`
     let response: Response
     if (a.kind === 'response') {
-      const headers = downstreamResponseHeaders(a.response.headers, gatewayHeaders)
       let clientBody = a.response.body
       let championBody: ReadableStream<Uint8Array> | null = null
       if (shadowing && clientBody !== null) [clientBody, championBody] = clientBody.tee()
-      response = new Response(clientBody, { status: a.response.status, statusText: a.response.statusText, headers })
+      response = downstreamResponse(a.response, clientBody, gatewayHeaders)
       if (shadowing) {
         deps.shadow?.({
           snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: request.headers, path: input.path,

@@ -45,10 +45,25 @@ export function upstreamRequestHeaders(incoming: Headers, extra: Record<string, 
   return out
 }
 
-export function downstreamResponseHeaders(upstream: Headers, extra: Record<string, string>): Headers {
-  const length = upstream.get('content-length')
-  const out = withoutHopByHop(upstream, () => false)
-  if (length !== null) out.set('content-length', length)
-  for (const k in extra) out.set(k, extra[k] as string)
+/** Hop-by-hop names to drop from a response; its content-length stays (the body is passed as is). */
+const RESPONSE_DROPS = [...HOP_BY_HOP].filter((n) => n !== 'content-length' && n !== 'host')
+
+/**
+ * The client's response: the upstream's status and headers around `body`, minus hop-by-hop
+ * headers, plus the gateway's. `new Response(body, upstream)` copies the headers natively once into
+ * a mutable set; deleting a fixed list by name avoids iterating them from JavaScript.
+ */
+export function downstreamResponse(upstream: Response, body: ReadableStream<Uint8Array> | null, extra: Record<string, string>): Response {
+  const out = new Response(body, upstream)
+  const h = out.headers
+  const connection = h.get('connection')
+  for (const name of RESPONSE_DROPS) h.delete(name)
+  if (connection) {
+    for (const t of connection.split(',')) {
+      const name = t.trim().toLowerCase()
+      if (name !== '' && name !== 'content-length') h.delete(name)
+    }
+  }
+  for (const k in extra) h.set(k, extra[k] as string)
   return out
 }

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest'
+import { downstreamResponse, upstreamRequestHeaders } from '../../../src/gateway/headers'
+
+describe('header hygiene', () => {
+  it('keeps the upstream status, body and end-to-end headers, drops hop-by-hop ones, adds the gateway headers', async () => {
+    const upstream = new Response('{"ok":true}', {
+      status: 201,
+      statusText: 'Created',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': '11',
+        'x-model-build': 'b7',
+        connection: 'x-private, keep-alive',
+        'x-private': 'hop',
+        'keep-alive': 'timeout=5',
+        'proxy-authenticate': 'Basic',
+        trailer: 'x-t',
+        upgrade: 'h2c',
+      },
+    })
+    const res = downstreamResponse(upstream, upstream.body, { 'x-model-version': 'v2', 'x-request-id': 'req_1' })
+    expect(res.status).toBe(201)
+    expect(res.statusText).toBe('Created')
+    expect(await res.text()).toBe('{"ok":true}')
+    const names = [...res.headers.keys()].sort()
+    expect(names).toEqual(['content-length', 'content-type', 'x-model-build', 'x-model-version', 'x-request-id'])
+    expect(res.headers.get('content-length')).toBe('11')
+    expect(res.headers.get('x-model-version')).toBe('v2')
+  })
+
+  it('lets the gateway headers win over the same names from upstream', () => {
+    const upstream = new Response(null, { status: 204, headers: { 'x-request-id': 'spoofed' } })
+    expect(downstreamResponse(upstream, null, { 'x-request-id': 'req_2' }).headers.get('x-request-id')).toBe('req_2')
+  })
+
+  it('never forwards hop-by-hop headers, the gateway key, its hop counter or cf-* headers upstream', () => {
+    const incoming = new Headers({
+      'content-type': 'application/json',
+      'x-custom': 'kept',
+      connection: 'x-drop-me',
+      'x-drop-me': 'gone',
+      'x-modelgate-key': 'secret',
+      'x-modelgate-hops': '1',
+      'cf-connecting-ip': '203.0.113.9',
+      'proxy-authorization': 'Basic Zm9v',
+    })
+    const out = upstreamRequestHeaders(incoming, { 'x-modelgate-hops': '2', 'x-request-id': 'req_3' })
+    expect([...out.keys()].sort()).toEqual(['content-type', 'x-custom', 'x-modelgate-hops', 'x-request-id'])
+    expect(out.get('x-modelgate-hops')).toBe('2')
+  })
+})
