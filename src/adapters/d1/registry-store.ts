@@ -86,6 +86,13 @@ export async function listModels(db: Db): Promise<ModelSummary[]> {
   return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, metric_shards: r.metricShards, updated_at: r.updatedAt }))
 }
 
+/** The `rollouts.last_verdict` JSON column, read defensively (rows written by older versions). */
+export function storedVerdictOf(v: unknown): { decision: string; reason: string; at: string } | null {
+  if (v === null || typeof v !== 'object') return null
+  const o = v as Record<string, unknown>
+  return typeof o.decision === 'string' ? { decision: o.decision, reason: String(o.reason ?? ''), at: String(o.at ?? '') } : null
+}
+
 export interface ModelOverview extends ModelSummary {
   /** Weights of the routing table at the model's current epoch (empty before the first publish). */
   weights: Record<string, number>
@@ -110,14 +117,13 @@ export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
   for (const r of active) if (!running.has(r.model)) running.set(r.model, r)
   return models.map((m) => {
     const r = running.get(m.name)
-    const v = r?.lastVerdict as { decision?: unknown; reason?: unknown; at?: unknown } | null | undefined
     return {
       name: m.name, risk: m.risk, champion: m.champion, epoch: m.epoch, metric_shards: m.metricShards, updated_at: m.updatedAt,
       weights: weights.get(m.name) ?? {},
       active_rollout: r
         ? {
             id: r.id, challenger: r.challenger, phase: r.phase, step_index: r.stepIndex,
-            last_verdict: v && typeof v.decision === 'string' ? { decision: v.decision, reason: String(v.reason ?? ''), at: String(v.at ?? '') } : null,
+            last_verdict: storedVerdictOf(r.lastVerdict),
           }
         : null,
     }

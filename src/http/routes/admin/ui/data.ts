@@ -5,7 +5,7 @@
  * consistent picture.
  */
 import { minuteRows, outcomeRows } from '../../../../adapters/d1/metrics-store'
-import { listAudit, listModels, openDb, type Db } from '../../../../adapters/d1/registry-store'
+import { listAudit, listModels, openDb, storedVerdictOf, type Db } from '../../../../adapters/d1/registry-store'
 import { listRollouts } from '../../../../adapters/d1/rollout-store'
 import type { AuditEntry } from '../../../../core/audit/chain'
 import { minuteOf } from '../../../../core/metrics/aggregate'
@@ -13,15 +13,9 @@ import { buildSeries } from '../../../../core/metrics/series'
 import type { Env } from '../../../../env'
 import { getModelView } from '../../../../services/registry'
 import { getRollout } from '../../../../services/rollouts'
-import { WINDOWS, type LastVerdict, type ModelPageData, type OverviewData, type OverviewModel, type RolloutRow, type WindowKey } from '../../../../ui/view-model'
+import { WINDOWS, type ModelPageData, type OverviewData, type OverviewModel, type RolloutRow, type WindowKey } from '../../../../ui/view-model'
 
 const MINUTE = 60_000
-
-function lastVerdictOf(v: unknown): LastVerdict | null {
-  if (v === null || typeof v !== 'object') return null
-  const o = v as Record<string, unknown>
-  return typeof o.decision === 'string' ? { decision: o.decision, reason: String(o.reason ?? ''), at: String(o.at ?? '') } : null
-}
 
 async function rolloutRows(db: Db, model: string, limit: number): Promise<RolloutRow[]> {
   const rows = await listRollouts(db, model, limit)
@@ -33,7 +27,7 @@ async function rolloutRows(db: Db, model: string, limit: number): Promise<Rollou
     outcome: r.outcome,
     createdAt: r.createdAt,
     endedAt: r.endedAt,
-    lastVerdict: lastVerdictOf(r.lastVerdict),
+    lastVerdict: storedVerdictOf(r.lastVerdict),
   }))
 }
 
