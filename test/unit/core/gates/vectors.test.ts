@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { expectClose } from '../../../support/expect-close'
 import { evaluateGates } from '../../../../src/core/gates/evaluate'
 import type { GateConfig, MetricVerdict, StageEvidence } from '../../../../src/core/gates/types'
 import { eventShareAtMargin } from '../../../../src/core/stats/event-split'
@@ -8,23 +9,7 @@ type Expected = { decision: string; metrics: MetricVerdict[] }
 type Case = { name: string; evidence: StageEvidence; config: GateConfig; expected: Expected }
 const cases = vectors.cases as unknown as Case[]
 
-/** Deep comparison: numbers to a relative tolerance, everything else exactly. */
-function expectClose(actual: unknown, expected: unknown, path = '$', tol = 1e-9): void {
-  if (typeof expected === 'number') {
-    const a = actual as number
-    const scale = Math.max(Math.abs(expected), 1e-300)
-    expect(
-      a === expected || Math.abs(a - expected) / scale <= tol,
-      `${path}: ${a} vs ${expected}`,
-    ).toBe(true)
-  } else if (expected !== null && typeof expected === 'object') {
-    for (const [k, v] of Object.entries(expected)) {
-      expectClose((actual as Record<string, unknown>)[k], v, `${path}.${k}`, tol)
-    }
-  } else {
-    expect(actual, path).toEqual(expected)
-  }
-}
+const TOL = 1e-9
 
 describe('gate vectors v1', () => {
   it('has the expected spec version and cases', () => {
@@ -34,7 +19,7 @@ describe('gate vectors v1', () => {
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const v = evaluateGates(c.evidence, c.config)
-    expectClose(v, c.expected)
+    expectClose(v, c.expected, TOL)
     // Independent re-derivations, so that regenerating the file cannot hide a rule change.
     const k = v.metrics.length
     for (const m of v.metrics) expect(m.alpha).toBeCloseTo(c.config.alphaFail / k, 15)

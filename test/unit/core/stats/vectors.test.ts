@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { expectClose } from '../../../support/expect-close'
 import { type EventSplitInput, eventSplitTest } from '../../../../src/core/stats/event-split'
 import type { Moments } from '../../../../src/core/stats/moments'
 import { type RateTestInput, oneSampleRateTest } from '../../../../src/core/stats/rate-test'
@@ -21,24 +22,7 @@ import {
 type Case = { name: string; fn: string; input: unknown; expected: unknown }
 const cases = vectors.cases as Case[]
 
-/** Deep comparison: numbers to a relative tolerance, everything else exactly. */
-function expectClose(actual: unknown, expected: unknown, path = '$', tol = 1e-12): void {
-  if (typeof expected === 'number') {
-    expect(typeof actual, path).toBe('number')
-    const a = actual as number
-    const scale = Math.max(Math.abs(expected), 1e-300)
-    expect(
-      a === expected || Math.abs(a - expected) / scale <= tol,
-      `${path}: ${a} vs ${expected}`,
-    ).toBe(true)
-  } else if (expected !== null && typeof expected === 'object') {
-    for (const [k, v] of Object.entries(expected)) {
-      expectClose((actual as Record<string, unknown>)[k], v, `${path}.${k}`, tol)
-    }
-  } else {
-    expect(actual, path).toEqual(expected)
-  }
-}
+const TOL = 1e-12
 
 function run(fn: string, input: unknown): unknown {
   switch (fn) {
@@ -87,7 +71,7 @@ describe('sequential-v1 vectors: the implementation reproduces them', () => {
   })
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    expectClose(run(c.fn, c.input), c.expected)
+    expectClose(run(c.fn, c.input), c.expected, TOL)
   })
 })
 
@@ -247,6 +231,6 @@ describe('the vectors test has teeth', () => {
   it('detects a perturbed expected value', () => {
     const c = cases.find((x) => x.fn === 'mixtureBoundary')
     if (!c) throw new Error('no boundary vector')
-    expect(() => expectClose(run(c.fn, c.input), (c.expected as number) * (1 + 1e-9))).toThrow()
+    expect(() => expectClose(run(c.fn, c.input), (c.expected as number) * (1 + 1e-9), TOL)).toThrow()
   })
 })
