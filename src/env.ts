@@ -17,7 +17,9 @@ export interface Env {
   REQUEST_ID_SECRET?: string
   /** 'off' disables per-request recording (benchmark baseline only). */
   RECORDING?: string
+  /** How long an isolate's measurement batch stays open before it is shipped to its shard. */
   MEASURE_FLUSH_MS?: string
+  /** Measurements after which a batch closes early (it ships aggregated rows, so this bounds delay, not size). */
   MEASURE_BATCH?: string
   SHADOW_TIMEOUT_MS?: string
   SHADOW_MAX_INFLIGHT?: string
@@ -56,7 +58,7 @@ export const SettingsSchema = z.object({
   REPLAY_BODY_BYTES: intVar(1024 * 1024, 0, 100 * 1024 * 1024),
   MAX_HOPS: intVar(3, 1, 20),
   MEASURE_FLUSH_MS: intVar(100, 0, 10_000),
-  MEASURE_BATCH: intVar(100, 1, 1_000),
+  MEASURE_BATCH: intVar(1_000, 1, 1_000),
   SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
   SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),
   SHADOW_CAPTURE_BYTES: intVar(1024 * 1024, 1_024, 10 * 1024 * 1024),

@@ -27,6 +27,25 @@ export type RandomBytes = (n: number) => Uint8Array
 
 export const cryptoRandomBytes: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n))
 
+/**
+ * Pooled randomness for nonces: one `getRandomValues` per 4 KiB instead of one per request. Each
+ * byte is handed out once; only this isolate reads the pool. The view is valid until the next
+ * call: read it at once.
+ */
+const pool = new Uint8Array(4096)
+let poolUsed = pool.length
+
+export const pooledRandomBytes: RandomBytes = (n) => {
+  if (n > pool.length) return cryptoRandomBytes(n)
+  if (poolUsed + n > pool.length) {
+    crypto.getRandomValues(pool)
+    poolUsed = 0
+  }
+  const out = pool.subarray(poolUsed, poolUsed + n)
+  poolUsed += n
+  return out
+}
+
 /** `<prefix>_<26 base32 chars>`: 128 random bits. */
 export function newId(prefix: IdPrefix, random: RandomBytes = cryptoRandomBytes): string {
   return `${prefix}_${encodeBase32(random(16))}`

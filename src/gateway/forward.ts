@@ -54,7 +54,7 @@ export interface ForwardDeps {
   random: () => number
   now: () => number
   /** Mints the id a client sees for an answer by `version` (plain or signed, see measurement). */
-  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number }) => Promise<string>
+  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number }) => string | Promise<string>
   /** Called once the response head is ready (the body may still be streaming). */
   onComplete?: (record: ForwardRecord) => void
   /** Starts a shadow copy in the background; absent → shadowing off. */
@@ -143,7 +143,10 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   let replayable = true
   const tooLarge = { hit: false }
   if (!bodyless && source !== null) {
-    if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
+    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === request.body) {
+      // Declared and small enough: one native read instead of a reader loop.
+      body = new Uint8Array(await request.arrayBuffer())
+    } else if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
       const buffered = await bufferUpTo(source, deps.settings.replayBodyBytes)
       if (buffered.kind === 'complete') body = buffered.bytes
       else {
@@ -179,7 +182,8 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
 
   async function attempt(version: string, arm: Arm): Promise<Attempt> {
     const backend = snapshot!.versions[version] as Backend | undefined
-    const requestId = await deps.mintRequestId({ model, version, arm, cohort: chosen.cohortRule !== null, epoch: snapshot!.epoch, at: startedAt })
+    const minted = deps.mintRequestId({ model, version, arm, cohort: chosen.cohortRule !== null, epoch: snapshot!.epoch, at: startedAt })
+    const requestId = typeof minted === 'string' ? minted : await minted
     if (backend === undefined) {
       return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
     }
@@ -189,6 +193,8 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       'x-modelgate-model': model,
       'x-modelgate-version': version,
     })
+    // The timer covers the response head only: it is cleared once the head is in, so a body that
+    // streams for longer is never cut.
     const controller = new AbortController()
     let timedOut = false
     const timer = setTimeout(() => {

@@ -1,36 +1,44 @@
 /**
  * @module measure/recorder
- * Batches measurements per (model, shard) in the isolate and ships them to the shard's Durable
- * Object. Batches carry an id; a retried batch that already landed is a no-op in the shard, so
- * retries never double count.
+ * Aggregates measurements per (model, shard) in the isolate and ships each batch to the shard's
+ * Durable Object as rows (see core/metrics/aggregate AggRow): a shard merges a handful of rows per
+ * batch, however many requests the batch holds. Batches carry an id; a retried batch that already
+ * landed is a no-op in the shard, so retries never double count.
+ *
+ * Shards: a shadow copy goes to the shard of its request id, where its outcome will arrive
+ * (counterfactual scoring pairs them there). Plain request counts can land on any shard, since
+ * gates and series sum every shard, so an isolate puts them in whichever batch of the model is open,
+ * or opens one on a random shard: one batch per model and flush interval instead of one per shard,
+ * while many isolates still spread over all shards.
  *
  * Request contexts: the request that opens a batch owns it. Its timer flushes the batch, and its
  * `waitUntil` holds the batch's promise, so that invocation stays alive until the shard has
- * acknowledged every record in it. Later requests only append and wait for nothing. Nothing
- * crosses request contexts: a promise created in one request and settled from another is flagged
- * by workerd ("resolved from a different request context"), and continuations of a finished request
+ * acknowledged every record in it. Later requests only add and wait for nothing. Nothing crosses
+ * request contexts: a promise created in one request and settled from another is flagged by
+ * workerd ("resolved from a different request context"), and continuations of a finished request
  * are cancelled. A full batch is closed to new records and still flushed by its owner's timer.
  */
-import type { Measurement } from '../core/metrics/aggregate'
-import { fnv1a32 } from '../core/routing/hash'
+import { addMeasurement, type AggRow, type Measurement, type MeasurementBatch, type ShadowMeasurement } from '../core/metrics/aggregate'
+import { fnv1a32Utf8 } from '../core/routing/hash'
 import { newId } from '../core/ids'
 import type { Env } from '../env'
 
 interface Pending {
-  model: string
-  shard: number
-  items: Measurement[]
+  key: string
+  rows: Map<string, AggRow>
+  shadows: ShadowMeasurement[]
+  /** Measurements added (the batch closes at maxBatch). */
+  records: number
   done: Promise<void>
   resolve: () => void
   reject: (e: unknown) => void
 }
 
-const encoder = new TextEncoder()
 const RETRY_DELAYS_MS = [50, 200, 800, 2_000]
 
 /** A request and its outcome must meet in the same shard: shard by the request id. */
 export function shardOf(requestId: string, shards: number): number {
-  return fnv1a32(encoder.encode(requestId)) % shards
+  return fnv1a32Utf8(requestId) % shards
 }
 
 export function shardName(model: string, shard: number): string {
@@ -44,11 +52,23 @@ export interface RecorderStats {
   dropped: number
 }
 
+export interface RecorderOptions {
+  flushMs: number
+  maxBatch: number
+  /** Picks the shard of a batch opened for request counts; injected by tests. */
+  random?: () => number
+}
+
 export class MeasurementRecorder {
   private readonly pending = new Map<string, Pending>()
+  /** Per model: the open batch that takes request counts. */
+  private readonly requestBatch = new Map<string, Pending>()
   readonly stats: RecorderStats = { batches: 0, records: 0, retries: 0, dropped: 0 }
+  private readonly random: () => number
 
-  constructor(private readonly opts: { flushMs: number; maxBatch: number }) {}
+  constructor(private readonly opts: RecorderOptions) {
+    this.random = opts.random ?? Math.random
+  }
 
   /**
    * Queue one measurement. Returns the batch's promise (settled when the shard acknowledged it)
@@ -56,43 +76,65 @@ export class MeasurementRecorder {
    * whose record the owner carries.
    */
   add(env: Env, model: string, shards: number, m: Measurement): Promise<void> | null {
-    const shard = shardOf(m.requestId, shards)
-    const key = shardName(model, shard)
-    const open = this.pending.get(key)
-    if (open) {
-      open.items.push(m)
-      // Full: later records open a new batch; this one still leaves on its owner's timer.
-      if (open.items.length >= this.opts.maxBatch) this.pending.delete(key)
-      return null
+    let batch: Pending | undefined
+    let key: string
+    if (m.type === 'shadow') {
+      key = shardName(model, shardOf(m.requestId, shards))
+      batch = this.pending.get(key)
+    } else {
+      batch = this.requestBatch.get(model)
+      key = batch?.key ?? shardName(model, Math.floor(this.random() * shards) % shards)
+      batch ??= this.pending.get(key)
     }
+    let opened: Promise<void> | null = null
+    if (!batch) {
+      batch = this.open(env, key)
+      opened = batch.done
+    }
+    if (m.type === 'request') this.requestBatch.set(model, batch)
+    addMeasurement(batch.rows, m)
+    if (m.type === 'shadow') batch.shadows.push(m)
+    // Full: later records open a new batch; this one still leaves on its owner's timer.
+    if (++batch.records >= this.opts.maxBatch) this.close(batch)
+    return opened
+  }
+
+  private open(env: Env, key: string): Pending {
     let resolve!: () => void
     let reject!: (e: unknown) => void
     const done = new Promise<void>((res, rej) => {
       resolve = res
       reject = rej
     })
-    const batch: Pending = { model, shard, items: [m], done, resolve, reject }
-    if (this.opts.maxBatch > 1) this.pending.set(key, batch)
-    setTimeout(() => void this.flush(env, key, batch), this.opts.flushMs)
-    return done
+    const batch: Pending = { key, rows: new Map(), shadows: [], records: 0, done, resolve, reject }
+    this.pending.set(key, batch)
+    setTimeout(() => void this.flush(env, batch), this.opts.flushMs)
+    return batch
   }
 
-  private async flush(env: Env, key: string, batch: Pending): Promise<void> {
-    if (this.pending.get(key) === batch) this.pending.delete(key)
+  /** Takes the batch out of the maps, so that no further record joins it. */
+  private close(batch: Pending): void {
+    if (this.pending.get(batch.key) === batch) this.pending.delete(batch.key)
+    for (const [model, b] of this.requestBatch) if (b === batch) this.requestBatch.delete(model)
+  }
+
+  private async flush(env: Env, batch: Pending): Promise<void> {
+    this.close(batch)
     const id = newId('bat')
-    const stub = env.METRICS_SHARD.get(env.METRICS_SHARD.idFromName(key))
+    const stub = env.METRICS_SHARD.get(env.METRICS_SHARD.idFromName(batch.key))
+    const payload: MeasurementBatch = { rows: [...batch.rows.values()], shadows: batch.shadows }
     for (let attempt = 0; ; attempt++) {
       try {
-        await stub.ingest(id, batch.items)
+        await stub.ingest(id, payload)
         this.stats.batches++
-        this.stats.records += batch.items.length
+        this.stats.records += batch.records
         batch.resolve()
         return
       } catch (err) {
         const delay = RETRY_DELAYS_MS[attempt]
         if (delay === undefined) {
-          this.stats.dropped += batch.items.length
-          console.error(`measurement batch ${id} for ${key} dropped after ${attempt + 1} attempts: ${(err as Error).message}`)
+          this.stats.dropped += batch.records
+          console.error(`measurement batch ${id} for ${batch.key} dropped after ${attempt + 1} attempts: ${(err as Error).message}`)
           batch.reject(err)
           return
         }

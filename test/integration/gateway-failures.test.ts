@@ -82,6 +82,24 @@ describe('fallback to the champion', () => {
     expect(JSON.parse(echo.body)).toEqual({ a: 1 }) // the replayed body arrived intact
   })
 
+  it('replays a streamed body of undeclared length that fits the replay limit', async () => {
+    const model = uniqueModel('fbstream')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` }, champion: 'v1', weights: { v2: 100 } })
+    const parts = ['{"a":', '1,"b":', '"streamed"}']
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = parts.shift()
+        if (next === undefined) controller.close()
+        else controller.enqueue(new TextEncoder().encode(next))
+      },
+    })
+    const res = await infer(model, '/predict', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    expect(res.headers.get('x-model-fallback')).toBe('from=v2; reason="status 500"')
+    const echo = (await res.json()) as any
+    expect(echo.server).toBe('A')
+    expect(JSON.parse(echo.body)).toEqual({ a: 1, b: 'streamed' })
+  })
+
   it('does not fall back when the model disables it', async () => {
     const model = uniqueModel('nofb')
     await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` }, champion: 'v1', weights: { v2: 100 }, fallback_to_champion: false })

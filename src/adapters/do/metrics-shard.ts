@@ -16,9 +16,9 @@
  * Every ingest runs as one synchronous SQL section, so a batch lands entirely or not at all.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { aggregate, emptyAgg, exposuresOf, mergeAgg, minuteOf, type Agg, type AggKey, type Measurement } from '../../core/metrics/aggregate'
+import { aggregate, emptyAgg, exposuresOf, mergeAgg, minuteOf, type Agg, type AggKey, type Measurement, type MeasurementBatch, type ShadowMeasurement } from '../../core/metrics/aggregate'
 import type { CounterfactualRow, MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
-import { addLatency, emptyTotals, type Totals } from '../../core/metrics/prometheus'
+import { addLatencyCounts, emptyTotals, type LatencyCounts, type Totals } from '../../core/metrics/prometheus'
 import { scoreOutcome, type ComparatorConfig } from '../../core/shadow/compare'
 import { addValue, emptyMoments, type Moments } from '../../core/stats/moments'
 import type { Env } from '../../env'
@@ -83,6 +83,9 @@ export class MetricsShard extends DurableObject<Env> {
   private readonly rows = new Map<string, Agg>()
   private readonly totalsCache = new Map<string, Totals>()
   private cachedMinute = 0
+  /** Last revision written (this object is the only writer); null = read it from meta. */
+  private rev: number | null = null
+  private alarmArmed = false
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -105,32 +108,39 @@ export class MetricsShard extends DurableObject<Env> {
     `)
   }
 
-  /** Apply a batch of measurements once; a replayed batch id changes nothing. */
-  async ingest(batchId: string, measurements: Measurement[]): Promise<{ applied: boolean }> {
+  /**
+   * Apply a batch once; a replayed batch id changes nothing. A plain measurement list (what Workers
+   * deployed before pre-aggregation send, until their isolates retire) is aggregated here.
+   */
+  async ingest(batchId: string, batch: MeasurementBatch | Measurement[]): Promise<{ applied: boolean }> {
     if (this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batchId).toArray().length > 0) return { applied: false }
+    const b: MeasurementBatch = Array.isArray(batch)
+      ? { rows: [...aggregate(batch).values()], shadows: batch.filter((m): m is ShadowMeasurement => m.type === 'shadow') }
+      : batch
     try {
-      this.applyBatch(batchId, measurements)
+      this.applyBatch(batchId, b)
     } catch (err) {
-      // The transaction rolled back; the cache may hold merges that never landed.
+      // The transaction rolled back; the caches may hold merges that never landed.
       this.rows.clear()
       this.totalsCache.clear()
+      this.rev = null
       throw err
     }
     await this.ensureAlarm()
     return { applied: true }
   }
 
-  private applyBatch(batchId: string, measurements: Measurement[]): void {
+  private applyBatch(batchId: string, batch: MeasurementBatch): void {
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('INSERT INTO batches (id, at) VALUES (?, ?)', batchId, Date.now())
       const rev = this.nextRev()
-      for (const { key, agg } of aggregate(measurements).values()) {
+      for (const { key, agg, prom } of batch.rows) {
         this.mergeRow('agg', key, agg, rev)
         this.mergeCum(key, agg)
-        this.addTotals(key, agg, measurements)
+        this.addTotals(key, agg, prom)
       }
-      for (const m of measurements) {
-        if (m.type !== 'shadow' || m.verdict === 'skipped') continue
+      for (const m of batch.shadows) {
+        if (m.verdict === 'skipped') continue
         if (m.championOutput !== undefined && m.shadowOutput !== undefined) {
           this.sql.exec(
             'INSERT OR REPLACE INTO pairs (request_id, minute, epoch, version, champion, shadow) VALUES (?, ?, ?, ?, ?, ?)',
@@ -249,8 +259,11 @@ export class MetricsShard extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(now + ALARM_EVERY_MS)
   }
 
+  /** Once per object lifetime: alarm() re-arms itself, so a set alarm stays set. */
   private async ensureAlarm(): Promise<void> {
+    if (this.alarmArmed) return
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS)
+    this.alarmArmed = true
   }
 
   private metaValue(k: string): number {
@@ -258,7 +271,8 @@ export class MetricsShard extends DurableObject<Env> {
   }
 
   private nextRev(): number {
-    const rev = this.metaValue('rev') + 1
+    const rev = (this.rev ?? this.metaValue('rev')) + 1
+    this.rev = rev
     this.sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = excluded.v', 'rev', rev)
     return rev
   }
@@ -308,8 +322,8 @@ export class MetricsShard extends DurableObject<Env> {
     )
   }
 
-  /** Totals count exactly from the raw measurements (classic le buckets need raw latencies). */
-  private addTotals(key: AggKey, agg: Agg, measurements: Measurement[]): void {
+  /** Totals are exact counters: the row's counts, its classic latency buckets counted by the Worker. */
+  private addTotals(key: AggKey, agg: Agg, prom: LatencyCounts): void {
     const tk = `${key.version}|${key.arm}`
     let t = this.totalsCache.get(tk)
     if (!t) {
@@ -330,11 +344,7 @@ export class MetricsShard extends DurableObject<Env> {
     t.failedAttempts += agg.failedAttempts
     t.shadowPairs += agg.shadowPairs
     t.shadowDiverged += agg.shadowDiverged
-    for (const m of measurements) {
-      if (minuteOf(m.at) !== key.minute || m.epoch !== key.epoch || m.version !== key.version) continue
-      if (m.type === 'request' && m.arm === key.arm && m.segment === key.segment && m.outcome === 'response') addLatency(t, m.latencyMs)
-      if (m.type === 'shadow' && key.arm === 'shadow' && m.latencyMs !== null) addLatency(t, m.latencyMs)
-    }
+    addLatencyCounts(t, prom)
     this.sql.exec('INSERT INTO totals (version, arm, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data', key.version, key.arm, JSON.stringify(t))
   }
 

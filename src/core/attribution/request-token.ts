@@ -8,12 +8,14 @@
  * `mac` is a 64-bit SipHash-2-4 tag over everything before it (base64url), keyed with 128 bits
  * derived once per isolate from the secret by SHA-256. SipHash is a PRF designed for exactly this
  * (short messages) and runs synchronously in microseconds; an HMAC via WebCrypto cost an async
- * round trip per request (measured with `npm run bench`). Guessing a tag takes 2^63 tries on
+ * round trip per request (measured with `npm run bench`). Only the key derivation is async, once
+ * per secret per isolate; after it, `signRequestIdWith` signs without a promise, and nonces come
+ * from a pooled random buffer. Guessing a tag takes 2^63 tries on
  * average, through an outcomes API that answers at most 1,000 ids per call. Verification compares
  * in constant time. A forged, altered or truncated id fails; so does one from another secret.
  */
-import { encodeBase32, cryptoRandomBytes, type RandomBytes } from '../ids'
-import { sipHash24 } from './siphash'
+import { encodeBase32, pooledRandomBytes, type RandomBytes } from '../ids'
+import { sipHashScratch, sipKey, sipScratch, sipScratchAscii, type SipKey } from './siphash'
 
 export type TokenArm = 'champion' | 'challenger' | 'cohort'
 
@@ -32,19 +34,21 @@ const PREFIX = 'mg1'
 const ARM_CODES: Record<TokenArm, string> = { champion: 'c', challenger: 'h', cohort: 'k' }
 const CODE_ARMS: Record<string, TokenArm> = { c: 'champion', h: 'challenger', k: 'cohort' }
 const MAC_BYTES = 8
+const NONCE_BYTES = 5
 
-const keys = new Map<string, Uint8Array>()
-const pending = new Map<string, Promise<Uint8Array>>()
+const keys = new Map<string, SipKey>()
+const pending = new Map<string, Promise<SipKey>>()
 const encoder = new TextEncoder()
+const tag = new Uint32Array(2)
 
 /** 128-bit SipHash key = SHA-256(domain ‖ secret)[0..16), computed once per secret per isolate. */
-async function keyFor(secret: string): Promise<Uint8Array> {
+async function keyFor(secret: string): Promise<SipKey> {
   const ready = keys.get(secret)
   if (ready) return ready
   let p = pending.get(secret)
   if (!p) {
     p = crypto.subtle.digest('SHA-256', encoder.encode(`modelgate/request-id/v1\u0000${secret}`)).then((d) => {
-      const k = new Uint8Array(d).slice(0, 16)
+      const k = sipKey(new Uint8Array(d).slice(0, 16))
       keys.set(secret, k)
       return k
     })
@@ -53,10 +57,23 @@ async function keyFor(secret: string): Promise<Uint8Array> {
   return p
 }
 
-function b64url(bytes: Uint8Array): string {
-  let s = ''
-  for (const b of bytes) s += String.fromCharCode(b)
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+/** The signing key when this isolate has derived it already (the hot path signs synchronously then). */
+export function readySigningKey(secret: string): SipKey | null {
+  return keys.get(secret) ?? null
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** The 8-byte tag [lo, hi] (little-endian bytes) as 11 unpadded base64url characters. */
+function tagText(lo: number, hi: number): string {
+  const b0 = lo & 0xff, b1 = (lo >>> 8) & 0xff, b2 = (lo >>> 16) & 0xff, b3 = lo >>> 24
+  const b4 = hi & 0xff, b5 = (hi >>> 8) & 0xff, b6 = (hi >>> 16) & 0xff, b7 = hi >>> 24
+  const t = B64URL
+  return (
+    t[b0 >> 2]! + t[((b0 & 3) << 4) | (b1 >> 4)]! + t[((b1 & 15) << 2) | (b2 >> 6)]! + t[b2 & 63]! +
+    t[b3 >> 2]! + t[((b3 & 3) << 4) | (b4 >> 4)]! + t[((b4 & 15) << 2) | (b5 >> 6)]! + t[b5 & 63]! +
+    t[b6 >> 2]! + t[((b6 & 3) << 4) | (b7 >> 4)]! + t[(b7 & 15) << 2]!
+  )
 }
 
 function fromB64url(s: string): Uint8Array | null {
@@ -69,13 +86,24 @@ function fromB64url(s: string): Uint8Array | null {
   }
 }
 
-async function mac(secret: string, payload: string): Promise<Uint8Array> {
-  return sipHash24(keys.get(secret) ?? (await keyFor(secret)), encoder.encode(payload))
+/** Tag of `payload` into `tag`; any string (ids to verify come from clients, not only from us). */
+function mac(key: SipKey, payload: string): void {
+  if (sipScratchAscii(payload)) return sipHashScratch(key, payload.length, tag)
+  const bytes = encoder.encode(payload)
+  sipScratch(bytes.length).set(bytes)
+  sipHashScratch(key, bytes.length, tag)
 }
 
-export async function signRequestId(secret: string, c: RequestClaims, random: RandomBytes = cryptoRandomBytes): Promise<string> {
-  const payload = [PREFIX, c.model, c.version, `${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}`, c.epoch.toString(36), c.at.toString(36), encodeBase32(random(5))].join('~')
-  return `${payload}~${b64url(await mac(secret, payload))}`
+/** Signs synchronously with a key from `readySigningKey` (the per-request path). */
+export function signRequestIdWith(key: SipKey, c: RequestClaims, random: RandomBytes = pooledRandomBytes): string {
+  const payload = `${PREFIX}~${c.model}~${c.version}~${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}~${c.epoch.toString(36)}~${c.at.toString(36)}~${encodeBase32(random(NONCE_BYTES))}`
+  mac(key, payload)
+  return `${payload}~${tagText(tag[0]!, tag[1]!)}`
+}
+
+/** Signs, deriving the key first when this isolate has not yet (once per secret). */
+export async function signRequestId(secret: string, c: RequestClaims, random: RandomBytes = pooledRandomBytes): Promise<string> {
+  return signRequestIdWith(readySigningKey(secret) ?? (await keyFor(secret)), c, random)
 }
 
 export type TokenCheck = { ok: true; claims: RequestClaims } | { ok: false; reason: 'malformed_request_id' | 'invalid_signature' }
@@ -94,7 +122,10 @@ export async function verifyRequestId(secret: string, id: string): Promise<Token
     return { ok: false, reason: 'malformed_request_id' }
   }
   const payload = id.slice(0, id.length - macText.length - 1)
-  const expected = await mac(secret, payload)
+  mac(readySigningKey(secret) ?? (await keyFor(secret)), payload)
+  const lo = tag[0]!
+  const hi = tag[1]!
+  const expected = [lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24]
   let diff = 0
   for (let i = 0; i < MAC_BYTES; i++) diff |= (expected[i] as number) ^ (given[i] as number)
   if (diff !== 0) return { ok: false, reason: 'invalid_signature' }

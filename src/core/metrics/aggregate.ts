@@ -8,6 +8,7 @@
  */
 import { emptyHistogram, mergeInto, recordValue, type ExpHistogram } from '../stats/histogram'
 import { addValue, emptyMoments, mergeMoments, type Moments } from '../stats/moments'
+import { addLatency, emptyLatencyCounts, type LatencyCounts } from './prometheus'
 
 /** Arm of a measurement: the routing arm, or `shadow` for copies sent to a shadow target. */
 export type MeasuredArm = 'champion' | 'challenger' | 'cohort' | 'shadow'
@@ -168,28 +169,57 @@ export function exposuresOf(a: Agg): number {
 }
 
 /**
- * Group measurements into rows. A fallback adds a request to the champion's row and a failed
- * attempt to the failing version's row (same minute and epoch).
+ * One row of a measurement batch: its key, its aggregate, and the exact Prometheus bucket counts of
+ * the latencies it holds (classic `le` buckets cannot be derived from the exponential histogram).
  */
-export function aggregate(measurements: Measurement[]): Map<string, { key: AggKey; agg: Agg }> {
-  const rows = new Map<string, { key: AggKey; agg: Agg }>()
-  const rowFor = (key: AggKey) => {
-    const k = keyString(key)
-    let row = rows.get(k)
-    if (!row) {
-      row = { key, agg: emptyAgg() }
-      rows.set(k, row)
-    }
-    return row.agg
+export interface AggRow {
+  key: AggKey
+  agg: Agg
+  prom: LatencyCounts
+}
+
+function rowFor(rows: Map<string, AggRow>, minute: number, epoch: number, version: string, arm: MeasuredArm, segment: Segment): AggRow {
+  const k = `${minute}|${epoch}|${version}|${arm}|${segment}`
+  let row = rows.get(k)
+  if (!row) {
+    row = { key: { minute, epoch, version, arm, segment }, agg: emptyAgg(), prom: emptyLatencyCounts() }
+    rows.set(k, row)
   }
-  for (const m of measurements) {
-    const minute = minuteOf(m.at)
-    if (m.type === 'request') {
-      addRequest(rowFor({ minute, epoch: m.epoch, version: m.version, arm: m.arm, segment: m.segment }), m)
-      if (m.fallback) addFailedAttempt(rowFor({ minute, epoch: m.epoch, version: m.fallback.version, arm: m.fallback.arm, segment: m.segment }))
-    } else {
-      addShadow(rowFor({ minute, epoch: m.epoch, version: m.version, arm: 'shadow', segment: '' }), m)
-    }
+  return row
+}
+
+/**
+ * Add one measurement to the rows it touches (keyed by `keyString`). A fallback adds a request to
+ * the champion's row and a failed attempt to the failing version's row (same minute and epoch).
+ * The Worker aggregates with this before shipping a batch, so the shard merges rows, not requests.
+ */
+export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void {
+  const minute = minuteOf(m.at)
+  if (m.type === 'request') {
+    const row = rowFor(rows, minute, m.epoch, m.version, m.arm, m.segment)
+    addRequest(row.agg, m)
+    if (m.outcome === 'response') addLatency(row.prom, m.latencyMs)
+    if (m.fallback) addFailedAttempt(rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment).agg)
+  } else {
+    const row = rowFor(rows, minute, m.epoch, m.version, 'shadow', '')
+    addShadow(row.agg, m)
+    if (m.latencyMs !== null) addLatency(row.prom, m.latencyMs)
   }
+}
+
+/**
+ * What the Worker ships: its measurements already aggregated into rows (so the shard merges a few
+ * rows per batch, whatever the request rate), plus the shadow copies, which carry paired outputs.
+ * Their counts are in `rows` already; `shadows` feeds the pairs and samples tables only.
+ */
+export interface MeasurementBatch {
+  rows: AggRow[]
+  shadows: ShadowMeasurement[]
+}
+
+/** Group measurements into rows (see addMeasurement). */
+export function aggregate(measurements: Measurement[]): Map<string, AggRow> {
+  const rows = new Map<string, AggRow>()
+  for (const m of measurements) addMeasurement(rows, m)
   return rows
 }

@@ -8,27 +8,42 @@
 /** Upper bounds (ms) of the exposed latency histogram buckets. */
 export const LATENCY_LE_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000] as const
 
-export interface Totals {
-  requests: number
-  /** Responses by status class ('2xx'…'5xx'), plus gateway-generated 'timeout' and 'unreachable'. */
-  byClass: Record<string, number>
-  failedAttempts: number
+/** Exact classic-histogram counts of a set of latencies (what a Prometheus histogram exposes). */
+export interface LatencyCounts {
   /** Cumulative counts for each LATENCY_LE_MS bound (classic Prometheus semantics: ≤ le). */
   latencyLe: number[]
   latencyCount: number
   latencySumMs: number
+}
+
+export interface Totals extends LatencyCounts {
+  requests: number
+  /** Responses by status class ('2xx'…'5xx'), plus gateway-generated 'timeout' and 'unreachable'. */
+  byClass: Record<string, number>
+  failedAttempts: number
   shadowPairs: number
   shadowDiverged: number
 }
 
-export function emptyTotals(): Totals {
-  return { requests: 0, byClass: {}, failedAttempts: 0, latencyLe: LATENCY_LE_MS.map(() => 0), latencyCount: 0, latencySumMs: 0, shadowPairs: 0, shadowDiverged: 0 }
+export function emptyLatencyCounts(): LatencyCounts {
+  return { latencyLe: LATENCY_LE_MS.map(() => 0), latencyCount: 0, latencySumMs: 0 }
 }
 
-export function addLatency(t: Totals, ms: number): void {
+export function emptyTotals(): Totals {
+  return { requests: 0, byClass: {}, failedAttempts: 0, ...emptyLatencyCounts(), shadowPairs: 0, shadowDiverged: 0 }
+}
+
+export function addLatency(t: LatencyCounts, ms: number): void {
   t.latencyCount++
   t.latencySumMs += ms
   for (let i = 0; i < LATENCY_LE_MS.length; i++) if (ms <= (LATENCY_LE_MS[i] as number)) t.latencyLe[i] = (t.latencyLe[i] as number) + 1
+}
+
+/** Adds `src`'s counts to `t` (exact). */
+export function addLatencyCounts(t: LatencyCounts, src: LatencyCounts): void {
+  t.latencyCount += src.latencyCount
+  t.latencySumMs += src.latencySumMs
+  for (let i = 0; i < LATENCY_LE_MS.length; i++) t.latencyLe[i] = (t.latencyLe[i] ?? 0) + (src.latencyLe[i] ?? 0)
 }
 
 export function mergeTotals(a: Totals, b: Totals): Totals {

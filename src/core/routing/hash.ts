@@ -28,6 +28,22 @@ export function fnv1a32(bytes: Uint8Array): number {
   return h >>> 0
 }
 
+/**
+ * FNV-1a, 32 bit, over the UTF-8 bytes of `s`: equal to `fnv1a32(encode(s))`. ASCII (every unit
+ * key and request id in practice) is hashed straight from the char codes, which are its UTF-8
+ * bytes, without allocating; anything else goes through the encoder.
+ */
+export function fnv1a32Utf8(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) return fnv1a32(encoder.encode(s))
+    h ^= c
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
 /** MurmurHash3 32-bit finaliser: full avalanche of a 32-bit value. */
 export function fmix32(x: number): number {
   let h = x >>> 0
@@ -46,7 +62,7 @@ export function fmix32(x: number): number {
 export function bucketOf(version: HashVersion, salt: string, key: string): number {
   switch (version) {
     case 1:
-      return fmix32(fnv1a32(encoder.encode(`${salt}\u0000${key}`))) % BUCKETS
+      return fmix32(fnv1a32Utf8(`${salt}\u0000${key}`)) % BUCKETS
     default: {
       const unknown: never = version
       throw new Error(`unknown hash version ${String(unknown)}`)

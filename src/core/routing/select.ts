@@ -58,6 +58,25 @@ export function ruleMatches(rule: CohortRule, header: (name: string) => string |
  * Non-champion versions first (sorted by name), champion last.
  */
 export function weightRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
+  return computeRanges(table)
+}
+
+/**
+ * Ranges per table object for selectRoute: a snapshot is never mutated once read, and the isolate
+ * reuses it for every request until the next epoch, so its ranges are computed once, not per request.
+ */
+const rangesByTable = new WeakMap<RoutingTable, ReadonlyArray<{ version: string; from: number; to: number }>>()
+
+function cachedRanges(table: RoutingTable): ReadonlyArray<{ version: string; from: number; to: number }> {
+  let ranges = rangesByTable.get(table)
+  if (ranges === undefined) {
+    ranges = computeRanges(table)
+    rangesByTable.set(table, ranges)
+  }
+  return ranges
+}
+
+function computeRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
   const others = Object.keys(table.weights)
     .filter((v) => v !== table.champion)
     .sort()
@@ -102,7 +121,7 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
   const bucket = sticky
     ? bucketOf(snapshot.hash_version, snapshot.salt, input.unitKey as string)
     : Math.min(BUCKETS - 1, Math.floor(input.random() * BUCKETS))
-  for (const range of weightRanges(table)) {
+  for (const range of cachedRanges(table)) {
     if (bucket >= range.from && bucket < range.to) {
       return { version: range.version, arm: armOf(table, range.version, false), bucket, sticky, ruleIndex: null, cohortRule, reason: `bucket ${bucket} in [${range.from}, ${range.to})` }
     }

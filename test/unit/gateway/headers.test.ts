@@ -28,6 +28,12 @@ describe('header hygiene', () => {
     expect(res.headers.get('x-model-version')).toBe('v2')
   })
 
+  it('keeps content-length on a response even when connection lists it; drops only what is present', () => {
+    const upstream = new Response('abc', { headers: { 'content-length': '3', connection: 'content-length, x-gone', 'x-gone': '1', date: 'today' } })
+    const res = downstreamResponse(upstream, upstream.body, {})
+    expect([...res.headers.keys()].sort()).toEqual(['content-length', 'content-type', 'date'])
+  })
+
   it('lets the gateway headers win over the same names from upstream', () => {
     const upstream = new Response(null, { status: 204, headers: { 'x-request-id': 'spoofed' } })
     expect(downstreamResponse(upstream, null, { 'x-request-id': 'req_2' }).headers.get('x-request-id')).toBe('req_2')

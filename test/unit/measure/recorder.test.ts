@@ -1,19 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Measurement } from '../../../src/core/metrics/aggregate'
+import type { Measurement, MeasurementBatch, RequestMeasurement, ShadowMeasurement } from '../../../src/core/metrics/aggregate'
 import type { Env } from '../../../src/env'
 import { MeasurementRecorder, shardName, shardOf } from '../../../src/measure/recorder'
 
+interface Call {
+  shard: string
+  batchId: string
+  batch: MeasurementBatch
+}
+
 /** A METRICS_SHARD namespace whose stubs record every ingest call (and can fail the first ones). */
 function fakeShards(failFirst = 0) {
-  const calls: Array<{ shard: string; batchId: string; requestIds: string[] }> = []
+  const calls: Call[] = []
   let failures = failFirst
   const env = {
     METRICS_SHARD: {
       idFromName: (name: string) => name,
       get: (id: string) => ({
-        ingest: async (batchId: string, items: Measurement[]) => {
+        ingest: async (batchId: string, batch: MeasurementBatch) => {
           if (failures-- > 0) throw new Error('shard unavailable')
-          calls.push({ shard: id, batchId, requestIds: items.map((m) => m.requestId) })
+          calls.push({ shard: id, batchId, batch })
         },
       }),
     },
@@ -21,7 +27,18 @@ function fakeShards(failFirst = 0) {
   return { env, calls }
 }
 
-const measurement = (requestId: string) => ({ type: 'request', requestId }) as unknown as Measurement
+const AT = 1_790_000_040_000
+const request = (requestId: string, over: Partial<RequestMeasurement> = {}): Measurement => ({
+  type: 'request', requestId, at: AT, epoch: 3, version: 'v1', arm: 'champion', segment: '', status: 200, outcome: 'response', latencyMs: 12, fallback: null, ...over,
+})
+const shadow = (requestId: string): ShadowMeasurement => ({ type: 'shadow', requestId, at: AT, epoch: 3, version: 'v2', verdict: 'agree', latencyMs: 20, championOutput: 'a', shadowOutput: 'a' })
+
+/** Requests per row key over every call, e.g. { 'v1|champion': 3 }. */
+function requestsByVersion(calls: Call[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const c of calls) for (const r of c.batch.rows) out[`${r.key.version}|${r.key.arm}`] = (out[`${r.key.version}|${r.key.arm}`] ?? 0) + r.agg.requests
+  return out
+}
 
 describe('MeasurementRecorder', () => {
   beforeEach(() => {
@@ -31,52 +48,71 @@ describe('MeasurementRecorder', () => {
     vi.useRealTimers()
   })
 
-  it('gives the batch promise to the request that opened the batch only, and flushes on its timer', async () => {
+  it('gives the batch promise to the request that opened the batch only, and flushes it as rows on its timer', async () => {
     const { env, calls } = fakeShards()
     const recorder = new MeasurementRecorder({ flushMs: 100, maxBatch: 10 })
-    const owner = recorder.add(env, 'm', 1, measurement('r1'))
+    const owner = recorder.add(env, 'm', 1, request('r1'))
     expect(owner).toBeInstanceOf(Promise)
-    expect(recorder.add(env, 'm', 1, measurement('r2'))).toBeNull()
-    expect(recorder.add(env, 'm', 1, measurement('r3'))).toBeNull()
+    expect(recorder.add(env, 'm', 1, request('r2', { latencyMs: 30 }))).toBeNull()
+    expect(recorder.add(env, 'm', 1, request('r3', { status: 503 }))).toBeNull()
     expect(calls).toHaveLength(0)
     await vi.advanceTimersByTimeAsync(100)
     await owner
-    expect(calls).toEqual([{ shard: 'm#0', batchId: expect.stringMatching(/^bat_/), requestIds: ['r1', 'r2', 'r3'] }])
+    expect(calls).toHaveLength(1)
+    const [call] = calls
+    expect(call!.shard).toBe('m#0')
+    expect(call!.batchId).toMatch(/^bat_/)
+    expect(call!.batch.shadows).toEqual([])
+    expect(call!.batch.rows).toHaveLength(1)
+    const row = call!.batch.rows[0]!
+    expect(row.key).toEqual({ minute: Math.floor(AT / 60_000), epoch: 3, version: 'v1', arm: 'champion', segment: '' })
+    expect(row.agg).toMatchObject({ requests: 3, s2xx: 2, s5xx: 1 })
+    expect(row.agg.latency.count).toBe(3)
+    // Exact Prometheus buckets travel with the row: 12, 30 and 12 ms.
+    expect(row.prom).toMatchObject({ latencyCount: 3, latencySumMs: 54 })
     expect(recorder.stats).toMatchObject({ batches: 1, records: 3, retries: 0, dropped: 0 })
     // The next record opens a new batch with a new owner.
-    expect(recorder.add(env, 'm', 1, measurement('r4'))).toBeInstanceOf(Promise)
+    expect(recorder.add(env, 'm', 1, request('r4'))).toBeInstanceOf(Promise)
   })
 
   it('closes a full batch to new records; the owner still flushes it, the next record owns a new one', async () => {
     const { env, calls } = fakeShards()
     const recorder = new MeasurementRecorder({ flushMs: 100, maxBatch: 2 })
-    const first = recorder.add(env, 'm', 1, measurement('a'))
-    expect(recorder.add(env, 'm', 1, measurement('b'))).toBeNull()
-    const second = recorder.add(env, 'm', 1, measurement('c'))
+    const first = recorder.add(env, 'm', 1, request('a'))
+    expect(recorder.add(env, 'm', 1, request('b'))).toBeNull()
+    const second = recorder.add(env, 'm', 1, request('c'))
     expect(second).toBeInstanceOf(Promise)
     await vi.advanceTimersByTimeAsync(100)
     await Promise.all([first, second])
-    expect(calls.map((c) => c.requestIds)).toEqual([['a', 'b'], ['c']])
+    expect(calls.map((c) => c.batch.rows[0]!.agg.requests)).toEqual([2, 1])
   })
 
-  it('keeps batches per model and shard, sharding by request id', async () => {
+  it('puts request counts in one batch per model on a random shard, and shadow copies on the shard of their request id', async () => {
     const { env, calls } = fakeShards()
-    const recorder = new MeasurementRecorder({ flushMs: 50, maxBatch: 100 })
+    const recorder = new MeasurementRecorder({ flushMs: 50, maxBatch: 1_000, random: () => 0.6 })
     const ids = Array.from({ length: 40 }, (_, i) => `req-${i}`)
-    const owners = ids.map((id) => recorder.add(env, id.endsWith('7') ? 'other' : 'm', 4, measurement(id))).filter((p) => p !== null)
+    const owners = [
+      ...ids.map((id) => recorder.add(env, id.endsWith('7') ? 'other' : 'm', 4, request(id, id.endsWith('3') ? { version: 'v2', arm: 'challenger' } : {}))),
+      ...ids.slice(0, 8).map((id) => recorder.add(env, 'm', 4, shadow(id))),
+    ].filter((p) => p !== null)
     await vi.advanceTimersByTimeAsync(50)
     await Promise.all(owners)
     expect(owners.length).toBe(calls.length)
-    for (const c of calls) {
-      for (const id of c.requestIds) expect(c.shard).toBe(shardName(id.endsWith('7') ? 'other' : 'm', shardOf(id, 4)))
-    }
-    expect(calls.flatMap((c) => c.requestIds).sort()).toEqual([...ids].sort())
+    // random 0.6 of 4 shards → shard 2 takes every request count of each model.
+    const requestCalls = calls.filter((c) => c.batch.rows.some((r) => r.key.arm !== 'shadow'))
+    expect(requestCalls.map((c) => c.shard).sort()).toEqual(['m#2', 'other#2'])
+    expect(requestsByVersion(calls.filter((c) => c.shard.startsWith('m#')))).toEqual({ 'v1|champion': 32, 'v2|challenger': 4, 'v2|shadow': 0 })
+    expect(requestsByVersion(calls.filter((c) => c.shard.startsWith('other#')))).toEqual({ 'v1|champion': 4 })
+    for (const c of calls) for (const s of c.batch.shadows) expect(c.shard).toBe(shardName('m', shardOf(s.requestId, 4)))
+    expect(calls.flatMap((c) => c.batch.shadows.map((s) => s.requestId)).sort()).toEqual(ids.slice(0, 8).sort())
+    const shadowPairs = calls.flatMap((c) => c.batch.rows).filter((r) => r.key.arm === 'shadow').reduce((n, r) => n + r.agg.shadowPairs, 0)
+    expect(shadowPairs).toBe(8)
   })
 
   it('retries a failed batch under the same id and settles the owner when it lands', async () => {
     const { env, calls } = fakeShards(2)
     const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 10 })
-    const owner = recorder.add(env, 'm', 1, measurement('x'))
+    const owner = recorder.add(env, 'm', 1, request('x'))
     await vi.advanceTimersByTimeAsync(10 + 50 + 200)
     await owner
     expect(calls).toHaveLength(1)
@@ -87,8 +123,8 @@ describe('MeasurementRecorder', () => {
     const { env, calls } = fakeShards(100)
     vi.spyOn(console, 'error').mockImplementation(() => undefined)
     const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 10 })
-    const owner = recorder.add(env, 'm', 1, measurement('x'))
-    expect(recorder.add(env, 'm', 1, measurement('y'))).toBeNull()
+    const owner = recorder.add(env, 'm', 1, request('x'))
+    expect(recorder.add(env, 'm', 1, request('y'))).toBeNull()
     const settled = owner!.then(
       () => 'resolved',
       (e: Error) => e.message

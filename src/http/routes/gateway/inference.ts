@@ -7,13 +7,14 @@
  */
 import { DomainError } from '../../../core/errors'
 import { problemResponse } from '../../problem'
-import { signRequestId } from '../../../core/attribution/request-token'
+import { readySigningKey, signRequestId, signRequestIdWith } from '../../../core/attribution/request-token'
 import { newId } from '../../../core/ids'
 import type { MeasuredArm, RequestMeasurement } from '../../../core/metrics/aggregate'
-import { requestIdSecret, settingsOf, type Env } from '../../../env'
-import { forward, type ForwardRecord, type ShadowCopy } from '../../../gateway/forward'
+import { requestIdSecret, settingsOf, type Env, type Settings } from '../../../env'
+import { forward, type ForwardDeps, type ForwardRecord, type ShadowCopy } from '../../../gateway/forward'
 import { snapshotCacheFor } from '../../../gateway/isolate-cache'
 import { recorderFor } from '../../../measure/isolate-recorder'
+import type { MeasurementRecorder } from '../../../measure/recorder'
 import { runShadow } from '../../../measure/shadow'
 export const INFERENCE_PREFIX = '/v1/models/'
 const PREFIX = INFERENCE_PREFIX
@@ -53,6 +54,40 @@ export async function handleInference(request: Request, env: Env, ctx: Execution
   }
 }
 
+/** What every request of one env shares: built once per env object, not per request. */
+interface EnvParts {
+  settings: Settings
+  recorder: MeasurementRecorder | null
+  deps: Omit<ForwardDeps, 'cache' | 'defer' | 'onComplete' | 'shadow'>
+}
+
+const partsByEnv = new WeakMap<Env, EnvParts>()
+
+function partsOf(env: Env): EnvParts {
+  const hit = partsByEnv.get(env)
+  if (hit) return hit
+  const settings = settingsOf(env)
+  const secret = requestIdSecret(env)
+  const parts: EnvParts = {
+    settings,
+    recorder: settings.recording ? recorderFor(settings) : null,
+    deps: {
+      settings,
+      service: serviceLookup(env),
+      random: Math.random,
+      now: Date.now,
+      mintRequestId: (info) => {
+        if (secret === null) return newId('req')
+        // Synchronous once this isolate has derived the key (every request but the first).
+        const key = readySigningKey(secret)
+        return key === null ? signRequestId(secret, info) : signRequestIdWith(key, info)
+      },
+    },
+  }
+  partsByEnv.set(env, parts)
+  return parts
+}
+
 async function inference(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
   // Split the raw (still percent-encoded) path so the backend sees exactly what the client sent.
   const rest = url.pathname.slice(PREFIX.length)
@@ -65,50 +100,33 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
     return problemResponse(new DomainError('model_not_found', `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`), newId('req'), {}, url.pathname)
   }
   const path = slash === -1 ? '' : rest.slice(slash)
-  const settings = settingsOf(env)
-  const secret = requestIdSecret(env)
-  const service = serviceLookup(env)
-  const recorder = settings.recording ? recorderFor(settings) : null
+  const { settings, recorder, deps } = partsOf(env)
+  // The isolate's snapshot cache is looked up per request: the admin path replaces it on a new KV binding.
+  const cache = snapshotCacheFor(env)
+  const defer = (p: Promise<unknown>) => ctx.waitUntil(p)
+  if (recorder === null) return forward({ request, model, path, search: url.search, provisionalId }, { ...deps, cache, defer })
 
-  const shadow = recorder
-    ? (copy: ShadowCopy) => {
-        const routing = copy.snapshot.routing
-        const target = routing?.shadow
-        const backend = target ? copy.snapshot.versions[target.version] : undefined
-        if (!target || !backend) return
-        ctx.waitUntil(
-          runShadow(
-            { ...copy, epoch: copy.snapshot.epoch, model, version: target.version, backend, compare: copy.snapshot.shadow_compare },
-            {
-              timeoutMs: settings.shadowTimeoutMs, maxInflight: settings.shadowMaxInflight, captureBytes: settings.shadowCaptureBytes,
-              maxRequestBytes: settings.replayBodyBytes, now: () => Date.now(), service,
-            }
-          ).then((m) => recorder.add(env, model, copy.snapshot.metric_shards, m))
-        )
-      }
-    : undefined
-
-  return forward(
-    { request, model, path, search: url.search, provisionalId: () => newId('req') },
-    {
-      settings,
-      cache: snapshotCacheFor(env),
-      service,
-      defer: (p) => ctx.waitUntil(p),
-      random: Math.random,
-      now: () => Date.now(),
-      mintRequestId: (info) =>
-        secret === null ? Promise.resolve(newId('req')) : signRequestId(secret, info),
-      ...(recorder
-        ? {
-            onComplete: (r: ForwardRecord) => {
-              // Only the request that opened the batch waits for it (see measure/recorder).
-              const flushed = recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))
-              if (flushed) ctx.waitUntil(flushed)
-            },
-          }
-        : {}),
-      ...(shadow ? { shadow } : {}),
-    }
-  )
+  const shadow = (copy: ShadowCopy) => {
+    const routing = copy.snapshot.routing
+    const target = routing?.shadow
+    const backend = target ? copy.snapshot.versions[target.version] : undefined
+    if (!target || !backend) return
+    ctx.waitUntil(
+      runShadow(
+        { ...copy, epoch: copy.snapshot.epoch, model, version: target.version, backend, compare: copy.snapshot.shadow_compare },
+        {
+          timeoutMs: settings.shadowTimeoutMs, maxInflight: settings.shadowMaxInflight, captureBytes: settings.shadowCaptureBytes,
+          maxRequestBytes: settings.replayBodyBytes, now: () => Date.now(), service: deps.service,
+        }
+      ).then((m) => recorder.add(env, model, copy.snapshot.metric_shards, m))
+    )
+  }
+  const onComplete = (r: ForwardRecord) => {
+    // Only the request that opened the batch waits for it (see measure/recorder).
+    const flushed = recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))
+    if (flushed) ctx.waitUntil(flushed)
+  }
+  return forward({ request, model, path, search: url.search, provisionalId }, { ...deps, cache, defer, onComplete, shadow })
 }
+
+const provisionalId = () => newId('req')

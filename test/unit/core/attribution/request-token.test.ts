@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { signRequestId, verifyRequestId, type RequestClaims } from '../../../../src/core/attribution/request-token'
+import { readySigningKey, signRequestId, signRequestIdWith, verifyRequestId, type RequestClaims } from '../../../../src/core/attribution/request-token'
 
 const claims: RequestClaims = { model: 'credit-risk', version: 'v2', arm: 'challenger', cohort: false, epoch: 42, at: 1_790_000_000_000 }
 const fixed = (n: number) => new Uint8Array(n).fill(7)
@@ -28,5 +28,30 @@ describe('signed request ids', () => {
   ])('rejects %s', async (_label, mutate, secret, reason) => {
     const id = mutate(await signRequestId('s3cret', claims, fixed))
     expect(await verifyRequestId(secret, id)).toEqual({ ok: false, reason })
+  })
+})
+
+describe('synchronous signing (the hot path)', () => {
+  it('signs with a ready key exactly as the async path does, and verifies', async () => {
+    const viaAsync = await signRequestId('s3cret', claims, fixed)
+    const key = readySigningKey('s3cret')
+    expect(key).not.toBeNull()
+    expect(signRequestIdWith(key!, claims, fixed)).toBe(viaAsync)
+    expect(await verifyRequestId('s3cret', signRequestIdWith(key!, claims))).toEqual({ ok: true, claims })
+  })
+
+  it('has no key before the first signature derives it', () => {
+    expect(readySigningKey('a-secret-never-used')).toBeNull()
+  })
+
+  it('gives every id its own nonce from the pooled randomness', async () => {
+    const key = readySigningKey('s3cret') ?? (await signRequestId('s3cret', claims), readySigningKey('s3cret')!)
+    const nonces = new Set(Array.from({ length: 2_000 }, () => signRequestIdWith(key, claims).split('~')[6]))
+    expect(nonces.size).toBe(2_000)
+  })
+
+  it('rejects an id with non-ASCII text as a bad signature, not a crash', async () => {
+    const id = await signRequestId('s3cret', claims, fixed)
+    expect(await verifyRequestId('s3cret', id.replace('~v2~', '~vé~'))).toEqual({ ok: false, reason: 'invalid_signature' })
   })
 })

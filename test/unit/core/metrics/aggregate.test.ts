@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { aggregate, emptyAgg, errorsOf, exposuresOf, mergeAgg, type Measurement, type RequestMeasurement } from '../../../../src/core/metrics/aggregate'
+import { addMeasurement, aggregate, emptyAgg, errorsOf, exposuresOf, mergeAgg, type Measurement, type RequestMeasurement } from '../../../../src/core/metrics/aggregate'
 import { quantile } from '../../../../src/core/stats/histogram'
 
 const at = 1_790_000_000_000
@@ -46,5 +46,25 @@ describe('aggregate', () => {
     expect({ ...merged, latencyMoments: null }).toEqual({ ...whole, latencyMoments: null })
     expect(merged.latencyMoments.mean).toBeCloseTo(whole.latencyMoments.mean, 10)
     expect(quantile(merged.latency, 0.99)).toBe(quantile(whole.latency, 0.99))
+  })
+})
+
+describe('rows carry exact Prometheus latency buckets', () => {
+  it('counts answered requests only, in classic le buckets, per row', () => {
+    const rows = [...aggregate([req({ latencyMs: 3 }), req({ latencyMs: 40 }), req({ latencyMs: 9000 }), req({ status: 504, outcome: 'timeout', latencyMs: 30_000 })]).values()]
+    expect(rows).toHaveLength(1)
+    const { prom, agg } = rows[0]!
+    expect(agg.requests).toBe(4)
+    expect(prom.latencyCount).toBe(3)
+    expect(prom.latencySumMs).toBe(9043)
+    // le = 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000
+    expect(prom.latencyLe).toEqual([1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3])
+  })
+
+  it('adding measurements one at a time equals aggregating the list', () => {
+    const ms: Measurement[] = [req(), req({ version: 'v2', arm: 'challenger', latencyMs: 80 }), req({ fallback: { version: 'v2', arm: 'challenger' } })]
+    const rows = new Map()
+    for (const m of ms) addMeasurement(rows, m)
+    expect(rows).toEqual(aggregate(ms))
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import vectors from '../../../vectors/routing-hash-v1.json'
-import { BUCKETS, bucketOf, fmix32, fnv1a32 } from '../../../../src/core/routing/hash'
+import { BUCKETS, bucketOf, fmix32, fnv1a32, fnv1a32Utf8 } from '../../../../src/core/routing/hash'
 
 const enc = new TextEncoder()
 
@@ -33,6 +33,12 @@ describe('published test vectors (test/vectors/routing-hash-v1.json)', () => {
     expect(f).toBe(c.fnv1a32)
     expect(fmix32(f)).toBe(c.fmix32)
     expect(bucketOf(1, c.salt, c.key)).toBe(c.bucket)
+  })
+})
+
+describe('fnv1a32Utf8', () => {
+  it.each(['', 'user-42', 'req_0123', 'ünïcødé', 'mixed ascii then é', '\u{1F600} emoji'])('equals FNV-1a over the UTF-8 bytes of %j', (s) => {
+    expect(fnv1a32Utf8(s)).toBe(fnv1a32(new TextEncoder().encode(s)))
   })
 })
 
