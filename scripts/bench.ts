@@ -38,6 +38,7 @@ import {
   UNIT_POPULATION,
   type LoadDriver,
 } from './bench/load'
+import { pairedRound, summarizePaired, type PairedSample, type PairedSummary } from './bench/paired'
 import { idlePct, profileDuring, selfTimeByModule, topFunctions } from './bench/profile'
 import {
   renderReport,
@@ -373,6 +374,25 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
     }
   }
 
+  let paired: PairedSummary[] | null = null
+  if (opts.paired) {
+    // Diagnostic floors share a process with a gateway (healthz) or measure GETs: not compared.
+    const measured = targets.filter((t) => !t.diagnostic)
+    const rounds: PairedSample[][] = []
+    for (let round = 1; round <= opts.rounds; round++) {
+      const samples = await pairedRound(
+        measured.map((t) => ({ name: t.name, url: t.url, method: t.method, pid: t.worker.pid })),
+        (spec) => driver.run(spec),
+        cpuSeconds,
+        { connections: opts.connections, durationS: opts.durationS }
+      )
+      rounds.push(samples)
+      log(`paired round ${round}/${opts.rounds}: ${samples.map((x) => `${x.name} ${fixed(x.cpuUsPerReq, 0)} us/req`).join(', ')}`)
+      await sleep(SETTLE_MS)
+    }
+    paired = summarizePaired(rounds, BARE)
+  }
+
   const profiles: ProfileSummary[] = []
   if (opts.cpuProfile !== null) {
     mkdirSync(opts.cpuProfile, { recursive: true })
@@ -445,6 +465,7 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
     profiles,
     summaries,
     comparisons,
+    paired,
     targets: TARGETS,
     totalSeconds: (Date.now() - started) / 1000,
   }

@@ -20,6 +20,8 @@ export interface BenchOptions {
   diagnose: boolean
   /** Directory for a .cpuprofile per gateway configuration (after the rounds); null = off. */
   cpuProfile: string | null
+  /** After the alternating rounds, as many rounds with every configuration loaded at once. */
+  paired: boolean
   /** Forced load tool; null = wrk when on PATH, else autocannon. */
   tool: LoadTool | null
   help: boolean
@@ -34,6 +36,10 @@ export const USAGE = `usage: npm run bench -- [flags]
   --rate <n>           offer a fixed n req/s, open loop, instead of a closed loop (built-in paced
                        generator; wrk cannot pace): latency at equal load, the fair test of
                        "p99 added"; pick n well below the bare proxy's closed-loop req/s
+  --paired             after the alternating rounds, run as many rounds with every configuration
+                       loaded at the same time on the shared server core, and report each one's
+                       CPU per request against the bare proxy's from the same round: robust to a
+                       machine whose speed drifts (absolute us inflate, ratios hold)
   --only <a,b>         run only these gateway configurations (the bare proxy always runs)
   --tool <wrk|autocannon>  force the load generator (default: wrk if on PATH, else autocannon)
   --diagnose           also measure no-op floors: a Worker answering without a subrequest
@@ -76,6 +82,7 @@ export function parseBenchArgs(argv: string[], known: readonly string[]): BenchO
       rate: { type: 'string' },
       json: { type: 'boolean', default: false },
       diagnose: { type: 'boolean', default: false },
+      paired: { type: 'boolean', default: false },
       'cpu-profile': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -101,6 +108,8 @@ export function parseBenchArgs(argv: string[], known: readonly string[]): BenchO
   const rate = values.rate === undefined ? null : positiveInt('rate', values.rate, 0)
   if (rate !== null && tool !== undefined)
     throw new Error('--rate uses the built-in paced generator; drop --tool')
+  if (rate !== null && values.paired === true)
+    throw new Error('--paired compares CPU per request under a closed loop; drop --rate')
   return {
     durationS: positiveInt('duration', values.duration, 10),
     rounds: positiveInt('rounds', values.rounds, 3),
@@ -110,6 +119,7 @@ export function parseBenchArgs(argv: string[], known: readonly string[]): BenchO
     json: values.json === true,
     rate,
     diagnose: values.diagnose === true,
+    paired: values.paired === true,
     cpuProfile: values['cpu-profile'] ?? null,
     tool: tool ?? null,
     help: values.help === true,

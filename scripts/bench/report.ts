@@ -2,6 +2,7 @@
  * The printed report. Pure (data in, text out): the README quotes it verbatim, and the unit tests
  * pin its shape.
  */
+import type { PairedSummary } from './paired'
 import type { ModuleShare } from './profile'
 import type { MachineInfo } from './system'
 import {
@@ -57,6 +58,8 @@ export interface BenchReport {
   profiles: ProfileSummary[]
   summaries: ConfigSummary[]
   comparisons: Comparison[]
+  /** --paired: every configuration loaded at once, CPU per request against the bare proxy's. */
+  paired: PairedSummary[] | null
   targets: Targets
   totalSeconds: number
 }
@@ -183,6 +186,7 @@ export function renderReport(r: BenchReport): string {
   lines.push(renderTable([cmpHead, ...cmpRows]))
   const breakdown = renderBreakdown(r)
   if (breakdown.length > 0) lines.push('', ...breakdown)
+  if (r.paired !== null) lines.push('', ...renderPaired(r.paired, base, r.load.rounds))
   for (const p of r.profiles) {
     lines.push(
       '',
@@ -207,6 +211,28 @@ export function renderReport(r: BenchReport): string {
   lines.push('')
   lines.push(`total wall time ${r.totalSeconds.toFixed(0)} s`)
   return lines.join('\n')
+}
+
+/** The --paired section: its own rounds, every configuration loaded at the same time. */
+export function renderPaired(paired: PairedSummary[], base: string, rounds: number): string[] {
+  return [
+    `Side by side (--paired: ${rounds} rounds, every configuration loaded at once on the server core)`,
+    renderTable([
+      ['config', 'req/s', 'CPU us/req', `${base} us ÷ this us`, 'min', 'max', 'errors', 'non-2xx'],
+      ...paired.map((p) => [
+        p.name,
+        fixed(p.rps, 0),
+        fixed(p.cpuUsPerReq, 0),
+        fixed(p.ratio, 3),
+        fixed(p.ratioMin, 3),
+        fixed(p.ratioMax, 3),
+        String(p.errors),
+        String(p.non2xx),
+      ]),
+    ]),
+    'Ratios are per-round medians: the throughput ratio when the server core is the bottleneck,',
+    'without the drift between alternating runs. Shared caches inflate the absolute us/req.',
+  ]
 }
 
 /**

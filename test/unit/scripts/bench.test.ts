@@ -14,6 +14,7 @@ import {
   type CpuProfile,
 } from '../../../scripts/bench/profile'
 import { renderBreakdown, renderReport, type BenchReport } from '../../../scripts/bench/report'
+import { pairedRound, summarizePaired, type PairedSample } from '../../../scripts/bench/paired'
 import {
   compare,
   fixed,
@@ -198,6 +199,7 @@ describe('summaries and the comparison with the bare proxy', () => {
       profiles: [],
       summaries: [bare, gw],
       comparisons: [compare(bare, gw)],
+      paired: null,
       targets: TARGETS,
       totalSeconds: 70,
     }
@@ -209,7 +211,20 @@ describe('summaries and the comparison with the bare proxy', () => {
     expect(text).toContain('target <= 2.00 ms')
     expect(text).not.toContain('NaN')
     expect(text).not.toContain('WARNING')
+    expect(text).not.toContain('Side by side')
     expect(renderBreakdown(report)).toEqual([])
+    const withPaired = renderReport({
+      ...report,
+      paired: summarizePaired(
+        [
+          [sample('bare-proxy', 400), sample('gateway', 500)],
+          [sample('bare-proxy', 800), sample('gateway', 1000)],
+        ],
+        'bare-proxy'
+      ),
+    })
+    expect(withPaired).toContain('Side by side (--paired: 3 rounds')
+    expect(withPaired).toMatch(/gateway\s+\d+\s+750\s+0\.800\s+0\.800\s+0\.800/)
 
     const floor = summarize('bare-static', [round(1, 3000, 5, 300)])
     const noop = summarize('gateway-healthz', [round(1, 2500, 6, 380)])
@@ -234,6 +249,7 @@ describe('parseBenchArgs', () => {
       json: false,
       rate: null,
       diagnose: false,
+      paired: false,
       cpuProfile: null,
       tool: null,
       help: false,
@@ -255,6 +271,7 @@ describe('parseBenchArgs', () => {
         'gateway-shadow',
         '--json',
         '--diagnose',
+        '--paired',
         '--tool',
         'autocannon',
         '--cpu-profile',
@@ -270,6 +287,7 @@ describe('parseBenchArgs', () => {
       only: ['gateway-shadow'],
       json: true,
       diagnose: true,
+      paired: true,
       tool: 'autocannon',
       cpuProfile: 'out',
     })
@@ -285,6 +303,7 @@ describe('parseBenchArgs', () => {
       /paced generator/
     )
     expect(parseBenchArgs(['--rate', '500'], known).rate).toBe(500)
+    expect(() => parseBenchArgs(['--rate', '500', '--paired'], known)).toThrow(/--paired/)
     expect(() => parseBenchArgs(['--bogus'], known)).toThrow()
   })
 })
@@ -397,5 +416,61 @@ describe('runPaced (open loop)', () => {
       server.closeAllConnections()
       await new Promise<void>((r) => server.close(() => r()))
     }
+  })
+})
+
+const sample = (name: string, cpuUsPerReq: number | null, over: Partial<PairedSample> = {}): PairedSample => ({
+  name, requests: 1000, rps: 500, cpuUsPerReq, errors: 0, non2xx: 0, ...over,
+})
+
+describe('paired mode', () => {
+  it('takes the ratio round by round, so a machine-wide slowdown cancels out', () => {
+    // Round 2 runs at half speed for everyone: per-round ratios stay 0.8, medians of µs would not.
+    const rounds = [
+      [sample('bare-proxy', 400), sample('gateway', 500, { errors: 1 })],
+      [sample('bare-proxy', 800), sample('gateway', 1000, { non2xx: 2 })],
+      [sample('bare-proxy', 410), sample('gateway', 500)],
+    ]
+    const [b, g] = summarizePaired(rounds, 'bare-proxy')
+    expect(b).toMatchObject({ name: 'bare-proxy', ratio: 1, ratioMin: 1, ratioMax: 1, cpuUsPerReq: 410 })
+    expect(g!.ratio).toBeCloseTo(0.8, 10)
+    expect(g!.ratioMin).toBeCloseTo(0.8, 10)
+    expect(g!.ratioMax).toBeCloseTo(0.82, 10)
+    expect(g).toMatchObject({ cpuUsPerReq: 500, errors: 1, non2xx: 2 })
+  })
+
+  it('gives no ratio when the CPU time of a process is unknown', () => {
+    const [, g] = summarizePaired([[sample('bare-proxy', 400), sample('gateway', null)]], 'bare-proxy')
+    expect(g).toMatchObject({ cpuUsPerReq: null, ratio: null, ratioMin: null, ratioMax: null })
+  })
+
+  it('loads every target at once and reads each process CPU around the same round', async () => {
+    const cpu = new Map([[10, 1.0], [20, 5.0]])
+    let inFlight = 0
+    let maxInFlight = 0
+    const run = async (spec: { url: string }) => {
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      await new Promise((r) => setTimeout(r, 10))
+      // While loaded, bare burns 0.4 s of CPU for 1,000 requests and the gateway 0.5 s.
+      cpu.set(10, (cpu.get(10) as number) + (spec.url === 'bare' ? 0.4 : 0))
+      cpu.set(20, (cpu.get(20) as number) + (spec.url === 'gw' ? 0.5 : 0))
+      inFlight--
+      return { requests: 1000, durationS: 1, rps: 1000, p50Ms: 1, p99Ms: 2, errors: 0, non2xx: 0 }
+    }
+    const samples = await pairedRound(
+      [
+        { name: 'bare-proxy', url: 'bare', method: 'POST', pid: 10 },
+        { name: 'gateway', url: 'gw', method: 'POST', pid: 20 },
+      ],
+      run,
+      (pid) => cpu.get(pid) ?? null,
+      { connections: 8, durationS: 1 }
+    )
+    expect(maxInFlight).toBe(2)
+    expect(samples.map((x) => [x.name, Math.round(x.cpuUsPerReq as number)])).toEqual([
+      ['bare-proxy', 400],
+      ['gateway', 500],
+    ])
   })
 })
