@@ -125,7 +125,10 @@ export function sipHashScratch(key: SipKey, len: number, out: Uint32Array): void
   out[1] = (v0h ^ v1h ^ v2h ^ v3h) >>> 0
 }
 
-/** SipHash-2-4 of `msg` under a 16-byte key; returns the 8-byte tag (little-endian). */
+/**
+ * SipHash-2-4 of `msg` under a 16-byte key; returns the 8-byte tag (little-endian). The byte-array
+ * form the reference vectors are stated in; request ids use `sipHashScratch` directly.
+ */
 export function sipHash24(key: Uint8Array, msg: Uint8Array): Uint8Array {
   sipScratch(msg.length).set(msg)
   const out = new Uint32Array(2)

@@ -54,14 +54,6 @@ export function ruleMatches(rule: CohortRule, header: (name: string) => string |
 }
 
 /**
- * Bucket ranges per version, in evaluation order. Exported for tests and the admin view.
- * Non-champion versions first (sorted by name), champion last.
- */
-export function weightRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
-  return computeRanges(table)
-}
-
-/**
  * Ranges per table object for selectRoute: a snapshot is never mutated once read, and the isolate
  * reuses it for every request until the next epoch, so its ranges are computed once, not per request.
  */
@@ -70,13 +62,17 @@ const rangesByTable = new WeakMap<RoutingTable, ReadonlyArray<{ version: string;
 function cachedRanges(table: RoutingTable): ReadonlyArray<{ version: string; from: number; to: number }> {
   let ranges = rangesByTable.get(table)
   if (ranges === undefined) {
-    ranges = computeRanges(table)
+    ranges = weightRanges(table)
     rangesByTable.set(table, ranges)
   }
   return ranges
 }
 
-function computeRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
+/**
+ * Bucket ranges per version, in evaluation order (computed fresh). Exported for tests and the admin
+ * view. Non-champion versions first (sorted by name), champion last.
+ */
+export function weightRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
   const others = Object.keys(table.weights)
     .filter((v) => v !== table.champion)
     .sort()
