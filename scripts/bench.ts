@@ -6,7 +6,8 @@
  * 2. bundles the gateway with `wrangler deploy --dry-run` and runs it in Miniflare with in-memory
  *    KV, D1 (migrations applied) and Durable Objects — one instance per configuration of
  *    scripts/bench/configs.ts, each seeded through the admin API;
- * 3. runs the bare proxy (fetch(upstream + path) and return) in its own Miniflare instance;
+ * 3. runs the bare proxy (fetch(upstream + path) and return) in its own Miniflare instance, and
+ *    the contract floor (scripts/bench/workers.ts: only what the data-plane contract itself costs);
  * 4. warms every target up, then drives them with the same closed-loop load, alternating
  *    bare, gateway, … for N rounds, with wrk if it is on PATH, else autocannon (or, with
  *    --rate, an open-loop paced generator, for latency at equal load);
@@ -60,7 +61,9 @@ import { startUpstreamProcess } from './bench/upstream'
 import {
   buildGatewayBundle,
   compatibilityDateOf,
+  CONTRACT_FLOOR_NAME,
   startBareProxy,
+  startContractFloor,
   startGateway,
   startStaticWorker,
   type RunningWorker,
@@ -282,17 +285,17 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
 
   const compatibilityDate = await compatibilityDateOf(root)
   const targets: Target[] = []
-  const bare = await startBareProxy(compatibilityDate, upstream.url)
-  teardown.add(`dispose ${BARE}`, () => bare.mf.dispose())
-  pinned(bare, BARE)
-  targets.push({
-    name: BARE,
-    url: `${bare.url}${BENCH_PATH}`,
-    method: 'POST',
-    diagnostic: false,
-    worker: bare,
-  })
-  log(`${BARE} on ${bare.url} (workerd pid ${bare.pid ?? '?'})`)
+  // A standalone Worker POSTed at BENCH_PATH: the bare proxy, and the contract floor.
+  const addStandalone = (name: string, w: RunningWorker) => {
+    teardown.add(`dispose ${name}`, () => w.mf.dispose())
+    pinned(w, name)
+    targets.push({ name, url: `${w.url}${BENCH_PATH}`, method: 'POST', diagnostic: false, worker: w })
+    log(`${name} on ${w.url} (workerd pid ${w.pid ?? '?'})`)
+  }
+  addStandalone(BARE, await startBareProxy(compatibilityDate, upstream.url))
+  if (opts.only === null || opts.only.includes(CONTRACT_FLOOR_NAME)) {
+    addStandalone(CONTRACT_FLOOR_NAME, await startContractFloor(compatibilityDate, upstream.url))
+  }
 
   for (const c of configs) {
     const gw = await startGateway(root, bundle, {
@@ -445,6 +448,17 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
         description: 'fetch(upstream + path, {method, headers, body}) and return the response',
         url: targets[0]?.url ?? '',
       },
+      ...targets
+        .filter((t) => t.name === CONTRACT_FLOOR_NAME)
+        .map((t) => ({
+          name: t.name,
+          description:
+            'reference, not the gateway: a standalone Worker doing only what the data-plane ' +
+            'contract requires per request (header copy + request id + hop count, head timer, ' +
+            'response rewrapped with the three contract headers); no routing, signing, hygiene, ' +
+            'recording',
+          url: t.url,
+        })),
       ...configs.map((c) => ({
         name: c.name,
         description: c.description,
@@ -479,7 +493,7 @@ async function main(): Promise<number> {
   try {
     opts = parseBenchArgs(
       process.argv.slice(2),
-      GATEWAY_CONFIGS.map((c) => c.name)
+      [CONTRACT_FLOOR_NAME, ...GATEWAY_CONFIGS.map((c) => c.name)]
     )
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`)

@@ -180,6 +180,58 @@ export async function startBareProxy(
   } as WorkerOptions)
 }
 
+/**
+ * A reference, not the gateway: only what the data-plane contract makes every request do, written
+ * as cheaply as the runtime allows. It copies the request headers adding a request id and a hop
+ * count, races the upstream's response head against a timer, and rewraps the response to add
+ * x-request-id, x-model-version and x-routing-epoch. No routing table, no signing, no header
+ * hygiene, no recording. Its ratio to the bare proxy bounds what any gateway keeping that contract
+ * can reach on this runtime and machine.
+ */
+const CONTRACT_FLOOR = `
+const ID = 'req_0123456789abcdefghij'
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url)
+    const headers = new Headers(request.headers)
+    headers.set('x-request-id', ID)
+    headers.set('x-modelgate-hops', '1')
+    let timer
+    const expired = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('upstream timeout')), 30000)
+    })
+    try {
+      const upstream = await Promise.race([
+        fetch(env.UPSTREAM + url.pathname + url.search, { method: request.method, headers, body: request.body }),
+        expired,
+      ])
+      const response = new Response(upstream.body, upstream)
+      response.headers.set('x-request-id', ID)
+      response.headers.set('x-model-version', 'v1')
+      response.headers.set('x-routing-epoch', '1')
+      return response
+    } finally {
+      clearTimeout(timer)
+    }
+  },
+}
+`
+
+export const CONTRACT_FLOOR_NAME = 'contract-floor'
+
+export async function startContractFloor(
+  compatibilityDate: string,
+  upstream: string
+): Promise<RunningWorker> {
+  return startMiniflare({
+    name: CONTRACT_FLOOR_NAME,
+    modules: true,
+    script: CONTRACT_FLOOR,
+    compatibilityDate,
+    bindings: { UPSTREAM: upstream },
+  } as WorkerOptions)
+}
+
 const STATIC_ANSWER = `
 const BODY = JSON.stringify({
   id: 'pred-bench', object: 'prediction', model: 'bench',

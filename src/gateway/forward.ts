@@ -21,7 +21,7 @@ import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../env'
 import { problemResponse } from '../http/problem'
-import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, upstreamRequestHeaders } from './headers'
+import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, headerRecord, upstreamRequestHeaders, type HeaderRecord } from './headers'
 import type { SnapshotCache } from './snapshot-cache'
 
 export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
@@ -67,7 +67,8 @@ export interface ShadowCopy {
   requestId: string
   at: number
   method: string
-  headers: Headers
+  /** The client's headers (see headerRecord). */
+  headers: HeaderRecord
   path: string
   search: string
   hops: number
@@ -89,40 +90,48 @@ interface ForwardInput {
 
 class BodyTooLarge extends Error {}
 
+/** What the head timer resolves with when it wins the race. */
+const TIMED_OUT = Symbol('timed out')
+
 export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<Response> {
   const { request, model } = input
+  // Every read of a runtime object is a call into the runtime: the headers are read in one pass.
+  const reqHeaders = headerRecord(request.headers)
   const early = (err: DomainError, headers: Record<string, string> = {}) =>
     problemResponse(err, input.provisionalId(), headers, new URL(request.url).pathname)
 
   if (deps.settings.gatewayKeys.length > 0) {
-    const key = request.headers.get(GATEWAY_KEY_HEADER)
-    if (key === null || !deps.settings.gatewayKeys.includes(key)) {
+    const key = reqHeaders[GATEWAY_KEY_HEADER]
+    if (key === undefined || !deps.settings.gatewayKeys.includes(key)) {
       return early(new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`))
     }
   }
-  const hops = Number(request.headers.get(HOPS_HEADER) ?? '0') || 0
+  const hops = Number(reqHeaders[HOPS_HEADER] ?? '0') || 0
   if (hops >= deps.settings.maxHops) {
     return early(new DomainError('loop_detected', `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`))
   }
-  const declared = request.headers.get('content-length')
-  const length = declared === null ? null : Number(declared)
+  const declared = reqHeaders['content-length']
+  const length = declared === undefined ? null : Number(declared)
   if (length !== null && length > deps.settings.maxBodyBytes) {
     return early(new DomainError('payload_too_large', `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`))
   }
 
-  let snapshot: RoutingSnapshot | null
-  try {
-    snapshot = await deps.cache.get(model, deps.defer)
-  } catch (err) {
-    if (err instanceof DomainError) return early(err)
-    throw err
+  // A fresh cached snapshot is taken without a promise; otherwise wait for KV (once per TTL).
+  let snapshot: RoutingSnapshot | null | undefined = deps.cache.peek(model)
+  if (snapshot === undefined) {
+    try {
+      snapshot = await deps.cache.get(model, deps.defer)
+    } catch (err) {
+      if (err instanceof DomainError) return early(err)
+      throw err
+    }
   }
   if (snapshot === null) return early(new DomainError('model_not_found', `model ${model} is not registered`))
   const epochHeader = { 'x-routing-epoch': String(snapshot.epoch) }
-  const unitKey = request.headers.get(snapshot.unit_header)
+  const unitKey = reqHeaders[snapshot.unit_header.toLowerCase()]
   const decision = selectRoute(snapshot, {
-    header: (h) => request.headers.get(h),
-    unitKey: unitKey === '' ? null : unitKey,
+    header: (h) => reqHeaders[h.toLowerCase()] ?? null,
+    unitKey: unitKey === undefined || unitKey === '' ? null : unitKey,
     random: deps.random,
   })
   if (decision === null) return early(new DomainError('no_champion', `model ${model} has no champion yet`), epochHeader)
@@ -131,19 +140,20 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
 
   // Body: buffered only where a fallback could need to send it twice.
   const method = request.method.toUpperCase()
-  const bodyless = method === 'GET' || method === 'HEAD' || request.body === null
+  const requestBody = request.body as ReadableStream<Uint8Array> | null
+  const bodyless = method === 'GET' || method === 'HEAD' || requestBody === null
   const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
   // Shadow copies pair with the champion's answer, so only champion-routed requests are sampled.
   const shadowTarget = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).shadow
   const shadowing = deps.shadow !== undefined && shadowTarget !== null && decision.version === champion && deps.random() < shadowTarget.sample_rate
-  let source = request.body as ReadableStream<Uint8Array> | null
+  let source = requestBody
   let shadowBody: ReadableStream<Uint8Array> | null = null
   if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
   let body: Uint8Array | ReadableStream | null = null
   let replayable = true
   const tooLarge = { hit: false }
   if (!bodyless && source !== null) {
-    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === request.body) {
+    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === requestBody) {
       // Declared and small enough: one native read instead of a reader loop.
       body = new Uint8Array(await request.arrayBuffer())
     } else if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
@@ -187,29 +197,34 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     if (backend === undefined) {
       return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
     }
-    const headers = upstreamRequestHeaders(request.headers, {
+    const headers = upstreamRequestHeaders(reqHeaders, {
       'x-request-id': requestId,
       [HOPS_HEADER]: String(hops + 1),
       'x-modelgate-model': model,
       'x-modelgate-version': version,
     })
-    // The timer covers the response head only: it is cleared once the head is in, so a body that
-    // streams for longer is never cut.
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, backend.timeout_ms)
-    const init: RequestInit = { method, headers, body, signal: controller.signal, redirect: 'manual' }
+    // The timer races the response head only and is cleared once the head is in, so a body that
+    // streams for longer is never cut. A race rather than an abort signal, which would stay
+    // attached to the response body for its whole life: one runtime object less per request. A
+    // fetch that loses the race is left to the runtime, which cancels it when this request ends.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, backend.timeout_ms, TIMED_OUT)
+    })
+    const init: RequestInit = { method, headers, body, redirect: 'manual' }
     try {
-      let response: Response
+      let pending: Promise<Response>
       if ('url' in backend) {
-        response = await fetch(`${backend.url}${input.path}${input.search}`, init)
+        pending = fetch(`${backend.url}${input.path}${input.search}`, init)
       } else {
         const svc = deps.service(backend.service)
         if (!svc) return { kind: 'unreachable', version, arm, requestId, message: `service binding ${backend.service} is not bound to this Worker` }
-        response = await svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
+        pending = svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
+      }
+      const response = await Promise.race([pending, expired])
+      if (response === TIMED_OUT) {
+        pending.then((late) => late.body?.cancel(), () => undefined).catch(() => undefined)
+        return { kind: 'timeout', version, arm, requestId, message: `no response headers within ${backend.timeout_ms} ms` }
       }
       if (tooLarge.hit) {
         // Some backends answer a truncated body; the client still sent too much.
@@ -219,7 +234,6 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       return { kind: 'response', response, version, arm, requestId }
     } catch (err) {
       if (tooLarge.hit) return { kind: 'too_large' }
-      if (timedOut) return { kind: 'timeout', version, arm, requestId, message: `no response headers within ${backend.timeout_ms} ms` }
       return { kind: 'unreachable', version, arm, requestId, message: (err as Error).message || 'connection failed' }
     } finally {
       clearTimeout(timer)
@@ -245,12 +259,12 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
       if (shadowing) {
         deps.shadow?.({
-          snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: request.headers, path: input.path,
+          snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: reqHeaders, path: input.path,
           search: input.search, hops, requestBody: shadowBody, championBody, championStatus: a.response.status,
         })
       }
     } else {
-      if (shadowing) deps.shadow?.({ snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: request.headers, path: input.path, search: input.search, hops, requestBody: shadowBody, championBody: null, championStatus: 0 })
+      if (shadowing) deps.shadow?.({ snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: reqHeaders, path: input.path, search: input.search, hops, requestBody: shadowBody, championBody: null, championStatus: 0 })
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
       response = problemResponse(new DomainError(code, `${model}/${a.version}: ${a.message}`), a.requestId, gatewayHeaders, new URL(request.url).pathname)
     }

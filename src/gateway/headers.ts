@@ -23,48 +23,58 @@ const HOP_BY_HOP = new Set([
 export const GATEWAY_KEY_HEADER = 'x-modelgate-key'
 export const HOPS_HEADER = 'x-modelgate-hops'
 
+const upstreamDrop = (n: string) => HOP_BY_HOP.has(n) || n === GATEWAY_KEY_HEADER || n === HOPS_HEADER || n.startsWith('cf-')
+
+/** A request's headers, read in one pass (each Headers call crosses into the runtime). */
+export type HeaderRecord = Record<string, string>
+
 /**
- * Cleans a native copy in place (cheaper than appending entry by entry from JavaScript on the hot
- * path): one pass over the names finds those to drop and a `connection` header, whose listed names
- * are dropped too, except `keep`.
+ * The client's headers as a plain record: lowercase names, repeated headers joined by ", " as
+ * `Headers.get` joins them. The hot path reads its few headers from this one pass and builds the
+ * backend's copy from it in plain JavaScript, instead of a `get` per header plus a Headers copy
+ * cleaned and set entry by entry (every one of those is a call into the runtime).
  */
-function withoutHopByHop(out: Headers, drops: (name: string) => boolean, keep: string | null = null): Headers {
-  let drop: string[] | null = null
-  for (const name of out.keys()) {
-    if (drops(name)) (drop ??= []).push(name)
-    if (name === 'connection') {
-      for (const t of (out.get(name) as string).split(',')) {
-        const listed = t.trim().toLowerCase()
-        if (listed !== '' && listed !== keep) (drop ??= []).push(listed)
-      }
-    }
-  }
-  if (drop !== null) for (const name of drop) out.delete(name)
+export function headerRecord(headers: Headers): HeaderRecord {
+  // No prototype: a client's `__proto__` header is a plain entry here, not a setter.
+  const out = Object.create(null) as HeaderRecord
+  for (const [name, value] of headers) out[name] = value
   return out
 }
 
-const upstreamDrop = (n: string) => HOP_BY_HOP.has(n) || n === GATEWAY_KEY_HEADER || n === HOPS_HEADER || n.startsWith('cf-')
-
-export function upstreamRequestHeaders(incoming: Headers, extra: Record<string, string>): Headers {
-  const out = withoutHopByHop(new Headers(incoming), upstreamDrop)
-  for (const k in extra) out.set(k, extra[k] as string)
+/**
+ * The headers a backend receives: the client's minus hop-by-hop (and the names `connection`
+ * lists), the gateway's own and cf-*, plus `extra`. A plain record, which fetch takes as is.
+ */
+export function upstreamRequestHeaders(incoming: HeaderRecord, extra: Record<string, string>): HeaderRecord {
+  const out = Object.create(null) as HeaderRecord
+  for (const name in incoming) if (!upstreamDrop(name)) out[name] = incoming[name] as string
+  const listed = incoming['connection']
+  if (listed !== undefined) for (const t of listed.split(',')) delete out[t.trim().toLowerCase()]
+  for (const k in extra) out[k] = extra[k] as string
   return out
 }
 
 /** Hop-by-hop names dropped from a response; its content-length stays (the body is passed as is). */
-const RESPONSE_DROPS = new Set([...HOP_BY_HOP].filter((n) => n !== 'content-length' && n !== 'host'))
-const downstreamDrop = (n: string) => RESPONSE_DROPS.has(n)
+const RESPONSE_DROPS = [...HOP_BY_HOP].filter((n) => n !== 'content-length' && n !== 'host')
 
 /**
  * The client's response: the upstream's status and headers around `body`, minus hop-by-hop
  * headers, plus the gateway's. `new Response(body, upstream)` copies the headers natively once into
- * a mutable set, which is then cleaned in place. A name listed in `connection` is dropped, except
- * content-length (the body is passed on as is).
+ * a mutable set, which is then cleaned in place with one delete per hop-by-hop name (a short fixed
+ * list, where iterating the names would cost a runtime call per entry). A name listed in
+ * `connection` is dropped, except content-length (the body is passed on as is).
  */
 export function downstreamResponse(upstream: Response, body: ReadableStream<Uint8Array> | null, extra: Record<string, string>): Response {
   const out = new Response(body, upstream)
   const h = out.headers
-  withoutHopByHop(h, downstreamDrop, 'content-length')
+  const listed = h.get('connection')
+  if (listed !== null) {
+    for (const t of listed.split(',')) {
+      const name = t.trim().toLowerCase()
+      if (name !== '' && name !== 'content-length') h.delete(name)
+    }
+  }
+  for (const name of RESPONSE_DROPS) h.delete(name)
   for (const k in extra) h.set(k, extra[k] as string)
   return out
 }

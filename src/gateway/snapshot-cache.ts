@@ -38,6 +38,16 @@ export class SnapshotCache {
   }
 
   /**
+   * The cached snapshot while it is fresh; undefined when `get` must run (no entry, a stale one, or
+   * a cached "does not exist"). Synchronous, so the hot path awaits nothing for a fresh entry.
+   */
+  peek(model: string): RoutingSnapshot | undefined {
+    const entry = this.entries.get(model)
+    if (entry === undefined || entry.snapshot === null) return undefined
+    return this.opts.now() - entry.fetchedAt < this.opts.ttlMs ? entry.snapshot : undefined
+  }
+
+  /**
    * The current snapshot for `model`, or null if the model does not exist.
    * @param defer schedules background work (ctx.waitUntil) for stale-while-revalidate.
    */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { downstreamResponse, upstreamRequestHeaders } from '../../../src/gateway/headers'
+import { downstreamResponse, headerRecord, upstreamRequestHeaders } from '../../../src/gateway/headers'
 
 describe('header hygiene', () => {
   it('keeps the upstream status, body and end-to-end headers, drops hop-by-hop ones, adds the gateway headers', async () => {
@@ -39,6 +39,21 @@ describe('header hygiene', () => {
     expect(downstreamResponse(upstream, null, { 'x-request-id': 'req_2' }).headers.get('x-request-id')).toBe('req_2')
   })
 
+  it('reads a request\'s headers in one record: lowercase names, repeats joined, __proto__ a plain entry', () => {
+    const incoming = new Headers([['X-Unit-Id', 'u-1'], ['Accept', 'a/b'], ['accept', 'c/d'], ['__proto__', 'p']])
+    const rec = headerRecord(incoming)
+    expect(Object.keys(rec).sort()).toEqual(['__proto__', 'accept', 'x-unit-id'])
+    expect(rec['x-unit-id']).toBe('u-1')
+    expect(rec['accept']).toBe('a/b, c/d')
+    expect(rec['__proto__']).toBe('p')
+    expect(Object.getPrototypeOf(rec)).toBeNull()
+    // The backend's copy keeps it too (workerd's fetch takes such a record as is).
+    const out = upstreamRequestHeaders(rec, { 'x-request-id': 'req_4' })
+    expect(out['__proto__']).toBe('p')
+    expect(out['accept']).toBe('a/b, c/d')
+    expect(Object.getPrototypeOf(out)).toBeNull()
+  })
+
   it('never forwards hop-by-hop headers, the gateway key, its hop counter or cf-* headers upstream', () => {
     const incoming = new Headers({
       'content-type': 'application/json',
@@ -50,8 +65,8 @@ describe('header hygiene', () => {
       'cf-connecting-ip': '203.0.113.9',
       'proxy-authorization': 'Basic Zm9v',
     })
-    const out = upstreamRequestHeaders(incoming, { 'x-modelgate-hops': '2', 'x-request-id': 'req_3' })
-    expect([...out.keys()].sort()).toEqual(['content-type', 'x-custom', 'x-modelgate-hops', 'x-request-id'])
-    expect(out.get('x-modelgate-hops')).toBe('2')
+    const out = upstreamRequestHeaders(headerRecord(incoming), { 'x-modelgate-hops': '2', 'x-request-id': 'req_3' })
+    expect(Object.keys(out).sort()).toEqual(['content-type', 'x-custom', 'x-modelgate-hops', 'x-request-id'])
+    expect(out['x-modelgate-hops']).toBe('2')
   })
 })

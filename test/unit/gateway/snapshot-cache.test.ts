@@ -30,6 +30,21 @@ describe('snapshot cache', () => {
     expect(h.cache.reads).toBe(1)
   })
 
+  it('peeks a fresh snapshot synchronously and leaves everything else to get', async () => {
+    const h = harness({ kind: 'found', snapshot: snap(1) })
+    expect(h.cache.peek('m')).toBeUndefined() // nothing cached yet
+    await h.get()
+    expect(h.cache.peek('m')!.epoch).toBe(1)
+    h.tick(999)
+    expect(h.cache.peek('m')!.epoch).toBe(1)
+    h.tick(1)
+    expect(h.cache.peek('m')).toBeUndefined() // stale: get serves it and refreshes
+    expect(h.cache.reads).toBe(1)
+    const missing = harness({ kind: 'missing' })
+    expect(await missing.get()).toBeNull()
+    expect(missing.cache.peek('m')).toBeUndefined() // a cached "not found" goes through get too
+  })
+
   it('serves the stale snapshot while one background refresh runs', async () => {
     const h = harness({ kind: 'found', snapshot: snap(1) })
     await h.get()

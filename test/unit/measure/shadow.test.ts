@@ -6,7 +6,7 @@ const stream = (text: string) => new ReadableStream<Uint8Array>({ start(c) { c.e
 function input(championBody: string, overrides: Partial<ShadowInput> = {}): ShadowInput {
   return {
     requestId: 'r1', at: 0, epoch: 3, model: 'm', version: 'v2', backend: { service: 'SVC', timeout_ms: 1000 },
-    compare: { pointer: '/label', comparator: { kind: 'label' } }, method: 'POST', headers: new Headers(), path: '/p', search: '',
+    compare: { pointer: '/label', comparator: { kind: 'label' } }, method: 'POST', headers: {}, path: '/p', search: '',
     hops: 0, requestBody: stream('{"x":1}'), championBody: stream(championBody), championStatus: 200, ...overrides,
   }
 }
