@@ -31,6 +31,8 @@ export default defineConfig({
                 KV_MIN_WRITE_INTERVAL_MS: '5',
                 MAX_BODY_BYTES: '65536',
                 REPLAY_BODY_BYTES: '16384',
+                // Tests wait for each measurement batch; production flushes once a second.
+                MEASURE_FLUSH_MS: '100',
                 // The in-flight cap on shadow copies is unit-tested; here every copy must run.
                 SHADOW_MAX_INFLIGHT: '1000',
               },

@@ -67,9 +67,10 @@ async function main(): Promise<number> {
     const seconds = (Date.now() - started) / 1000
     log(`done in ${seconds.toFixed(1)} s (${Math.round(N / seconds)} req/s), ${failed} client-side failures`)
 
-    // Recording leaves through waitUntil in batches; wait until the counters stop moving.
+    // Recording leaves through waitUntil in batches (one per MEASURE_FLUSH_MS, 1 s by default):
+    // wait until the counters have not moved for longer than that.
     let recorded: Record<string, number> = {}
-    for (let i = 0, stable = 0; i < 100 && stable < 3; i++) {
+    for (let i = 0, stable = 0; i < 100 && stable < 8; i++) {
       await new Promise((r) => setTimeout(r, 300))
       const text = await (await fetch(`${gw.url}/admin/metrics`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).text()
       const families = parsePrometheusTextFormat(text) as Array<{ name: string; metrics: Array<{ labels: Record<string, string>; value: string }> }>

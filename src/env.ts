@@ -57,7 +57,7 @@ export const SettingsSchema = z.object({
   MAX_BODY_BYTES: intVar(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
   REPLAY_BODY_BYTES: intVar(1024 * 1024, 0, 100 * 1024 * 1024),
   MAX_HOPS: intVar(3, 1, 20),
-  MEASURE_FLUSH_MS: intVar(100, 0, 10_000),
+  MEASURE_FLUSH_MS: intVar(1_000, 0, 10_000),
   MEASURE_BATCH: intVar(1_000, 1, 1_000),
   SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
   SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),

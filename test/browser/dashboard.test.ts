@@ -16,7 +16,8 @@ const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screen
 // Without the background-networking flags chromium dials out at start and, on a closed network,
 // its own connections to 127.0.0.1 are refused too.
 /** As in the workers tests: the in-flight cap on shadow copies must not skip any here. */
-const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000' }
+// Cron runs right after traffic here: measurement batches leave every 100 ms, not every second.
+const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000', MEASURE_FLUSH_MS: '100' }
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 // DOM globals used inside page callbacks, which run in the browser (the project has no DOM lib).

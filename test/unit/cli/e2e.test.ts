@@ -76,7 +76,8 @@ async function traffic(n: number, concurrency = 20): Promise<Record<string, numb
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'modelgate-cli-e2e-'))
-  ;[gw, upstream] = await Promise.all([startLiveGateway(), startUpstream('cli-e2e')])
+  // The test runs cron right after its traffic: batches leave every 100 ms instead of every second.
+  ;[gw, upstream] = await Promise.all([startLiveGateway({ bindings: { MEASURE_FLUSH_MS: '100' } }), startUpstream('cli-e2e')])
   await gw.admin('PUT', `/models/${MODEL}`, { risk: 'medium' })
   await gw.admin('PUT', `/models/${MODEL}/versions/v1`, { backend: { url: `${upstream.url}/mode/predict-label-0` } })
   await gw.admin('PUT', `/models/${MODEL}/versions/v2`, { backend: { url: `${upstream.url}/mode/predict-label-0` } })

@@ -7,7 +7,7 @@ const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefine
 
 describe('gateway configuration', () => {
   it('applies the documented defaults when no vars are set', () => {
-    expect(settingsOf({} as Env)).toMatchObject({ snapshotTtlMs: 5_000, measureBatch: 1_000, measureFlushMs: 100, maxHops: 3, recording: true })
+    expect(settingsOf({} as Env)).toMatchObject({ snapshotTtlMs: 5_000, measureBatch: 1_000, measureFlushMs: 1_000, maxHops: 3, recording: true })
   })
 
   it('names every bad var and its allowed range', () => {
