@@ -181,12 +181,12 @@ export async function startBareProxy(
 }
 
 /**
- * A reference, not the gateway: only what the data-plane contract makes every request do, written
- * as cheaply as the runtime allows. It copies the request headers adding a request id and a hop
- * count, races the upstream's response head against a timer, and rewraps the response to add
- * x-request-id, x-model-version and x-routing-epoch. No routing table, no signing, no header
- * hygiene, no recording. Its ratio to the bare proxy bounds what any gateway keeping that contract
- * can reach on this runtime and machine.
+ * A reference, not the gateway: only what the data-plane contract makes every request do, in the
+ * cheapest form we found. It copies the request headers adding a request id and the hop count the
+ * loop guard needs, races the upstream's response head against a timer, and rewraps the response to
+ * add x-request-id, x-model-version and x-routing-epoch. No routing table, no signing, no header
+ * hygiene, no recording. Its ratio to the bare proxy is roughly the ceiling for a gateway that
+ * keeps that contract, on this runtime and machine.
  */
 const CONTRACT_FLOOR = `
 const ID = 'req_0123456789abcdefghij'
