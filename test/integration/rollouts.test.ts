@@ -18,6 +18,10 @@ async function model(opts: { risk?: 'low' | 'medium' | 'high'; v2?: string; webh
   return name
 }
 
+async function newestActions(m: string): Promise<string[]> {
+  return (await adminOk('GET', `/audit?model=${m}&order=desc&limit=3`)).entries.map((e: any) => e.action)
+}
+
 describe('a good challenger walks the whole plan', () => {
   it('shadow → 5 → 25 → 50 → 100 → watch → complete, with the numbers behind every decision', async () => {
     const m = await model()
@@ -222,9 +226,12 @@ describe('humans in the loop', () => {
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true, ...fastPlan }, 201)
     await approve(started.id)
     expect((await adminOk('POST', `/rollouts/${started.id}/pause`, { reason: 'investigating a dashboard' })).phase).toBe('paused')
+    // The answer comes after the audit history has the event, so a reader right after sees it.
+    expect(await newestActions(m)).toContain('rollout.paused')
     const conflict = await admin('POST', `/rollouts/${started.id}/pause`)
     expect(conflict.status).toBe(409)
     expect((await adminOk('POST', `/rollouts/${started.id}/resume`)).phase).toBe('progressing')
+    expect(await newestActions(m)).toContain('rollout.resumed')
     const rb = await adminOk('POST', `/models/${m}/rollback`, { reason: 'one-command rollback' })
     expect(rb.weights).toEqual({ v1: 100 })
     const r = await rollout(started.id)

@@ -227,7 +227,7 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   /** One cron tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
   async tick(at: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null; snapshot: RoutingSnapshot | null }> {
-    return this.serialize(async () => {
+    return this.serializeAndRecord(async () => {
       await this.load()
       this.clockFloor = Math.max(this.clockFloor, at)
       const now = this.now()
@@ -247,7 +247,7 @@ export class ModelCoordinator extends DurableObject<Env> {
   // ─────────────────────── incidents and webhooks ───────────────────────
 
   async setWebhooks(list: WebhookInput[], actor: string): Promise<WebhookRow[]> {
-    return this.serialize(async () => {
+    return this.serializeAndRecord(async () => {
       const model = this.requireModel()
       const now = new Date().toISOString()
       const rows: WebhookRow[] = list.map((w) => ({ id: newId('whd').replace('whd_', 'wh_'), model: model.model, url: w.url, format: w.format, events: w.events, routingKey: w.routing_key ?? null, createdAt: now }))
@@ -262,7 +262,7 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   async retrospective(incidentId: string, input: RetrospectiveInput, actor: string): Promise<IncidentRow | { error: SerializedDomainError }> {
     try {
-      return await this.serialize(async () => {
+      return await this.serializeAndRecord(async () => {
         const inc = await this.ctx.storage.get<IncidentRow>(`incident:${incidentId}`)
         if (!inc) throw new DomainError('not_found', `incident ${incidentId} not found`)
         const items = input.action_items.map((a) => ({ text: a.text, owner: a.owner ?? null, status: a.done ? 'closed' : 'open' }))
@@ -279,7 +279,7 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   async closeActionItem(incidentId: string, index: number, actor: string): Promise<IncidentRow | { error: SerializedDomainError }> {
     try {
-      return await this.serialize(async () => {
+      return await this.serializeAndRecord(async () => {
         const inc = await this.ctx.storage.get<IncidentRow>(`incident:${incidentId}`)
         const retro = inc?.retrospective as { action_items: Array<{ text: string; owner: string | null; status: string }> } | null | undefined
         const item = retro?.action_items[index]
@@ -332,7 +332,7 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   private async rolloutCall(fn: () => Promise<StoredRollout>): Promise<RolloutResult> {
     try {
-      const stored = await this.serialize(async () => {
+      const stored = await this.serializeAndRecord(async () => {
         await this.load()
         return fn()
       })
@@ -529,6 +529,18 @@ export class ModelCoordinator extends DurableObject<Env> {
     const run = this.lock.then(fn, fn)
     this.lock = run.catch(() => undefined)
     return run
+  }
+
+  /**
+   * Runs a command under the lock, then waits until D1 holds the history and audit it committed, so
+   * whoever reads the audit log or the dashboard after the answer sees the change. The wait is
+   * outside the lock, so a burst of commands shares one D1 batch. A D1 failure does not fail the
+   * command: the outbox keeps the records and the alarm retries them.
+   */
+  private async serializeAndRecord<T>(fn: () => Promise<T>): Promise<T> {
+    const out = await this.serialize(fn)
+    await this.flushOutbox()
+    return out
   }
 
   private toView(s: ModelState): ModelView {
