@@ -6,8 +6,10 @@
  * 2. bundles the gateway with `wrangler deploy --dry-run` and runs it in Miniflare with in-memory
  *    KV, D1 (migrations applied) and Durable Objects — one instance per configuration of
  *    scripts/bench/configs.ts, each seeded through the admin API;
- * 3. runs the bare proxy (fetch(upstream + path) and return) in its own Miniflare instance, and
- *    the contract floor (scripts/bench/workers.ts: only what the data-plane contract itself costs);
+ * 3. runs the bare proxy (fetch(upstream + path) and return) in its own Miniflare instance, the
+ *    contract floor (scripts/bench/workers.ts: only what the data-plane contract itself costs), and
+ *    the same floor inside the gateway's bundle and bindings (what they cost before any gateway
+ *    code runs);
  * 4. warms every target up, then drives them with the same closed-loop load, alternating
  *    bare, gateway, … for N rounds, with wrk if it is on PATH, else autocannon (or, with
  *    --rate, an open-loop paced generator, for latency at equal load);
@@ -62,6 +64,8 @@ import {
   buildGatewayBundle,
   compatibilityDateOf,
   CONTRACT_FLOOR_NAME,
+  CONTRACT_FLOOR_IN_GATEWAY_NAME,
+  startContractFloorInGateway,
   startBareProxy,
   startContractFloor,
   startGateway,
@@ -71,6 +75,18 @@ import {
 
 const root = path.resolve(import.meta.dirname, '..')
 const BARE = 'bare-proxy'
+/** The reference Workers (not gateway configurations) and the report's line for each. */
+const REFERENCES: Record<string, string> = {
+  [CONTRACT_FLOOR_NAME]:
+    'reference, not the gateway: a standalone Worker doing only what the data-plane ' +
+    'contract requires per request (header copy + request id + hop count, head timer, ' +
+    'response rewrapped with the three contract headers); no routing, signing, hygiene, ' +
+    'recording',
+  [CONTRACT_FLOOR_IN_GATEWAY_NAME]:
+    "reference, not the gateway: the contract floor's handler in place of the gateway's " +
+    "fetch, inside the gateway bundle and its Miniflare bindings (the bundle loads, its " +
+    'code never runs per request)',
+}
 /** Lets the previous run's connections close and deferred work finish before the next run. */
 const SETTLE_MS = 500
 
@@ -296,6 +312,10 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
   if (opts.only === null || opts.only.includes(CONTRACT_FLOOR_NAME)) {
     addStandalone(CONTRACT_FLOOR_NAME, await startContractFloor(compatibilityDate, upstream.url))
   }
+  if (opts.only === null || opts.only.includes(CONTRACT_FLOOR_IN_GATEWAY_NAME)) {
+    const w = await startContractFloorInGateway(root, bundle, upstream.url, BASE_GATEWAY_BINDINGS)
+    addStandalone(CONTRACT_FLOOR_IN_GATEWAY_NAME, w)
+  }
 
   for (const c of configs) {
     const gw = await startGateway(root, bundle, {
@@ -449,16 +469,8 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
         url: targets[0]?.url ?? '',
       },
       ...targets
-        .filter((t) => t.name === CONTRACT_FLOOR_NAME)
-        .map((t) => ({
-          name: t.name,
-          description:
-            'reference, not the gateway: a standalone Worker doing only what the data-plane ' +
-            'contract requires per request (header copy + request id + hop count, head timer, ' +
-            'response rewrapped with the three contract headers); no routing, signing, hygiene, ' +
-            'recording',
-          url: t.url,
-        })),
+        .filter((t) => t.name in REFERENCES)
+        .map((t) => ({ name: t.name, description: REFERENCES[t.name] as string, url: t.url })),
       ...configs.map((c) => ({
         name: c.name,
         description: c.description,
@@ -493,7 +505,7 @@ async function main(): Promise<number> {
   try {
     opts = parseBenchArgs(
       process.argv.slice(2),
-      [CONTRACT_FLOOR_NAME, ...GATEWAY_CONFIGS.map((c) => c.name)]
+      [CONTRACT_FLOOR_NAME, CONTRACT_FLOOR_IN_GATEWAY_NAME, ...GATEWAY_CONFIGS.map((c) => c.name)]
     )
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`)

@@ -40,8 +40,8 @@ export const USAGE = `usage: npm run bench -- [flags]
                        loaded at the same time on the shared server core, and report each one's
                        CPU per request against the bare proxy's from the same round: robust to a
                        machine whose speed drifts (absolute us inflate, ratios hold)
-  --only <a,b>         run only these configurations: gateway ones and contract-floor (the bare
-                       proxy always runs)
+  --only <a,b>         run only these configurations: gateway ones, contract-floor and
+                       contract-floor-in-gateway (the bare proxy always runs)
   --tool <wrk|autocannon>  force the load generator (default: wrk if on PATH, else autocannon)
   --diagnose           also measure no-op floors: a Worker answering without a subrequest
                        (bare-static) and GET /healthz on the gateway (gateway-healthz)

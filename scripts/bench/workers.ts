@@ -9,7 +9,7 @@
  *   - with --diagnose, a static Worker that answers without any subrequest (the runtime floor).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import { newChildPids } from './system'
@@ -27,6 +27,8 @@ export interface GatewayWorkerOptions {
   miniflare?: Partial<WorkerOptions>
   /** Open a V8 inspector for --cpu-profile (never on a measured instance). */
   inspector?: boolean
+  /** An entry module (in the bundle's directory) that imports the bundle and replaces its fetch. */
+  wrapper?: string
 }
 
 // wrangler's logger prints to stdout ("Using secrets defined in .dev.vars"), which would corrupt
@@ -121,7 +123,10 @@ export async function startGateway(
       ...worker,
       ...opts.miniflare,
       name: 'modelgate',
-      modules: [{ type: 'ESModule', path: bundle }],
+      modules: [
+        ...(opts.wrapper ? [{ type: 'ESModule' as const, path: opts.wrapper }] : []),
+        { type: 'ESModule', path: bundle },
+      ],
       // Module names are paths relative to this root; the default (cwd) would put "../" in them.
       modulesRoot: path.dirname(bundle),
       bindings: { ...vars, ...opts.bindings },
@@ -188,9 +193,8 @@ export async function startBareProxy(
  * hygiene, no recording. Its ratio to the bare proxy is roughly the ceiling for a gateway that
  * keeps that contract, on this runtime and machine.
  */
-const CONTRACT_FLOOR = `
-const ID = 'req_0123456789abcdefghij'
-export default {
+const FLOOR_ID = `const ID = 'req_0123456789abcdefghij'`
+const FLOOR_FETCH = `
   async fetch(request, env) {
     const url = new URL(request.url)
     const headers = new Headers(request.headers)
@@ -214,7 +218,10 @@ export default {
       clearTimeout(timer)
     }
   },
-}
+`
+
+const CONTRACT_FLOOR = `${FLOOR_ID}
+export default {${FLOOR_FETCH}}
 `
 
 export const CONTRACT_FLOOR_NAME = 'contract-floor'
@@ -230,6 +237,33 @@ export async function startContractFloor(
     compatibilityDate,
     bindings: { UPSTREAM: upstream },
   } as WorkerOptions)
+}
+
+export const CONTRACT_FLOOR_IN_GATEWAY_NAME = 'contract-floor-in-gateway'
+
+/**
+ * The contract floor's handler, unchanged, as the fetch handler of the gateway's own bundle and
+ * Miniflare configuration: the bundle is imported (its module code runs, its Durable Object classes
+ * are exported, its bindings exist) but never handles a request. Against contract-floor it shows
+ * what the gateway's bundle and configuration cost before any of its code runs per request; against
+ * the gateway configurations, what the gateway's per-request code costs.
+ */
+const CONTRACT_FLOOR_WRAPPER = `import gateway from './index.js'
+export * from './index.js'
+${FLOOR_ID}
+export default {
+  scheduled: gateway.scheduled,${FLOOR_FETCH}}
+`
+
+export async function startContractFloorInGateway(
+  root: string,
+  bundle: string,
+  upstream: string,
+  bindings: Record<string, string>
+): Promise<RunningWorker> {
+  const wrapper = path.join(path.dirname(bundle), 'contract-floor-entry.js')
+  writeFileSync(wrapper, CONTRACT_FLOOR_WRAPPER)
+  return startGateway(root, bundle, { bindings: { ...bindings, UPSTREAM: upstream }, wrapper })
 }
 
 const STATIC_ANSWER = `
