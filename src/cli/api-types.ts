@@ -52,6 +52,9 @@ export interface RollbackConfirmationDetails {
   baseline_error_rate?: number | null
   p99_ms?: number | null
   baseline_p99_ms?: number | null
+  latency_quantile?: number
+  latency_ms?: number | null
+  baseline_latency_ms?: number | null
   time_to_confirm_ms?: number
   reason?: string
 }

@@ -5,18 +5,18 @@
  *
  * Two sources, in order of preference:
  * - the rollout's own record: when the rollback ended an exposed rollout, the controller confirms
- *   it on a cron tick (src/adapters/do/rollout-runner.ts `confirmRollback`, exact by epoch);
+ *   it on a cron tick (src/core/rollout/confirmation.ts, exact by epoch);
  * - otherwise the metrics API. Its series are per minute and not per epoch, so the CLI only
  *   counts the minutes after the rollback minute from which on no other version served, and asks
  *   for as many requests as the controller does. Same thresholds as the controller's CONFIRM.
  */
+import { CONFIRM } from '../core/rollout/confirmation'
 import type { MetricsSeries, RollbackConfirmationDetails, RolloutView } from './api-types'
 import { formatDuration } from './duration'
 import { ms, pct, time } from './format'
 import { totals, type ArmTotals } from './metrics'
 
-/** Mirrors CONFIRM in src/adapters/do/rollout-runner.ts. */
-export const CONFIRM = { minRequests: 20, errorRateSlack: 0.01, errorRateFactor: 1.5, p99Factor: 1.25, p99SlackMs: 5 }
+export { CONFIRM }
 
 const MINUTE = 60_000
 
@@ -118,7 +118,7 @@ export function healthBack(now: { errorRate: number | null; p99Ms: number | null
   if (now.errorRate !== null && now.errorRate > baseRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack) {
     return { ok: false, reason: `error rate ${pct(now.errorRate)} still above baseline ${pct(baseRate)}` }
   }
-  if (now.p99Ms !== null && base.p99Ms !== null && now.p99Ms > base.p99Ms * CONFIRM.p99Factor + CONFIRM.p99SlackMs) {
+  if (now.p99Ms !== null && base.p99Ms !== null && now.p99Ms > base.p99Ms * CONFIRM.latencyFactor + CONFIRM.latencySlackMs) {
     return { ok: false, reason: `p99 ${ms(now.p99Ms)} still above baseline ${ms(base.p99Ms)}` }
   }
   return { ok: true, reason: 'error rate and latency within baseline' }

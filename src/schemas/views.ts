@@ -97,8 +97,12 @@ export const RollbackConfirmation = z
     baseline_error_rate: z.number(),
     p99_ms: nullableNumber,
     baseline_p99_ms: nullableNumber,
+    // Optional: confirmations recorded before the check compared a sample-sized quantile lack them.
+    latency_quantile: z.number().optional().meta({ description: 'The quantile the latency check compared: 0.99 from 1,000 answers on both sides, 0.95 from 100, else 0.5' }),
+    latency_ms: nullableNumber.optional(),
+    baseline_latency_ms: nullableNumber.optional(),
     time_to_confirm_ms: z.number().int(),
-    reason: z.string().optional().meta({ description: 'Why it was not confirmed (e.g. timed out)' }),
+    reason: z.string().optional().meta({ description: 'Why it was not confirmed (timed out, challenger still served, error rate or latency above baseline)' }),
   })
   .meta({ id: 'RollbackConfirmation' })
 

@@ -103,7 +103,7 @@ describe('a bad challenger', () => {
     clock += MIN
     await cron(clock)
     r = await rollout(started.id)
-    expect(r.rollback.confirmation, JSON.stringify(r.events.slice(-2))).toMatchObject({ ok: true })
+    expect(r.rollback.confirmation, JSON.stringify([r.rollback.confirmation, r.events.slice(-2)])).toMatchObject({ ok: true })
     expect(r.rollback.confirmation.timeToConfirmMs).toBeGreaterThan(0)
 
     const incident = await adminOk('GET', `/incidents/${r.incident_id}`)

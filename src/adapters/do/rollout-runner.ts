@@ -11,7 +11,7 @@ import { DomainError } from '../../core/errors'
 import { newId } from '../../core/ids'
 import { sumWhere, type MergedSummary } from '../../core/metrics/summary'
 import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
-import { errorsOf, exposuresOf } from '../../core/metrics/aggregate'
+import { errorsOf, exposuresOf, type Agg } from '../../core/metrics/aggregate'
 import { evaluateGates } from '../../core/gates/evaluate'
 import type { VerdictRecord } from '../../core/gates/types'
 import {
@@ -30,6 +30,7 @@ import {
   type Transition,
 } from '../../core/rollout'
 import { quantile } from '../../core/stats/histogram'
+import { judgeRollback, readyToJudge } from '../../core/rollout/confirmation'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { StageQuery } from './metrics-shard'
@@ -72,7 +73,6 @@ export interface RunnerPort {
 }
 
 /** Post-rollback confirmation: enough traffic on the stable version, and health back to baseline. */
-export const CONFIRM = { minRequests: 20, errorRateSlack: 0.01, errorRateFactor: 1.5, p99Factor: 1.25, p99SlackMs: 5, giveUpMs: 30 * 60_000 }
 
 function metricSpecs(model: ModelState): MetricSpec[] {
   return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
@@ -261,34 +261,20 @@ export class RolloutRunner {
     if (!rb || rb.confirmation !== null || s.meta.rollbackEpoch === null) return null
     const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
     const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
-    const challengerAfter = sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow')
-    const timedOut = now - rb.at > CONFIRM.giveUpMs
-    if (stable.requests < CONFIRM.minRequests && !timedOut) return null
-    let baselineRate = 0
-    let baselineP99: number | null = null
+    if (!readyToJudge(stable.requests, now - rb.at)) return null
+    let baseline: Agg | null = null
     if (s.meta.failedStep) {
       const before = await this.port.summary({ minEpoch: s.meta.failedStep.fromEpoch, maxEpoch: s.meta.failedStep.toEpoch, now, metrics: [] })
-      const b = sumWhere(before, (x) => x.version === rb.version && x.arm !== 'shadow')
-      baselineRate = exposuresOf(b) > 0 ? errorsOf(b) / exposuresOf(b) : 0
-      baselineP99 = b.latency.count ? quantile(b.latency, 0.99) : null
+      baseline = sumWhere(before, (x) => x.version === rb.version && x.arm !== 'shadow')
     }
-    const errorRate = exposuresOf(stable) > 0 ? errorsOf(stable) / exposuresOf(stable) : null
-    const p99 = stable.latency.count ? quantile(stable.latency, 0.99) : null
-    const errorsOk = errorRate !== null && errorRate <= baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack
-    const latencyOk = p99 === null || baselineP99 === null || p99 <= baselineP99 * CONFIRM.p99Factor + CONFIRM.p99SlackMs
-    const ok = !timedOut && stable.requests >= CONFIRM.minRequests && challengerAfter.requests === 0 && errorsOk && latencyOk
-    const details = {
-      epoch: s.meta.rollbackEpoch,
-      stable_version: rb.version,
-      requests_since_rollback: stable.requests,
-      challenger_requests_since_rollback: challengerAfter.requests,
-      error_rate: errorRate,
-      baseline_error_rate: baselineRate,
-      p99_ms: p99,
-      baseline_p99_ms: baselineP99,
-      time_to_confirm_ms: now - rb.at,
-      ...(timedOut ? { reason: `not confirmed within ${CONFIRM.giveUpMs / 60_000} min` } : {}),
-    }
+    const judged = judgeRollback({
+      stable,
+      baseline,
+      challengerRequests: sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow').requests,
+      elapsedMs: now - rb.at,
+    })
+    const { ok } = judged
+    const details = { epoch: s.meta.rollbackEpoch, stable_version: rb.version, ...judged.details }
     const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
     if (s.meta.incidentId) {
       const inc = await this.port.incident(s.meta.incidentId)

@@ -150,7 +150,7 @@ export function onRollbackConfirmed(
   const { model } = state.config
   const summary = ok
     ? `${model}: rollback to ${rollback.version} confirmed after ${formatDuration(timeToConfirmMs)}`
-    : `${model}: rollback to ${rollback.version} NOT confirmed: traffic or metrics not recovered`
+    : `${model}: rollback to ${rollback.version} NOT confirmed: ${reasonOf(details) ?? 'traffic or metrics not recovered'}`
   const alert: Action = {
     type: 'alert',
     kind: 'rollback_confirmed',
@@ -168,4 +168,9 @@ export function onRollbackConfirmed(
   }
   const type = ok ? 'rollback_confirmed' : 'rollback_unconfirmed'
   return commit(state, next, [alert], { at: now, type, actor: CONTROLLER, reason: summary })
+}
+
+function reasonOf(details: unknown): string | null {
+  const r = (details as { reason?: unknown } | null)?.reason
+  return typeof r === 'string' ? r : null
 }

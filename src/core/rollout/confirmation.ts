@@ -1,0 +1,103 @@
+/**
+ * @module core/rollout/confirmation
+ * Did a rollback take? The stable version carries the traffic under the rollback epoch, nothing
+ * reaches the rolled-back challenger, and the stable version's error rate and latency are back to
+ * what they were before the failed step.
+ *
+ * Latency is compared at the highest quantile both samples can estimate: p99 from 1,000 answers
+ * (the same floor the champion's latency anchor needs), p95 from 100, the median below that. A
+ * p99 of a hundred answers is their slowest one, so comparing it would let one slow answer deny
+ * a rollback that worked, and the 2 am operator would get a false "NOT confirmed".
+ */
+import { errorsOf, exposuresOf, type Agg } from '../metrics/aggregate'
+import { quantile } from '../stats/histogram'
+
+export const CONFIRM = {
+  minRequests: 20,
+  errorRateSlack: 0.01,
+  errorRateFactor: 1.5,
+  latencyFactor: 1.25,
+  latencySlackMs: 5,
+  giveUpMs: 30 * 60_000,
+} as const
+
+/** The highest latency quantile that `count` answers estimate well enough to compare. */
+export function confirmationQuantile(count: number): number {
+  if (count >= 1_000) return 0.99
+  if (count >= 100) return 0.95
+  return 0.5
+}
+
+export interface ConfirmationInput {
+  /** The stable version's answers since the rollback epoch. */
+  stable: Agg
+  /** The same version's answers during the failed step (null: no failed step recorded). */
+  baseline: Agg | null
+  /** Answers the challenger still gave since the rollback epoch. */
+  challengerRequests: number
+  /** Time since the rollback. */
+  elapsedMs: number
+}
+
+export interface ConfirmationDetails {
+  requests_since_rollback: number
+  challenger_requests_since_rollback: number
+  error_rate: number | null
+  baseline_error_rate: number
+  p99_ms: number | null
+  baseline_p99_ms: number | null
+  /** The quantile the latency check compared (see confirmationQuantile). */
+  latency_quantile: number
+  latency_ms: number | null
+  baseline_latency_ms: number | null
+  time_to_confirm_ms: number
+  reason?: string
+}
+
+/** Enough answers on the stable version to judge, or waited long enough to give up. */
+export function readyToJudge(stableRequests: number, elapsedMs: number): boolean {
+  return stableRequests >= CONFIRM.minRequests || elapsedMs > CONFIRM.giveUpMs
+}
+
+/** The verdict on a rollback; call it once readyToJudge holds. */
+export function judgeRollback(input: ConfirmationInput): { ok: boolean; details: ConfirmationDetails } {
+  const { stable, baseline, challengerRequests, elapsedMs } = input
+  const timedOut = elapsedMs > CONFIRM.giveUpMs
+  const baselineRate = baseline && exposuresOf(baseline) > 0 ? errorsOf(baseline) / exposuresOf(baseline) : 0
+  const errorRate = exposuresOf(stable) > 0 ? errorsOf(stable) / exposuresOf(stable) : null
+  const q = confirmationQuantile(Math.min(stable.latency.count, baseline?.latency.count ?? Infinity))
+  const at = (a: Agg | null, p: number) => (a && a.latency.count > 0 ? quantile(a.latency, p) : null)
+  const latency = at(stable, q)
+  const baselineLatency = at(baseline, q)
+
+  let reason: string | undefined
+  if (timedOut) reason = `not confirmed within ${CONFIRM.giveUpMs / 60_000} min`
+  else if (stable.requests < CONFIRM.minRequests) reason = `${stable.requests} answers on the stable version, ${CONFIRM.minRequests} needed`
+  else if (challengerRequests > 0) reason = `the challenger still answered ${challengerRequests} requests under the rollback epoch`
+  else if (errorRate === null) reason = 'no answers to judge the error rate by'
+  else if (errorRate > baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack) {
+    reason = `error rate ${pct(errorRate)} still above baseline ${pct(baselineRate)}`
+  } else if (latency !== null && baselineLatency !== null && latency > baselineLatency * CONFIRM.latencyFactor + CONFIRM.latencySlackMs) {
+    reason = `p${Math.round(q * 100)} ${latency.toFixed(1)} ms still above baseline ${baselineLatency.toFixed(1)} ms`
+  }
+  return {
+    ok: reason === undefined,
+    details: {
+      requests_since_rollback: stable.requests,
+      challenger_requests_since_rollback: challengerRequests,
+      error_rate: errorRate,
+      baseline_error_rate: baselineRate,
+      p99_ms: at(stable, 0.99),
+      baseline_p99_ms: at(baseline, 0.99),
+      latency_quantile: q,
+      latency_ms: latency,
+      baseline_latency_ms: baselineLatency,
+      time_to_confirm_ms: elapsedMs,
+      ...(reason !== undefined ? { reason } : {}),
+    },
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`
+}
