@@ -72,8 +72,6 @@ export interface RunnerPort {
   noteRollback(at: number): Promise<void>
 }
 
-/** Post-rollback confirmation: enough traffic on the stable version, and health back to baseline. */
-
 function metricSpecs(model: ModelState): MetricSpec[] {
   return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
 }

@@ -5,11 +5,12 @@
  * what they were before the failed step.
  *
  * Latency is compared at the highest quantile both samples can estimate: p99 from 1,000 answers
- * (the same floor the champion's latency anchor needs), p95 from 100, the median below that. A
- * p99 of a hundred answers is their slowest one, so comparing it would let one slow answer deny
- * a rollback that worked, and the 2 am operator would get a false "NOT confirmed".
+ * (the same floor the champion's latency anchor needs), p95 from 100, the median below that. The
+ * p99 of a hundred answers is their second slowest, so comparing it would let two slow answers
+ * deny a rollback that worked, and the 2 am operator would get a false "NOT confirmed".
  */
 import { errorsOf, exposuresOf, type Agg } from '../metrics/aggregate'
+import { fmt, pct } from '../stats/format'
 import { quantile } from '../stats/histogram'
 
 export const CONFIRM = {
@@ -78,7 +79,7 @@ export function judgeRollback(input: ConfirmationInput): { ok: boolean; details:
   else if (errorRate > baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack) {
     reason = `error rate ${pct(errorRate)} still above baseline ${pct(baselineRate)}`
   } else if (latency !== null && baselineLatency !== null && latency > baselineLatency * CONFIRM.latencyFactor + CONFIRM.latencySlackMs) {
-    reason = `p${Math.round(q * 100)} ${latency.toFixed(1)} ms still above baseline ${baselineLatency.toFixed(1)} ms`
+    reason = `p${Math.round(q * 100)} ${fmt(latency)} ms still above baseline ${fmt(baselineLatency)} ms`
   }
   return {
     ok: reason === undefined,
@@ -96,8 +97,4 @@ export function judgeRollback(input: ConfirmationInput): { ok: boolean; details:
       ...(reason !== undefined ? { reason } : {}),
     },
   }
-}
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`
 }
