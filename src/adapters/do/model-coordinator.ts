@@ -228,7 +228,7 @@ export class ModelCoordinator extends DurableObject<Env> {
   /** One cron tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
   async tick(at: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null; snapshot: RoutingSnapshot | null }> {
     // Not serializeAndRecord: the tick's D1 writes follow on their own. Waiting for them would hold
-    // the cron's fan-out on D1's single writer (1,000 rollouts: 12.6 s instead of 5.5 s locally).
+    // the cron's fan-out on D1's single writer, and no decision depends on them.
     return this.serialize(async () => {
       await this.load()
       this.clockFloor = Math.max(this.clockFloor, at)
