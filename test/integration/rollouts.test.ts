@@ -8,10 +8,10 @@ import { approve, cron, fastPlan, passingReport, rollout, traffic } from './help
 
 const MIN = 60_000
 
-async function model(opts: { risk?: 'low' | 'medium' | 'high'; v2?: string; webhooks?: unknown[] } = {}) {
+async function model(opts: { risk?: 'low' | 'medium' | 'high'; v1?: string; v2?: string; webhooks?: unknown[] } = {}) {
   const name = uniqueModel('ro')
   await adminOk('PUT', `/models/${name}`, { risk: opts.risk ?? 'medium', shadow_compare: { pointer: '/label', comparator: { kind: 'label' } } }, 201)
-  await adminOk('PUT', `/models/${name}/versions/v1`, { backend: { url: `${inject('upstreamA')}/mode/predict-label-0` } }, 201)
+  await adminOk('PUT', `/models/${name}/versions/v1`, { backend: { url: opts.v1 ?? `${inject('upstreamA')}/mode/predict-label-0` } }, 201)
   await adminOk('PUT', `/models/${name}/versions/v2`, { backend: { url: opts.v2 ?? `${inject('upstreamB')}/mode/predict-label-0` } }, 201)
   await adminOk('POST', `/models/${name}/champion`, { version: 'v1' })
   if (opts.webhooks) await adminOk('PUT', `/models/${name}/webhooks`, { webhooks: opts.webhooks })
@@ -79,6 +79,10 @@ describe('a bad challenger', () => {
   it('is rolled back automatically within its first stage, confirmed, alerted and recorded as an incident', async () => {
     const sink = `${inject('upstreamA')}/mode/sink`
     const m = await model({
+      // A champion that takes 300 ms, as a real model does: the confirmation compares its latency
+      // before and after the rollback, and on a busy test machine a few-ms backend is all noise
+      // (other test files share the upstream servers and the CPU).
+      v1: `${inject('upstreamA')}/mode/sleep-300`,
       v2: `${inject('upstreamB')}/mode/flaky-0.6`,
       webhooks: [
         { url: `${sink}/json`, format: 'json' },
