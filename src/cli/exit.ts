@@ -14,7 +14,7 @@ export const EXIT = {
   refused: 3,
   /** The gateway failed (5xx). */
   server: 4,
-  /** Waiting for rollback confirmation timed out, or the gateway recorded it as unconfirmed. */
+  /** Waiting for rollback confirmation timed out, or the gateway gave up on it (its final verdict). */
   timeout: 5,
   /** `audit verify` found a broken hash chain. */
   auditBroken: 6,

@@ -23,7 +23,7 @@ export const EXIT_CODE_HELP: ReadonlyArray<readonly [number, string]> = [
   [EXIT.usage, 'usage error: unknown command or option, missing or bad argument'],
   [EXIT.refused, 'the API refused the request (4xx), or there is nothing to do (e.g. nothing to approve)'],
   [EXIT.server, 'the gateway failed (5xx)'],
-  [EXIT.timeout, 'rollback not confirmed: timed out waiting, or the gateway recorded it as unconfirmed'],
+  [EXIT.timeout, 'rollback not confirmed: timed out waiting, or the gateway gave up on it (30 min)'],
   [EXIT.auditBroken, 'audit verify: a hash chain is broken'],
 ]
 

@@ -3,6 +3,7 @@
  * How a rollout reads in the terminal, shared by status, rollout start, the actions and approve:
  * phase with its meaning, the step, the latest verdict and what an operator may do next.
  */
+import { confirmationState } from '../core/rollout/confirmation'
 import type { RolloutView, VerdictView } from './api-types'
 import { formatDuration } from './duration'
 import { NONE, keyValues, time, type Cell } from './format'
@@ -53,12 +54,32 @@ export function rolloutLines(r: RolloutView, now: number, indent = '  '): string
   if (r.pending_approval) pairs.push(['evidence', r.pending_approval.evidence_hash])
   if (r.evaluation && r.evaluation.status !== 'passed') pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
   if (r.rollback) {
-    const c = r.rollback.confirmation
-    const conf = c === null ? 'confirmation pending' : c.ok ? `confirmed after ${formatDuration(c.timeToConfirmMs)}` : 'NOT confirmed'
-    pairs.push(['rollback', `${r.rollback.trigger} to ${r.rollback.version} at ${time(r.rollback.at)}; ${conf}`])
+    pairs.push(['rollback', `${r.rollback.trigger} to ${r.rollback.version} at ${time(r.rollback.at)}; ${confirmationText(r.rollback.confirmation)}`])
   }
   pairs.push(['next', r.allowed_actions.length ? r.allowed_actions.join(', ') : NONE])
   return keyValues(pairs, indent)
+}
+
+type RecordedView = NonNullable<NonNullable<RolloutView['rollback']>['confirmation']>
+
+/** A rollback's confirmation in words, as `modelgate status` prints it. */
+export function confirmationText(c: RecordedView | null): string {
+  const why = c?.details?.reason ? ` (${c.details.reason})` : ''
+  const state = confirmationState(c)
+  switch (state) {
+    case 'pending':
+      return 'confirmation pending'
+    case 'confirmed':
+      return `confirmed after ${formatDuration((c as RecordedView).timeToConfirmMs)}`
+    case 'checking_again':
+      return `not confirmed yet${why}; checked again every tick`
+    case 'not_confirmed':
+      return `NOT confirmed${why}`
+    default: {
+      const never: never = state
+      return never
+    }
+  }
 }
 
 export function rolloutHeading(r: RolloutView): string {

@@ -5,6 +5,7 @@
  * the per-arm charts, the stage timeline with every verdict's reason, and the audit log.
  */
 import type { RolloutView } from '../adapters/do/rollout-runner'
+import { confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
 import { formatAgo, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
@@ -126,9 +127,7 @@ function RolloutSection({ data, role }: { data: ModelPageData; role: string }) {
         <div class="panel">
           <strong>Rolled back</strong> ({r.rollback.trigger.replace(/_/g, ' ')}) to <span class="mono">{r.rollback.version}</span> {formatAgo(r.rollback.at, data.now)}: {r.rollback.reason}
           <div class="small">
-            {r.rollback.confirmation
-              ? `confirmation: ${r.rollback.confirmation.ok ? 'confirmed' : 'NOT confirmed'} after ${Math.round(r.rollback.confirmation.timeToConfirmMs / 1000)} s`
-              : 'confirmation pending'}
+            {confirmationLine(r.rollback.confirmation)}
           </div>
         </div>
       ) : null}
@@ -284,4 +283,20 @@ export function ModelPage({ data, role }: ModelPageProps) {
       ) : null}
     </div>
   )
+}
+
+const CONFIRMATION_WORDS: Record<Exclude<ConfirmationState, 'pending'>, string> = {
+  confirmed: 'confirmed',
+  checking_again: 'not confirmed yet (checked again every tick)',
+  not_confirmed: 'NOT confirmed',
+}
+
+type Recorded = NonNullable<NonNullable<RolloutView['rollback']>['confirmation']>
+
+function confirmationLine(c: Recorded | null): string {
+  const state = confirmationState(c)
+  if (c === null || state === 'pending') return 'confirmation pending'
+  const reason = (c.details as { reason?: unknown } | null)?.reason
+  const why = typeof reason === 'string' ? `: ${reason}` : ''
+  return `confirmation: ${CONFIRMATION_WORDS[state]} after ${Math.round(c.timeToConfirmMs / 1000)} s${why}`
 }

@@ -3,7 +3,8 @@ import { describe, expect, inject, it } from 'vitest'
 import { bucketOf } from '../../src/core/routing/hash'
 import { IncidentView } from '../../src/schemas/views'
 import { coordinatorOf } from '../../src/services/registry'
-import { APPROVER, admin, adminOk, problemOf, uniqueModel } from './helpers/harness'
+import { hashUnit } from '../support/upstream-server'
+import { APPROVER, admin, adminOk, infer, problemOf, settle, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout, traffic } from './helpers/rollout'
 
 const MIN = 60_000
@@ -151,7 +152,55 @@ describe('a bad challenger', () => {
     expect(again.phase).toBe('awaiting_approval')
     expect(again.pending_approval.rules).toContain('recent_rollback')
   }, 120_000)
+
+  it('checks a "not confirmed" rollback again on later ticks and confirms it once the champion recovers', async () => {
+    // v1 fails 10% of inputs (by hash of x) and takes 200 ms; the test picks the inputs.
+    const m = await model({ v1: `${inject('upstreamA')}/mode/flaky-0.1-200`, v2: `${inject('upstreamB')}/mode/flaky-0.6` })
+    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', stages: [25, 50, 100], evaluation: passingReport, ...fastPlan }, 201)
+    await approve(started.id)
+    await traffic(m, 800)
+    let clock = Date.now() + 5_000
+    await cron(clock)
+    expect((await rollout(started.id)).phase).toBe('rolled_back')
+
+    // Right after the rollback, every answer of v1 fails: not confirmed, alerted once.
+    await send(m, 30, (x) => hashUnit(x) < 0.1)
+    clock += MIN
+    await cron(clock)
+    let r = await rollout(started.id)
+    expect(r.rollback.confirmation).toMatchObject({ ok: false, details: { reason: expect.stringMatching(/^error rate 100% still above baseline/) } })
+    expect(r.events.at(-1).type).toBe('rollback_unconfirmed')
+    const events = r.events.length
+
+    // Still failing on the next tick: nothing new is recorded or alerted.
+    clock += MIN
+    await cron(clock)
+    expect((await rollout(started.id)).events).toHaveLength(events)
+
+    // v1 answers again: the cumulative error rate falls back under the baseline's bound.
+    await send(m, 300, (x) => hashUnit(x) >= 0.1)
+    clock += MIN
+    await cron(clock)
+    r = await rollout(started.id)
+    expect(r.rollback.confirmation, JSON.stringify(r.rollback.confirmation)).toMatchObject({ ok: true, timeToConfirmMs: 3 * MIN })
+    expect(r.events.slice(events).map((e: any) => e.type)).toEqual(['rollback_confirmed'])
+    expect((await adminOk('GET', `/incidents/${r.incident_id}`)).confirmation.ok).toBe(true)
+  }, 120_000)
 })
+
+let nextX = 1_000_000
+/** Sends `n` requests whose inputs x satisfy `pick`, 50 at a time, and waits for their measurements. */
+async function send(m: string, n: number, pick: (x: number) => boolean): Promise<void> {
+  const xs: number[] = []
+  while (xs.length < n) if (pick(++nextX)) xs.push(nextX)
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(xs.slice(i, i + 50).map(async (x) => {
+      const res = await infer(m, '/predict', { method: 'POST', headers: { 'x-unit-id': `u${x}`, 'content-type': 'application/json' }, body: JSON.stringify({ x }) })
+      await res.arrayBuffer()
+    }))
+  }
+  await settle()
+}
 
 describe('humans in the loop', () => {
   it('stops a high-risk model before 100% until an approver signs the evidence; stale and expired approvals are refused', async () => {

@@ -10,7 +10,8 @@
  *   /mode/predict-<kind>-<rate>/...  a deterministic "model": reads {"x": <int>} and answers
  *                         {"label"|"score"|"text": ...}; with rate r > 0, a fixed r-share of inputs
  *                         (by hash of x) get a different output, to plant shadow divergence
- *   /mode/flaky-<rate>/...  500 for a fixed <rate> share of inputs (by hash of {"x"}), else 200
+ *   /mode/flaky-<rate>[-<ms>]/...  500 for a fixed <rate> share of inputs (by hash of {"x"}), else
+ *                         200; with <ms>, after that long
  *   /mode/sink/...        records the JSON body (a webhook receiver); GET /sink/log lists them
  *   anything else         echo: JSON with server name, method, path, query, headers, body
  */
@@ -104,9 +105,15 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       } catch {
         x = 0
       }
-      const fail = hashUnit(x) < Number(mode.slice(6))
-      res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json', 'x-upstream': name })
-      res.end(JSON.stringify({ server: name, ok: !fail }))
+      const [, rate, delay] = mode.split('-')
+      const fail = hashUnit(x) < Number(rate)
+      const answer = () => {
+        res.writeHead(fail ? 500 : 200, { 'content-type': 'application/json', 'x-upstream': name })
+        res.end(JSON.stringify({ server: name, ok: !fail }))
+      }
+      if (delay === undefined) return answer()
+      const t = setTimeout(answer, Number(delay))
+      res.on('close', () => clearTimeout(t))
       return
     }
     if (mode === 'hang') {

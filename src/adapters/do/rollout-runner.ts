@@ -30,7 +30,7 @@ import {
   type Transition,
 } from '../../core/rollout'
 import { quantile } from '../../core/stats/histogram'
-import { judgeRollback, readyToJudge } from '../../core/rollout/confirmation'
+import { isFinal, judgeRollback, readyToJudge, worthRecording } from '../../core/rollout/confirmation'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { StageQuery } from './metrics-shard'
@@ -252,11 +252,12 @@ export class RolloutRunner {
 
   /**
    * After a rollback: confirm that the stable version carries the traffic under the rollback's
-   * epoch and that error rate and latency are back to the failed stage's champion baseline.
+   * epoch and that error rate and latency are back to the failed stage's champion baseline. A
+   * "not confirmed" is checked again on later ticks until it recovers or the give-up time passes.
    */
   async confirmRollback(s: StoredRollout, now: number): Promise<StoredRollout | null> {
     const rb = s.state.rollback
-    if (!rb || rb.confirmation !== null || s.meta.rollbackEpoch === null) return null
+    if (!rb || (rb.confirmation !== null && isFinal(rb.confirmation)) || s.meta.rollbackEpoch === null) return null
     const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
     const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
     if (!readyToJudge(stable.requests, now - rb.at)) return null
@@ -272,6 +273,7 @@ export class RolloutRunner {
       elapsedMs: now - rb.at,
     })
     const { ok } = judged
+    if (!worthRecording(rb.confirmation, ok, now - rb.at)) return null
     const details = { epoch: s.meta.rollbackEpoch, stable_version: rb.version, ...judged.details }
     const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
     if (s.meta.incidentId) {

@@ -8,6 +8,7 @@
  * Locally (`npm start` = wrangler dev) cron never fires on its own, and confirmation needs ticks:
  * for a gateway on this machine the CLI calls the scheduled handler itself while it waits.
  */
+import { isFinal } from '../../core/rollout/confirmation'
 import { bool, str, type CommandSpec, type Context } from '../args'
 import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
 import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
@@ -150,7 +151,12 @@ function confirmationSource(ctx: Context, f: WaitFacts): Check {
 }
 
 function fromRolloutOrWaiting(r: RolloutView, f: WaitFacts): Confirmation | string {
-  return fromRollout(r, { epoch: f.rb.epoch, weight: f.weight }) ?? `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
+  const c = fromRollout(r, { epoch: f.rb.epoch, weight: f.weight })
+  if (c === null) return `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
+  // The controller checks a "not confirmed" again on every tick until its give-up time.
+  const recorded = r.rollback?.confirmation
+  if (recorded && !isFinal(recorded)) return `not confirmed yet: ${c.reason ?? 'metrics not back to baseline'}; the controller checks again on every tick`
+  return c
 }
 
 function metricsCheck(ctx: Context, f: WaitFacts): Check {

@@ -55,6 +55,38 @@ export interface ConfirmationDetails {
   reason?: string
 }
 
+/** A recorded verdict, as the rollout keeps it. */
+export interface RecordedConfirmation {
+  ok: boolean
+  timeToConfirmMs: number
+}
+
+/**
+ * A verdict the controller does not revisit: a confirmation, or the one taken after the give-up
+ * time. An earlier "not confirmed" is checked again on every tick, because a champion taking all
+ * the traffic back can be slow for a minute and then recover.
+ */
+export function isFinal(c: RecordedConfirmation): boolean {
+  return c.ok || c.timeToConfirmMs > CONFIRM.giveUpMs
+}
+
+/** Where a rollback's confirmation stands, for the CLI and the dashboard to word. */
+export type ConfirmationState = 'pending' | 'confirmed' | 'checking_again' | 'not_confirmed'
+
+export function confirmationState(c: RecordedConfirmation | null): ConfirmationState {
+  if (c === null) return 'pending'
+  if (c.ok) return 'confirmed'
+  return isFinal(c) ? 'not_confirmed' : 'checking_again'
+}
+
+/**
+ * Whether a new verdict is worth recording (and alerting): the first one, a recovery after a
+ * "not confirmed", or the final one at the give-up time; not the same "not yet" every minute.
+ */
+export function worthRecording(previous: RecordedConfirmation | null, ok: boolean, elapsedMs: number): boolean {
+  return previous === null || ok || elapsedMs > CONFIRM.giveUpMs
+}
+
 /** Enough answers on the stable version to judge, or waited long enough to give up. */
 export function readyToJudge(stableRequests: number, elapsedMs: number): boolean {
   return stableRequests >= CONFIRM.minRequests || elapsedMs > CONFIRM.giveUpMs

@@ -5,6 +5,7 @@
  *
  * Internal to core/rollout; `machine.ts` dispatches to them.
  */
+import { CONFIRM, isFinal } from './confirmation'
 import { DomainError } from '../errors'
 import { formatDuration, stepLabel } from './describe'
 import type { Action, Input, Transition } from './io'
@@ -150,7 +151,9 @@ export function onRollbackConfirmed(
   const { model } = state.config
   const summary = ok
     ? `${model}: rollback to ${rollback.version} confirmed after ${formatDuration(timeToConfirmMs)}`
-    : `${model}: rollback to ${rollback.version} NOT confirmed: ${reasonOf(details) ?? 'traffic or metrics not recovered'}`
+    : isFinal({ ok, timeToConfirmMs })
+      ? `${model}: rollback to ${rollback.version} NOT confirmed: ${reasonOf(details) ?? 'traffic or metrics not recovered'}`
+      : `${model}: rollback to ${rollback.version} not confirmed yet: ${reasonOf(details) ?? 'traffic or metrics not recovered'}; checked again every tick for ${CONFIRM.giveUpMs / 60_000} min`
   const alert: Action = {
     type: 'alert',
     kind: 'rollback_confirmed',

@@ -156,47 +156,59 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
   })
 })
 
+/** Model credit with rollout ro_test: the rollback answers epoch 7, and poll n of the rollout answers `poll(n)`. */
+function rollbackIo(poll: (n: number) => Response | Record<string, unknown>, rolledBackFrom: unknown = null) {
+  let polls = 0
+  const io = fakeIo({
+    routes: {
+      'GET /admin/models/credit': () => ({ active_rollout: { id: 'ro_test', phase: 'progressing' } }),
+      'POST /admin/models/credit/rollback': () => ({ champion: 'v1', weights: { v1: 100 }, epoch: 7, published_at: new Date(t0).toISOString(), rolled_back_from: rolledBackFrom }),
+      'GET /admin/rollouts/ro_test': () => poll(++polls),
+    },
+  })
+  return { io, polls: () => polls }
+}
+
 describe('rollback that ends an exposed rollout (confirmed by the controller)', () => {
-  it('reports the controller\'s record, or exit 5 when it recorded the rollback as unconfirmed', async () => {
+  it('reports the controller\'s record, or exit 5 when it recorded the rollback as finally unconfirmed', async () => {
     for (const ok of [true, false]) {
-      let polls = 0
       const rb = { at: t0, actor: 'operator', trigger: 'operator_rollback', target: 'champion', version: 'v1', fromStep: 0, reason: 'r' }
-      const io = fakeIo({
-        routes: {
-          'GET /admin/models/credit': () => ({ active_rollout: { id: 'ro_test', phase: 'progressing' } }),
-          'POST /admin/models/credit/rollback': () => ({ champion: 'v1', weights: { v1: 100 }, epoch: 7, published_at: new Date(t0).toISOString(), rolled_back_from: { weights: { v1: 75, v2: 25 } } }),
-          'GET /admin/rollouts/ro_test': () => {
-            polls++
-            const confirmation = polls < 3 ? null : { at: t0 + 72_000, ok, timeToConfirmMs: 72_000, details: { epoch: 7, stable_version: 'v1', requests_since_rollback: 88, challenger_requests_since_rollback: 0, error_rate: 0, baseline_error_rate: 0, p99_ms: 7, baseline_p99_ms: 10, ...(ok ? {} : { reason: 'error rate not back to baseline' }) } }
-            return rollout({ phase: 'rolled_back', terminal: true, pending_approval: null, rollback: { ...rb, confirmation } })
-          },
-        },
-      })
+      // The failed case is the controller's final verdict, taken after its 30-minute give-up time.
+      const took = ok ? 72_000 : 1_800_001
+      const { io } = rollbackIo((n) => {
+        const confirmation = n < 3 ? null : { at: t0 + took, ok, timeToConfirmMs: took, details: { epoch: 7, stable_version: 'v1', requests_since_rollback: 88, challenger_requests_since_rollback: 0, error_rate: 0, baseline_error_rate: 0, p99_ms: 7, baseline_p99_ms: 10, ...(ok ? {} : { reason: 'not confirmed within 30 min' }) } }
+        return rollout({ phase: 'rolled_back', terminal: true, pending_approval: null, rollback: { ...rb, confirmation } })
+      }, { weights: { v1: 75, v2: 25 } })
       expect(await main(['rollback', 'credit', '--interval', '1s'], io)).toBe(ok ? 0 : 5)
       expect(io.stdout()).toContain('ended rollout ro_test')
       expect(io.stdout()).toContain(ok ? 'confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 7 ms; 1 m 12 s to confirm' : 'NOT confirmed: v1 carries 100% since epoch 7')
       expect(io.calls.some((c) => c.path.includes('/metrics'))).toBe(false)
     }
   })
+
+  it('keeps waiting through a "not confirmed yet" that the controller will check again', async () => {
+    const rb = { at: t0, actor: 'controller', trigger: 'gate_fail', target: 'champion', version: 'v1', fromStep: 0, reason: 'r' }
+    const early = { at: t0 + 60_000, ok: false, timeToConfirmMs: 60_000, details: { epoch: 7, reason: 'error rate 12% still above baseline 1%' } }
+    const later = { at: t0 + 180_000, ok: true, timeToConfirmMs: 180_000, details: { epoch: 7, error_rate: 0.004, p99_ms: 9 } }
+    const { io, polls } = rollbackIo((n) => rollout({ phase: 'rolled_back', terminal: true, pending_approval: null, rollback: { ...rb, confirmation: n < 40 ? early : later } }))
+    expect(await main(['rollback', 'credit', '--interval', '1s'], io)).toBe(0)
+    expect(polls()).toBe(40)
+    expect(io.stderr()).toContain('still waiting')
+    expect(io.stderr()).toContain('not confirmed yet: error rate 12% still above baseline 1%; the controller checks again on every tick')
+    expect(io.stdout()).toContain('confirmed: v1 carries 100% since epoch 7')
+  })
 })
 
 describe('rollback polling', () => {
   it('outlives a failing poll: a 503 while waiting is a status line, not the end', async () => {
-    let polls = 0
     const rb = { at: t0, actor: 'operator', trigger: 'gate_fail', target: 'champion', version: 'v1', fromStep: 0, reason: 'r' }
-    const io = fakeIo({
-      routes: {
-        'GET /admin/models/credit': () => ({ active_rollout: { id: 'ro_test', phase: 'progressing' } }),
-        'POST /admin/models/credit/rollback': () => ({ champion: 'v1', weights: { v1: 100 }, epoch: 7, published_at: new Date(t0).toISOString(), rolled_back_from: null }),
-        'GET /admin/rollouts/ro_test': () => {
-          polls++
-          if (polls === 1) return json({ title: 'Routing snapshot unavailable', status: 503, detail: 'try again' }, 503)
-          return rollout({ pending_approval: null, rollback: { ...rb, confirmation: { at: t0, ok: true, timeToConfirmMs: 61_000, details: { epoch: 7, error_rate: 0, p99_ms: 3 } } } })
-        },
-      },
-    })
+    const { io, polls } = rollbackIo((n) =>
+      n === 1
+        ? json({ title: 'Routing snapshot unavailable', status: 503, detail: 'try again' }, 503)
+        : rollout({ pending_approval: null, rollback: { ...rb, confirmation: { at: t0, ok: true, timeToConfirmMs: 61_000, details: { epoch: 7, error_rate: 0, p99_ms: 3 } } } })
+    )
     expect(await main(['rollback', 'credit', '--interval', '1s'], io)).toBe(0)
-    expect(polls).toBe(2)
+    expect(polls()).toBe(2)
     expect(io.stdout()).toContain('confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 3 ms; 1 m 1 s to confirm')
   })
 })

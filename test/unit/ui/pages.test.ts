@@ -168,4 +168,16 @@ describe('model page', () => {
     expect(html).toContain('confirmation: confirmed after 60 s')
     expect(html).not.toContain('data-action="pause"')
   })
+
+  it.each([
+    [{ at: NOW, ok: false, timeToConfirmMs: 60_000, details: { reason: 'error rate 12% still above baseline 1%' } }, 'confirmation: not confirmed yet (checked again every tick) after 60 s: error rate 12% still above baseline 1%'],
+    [{ at: NOW, ok: false, timeToConfirmMs: 1_860_000, details: { reason: 'not confirmed within 30 min' } }, 'confirmation: NOT confirmed after 1860 s: not confirmed within 30 min'],
+    [null, 'confirmation pending'],
+  ])('words the rollback confirmation %#', async (confirmation, text) => {
+    const r = rollout({
+      phase: 'rolled_back', terminal: true, pending_approval: null, allowed_actions: [], outcome: 'rolled_back', ended_at: new Date(NOW).toISOString(),
+      rollback: { at: NOW - MIN, actor: 'controller', trigger: 'gate_fail', target: 'champion', version: 'v1', fromStep: 0, reason: 'FAIL: error_rate', confirmation },
+    })
+    expect(await render(ModelPage({ data: pageData({ rollout: r }), role: 'operator' }))).toContain(text)
+  })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { addRequest, emptyAgg, type Agg } from '../../../../src/core/metrics/aggregate'
-import { CONFIRM, confirmationQuantile, judgeRollback, readyToJudge } from '../../../../src/core/rollout/confirmation'
+import { CONFIRM, confirmationQuantile, isFinal, judgeRollback, readyToJudge, worthRecording } from '../../../../src/core/rollout/confirmation'
 
 /** A version's answers: `latencies` in ms, the first `errors` of them answered 500. */
 function answers(latencies: number[], errors = 0): Agg {
@@ -88,4 +88,21 @@ describe('judgeRollback', () => {
     expect(r.ok).toBe(true)
     expect(r.details).toMatchObject({ baseline_latency_ms: null, baseline_p99_ms: null, baseline_error_rate: 0 })
   })
+})
+
+describe('checking again after "not confirmed"', () => {
+  const GIVE_UP = CONFIRM.giveUpMs
+  it.each([
+    [{ ok: true, timeToConfirmMs: MIN }, true],
+    [{ ok: false, timeToConfirmMs: MIN }, false],
+    [{ ok: false, timeToConfirmMs: GIVE_UP }, false],
+    [{ ok: false, timeToConfirmMs: GIVE_UP + 1 }, true],
+  ])('isFinal(%o) → %s', (c, final) => expect(isFinal(c)).toBe(final))
+
+  it.each([
+    ['the first verdict, either way', null, false, MIN, true],
+    ['a recovery', { ok: false, timeToConfirmMs: MIN }, true, 2 * MIN, true],
+    ['the same "not yet" a minute later', { ok: false, timeToConfirmMs: MIN }, false, 2 * MIN, false],
+    ['the final "not confirmed" at the give-up time', { ok: false, timeToConfirmMs: MIN }, false, GIVE_UP + 1, true],
+  ])('records %s: %s', (_, previous, ok, elapsed, record) => expect(worthRecording(previous, ok, elapsed)).toBe(record))
 })

@@ -198,10 +198,20 @@ describe('a bad challenger', () => {
       severity: 'critical',
     })
     expect(bad.event.type).toBe('rollback_unconfirmed')
+    expect(bad.event.reason).toMatch(/not confirmed yet: traffic or metrics not recovered; checked again every tick for 30 min$/)
     const good = d
       .wait(MIN)
       .apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: null })
     expect(good.state.rollback?.confirmation).toMatchObject({ ok: true, timeToConfirmMs: 2 * MIN })
+  })
+
+  it('words the verdict after the give-up time as final, with its reason', () => {
+    const d = new Driver()
+    d.evaluation()
+    d.tick('FAIL')
+    const last = d.wait(31 * MIN).apply({ type: 'rollback_confirmed', now: d.now, ok: false, details: { reason: 'not confirmed within 30 min' } })
+    expect(last.event.reason).toMatch(/rollback to \S+ NOT confirmed: not confirmed within 30 min$/)
+    expect(only(last, 'alert')[0]).toMatchObject({ severity: 'critical' })
   })
 
   it('keeps the numbers behind every decision in the verdict history', () => {
