@@ -189,12 +189,16 @@ describe('a bad challenger', () => {
 })
 
 let nextX = 1_000_000
-/** Sends `n` requests whose inputs x satisfy `pick`, 50 at a time, and waits for their measurements. */
+/**
+ * Sends `n` requests whose inputs x satisfy `pick`, and waits for their measurements. Ten at a
+ * time, lighter than the 50 of the baseline traffic, so that on a busy test machine queueing does
+ * not push their latency past the confirmation's latency bound: this test is about error rates.
+ */
 async function send(m: string, n: number, pick: (x: number) => boolean): Promise<void> {
   const xs: number[] = []
   while (xs.length < n) if (pick(++nextX)) xs.push(nextX)
-  for (let i = 0; i < n; i += 50) {
-    await Promise.all(xs.slice(i, i + 50).map(async (x) => {
+  for (let i = 0; i < n; i += 10) {
+    await Promise.all(xs.slice(i, i + 10).map(async (x) => {
       const res = await infer(m, '/predict', { method: 'POST', headers: { 'x-unit-id': `u${x}`, 'content-type': 'application/json' }, body: JSON.stringify({ x }) })
       await res.arrayBuffer()
     }))
