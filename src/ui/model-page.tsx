@@ -5,7 +5,7 @@
  * the per-arm charts, the stage timeline with every verdict's reason, and the audit log.
  */
 import type { RolloutView } from '../adapters/do/rollout-runner'
-import { confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
+import { confirmationReason, confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
 import { formatAgo, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
@@ -296,7 +296,7 @@ type Recorded = NonNullable<NonNullable<RolloutView['rollback']>['confirmation']
 function confirmationLine(c: Recorded | null): string {
   const state = confirmationState(c)
   if (c === null || state === 'pending') return 'confirmation pending'
-  const reason = (c.details as { reason?: unknown } | null)?.reason
-  const why = typeof reason === 'string' ? `: ${reason}` : ''
+  const reason = confirmationReason(c.details)
+  const why = reason === null ? '' : `: ${reason}`
   return `confirmation: ${CONFIRMATION_WORDS[state]} after ${Math.round(c.timeToConfirmMs / 1000)} s${why}`
 }

@@ -70,6 +70,12 @@ export function isFinal(c: RecordedConfirmation): boolean {
   return c.ok || c.timeToConfirmMs > CONFIRM.giveUpMs
 }
 
+/** The reason recorded with a verdict, if any (details are kept as the rollout stored them). */
+export function confirmationReason(details: unknown): string | null {
+  const r = (details as { reason?: unknown } | null)?.reason
+  return typeof r === 'string' ? r : null
+}
+
 /** Where a rollback's confirmation stands, for the CLI and the dashboard to word. */
 export type ConfirmationState = 'pending' | 'confirmed' | 'checking_again' | 'not_confirmed'
 

@@ -5,7 +5,7 @@
  *
  * Internal to core/rollout; `machine.ts` dispatches to them.
  */
-import { CONFIRM, isFinal } from './confirmation'
+import { CONFIRM, confirmationReason, isFinal } from './confirmation'
 import { DomainError } from '../errors'
 import { formatDuration, stepLabel } from './describe'
 import type { Action, Input, Transition } from './io'
@@ -149,11 +149,12 @@ export function onRollbackConfirmed(
     rollback: { ...rollback, confirmation: { at: now, ok, timeToConfirmMs, details } },
   }
   const { model } = state.config
+  const why = confirmationReason(details) ?? 'traffic or metrics not recovered'
   const summary = ok
     ? `${model}: rollback to ${rollback.version} confirmed after ${formatDuration(timeToConfirmMs)}`
     : isFinal({ ok, timeToConfirmMs })
-      ? `${model}: rollback to ${rollback.version} NOT confirmed: ${reasonOf(details) ?? 'traffic or metrics not recovered'}`
-      : `${model}: rollback to ${rollback.version} not confirmed yet: ${reasonOf(details) ?? 'traffic or metrics not recovered'}; checked again every tick for ${CONFIRM.giveUpMs / 60_000} min`
+      ? `${model}: rollback to ${rollback.version} NOT confirmed: ${why}`
+      : `${model}: rollback to ${rollback.version} not confirmed yet: ${why}; checked again every tick for ${CONFIRM.giveUpMs / 60_000} min`
   const alert: Action = {
     type: 'alert',
     kind: 'rollback_confirmed',
@@ -171,9 +172,4 @@ export function onRollbackConfirmed(
   }
   const type = ok ? 'rollback_confirmed' : 'rollback_unconfirmed'
   return commit(state, next, [alert], { at: now, type, actor: CONTROLLER, reason: summary })
-}
-
-function reasonOf(details: unknown): string | null {
-  const r = (details as { reason?: unknown } | null)?.reason
-  return typeof r === 'string' ? r : null
 }
