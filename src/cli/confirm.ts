@@ -10,7 +10,7 @@
  *   counts the minutes after the rollback minute from which on no other version served, and asks
  *   for as many requests as the controller does. Same thresholds as the controller's CONFIRM.
  */
-import { CONFIRM } from '../core/rollout/confirmation'
+import { CONFIRM, confirmationQuantile, errorRateRecovered, latencyRecovered } from '../core/rollout/confirmation'
 import type { MetricsSeries, RollbackConfirmationDetails, RolloutView } from './api-types'
 import { formatDuration } from './duration'
 import { ms, pct, time } from './format'
@@ -93,8 +93,21 @@ export function trafficSince(series: MetricsSeries[], stable: string, rollbackAt
   return { cleanFrom, stableRequests, others, ready: stableRequests >= CONFIRM.minRequests }
 }
 
+/** The stable version's health over a window, as the metrics API reports it. */
+export interface HealthSample {
+  errorRate: number | null
+  p50Ms: number | null
+  p95Ms: number | null
+  p99Ms: number | null
+  /**
+   * Answers behind the latency quantiles: the smallest arm's, since each quantile is the worst
+   * arm's and is only as good as the fewest answers it may come from.
+   */
+  latencyCount: number
+}
+
 /** Sums the stable version's non-shadow arms (it may serve as champion and as cohort control). */
-export function stableTotals(series: MetricsSeries[], stable: string): ArmTotals | null {
+export function stableTotals(series: MetricsSeries[], stable: string): (ArmTotals & { latencyCount: number }) | null {
   const mine = series.filter((s) => s.arm !== 'shadow' && s.version === stable)
   if (mine.length === 0) return null
   const all = mine.map((s) => totals(s))
@@ -104,22 +117,35 @@ export function stableTotals(series: MetricsSeries[], stable: string): ArmTotals
     const v = xs.filter((x): x is number => x !== null)
     return v.length ? Math.max(...v) : null
   }
+  const served = all.filter((t) => t.requests > 0).map((t) => t.requests)
   return {
     version: stable, arm: mine.map((s) => s.arm).join('+'), requests, errors,
     errorRate: requests > 0 ? errors / requests : null,
-    p50Ms: worst(all.map((t) => t.p50Ms)), p99Ms: worst(all.map((t) => t.p99Ms)),
+    p50Ms: worst(all.map((t) => t.p50Ms)), p95Ms: worst(all.map((t) => t.p95Ms)), p99Ms: worst(all.map((t) => t.p99Ms)),
     shadowPairs: 0, divergenceRate: null,
+    latencyCount: served.length ? Math.min(...served) : 0,
   }
 }
 
-/** The controller's health test: error rate and p99 back within slack of the baseline. */
-export function healthBack(now: { errorRate: number | null; p99Ms: number | null }, base: { errorRate: number | null; p99Ms: number | null }): { ok: boolean; reason: string } {
+/** A window with no answers: nothing to compare. */
+export const NO_HEALTH: HealthSample = { errorRate: null, p50Ms: null, p95Ms: null, p99Ms: null, latencyCount: 0 }
+
+/**
+ * The controller's health test (core/rollout/confirmation): error rate and latency back within
+ * slack of the baseline, latency at the highest quantile both windows support, so that the second
+ * slowest of a hundred answers cannot deny a rollback that worked.
+ */
+export function healthBack(now: HealthSample, base: HealthSample): { ok: boolean; reason: string } {
   const baseRate = base.errorRate ?? 0
-  if (now.errorRate !== null && now.errorRate > baseRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack) {
+  if (now.errorRate !== null && !errorRateRecovered(now.errorRate, baseRate)) {
     return { ok: false, reason: `error rate ${pct(now.errorRate)} still above baseline ${pct(baseRate)}` }
   }
-  if (now.p99Ms !== null && base.p99Ms !== null && now.p99Ms > base.p99Ms * CONFIRM.latencyFactor + CONFIRM.latencySlackMs) {
-    return { ok: false, reason: `p99 ${ms(now.p99Ms)} still above baseline ${ms(base.p99Ms)}` }
+  const q = confirmationQuantile(Math.min(now.latencyCount, base.latencyCount))
+  const at = (s: HealthSample) => (q === 0.99 ? s.p99Ms : q === 0.95 ? s.p95Ms : s.p50Ms)
+  const latency = at(now)
+  const baseline = at(base)
+  if (latency !== null && baseline !== null && !latencyRecovered(latency, baseline)) {
+    return { ok: false, reason: `p${Math.round(q * 100)} ${ms(latency)} still above baseline ${ms(baseline)}` }
   }
   return { ok: true, reason: 'error rate and latency within baseline' }
 }

@@ -13,6 +13,7 @@ export interface ArmTotals {
   errors: number
   errorRate: number | null
   p50Ms: number | null
+  p95Ms: number | null
   p99Ms: number | null
   shadowPairs: number
   divergenceRate: number | null
@@ -35,6 +36,7 @@ export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean
     errors,
     errorRate: requests > 0 ? errors / requests : null,
     p50Ms: worst((p) => p.p50_ms),
+    p95Ms: worst((p) => p.p95_ms),
     p99Ms: worst((p) => p.p99_ms),
     shadowPairs: pairs,
     divergenceRate: pairs > 0 ? diverged / pairs : null,

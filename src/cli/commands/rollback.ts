@@ -12,7 +12,7 @@ import { isFinal } from '../../core/rollout/confirmation'
 import { bool, str, type CommandSpec, type Context } from '../args'
 import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
 import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
-import { fromRollout, healthBack, stableTotals, trafficSince, confirmationDetail, confirmationLine, CONFIRM, type Confirmation } from '../confirm'
+import { fromRollout, healthBack, stableTotals, trafficSince, confirmationDetail, confirmationLine, CONFIRM, NO_HEALTH, type Confirmation, type HealthSample } from '../confirm'
 import { formatDuration, parseDuration } from '../duration'
 import { time, weights } from '../format'
 import { eprintln, println } from '../io'
@@ -42,10 +42,11 @@ export const rollbackCommand: CommandSpec = {
   details: [
     'Confirmation: when the rollback ends an exposed rollout, the gateway\'s controller confirms it on a cron',
     'tick (>= 20 requests on the stable version under the new epoch, none on the challenger, error rate',
-    'and p99 back to the failed stage\'s baseline) and the CLI reports that record. Otherwise the CLI',
+    'and latency back to the failed stage\'s baseline) and the CLI reports that record. Otherwise the CLI',
     'reads GET /admin/models/{model}/metrics (per minute, not per epoch): from the first minute after the',
     'rollback minute in which no other version served, >= 20 requests on the stable version, and error',
-    'rate and p99 within the baseline of the hour before.',
+    'rate and latency within the baseline of the hour before. Latency is compared as the controller does:',
+    'p99 when both windows have >= 1,000 answers, p95 from 100, the median below that.',
     `Cron trigger: wrangler dev serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
     '--json prints { "rollback": <POST answer>, "rollout_id", "confirmation", "status" } once done.',
   ],
@@ -164,13 +165,12 @@ function metricsCheck(ctx: Context, f: WaitFacts): Check {
   const rollbackMinute = Math.floor(rollbackAt / MINUTE) * MINUTE
   const iso = (t: number) => new Date(t).toISOString()
   const path = `/models/${seg(f.model)}/metrics`
-  let baseline: { errorRate: number | null; p99Ms: number | null } | null = null
+  let baseline: HealthSample | null = null
   return async () => {
     if (baseline === null) {
       // The hour before the rollback minute, in one point (the API counts both end minutes).
       const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute - 60 * MINUTE), to: iso(rollbackMinute - MINUTE), stepS: 3_600 })}`)
-      const t = stableTotals(m.series, f.stable)
-      baseline = { errorRate: t?.errorRate ?? null, p99Ms: t?.p99Ms ?? null }
+      baseline = stableTotals(m.series, f.stable) ?? NO_HEALTH
     }
     const perMinute = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute) })}`)
     const w = trafficSince(perMinute.series, f.stable, rollbackAt)
@@ -181,7 +181,7 @@ function metricsCheck(ctx: Context, f: WaitFacts): Check {
     const windowS = Math.ceil((ctx.io.now() - w.cleanFrom) / 1_000) + 60
     const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(w.cleanFrom), stepS: windowS })}`)
     const t = stableTotals(m.series, f.stable)
-    const health = healthBack({ errorRate: t?.errorRate ?? null, p99Ms: t?.p99Ms ?? null }, baseline)
+    const health = healthBack(t ?? NO_HEALTH, baseline)
     if (!health.ok) return health.reason
     return {
       ok: true,

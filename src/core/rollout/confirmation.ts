@@ -93,6 +93,16 @@ export function worthRecording(previous: RecordedConfirmation | null, ok: boolea
   return previous === null || ok || elapsedMs > CONFIRM.giveUpMs
 }
 
+/** The stable version's error rate is back within the slack of its baseline's. */
+export function errorRateRecovered(rate: number, baselineRate: number): boolean {
+  return rate <= baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack
+}
+
+/** The stable version's latency (at the compared quantile) is back within the slack of its baseline's. */
+export function latencyRecovered(ms: number, baselineMs: number): boolean {
+  return ms <= baselineMs * CONFIRM.latencyFactor + CONFIRM.latencySlackMs
+}
+
 /** Enough answers on the stable version to judge, or waited long enough to give up. */
 export function readyToJudge(stableRequests: number, elapsedMs: number): boolean {
   return stableRequests >= CONFIRM.minRequests || elapsedMs > CONFIRM.giveUpMs
@@ -114,9 +124,9 @@ export function judgeRollback(input: ConfirmationInput): { ok: boolean; details:
   else if (stable.requests < CONFIRM.minRequests) reason = `${stable.requests} answers on the stable version, ${CONFIRM.minRequests} needed`
   else if (challengerRequests > 0) reason = `the challenger still answered ${challengerRequests} requests under the rollback epoch`
   else if (errorRate === null) reason = 'no answers to judge the error rate by'
-  else if (errorRate > baselineRate * CONFIRM.errorRateFactor + CONFIRM.errorRateSlack) {
+  else if (!errorRateRecovered(errorRate, baselineRate)) {
     reason = `error rate ${pct(errorRate)} still above baseline ${pct(baselineRate)}`
-  } else if (latency !== null && baselineLatency !== null && latency > baselineLatency * CONFIRM.latencyFactor + CONFIRM.latencySlackMs) {
+  } else if (latency !== null && baselineLatency !== null && !latencyRecovered(latency, baselineLatency)) {
     reason = `p${Math.round(q * 100)} ${fmt(latency)} ms still above baseline ${fmt(baselineLatency)} ms`
   }
   return {

@@ -104,11 +104,11 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     champion: 'v1', weights: { v1: 100 }, rules: [], shadow: null, epoch: 12, published_at: new Date(t0 + 30_000).toISOString(),
     rolled_back_from: { champion: 'v1', weights: { v1: 90, v2: 10 }, rules: [], shadow: null },
   }
-  const point = (minute: number, requests: number, p99: number) => ({
-    t: new Date(t0 + minute * MIN).toISOString(), requests, errors: 0, error_rate: 0, p50_ms: 2, p95_ms: 3, p99_ms: p99, shadow_pairs: 0, divergence_rate: null,
+  const point = (minute: number, requests: number, p99: number, p95 = 3) => ({
+    t: new Date(t0 + minute * MIN).toISOString(), requests, errors: 0, error_rate: 0, p50_ms: 2, p95_ms: p95, p99_ms: p99, shadow_pairs: 0, divergence_rate: null,
   })
 
-  function api(opts: { readyAfter: number; cron: number }) {
+  function api(opts: { readyAfter: number; cron: number; clean?: ReturnType<typeof point> }) {
     let polls = 0
     const routes: Record<string, Handler> = {
       'GET /admin/models/credit': () => ({ active_rollout: null }),
@@ -117,7 +117,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
       'GET /admin/models/credit/metrics': ({ url }) => {
         const from = url.searchParams.get('from')
         if (url.searchParams.get('to')) return { series: [{ version: 'v1', arm: 'champion', points: [point(-30, 900, 10)] }] } // baseline hour
-        if (from === new Date(t0 + MIN).toISOString()) return { series: [{ version: 'v1', arm: 'champion', points: [point(1, 25, 4)] }] } // the clean window
+        if (from === new Date(t0 + MIN).toISOString()) return { series: [{ version: 'v1', arm: 'champion', points: [opts.clean ?? point(1, 25, 4)] }] } // the clean window
         polls++
         const v1 = [point(0, 90, 5), ...(polls > opts.readyAfter ? [point(1, 25, 4)] : [])]
         return { series: [{ version: 'v1', arm: 'champion', points: v1 }, { version: 'v2', arm: 'challenger', points: [point(0, 10, 6)] }] }
@@ -134,6 +134,16 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     expect(io.stdout()).toContain('confirmed: v1 carries 100% since epoch 12; error rate 0.0%, p99 4 ms; 10 s to confirm')
     expect(io.stdout()).toContain('baseline: error rate 0.0%, p99 10 ms; 25 requests on v1, 0 on other versions (from the metrics API, minutes from 2026-11-26T10:01:00Z on)')
     expect(io.calls.filter((c) => c.path.startsWith('/cdn-cgi/handler/scheduled')).length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('compares the quantile the window supports: a p99 of 300 answers is a blip, their p95 decides', async () => {
+    const noisy = point(1, 300, 60)
+    const io = fakeIo({ routes: api({ readyAfter: 0, cron: 200, clean: noisy }), env: { MODELGATE_URL: 'http://127.0.0.1:8787' }, now: t0 + 31_000 })
+    expect(await main(['rollback', 'credit'], io)).toBe(0)
+    expect(io.stdout()).toContain('confirmed: v1 carries 100% since epoch 12; error rate 0.0%, p99 60 ms')
+    const slow = fakeIo({ routes: api({ readyAfter: 0, cron: 200, clean: point(1, 300, 60, 30) }), env: { MODELGATE_URL: 'http://127.0.0.1:8787' }, now: t0 + 31_000 })
+    expect(await main(['rollback', 'credit', '--timeout', '1m', '--interval', '5s'], slow)).toBe(5)
+    expect(slow.stderr()).toContain('not confirmed within 1 m: p95 30 ms still above baseline 3 ms')
   })
 
   it('times out with exit code 5, and stops triggering a cron the gateway does not serve', async () => {

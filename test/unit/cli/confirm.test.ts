@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MetricsSeries, RolloutView } from '../../../src/cli/api-types'
-import { confirmationDetail, confirmationLine, fromRollout, healthBack, trafficSince } from '../../../src/cli/confirm'
+import { confirmationDetail, confirmationLine, fromRollout, healthBack, NO_HEALTH, stableTotals, trafficSince } from '../../../src/cli/confirm'
 
 const MIN = 60_000
 const t0 = Date.parse('2026-11-26T10:00:00Z')
@@ -39,11 +39,43 @@ describe('traffic since a rollback (metrics API, per minute)', () => {
 })
 
 describe('health back to baseline', () => {
-  it('uses the controller\'s slack: 1.5x + 1 point of errors, 1.25x + 5 ms of p99', () => {
-    expect(healthBack({ errorRate: 0.02, p99Ms: 30 }, { errorRate: 0.01, p99Ms: 20 }).ok).toBe(true)
-    expect(healthBack({ errorRate: 0.03, p99Ms: 10 }, { errorRate: 0.01, p99Ms: 20 })).toMatchObject({ ok: false, reason: 'error rate 3.0% still above baseline 1.0%' })
-    expect(healthBack({ errorRate: 0, p99Ms: 31 }, { errorRate: 0, p99Ms: 20 })).toMatchObject({ ok: false, reason: 'p99 31 ms still above baseline 20 ms' })
-    expect(healthBack({ errorRate: 0.005, p99Ms: 900 }, { errorRate: null, p99Ms: null }).ok).toBe(true)
+  const sample = (errorRate: number | null, latency: { p50?: number; p95?: number; p99?: number }, latencyCount: number) => ({
+    errorRate, p50Ms: latency.p50 ?? null, p95Ms: latency.p95 ?? null, p99Ms: latency.p99 ?? null, latencyCount,
+  })
+
+  it('uses the controller\'s slack: 1.5x + 1 point of errors, 1.25x + 5 ms of latency', () => {
+    expect(healthBack(sample(0.02, { p99: 30 }, 5_000), sample(0.01, { p99: 20 }, 5_000)).ok).toBe(true)
+    expect(healthBack(sample(0.03, { p99: 10 }, 5_000), sample(0.01, { p99: 20 }, 5_000))).toMatchObject({ ok: false, reason: 'error rate 3.0% still above baseline 1.0%' })
+    expect(healthBack(sample(0, { p99: 31 }, 5_000), sample(0, { p99: 20 }, 5_000))).toMatchObject({ ok: false, reason: 'p99 31 ms still above baseline 20 ms' })
+    expect(healthBack(sample(0.005, { p99: 900 }, 5_000), NO_HEALTH).ok).toBe(true)
+  })
+
+  it('compares the highest quantile both windows support, as the controller does', () => {
+    // 300 answers after the rollback: their p99 is the third slowest, a blip; their p95 is back.
+    const after = sample(0, { p50: 10, p95: 20, p99: 64 }, 300)
+    const before = sample(0, { p50: 9, p95: 18, p99: 22 }, 5_000)
+    expect(healthBack(after, before).ok).toBe(true)
+    expect(healthBack(sample(0, { p50: 10, p95: 40, p99: 64 }, 300), before)).toMatchObject({ ok: false, reason: 'p95 40 ms still above baseline 18 ms' })
+    // Below 100 answers only the median is compared; from 1,000 on, the p99.
+    expect(healthBack(sample(0, { p50: 10, p95: 90, p99: 90 }, 40), before).ok).toBe(true)
+    expect(healthBack(sample(0, { p50: 30, p95: 90, p99: 90 }, 40), before)).toMatchObject({ ok: false, reason: 'p50 30 ms still above baseline 9 ms' })
+    expect(healthBack(sample(0, { p50: 10, p95: 20, p99: 64 }, 1_000), before)).toMatchObject({ ok: false, reason: 'p99 64 ms still above baseline 22 ms' })
+    // The baseline's count limits the quantile too.
+    expect(healthBack(sample(0, { p50: 10, p95: 20, p99: 64 }, 5_000), { ...before, latencyCount: 150 }).ok).toBe(true)
+  })
+
+  it('takes the worst arm\'s quantile and the smallest arm\'s count', () => {
+    const point = (requests: number, p50: number, p95: number, p99: number) => ({
+      t: new Date(t0 + MIN).toISOString(), requests, errors: 1, error_rate: 1 / requests, p50_ms: p50, p95_ms: p95, p99_ms: p99, shadow_pairs: 0, divergence_rate: null, business: {},
+    })
+    const t = stableTotals([
+      { version: 'v1', arm: 'champion', points: [point(2_000, 5, 9, 12)] },
+      { version: 'v1', arm: 'cohort', points: [point(150, 6, 8, 40)] },
+      { version: 'v2', arm: 'challenger', points: [point(900, 50, 90, 99)] },
+      { version: 'v1', arm: 'shadow', points: [point(10, 70, 80, 99)] },
+    ], 'v1')
+    expect(t).toMatchObject({ requests: 2_150, errors: 2, p50Ms: 6, p95Ms: 9, p99Ms: 40, latencyCount: 150 })
+    expect(stableTotals([{ version: 'v2', arm: 'champion', points: [] }], 'v1')).toBeNull()
   })
 })
 
