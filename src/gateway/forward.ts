@@ -10,9 +10,9 @@
  * - timeout before response headers → 504; connect/transport error → 502 (problem+json);
  * - a non-champion version that times out, cannot be reached or answers 5xx is retried once on the
  *   champion when the model allows it and the body can be replayed; the answer says so in
- *   `x-model-fallback`. Bodies are buffered for replay only on that path and only up to
- *   REPLAY_BODY_BYTES; a larger body streams straight through (buffered prefix first) and cannot
- *   fall back.
+ *   `x-model-fallback`. Bodies are kept for replay only on that path and only up to
+ *   REPLAY_BODY_BYTES (a declared length as a native tee, an undeclared one buffered); a larger
+ *   body streams straight through (buffered prefix first) and cannot fall back.
  * - a body above MAX_BODY_BYTES → 413, before or while streaming.
  */
 import { DomainError } from '../core/errors'
@@ -138,7 +138,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const chosen: RouteDecision = decision
   const champion = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).champion
 
-  // Body: buffered only where a fallback could need to send it twice.
+  // Body: kept twice only where a fallback could need to send it again.
   const method = request.method.toUpperCase()
   const requestBody = request.body as ReadableStream<Uint8Array> | null
   const bodyless = method === 'GET' || method === 'HEAD' || requestBody === null
@@ -150,12 +150,16 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   let shadowBody: ReadableStream<Uint8Array> | null = null
   if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
   let body: Uint8Array | ReadableStream | null = null
+  /** The second copy of a declared, small body, kept for a fallback to send again. */
+  let replay: ReadableStream<Uint8Array> | null = null
   let replayable = true
   const tooLarge = { hit: false }
   if (!bodyless && source !== null) {
     if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === requestBody) {
-      // Declared and small enough: one native read instead of a reader loop.
-      body = new Uint8Array(await request.arrayBuffer())
+      // Declared and small enough: a native tee. The first attempt starts at once, without waiting
+      // for the whole body (an await here cost a round through the event loop on every canary
+      // request), and the second copy stays in the runtime until a fallback reads it.
+      ;[body, replay] = source.tee()
     } else if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
       const buffered = await bufferUpTo(source, deps.settings.replayBodyBytes)
       if (buffered.kind === 'complete') body = buffered.bytes
@@ -179,10 +183,13 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   if (failed && mayFallBack && replayable) {
     if (first.kind === 'response') await first.response.body?.cancel().catch(() => undefined)
     const reason = first.kind === 'response' ? `status ${first.response.status}` : first.kind
+    if (replay !== null) body = replay
     const second = await attempt(champion, 'champion')
     if (second.kind === 'too_large') return early(new DomainError('payload_too_large', 'body too large'), epochHeader)
     return respond(second, { from: decision.version, fromArm: decision.arm, reason })
   }
+  // The unused copy is released now rather than held until the request ends.
+  if (replay !== null) deps.defer(replay.cancel().catch(() => undefined))
   return respond(first, null)
 
   type Attempt =

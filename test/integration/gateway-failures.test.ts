@@ -80,6 +80,22 @@ describe('fallback to the champion', () => {
     const echo = (await res.json()) as any
     expect(echo.server).toBe('A')
     expect(JSON.parse(echo.body)).toEqual({ a: 1 }) // the replayed body arrived intact
+    // ...with its declared length, not re-chunked (some model servers refuse chunked uploads)
+    expect(echo.headers['content-length']).toBe('7')
+    expect(echo.headers['transfer-encoding']).toBeUndefined()
+  })
+
+  it('sends a challenger that answers the declared body once, with its length, and no fallback', async () => {
+    const model = uniqueModel('fbok')
+    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v2: 100 } })
+    const payload = JSON.stringify({ features: { income_k: 52 } })
+    const res = await infer(model, '/predict', { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
+    expect(res.headers.get('x-model-fallback')).toBeNull()
+    const echo = (await res.json()) as any
+    expect(echo.server).toBe('B')
+    expect(echo.body).toBe(payload)
+    expect(echo.headers['content-length']).toBe(String(payload.length))
+    expect(echo.headers['transfer-encoding']).toBeUndefined()
   })
 
   it('replays a streamed body of undeclared length that fits the replay limit', async () => {
