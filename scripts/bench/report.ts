@@ -9,10 +9,9 @@ import {
   fixed,
   renderTable,
   signed,
-  verdict,
+  targetCell,
   type Comparison,
   type ConfigSummary,
-  type Targets,
 } from './stats'
 
 export interface RoutingCheck {
@@ -60,7 +59,6 @@ export interface BenchReport {
   comparisons: Comparison[]
   /** --paired: every configuration loaded at once, CPU per request against the bare proxy's. */
   paired: PairedSummary[] | null
-  targets: Targets
   totalSeconds: number
 }
 
@@ -166,27 +164,29 @@ export function renderReport(r: BenchReport): string {
 
   const base = r.summaries[0]?.name ?? 'bare'
   lines.push(`Against ${base} (median of per-round pairs)`)
-  const t = r.targets
   const cmpHead = [
     'config',
     'throughput ratio',
-    `target >= ${t.throughputRatioMin.toFixed(2)}`,
+    'target',
     'p99 added ms',
-    `target <= ${t.p99AddedMaxMs.toFixed(2)} ms`,
+    'target',
     'CPU us/req added',
   ]
   const cmpRows = r.comparisons.map((c) => [
     c.name,
     fixed(c.throughputRatio, 3),
-    verdict(c.throughputPass),
+    targetCell('>=', c.targets.throughputRatioMin, c.throughputPass),
     signed(c.p99AddedMs, 2),
-    verdict(c.p99Pass),
+    targetCell('<=', c.targets.p99AddedMaxMs, c.p99Pass, ' ms'),
     c.cpuUsAddedPerReq === null ? '-' : signed(c.cpuUsAddedPerReq, 0),
   ])
   lines.push(renderTable([cmpHead, ...cmpRows]))
   const breakdown = renderBreakdown(r)
   if (breakdown.length > 0) lines.push('', ...breakdown)
-  if (r.paired !== null) lines.push('', ...renderPaired(r.paired, base, r.load.rounds))
+  if (r.paired !== null) {
+    const targets = new Map(r.comparisons.map((c) => [c.name, c.targets.throughputRatioMin]))
+    lines.push('', ...renderPaired(r.paired, base, r.load.rounds, targets))
+  }
   for (const p of r.profiles) {
     lines.push(
       '',
@@ -214,16 +214,28 @@ export function renderReport(r: BenchReport): string {
 }
 
 /** The --paired section: its own rounds, every configuration loaded at the same time. */
-export function renderPaired(paired: PairedSummary[], base: string, rounds: number): string[] {
+export function renderPaired(
+  paired: PairedSummary[],
+  base: string,
+  rounds: number,
+  /** Each configuration's throughput target (absent or null: none). */
+  targets: ReadonlyMap<string, number | null> = new Map()
+): string[] {
+  const cell = (p: PairedSummary) => {
+    const min = targets.get(p.name) ?? null
+    const pass = min === null || p.ratio === null || !Number.isFinite(p.ratio) ? null : p.ratio >= min
+    return targetCell('>=', min, pass)
+  }
   return [
     `Side by side (--paired: ${rounds} rounds, every configuration loaded at once on the server core)`,
     renderTable([
-      ['config', 'req/s', 'CPU us/req', `${base} us ÷ this us`, 'min', 'max', 'errors', 'non-2xx'],
+      ['config', 'req/s', 'CPU us/req', `${base} us ÷ this us`, 'target', 'min', 'max', 'errors', 'non-2xx'],
       ...paired.map((p) => [
         p.name,
         fixed(p.rps, 0),
         fixed(p.cpuUsPerReq, 0),
         fixed(p.ratio, 3),
+        cell(p),
         fixed(p.ratioMin, 3),
         fixed(p.ratioMax, 3),
         String(p.errors),

@@ -43,12 +43,17 @@ export interface ConfigSummary {
   clientCpuPct: number | null
 }
 
+/** What a configuration must show against the bare proxy; null: compared, not judged. */
 export interface Targets {
-  throughputRatioMin: number
-  p99AddedMaxMs: number
+  throughputRatioMin: number | null
+  p99AddedMaxMs: number | null
 }
 
+/** The gateway core's targets (routing + forwarding): >= 0.90 of bare throughput, <= 2 ms p99 added. */
 export const TARGETS: Targets = { throughputRatioMin: 0.9, p99AddedMaxMs: 2 }
+
+/** For references and diagnostics: shown side by side, with no verdict. */
+export const NO_TARGETS: Targets = { throughputRatioMin: null, p99AddedMaxMs: null }
 
 export interface Comparison {
   name: string
@@ -64,9 +69,15 @@ export interface Comparison {
     p99AddedMs: number
     cpuUsAddedPerReq: number | null
   }>
-  /** null at a fixed offered rate: both sides serve the same req/s, so the ratio says nothing. */
+  /** The targets this configuration is judged by. */
+  targets: Targets
+  /**
+   * null without a target, or at a fixed offered rate: both sides serve the same req/s, so the
+   * ratio says nothing.
+   */
   throughputPass: boolean | null
-  p99Pass: boolean
+  /** null without a target. */
+  p99Pass: boolean | null
 }
 
 /**
@@ -152,8 +163,12 @@ export function compare(
     p99AddedMs,
     cpuUsAddedPerReq: medianOrNull(perRound.map((r) => r.cpuUsAddedPerReq)),
     perRound,
-    throughputPass: fixedRate ? null : throughputRatio >= targets.throughputRatioMin,
-    p99Pass: p99AddedMs <= targets.p99AddedMaxMs,
+    targets,
+    throughputPass:
+      fixedRate || targets.throughputRatioMin === null
+        ? null
+        : throughputRatio >= targets.throughputRatioMin,
+    p99Pass: targets.p99AddedMaxMs === null ? null : p99AddedMs <= targets.p99AddedMaxMs,
   }
 }
 
@@ -163,6 +178,16 @@ export function ratio(a: number, b: number): number {
 
 export function verdict(pass: boolean | null): 'PASS' | 'MISS' | 'n/a' {
   return pass === null ? 'n/a' : pass ? 'PASS' : 'MISS'
+}
+
+/** A target with its verdict (">= 0.85 MISS", "<= 2.00 ms PASS"), or '-' without one. */
+export function targetCell(
+  op: '>=' | '<=',
+  target: number | null,
+  pass: boolean | null,
+  unit = ''
+): string {
+  return target === null ? '-' : `${op} ${target.toFixed(2)}${unit} ${verdict(pass)}`
 }
 
 /** Fixed decimals, '-' for a missing or non-finite value, so a broken run cannot print "NaN ms". */

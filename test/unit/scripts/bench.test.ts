@@ -24,10 +24,13 @@ import {
   renderTable,
   signed,
   summarize,
+  NO_TARGETS,
   TARGETS,
+  targetCell,
   verdict,
   type RoundSample,
 } from '../../../scripts/bench/stats'
+import { GATEWAY_CONFIGS } from '../../../scripts/bench/configs'
 
 function round(n: number, rps: number, p99Ms: number, cpuUs: number | null = null): RoundSample {
   return {
@@ -153,6 +156,22 @@ describe('summaries and the comparison with the bare proxy', () => {
     expect(c.cpuUsAddedPerReq).toBeNull()
   })
 
+  it('each configuration is judged by its own targets; references by none', () => {
+    const c = compare(bare, gw, { throughputRatioMin: 0.95, p99AddedMaxMs: 2 })
+    expect(c.throughputRatio).toBeCloseTo(0.9)
+    expect(c.throughputPass).toBe(false)
+    expect(c.targets.throughputRatioMin).toBe(0.95)
+    const ref = compare(bare, gw, NO_TARGETS)
+    expect(ref.throughputPass).toBeNull()
+    expect(ref.p99Pass).toBeNull()
+    expect(targetCell('>=', 0.85, false)).toBe('>= 0.85 MISS')
+    expect(targetCell('<=', 2, true, ' ms')).toBe('<= 2.00 ms PASS')
+    expect(targetCell('>=', null, null)).toBe('-')
+    const measured = GATEWAY_CONFIGS.find((x) => x.name === 'gateway')
+    expect(measured?.targets.throughputRatioMin).toBe(0.85)
+    expect(GATEWAY_CONFIGS.find((x) => x.name === 'gateway-no-recording')?.targets).toEqual(TARGETS)
+  })
+
   it('at a fixed offered rate the throughput ratio gets no verdict', () => {
     const c = compare(bare, gw, TARGETS, true)
     expect(c.throughputPass).toBeNull()
@@ -200,15 +219,12 @@ describe('summaries and the comparison with the bare proxy', () => {
       summaries: [bare, gw],
       comparisons: [compare(bare, gw)],
       paired: null,
-      targets: TARGETS,
       totalSeconds: 70,
     }
     const text = renderReport(report)
     expect(text).toContain('machine   Test CPU, 2 cores, Linux 6')
     expect(text).toContain('versions: v1 180, v2 20')
-    expect(text).toMatch(/gateway\s+0\.900\s+PASS\s+\+1\.00\s+PASS\s+\+50/)
-    expect(text).toContain('target >= 0.90')
-    expect(text).toContain('target <= 2.00 ms')
+    expect(text).toMatch(/gateway\s+0\.900\s+>= 0\.90 PASS\s+\+1\.00\s+<= 2\.00 ms PASS\s+\+50/)
     expect(text).not.toContain('NaN')
     expect(text).not.toContain('WARNING')
     expect(text).not.toContain('Side by side')
@@ -224,7 +240,8 @@ describe('summaries and the comparison with the bare proxy', () => {
       ),
     })
     expect(withPaired).toContain('Side by side (--paired: 3 rounds')
-    expect(withPaired).toMatch(/gateway\s+\d+\s+750\s+0\.800\s+0\.800\s+0\.800/)
+    expect(withPaired).toMatch(/gateway\s+\d+\s+750\s+0\.800\s+>= 0\.90 MISS\s+0\.800\s+0\.800/)
+    expect(withPaired).toMatch(/bare-proxy\s+\d+\s+600\s+1\.000\s+-\s+1\.000/)
 
     const floor = summarize('bare-static', [round(1, 3000, 5, 300)])
     const noop = summarize('gateway-healthz', [round(1, 2500, 6, 380)])
