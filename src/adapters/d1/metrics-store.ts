@@ -20,12 +20,15 @@ async function requestHash(id: string): Promise<string> {
 
 export async function writeExport(db: Db, model: string, shard: number, batch: ExportBatch): Promise<number> {
   const stmts: BatchItem<'sqlite'>[] = []
-  for (const { key, agg } of batch.minutes) {
-    const row = { model, shard, minute: key.minute, epoch: key.epoch, version: key.version, arm: key.arm, segment: key.segment, requests: agg.requests, errors: errorsOf(agg), data: agg }
+  // Two rollups of one shard can overlap (cron and the controller): a row is replaced only by a copy
+  // at least as new, so the one that writes last cannot put back an older count.
+  for (const { key, agg, rev } of batch.minutes) {
+    const row = { model, shard, minute: key.minute, epoch: key.epoch, version: key.version, arm: key.arm, segment: key.segment, requests: agg.requests, errors: errorsOf(agg), data: agg, rev }
     stmts.push(
       db.insert(schema.metricMinutes).values(row).onConflictDoUpdate({
         target: [schema.metricMinutes.model, schema.metricMinutes.shard, schema.metricMinutes.minute, schema.metricMinutes.epoch, schema.metricMinutes.version, schema.metricMinutes.arm, schema.metricMinutes.segment],
-        set: { requests: row.requests, errors: row.errors, data: row.data },
+        set: { requests: row.requests, errors: row.errors, data: row.data, rev },
+        setWhere: sql`excluded.rev >= ${schema.metricMinutes.rev}`,
       })
     )
   }
@@ -33,16 +36,20 @@ export async function writeExport(db: Db, model: string, shard: number, batch: E
     stmts.push(
       db.insert(schema.outcomeMinutes).values({ model, shard, ...o }).onConflictDoUpdate({
         target: [schema.outcomeMinutes.model, schema.outcomeMinutes.shard, schema.outcomeMinutes.minute, schema.outcomeMinutes.epoch, schema.outcomeMinutes.version, schema.outcomeMinutes.arm, schema.outcomeMinutes.segment, schema.outcomeMinutes.metric],
-        set: { n: o.n, sum: o.sum, sumSq: o.sumSq },
+        set: { n: o.n, sum: o.sum, sumSq: o.sumSq, rev: o.rev },
+        setWhere: sql`excluded.rev >= ${schema.outcomeMinutes.rev}`,
       })
     )
   }
   for (const s of batch.samples) {
     stmts.push(
-      db.insert(schema.shadowSamples).values({
-        model, at: new Date(s.at).toISOString(), requestHash: await requestHash(s.requestId), version: s.version, verdict: s.verdict,
-        championOutput: s.championOutput ?? null, shadowOutput: s.shadowOutput ?? null,
-      })
+      db
+        .insert(schema.shadowSamples)
+        .values({
+          model, at: new Date(s.at).toISOString(), requestHash: await requestHash(s.requestId), version: s.version, verdict: s.verdict,
+          championOutput: s.championOutput ?? null, shadowOutput: s.shadowOutput ?? null,
+        })
+        .onConflictDoNothing()
     )
   }
   if (batch.samples.length > 0) {

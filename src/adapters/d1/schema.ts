@@ -82,6 +82,8 @@ export const metricMinutes = sqliteTable(
     requests: integer('requests').notNull(),
     errors: integer('errors').notNull(),
     data: text('data', { mode: 'json' }).notNull(),
+    /** The shard's revision of the row: an overlapping rollup never replaces it with an older copy. */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment] }), index('metric_minutes_model_minute').on(t.model, t.minute)]
 )
@@ -95,6 +97,8 @@ export const outcomeMinutes = sqliteTable(
     n: integer('n').notNull(),
     sum: real('sum').notNull(),
     sumSq: real('sum_sq').notNull(),
+    /** As metric_minutes.rev. */
+    rev: integer('rev').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment, t.metric] }), index('outcome_minutes_model_minute').on(t.model, t.minute)]
 )
@@ -112,7 +116,8 @@ export const shadowSamples = sqliteTable(
     championOutput: text('champion_output', { mode: 'json' }),
     shadowOutput: text('shadow_output', { mode: 'json' }),
   },
-  (t) => [index('shadow_samples_model_id').on(t.model, t.id)]
+  // One sample per request and shadow version: a sample exported twice (overlapping rollups) is kept once.
+  (t) => [index('shadow_samples_model_id').on(t.model, t.id), uniqueIndex('shadow_samples_request').on(t.model, t.requestHash, t.version)]
 )
 
 /** One row per rollout, kept current by the model's coordinator (the state itself lives there). */

@@ -39,6 +39,8 @@ export interface ShardSummary {
 export interface ExportedMinute {
   key: AggKey
   agg: Agg
+  /** The shard's revision of this row: D1 keeps the newest copy when rollups overlap. */
+  rev: number
 }
 
 export interface ExportedOutcome {
@@ -51,6 +53,8 @@ export interface ExportedOutcome {
   n: number
   sum: number
   sumSq: number
+  /** As ExportedMinute.rev. */
+  rev: number
 }
 
 export interface ShadowSample {
@@ -205,25 +209,37 @@ export class MetricsShard extends DurableObject<Env> {
     return { cumulative, matured, counterfactual }
   }
 
-  /** Rows changed since `cursor` (a revision number), for the D1 rollup. Ack with `ackExport`. */
+  /**
+   * Rows changed since `cursor` (a revision number), for the D1 rollup. Ack with `ackExport`.
+   *
+   * Each table is read up to `limit` rows. When one comes back full, the batch ends at the last
+   * revision it returned (the lowest such revision over the full tables), and that revision is read
+   * whole: a revision is one transaction, so its rows are few, and a cursor that stopped inside it
+   * would skip the rest for good. Rows of the other tables beyond that revision wait for the next
+   * call, so the cursor never passes a row that was not returned.
+   */
   async exportSince(cursor: number, limit = 500): Promise<ExportBatch> {
-    const minutes = this.sql
-      .exec<{ minute: number; epoch: number; version: string; arm: string; segment: string; data: string; rev: number }>('SELECT * FROM agg WHERE rev > ? ORDER BY rev LIMIT ?', cursor, limit)
-      .toArray()
-    const outcomes = this.sql
-      .exec<{ minute: number; epoch: number; version: string; arm: string; segment: string; metric: string; n: number; sum: number; sum_sq: number; rev: number }>('SELECT * FROM outcome WHERE rev > ? ORDER BY rev LIMIT ?', cursor, limit)
-      .toArray()
-    const samples = this.sql.exec<{ data: string; rev: number }>('SELECT data, rev FROM samples WHERE rev > ? ORDER BY seq LIMIT ?', cursor, limit).toArray()
-    // The cursor only advances to a revision whose rows were all returned.
-    const revs = [...minutes.map((r) => r.rev), ...outcomes.map((r) => r.rev), ...samples.map((r) => r.rev)]
-    const truncated = minutes.length === limit || outcomes.length === limit || samples.length === limit
-    const top = revs.length ? Math.max(...revs) : cursor
-    const next = truncated ? Math.max(cursor, top - 1) : top
-    const keep = (rev: number) => rev <= next
+    type MinuteRow = { minute: number; epoch: number; version: string; arm: string; segment: string; data: string; rev: number }
+    type OutcomeRow = { minute: number; epoch: number; version: string; arm: string; segment: string; metric: string; n: number; sum: number; sum_sq: number; rev: number }
+    type SampleRow = { data: string; rev: number }
+    const read = (upto: number | null) => ({
+      minutes: this.sql.exec<MinuteRow>(`SELECT * FROM agg WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`, cursor, upto ?? limit).toArray(),
+      outcomes: this.sql.exec<OutcomeRow>(`SELECT * FROM outcome WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`, cursor, upto ?? limit).toArray(),
+      samples: this.sql.exec<SampleRow>(`SELECT data, rev FROM samples WHERE rev > ?${upto === null ? ' ORDER BY seq LIMIT ?' : ' AND rev <= ? ORDER BY seq'}`, cursor, upto ?? limit).toArray(),
+    })
+    let rows = read(null)
+    const tables = [rows.minutes, rows.outcomes, rows.samples] as Array<Array<{ rev: number }>>
+    const full = tables.filter((t) => t.length === limit)
+    const lastRev = (t: Array<{ rev: number }>) => t.reduce((m, r) => Math.max(m, r.rev), cursor)
+    let next = Math.max(cursor, ...tables.map(lastRev))
+    if (full.length > 0) {
+      next = Math.min(...full.map(lastRev))
+      rows = read(next)
+    }
     return {
-      minutes: minutes.filter((r) => keep(r.rev)).map((r) => ({ key: { minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm as AggKey['arm'], segment: r.segment as AggKey['segment'] }, agg: JSON.parse(r.data) as Agg })),
-      outcomes: outcomes.filter((r) => keep(r.rev)).map((r) => ({ minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm, segment: r.segment, metric: r.metric, n: r.n, sum: r.sum, sumSq: r.sum_sq })),
-      samples: samples.filter((r) => keep(r.rev)).map((r) => JSON.parse(r.data) as ShadowSample),
+      minutes: rows.minutes.map((r) => ({ key: { minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm as AggKey['arm'], segment: r.segment as AggKey['segment'] }, agg: JSON.parse(r.data) as Agg, rev: r.rev })),
+      outcomes: rows.outcomes.map((r) => ({ minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm, segment: r.segment, metric: r.metric, n: r.n, sum: r.sum, sumSq: r.sum_sq, rev: r.rev })),
+      samples: rows.samples.map((r) => JSON.parse(r.data) as ShadowSample),
       cursor: next,
     }
   }

@@ -1,0 +1,105 @@
+/**
+ * The shard → D1 rollup under pressure: more changed rows than one export returns, and two rollups
+ * of the same shard overlapping. Nothing may be skipped, counted twice or replaced by an older copy.
+ */
+import { env } from 'cloudflare:workers'
+import { and, eq } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import type { ExportBatch } from '../../src/adapters/do/metrics-shard'
+import { openDb } from '../../src/adapters/d1/registry-store'
+import { writeExport } from '../../src/adapters/d1/metrics-store'
+import * as schema from '../../src/adapters/d1/schema'
+import { aggregate, emptyAgg, type Measurement, type ShadowMeasurement } from '../../src/core/metrics/aggregate'
+import { uniqueModel } from './helpers/harness'
+
+const T0 = Date.UTC(2026, 10, 20, 12, 0)
+
+function shard(name: string) {
+  return env.METRICS_SHARD.get(env.METRICS_SHARD.idFromName(name))
+}
+
+/** `n` requests, each in its own minute starting at `firstMinute` (so `n` rows). */
+function requests(firstMinute: number, n: number): Measurement[] {
+  return Array.from({ length: n }, (_, i): Measurement => ({
+    type: 'request', requestId: `r${firstMinute + i}`, at: T0 + (firstMinute + i) * 60_000, epoch: 1, version: 'v1', arm: 'champion',
+    segment: '', status: 200, outcome: 'response', latencyMs: 10, fallback: null,
+  }))
+}
+
+function shadows(n: number): ShadowMeasurement[] {
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'shadow', requestId: `s${i}`, at: T0, epoch: 1, version: 'v2', verdict: 'agree', latencyMs: 5, championOutput: 'a', shadowOutput: 'a',
+  }))
+}
+
+async function ingest(name: string, id: string, ms: Measurement[]) {
+  const rows = [...aggregate(ms).values()]
+  await shard(name).ingest(id, { rows, shadows: ms.filter((m): m is ShadowMeasurement => m.type === 'shadow') })
+}
+
+/** Exports until the cursor stops, as the rollup does; returns every batch. */
+async function drain(name: string, limit: number): Promise<ExportBatch[]> {
+  const s = shard(name)
+  const batches: ExportBatch[] = []
+  let cursor = 0
+  for (let i = 0; i < 50; i++) {
+    const b = (await s.exportSince(cursor, limit)) as unknown as ExportBatch
+    if (b.cursor === cursor) break
+    batches.push(b)
+    cursor = b.cursor
+  }
+  return batches
+}
+
+describe('shard export', () => {
+  it('returns every changed row once when one table fills an export and another has newer rows', async () => {
+    const name = `${uniqueModel('exp')}#0`
+    await ingest(name, 'b1', requests(0, 300))
+    await ingest(name, 'b2', requests(300, 300))
+    await ingest(name, 'b3', shadows(3))
+    const batches = await drain(name, 500)
+    const minutes = batches.flatMap((b) => b.minutes.map((m) => m.key.minute))
+    // 600 request rows, one per minute, and one shadow row (in the first request's minute).
+    expect(minutes).toHaveLength(601)
+    expect(new Set(minutes).size).toBe(600)
+    expect(batches.flatMap((b) => b.samples)).toHaveLength(3)
+  })
+
+  it('moves on when a single revision holds more rows than the limit', async () => {
+    const name = `${uniqueModel('exp')}#0`
+    await ingest(name, 'big', requests(0, 30))
+    const batches = await drain(name, 10)
+    expect(batches).toHaveLength(1)
+    expect(batches[0]!.minutes).toHaveLength(30)
+  })
+})
+
+describe('D1 rollup writes', () => {
+  it('never replaces a minute with an older copy, and keeps a re-exported shadow sample once', async () => {
+    const model = uniqueModel('overlap')
+    const db = openDb(env.DB)
+    const key = { minute: 100, epoch: 1, version: 'v1', arm: 'champion' as const, segment: '' as const }
+    const older = { ...emptyAgg(), requests: 1, s2xx: 1 }
+    const newer = { ...emptyAgg(), requests: 3, s2xx: 3 }
+    const sample = { at: T0, requestId: 'req-1', version: 'v2', verdict: 'agree', championOutput: 'a', shadowOutput: 'a' }
+    const batch = (agg: typeof older, rev: number, n: number): ExportBatch => ({
+      minutes: [{ key, agg, rev }],
+      outcomes: [{ minute: 100, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n, sum: n, sumSq: n, rev }],
+      samples: [sample],
+      cursor: rev,
+    })
+    // Rollup A read rev 1; rollup B read rev 2 and wrote first; A writes last.
+    await writeExport(db, model, 0, batch(newer, 2, 3))
+    await writeExport(db, model, 0, batch(older, 1, 1))
+    const minute = await db.select().from(schema.metricMinutes).where(eq(schema.metricMinutes.model, model))
+    expect(minute.map((r) => r.requests)).toEqual([3])
+    const outcome = await db.select().from(schema.outcomeMinutes).where(and(eq(schema.outcomeMinutes.model, model), eq(schema.outcomeMinutes.metric, 'repaid')))
+    expect(outcome.map((r) => r.n)).toEqual([3])
+    const samples = await db.select().from(schema.shadowSamples).where(eq(schema.shadowSamples.model, model))
+    expect(samples).toHaveLength(1)
+    // A newer copy still replaces the row.
+    await writeExport(db, model, 0, batch({ ...emptyAgg(), requests: 5, s2xx: 5 }, 3, 5))
+    const after = await db.select().from(schema.metricMinutes).where(eq(schema.metricMinutes.model, model))
+    expect(after.map((r) => r.requests)).toEqual([5])
+  })
+})
