@@ -53,8 +53,12 @@ export interface ForwardDeps {
   defer: (p: Promise<unknown>) => void
   random: () => number
   now: () => number
-  /** Mints the id a client sees for an answer by `version` (plain or signed, see measurement). */
-  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number }) => string | Promise<string>
+  /**
+   * Mints the id a client sees (plain or signed, see measurement), once per request. It names the
+   * version and arm the request was assigned to, also when the champion answers after a fallback:
+   * outcomes are attributed where the exposure is counted (intent to treat).
+   */
+  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number; shards: number }) => string | Promise<string>
   /** Called once the response head is ready (the body may still be streaming). */
   onComplete?: (record: ForwardRecord) => void
   /** Starts a shadow copy in the background; absent → shadowing off. */
@@ -174,6 +178,10 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   }
 
   const startedAt = deps.now()
+  const minted = deps.mintRequestId({
+    model, version: decision.version, arm: decision.arm, cohort: decision.cohortRule !== null, epoch: snapshot.epoch, at: startedAt, shards: snapshot.metric_shards,
+  })
+  const requestId = typeof minted === 'string' ? minted : await minted
   const first = await attempt(decision.version, decision.arm)
   if (first.kind === 'too_large') {
     await shadowBody?.cancel().catch(() => undefined)
@@ -199,8 +207,6 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
 
   async function attempt(version: string, arm: Arm): Promise<Attempt> {
     const backend = snapshot!.versions[version] as Backend | undefined
-    const minted = deps.mintRequestId({ model, version, arm, cohort: chosen.cohortRule !== null, epoch: snapshot!.epoch, at: startedAt })
-    const requestId = typeof minted === 'string' ? minted : await minted
     if (backend === undefined) {
       return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
     }

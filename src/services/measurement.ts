@@ -74,7 +74,8 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
       reject(i, 'invalid_value', value.reason)
       continue
     }
-    const shard = shardOf(item.request_id, snapshot.metric_shards)
+    // The shard count when the request was served: its shadow pair and earlier outcomes are there.
+    const shard = shardOf(item.request_id, claims.shards ?? snapshot.metric_shards)
     const key = `${claims.model}#${shard}`
     let group = byShard.get(key)
     if (!group) {

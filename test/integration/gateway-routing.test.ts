@@ -16,7 +16,7 @@ describe('admin → publish → route', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('x-model-version')).toBe('v1')
     expect(res.headers.get('x-routing-epoch')).toMatch(/^\d+$/)
-    expect(res.headers.get('x-request-id')).toMatch(new RegExp(`^mg1~${model}~v1~c-~`))
+    expect(res.headers.get('x-request-id')).toMatch(new RegExp(`^mg2~${model}~v1~c-~`))
     const echo = (await res.json()) as any
     expect(echo.server).toBe('A')
     expect(echo.method).toBe('POST')

@@ -72,17 +72,16 @@ describe('per-request recording', () => {
 })
 
 describe('business outcomes', () => {
-  async function modelWithMetrics() {
+  const METRICS = [
+    { name: 'repaid', kind: 'proportion', direction: 'higher_is_better', window_s: 600, positive_labels: ['repaid'] },
+    { name: 'revenue', kind: 'mean', direction: 'higher_is_better', window_s: 600, cap: 100 },
+  ]
+
+  async function modelWithMetrics(opts: { v2?: string; shards?: number } = {}) {
     const model = uniqueModel('outcome')
-    await adminOk('PUT', `/models/${model}`, {
-      risk: 'medium',
-      metrics: [
-        { name: 'repaid', kind: 'proportion', direction: 'higher_is_better', window_s: 600, positive_labels: ['repaid'] },
-        { name: 'revenue', kind: 'mean', direction: 'higher_is_better', window_s: 600, cap: 100 },
-      ],
-    }, 201)
+    await adminOk('PUT', `/models/${model}`, { risk: 'medium', metrics: METRICS, ...(opts.shards ? { metric_shards: opts.shards } : {}) }, 201)
     await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } }, 201)
-    await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: inject('upstreamB') } }, 201)
+    await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: opts.v2 ?? inject('upstreamB') } }, 201)
     await adminOk('POST', `/models/${model}/champion`, { version: 'v1' })
     await adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } })
     return model
@@ -99,7 +98,7 @@ describe('business outcomes', () => {
     const forged = valid.slice(0, -4) + (valid.endsWith('AAAA') ? 'BBBB' : 'AAAA')
     // Claim the other arm while keeping the original signature.
     const tampered = valid.replace(/~(c|h)-~/, (_m, a) => (a === 'c' ? '~h-~' : '~c-~'))
-    const old = await signRequestId(requestIdSecret(env)!, { model, version: 'v1', arm: 'champion', cohort: false, epoch: 1, at: Date.now() - 3_600_000 })
+    const old = await signRequestId(requestIdSecret(env)!, { model, version: 'v1', arm: 'champion', cohort: false, epoch: 1, at: Date.now() - 3_600_000, shards: 4 })
     const res = await postOutcomes({
       outcomes: [
         { request_id: valid, value: 'repaid' },
@@ -157,6 +156,34 @@ describe('business outcomes', () => {
     // Once folded, a late outcome for those requests is refused, not silently lost.
     const late = (await (await postOutcomes({ request_id: ids[3]!.id, value: 'repaid', metric: 'repaid' })).json()) as any
     expect(late.results[0]).toMatchObject({ status: 'rejected', reason: 'outside_attribution_window' })
+  })
+
+  it('credits the outcome of a rescued request to the arm it was assigned to, where its exposure is', async () => {
+    const model = await modelWithMetrics({ v2: `${inject('upstreamB')}/mode/status-503` })
+    const { ids } = await drive(model, 40)
+    expect(new Set(ids.map((x) => x.version))).toEqual(new Set(['v1'])) // the champion answered every one
+    const assigned = (id: string) => id.split('~')[2]
+    const rescued = ids.filter((x) => assigned(x.id) === 'v2').length
+    expect(rescued).toBeGreaterThan(0)
+    const report = (await (await postOutcomes({ outcomes: ids.map(({ id }) => ({ request_id: id, value: 'repaid', metric: 'repaid' })) })).json()) as any
+    expect(report.accepted).toBe(40)
+    const later = await summary(model, { metrics: [{ name: 'repaid', windowMs: 600_000 }], now: Date.now() + 11 * 60_000 })
+    const champion = later.matured.get('v1|champion||repaid')!
+    const challenger = later.matured.get('v2|challenger||repaid')!
+    expect([challenger.exposures, challenger.n, challenger.sum]).toEqual([rescued, rescued, rescued])
+    expect([champion.exposures, champion.n, champion.sum]).toEqual([40 - rescued, 40 - rescued, 40 - rescued])
+  })
+
+  it('still counts a repeated outcome once after the metric shard count grew', async () => {
+    const model = await modelWithMetrics({ shards: 1 })
+    const { ids } = await drive(model, 20)
+    const items = ids.map(({ id }) => ({ request_id: id, value: 'repaid', metric: 'repaid' }))
+    expect(((await (await postOutcomes({ outcomes: items })).json()) as any).accepted).toBe(20)
+    await adminOk('PUT', `/models/${model}`, { risk: 'medium', metrics: METRICS, metric_shards: 8 })
+    const again = (await (await postOutcomes({ outcomes: items })).json()) as any
+    expect(again).toMatchObject({ accepted: 0, duplicates: 20 })
+    const later = await summary(model, { metrics: [{ name: 'repaid', windowMs: 600_000 }], now: Date.now() + 11 * 60_000, shards: 8 })
+    expect([...later.matured.values()].reduce((a, r) => a + r.n, 0)).toBe(20)
   })
 
   it('rejects a malformed body with 400 problem+json', async () => {

@@ -38,6 +38,12 @@ export interface Agg {
   unreachable: number
   /** Answers given by this version after another version's attempt failed (fallback). */
   fallbackAnswers: number
+  /**
+   * Of those, the ones that failed too (5xx, timeout, connect error). They are the assigned arm's
+   * error already (its failed attempt), so this version's error rate leaves them out. Rows stored
+   * before this field existed lack it: read it as `?? 0`.
+   */
+  fallbackErrors: number
   /** Attempts of this version that failed and were answered by the champion instead. */
   failedAttempts: number
   latency: ExpHistogram
@@ -53,7 +59,7 @@ export interface Agg {
 export function emptyAgg(): Agg {
   return {
     requests: 0, s2xx: 0, s3xx: 0, s4xx: 0, s5xx: 0, timeouts: 0, unreachable: 0,
-    fallbackAnswers: 0, failedAttempts: 0,
+    fallbackAnswers: 0, fallbackErrors: 0, failedAttempts: 0,
     latency: emptyHistogram(LATENCY_SCALE), latencyMoments: emptyMoments(),
     shadowAttempts: 0, shadowPairs: 0, shadowDiverged: 0, shadowErrors: 0, shadowSkipped: 0,
   }
@@ -114,7 +120,10 @@ export function addRequest(agg: Agg, m: RequestMeasurement): void {
     recordValue(agg.latency, m.latencyMs)
     agg.latencyMoments = addValue(agg.latencyMoments, m.latencyMs)
   }
-  if (m.fallback) agg.fallbackAnswers++
+  if (m.fallback) {
+    agg.fallbackAnswers++
+    if (m.outcome !== 'response' || m.status >= 500) agg.fallbackErrors = (agg.fallbackErrors ?? 0) + 1
+  }
 }
 
 export function addFailedAttempt(agg: Agg): void {
@@ -148,6 +157,7 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.timeouts += src.timeouts
   target.unreachable += src.unreachable
   target.fallbackAnswers += src.fallbackAnswers
+  target.fallbackErrors = (target.fallbackErrors ?? 0) + (src.fallbackErrors ?? 0)
   target.failedAttempts += src.failedAttempts
   mergeInto(target.latency, src.latency)
   target.latencyMoments = mergeMoments(target.latencyMoments, src.latencyMoments)
@@ -158,9 +168,13 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.shadowSkipped += src.shadowSkipped
 }
 
-/** Errors of a row as gates count them: 5xx, timeouts, connect errors and failed attempts. */
+/**
+ * Errors of a row as gates count them, over the same requests as `exposuresOf`: 5xx, timeouts,
+ * connect errors and failed attempts, minus failed rescues of another arm's requests (counted
+ * there as its failed attempt).
+ */
 export function errorsOf(a: Agg): number {
-  return a.s5xx + a.timeouts + a.unreachable + a.failedAttempts
+  return a.s5xx + a.timeouts + a.unreachable + a.failedAttempts - (a.fallbackErrors ?? 0)
 }
 
 /** Requests routed to this arm by design: answered ones, plus failed attempts, minus rescues. */

@@ -8,6 +8,9 @@ import type { Moments } from '../stats/moments'
 
 export type OutcomeValue = number | string | boolean
 
+/** Largest |value| a mean metric counts (see outcomeNumber). */
+export const MAX_OUTCOME_MAGNITUDE = 1e15
+
 /** The value counted for a metric, or a reason it cannot be counted. */
 export function outcomeNumber(metric: BusinessMetric, raw: OutcomeValue): { ok: true; value: number } | { ok: false; reason: string } {
   if (metric.kind === 'proportion') {
@@ -25,6 +28,11 @@ export function outcomeNumber(metric: BusinessMetric, raw: OutcomeValue): { ok: 
   let v = n
   if (metric.cap !== undefined && v > metric.cap) v = metric.cap
   if (metric.floor !== undefined && v < metric.floor) v = metric.floor
+  // Shards keep sums of squares: a value near 1e154 would make them infinite and the arm's variance
+  // NaN for good. Far beyond any business value; a cap or floor brings larger raw values within it.
+  if (Math.abs(v) > MAX_OUTCOME_MAGNITUDE) {
+    return { ok: false, reason: `mean metric ${metric.name} takes values within ±${MAX_OUTCOME_MAGNITUDE} (after its cap and floor)` }
+  }
   return { ok: true, value: v }
 }
 

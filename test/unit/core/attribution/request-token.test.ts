@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { readySigningKey, signRequestId, signRequestIdWith, verifyRequestId, type RequestClaims } from '../../../../src/core/attribution/request-token'
+import { readySigningKey, signRequestId, signRequestIdWith, verifyRequestId, type SignedClaims } from '../../../../src/core/attribution/request-token'
 
-const claims: RequestClaims = { model: 'credit-risk', version: 'v2', arm: 'challenger', cohort: false, epoch: 42, at: 1_790_000_000_000 }
+const claims: SignedClaims = { model: 'credit-risk', version: 'v2', arm: 'challenger', cohort: false, epoch: 42, at: 1_790_000_000_000, shards: 8 }
+/** An id minted by the previous format (mg1, no shard count) with the same claims, secret and nonce. */
+const LEGACY_ID = 'mg1~credit-risk~v2~h-~16~mubbs7i8~0w3ge1r7~4NV7ZN0S19U'
 const fixed = (n: number) => new Uint8Array(n).fill(7)
 
 describe('signed request ids', () => {
   it('round-trips the claims', async () => {
     const id = await signRequestId('s3cret', claims, fixed)
-    expect(id).toMatch(/^mg1~credit-risk~v2~h-~16~[0-9a-z]+~[0-9a-z]{8}~[A-Za-z0-9_-]{11}$/)
+    expect(id).toMatch(/^mg2~credit-risk~v2~h-~16~8~[0-9a-z]+~[0-9a-z]{8}~[A-Za-z0-9_-]{11}$/)
     expect(await verifyRequestId('s3cret', id)).toEqual({ ok: true, claims })
   })
 
@@ -20,14 +22,42 @@ describe('signed request ids', () => {
   it.each([
     ['another secret', (id: string) => id, 'other-secret', 'invalid_signature'],
     ['a changed version', (id: string) => id.replace('~v2~', '~v1~'), 's3cret', 'invalid_signature'],
-    ['a changed time', (id: string) => id.replace(/~([0-9a-z]+)~([0-9a-z]{8})~/, (_m, t, n) => `~${t.slice(0, -1)}0~${n}~`), 's3cret', 'invalid_signature'],
+    ['a changed time', (id: string) => id.replace(/~([0-9a-z]+)~([0-9a-z]{8})~([^~]+)$/, (_m, t, n, tag) => `~${t.slice(0, -1)}0~${n}~${tag}`), 's3cret', 'invalid_signature'],
     ['a flipped tag', (id: string) => id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A'), 's3cret', 'invalid_signature'],
     ['a truncated tag', (id: string) => id.slice(0, -3), 's3cret', 'malformed_request_id'],
     ['a plain id', () => 'req_0123456789', 's3cret', 'malformed_request_id'],
     ['an unknown arm code', (id: string) => id.replace('~h-~', '~x-~'), 's3cret', 'malformed_request_id'],
+    ['a zero shard count', (id: string) => id.replace('~16~8~', '~16~0~'), 's3cret', 'malformed_request_id'],
+    ['trailing text after the epoch', (id: string) => id.replace('~16~8~', '~16x!~8~'), 's3cret', 'malformed_request_id'],
+    ['a legacy prefix on the new layout', (id: string) => id.replace(/^mg2/, 'mg1'), 's3cret', 'malformed_request_id'],
   ])('rejects %s', async (_label, mutate, secret, reason) => {
     const id = mutate(await signRequestId('s3cret', claims, fixed))
     expect(await verifyRequestId(secret, id)).toEqual({ ok: false, reason })
+  })
+})
+
+describe('one id, one spelling', () => {
+  it('rejects the other spellings of a valid tag (the spare bits of its last character)', async () => {
+    const id = await signRequestId('s3cret', claims, fixed)
+    const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const last = B64URL.indexOf(id.slice(-1))
+    // The 11th character carries 4 bits of the tag and 2 spare bits; the canonical encoding zeroes them.
+    expect(last & 3).toBe(0)
+    for (const spare of [1, 2, 3]) {
+      const variant = id.slice(0, -1) + B64URL[last | spare]
+      expect(await verifyRequestId('s3cret', variant)).toEqual({ ok: false, reason: 'invalid_signature' })
+    }
+    expect(await verifyRequestId('s3cret', id)).toMatchObject({ ok: true })
+  })
+})
+
+describe('ids of the previous format (mg1)', () => {
+  it('still verify, with no shard count', async () => {
+    expect(await verifyRequestId('s3cret', LEGACY_ID)).toEqual({ ok: true, claims: { ...claims, shards: null } })
+  })
+
+  it('are still authenticated', async () => {
+    expect(await verifyRequestId('s3cret', LEGACY_ID.replace('~v2~', '~v1~'))).toEqual({ ok: false, reason: 'invalid_signature' })
   })
 })
 
@@ -46,7 +76,7 @@ describe('synchronous signing (the hot path)', () => {
 
   it('gives every id its own nonce from the pooled randomness', async () => {
     const key = readySigningKey('s3cret') ?? (await signRequestId('s3cret', claims), readySigningKey('s3cret')!)
-    const nonces = new Set(Array.from({ length: 2_000 }, () => signRequestIdWith(key, claims).split('~')[6]))
+    const nonces = new Set(Array.from({ length: 2_000 }, () => signRequestIdWith(key, claims).split('~')[7]))
     expect(nonces.size).toBe(2_000)
   })
 

@@ -24,6 +24,25 @@ describe('aggregate', () => {
     expect([v2.requests, v2.failedAttempts, exposuresOf(v2), errorsOf(v2)]).toEqual([0, 1, 1, 1])
   })
 
+  it("counts a failed rescue as the assigned arm's error only, so no error rate exceeds 1", () => {
+    const fb = { version: 'v2', arm: 'challenger' as const }
+    const rows = [...aggregate([req(), req({ status: 503, fallback: fb }), req({ status: 504, outcome: 'timeout', fallback: fb })]).values()]
+    const v1 = rows.find((r) => r.key.version === 'v1')!.agg
+    const v2 = rows.find((r) => r.key.version === 'v2')!.agg
+    // The champion served 3 answers, 1 of them to its own exposure, and that one succeeded.
+    expect([v1.requests, v1.fallbackErrors, exposuresOf(v1), errorsOf(v1)]).toEqual([3, 2, 1, 0])
+    expect([exposuresOf(v2), errorsOf(v2)]).toEqual([2, 2])
+  })
+
+  it('reads a stored row from before fallbackErrors as none', () => {
+    const { fallbackErrors: _dropped, ...old } = { ...emptyAgg(), requests: 2, s5xx: 1 }
+    expect(errorsOf(old as ReturnType<typeof emptyAgg>)).toBe(1)
+    const merged = emptyAgg()
+    mergeAgg(merged, old as ReturnType<typeof emptyAgg>)
+    mergeAgg(old as ReturnType<typeof emptyAgg>, { ...emptyAgg(), fallbackErrors: 1 })
+    expect([merged.fallbackErrors, (old as ReturnType<typeof emptyAgg>).fallbackErrors]).toEqual([0, 1])
+  })
+
   it('keys rows by minute, epoch, version, arm and segment', () => {
     const rows = aggregate([req(), req({ at: at + 60_000 }), req({ epoch: 4 }), req({ segment: 'cohort' }), req({ arm: 'challenger', version: 'v2' })])
     expect(rows.size).toBe(5)
