@@ -4,7 +4,7 @@ import { signRequestId } from '../../src/core/attribution/request-token'
 import { quantile, relativeError } from '../../src/core/stats/histogram'
 import { sumWhere } from '../../src/core/metrics/summary'
 import { requestIdSecret } from '../../src/env'
-import { adminOk, call, infer, setupModel, settle, uniqueModel } from './helpers/harness'
+import { admin, adminOk, call, infer, problemOf, setupModel, settle, uniqueModel } from './helpers/harness'
 import { exactQuantile, requestsOf, serverTiming, summary } from './helpers/measure'
 
 async function drive(model: string, n: number, parallel = 64, body?: (i: number) => string) {
@@ -68,6 +68,24 @@ describe('per-request recording', () => {
     const point = res.series[0].points.find((p: any) => p.requests > 0)
     expect(point.error_rate).toBe(0)
     expect(point.p99_ms).toBeGreaterThanOrEqual(point.p50_ms)
+  })
+})
+
+describe('metrics query validation', () => {
+  it.each([
+    ['a relative time beyond the calendar', 'from=-200000001d&to=-200000000d', 'query.to'],
+    ['unix ms beyond the year 9999', 'from=1&to=999999999999999', 'query.to'],
+    ['a step that is not whole minutes', 'from=-1h&step=90', 'query.step'],
+    ['from after to within one minute', 'from=2026-11-20T12:00:50Z&to=2026-11-20T12:00:10Z', 'query.from'],
+    ['a time that is not one', 'from=yesterday', 'query.from'],
+  ])('answers %s with a 400 naming the field', async (_label, query, field) => {
+    const model = uniqueModel('mq')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    const res = await admin('GET', `/models/${model}/metrics?${query}`)
+    expect(res.status).toBe(400)
+    const p = await problemOf(res)
+    expect(p.code).toBe('validation_failed')
+    expect(p.errors.map((e: any) => e.field)).toContain(field)
   })
 })
 

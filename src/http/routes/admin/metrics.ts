@@ -19,14 +19,22 @@ import { jsonResponse, newRouter, problems } from '../../openapi'
 const security = [{ bearer: [] }]
 const MAX_POINTS = 1_500
 
+/** The last millisecond of year 9999: later (or negative) times cannot be written as RFC 3339. */
+const MAX_TIME_MS = 253_402_300_799_999
+
 /** Accepts RFC 3339 times, unix milliseconds, or a relative "-90m" / "-6h" / "-2d". */
-export function parseTime(v: string | undefined, fallback: number, now: number): number {
+export function parseTime(v: string | undefined, fallback: number, now: number, field = 'query'): number {
   if (v === undefined || v === '') return fallback
+  const bad = (message: string) => new DomainError('validation_failed', `not a usable time: ${v}`, { fields: [{ field, message }] })
   const rel = /^-(\d+)([smhd])$/.exec(v)
-  if (rel) return now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
-  if (/^\d{10,15}$/.test(v)) return Number(v)
-  const t = Date.parse(v)
-  if (Number.isNaN(t)) throw new DomainError('validation_failed', `not a time: ${v}`, { fields: [{ field: 'query', message: 'use RFC 3339, unix ms or a relative time like -1h' }] })
+  let t: number
+  if (rel) t = now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
+  else if (/^\d{10,15}$/.test(v)) t = Number(v)
+  else {
+    t = Date.parse(v)
+    if (Number.isNaN(t)) throw bad('use RFC 3339, unix ms or a relative time like -1h')
+  }
+  if (!(t >= 0 && t <= MAX_TIME_MS)) throw bad('between 1970 and the year 9999')
   return t
 }
 
@@ -48,7 +56,7 @@ const series = createRoute({
     query: z.object({
       from: z.string().optional().meta({ description: 'Default -1h' }),
       to: z.string().optional().meta({ description: 'Default now' }),
-      step: z.coerce.number().int().min(60).max(86_400).default(60).meta({ description: 'Seconds, multiple of 60' }),
+      step: z.coerce.number().int().min(60).max(86_400).multipleOf(60, 'a multiple of 60 seconds').default(60).meta({ description: 'Seconds, multiple of 60' }),
     }),
   },
   responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 401, 404) },
@@ -74,12 +82,12 @@ metricRoutes.openapi(series, async (c) => {
   const q = c.req.valid('query')
   await getModelView(c.env, model) // 404 for unknown models
   const now = Date.now()
-  const to = parseTime(q.to, now, now)
-  const from = parseTime(q.from, to - 3_600_000, now)
-  const stepMinutes = Math.max(1, Math.round(q.step / 60))
+  const to = parseTime(q.to, now, now, 'query.to')
+  const from = parseTime(q.from, to - 3_600_000, now, 'query.from')
+  const stepMinutes = q.step / 60
   const fromMinute = minuteOf(from)
   const toMinute = minuteOf(to)
-  if (toMinute < fromMinute) throw new DomainError('validation_failed', 'from must be before to', { fields: [{ field: 'query.from', message: 'after to' }] })
+  if (from > to) throw new DomainError('validation_failed', 'from must not be after to', { fields: [{ field: 'query.from', message: 'after to' }] })
   if ((toMinute - fromMinute + 1) / stepMinutes > MAX_POINTS) {
     throw new DomainError('validation_failed', `at most ${MAX_POINTS} points per series; raise step`, { fields: [{ field: 'query.step', message: 'too small for this range' }] })
   }
