@@ -7,6 +7,7 @@
  */
 import type { ShadowMeasurement } from '../core/metrics/aggregate'
 import { extractAndCompare, type ComparatorConfig } from '../core/shadow/compare'
+import { storedOutput } from '../core/shadow/stored-output'
 import type { Backend, ShadowCompare } from '../schemas/model'
 import type { ShadowCopy } from '../gateway/forward'
 import { HOPS_HEADER, upstreamRequestHeaders } from '../gateway/headers'
@@ -34,21 +35,40 @@ export interface ShadowDeps {
 
 let inflight = 0
 
-/** Reads at most `limit` bytes; returns null when the stream is longer (and cancels it). */
-async function readCapped(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | null> {
-  if (stream === null) return new Uint8Array(0)
+type Capture = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' | 'failed' | 'timeout' }
+
+/**
+ * Reads at most `limit` bytes of a stream within `ms` (null: no time limit). Longer, slower or
+ * broken streams are cancelled and reported, never thrown: a copy must always end in a
+ * measurement, and end in time, or its in-flight slot would be held past the waitUntil budget.
+ */
+async function capture(stream: ReadableStream<Uint8Array> | null, limit: number, ms: number | null): Promise<Capture> {
+  if (stream === null) return { kind: 'ok', bytes: new Uint8Array(0) }
   const reader = stream.getReader()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = ms === null ? null : new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')))
   const chunks: Uint8Array[] = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined)
-      return null
+  try {
+    for (;;) {
+      const next = expired === null ? await reader.read() : await Promise.race([reader.read(), expired])
+      if (next === 'timeout') {
+        reader.cancel().catch(() => undefined)
+        return { kind: 'timeout' }
+      }
+      if (next.done) break
+      size += next.value.byteLength
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined)
+        return { kind: 'too_large' }
+      }
+      chunks.push(next.value)
     }
-    chunks.push(value)
+  } catch {
+    reader.cancel().catch(() => undefined)
+    return { kind: 'failed' }
+  } finally {
+    clearTimeout(timer)
   }
   const out = new Uint8Array(size)
   let o = 0
@@ -56,7 +76,7 @@ async function readCapped(stream: ReadableStream<Uint8Array> | null, limit: numb
     out.set(c, o)
     o += c.byteLength
   }
-  return out
+  return { kind: 'ok', bytes: out }
 }
 
 const decoder = new TextDecoder()
@@ -70,9 +90,12 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
   if (inflight >= deps.maxInflight) return skip()
   inflight++
   try {
-    const body = await readCapped(input.requestBody, deps.maxRequestBytes)
-    if (body === null) return skip()
-    const championBytes = readCapped(input.championBody, deps.captureBytes)
+    // The client's request body and the champion's answer, each within the shadow timeout: a copy
+    // whose inputs are too large, broken or slower than that cannot be compared (skipped).
+    const request = await capture(input.requestBody, deps.maxRequestBytes, deps.timeoutMs)
+    if (request.kind !== 'ok') return skip()
+    const body = request.bytes
+    const championCapture = capture(input.championBody, deps.captureBytes, deps.timeoutMs)
     const headers = upstreamRequestHeaders(input.headers, {
       'x-request-id': input.requestId,
       [HOPS_HEADER]: String(input.hops + 1),
@@ -86,6 +109,7 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
     const started = deps.now()
     let status = 0
     let shadowText = ''
+    let shadowTooLarge = false
     let latencyMs: number | null = null
     try {
       const init: RequestInit = { method: input.method, headers, body: input.method === 'GET' || input.method === 'HEAD' ? null : body, signal: controller.signal, redirect: 'manual' }
@@ -98,20 +122,25 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
       }
       latencyMs = deps.now() - started
       status = res.status
-      const bytes = await readCapped(res.body, deps.captureBytes)
-      shadowText = bytes === null ? '' : decoder.decode(bytes)
+      // The abort signal bounds this read (it covers the response body too).
+      const answer = await capture(res.body, deps.captureBytes, null)
+      if (answer.kind === 'ok') shadowText = decoder.decode(answer.bytes)
+      else if (answer.kind === 'too_large') shadowTooLarge = true
+      else status = 0
     } catch {
       status = 0 // timeout or connection failure: an error of the shadow
     } finally {
       clearTimeout(timer)
     }
-    const champion = await championBytes
-    if (champion === null) return { ...base, verdict: 'skipped', latencyMs }
+    const champion = await championCapture
+    // A champion answer that broke off, came too slowly or is too large to compare, or a shadow
+    // answer too large to compare, says nothing about the shadow's quality: skipped, not an error.
+    if (champion.kind !== 'ok' || shadowTooLarge) return { ...base, verdict: 'skipped', latencyMs }
     const compare = input.compare ?? DEFAULT_SHADOW_COMPARE
     const result = extractAndCompare({
       pointer: compare.pointer,
       comparator: compare.comparator,
-      championBody: decoder.decode(champion),
+      championBody: decoder.decode(champion.bytes),
       shadowBody: shadowText,
       championStatus: input.championStatus,
       shadowStatus: status === 0 ? 599 : status,
@@ -119,7 +148,10 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
     // A pair the champion made incomparable says nothing about the shadow.
     if (result.verdict === 'error' && result.side === 'champion') return { ...base, verdict: 'skipped', latencyMs }
     if (result.verdict === 'error') return { ...base, verdict: 'error', latencyMs }
-    return { ...base, verdict: result.verdict, latencyMs, championOutput: result.championOutput, shadowOutput: result.shadowOutput }
+    // Bounded here too, so a batch never carries megabytes of outputs to the shard.
+    const championOutput = storedOutput(result.championOutput).value
+    const shadowOutput = storedOutput(result.shadowOutput).value
+    return { ...base, verdict: result.verdict, latencyMs, championOutput, shadowOutput }
   } finally {
     inflight--
   }

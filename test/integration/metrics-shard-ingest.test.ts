@@ -58,4 +58,24 @@ describe('metrics shard ingest', () => {
     expect(fromRows.samples).toHaveLength(1)
     expect(fromRows.samples[0]).toMatchObject({ requestId: 's1', verdict: 'diverge' })
   })
+
+  it('takes a batch whose shadow outputs are megabytes: counts land, the sample keeps a marker, no pair is scored', async () => {
+    const huge = 'z'.repeat(1_100_000)
+    const batch: Measurement[] = [
+      ...measurements.slice(0, 5),
+      { type: 'shadow', requestId: 'big', at, epoch: 2, version: 'v2', verdict: 'diverge', latencyMs: 9, championOutput: huge, shadowOutput: `${huge}!` },
+    ]
+    expect(await shard('ingest-big#0').ingest('bat_big', batch)).toEqual({ applied: true })
+    const s = await state('ingest-big#0')
+    expect(s.totals.reduce((a, t) => a + (t.arm === 'shadow' ? 0 : t.totals.requests), 0)).toBe(5)
+    expect(s.samples).toHaveLength(1)
+    expect(s.samples[0]!.championOutput).toMatchObject({ omitted: true, json_chars: huge.length + 2 })
+    // An outcome for that request is still accepted, and nothing is scored against a marker.
+    const statuses = await shard('ingest-big#0').recordOutcomes([
+      { requestId: 'big', claims: { model: 'm', version: 'v1', arm: 'champion', cohort: false, epoch: 2, at, shards: 1 }, metric: 'repaid', value: 1, raw: 'approve', comparator: { kind: 'label' } },
+    ])
+    expect(statuses).toEqual(['accepted'])
+    const summary = await shard('ingest-big#0').stageSummary({ minEpoch: 0, now: at, metrics: [] })
+    expect(summary.counterfactual).toEqual([])
+  })
 })

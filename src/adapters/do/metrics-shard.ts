@@ -20,6 +20,7 @@ import { aggregate, emptyAgg, exposuresOf, mergeAgg, minuteOf, type Agg, type Ag
 import type { CounterfactualRow, MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
 import { addLatencyCounts, emptyTotals, type LatencyCounts, type Totals } from '../../core/metrics/prometheus'
 import { scoreOutcome, type ComparatorConfig } from '../../core/shadow/compare'
+import { isOmittedOutput, storedOutput } from '../../core/shadow/stored-output'
 import { addValue, emptyMoments, type Moments } from '../../core/stats/moments'
 import type { Env } from '../../env'
 
@@ -145,13 +146,18 @@ export class MetricsShard extends DurableObject<Env> {
       }
       for (const m of batch.shadows) {
         if (m.verdict === 'skipped') continue
-        if (m.championOutput !== undefined && m.shadowOutput !== undefined) {
+        // Outputs above the bound become markers, so one huge answer cannot fail the batch; a pair
+        // with a marker is not kept for counterfactual scoring (there is nothing to score).
+        const champion = storedOutput(m.championOutput)
+        const shadow = storedOutput(m.shadowOutput)
+        const scorable = champion.kind === 'kept' && shadow.kind === 'kept' && !isOmittedOutput(champion.value) && !isOmittedOutput(shadow.value)
+        if (m.championOutput !== undefined && m.shadowOutput !== undefined && scorable) {
           this.sql.exec(
             'INSERT OR REPLACE INTO pairs (request_id, minute, epoch, version, champion, shadow) VALUES (?, ?, ?, ?, ?, ?)',
             m.requestId, minuteOf(m.at), m.epoch, m.version, JSON.stringify(m.championOutput), JSON.stringify(m.shadowOutput)
           )
         }
-        const sample = { at: m.at, requestId: m.requestId, version: m.version, verdict: m.verdict, championOutput: m.championOutput ?? null, shadowOutput: m.shadowOutput ?? null }
+        const sample = { at: m.at, requestId: m.requestId, version: m.version, verdict: m.verdict, championOutput: champion.value ?? null, shadowOutput: shadow.value ?? null }
         this.sql.exec('INSERT INTO samples (data, rev) VALUES (?, ?)', JSON.stringify(sample), rev)
       }
     })

@@ -223,7 +223,8 @@ function shadowError(
  *   "exactly at tolerance", although 1.1 − 1 is 0.10000000000000009 in binary).
  * - text: non-strings are compared as canonical JSON; normalized with `normalizeText` unless
  *   `normalize: false`; diverge iff similarity < min_similarity. Only the first `maxCodePoints`
- *   code points (default 4096) are compared, and the reason says so when that cut anything.
+ *   code points (default 4096) are compared, and the reason says so when that cut anything;
+ *   min_similarity 1 compares the whole texts for identity instead.
  *
  * An invalid comparator yields `error` with `side: null` rather than throwing.
  */
@@ -303,7 +304,10 @@ export function compareOutputs(
         b = normalizeText(b)
       }
       const sim = editSimilarity(a, b, opts)
-      const diverge = sim.similarity < comparator.min_similarity
+      // min_similarity 1 (the default comparator) asks for identical texts: the whole texts decide,
+      // not the prefixes edit similarity reads, so a difference past them is not missed.
+      const exact = comparator.min_similarity >= 1
+      const diverge = exact ? a !== b : sim.similarity < comparator.min_similarity
       const cut = [sim.truncatedA ? 'champion' : '', sim.truncatedB ? 'shadow' : '']
         .filter((s) => s !== '')
         .join(' and ')
@@ -314,8 +318,10 @@ export function compareOutputs(
       return {
         verdict: diverge ? 'diverge' : 'agree',
         reason:
-          `edit similarity ${fmt(sim.similarity)} ${diverge ? '<' : '>='} min_similarity ` +
-          `${fmt(comparator.min_similarity)}${truncation}`,
+          exact && diverge && sim.similarity >= 1
+            ? `texts differ past the first ${sim.maxCodePoints} code points (min_similarity 1 asks for identical texts)`
+            : `edit similarity ${fmt(sim.similarity)} ${diverge ? '<' : '>='} min_similarity ` +
+              `${fmt(comparator.min_similarity)}${truncation}`,
         side: null,
         championOutput: champion,
         shadowOutput: shadow,

@@ -55,6 +55,34 @@ describe('runShadow', () => {
     expect((await first).verdict).toBe('agree')
   })
 
+  it('skips a pair whose shadow answer is above the capture limit, as it does for the champion', async () => {
+    const big = JSON.stringify({ label: 'a', pad: 'x'.repeat(200) })
+    const shadowBig = await runShadow(input('{"label":"a"}'), deps(async () => new Response(big), { captureBytes: 100 }))
+    const championBig = await runShadow(input(big), deps(async () => Response.json({ label: 'a' }), { captureBytes: 100 }))
+    expect([shadowBig.verdict, championBig.verdict]).toEqual(['skipped', 'skipped'])
+    expect(shadowBig.latencyMs).not.toBeNull() // the shadow did answer
+  })
+
+  it('ends in a measurement when the champion body breaks off or the request body fails', async () => {
+    const broken = () => new ReadableStream<Uint8Array>({ start(c) { c.enqueue(new TextEncoder().encode('{"lab')); c.error(new Error('champion reset')) } })
+    const m = await runShadow(input('', { championBody: broken() }), deps(async () => Response.json({ label: 'a' })))
+    expect(m.verdict).toBe('skipped')
+    const r = await runShadow(input('{"label":"a"}', { requestBody: broken() }), deps(async () => Response.json({ label: 'a' })))
+    expect(r.verdict).toBe('skipped')
+  })
+
+  it('frees its in-flight slot at the timeout while the champion body hangs', async () => {
+    const hanging = () => new ReadableStream<Uint8Array>({ start() {} })
+    const started = Date.now()
+    const m = await runShadow(input('', { championBody: hanging() }), deps(async () => Response.json({ label: 'a' }), { timeoutMs: 50, maxInflight: 1 }))
+    expect(m.verdict).toBe('skipped')
+    expect(Date.now() - started).toBeLessThan(500)
+    // The slot is free again: the next copy runs instead of being dropped.
+    expect((await runShadow(input('{"label":"a"}'), deps(async () => Response.json({ label: 'a' }), { maxInflight: 1 }))).verdict).toBe('agree')
+    const slowRequest = await runShadow(input('{"label":"a"}', { requestBody: hanging() }), deps(async () => Response.json({ label: 'a' }), { timeoutMs: 50 }))
+    expect(slowRequest.verdict).toBe('skipped')
+  })
+
   it('skips bodies above the replay limit', async () => {
     const m = await runShadow(input('{"label":"a"}', { requestBody: stream('x'.repeat(100)) }), deps(async () => Response.json({ label: 'a' }), { maxRequestBytes: 10 }))
     expect(m.verdict).toBe('skipped')

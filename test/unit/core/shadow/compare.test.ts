@@ -195,17 +195,24 @@ describe('compareOutputs: text (diverge iff similarity < min_similarity)', () =>
     const head = 'lorem ipsum '.repeat(400) // 4800 code points, already normalized
 
     it('compares only the first 4096 code points and says so', () => {
-      const r = compareOutputs(head + 'champion tail', head + 'completely different', text(1))
+      const r = compareOutputs(head + 'champion tail', head + 'completely different', text(0.99))
       expect(r.verdict).toBe('agree')
       expect(r.similarity).toBe(1)
       expect(r.reason).toBe(
-        'edit similarity 1 >= min_similarity 1; truncated: compared only the first 4096 code ' +
+        'edit similarity 1 >= min_similarity 0.99; truncated: compared only the first 4096 code ' +
           'points (champion and shadow longer)',
       )
     })
 
+    it('still finds a difference past the cut when min_similarity 1 asks for identical texts', () => {
+      const r = compareOutputs(head + 'champion tail', head + 'completely different', text(1))
+      expect(r.verdict).toBe('diverge')
+      expect(r.reason).toBe('texts differ past the first 4096 code points (min_similarity 1 asks for identical texts)')
+      expect(compareOutputs(head + 'same tail', head + 'same tail', text(1)).verdict).toBe('agree')
+    })
+
     it('names only the side that was cut', () => {
-      const r = compareOutputs(head, head.slice(0, 4096), text(1))
+      const r = compareOutputs(head, head.slice(0, 4096), text(0.99))
       expect(r.reason).toMatch(/\(champion longer\)$/)
       const s = compareOutputs(head.slice(0, 100), head, text(0))
       expect(s.reason).toMatch(/\(shadow longer\)$/)
@@ -219,10 +226,10 @@ describe('compareOutputs: text (diverge iff similarity < min_similarity)', () =>
     })
 
     it('honours a custom cap', () => {
-      const r = compareOutputs('abcdef', 'abcxyz', text(1), { maxCodePoints: 3 })
+      const r = compareOutputs('abcdef', 'abcxyz', text(0.99), { maxCodePoints: 3 })
       expect(r.verdict).toBe('agree')
       expect(r.reason).toMatch(/first 3 code points/)
-      expect(compareOutputs('abcdef', 'abcxyz', text(1), { maxCodePoints: Infinity }).verdict).toBe(
+      expect(compareOutputs('abcdef', 'abcxyz', text(0.99), { maxCodePoints: Infinity }).verdict).toBe(
         'diverge',
       )
     })
@@ -363,7 +370,7 @@ describe('extractAndCompare', () => {
     const r = extractAndCompare({
       ...base,
       pointer: '/t',
-      comparator: text(1),
+      comparator: text(0.99),
       championBody: ok({ t: 'abcdef' }),
       shadowBody: ok({ t: 'abcxyz' }),
       maxCodePoints: 3,
