@@ -78,4 +78,23 @@ describe('metrics shard ingest', () => {
     const summary = await shard('ingest-big#0').stageSummary({ minEpoch: 0, now: at, metrics: [] })
     expect(summary.counterfactual).toEqual([])
   })
+
+  it('scores an outcome that arrived before its shadow pair once the pair lands', async () => {
+    const now = Date.now()
+    const s = shard('ingest-early#0')
+    const outcome = (requestId: string, at: number) => ({
+      requestId, claims: { model: 'm', version: 'v1', arm: 'champion' as const, cohort: false, epoch: 2, at, shards: 1 }, metric: 'approved', value: 1, raw: 'approve', comparator: { kind: 'label' },
+    })
+    // One outcome within seconds of its request, one for a request two minutes old.
+    expect(await s.recordOutcomes([outcome('early', now), outcome('stale', now - 120_000)])).toEqual(['accepted', 'accepted'])
+    expect((await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual).toEqual([])
+    const pair = (requestId: string): Measurement => ({ type: 'shadow', requestId, at: now, epoch: 2, version: 'v2', verdict: 'diverge', latencyMs: 9, championOutput: 'approve', shadowOutput: 'deny' })
+    await s.ingest('bat_pairs', [pair('early'), pair('stale')])
+    const [cf] = (await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual
+    // The early outcome is scored (the champion was right); the stale one had not waited for a pair.
+    expect(cf).toMatchObject({ epoch: 2, version: 'v2', metric: 'approved', n: 1, championCorrect: 1, shadowCorrect: 0 })
+    // Scored once: the pair arriving again (another batch) scores nothing more.
+    await s.ingest('bat_pairs_again', [pair('early')])
+    expect((await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual[0]).toMatchObject({ n: 1 })
+  })
 })

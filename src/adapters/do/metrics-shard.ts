@@ -77,6 +77,12 @@ export interface ExportBatch {
 const BATCH_MEMORY_MS = 60 * 60_000
 const AGG_RETENTION_MS = 3 * 60 * 60_000
 const PAIR_RETENTION_MS = 31 * 86_400_000
+/**
+ * An outcome can arrive before its request's shadow pair: the pair lands after the shadow call
+ * (up to SHADOW_TIMEOUT_MS) and the next batch flush. Outcomes that early wait this long for it.
+ * Only early ones: most requests are never shadowed, and later outcomes find their pair in place.
+ */
+const PENDING_CF_MS = 60_000
 const ALARM_EVERY_MS = 10 * 60_000
 
 export class MetricsShard extends DurableObject<Env> {
@@ -106,6 +112,7 @@ export class MetricsShard extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS folds (metric TEXT PRIMARY KEY, upto INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS seen (request_id TEXT, metric TEXT, minute INTEGER, PRIMARY KEY (request_id, metric));
       CREATE TABLE IF NOT EXISTS pairs (request_id TEXT PRIMARY KEY, minute INTEGER, epoch INTEGER, version TEXT, champion TEXT, shadow TEXT);
+      CREATE TABLE IF NOT EXISTS cf_pending (request_id TEXT, metric TEXT, raw TEXT NOT NULL, comparator TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (request_id, metric));
       CREATE TABLE IF NOT EXISTS cf_cum (epoch INTEGER, version TEXT, metric TEXT, data TEXT NOT NULL, PRIMARY KEY (epoch, version, metric));
       CREATE TABLE IF NOT EXISTS samples (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL, rev INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS totals (version TEXT, arm TEXT, data TEXT NOT NULL, PRIMARY KEY (version, arm));
@@ -156,6 +163,7 @@ export class MetricsShard extends DurableObject<Env> {
             'INSERT OR REPLACE INTO pairs (request_id, minute, epoch, version, champion, shadow) VALUES (?, ?, ?, ?, ?, ?)',
             m.requestId, minuteOf(m.at), m.epoch, m.version, JSON.stringify(m.championOutput), JSON.stringify(m.shadowOutput)
           )
+          this.scorePending(m.requestId)
         }
         const sample = { at: m.at, requestId: m.requestId, version: m.version, verdict: m.verdict, championOutput: champion.value ?? null, shadowOutput: shadow.value ?? null }
         this.sql.exec('INSERT INTO samples (data, rev) VALUES (?, ?)', JSON.stringify(sample), rev)
@@ -278,6 +286,7 @@ export class MetricsShard extends DurableObject<Env> {
     this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_MS)
     this.sql.exec('DELETE FROM seen WHERE minute <= (SELECT upto FROM folds WHERE folds.metric = seen.metric)')
     this.sql.exec('DELETE FROM pairs WHERE minute < ?', minuteOf(now - PAIR_RETENTION_MS))
+    this.sql.exec('DELETE FROM cf_pending WHERE at < ?', now - 2 * PENDING_CF_MS)
     await this.ctx.storage.setAlarm(now + ALARM_EVERY_MS)
   }
 
@@ -407,9 +416,31 @@ export class MetricsShard extends DurableObject<Env> {
   }
 
   private scoreCounterfactual(item: OutcomeItem): void {
+    if (item.comparator === null || item.comparator === undefined) return
     const pair = this.sql.exec<{ epoch: number; version: string; champion: string; shadow: string }>('SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?', item.requestId).toArray()[0]
-    if (!pair || item.comparator === null || item.comparator === undefined) return
-    const comparator = item.comparator as ComparatorConfig
+    if (!pair) {
+      if (Date.now() - item.claims.at < PENDING_CF_MS) {
+        this.sql.exec(
+          'INSERT OR IGNORE INTO cf_pending (request_id, metric, raw, comparator, at) VALUES (?, ?, ?, ?, ?)',
+          item.requestId, item.metric, JSON.stringify(item.raw), JSON.stringify(item.comparator), Date.now()
+        )
+      }
+      return
+    }
+    this.scorePair(pair, item.metric, item.raw, item.comparator as ComparatorConfig)
+  }
+
+  /** Scores the outcomes that arrived before this request's pair (see PENDING_CF_MS). */
+  private scorePending(requestId: string): void {
+    const pending = this.sql.exec<{ metric: string; raw: string; comparator: string }>('SELECT metric, raw, comparator FROM cf_pending WHERE request_id = ?', requestId).toArray()
+    if (pending.length === 0) return
+    const pair = this.sql.exec<{ epoch: number; version: string; champion: string; shadow: string }>('SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?', requestId).one()
+    for (const p of pending) this.scorePair(pair, p.metric, JSON.parse(p.raw) as OutcomeItem['raw'], JSON.parse(p.comparator) as ComparatorConfig)
+    this.sql.exec('DELETE FROM cf_pending WHERE request_id = ?', requestId)
+  }
+
+  private scorePair(pair: { epoch: number; version: string; champion: string; shadow: string }, metric: string, raw: OutcomeItem['raw'], comparator: ComparatorConfig): void {
+    const item = { raw, metric }
     let champion: ReturnType<typeof scoreOutcome>
     let shadow: ReturnType<typeof scoreOutcome>
     try {
