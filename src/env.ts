@@ -24,6 +24,8 @@ export interface Env {
   SHADOW_TIMEOUT_MS?: string
   SHADOW_MAX_INFLIGHT?: string
   SHADOW_CAPTURE_BYTES?: string
+  /** Days of per-minute history kept in D1 (the metrics API and dashboard read it; gates do not). */
+  HISTORY_RETENTION_DAYS?: string
   /** Operator bearer token (secret). */
   ADMIN_TOKEN?: string
   /** Approver bearer token (secret); only approvals need it. */
@@ -62,6 +64,7 @@ export const SettingsSchema = z.object({
   SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
   SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),
   SHADOW_CAPTURE_BYTES: intVar(1024 * 1024, 1_024, 10 * 1024 * 1024),
+  HISTORY_RETENTION_DAYS: intVar(35, 1, 3_650),
 })
 
 export interface Settings {
@@ -77,6 +80,7 @@ export interface Settings {
   shadowTimeoutMs: number
   shadowMaxInflight: number
   shadowCaptureBytes: number
+  historyRetentionDays: number
 }
 
 const cache = new WeakMap<object, Settings>()
@@ -104,6 +108,7 @@ export function settingsOf(env: Env): Settings {
     shadowTimeoutMs: p.SHADOW_TIMEOUT_MS,
     shadowMaxInflight: p.SHADOW_MAX_INFLIGHT,
     shadowCaptureBytes: p.SHADOW_CAPTURE_BYTES,
+    historyRetentionDays: p.HISTORY_RETENTION_DAYS,
   }
   cache.set(env, settings)
   return settings

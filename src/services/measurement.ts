@@ -2,11 +2,13 @@
  * @module services/measurement
  * Verbs over the metrics shards: outcome ingestion, D1 rollups, Prometheus totals.
  */
-import { writeExport } from '../adapters/d1/metrics-store'
+import { minuteRows, outcomeRows, writeExport } from '../adapters/d1/metrics-store'
 import type { Db } from '../adapters/d1/registry-store'
 import { verifyRequestId, type RequestClaims } from '../core/attribution/request-token'
 import { outcomeNumber, type OutcomeItem, type OutcomeValue } from '../core/metrics/outcomes'
 import { mergeTotals, type Totals, type TotalsSeries } from '../core/metrics/prometheus'
+import { pagedByMinute, SERIES_PAGE_ROWS } from '../core/metrics/paged'
+import { SeriesBuilder, type Series } from '../core/metrics/series'
 import { requestIdSecret, type Env } from '../env'
 import { snapshotCacheFor } from '../gateway/isolate-cache'
 import type { ExportBatch } from '../adapters/do/metrics-shard'
@@ -132,4 +134,16 @@ export async function prometheusSeries(env: Env, models: Array<{ name: string; s
     for (const r of merged.values()) out.push({ model: m.name, ...r })
   }
   return out
+}
+
+/**
+ * Per-arm series of `[fromMinute, toMinute]` from D1 history. Pages are folded as they arrive, so
+ * a week of a busy model's rows (shards × arms per minute, each with a histogram) never sits in
+ * memory at once.
+ */
+export async function readSeries(db: Db, model: string, fromMinute: number, toMinute: number, stepMinutes: number, pageRows = SERIES_PAGE_ROWS): Promise<Series[]> {
+  const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
+  await pagedByMinute((f, t, l) => minuteRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addMinutes(rows), pageRows)
+  await pagedByMinute((f, t, l) => outcomeRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addOutcomes(rows), pageRows)
+  return builder.build()
 }

@@ -7,10 +7,13 @@ import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import type { ExportBatch } from '../../src/adapters/do/metrics-shard'
 import { openDb } from '../../src/adapters/d1/registry-store'
-import { writeExport } from '../../src/adapters/d1/metrics-store'
+import { minuteRows, outcomeRows, pruneHistory, writeExport } from '../../src/adapters/d1/metrics-store'
 import * as schema from '../../src/adapters/d1/schema'
 import { aggregate, emptyAgg, type Measurement, type ShadowMeasurement } from '../../src/core/metrics/aggregate'
-import { uniqueModel } from './helpers/harness'
+import { buildSeries } from '../../src/core/metrics/series'
+import { readSeries } from '../../src/services/measurement'
+import { runScheduled } from '../../src/cron/scheduled'
+import { adminOk, uniqueModel } from './helpers/harness'
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0)
 
@@ -101,5 +104,65 @@ describe('D1 rollup writes', () => {
     await writeExport(db, model, 0, batch({ ...emptyAgg(), requests: 5, s2xx: 5 }, 3, 5))
     const after = await db.select().from(schema.metricMinutes).where(eq(schema.metricMinutes.model, model))
     expect(after.map((r) => r.requests)).toEqual([5])
+  })
+})
+
+describe('series from D1 history', () => {
+  it('reads a range page by page into the same series as reading it whole', async () => {
+    const model = uniqueModel('pages')
+    const db = openDb(env.DB)
+    // 120 minutes, two shards, two arms: 480 minute rows and 240 outcome rows.
+    for (const shardNo of [0, 1]) {
+      const minutes: ExportBatch['minutes'] = []
+      const outcomes: ExportBatch['outcomes'] = []
+      for (let minute = 1_000; minute < 1_120; minute++) {
+        for (const [version, arm] of [['v1', 'champion'], ['v2', 'challenger']] as const) {
+          const agg = aggregate(requests(minute, 1).map((m) => ({ ...m, version, arm, latencyMs: 5 + (minute % 17) + shardNo, status: minute % 11 === 0 ? 503 : 200 })))
+          minutes.push({ key: { minute, epoch: 1, version, arm, segment: '' }, agg: [...agg.values()][0]!.agg, rev: 1 })
+        }
+        outcomes.push({ minute, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n: 2, sum: 1, sumSq: 1, rev: 1 })
+      }
+      // Written in slices: D1 caps the statements of one batch.
+      for (let i = 0; i < minutes.length; i += 50) await writeExport(db, model, shardNo, { minutes: minutes.slice(i, i + 50), outcomes: [], samples: [], cursor: 1 })
+      await writeExport(db, model, shardNo, { minutes: [], outcomes, samples: [], cursor: 1 })
+    }
+    const from = 1_000
+    const whole = buildSeries(await minuteRows(db, model, from, from + 119), await outcomeRows(db, model, from, from + 119), from, from + 119, 15)
+    const paged = await readSeries(db, model, from, from + 119, 15, 7)
+    expect(paged).toEqual(whole)
+    expect(whole.find((s) => s.version === 'v1')!.points[0]).toMatchObject({ requests: 30, business: { repaid: { n: 60 } } })
+  })
+})
+
+describe('history retention', () => {
+  const row = (minute: number): ExportBatch => ({
+    minutes: [{ key: { minute, epoch: 1, version: 'v1', arm: 'champion', segment: '' }, agg: { ...emptyAgg(), requests: 1, s2xx: 1 }, rev: 1 }],
+    outcomes: [{ minute, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n: 1, sum: 1, sumSq: 1, rev: 1 }],
+    samples: [],
+    cursor: 1,
+  })
+  const minutesOf = async (db: ReturnType<typeof openDb>, model: string) => (await minuteRows(db, model, 0, Number.MAX_SAFE_INTEGER)).map((r) => r.minute)
+
+  it('deletes rows before the cut, a bounded number per call, and keeps the rest', async () => {
+    const model = uniqueModel('prune')
+    const db = openDb(env.DB)
+    for (const m of [10, 11, 12, 13, 50]) await writeExport(db, model, 0, row(m))
+    expect(await pruneHistory(db, model, 40, 3)).toBe(6) // 3 minute rows and 3 outcome rows
+    expect(await minutesOf(db, model)).toEqual([13, 50])
+    expect(await pruneHistory(db, model, 40, 3)).toBe(2)
+    expect(await minutesOf(db, model)).toEqual([50])
+    expect((await outcomeRows(db, model, 0, Number.MAX_SAFE_INTEGER)).map((r) => r.minute)).toEqual([50])
+  })
+
+  it('runs on the cron tick with HISTORY_RETENTION_DAYS (35 by default)', async () => {
+    const model = uniqueModel('prunecron')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    const db = openDb(env.DB)
+    const now = Date.now()
+    const nowMinute = Math.floor(now / 60_000)
+    await writeExport(db, model, 0, row(nowMinute - 36 * 1_440))
+    await writeExport(db, model, 0, row(nowMinute - 34 * 1_440))
+    await runScheduled(env, now)
+    expect(await minutesOf(db, model)).toEqual([nowMinute - 34 * 1_440])
   })
 })

@@ -66,20 +66,41 @@ export async function writeExport(db: Db, model: string, shard: number, batch: E
   return stmts.length
 }
 
-export async function minuteRows(db: Db, model: string, fromMinute: number, toMinute: number): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
-  const rows = await db
+/** Rows of a model older than `beforeMinute` deleted per call and table (one cron tick's share). */
+export const PRUNE_ROWS = 10_000
+
+/**
+ * Deletes a model's minute and outcome history before `beforeMinute`, at most PRUNE_ROWS rows per
+ * table per call, so one tick stays short however much has piled up; later ticks take the rest.
+ */
+export async function pruneHistory(db: Db, model: string, beforeMinute: number, limit = PRUNE_ROWS): Promise<number> {
+  let deleted = 0
+  for (const t of [schema.metricMinutes, schema.outcomeMinutes]) {
+    const r = await db.run(sql`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${t.model} = ${model} AND ${t.minute} < ${beforeMinute} LIMIT ${limit})`)
+    deleted += r.meta.changes ?? 0
+  }
+  return deleted
+}
+
+/** Minute rows of [fromMinute, toMinute] in minute order; at most `limit` when given (see readSeries). */
+export async function minuteRows(db: Db, model: string, fromMinute: number, toMinute: number, limit?: number): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
+  const q = db
     .select()
     .from(schema.metricMinutes)
     .where(and(eq(schema.metricMinutes.model, model), gte(schema.metricMinutes.minute, fromMinute), lte(schema.metricMinutes.minute, toMinute)))
     .orderBy(asc(schema.metricMinutes.minute))
+  const rows = limit === undefined ? await q : await q.limit(limit)
   return rows.map((r) => ({ minute: r.minute, version: r.version, arm: r.arm, segment: r.segment, epoch: r.epoch, agg: r.data as Agg }))
 }
 
-export async function outcomeRows(db: Db, model: string, fromMinute: number, toMinute: number) {
-  return db
+/** Outcome rows of [fromMinute, toMinute] in minute order; at most `limit` when given. */
+export async function outcomeRows(db: Db, model: string, fromMinute: number, toMinute: number, limit?: number) {
+  const q = db
     .select()
     .from(schema.outcomeMinutes)
     .where(and(eq(schema.outcomeMinutes.model, model), gte(schema.outcomeMinutes.minute, fromMinute), lte(schema.outcomeMinutes.minute, toMinute)))
+    .orderBy(asc(schema.outcomeMinutes.minute))
+  return limit === undefined ? await q : await q.limit(limit)
 }
 
 export async function latestSamples(db: Db, model: string, limit: number) {

@@ -43,15 +43,31 @@ export interface Series {
 
 const round = (x: number, d = 6) => Math.round(x * 10 ** d) / 10 ** d
 
-export function buildSeries(rows: MinuteRow[], outcomes: OutcomeRow[], fromMinute: number, toMinute: number, stepMinutes: number): Series[] {
-  const buckets = new Map<string, { version: string; arm: string; byStep: Map<number, { agg: Agg; business: Map<string, { n: number; sum: number; sumSq: number }> }> }>()
-  const stepOf = (minute: number) => Math.floor((minute - fromMinute) / stepMinutes)
-  const cell = (version: string, arm: string, step: number) => {
+interface Cell {
+  agg: Agg
+  business: Map<string, { n: number; sum: number; sumSq: number }>
+}
+
+/**
+ * Folds minute and outcome rows into per-arm step buckets as they come, so a caller can read a
+ * long range page by page and hold one page at a time, not the whole range.
+ */
+export class SeriesBuilder {
+  private readonly buckets = new Map<string, { version: string; arm: string; byStep: Map<number, Cell> }>()
+
+  constructor(
+    private readonly fromMinute: number,
+    private readonly toMinute: number,
+    private readonly stepMinutes: number
+  ) {}
+
+  private cell(version: string, arm: string, minute: number): Cell {
+    const step = Math.floor((minute - this.fromMinute) / this.stepMinutes)
     const k = `${version}|${arm}`
-    let s = buckets.get(k)
+    let s = this.buckets.get(k)
     if (!s) {
       s = { version, arm, byStep: new Map() }
-      buckets.set(k, s)
+      this.buckets.set(k, s)
     }
     let c = s.byStep.get(step)
     if (!c) {
@@ -60,43 +76,61 @@ export function buildSeries(rows: MinuteRow[], outcomes: OutcomeRow[], fromMinut
     }
     return c
   }
-  for (const r of rows) mergeAgg(cell(r.version, r.arm, stepOf(r.minute)).agg, r.agg)
-  for (const o of outcomes) {
-    const b = cell(o.version, o.arm, stepOf(o.minute)).business
-    const cur = b.get(o.metric) ?? { n: 0, sum: 0, sumSq: 0 }
-    b.set(o.metric, { n: cur.n + o.n, sum: cur.sum + o.sum, sumSq: cur.sumSq + o.sumSq })
+
+  addMinutes(rows: readonly MinuteRow[]): void {
+    for (const r of rows) mergeAgg(this.cell(r.version, r.arm, r.minute).agg, r.agg)
   }
-  const steps = Math.max(1, Math.ceil((toMinute - fromMinute + 1) / stepMinutes))
-  return [...buckets.values()]
-    .sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`))
-    .map((s) => ({
-      version: s.version,
-      arm: s.arm,
-      points: Array.from({ length: steps }, (_, i) => {
-        const c = s.byStep.get(i)
-        const agg = c?.agg ?? emptyAgg()
-        const exposures = exposuresOf(agg)
-        const errors = errorsOf(agg)
-        const h = agg.latency
-        const business: SeriesPoint['business'] = {}
-        for (const [metric, b] of c?.business ?? []) {
-          const mean = b.n > 0 ? b.sum / b.n : null
-          const variance = b.n > 1 && mean !== null ? Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1)) : null
-          const half = variance !== null ? 1.96 * Math.sqrt(variance / b.n) : null
-          business[metric] = { n: b.n, mean: mean === null ? null : round(mean), ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null }
-        }
-        return {
-          t: new Date((fromMinute + i * stepMinutes) * 60_000).toISOString(),
-          requests: s.arm === 'shadow' ? agg.shadowAttempts : agg.requests,
-          errors: s.arm === 'shadow' ? agg.shadowErrors : errors,
-          error_rate: s.arm === 'shadow' ? (agg.shadowAttempts > 0 ? round(agg.shadowErrors / agg.shadowAttempts) : null) : exposures > 0 ? round(errors / exposures) : null,
-          p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,
-          p95_ms: h.count > 0 ? round(quantile(h, 0.95), 3) : null,
-          p99_ms: h.count > 0 ? round(quantile(h, 0.99), 3) : null,
-          shadow_pairs: agg.shadowPairs,
-          divergence_rate: agg.shadowPairs > 0 ? round(agg.shadowDiverged / agg.shadowPairs) : null,
-          business,
-        }
-      }),
-    }))
+
+  addOutcomes(rows: readonly OutcomeRow[]): void {
+    for (const o of rows) {
+      const b = this.cell(o.version, o.arm, o.minute).business
+      const cur = b.get(o.metric) ?? { n: 0, sum: 0, sumSq: 0 }
+      b.set(o.metric, { n: cur.n + o.n, sum: cur.sum + o.sum, sumSq: cur.sumSq + o.sumSq })
+    }
+  }
+
+  build(): Series[] {
+    const { fromMinute, toMinute, stepMinutes } = this
+    const steps = Math.max(1, Math.ceil((toMinute - fromMinute + 1) / stepMinutes))
+    return [...this.buckets.values()]
+      .sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`))
+      .map((s) => ({
+        version: s.version,
+        arm: s.arm,
+        points: Array.from({ length: steps }, (_, i) => pointOf(s.arm, s.byStep.get(i), new Date((fromMinute + i * stepMinutes) * 60_000).toISOString())),
+      }))
+  }
+}
+
+function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
+  const agg = c?.agg ?? emptyAgg()
+  const exposures = exposuresOf(agg)
+  const errors = errorsOf(agg)
+  const h = agg.latency
+  const business: SeriesPoint['business'] = {}
+  for (const [metric, b] of c?.business ?? []) {
+    const mean = b.n > 0 ? b.sum / b.n : null
+    const variance = b.n > 1 && mean !== null ? Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1)) : null
+    const half = variance !== null ? 1.96 * Math.sqrt(variance / b.n) : null
+    business[metric] = { n: b.n, mean: mean === null ? null : round(mean), ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null }
+  }
+  return {
+    t,
+    requests: arm === 'shadow' ? agg.shadowAttempts : agg.requests,
+    errors: arm === 'shadow' ? agg.shadowErrors : errors,
+    error_rate: arm === 'shadow' ? (agg.shadowAttempts > 0 ? round(agg.shadowErrors / agg.shadowAttempts) : null) : exposures > 0 ? round(errors / exposures) : null,
+    p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,
+    p95_ms: h.count > 0 ? round(quantile(h, 0.95), 3) : null,
+    p99_ms: h.count > 0 ? round(quantile(h, 0.99), 3) : null,
+    shadow_pairs: agg.shadowPairs,
+    divergence_rate: agg.shadowPairs > 0 ? round(agg.shadowDiverged / agg.shadowPairs) : null,
+    business,
+  }
+}
+
+export function buildSeries(rows: MinuteRow[], outcomes: OutcomeRow[], fromMinute: number, toMinute: number, stepMinutes: number): Series[] {
+  const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
+  builder.addMinutes(rows)
+  builder.addOutcomes(outcomes)
+  return builder.build()
 }

@@ -5,14 +5,13 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { latestSamples, minuteRows, outcomeRows } from '../../../adapters/d1/metrics-store'
+import { latestSamples } from '../../../adapters/d1/metrics-store'
 import { listModels, openDb } from '../../../adapters/d1/registry-store'
 import { DomainError } from '../../../core/errors'
 import { minuteOf } from '../../../core/metrics/aggregate'
 import { renderPrometheus } from '../../../core/metrics/prometheus'
-import { buildSeries } from '../../../core/metrics/series'
 import { ModelName } from '../../../schemas/common'
-import { prometheusSeries } from '../../../services/measurement'
+import { prometheusSeries, readSeries } from '../../../services/measurement'
 import { getModelView } from '../../../services/registry'
 import { jsonResponse, newRouter, problems } from '../../openapi'
 
@@ -91,14 +90,13 @@ metricRoutes.openapi(series, async (c) => {
   if ((toMinute - fromMinute + 1) / stepMinutes > MAX_POINTS) {
     throw new DomainError('validation_failed', `at most ${MAX_POINTS} points per series; raise step`, { fields: [{ field: 'query.step', message: 'too small for this range' }] })
   }
-  const db = openDb(c.env.DB)
-  const [rows, outs] = await Promise.all([minuteRows(db, model, fromMinute, toMinute), outcomeRows(db, model, fromMinute, toMinute)])
+  const series = await readSeries(openDb(c.env.DB), model, fromMinute, toMinute, stepMinutes)
   return c.json({
     model,
     from: new Date(fromMinute * 60_000).toISOString(),
     to: new Date(toMinute * 60_000).toISOString(),
     step_s: stepMinutes * 60,
-    series: buildSeries(rows, outs, fromMinute, toMinute, stepMinutes),
+    series,
   }, 200)
 })
 

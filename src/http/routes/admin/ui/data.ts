@@ -4,13 +4,12 @@
  * routes call (no HTTP round trip to ourselves). Every loader takes `now` so a page is one
  * consistent picture.
  */
-import { minuteRows, outcomeRows } from '../../../../adapters/d1/metrics-store'
 import { listAudit, listModels, openDb, storedVerdictOf, type Db } from '../../../../adapters/d1/registry-store'
 import { listRollouts } from '../../../../adapters/d1/rollout-store'
 import type { AuditEntry } from '../../../../core/audit/chain'
 import { minuteOf } from '../../../../core/metrics/aggregate'
-import { buildSeries } from '../../../../core/metrics/series'
 import type { Env } from '../../../../env'
+import { readSeries } from '../../../../services/measurement'
 import { getModelView } from '../../../../services/registry'
 import { getRollout } from '../../../../services/rollouts'
 import { WINDOWS, type ModelPageData, type OverviewData, type OverviewModel, type RolloutRow, type WindowKey } from '../../../../ui/view-model'
@@ -55,10 +54,9 @@ export async function loadModelPage(env: Env, model: string, windowKey: WindowKe
   const w = WINDOWS[windowKey]
   const toMinute = minuteOf(now)
   const fromMinute = toMinute - Math.round(w.ms / MINUTE) + 1
-  const [rollouts, rows, outs, audit] = await Promise.all([
+  const [rollouts, series, audit] = await Promise.all([
     rolloutRows(db, model, 20),
-    minuteRows(db, model, fromMinute, toMinute),
-    outcomeRows(db, model, fromMinute, toMinute),
+    readSeries(db, model, fromMinute, toMinute, w.stepMinutes),
     recentAudit(db, model, 50),
   ])
   const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
@@ -68,7 +66,7 @@ export async function loadModelPage(env: Env, model: string, windowKey: WindowKe
     view,
     rollout,
     rollouts,
-    series: buildSeries(rows, outs, fromMinute, toMinute, w.stepMinutes),
+    series,
     window: { key: windowKey, from: fromMinute * MINUTE, to: (toMinute + 1) * MINUTE, stepMs: w.stepMinutes * MINUTE },
     audit,
   }
