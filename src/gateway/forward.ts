@@ -21,7 +21,7 @@ import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../env'
 import { problemResponse } from '../http/problem'
-import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, headerRecord, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders, type HeaderRecord } from './headers'
 import type { SnapshotCache } from './snapshot-cache'
 
 export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
@@ -110,7 +110,11 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       return early(new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`))
     }
   }
-  const hops = Number(reqHeaders[HOPS_HEADER] ?? '0') || 0
+  const parsedHops = hopsOf(reqHeaders[HOPS_HEADER])
+  if (parsedHops === null) {
+    return early(new DomainError('validation_failed', `${HOPS_HEADER} must be a non-negative integer (the gateway sets it; clients should not)`, { fields: [{ field: `header.${HOPS_HEADER}`, message: 'not a non-negative integer' }] }))
+  }
+  const hops: number = parsedHops
   if (hops >= deps.settings.maxHops) {
     return early(new DomainError('loop_detected', `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`))
   }

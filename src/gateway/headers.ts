@@ -23,7 +23,27 @@ const HOP_BY_HOP = new Set([
 export const GATEWAY_KEY_HEADER = 'x-modelgate-key'
 export const HOPS_HEADER = 'x-modelgate-hops'
 
-const upstreamDrop = (n: string) => HOP_BY_HOP.has(n) || n === GATEWAY_KEY_HEADER || n === HOPS_HEADER || n.startsWith('cf-')
+/**
+ * Every `x-modelgate-*` header a client sends is dropped: the gateway's key, the hop count, and the
+ * model/version/shadow markers the gateway itself sets, so a client cannot pose as a shadow copy.
+ */
+const upstreamDrop = (n: string) => HOP_BY_HOP.has(n) || n.startsWith('x-modelgate-') || n.startsWith('cf-')
+
+/**
+ * Hops a request has made through gateways, from its header: the largest of repeated values
+ * (`3, 3` when a proxy joined two), or null when a value is not a non-negative integer — a client
+ * must not reset the loop guard with `-1000`.
+ */
+export function hopsOf(value: string | undefined): number | null {
+  if (value === undefined) return 0
+  let hops = 0
+  for (const part of value.split(',')) {
+    const t = part.trim()
+    if (!/^\d{1,6}$/.test(t)) return null
+    hops = Math.max(hops, Number(t))
+  }
+  return hops
+}
 
 /** A request's headers, read in one pass (each Headers call crosses into the runtime). */
 export type HeaderRecord = Record<string, string>
@@ -75,6 +95,7 @@ export function downstreamResponse(upstream: Response, body: ReadableStream<Uint
     }
   }
   for (const name of RESPONSE_DROPS) h.delete(name)
-  for (const k in extra) h.set(k, extra[k] as string)
+  // The upstream's own server-timing entries stay; the gateway's is added to them.
+  for (const k in extra) k === 'server-timing' ? h.append(k, extra[k] as string) : h.set(k, extra[k] as string)
   return out
 }

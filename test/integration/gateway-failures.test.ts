@@ -169,4 +169,16 @@ describe('streaming and backends', () => {
     expect(res.status).toBe(508)
     expect((await problemOf(res)).code).toBe('loop_detected')
   })
+
+  it('does not let a client reset the loop guard with a negative or malformed hop count', async () => {
+    const model = uniqueModel('loopneg')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    for (const value of ['-1000', '1.5', 'x']) {
+      const res = await infer(model, '/predict', { headers: { 'x-modelgate-hops': value } })
+      expect(res.status, value).toBe(400)
+      const p = await problemOf(res)
+      expect(p.code).toBe('validation_failed')
+      expect(p.request_id).toBeTruthy()
+    }
+  })
 })

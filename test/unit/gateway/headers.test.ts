@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { downstreamResponse, headerRecord, upstreamRequestHeaders } from '../../../src/gateway/headers'
+import { downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders } from '../../../src/gateway/headers'
 
 describe('header hygiene', () => {
   it('keeps the upstream status, body and end-to-end headers, drops hop-by-hop ones, adds the gateway headers', async () => {
@@ -54,7 +54,7 @@ describe('header hygiene', () => {
     expect(Object.getPrototypeOf(out)).toBeNull()
   })
 
-  it('never forwards hop-by-hop headers, the gateway key, its hop counter or cf-* headers upstream', () => {
+  it('never forwards hop-by-hop headers, any client-sent x-modelgate-* header or cf-* headers upstream', () => {
     const incoming = new Headers({
       'content-type': 'application/json',
       'x-custom': 'kept',
@@ -62,11 +62,28 @@ describe('header hygiene', () => {
       'x-drop-me': 'gone',
       'x-modelgate-key': 'secret',
       'x-modelgate-hops': '1',
+      'x-modelgate-shadow': '1',
+      'x-modelgate-version': 'v9',
       'cf-connecting-ip': '203.0.113.9',
       'proxy-authorization': 'Basic Zm9v',
     })
     const out = upstreamRequestHeaders(headerRecord(incoming), { 'x-modelgate-hops': '2', 'x-request-id': 'req_3' })
     expect(Object.keys(out).sort()).toEqual(['content-type', 'x-custom', 'x-modelgate-hops', 'x-request-id'])
     expect(out['x-modelgate-hops']).toBe('2')
+  })
+
+  it("adds the gateway's server-timing entry to the upstream's own", () => {
+    const upstream = new Response('x', { headers: { 'server-timing': 'model;dur=12' } })
+    const res = downstreamResponse(upstream, upstream.body, { 'server-timing': 'upstream;dur=15' })
+    expect(res.headers.get('server-timing')).toBe('model;dur=12, upstream;dur=15')
+  })
+})
+
+describe('hop count', () => {
+  it.each([
+    [undefined, 0], ['0', 0], ['2', 2], ['3, 3', 3], ['1,4', 4],
+    ['-1000', null], ['1.5', null], ['', null], ['abc', null], ['2, x', null], ['9999999', null],
+  ] as const)('%j → %j', (value, hops) => {
+    expect(hopsOf(value)).toBe(hops)
   })
 })
