@@ -189,6 +189,8 @@ export interface EventSplitVerdictInput {
   failMargin: number
   /** Absolute rate the challenger may PASS below when the relative test cannot decide (0 = off). */
   floor?: number
+  /** Words after the metric name, e.g. "> 318 ms". */
+  label?: string
 }
 
 /**
@@ -233,7 +235,8 @@ export function eventSplitVerdict(
       ? 'no events yet'
       : `event share ${num(q)} ${q > boundary ? '>' : '≤'} ${num(boundary)} ` +
         `at +${pct(m)}; ${counts}`
-  const head = `${input.metric} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
+  const name = input.label === undefined ? input.metric : `${input.metric} ${input.label}`
+  const head = `${name} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
   const p = `always-valid p = ${num(pValue)}`
   const reason =
     r.decision === 'fail'
@@ -246,7 +249,7 @@ export function eventSplitVerdict(
     // Errors too rare for a relative verdict: a challenger shown below the absolute floor is fine.
     const f = oneSampleRateTest({ events: eB, n: nB, maxRate: floor, alphaPass: levels.alphaPass, alphaFail: levels.alphaFail, minSample: 1 })
     if (f.decision === 'pass') {
-      const why = `PASS: ${input.metric} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
+      const why = `PASS: ${name} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
         `(${int(eB)} events in ${int(nB)}; always-valid p = ${num(f.pValuePass)} < ${num(levels.alphaPass)}); ` +
         `too few events (${int(eA + eB)}) for the relative test.`
       return verdict({ ...base, margin: floor }, eB / nB, floor, f.pValuePass, 'pass', why)
@@ -254,6 +257,9 @@ export function eventSplitVerdict(
   }
   return verdict(base, q, boundary, pValue, r.decision, reason)
 }
+
+/** Share of answers a p99 threshold allows above it. */
+const P99_EXCEEDANCE = 0.01
 
 /** Input of `tailExceedanceVerdict`. */
 export interface TailInput {
@@ -273,6 +279,27 @@ export function tailExceedanceVerdict(input: TailInput, levels: TestLevels): Met
   const scale = Math.min(input.champion.scale, input.challenger.scale)
   const t0 = snapToBucketEdge(scale, input.thresholdMs)
   const arm = (h: ExpHistogram) => momentsFromProportion(countAbove(h, t0), h.count)
+  const min = levels.minSamplePerArm
+  if (countAbove(input.champion, t0) === 0 && input.champion.count >= min && input.challenger.count >= min) {
+    // No champion answer above the threshold (an SLA above everything it serves): a relative
+    // margin on a zero rate means nothing, and would leave a far slower challenger undecided
+    // forever. The exceedances are events: the event-split test FAILs a challenger that has them
+    // where the champion has none, and one shown below 1% above a p99 threshold meets it.
+    return eventSplitVerdict(
+      {
+        metric: 'latency',
+        label: `> ${num(t0)} ms`,
+        championEvents: 0,
+        championExposures: input.champion.count,
+        challengerEvents: countAbove(input.challenger, t0),
+        challengerExposures: input.challenger.count,
+        margin: input.margin,
+        failMargin: input.failMargin,
+        floor: P99_EXCEEDANCE,
+      },
+      levels,
+    )
+  }
   return niVerdict(
     {
       metric: 'latency',

@@ -76,6 +76,21 @@ describe('evaluateGates: one decision per branch', () => {
   })
 })
 
+describe('latency when the champion never crosses the threshold (an SLA above all it serves)', () => {
+  it('FAILs a challenger that crosses it on every answer', () => {
+    const v = evaluateGates(canary(arm(SMALL_B, { slow: 1, error: 0 }), arm(SMALL_A, { slow: 0, error: 0 }), 2), canaryConfig())
+    expect(v.decision, v.reason).toBe('FAIL')
+    expect(metric(v, 'latency')).toMatchObject({ decision: 'fail', test: 'event_split' })
+    expect(metric(v, 'latency').reason).toContain('latency > 321 ms challenger 100% vs champion 0%')
+  })
+
+  it('PASSes a challenger that never crosses it either, once enough answers show it below 1%', () => {
+    const v = evaluateGates(canary(arm(BIG_B, { slow: 0 }), arm(BIG_A, { slow: 0 }), 25), canaryConfig())
+    expect(metric(v, 'latency').decision, metric(v, 'latency').reason).toBe('pass')
+    expect(v.decision, v.reason).toBe('PASS')
+  })
+})
+
 describe('evaluateGates: combination rules', () => {
   it('HALTs on SRM even when a metric fails, and names the failing metric', () => {
     const v = evaluateGates(canary(arm(58_000, { error: 0.03 }), arm(540_000), 2), canaryConfig())
