@@ -102,6 +102,12 @@ function whileExposed(state: RolloutState, now: number, verdict: VerdictRecord):
       const due = dueAfter(step)
       if (step.kind === 'watch') {
         if (elapsed < due) return hold(state, now, verdict, said)
+        if (verdict.metrics.every((m) => m.decision === 'insufficient_data')) {
+          // A watch that saw nothing it could judge (no traffic, no baseline) has not shown that
+          // the new champion is fine: a human decides, as for any INCONCLUSIVE stage.
+          const why = `${label} ended after ${formatDuration(elapsed)} without evidence to judge (${verdict.reason})`
+          return pauseInconclusive(state, now, { ...verdict, decision: 'INCONCLUSIVE', reason: why })
+        }
         const recorded = recordVerdict(state, verdict, now, true)
         const clean = `${label} ended cleanly after ${formatDuration(elapsed)} (${said})`
         return complete(

@@ -79,6 +79,19 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
     expect(done.actions.filter((a) => a.type !== 'record_verdict')).toEqual([])
   })
 
+  it('does not call a watch that saw nothing it could judge a clean end: it pauses for a human', () => {
+    const d = new Driver()
+    d.evaluation()
+    for (let i = 0; i < 4; i++) d.passStep()
+    expect(d.state.phase).toBe('watching')
+    const blind = verdict('CONTINUE', { metrics: verdict('CONTINUE').metrics.map((m) => ({ ...m, decision: 'insufficient_data' as const })) })
+    d.now += 61 * MIN
+    const t = d.apply({ type: 'tick', now: d.now, stepIndex: d.state.stepIndex, stepEpoch: d.state.stepEpoch, verdict: blind })
+    expect(d.state).toMatchObject({ phase: 'paused', hold: { cause: 'inconclusive' } })
+    expect(t.event.reason).toMatch(/^INCONCLUSIVE at watch \(1 h\): watch \(1 h\) ended after .* without evidence to judge/)
+    expect(actionTypes(t)).toContain('alert:inconclusive')
+  })
+
   it('publishes canary weights that sum to 100 and keeps operator rules first', () => {
     const rule = { when: { header: 'x-tenant', equals: 'acme' }, version: 'v1' }
     const d = new Driver(config(), { baseRules: [rule] })
