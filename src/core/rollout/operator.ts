@@ -14,7 +14,8 @@
  */
 import { DomainError, type ErrorCode } from '../errors'
 import { formatDuration } from './describe'
-import { OPERATOR_ACTIONS, type Input, type OperatorAction, type Transition } from './io'
+import { OPERATOR_ACTIONS, type Action, type Input, type OperatorAction, type Transition } from './io'
+import { isPromotion, routingForStep } from './plan'
 import { commit, currentStep, labelAt } from './record'
 import { endWithRollback } from './safety'
 import { advance, complete } from './transitions'
@@ -129,13 +130,21 @@ export function onOperator(state: RolloutState, input: OperatorInput): Transitio
  */
 function resume(state: RolloutState, now: number, actor: string, by: string): Transition {
   const restart = state.hold !== null && state.hold.cause !== 'operator'
+  const step = currentStep(state)
+  // Evidence is kept per routing epoch: the statistics restart only on a new one, so the step's
+  // routing is published again and its evidence starts from that epoch (as when it was entered).
+  // A watch or a promotion step has no routing of its own to publish; only its clock restarts.
+  const { champion, challenger } = state.config
+  const routing = restart && step !== undefined && !isPromotion(step) ? routingForStep(step, { champion, challenger, baseRules: state.baseRules }) : null
   const next: RolloutState = {
     ...state,
-    phase: currentStep(state)?.kind === 'watch' ? 'watching' : 'progressing',
+    phase: step?.kind === 'watch' ? 'watching' : 'progressing',
     hold: null,
     stepStartedAt: restart ? now : state.stepStartedAt,
+    stepEpoch: routing !== null ? null : state.stepEpoch,
   }
   const label = labelAt(state, state.stepIndex)
-  const reason = `${by}; ${label} ${restart ? 'restarts its statistics' : 'continues'}`
-  return commit(state, next, [], { at: now, type: 'resumed', actor, reason })
+  const reason = `${by}; ${label} ${!restart ? 'continues' : routing !== null ? 'restarts its statistics from a new routing epoch' : 'restarts its clock'}`
+  const actions: Action[] = routing !== null ? [{ type: 'publish_routing', routing, reason: `rollout ${state.id}: ${label} restarted (${by})` }] : []
+  return commit(state, next, actions, { at: now, type: 'resumed', actor, reason })
 }

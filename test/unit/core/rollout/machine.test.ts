@@ -392,9 +392,27 @@ describe('HALT and INCONCLUSIVE', () => {
     expect(d.state).toMatchObject({ phase: 'paused', hold: { cause: 'inconclusive' } })
     for (let i = 0; i < 5; i++) expect(d.tick('PASS', HOUR).actions).toEqual([])
     expect(d.state.stepIndex).toBe(1)
+    const before = d.state.stepEpoch
     const resumed = d.operator('resume')
-    expect(resumed.event.reason).toContain('restarts its statistics')
+    expect(resumed.event.reason).toContain('restarts its statistics from a new routing epoch')
+    // The step's routing again, so that its evidence starts from a fresh epoch.
+    expect(only(resumed, 'publish_routing')[0]?.routing.weights).toEqual({ v1: 95, v2: 5 })
+    expect(d.state.stepEpoch).toBeNull() // evidence of the old epoch is no longer read
+    d.confirmPublish()
+    expect(d.state.stepEpoch).toBeGreaterThan(before!)
     expect(d.tick('PASS', 5 * MIN).event.type).toBe('held')
+  })
+
+  it('after an operator pause carries on with the same evidence', () => {
+    const d = new Driver()
+    d.evaluation()
+    d.passStep()
+    const epoch = d.state.stepEpoch
+    d.operator('pause')
+    const resumed = d.operator('resume')
+    expect(resumed.event.reason).toContain('continues')
+    expect(resumed.actions).toEqual([])
+    expect(d.state.stepEpoch).toBe(epoch)
   })
 
   it('lets an operator promote after INCONCLUSIVE (the human judgement Argo pauses for)', () => {
