@@ -243,6 +243,27 @@ describe('humans in the loop', () => {
     expect((await adminOk('GET', `/models/${m}`)).champion).toBe('v2')
   }, 120_000)
 
+  it('counts a rollback made by hand, outside any rollout, as a recent rollback', async () => {
+    const m = await model()
+    await adminOk('PUT', `/models/${m}/routing`, { weights: { v1: 90, v2: 10 } })
+    await adminOk('POST', `/models/${m}/rollback`)
+    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', evaluation: passingReport }, 201)
+    expect(started.phase).toBe('awaiting_approval')
+    expect(started.pending_approval.rules).toEqual(['recent_rollback'])
+  })
+
+  it("refuses to swap the champion's or the challenger's backend while their rollout runs", async () => {
+    const m = await model({ risk: 'high' })
+    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', evaluation: passingReport, ...fastPlan }, 201)
+    expect(started.phase).toBe('awaiting_approval')
+    const swap = await admin('PUT', `/models/${m}/versions/v2`, { backend: { url: `${inject('upstreamB')}/mode/status-503` } })
+    expect(swap.status).toBe(409)
+    expect((await problemOf(swap)).detail).toMatch(/abort it before changing v2's backend/)
+    // The same backend again is no change, and another version may change.
+    await adminOk('PUT', `/models/${m}/versions/v2`, { backend: { url: `${inject('upstreamB')}/mode/predict-label-0` } })
+    await adminOk('PUT', `/models/${m}/versions/v3`, { backend: { url: inject('upstreamA') } }, 201)
+  })
+
   it('halts on a sample-ratio mismatch: neither promotes nor rolls back', async () => {
     const m = await model()
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', stages: [10, 100], evaluation: passingReport, ...fastPlan }, 201)

@@ -19,7 +19,7 @@ import { judgeOfflineReport } from '../../core/evaluation/offline'
 import { DomainError, isDomainError, serializeDomainError, type SerializedDomainError } from '../../core/errors'
 import { newId, newSalt } from '../../core/ids'
 import { sumWhere } from '../../core/metrics/summary'
-import { putVersion, rollback, setChampion, setRouting, toSnapshot, upsertModel, type ModelState, type Transition } from '../../core/registry/model-state'
+import { putVersion, rollback, sameBackend, setChampion, setRouting, toSnapshot, upsertModel, type ModelState, type Transition } from '../../core/registry/model-state'
 import { isTerminal, start, type Input, type OperatorAction } from '../../core/rollout'
 import { buildRolloutConfig } from '../../core/rollout/request'
 import { PublishPacer } from '../../core/routing/publish-pacer'
@@ -106,11 +106,14 @@ export class ModelCoordinator extends DurableObject<Env> {
       },
       incident: async (id) => (await this.ctx.storage.get<IncidentRow>(`incident:${id}`)) ?? null,
       saveIncident: (row) => this.saveIncident(row),
-      noteRollback: async (at) => {
-        this.lastRollbackAt = at
-        await this.ctx.storage.put('last_rollback_at', at)
-      },
+      noteRollback: (at) => this.noteRollbackAt(at),
     })
+  }
+
+  /** Remembers when this model was last rolled back (the approval policy's "recent rollback"). */
+  private async noteRollbackAt(at: number): Promise<void> {
+    this.lastRollbackAt = at
+    await this.ctx.storage.put('last_rollback_at', at)
   }
 
   // ───────────────────────────── registry ─────────────────────────────
@@ -130,6 +133,16 @@ export class ModelCoordinator extends DurableObject<Env> {
   async command(cmd: RegistryCommand, meta: CommandMeta): Promise<CommandResult> {
     try {
       await this.load()
+      if (this.active && !isTerminal(this.active.state.phase) && cmd.type === 'put_version') {
+        // The evidence (offline evaluation, stages passed) is about the backends the rollout started
+        // with: swapping the champion's or the challenger's mid-rollout would carry it over to a
+        // binary nobody evaluated. Other versions may change.
+        const { champion, challenger } = this.active.state.config
+        const existing = this.state?.versions[cmd.version]
+        if ((cmd.version === champion || cmd.version === challenger) && existing !== undefined && !sameBackend(existing.backend, cmd.backend)) {
+          throw new DomainError('conflict', `rollout ${this.active.state.id} is ${this.active.state.phase} with ${cmd.version}; abort it before changing ${cmd.version}'s backend, then start a new rollout`)
+        }
+      }
       if (this.active && !isTerminal(this.active.state.phase) && cmd.type !== 'upsert_model' && cmd.type !== 'put_version') {
         if (cmd.type === 'rollback') {
           // The one-command rollback also ends the active rollout, through its own runbook.
@@ -140,6 +153,8 @@ export class ModelCoordinator extends DurableObject<Env> {
         throw new DomainError('conflict', `rollout ${this.active.state.id} is ${this.active.state.phase}; pause or abort it before changing routing by hand`)
       }
       const committed = await this.serialize(() => this.commit(cmd, meta))
+      // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
+      if (cmd.type === 'rollback' && committed.record !== null) await this.noteRollbackAt(this.now())
       if (committed.record !== null) await this.propagate(committed.record.snapshot)
       const state = this.requireModel()
       return {

@@ -109,7 +109,7 @@ export function upsertModel(
   return { state, change: { action: 'model.update', target: model, before, after: settings, reason: 'model settings updated' } }
 }
 
-function sameBackend(a: Backend, b: Backend): boolean {
+export function sameBackend(a: Backend, b: Backend): boolean {
   return JSON.stringify(canonicalBackend(a)) === JSON.stringify(canonicalBackend(b))
 }
 

@@ -10,6 +10,8 @@ import type { ExpHistogram } from '../stats/histogram'
 import type { BusinessMetric } from '../../schemas/model'
 import type { GateOverrides, StartRolloutInput } from '../../schemas/rollout'
 import type { RolloutConfigInput, StepGates } from './types'
+import { DEFAULTS } from './config'
+import { formatDuration } from './describe'
 
 export interface ModelFacts {
   model: string
@@ -80,6 +82,7 @@ export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): {
     gates[stage] = gate
   }
   gates.cohort = gates.canary
+  weaker.push(...weakerPlan(req))
   const config: RolloutConfigInput = {
     model: facts.model,
     challenger: req.challenger,
@@ -102,4 +105,29 @@ export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): {
       : {}),
   }
   return { config, weaker }
+}
+
+/**
+ * Plan and approval settings that ask less than the defaults: shorter stages, a smaller shadow
+ * sample, a shorter memory of rollbacks, bigger jumps between stages. Like weaker gates, they are
+ * outside normal parameters, so the rollout needs an approver before the first exposure; otherwise
+ * whoever starts a rollout could switch off the approvals meant to check them.
+ */
+export function weakerPlan(req: StartRolloutInput): string[] {
+  const out: string[] = []
+  const shorter = (what: string, seconds: number | undefined, defaultMs: number) => {
+    if (seconds !== undefined && seconds * 1000 < defaultMs) out.push(`${what} ${formatDuration(seconds * 1000)} < default ${formatDuration(defaultMs)}`)
+  }
+  shorter('durations.stage_min_s', req.durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
+  shorter('durations.shadow_min_s', req.durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
+  shorter('durations.watch_s', req.durations?.watch_s, DEFAULTS.durations.watchMs)
+  shorter('approval.recent_rollback_window_s', req.approval?.recent_rollback_window_s, DEFAULTS.approval.recentRollbackWindowMs)
+  const minSamples = req.shadow?.min_samples
+  if (minSamples !== undefined && minSamples < DEFAULTS.shadow.minSamples) out.push(`shadow.min_samples ${minSamples} < default ${DEFAULTS.shadow.minSamples}`)
+  const jump = req.approval?.max_stage_jump
+  if (jump !== undefined && jump > DEFAULTS.approval.maxStageJump) out.push(`approval.max_stage_jump ${jump} > default ${DEFAULTS.approval.maxStageJump}`)
+  const risk = req.approval?.require_final_approval_for_risk
+  const rank = { low: 0, medium: 1, high: 2 } as const
+  if (risk !== undefined && rank[risk] > rank[DEFAULTS.approval.requireFinalApprovalForRisk]) out.push(`approval.require_final_approval_for_risk ${risk} (default ${DEFAULTS.approval.requireFinalApprovalForRisk})`)
+  return out
 }

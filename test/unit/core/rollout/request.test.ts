@@ -35,7 +35,38 @@ describe('buildRolloutConfig', () => {
       expect.stringContaining('minSamplePerArm'),
       expect.stringContaining('error_rate: floor'),
     ]))
-    expect(weaker.every((w) => w.startsWith('canary: '))).toBe(true)
+    expect(weaker.filter((w) => !w.startsWith('canary: '))).toEqual(['durations.stage_min_s 1 min < default 24 h'])
+  })
+
+  it('counts plan and approval settings that ask less than the defaults as weaker, so an approver must sign off', () => {
+    const { weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2', strategy: ['shadow', 'canary'],
+        durations: { shadow_min_s: 3_600, watch_s: 1 },
+        shadow: { min_samples: 100 },
+        approval: { recent_rollback_window_s: 1, max_stage_jump: 100 },
+      }),
+      facts
+    )
+    expect(weaker).toEqual([
+      'durations.shadow_min_s 1 h < default 48 h',
+      'durations.watch_s 1 s < default 72 h',
+      'approval.recent_rollback_window_s 1 s < default 7 d',
+      'shadow.min_samples 100 < default 10000',
+      'approval.max_stage_jump 100 > default 50',
+    ])
+  })
+
+  it('does not count stricter plan settings as weaker', () => {
+    const { weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2', strategy: ['shadow', 'canary'],
+        durations: { stage_min_s: 2 * 86_400, watch_s: 7 * 86_400 },
+        approval: { recent_rollback_window_s: 30 * 86_400, max_stage_jump: 25, require_final_approval_for_risk: 'low' },
+      }),
+      facts
+    )
+    expect(weaker).toEqual([])
   })
 
   it('can remove a gate, which counts as weaker', () => {
