@@ -30,7 +30,7 @@ import {
   type Transition,
 } from '../../core/rollout'
 import { quantile } from '../../core/stats/histogram'
-import { isFinal, judgeRollback, readyToJudge, worthRecording } from '../../core/rollout/confirmation'
+import { isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../core/rollout/confirmation'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { StageQuery } from './metrics-shard'
@@ -261,10 +261,12 @@ export class RolloutRunner {
     const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
     const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
     if (!readyToJudge(stable.requests, now - rb.at)) return null
-    let baseline: Agg | null = null
-    if (s.meta.failedStep) {
-      const before = await this.port.summary({ minEpoch: s.meta.failedStep.fromEpoch, maxEpoch: s.meta.failedStep.toEpoch, now, metrics: [] })
-      baseline = sumWhere(before, (x) => x.version === rb.version && x.arm !== 'shadow')
+    const restored = (summary: MergedSummary) => sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
+    const failed = s.meta.failedStep
+    let baseline = failed ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] })) : null
+    if (baseline === null || baseline.requests === 0) {
+      const pre = restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
+      baseline = rollbackBaseline(baseline, pre)
     }
     const judged = judgeRollback({
       stable,

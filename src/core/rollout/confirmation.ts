@@ -104,6 +104,17 @@ export function latencyRecovered(ms: number, baselineMs: number): boolean {
 }
 
 /** Enough answers on the stable version to judge, or waited long enough to give up. */
+/**
+ * The baseline a rollback is judged against: the restored version's traffic while the failed step
+ * was live, or, when it served none there (a FAIL in the watch after a promotion: the previous
+ * champion was idle), its traffic before the rollout started. Null when neither has any.
+ */
+export function rollbackBaseline(failedStep: Agg | null, beforeRollout: Agg | null): Agg | null {
+  if (failedStep !== null && failedStep.requests > 0) return failedStep
+  if (beforeRollout !== null && beforeRollout.requests > 0) return beforeRollout
+  return null
+}
+
 export function readyToJudge(stableRequests: number, elapsedMs: number): boolean {
   return stableRequests >= CONFIRM.minRequests || elapsedMs > CONFIRM.giveUpMs
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { addRequest, emptyAgg, type Agg } from '../../../../src/core/metrics/aggregate'
-import { CONFIRM, confirmationQuantile, isFinal, judgeRollback, readyToJudge, worthRecording } from '../../../../src/core/rollout/confirmation'
+import { CONFIRM, confirmationQuantile, isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../../../src/core/rollout/confirmation'
 
 /** A version's answers: `latencies` in ms, the first `errors` of them answered 500. */
 function answers(latencies: number[], errors = 0): Agg {
@@ -105,4 +105,22 @@ describe('checking again after "not confirmed"', () => {
     ['the same "not yet" a minute later', { ok: false, timeToConfirmMs: MIN }, false, 2 * MIN, false],
     ['the final "not confirmed" at the give-up time', { ok: false, timeToConfirmMs: MIN }, false, GIVE_UP + 1, true],
   ])('records %s: %s', (_, previous, ok, elapsed, record) => expect(worthRecording(previous, ok, elapsed)).toBe(record))
+})
+
+describe('rollbackBaseline', () => {
+  const withRequests = (requests: number) => ({ ...emptyAgg(), requests, s2xx: requests })
+  it("uses the restored version's traffic during the failed step when there was some", () => {
+    const step = withRequests(50)
+    expect(rollbackBaseline(step, withRequests(900))).toBe(step)
+  })
+
+  it('falls back to its traffic before the rollout when it served nothing in the failed step (a FAIL in the watch)', () => {
+    const pre = withRequests(900)
+    expect(rollbackBaseline(withRequests(0), pre)).toBe(pre)
+    expect(rollbackBaseline(null, pre)).toBe(pre)
+  })
+
+  it('has no baseline when neither has traffic', () => {
+    expect(rollbackBaseline(withRequests(0), withRequests(0))).toBeNull()
+  })
 })
