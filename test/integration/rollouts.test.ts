@@ -264,6 +264,18 @@ describe('humans in the loop', () => {
     await adminOk('PUT', `/models/${m}/versions/v3`, { backend: { url: inject('upstreamA') } }, 201)
   })
 
+  it('routes everything back on the one-command rollback even before the first step', async () => {
+    const m = await model()
+    await adminOk('PUT', `/models/${m}/routing`, { weights: { v1: 100 }, rules: [{ when: { header: 'x-beta', equals: '1' }, version: 'v2' }] })
+    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary' }, 201)
+    expect(started.phase).toBe('awaiting_evaluation')
+    await adminOk('POST', `/models/${m}/rollback`)
+    const res = await infer(m, '/predict', { method: 'POST', headers: { 'x-beta': '1', 'content-type': 'application/json' }, body: '{}' })
+    await res.arrayBuffer()
+    expect(res.headers.get('x-model-version')).toBe('v1')
+    expect((await rollout(started.id)).phase).toBe('rolled_back')
+  })
+
   it('halts on a sample-ratio mismatch: neither promotes nor rolls back', async () => {
     const m = await model()
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', stages: [10, 100], evaluation: passingReport, ...fastPlan }, 201)

@@ -17,8 +17,8 @@ export type EndTrigger = RollbackRecord['trigger']
 /**
  * End the rollout by taking traffic off the challenger: FAIL (automatic), operator rollback or
  * abort. The routing action comes first; FAIL and operator rollbacks also alert and open an
- * incident (the runbook's rollback record and retrospective hang off it). Nothing is published
- * when the challenger was never exposed.
+ * incident (the runbook's rollback record and retrospective hang off it). An abort or FAIL
+ * before the first step publishes nothing; an operator rollback always routes everything back.
  */
 export function endWithRollback(
   state: RolloutState,
@@ -31,7 +31,10 @@ export function endWithRollback(
   const target = championSwitched(state) ? 'previous_champion' : 'champion'
   const label = labelAt(state, state.stepIndex)
   const actions: Action[] = []
-  if (exposed) {
+  // An operator's rollback always routes everything back (the one-command runbook): before the
+  // first step the challenger may still get traffic from routing the rollout did not publish,
+  // e.g. an operator cohort rule for it, suspended only in the rollout's own plan.
+  if (exposed || end.trigger === 'operator_rollback') {
     actions.push({ type: 'rollback_routing', target, reason: `rollout ${state.id}: ${end.reason}` })
   }
   actions.push(...pre)
