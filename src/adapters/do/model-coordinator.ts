@@ -404,7 +404,15 @@ export class ModelCoordinator extends DurableObject<Env> {
   private async registryUnderLock(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot> {
     const { record } = await this.commit(cmd, { model: this.requireModel().model, actor, requestId: 'controller', ifMatch: null })
     if (record === null) return this.currentSnapshot('unchanged')
-    await this.propagate(record.snapshot)
+    try {
+      await this.propagate(record.snapshot)
+    } catch (err) {
+      // The change is committed and the alarm retries its edge publish. The runbook must go on
+      // with the committed epoch: a throw here would skip the rest of a rollback (its verdict,
+      // alerts, incident and confirmation) or leave a promoted step without its epoch, ungated.
+      if (!(isDomainError(err) && err.code === 'publish_pending')) throw err
+      console.warn(`${record.snapshot.model}: ${err.detail}`)
+    }
     return record.snapshot
   }
 
