@@ -81,6 +81,57 @@ describe('snapshot cache', () => {
     await expect(h.get()).rejects.toSatisfy((e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable')
   })
 
+  it('remembers an outage for one TTL on a cold isolate: one KV read, 503 for every request meanwhile', async () => {
+    const h = harness({ kind: 'error', reason: 'KV down' })
+    const unavailable = (e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable'
+    for (let i = 0; i < 5; i++) await expect(h.get()).rejects.toSatisfy(unavailable)
+    expect(h.cache.reads).toBe(1)
+    h.set({ kind: 'found', snapshot: snap(1) })
+    h.tick(1000)
+    expect((await h.get())!.epoch).toBe(1)
+    expect(h.cache.reads).toBe(2)
+  })
+
+  it('answers 503, not "not found", when KV fails after a cached "not found"', async () => {
+    const h = harness({ kind: 'missing' })
+    expect(await h.get()).toBeNull()
+    h.set({ kind: 'error', reason: 'KV down' })
+    h.tick(1000)
+    await expect(h.get()).rejects.toSatisfy((e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable')
+  })
+
+  it('does not hang on a read that never settles (its request was cancelled): later requests read again', async () => {
+    let now = 0
+    let calls = 0
+    const cache = new SnapshotCache({
+      ttlMs: 1000, now: () => now, waitMs: 20,
+      read: () => (++calls === 1 ? new Promise<SnapshotRead>(() => undefined) : Promise.resolve({ kind: 'found', snapshot: snap(7) })),
+    })
+    void cache.get('m', () => undefined) // the first request's read hangs for good
+    expect((await cache.get('m', () => undefined))!.epoch).toBe(7)
+    expect(calls).toBe(2)
+    // A background refresh that never settles is replaced once it is older than waitMs.
+    let hanging = true
+    const c2 = new SnapshotCache({
+      ttlMs: 1000, now: () => now, waitMs: 20,
+      read: () => (hanging ? new Promise<SnapshotRead>(() => undefined) : Promise.resolve({ kind: 'found', snapshot: snap(9) })),
+    })
+    c2.put(snap(8))
+    now += 1000
+    hanging = true
+    const deferred: Promise<unknown>[] = []
+    expect((await c2.get('m', (p) => deferred.push(p)))!.epoch).toBe(8) // stale, refresh started (hangs)
+    hanging = false
+    now += 10
+    await c2.get('m', (p) => deferred.push(p)) // still within waitMs: no second read
+    expect(c2.reads).toBe(1)
+    now += 20
+    await c2.get('m', (p) => deferred.push(p)) // the hung refresh counts as lost: read again
+    await deferred.at(-1)
+    expect(c2.reads).toBe(2)
+    expect((await c2.get('m', () => undefined))!.epoch).toBe(9)
+  })
+
   it('caches "not found" for one TTL, then looks again without serving it stale', async () => {
     const h = harness({ kind: 'missing' })
     expect(await h.get()).toBeNull()
