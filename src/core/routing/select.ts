@@ -10,6 +10,10 @@
  *   order (by version name). Raising one version's weight, all else equal, only extends its range,
  *   so no unit already on it moves off (Cloudflare's version-affinity semantics). The champion takes
  *   the top of the range.
+ *   Known limits (left as they are: changing the layout would move units of every live split once):
+ *   with two or more non-champion versions, the ranges after a grown one shift, so their units move
+ *   although their weights did not; and making another version champion with the same weights
+ *   (keep_weights) reorders the ranges. A rollout has one challenger, so its ramps are unaffected.
  * - Cohort rules are evaluated in order before weights; a rule with `percent` uses an independent
  *   hash (salted with the target version) so that the cohort share is sticky and monotone too, and
  *   uncorrelated with the weight buckets. Units not selected fall through to the next rule.
