@@ -18,6 +18,7 @@ async function model(v2: string) {
 describe('blue/green', () => {
   it('switches 100% in one publish, keeps the old champion as rollback target, and completes after a clean watch', async () => {
     const m = await model(`${inject('upstreamB')}/mode/predict-label-0`)
+    await traffic(m, 600) // v1's baseline before the switch: the watch has nothing to judge without it
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan }, 201)
     await approve(started.id)
     let r = await rollout(started.id)
@@ -30,6 +31,17 @@ describe('blue/green', () => {
     await cron(Date.now() + 2 * MIN + 1_000)
     r = await rollout(started.id)
     expect(r.phase, r.verdicts.at(-1)?.reason).toBe('completed')
+  }, 60_000)
+
+  it('pauses for a human when its watch ends with nothing to judge (no baseline before the switch)', async () => {
+    const m = await model(`${inject('upstreamB')}/mode/predict-label-0`)
+    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan }, 201)
+    await approve(started.id)
+    await traffic(m, 600)
+    await cron(Date.now() + 2 * MIN + 1_000)
+    const r = await rollout(started.id)
+    expect(r.phase).toBe('paused')
+    expect(r.events.at(-1)?.reason).toMatch(/without evidence to judge/)
   }, 60_000)
 
   it('rolls a failing switch back to the previous champion during the watch', async () => {
