@@ -134,7 +134,7 @@ export const CLIENT_SCRIPT = String.raw`
     } else if (d.action === 'rollback') {
       if (reason) body.reason = reason;
       url = '/admin/models/' + encodeURIComponent(d.model) + '/rollback';
-      question = 'Roll back ' + d.model + '? All of its traffic goes to the champion ' + d.champion + ' in one publish.';
+      question = 'Roll back ' + d.model + '? All of its traffic goes to ' + d.champion + ' in one publish.';
     } else {
       if (reason) body.reason = reason;
       url = '/admin/rollouts/' + encodeURIComponent(d.rollout) + '/' + d.action;

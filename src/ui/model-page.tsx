@@ -30,6 +30,10 @@ function Fact({ label, children }: { label: string; children?: unknown }) {
 function Actions({ data, rollout, role }: { data: ModelPageData; rollout: RolloutView | null; role: string }) {
   const model = data.view.model.name
   const champion = data.view.champion
+  // After a rollout made its challenger champion (blue/green, canary 100%), its runbook rolls back
+  // to the previous champion: name the version the button will actually restore.
+  const switched = rollout !== null && !rollout.terminal && rollout.challenger === champion && data.view.previous_champion !== null
+  const target = switched ? data.view.previous_champion : champion
   const operator = role === 'operator'
   const pending = rollout?.pending_approval ?? null
   const allowed = new Set(rollout?.allowed_actions ?? [])
@@ -63,9 +67,9 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
             Resume
           </button>
         ) : null}
-        {champion && data.view.routing ? (
-          <button type="button" class="danger" data-action="rollback" data-model={model} data-champion={champion} disabled={!operator}>
-            Roll back to {champion}
+        {target && data.view.routing ? (
+          <button type="button" class="danger" data-action="rollback" data-model={model} data-champion={target} disabled={!operator}>
+            Roll back to {target}
           </button>
         ) : null}
       </div>

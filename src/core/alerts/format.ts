@@ -27,13 +27,19 @@ const EMOJI: Record<AlertKind, string> = {
   rollback_confirmed: ':white_check_mark:',
 }
 
+/** A rollback_confirmed alert reports a check; only one that found the rollback done says so. */
+function confirmed(a: AlertMessage): boolean {
+  return a.kind === 'rollback_confirmed' && a.details['ok'] === true
+}
+
 export function alertBody(format: WebhookFormat, a: AlertMessage, opts: { routingKey?: string | null } = {}): unknown {
   const at = new Date(a.at).toISOString()
   switch (format) {
     case 'json':
       return { source: 'modelgate', event: a.kind, severity: a.severity, summary: a.summary, model: a.model, rollout_id: a.rolloutId, at, details: a.details }
     case 'slack': {
-      const title = `${EMOJI[a.kind]} *${a.kind.replace('_', ' ')}* · ${a.model}${a.rolloutId ? ` · ${a.rolloutId}` : ''}`
+      const emoji = a.kind === 'rollback_confirmed' && !confirmed(a) ? ':x:' : EMOJI[a.kind]
+      const title = `${emoji} *${a.kind.replace('_', ' ')}* · ${a.model}${a.rolloutId ? ` · ${a.rolloutId}` : ''}`
       return {
         text: `[modelgate] ${a.kind} ${a.model}: ${a.summary}`,
         blocks: [
@@ -45,8 +51,9 @@ export function alertBody(format: WebhookFormat, a: AlertMessage, opts: { routin
     case 'pagerduty':
       return {
         routing_key: opts.routingKey ?? '',
-        // A confirmed rollback resolves the page that the failure opened (same dedup key).
-        event_action: a.kind === 'rollback_confirmed' ? 'resolve' : 'trigger',
+        // A confirmed rollback resolves the page that the failure opened (same dedup key); a check
+        // that found it NOT confirmed (yet) keeps it open.
+        event_action: confirmed(a) ? 'resolve' : 'trigger',
         dedup_key: `modelgate:${a.model}:${a.rolloutId ?? 'model'}`,
         payload: {
           summary: `[modelgate] ${a.model}: ${a.summary}`.slice(0, 1024),

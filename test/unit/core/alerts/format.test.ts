@@ -17,7 +17,14 @@ describe('alert bodies', () => {
   it('PagerDuty Events v2: trigger with a stable dedup key; a confirmed rollback resolves it', () => {
     const t = alertBody('pagerduty', msg, { routingKey: 'K' }) as Record<string, any>
     expect(t).toMatchObject({ routing_key: 'K', event_action: 'trigger', dedup_key: 'modelgate:fraud:ro_1', payload: { severity: 'critical', source: 'modelgate', component: 'fraud', class: 'fail' } })
-    const r = alertBody('pagerduty', { ...msg, kind: 'rollback_confirmed', severity: 'info' }, { routingKey: 'K' }) as Record<string, any>
+    const r = alertBody('pagerduty', { ...msg, kind: 'rollback_confirmed', severity: 'info', details: { ok: true } }, { routingKey: 'K' }) as Record<string, any>
     expect(r).toMatchObject({ event_action: 'resolve', dedup_key: t.dedup_key })
+  })
+
+  it('keeps the page open, and says so in Slack, when a check found the rollback NOT confirmed', () => {
+    const notYet = { ...msg, kind: 'rollback_confirmed' as const, severity: 'critical' as const, details: { ok: false } }
+    expect(alertBody('pagerduty', notYet, { routingKey: 'K' })).toMatchObject({ event_action: 'trigger', payload: { severity: 'critical' } })
+    const slack = alertBody('slack', notYet) as { blocks: Array<{ text?: { text: string } }> }
+    expect(slack.blocks[0]!.text!.text.startsWith(':x:')).toBe(true)
   })
 })
