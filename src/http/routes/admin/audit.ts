@@ -63,8 +63,14 @@ function decodeCursor(s: string): AuditCursor {
 
 const CSV_COLUMNS = ['id', 'stream', 'seq', 'at', 'actor', 'action', 'target', 'reason', 'before', 'after', 'prev_hash', 'hash'] as const
 
+/**
+ * One CSV cell. Text a spreadsheet would run as a formula (leading =, +, -, @, tab or CR: a reason
+ * or root cause typed by anyone with the operator token) gets a leading apostrophe (OWASP's CSV
+ * injection advice); the JSON and JSONL exports keep every value as written.
+ */
 function csvCell(v: unknown): string {
-  const s = typeof v === 'string' ? v : JSON.stringify(v ?? null)
+  let s = typeof v === 'string' ? v : JSON.stringify(v ?? null)
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
@@ -83,8 +89,9 @@ auditRoutes.openapi(list, async (c) => {
   const q = c.req.valid('query')
   const entries = await listAudit(openDb(c.env.DB), {
     ...(q.model ? { stream: q.model } : {}),
-    ...(q.from ? { from: q.from } : {}),
-    ...(q.to ? { to: q.to } : {}),
+    // Stored times are toISOString() text (milliseconds, Z); a query time is compared in that form.
+    ...(q.from ? { from: new Date(q.from).toISOString() } : {}),
+    ...(q.to ? { to: new Date(q.to).toISOString() } : {}),
     ...(q.cursor ? { after: decodeCursor(q.cursor) } : {}),
     limit: q.limit,
     newestFirst: q.order === 'desc',

@@ -177,7 +177,7 @@ rolloutRoutes.openapi(
   createRoute({
     method: 'post', path: '/incidents/{id}/action-items/{index}/close', tags: ['incidents'], security, summary: 'Close one action item',
     middleware: [requireRole('operator')] as const,
-    request: { params: IncidentId.extend({ index: z.coerce.number().int().min(0) }) },
+    request: { params: IncidentId.extend({ index: z.string().regex(/^\d{1,4}$/, 'an action item index (0, 1, …)').transform(Number) }) },
     responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404) },
   }),
   async (c) => {
