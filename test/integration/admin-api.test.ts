@@ -276,6 +276,15 @@ describe('rollback and audit', () => {
     expect(from.entries.length).toBeGreaterThan(0)
   })
 
+  it('keeps a verifiable chain when a reason holds a lone surrogate (stored as U+FFFD)', async () => {
+    const model = uniqueModel('surrogate')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    await adminOk('POST', `/models/${model}/rollback`, { reason: 'oops \ud800 x' })
+    expect(await adminOk('GET', `/audit/verify?model=${model}`)).toMatchObject({ ok: true })
+    const last = (await adminOk('GET', `/audit?model=${model}&order=desc&limit=1`)).entries[0]
+    expect(last.reason).toBe('oops \ufffd x')
+  })
+
   it('neutralises spreadsheet formulas in the CSV export', async () => {
     const model = uniqueModel('csvinj')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })

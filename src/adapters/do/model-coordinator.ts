@@ -286,7 +286,7 @@ export class ModelCoordinator extends DurableObject<Env> {
         const items = input.action_items.map((a) => ({ text: a.text, owner: a.owner ?? null, status: a.done ? 'closed' : 'open' }))
         const row: IncidentRow = { ...inc, retrospective: { root_cause: input.root_cause, action_items: items, recorded_by: actor, recorded_at: new Date().toISOString() }, openActionItems: items.filter((i) => i.status === 'open').length, updatedAt: new Date().toISOString() }
         await this.saveIncident(row)
-        await this.audit({ action: 'incident.retrospective', target: incidentId, before: inc.retrospective ?? null, after: row.retrospective, reason: input.root_cause.slice(0, 200), actor })
+        await this.audit({ action: 'incident.retrospective', target: incidentId, before: inc.retrospective ?? null, after: row.retrospective, reason: Array.from(input.root_cause).slice(0, 200).join(''), actor })
         return row
       })
     } catch (err) {

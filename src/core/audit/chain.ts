@@ -46,8 +46,27 @@ export async function hashEntry(fields: AuditFields): Promise<string> {
   return sha256Hex(canonicalJson(fields))
 }
 
+/** Lone UTF-16 surrogates, which UTF-8 storage cannot hold (it writes U+FFFD instead). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/** `value` with every string made well-formed (lone surrogates → U+FFFD), at any depth. */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T
+  if (Array.isArray(value)) return value.map((v) => wellFormed(v)) as T
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T
+  }
+  return value
+}
+
+/**
+ * Seals an entry over exactly what storage will give back: a lone surrogate (a reason cut in the
+ * middle of an emoji, or sent that way) is stored as U+FFFD, so hashing the raw text would make the
+ * entry fail verification forever.
+ */
 export async function sealEntry(fields: AuditFields): Promise<AuditEntry> {
-  return { ...fields, hash: await hashEntry(fields) }
+  const clean = wellFormed(fields)
+  return { ...clean, hash: await hashEntry(clean) }
 }
 
 export interface ChainVerdict {

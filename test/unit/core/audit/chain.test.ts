@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GENESIS_HASH, canonicalJson, sealEntry, verifyChain, type AuditEntry } from '../../../../src/core/audit/chain'
+import { GENESIS_HASH, canonicalJson, sealEntry, verifyChain, wellFormed, type AuditEntry } from '../../../../src/core/audit/chain'
 
 async function chain(n: number): Promise<AuditEntry[]> {
   const out: AuditEntry[] = []
@@ -13,6 +13,17 @@ async function chain(n: number): Promise<AuditEntry[]> {
 }
 
 describe('audit hash chain', () => {
+  it('seals what UTF-8 storage gives back: lone surrogates become U+FFFD before hashing', async () => {
+    const fields = { id: 'a1', stream: 's', seq: 1, at: '2026-11-26T00:00:00.000Z', actor: 'x', action: 'a', target: 't', reason: 'oops \ud800 x', before: null, after: { note: '\udc00' }, prev_hash: '0'.repeat(64) }
+    const sealed = await sealEntry(fields)
+    expect(sealed.reason).toBe('oops \ufffd x')
+    expect(sealed.after).toEqual({ note: '\ufffd' })
+    // A round trip through UTF-8 (what D1 does) still verifies.
+    const stored = JSON.parse(new TextDecoder().decode(new TextEncoder().encode(JSON.stringify(sealed))))
+    expect((await verifyChain([stored])).ok).toBe(true)
+    expect(wellFormed('ok 😀 \ud83d')).toBe('ok 😀 \ufffd')
+  })
+
   it('canonical JSON ignores key order', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }))
   })
