@@ -377,6 +377,17 @@ describe('OpenAPI coverage', () => {
     }
   })
 
+  it('documents 400 on every admin route with a validated path parameter', async () => {
+    const doc = (await (await admin('GET', '/openapi.json', undefined, { token: null })).json()) as any
+    const missing: string[] = []
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      if (!path.startsWith('/admin') || !path.includes('{')) continue
+      for (const [method, op] of Object.entries<any>(item)) if (!op.responses['400']) missing.push(`${method} ${path}`)
+    }
+    expect(missing).toEqual([])
+    expect(doc.paths['/admin/models/{model}/rollouts'].post.responses['503']).toBeDefined()
+  })
+
   it('gives every JSON body a schema with its fields (no free-form objects)', async () => {
     const doc = (await (await admin('GET', '/openapi.json', undefined, { token: null })).json()) as any
     const schemas = doc.components.schemas as Record<string, any>

@@ -269,6 +269,9 @@ describe('humans in the loop', () => {
     await adminOk('PUT', `/models/${m}/routing`, { weights: { v1: 100 }, rules: [{ when: { header: 'x-beta', equals: '1' }, version: 'v2' }] })
     const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary' }, 201)
     expect(started.phase).toBe('awaiting_evaluation')
+    const stale = await admin('POST', `/models/${m}/rollback`, undefined, { headers: { 'if-match': '"0"' } })
+    expect(stale.status).toBe(412) // If-Match holds on the rollout's runbook path too
+    expect((await rollout(started.id)).phase).toBe('awaiting_evaluation')
     await adminOk('POST', `/models/${m}/rollback`)
     const res = await infer(m, '/predict', { method: 'POST', headers: { 'x-beta': '1', 'content-type': 'application/json' }, body: '{}' })
     await res.arrayBuffer()

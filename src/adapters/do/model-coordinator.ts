@@ -146,7 +146,12 @@ export class ModelCoordinator extends DurableObject<Env> {
       }
       if (this.active && !isTerminal(this.active.state.phase) && cmd.type !== 'upsert_model' && cmd.type !== 'put_version') {
         if (cmd.type === 'rollback') {
-          // The one-command rollback also ends the active rollout, through its own runbook.
+          // The one-command rollback also ends the active rollout, through its own runbook. Its
+          // If-Match still holds: a stale epoch means the caller decided on a routing that changed.
+          const current = this.requireModel()
+          if (meta.ifMatch !== null && current.epoch !== meta.ifMatch) {
+            throw new DomainError('precondition_failed', `If-Match epoch ${meta.ifMatch} is stale; the current epoch is ${current.epoch}`, { extra: { current_epoch: current.epoch } })
+          }
           await this.rolloutCommand(this.active.state.id, { type: 'rollback', reason: cmd.reason }, meta.actor)
           const s = this.requireModel()
           return { ok: true, changed: true, created: false, snapshot: this.currentSnapshot('rollback'), view: this.toView(s) }

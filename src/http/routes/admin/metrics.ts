@@ -71,7 +71,7 @@ const samples = createRoute({
   method: 'get', path: '/models/{model}/shadow-samples', tags: ['metrics'], security,
   summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
   request: { params: z.object({ model: ModelName }), query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: jsonResponse(z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }), 'Samples, newest first'), ...problems(401, 404) },
+  responses: { 200: jsonResponse(z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }), 'Samples, newest first'), ...problems(400, 401, 404) },
 })
 
 export const metricRoutes = newRouter()

@@ -45,7 +45,7 @@ rolloutRoutes.openapi(
     method: 'post', path: '/models/{model}/rollouts', tags: ['rollouts'], security,
     summary: 'Start a rollout (one active rollout per model)',
     request: { params: z.object({ model: ModelName }), body: jsonBody(StartRolloutInput) },
-    responses: { 201: jsonResponse(RolloutViewSchema, 'The new rollout'), ...problems(400, 401, 403, 404, 409, 413, 415) },
+    responses: { 201: jsonResponse(RolloutViewSchema, 'The new rollout'), ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
   }),
   async (c) => c.json(await startRollout(c.env, c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201)
 )
@@ -54,7 +54,7 @@ rolloutRoutes.openapi(
   createRoute({
     method: 'get', path: '/models/{model}/rollouts', tags: ['rollouts'], security, summary: 'Rollouts of a model, newest first',
     request: { params: z.object({ model: ModelName }) },
-    responses: { 200: jsonResponse(z.object({ rollouts: z.array(z.record(z.string(), z.unknown())) }), 'Rollouts'), ...problems(401, 404) },
+    responses: { 200: jsonResponse(z.object({ rollouts: z.array(z.record(z.string(), z.unknown())) }), 'Rollouts'), ...problems(400, 401, 404) },
   }),
   async (c) => {
     const { model } = c.req.valid('param')
@@ -148,7 +148,7 @@ rolloutRoutes.openapi(
   createRoute({
     method: 'get', path: '/incidents/{id}', tags: ['incidents'], security, summary: 'One incident: trigger, impact, confirmation, retrospective',
     request: { params: IncidentId },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(401, 404) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 404) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -206,7 +206,7 @@ rolloutRoutes.openapi(
   createRoute({
     method: 'get', path: '/models/{model}/webhook-deliveries', tags: ['alerts'], security, summary: 'Recorded delivery attempts, newest first',
     request: { params: z.object({ model: ModelName }) },
-    responses: { 200: jsonResponse(z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }), 'Deliveries'), ...problems(401, 404) },
+    responses: { 200: jsonResponse(z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }), 'Deliveries'), ...problems(400, 401, 404) },
   }),
   async (c) => {
     const { model } = c.req.valid('param')
