@@ -100,8 +100,9 @@ export interface RolloutView {
   incident_id: string | null
 }
 
-export type MetricsPoint = SeriesPoint
-export type MetricsSeries = Series
+/** A point as the API sends it; `exposures` is absent from servers before it was added. */
+export type MetricsPoint = Omit<SeriesPoint, 'exposures'> & { exposures?: number }
+export type MetricsSeries = Omit<Series, 'points'> & { points: MetricsPoint[] }
 
 export interface MetricsResponse {
   model: string

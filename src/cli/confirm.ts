@@ -79,11 +79,12 @@ export function trafficSince(series: MetricsSeries[], stable: string, rollbackAt
   const others: TrafficWindow['others'] = []
   for (const s of series) {
     if (s.arm === 'shadow' || s.version === stable) continue
-    const served = s.points.filter((p) => p.requests > 0 && Date.parse(p.t) >= rollbackMinute)
+    // Routed to, not only answered by: a version whose every call fails over still gets traffic.
+    const served = s.points.filter((p) => (p.requests > 0 || (p.exposures ?? 0) > 0) && Date.parse(p.t) >= rollbackMinute)
     if (served.length === 0) continue
     const last = Math.max(...served.map((p) => Date.parse(p.t)))
     lastDirty = Math.max(lastDirty, last)
-    others.push({ version: s.version, requests: served.reduce((a, p) => a + p.requests, 0), lastMinute: new Date(last).toISOString() })
+    others.push({ version: s.version, requests: served.reduce((a, p) => a + Math.max(p.requests, p.exposures ?? 0), 0), lastMinute: new Date(last).toISOString() })
   }
   // The rollback minute itself mixes both routings; a minute with other versions is not clean either.
   const cleanFrom = Math.max(rollbackMinute + MINUTE, lastDirty + MINUTE)
@@ -112,6 +113,7 @@ export function stableTotals(series: MetricsSeries[], stable: string): (ArmTotal
   if (mine.length === 0) return null
   const all = mine.map((s) => totals(s))
   const requests = all.reduce((a, t) => a + t.requests, 0)
+  const exposures = all.reduce((a, t) => a + t.exposures, 0)
   const errors = all.reduce((a, t) => a + t.errors, 0)
   const worst = (xs: Array<number | null>) => {
     const v = xs.filter((x): x is number => x !== null)
@@ -119,8 +121,8 @@ export function stableTotals(series: MetricsSeries[], stable: string): (ArmTotal
   }
   const served = all.filter((t) => t.requests > 0).map((t) => t.requests)
   return {
-    version: stable, arm: mine.map((s) => s.arm).join('+'), requests, errors,
-    errorRate: requests > 0 ? errors / requests : null,
+    version: stable, arm: mine.map((s) => s.arm).join('+'), requests, exposures, errors,
+    errorRate: exposures > 0 ? errors / exposures : null,
     p50Ms: worst(all.map((t) => t.p50Ms)), p95Ms: worst(all.map((t) => t.p95Ms)), p99Ms: worst(all.map((t) => t.p99Ms)),
     shadowPairs: 0, divergenceRate: null,
     latencyCount: served.length ? Math.min(...served) : 0,

@@ -10,6 +10,8 @@ export interface ArmTotals {
   version: string
   arm: string
   requests: number
+  /** Requests routed to the arm (the error rate's denominator; see the API's `exposures`). */
+  exposures: number
   errors: number
   errorRate: number | null
   p50Ms: number | null
@@ -20,8 +22,11 @@ export interface ArmTotals {
 }
 
 export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean = () => true): ArmTotals {
-  const points = series.points.filter((p) => keep(p) && (p.requests > 0 || p.shadow_pairs > 0))
+  // A server from before `exposures` existed: its requests are the nearest denominator.
+  const exposuresOf = (p: MetricsPoint) => p.exposures ?? p.requests
+  const points = series.points.filter((p) => keep(p) && (p.requests > 0 || exposuresOf(p) > 0 || p.errors > 0 || p.shadow_pairs > 0))
   const requests = sum(points.map((p) => p.requests))
+  const exposures = sum(points.map(exposuresOf))
   const errors = sum(points.map((p) => p.errors))
   const pairs = sum(points.map((p) => p.shadow_pairs))
   const diverged = sum(points.map((p) => (p.divergence_rate ?? 0) * p.shadow_pairs))
@@ -33,8 +38,11 @@ export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean
     version: series.version,
     arm: series.arm,
     requests,
+    exposures,
     errors,
-    errorRate: requests > 0 ? errors / requests : null,
+    // The server's rule: errors over routed requests. A challenger whose every call failed over to
+    // the champion answered nothing, yet its error rate is 100%, not "no data".
+    errorRate: exposures > 0 ? errors / exposures : null,
     p50Ms: worst((p) => p.p50_ms),
     p95Ms: worst((p) => p.p95_ms),
     p99Ms: worst((p) => p.p99_ms),

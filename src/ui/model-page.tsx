@@ -6,7 +6,7 @@
  */
 import type { RolloutView } from '../adapters/do/rollout-runner'
 import { confirmationReason, confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
-import { formatAgo, formatTime, formatWeights } from './format'
+import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
 import { Badge, Time, WeightsBar } from './parts'
@@ -239,7 +239,7 @@ export function ModelPage({ data, role }: ModelPageProps) {
         <Fact label="Weights">
           {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null} {formatWeights(routing?.weights)}
         </Fact>
-        <Fact label="Shadow">{routing?.shadow ? `${routing.shadow.version}, ${Math.round(routing.shadow.sample_rate * 100)}% copied` : 'off'}</Fact>
+        <Fact label="Shadow">{routing?.shadow ? `${routing.shadow.version}, ${formatPercent(routing.shadow.sample_rate)} copied` : 'off'}</Fact>
         <Fact label="Epoch">{String(v.epoch)}</Fact>
         <Fact label="Risk tier">{v.model.risk}</Fact>
         <Fact label="Versions">{v.versions.map((x) => x.name).join(', ') || '–'}</Fact>

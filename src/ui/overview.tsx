@@ -5,7 +5,7 @@
  * rollout (phase and step) and the last gate verdict.
  */
 import type { OverviewData, OverviewModel } from './view-model'
-import { formatAgo, formatTime, formatWeights } from './format'
+import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { Badge, WeightsBar } from './parts'
 
 export interface OverviewProps {
@@ -86,7 +86,7 @@ export function OverviewPage({ data, role }: OverviewProps) {
                   <td class="weights">
                     {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null}
                     <div class="small">{formatWeights(routing?.weights)}</div>
-                    {routing?.shadow ? <div class="small muted">shadow {routing.shadow.version} ({Math.round(routing.shadow.sample_rate * 100)}% copied)</div> : null}
+                    {routing?.shadow ? <div class="small muted">shadow {routing.shadow.version} ({formatPercent(routing.shadow.sample_rate)} copied)</div> : null}
                   </td>
                   <td>
                     <RolloutCell m={m} now={data.now} />

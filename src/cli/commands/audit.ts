@@ -86,9 +86,14 @@ function formatOf(text: string | undefined, json: boolean): Format {
   return text as Format
 }
 
-function checkedTime(text: string | undefined, option: string): string | undefined {
+/**
+ * A time option as UTC: every time the CLI prints is UTC, so a date-time without an offset is read
+ * as UTC too (Date.parse would take the machine's time zone for it, but UTC for a bare date).
+ */
+export function checkedTime(text: string | undefined, option: string): string | undefined {
   if (text === undefined) return undefined
-  const t = Date.parse(text)
+  const noOffset = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
+  const t = Date.parse(noOffset ? `${text.replace(' ', 'T')}Z` : text)
   if (Number.isNaN(t)) throw new UsageError(`--${option}: "${text}" is not a time; use RFC 3339, e.g. 2026-11-26T10:00:00Z`, 'audit')
   return new Date(t).toISOString()
 }

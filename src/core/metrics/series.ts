@@ -24,7 +24,13 @@ export interface OutcomeRow {
 
 export interface SeriesPoint {
   t: string
+  /** Answers this version gave (for the shadow arm: copies attempted). */
   requests: number
+  /**
+   * Requests routed to this arm, the error rate's denominator: its answers plus its failed attempts
+   * rescued by the champion, minus its own rescues of other arms (for the shadow arm: copies).
+   */
+  exposures: number
   errors: number
   error_rate: number | null
   p50_ms: number | null
@@ -117,6 +123,7 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
   return {
     t,
     requests: arm === 'shadow' ? agg.shadowAttempts : agg.requests,
+    exposures: arm === 'shadow' ? agg.shadowAttempts : exposures,
     errors: arm === 'shadow' ? agg.shadowErrors : errors,
     error_rate: arm === 'shadow' ? (agg.shadowAttempts > 0 ? round(agg.shadowErrors / agg.shadowAttempts) : null) : exposures > 0 ? round(errors / exposures) : null,
     p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MetricsSeries, RolloutView } from '../../../src/cli/api-types'
 import { confirmationDetail, confirmationLine, fromRollout, healthBack, NO_HEALTH, stableTotals, trafficSince } from '../../../src/cli/confirm'
+import { totals } from '../../../src/cli/metrics'
 
 const MIN = 60_000
 const t0 = Date.parse('2026-11-26T10:00:00Z')
@@ -35,6 +36,25 @@ describe('traffic since a rollback (metrics API, per minute)', () => {
     const w = trafficSince([series('v1', 'champion', { 1: 19 }), series('v2', 'shadow', { 1: 19 })], 'v1', rollbackAt)
     expect(w).toMatchObject({ stableRequests: 19, ready: false, others: [] })
     expect(trafficSince([series('v1', 'champion', { 1: 12 }), series('v1', 'cohort', { 1: 8 })], 'v1', rollbackAt)).toMatchObject({ stableRequests: 20, ready: true })
+  })
+})
+
+describe('a version that still gets traffic but answers none (every call failed over)', () => {
+  const failing = (minute: number, routed: number): MetricsSeries => ({
+    version: 'v2', arm: 'challenger',
+    points: [{ t: new Date(t0 + minute * MIN).toISOString(), requests: 0, exposures: routed, errors: routed, error_rate: 1, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {} }],
+  })
+
+  it('counts as another version serving after the rollback', () => {
+    const w = trafficSince([series('v1', 'champion', { 1: 40, 2: 40 }), failing(1, 7)], 'v1', rollbackAt)
+    expect(w.others).toEqual([{ version: 'v2', requests: 7, lastMinute: new Date(t0 + MIN).toISOString() }])
+    expect(w.cleanFrom).toBe(t0 + 2 * MIN)
+  })
+
+  it("shows in the totals with the server's error rate (errors over routed requests)", () => {
+    expect(totals(failing(1, 40))).toMatchObject({ requests: 0, exposures: 40, errors: 40, errorRate: 1 })
+    const half: MetricsSeries = { version: 'v2', arm: 'challenger', points: [{ ...failing(1, 80).points[0]!, requests: 40, errors: 40, error_rate: 0.5 }] }
+    expect(totals(half).errorRate).toBe(0.5)
   })
 })
 

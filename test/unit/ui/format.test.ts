@@ -41,7 +41,7 @@ describe('formatting', () => {
 })
 
 function point(t: string, p: Partial<SeriesPoint> = {}): SeriesPoint {
-  return { t, requests: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
+  return { t, requests: 0, exposures: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
 }
 
 describe('metric charts', () => {

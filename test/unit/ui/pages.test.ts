@@ -71,7 +71,7 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
 
 const t = (i: number) => new Date(NOW - (3 - i) * MIN).toISOString()
 function point(i: number, p: Partial<Series['points'][number]> = {}): Series['points'][number] {
-  return { t: t(i), requests: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
+  return { t: t(i), requests: 0, exposures: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
 }
 
 function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
@@ -145,6 +145,24 @@ describe('model page', () => {
     expect(html).not.toContain('id="approver-token"')
     expect(html).toMatch(/data-action="pause"[^>]*disabled/)
     expect(html).toContain('need the operator token')
+  })
+
+  it('names the version a rollback restores: the previous champion once the rollout promoted its challenger', async () => {
+    const promoted = pageData({
+      view: modelView({ champion: 'v2', previous_champion: 'v1' }),
+      rollout: rollout({ phase: 'watching', pending_approval: null, step: { index: 2, kind: 'watch', label: 'watch (2 min)', started_at: '2026-11-26T10:00:00.000Z', epoch: 9 } }),
+    })
+    const html = await render(ModelPage({ data: promoted, role: 'operator' }))
+    expect(html).toContain('data-action="rollback" data-model="credit-risk" data-champion="v1"')
+    expect(html).toContain('Roll back to v1')
+    // Without an active rollout the one-command rollback routes to the champion.
+    const idle = await render(ModelPage({ data: pageData({ view: modelView({ champion: 'v2', previous_champion: 'v1', active_rollout: null }), rollout: null }), role: 'operator' }))
+    expect(idle).toContain('Roll back to v2')
+  })
+
+  it('shows a small shadow share as it is (0.4%, not 0%)', async () => {
+    const html = await render(ModelPage({ data: pageData({ view: modelView({ routing: { champion: 'v1', weights: { v1: 100 }, rules: [], shadow: { version: 'v2', sample_rate: 0.004 } } as ModelView['routing'] }) }), role: 'operator' }))
+    expect(html).toContain('v2, 0.4% copied')
   })
 
   it('handles a model that never had a rollout', async () => {

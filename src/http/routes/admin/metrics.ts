@@ -38,7 +38,7 @@ export function parseTime(v: string | undefined, fallback: number, now: number, 
 }
 
 const SeriesPoint = z.object({
-  t: z.string(), requests: z.number(), errors: z.number(), error_rate: z.number().nullable(),
+  t: z.string(), requests: z.number(), exposures: z.number(), errors: z.number(), error_rate: z.number().nullable(),
   p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), p99_ms: z.number().nullable(),
   shadow_pairs: z.number(), divergence_rate: z.number().nullable(),
   business: z.record(z.string(), z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() })),
