@@ -246,6 +246,20 @@ describe('rollback and audit', () => {
     expect(verdict.streams[0].broken_at).toMatchObject({ seq: 5, problem: 'hash does not match the entry contents' })
   })
 
+  it('detects deleted newest entries, and a stream deleted whole, against the writer\'s head', async () => {
+    const model = uniqueModel('trunc')
+    await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    expect((await adminOk('GET', `/audit/verify?model=${model}`)).ok).toBe(true)
+    await env.DB.prepare('DELETE FROM audit_log WHERE stream = ? AND seq = 3').bind(model).run()
+    const cut = await adminOk('GET', `/audit/verify?model=${model}`)
+    expect(cut.ok).toBe(false)
+    expect(cut.streams[0].broken_at).toMatchObject({ seq: 3, problem: 'entries 3..3 are missing (the writer sealed up to seq 3)' })
+    await env.DB.prepare('DELETE FROM audit_log WHERE stream = ?').bind(model).run()
+    const all = await adminOk('GET', '/audit/verify')
+    expect(all.ok).toBe(false)
+    expect(all.streams.find((r: any) => r.stream === model)).toMatchObject({ ok: false, broken_at: { seq: 1 } })
+  })
+
   it('exports the audit log as JSON lines and CSV, filtered and paginated', async () => {
     const model = uniqueModel('export')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })

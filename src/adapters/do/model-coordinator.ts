@@ -119,6 +119,17 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   // ───────────────────────────── registry ─────────────────────────────
 
+  /**
+   * The audit head this object sealed up to, after its outbox reached D1 (so the two can be
+   * compared); null for a model that was never registered here.
+   */
+  async auditHead(): Promise<{ seq: number; hash: string } | null> {
+    await this.load()
+    if (this.state === null) return null
+    await this.flushOutbox()
+    return { ...this.head }
+  }
+
   async view(): Promise<ModelView | null> {
     await this.load()
     return this.state === null ? null : this.toView(this.state)

@@ -91,6 +91,24 @@ export async function verifyChain(entries: AuditEntry[]): Promise<ChainVerdict> 
   return { ok: true, checked: entries.length, broken_at: null }
 }
 
+/**
+ * Verify one stream against its writer's head (the last seq and hash it sealed): the chain alone
+ * cannot show that its newest entries were deleted, since what remains still links up.
+ */
+export async function verifyChainToHead(stream: string, entries: AuditEntry[], head: { seq: number; hash: string }): Promise<ChainVerdict> {
+  const verdict = await verifyChain(entries)
+  if (!verdict.ok) return verdict
+  const last = entries.at(-1)
+  const lastSeq = last?.seq ?? 0
+  if (lastSeq < head.seq) {
+    return { ok: false, checked: entries.length, broken_at: { stream, seq: lastSeq + 1, problem: `entries ${lastSeq + 1}..${head.seq} are missing (the writer sealed up to seq ${head.seq})` } }
+  }
+  if (lastSeq === head.seq && last !== undefined && last.hash !== head.hash) {
+    return { ok: false, checked: entries.length, broken_at: { stream, seq: lastSeq, problem: 'the newest entry is not the one its writer sealed' } }
+  }
+  return verdict
+}
+
 function bad(e: AuditEntry, entries: AuditEntry[], problem: string): ChainVerdict {
   return { ok: false, checked: entries.indexOf(e), broken_at: { stream: e.stream, seq: e.seq, problem } }
 }

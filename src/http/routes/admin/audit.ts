@@ -5,11 +5,12 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { auditStreams, listAudit, openDb, streamEntries, type AuditCursor } from '../../../adapters/d1/registry-store'
-import { verifyChain, type AuditEntry } from '../../../core/audit/chain'
+import { auditStreams, listAudit, listModels, openDb, streamEntries, type AuditCursor } from '../../../adapters/d1/registry-store'
+import { verifyChain, verifyChainToHead, type AuditEntry } from '../../../core/audit/chain'
 import { DomainError } from '../../../core/errors'
 import { AuditList } from '../../../schemas/views'
 import { jsonResponse, newRouter, problems } from '../../openapi'
+import { coordinatorOf } from '../../../services/registry'
 
 const security = [{ bearer: [] }]
 
@@ -79,9 +80,14 @@ export const auditRoutes = newRouter()
 auditRoutes.openapi(verify, async (c) => {
   const db = openDb(c.env.DB)
   const { model } = c.req.valid('query')
-  const streams = model ? [model] : await auditStreams(db)
+  // Every model's stream, also one whose rows were all deleted (it is then missing from the log).
+  const streams = model ? [model] : [...new Set([...(await auditStreams(db)), ...(await listModels(db)).map((m) => m.name)])].sort()
   const reports = []
-  for (const stream of streams) reports.push({ stream, ...(await verifyChain(await streamEntries(db, stream))) })
+  for (const stream of streams) {
+    const entries = await streamEntries(db, stream)
+    const head = await coordinatorOf(c.env, stream).auditHead()
+    reports.push({ stream, ...(head === null ? await verifyChain(entries) : await verifyChainToHead(stream, entries, head)) })
+  }
   return c.json({ ok: reports.every((r) => r.ok), streams: reports }, 200)
 })
 
