@@ -337,6 +337,16 @@ describe('request limits and small validations', () => {
     expect(outcomes.status).toBe(413)
   })
 
+  it('records webhook destinations in the audit log without their secret paths', async () => {
+    const model = uniqueModel('whaudit')
+    await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
+    await adminOk('PUT', `/models/${model}/webhooks`, { webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/S3CR3T', format: 'slack' }] })
+    const entry = (await adminOk('GET', `/audit?model=${model}&order=desc&limit=1`)).entries[0]
+    expect(entry.action).toBe('webhooks.set')
+    expect(JSON.stringify(entry)).not.toContain('S3CR3T')
+    expect(entry.after[0].url).toMatch(/^https:\/\/hooks\.slack\.com\/… \(sha256 [0-9a-f]{16}\)$/)
+  })
+
   it('refuses a PagerDuty webhook without its routing key', async () => {
     const model = uniqueModel('pd')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)

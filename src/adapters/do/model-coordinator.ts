@@ -38,6 +38,7 @@ import type { StageQuery } from './metrics-shard'
 import type { CommandMeta, RegistryCommand } from './registry-commands'
 import { RolloutRunner, type RolloutView, type StoredRollout } from './rollout-runner'
 import { WebhookDeliverer, type PendingDelivery } from './webhook-deliverer'
+import { redactedUrl } from '../../core/audit/redact'
 
 export type { CommandMeta, RegistryCommand } from './registry-commands'
 
@@ -285,11 +286,13 @@ export class ModelCoordinator extends DurableObject<Env> {
       const model = this.requireModel()
       const now = new Date().toISOString()
       const rows: WebhookRow[] = list.map((w) => ({ id: newId('whd').replace('whd_', 'wh_'), model: model.model, url: w.url, format: w.format, events: w.events, routingKey: w.routing_key ?? null, createdAt: now }))
-      const before = this.hooks.map((h) => ({ url: h.url, format: h.format, events: h.events }))
+      // The audit log names destinations without their secret paths (see core/audit/redact).
+      const described = (hooks: WebhookRow[]) => Promise.all(hooks.map(async (h) => ({ url: await redactedUrl(h.url), format: h.format, events: h.events })))
+      const before = await described(this.hooks)
       this.hooks = rows
       await this.ctx.storage.put('webhooks', rows)
       await this.outbox([{ kind: 'webhooks', model: model.model, rows }])
-      await this.audit({ action: 'webhooks.set', target: model.model, before, after: rows.map((h) => ({ url: h.url, format: h.format, events: h.events })), reason: 'alert destinations replaced', actor })
+      await this.audit({ action: 'webhooks.set', target: model.model, before, after: await described(rows), reason: 'alert destinations replaced', actor })
       return rows
     })
   }
