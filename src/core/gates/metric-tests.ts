@@ -189,8 +189,6 @@ export interface EventSplitVerdictInput {
   failMargin: number
   /** Absolute rate the challenger may PASS below when the relative test cannot decide (0 = off). */
   floor?: number
-  /** Words after the metric name, e.g. "> 318 ms". */
-  label?: string
 }
 
 /**
@@ -235,8 +233,7 @@ export function eventSplitVerdict(
       ? 'no events yet'
       : `event share ${num(q)} ${q > boundary ? '>' : '≤'} ${num(boundary)} ` +
         `at +${pct(m)}; ${counts}`
-  const name = input.label === undefined ? input.metric : `${input.metric} ${input.label}`
-  const head = `${name} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
+  const head = `${input.metric} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
   const p = `always-valid p = ${num(pValue)}`
   const reason =
     r.decision === 'fail'
@@ -249,7 +246,7 @@ export function eventSplitVerdict(
     // Errors too rare for a relative verdict: a challenger shown below the absolute floor is fine.
     const f = oneSampleRateTest({ events: eB, n: nB, maxRate: floor, alphaPass: levels.alphaPass, alphaFail: levels.alphaFail, minSample: 1 })
     if (f.decision === 'pass') {
-      const why = `PASS: ${name} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
+      const why = `PASS: ${input.metric} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
         `(${int(eB)} events in ${int(nB)}; always-valid p = ${num(f.pValuePass)} < ${num(levels.alphaPass)}); ` +
         `too few events (${int(eA + eB)}) for the relative test.`
       return verdict({ ...base, margin: floor }, eB / nB, floor, f.pValuePass, 'pass', why)
@@ -281,21 +278,20 @@ export function tailExceedanceVerdict(input: TailInput, levels: TestLevels): Met
   const arm = (h: ExpHistogram) => momentsFromProportion(countAbove(h, t0), h.count)
   const min = levels.minSamplePerArm
   if (countAbove(input.champion, t0) === 0 && input.champion.count >= min && input.challenger.count >= min) {
-    // No champion answer above the threshold (an SLA above everything it serves): a relative
-    // margin on a zero rate means nothing, and would leave a far slower challenger undecided
-    // forever. The exceedances are events: the event-split test FAILs a challenger that has them
-    // where the champion has none, and one shown below 1% above a p99 threshold meets it.
-    return eventSplitVerdict(
+    // No champion answer above the threshold (an SLA above all it serves): a relative margin on a
+    // zero rate means nothing, and would leave a far slower challenger undecided forever. A p99
+    // threshold allows 1% of answers above it: the challenger's share is tested against that cap,
+    // FAIL when shown above it, PASS when shown below.
+    return capVerdict(
       {
         metric: 'latency',
-        label: `> ${num(t0)} ms`,
-        championEvents: 0,
-        championExposures: input.champion.count,
-        challengerEvents: countAbove(input.challenger, t0),
-        challengerExposures: input.challenger.count,
-        margin: input.margin,
-        failMargin: input.failMargin,
-        floor: P99_EXCEEDANCE,
+        test: 'tail_exceedance',
+        events: countAbove(input.challenger, t0),
+        n: input.challenger.count,
+        maxRate: P99_EXCEEDANCE,
+        what: `answers above ${num(t0)} ms (the champion had none of ${int(input.champion.count)})`,
+        unit: 'answers',
+        championN: input.champion.count,
       },
       levels,
     )
@@ -326,7 +322,15 @@ export interface DivergenceInput {
 
 /** Shadow divergence rate against a fixed maximum (statistics.md §5), one-sample rate test. */
 export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): MetricVerdict {
-  const { pairs: n, diverged: x, maxRate } = input
+  return capVerdict({ metric: 'divergence', test: 'divergence_rate', events: input.diverged, n: input.pairs, maxRate: input.maxRate, what: 'pairs diverged', unit: 'pairs', championN: null }, levels)
+}
+
+/** A rate against a fixed maximum, one-sample rate test (statistics.md §5): divergence, latency above a p99. */
+function capVerdict(
+  input: { metric: string; test: MetricVerdict['test']; events: number; n: number; maxRate: number; what: string; unit: string; championN: number | null },
+  levels: TestLevels,
+): MetricVerdict {
+  const { events: x, n, maxRate } = input
   const r = oneSampleRateTest({
     events: x,
     n,
@@ -336,16 +340,16 @@ export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): M
     minSample: levels.minSamplePerArm,
   })
   const base: Base = {
-    metric: 'divergence',
-    test: 'divergence_rate',
-    champion: { n, estimate: null },
+    metric: input.metric,
+    test: input.test,
+    champion: { n: input.championN ?? n, estimate: input.championN === null ? null : 0 },
     challenger: { n, estimate: n > 0 ? x / n : null },
     margin: maxRate,
     alpha: levels.alphaFail,
   }
-  const obs = `${int(x)} of ${int(n)} pairs diverged = ${pct(r.estimate)} vs max ${pct(maxRate)}`
+  const obs = `${int(x)} of ${int(n)} ${input.what} = ${pct(r.estimate)} vs max ${pct(maxRate)}`
   if (r.decision === 'insufficient_data') {
-    return insufficient(base, `${obs}; need ≥ ${int(levels.minSamplePerArm)} pairs`)
+    return insufficient(base, `${obs}; need ≥ ${int(levels.minSamplePerArm)} ${input.unit}`)
   }
   const contrast = maxRate - r.estimate
   const failSide = r.decision === 'fail' || (r.decision !== 'pass' && contrast < 0)
@@ -354,9 +358,9 @@ export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): M
   const p = `always-valid p = ${num(pValue)}`
   const reason =
     r.decision === 'fail'
-      ? `FAIL: divergence ${obs}, rate shown above the maximum, ${p} < ${num(levels.alphaFail)}.`
+      ? `FAIL: ${input.metric} ${obs}, rate shown above the maximum, ${p} < ${num(levels.alphaFail)}.`
       : r.decision === 'pass'
-        ? `PASS: divergence ${obs}, rate shown below the maximum, ${p} < ${num(levels.alphaPass)}.`
-        : `CONTINUE: divergence ${obs}, ${p}, no claim yet.`
+        ? `PASS: ${input.metric} ${obs}, rate shown below the maximum, ${p} < ${num(levels.alphaPass)}.`
+        : `CONTINUE: ${input.metric} ${obs}, ${p}, no claim yet.`
   return verdict(base, contrast, boundary, pValue, r.decision, reason)
 }

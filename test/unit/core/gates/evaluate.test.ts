@@ -80,8 +80,18 @@ describe('latency when the champion never crosses the threshold (an SLA above al
   it('FAILs a challenger that crosses it on every answer', () => {
     const v = evaluateGates(canary(arm(SMALL_B, { slow: 1, error: 0 }), arm(SMALL_A, { slow: 0, error: 0 }), 2), canaryConfig())
     expect(v.decision, v.reason).toBe('FAIL')
-    expect(metric(v, 'latency')).toMatchObject({ decision: 'fail', test: 'event_split' })
-    expect(metric(v, 'latency').reason).toContain('latency > 321 ms challenger 100% vs champion 0%')
+    expect(metric(v, 'latency')).toMatchObject({ decision: 'fail', test: 'tail_exceedance' })
+    expect(metric(v, 'latency').reason).toMatch(/^FAIL: latency .* answers above 321 ms \(the champion had none of [\d,]+\) = 100% vs max 1%/)
+  })
+
+  it('PASSes a challenger inside the p99 threshold although the champion never crossed it (0.2% above)', () => {
+    const v = evaluateGates(canary(arm(BIG_B, { slow: 0.002 }), arm(BIG_A, { slow: 0 }), 25), canaryConfig())
+    expect(metric(v, 'latency').decision, metric(v, 'latency').reason).toBe('pass')
+  })
+
+  it('FAILs one shown above the 1% a p99 threshold allows (3% above)', () => {
+    const v = evaluateGates(canary(arm(SMALL_B, { slow: 0.03 }), arm(SMALL_A, { slow: 0 }), 2), canaryConfig())
+    expect(metric(v, 'latency').decision, metric(v, 'latency').reason).toBe('fail')
   })
 
   it('PASSes a challenger that never crosses it either, once enough answers show it below 1%', () => {
