@@ -143,7 +143,9 @@ export async function prometheusSeries(env: Env, models: Array<{ name: string; s
  */
 export async function readSeries(db: Db, model: string, fromMinute: number, toMinute: number, stepMinutes: number, pageRows = SERIES_PAGE_ROWS): Promise<Series[]> {
   const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
-  await pagedByMinute((f, t, l) => minuteRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addMinutes(rows), pageRows)
-  await pagedByMinute((f, t, l) => outcomeRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addOutcomes(rows), pageRows)
+  await Promise.all([
+    pagedByMinute((f, t, l) => minuteRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addMinutes(rows), pageRows),
+    pagedByMinute((f, t, l) => outcomeRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addOutcomes(rows), pageRows),
+  ])
   return builder.build()
 }

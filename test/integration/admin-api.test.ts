@@ -356,8 +356,11 @@ describe('request limits and small validations', () => {
   })
 
   it('refuses an action item index that is not a number (a blank is not item 0)', async () => {
-    const res = await admin('POST', '/incidents/inc_0123456789abcdefghijklmn/action-items/%20/close')
+    // A well-formed id (26 characters), so that only the index can make this a 400.
+    const res = await admin('POST', '/incidents/inc_0123456789abcdefghijklmnop/action-items/%20/close')
     expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors.map((e: any) => e.field)).toEqual(['index'])
+    expect((await admin('POST', '/incidents/inc_0123456789abcdefghijklmnop/action-items/0/close')).status).toBe(404)
   })
 })
 

@@ -121,14 +121,17 @@ export class ModelCoordinator extends DurableObject<Env> {
   // ───────────────────────────── registry ─────────────────────────────
 
   /**
-   * The audit head this object sealed up to, after its outbox reached D1 (so the two can be
-   * compared); null for a model that was never registered here.
+   * The audit head this object had sealed up to when asked, and whether D1 holds everything up to
+   * it (its outbox flushed); null for a model that was never registered here.
    */
-  async auditHead(): Promise<{ seq: number; hash: string } | null> {
+  async auditHead(): Promise<{ seq: number; hash: string; inD1: boolean } | null> {
     await this.load()
     if (this.state === null) return null
+    const head = { ...this.head }
     await this.flushOutbox()
-    return { ...this.head }
+    // A failed D1 write leaves records in the outbox (the alarm retries them): D1 may lag the head.
+    const pending = await this.ctx.storage.list({ prefix: OUTBOX_PREFIX, limit: 1 })
+    return { ...head, inD1: pending.size === 0 }
   }
 
   async view(): Promise<ModelView | null> {

@@ -263,11 +263,10 @@ export class RolloutRunner {
     if (!readyToJudge(stable.requests, now - rb.at)) return null
     const restored = (summary: MergedSummary) => sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
     const failed = s.meta.failedStep
-    let baseline = failed ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] })) : null
-    if (baseline === null || baseline.requests === 0) {
-      const pre = restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
-      baseline = rollbackBaseline(baseline, pre)
-    }
+    const during = failed ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] })) : null
+    // Read only when needed: the version's whole history before the rollout (per-epoch totals).
+    const before = during !== null && during.requests > 0 ? null : restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
+    const baseline = rollbackBaseline(during, before)
     const judged = judgeRollback({
       stable,
       baseline,

@@ -10,7 +10,7 @@ import { println } from '../io'
 import { metricsQuery, totals } from '../metrics'
 import { rolloutHeading, rolloutLines } from '../rollout-view'
 import { printJson, seg } from './shared'
-import { pct as sharePercent } from '../../core/gates/format'
+import { formatCondition } from '../../core/rollout/describe'
 
 export const statusCommand: CommandSpec = {
   name: 'status',
@@ -62,8 +62,8 @@ export const statusCommand: CommandSpec = {
     }
     const shadow = view.routing?.shadow
     println(io, keyValues([
-      ['cohort rules', view.routing?.rules.length ? view.routing.rules.map((r) => `${ruleCondition(r.when)} → ${r.version}${r.percent === undefined ? '' : ` ${r.percent}%`}`).join('; ') : 'none'],
-      ['shadow', shadow ? `${shadow.version} at ${sharePercent(shadow.sample_rate)} of requests` : 'none'],
+      ['cohort rules', view.routing?.rules.length ? view.routing.rules.map((r) => `${formatCondition(r.when)} → ${r.version}${r.percent === undefined ? '' : ` ${r.percent}%`}`).join('; ') : 'none'],
+      ['shadow', shadow ? `${shadow.version} at ${pct(shadow.sample_rate, 1)} of requests` : 'none'],
     ], '  '))
     println(io)
     if (rollout) {
@@ -86,12 +86,4 @@ export const statusCommand: CommandSpec = {
     }
     return 0
   },
-}
-
-/** "x-tier = beta", "x-tier in (a, b)", "x-tier starts with eu-": which traffic a rule takes. */
-export function ruleCondition(when: { header: string; equals?: string | undefined; in?: string[] | undefined; prefix?: string | undefined }): string {
-  if (when.equals !== undefined) return `${when.header} = ${when.equals}`
-  if (when.in !== undefined) return `${when.header} in (${when.in.join(', ')})`
-  if (when.prefix !== undefined) return `${when.header} starts with ${when.prefix}`
-  return when.header
 }

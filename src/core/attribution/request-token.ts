@@ -127,7 +127,7 @@ export async function verifyRequestId(secret: string, id: string): Promise<Token
   const arm = CODE_ARMS[armSeg.charAt(0)]
   const shards = shards36 === null ? null : parseInt(shards36, 36)
   if (
-    !arm || armSeg.length !== 2 || macText.length !== TAG_CHARS || !/^[A-Za-z0-9_-]+$/.test(macText) || !model || !version ||
+    !arm || armSeg.length !== 2 || macText.length !== TAG_CHARS || !model || !version ||
     !B36.test(epoch36) || !B36.test(at36) || (shards36 !== null && (!B36.test(shards36) || shards === 0))
   ) {
     return { ok: false, reason: 'malformed_request_id' }

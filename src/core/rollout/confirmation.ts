@@ -103,7 +103,6 @@ export function latencyRecovered(ms: number, baselineMs: number): boolean {
   return ms <= baselineMs * CONFIRM.latencyFactor + CONFIRM.latencySlackMs
 }
 
-/** Enough answers on the stable version to judge, or waited long enough to give up. */
 /**
  * The baseline a rollback is judged against: the restored version's traffic while the failed step
  * was live, or, when it served none there (a FAIL in the watch after a promotion: the previous
@@ -115,6 +114,7 @@ export function rollbackBaseline(failedStep: Agg | null, beforeRollout: Agg | nu
   return null
 }
 
+/** Enough answers on the stable version to judge, or waited long enough to give up. */
 export function readyToJudge(stableRequests: number, elapsedMs: number): boolean {
   return stableRequests >= CONFIRM.minRequests || elapsedMs > CONFIRM.giveUpMs
 }
