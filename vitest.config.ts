@@ -16,7 +16,13 @@ export default defineConfig({
       },
       {
         // The dashboard in Debian's chromium against a live gateway (scripts/lib/live-gateway.ts).
-        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 60_000, hookTimeout: 120_000 },
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         plugins: [

@@ -43,22 +43,9 @@ import {
 } from './bench/load'
 import { pairedRound, summarizePaired, type PairedSample, type PairedSummary } from './bench/paired'
 import { idlePct, profileDuring, selfTimeByModule, topFunctions } from './bench/profile'
-import {
-  renderReport,
-  type BenchReport,
-  type ProfileSummary,
-  type RoutingCheck,
-} from './bench/report'
+import { renderReport, type BenchReport, type ProfileSummary, type RoutingCheck } from './bench/report'
 import { compare, fixed, NO_TARGETS, summarize, type RoundSample } from './bench/stats'
-import {
-  coreBusyPct,
-  coreTimes,
-  cpuSeconds,
-  machineInfo,
-  pin,
-  pinPlan,
-  type PinPlan,
-} from './bench/system'
+import { coreBusyPct, coreTimes, cpuSeconds, machineInfo, pin, pinPlan, type PinPlan } from './bench/system'
 import { startUpstreamProcess } from './bench/upstream'
 import {
   buildGatewayBundle,
@@ -84,7 +71,7 @@ const REFERENCES: Record<string, string> = {
     'recording',
   [CONTRACT_FLOOR_IN_GATEWAY_NAME]:
     "reference, not the gateway: the contract floor's handler in place of the gateway's " +
-    "fetch, inside the gateway bundle and its Miniflare bindings (the bundle loads, its " +
+    'fetch, inside the gateway bundle and its Miniflare bindings (the bundle loads, its ' +
     'code never runs per request)',
 }
 /** Lets the previous run's connections close and deferred work finish before the next run. */
@@ -110,7 +97,7 @@ class Teardown {
           setTimeout(() => {
             log(`teardown: ${step.what} did not finish within 10 s; moving on`)
             resolve()
-          }, 10_000).unref()
+          }, 10_000).unref(),
         )
         try {
           await Promise.race([Promise.resolve(step.fn()), timeout])
@@ -171,8 +158,7 @@ async function routingCheck(t: Target, n = 200): Promise<RoutingCheck> {
     const v = res.headers.get('x-model-version')
     if (v !== null) versions[v] = (versions[v] ?? 0) + 1
   }
-  if (ok !== n)
-    throw new Error(`${name}: ${n - ok} of ${n} check requests to ${url} failed; last ${lastError}`)
+  if (ok !== n) throw new Error(`${name}: ${n - ok} of ${n} check requests to ${url} failed; last ${lastError}`)
   return { name, requests: n, ok, versions }
 }
 
@@ -181,7 +167,7 @@ async function measure(
   t: Target,
   opts: BenchOptions,
   plan: PinPlan | null,
-  round: number
+  round: number,
 ): Promise<RoundSample> {
   const cpu0 = t.worker.pid === null ? null : cpuSeconds(t.worker.pid)
   const cores0 = coreTimes()
@@ -271,13 +257,10 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
     core,
     pct: coreBusyPct(idle0, idle1, core),
   }))
-  const configs: GatewayConfig[] = GATEWAY_CONFIGS.filter(
-    (c) => opts.only === null || opts.only.includes(c.name)
-  )
+  const configs: GatewayConfig[] = GATEWAY_CONFIGS.filter((c) => opts.only === null || opts.only.includes(c.name))
   const plan = pinPlan()
   // This process runs autocannon or the paced generator and spawns wrk: the client core.
-  if (plan !== null && !pin(process.pid, plan.clientCpu))
-    throw new Error('taskset could not pin this process')
+  if (plan !== null && !pin(process.pid, plan.clientCpu)) throw new Error('taskset could not pin this process')
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'modelgate-bench-'))
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true })
@@ -295,8 +278,7 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
 
   const pinned = (w: RunningWorker, name: string) => {
     if (plan === null) return
-    if (w.pid === null || !pin(w.pid, plan.serverCpu))
-      throw new Error(`could not pin the workerd process of ${name}`)
+    if (w.pid === null || !pin(w.pid, plan.serverCpu)) throw new Error(`could not pin the workerd process of ${name}`)
   }
 
   const compatibilityDate = await compatibilityDateOf(root)
@@ -391,7 +373,7 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
       log(
         `round ${round}/${opts.rounds} ${t.name}: ${fixed(s.rps, 0)} req/s, ` +
           `p50 ${fixed(s.p50Ms, 2)} ms, p99 ${fixed(s.p99Ms, 2)} ms, errors ${s.errors}, ` +
-          `non-2xx ${s.non2xx}, server CPU ${fixed(s.serverCpuPct, 0)} %`
+          `non-2xx ${s.non2xx}, server CPU ${fixed(s.serverCpuPct, 0)} %`,
       )
       await sleep(SETTLE_MS)
     }
@@ -407,10 +389,12 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
         measured.map((t) => ({ name: t.name, url: t.url, method: t.method, pid: t.worker.pid })),
         (spec) => driver.run(spec),
         cpuSeconds,
-        { connections: opts.connections, durationS: opts.durationS }
+        { connections: opts.connections, durationS: opts.durationS },
       )
       rounds.push(samples)
-      log(`paired round ${round}/${opts.rounds}: ${samples.map((x) => `${x.name} ${fixed(x.cpuUsPerReq, 0)} us/req`).join(', ')}`)
+      log(
+        `paired round ${round}/${opts.rounds}: ${samples.map((x) => `${x.name} ${fixed(x.cpuUsPerReq, 0)} us/req`).join(', ')}`,
+      )
       await sleep(SETTLE_MS)
     }
     paired = summarizePaired(rounds, BARE)
@@ -429,7 +413,7 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
           driver,
           opts,
           teardown,
-        })
+        }),
       )
   }
 
@@ -463,8 +447,7 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
         ? 'none (taskset missing or a single core): server and client share the CPUs'
         : `workerd on CPU ${plan.serverCpu}; load generator, upstream and orchestrator on ` +
           `CPU ${plan.clientCpu} (taskset)`,
-    upstream:
-      'Node http child process on 127.0.0.1, keep-alive, same small JSON answer for every request',
+    upstream: 'Node http child process on 127.0.0.1, keep-alive, same small JSON answer for every request',
     order: targets.map((t) => t.name),
     configs: [
       {
@@ -498,18 +481,17 @@ async function run(opts: BenchOptions, teardown: Teardown): Promise<void> {
     paired,
     totalSeconds: (Date.now() - started) / 1000,
   }
-  process.stdout.write(
-    opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`
-  )
+  process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`)
 }
 
 async function main(): Promise<number> {
   let opts: BenchOptions
   try {
-    opts = parseBenchArgs(
-      process.argv.slice(2),
-      [CONTRACT_FLOOR_NAME, CONTRACT_FLOOR_IN_GATEWAY_NAME, ...GATEWAY_CONFIGS.map((c) => c.name)]
-    )
+    opts = parseBenchArgs(process.argv.slice(2), [
+      CONTRACT_FLOOR_NAME,
+      CONTRACT_FLOOR_IN_GATEWAY_NAME,
+      ...GATEWAY_CONFIGS.map((c) => c.name),
+    ])
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`)
     return 2

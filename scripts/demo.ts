@@ -20,7 +20,15 @@ import path from 'node:path'
 import { ApiError, Gateway, loadTokens } from './demo/client'
 import { WEIGHTS, type ScorerVersion } from './demo/credit-model'
 import { startCreditScorer } from './demo/credit-scorer'
-import { GATE_OVERRIDES, METRIC, modelInput, OVERRIDE_REASONS, rolloutRequest, SCENARIOS, type ScenarioSpec } from './demo/plan'
+import {
+  GATE_OVERRIDES,
+  METRIC,
+  modelInput,
+  OVERRIDE_REASONS,
+  rolloutRequest,
+  SCENARIOS,
+  type ScenarioSpec,
+} from './demo/plan'
 import {
   checkScenario,
   clock,
@@ -56,7 +64,9 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
     if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run demo [-- --url http://127.0.0.1:8787] [--seed 42] [--rate 80] [--tick 3] [--max-minutes 10]\n')
+      process.stdout.write(
+        'usage: npm run demo [-- --url http://127.0.0.1:8787] [--seed 42] [--rate 80] [--tick 3] [--max-minutes 10]\n',
+      )
       process.exit(0)
     }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a)
@@ -152,17 +162,29 @@ async function main(): Promise<number> {
     up = await gw.healthy(i === 0 ? 3_000 : 8_000)
   }
   if (!up) {
-    throw new SetupError(`the gateway is not reachable at ${opts.url}/healthz.\n  Start it first, in another terminal: npm start   (then re-run: npm run demo)`)
+    throw new SetupError(
+      `the gateway is not reachable at ${opts.url}/healthz.\n  Start it first, in another terminal: npm start   (then re-run: npm run demo)`,
+    )
   }
   await gw.admin('GET', '/models').catch((e: unknown) => {
-    throw new SetupError(e instanceof ApiError && e.status === 401 ? `ADMIN_TOKEN (from ${tokens.source.admin}) is not accepted by ${opts.url}: ${e.message}` : `admin API check failed: ${(e as Error).message}`)
+    throw new SetupError(
+      e instanceof ApiError && e.status === 401
+        ? `ADMIN_TOKEN (from ${tokens.source.admin}) is not accepted by ${opts.url}: ${e.message}`
+        : `admin API check failed: ${(e as Error).message}`,
+    )
   })
   await gw.admin('GET', '/models', undefined, { as: 'approver' }).catch((e: unknown) => {
-    throw new SetupError(e instanceof ApiError && e.status === 401 ? `APPROVER_TOKEN (from ${tokens.source.approver}) is not accepted by ${opts.url}: ${e.message}` : `approver check failed: ${(e as Error).message}`)
+    throw new SetupError(
+      e instanceof ApiError && e.status === 401
+        ? `APPROVER_TOKEN (from ${tokens.source.approver}) is not accepted by ${opts.url}: ${e.message}`
+        : `approver check failed: ${(e as Error).message}`,
+    )
   })
 
   say(`modelgate demo — two rollouts of a credit-risk scorer, decided by the gateway's gates on live traffic`)
-  say(`gateway ${opts.url} · seed ${opts.seed} · ${opts.rate} req/s in all · cron tick every ${opts.tickS} s and on the minute · time limit ${opts.maxMinutes} min`)
+  say(
+    `gateway ${opts.url} · seed ${opts.seed} · ${opts.rate} req/s in all · cron tick every ${opts.tickS} s and on the minute · time limit ${opts.maxMinutes} min`,
+  )
 
   // Scorer backends: npm start's v1/v2 when they are up, our own otherwise; v3 is always ours.
   const closers: Array<() => Promise<void>> = []
@@ -172,8 +194,28 @@ async function main(): Promise<number> {
   const sink = new OutcomeSink(gw)
   for (const [i, spec] of SCENARIOS.entries()) {
     const model = `credit-demo-${stamp}-${spec.key.toLowerCase()}`
-    const driver = new TrafficDriver(gw, model, caseStream(opts.seed, i), sink, Math.round(opts.rate * spec.trafficShare), { metric: METRIC, unitPrefix: `applicant-${spec.key.toLowerCase()}` })
-    scenarios.push({ spec, model, driver, rolloutId: null, view: null, incident: null, startedAt: null, endedAt: null, seenEvents: new Set(), done: false, failure: null, retroDone: false })
+    const driver = new TrafficDriver(
+      gw,
+      model,
+      caseStream(opts.seed, i),
+      sink,
+      Math.round(opts.rate * spec.trafficShare),
+      { metric: METRIC, unitPrefix: `applicant-${spec.key.toLowerCase()}` },
+    )
+    scenarios.push({
+      spec,
+      model,
+      driver,
+      rolloutId: null,
+      view: null,
+      incident: null,
+      startedAt: null,
+      endedAt: null,
+      seenEvents: new Set(),
+      done: false,
+      failure: null,
+      retroDone: false,
+    })
   }
 
   // Shutdown: idempotent, bounded, also on Ctrl-C.
@@ -188,10 +230,17 @@ async function main(): Promise<number> {
         // Leave no half-done rollout behind: abort the ones still running.
         for (const s of scenarios) {
           if (s.rolloutId && s.view && !s.view.terminal) {
-            await gw.admin('POST', `/rollouts/${s.rolloutId}/abort`, { reason: `npm run demo stopped: ${why}` }, { timeoutMs: 5_000 }).then(
-              () => say(`${at()} ${s.spec.key}  aborted rollout ${s.rolloutId} (${why})`),
-              (e: unknown) => say(`${at()} ${s.spec.key}  could not abort ${s.rolloutId}: ${(e as Error).message}`)
-            )
+            await gw
+              .admin(
+                'POST',
+                `/rollouts/${s.rolloutId}/abort`,
+                { reason: `npm run demo stopped: ${why}` },
+                { timeoutMs: 5_000 },
+              )
+              .then(
+                () => say(`${at()} ${s.spec.key}  aborted rollout ${s.rolloutId} (${why})`),
+                (e: unknown) => say(`${at()} ${s.spec.key}  could not abort ${s.rolloutId}: ${(e as Error).message}`),
+              )
           }
         }
       }
@@ -209,7 +258,9 @@ async function main(): Promise<number> {
     }
     interrupted = Date.now()
     screen.erase()
-    process.stdout.write('\nCtrl-C: stopping traffic, aborting the demo rollouts, closing the scorers (Ctrl-C again to quit at once)…\n')
+    process.stdout.write(
+      '\nCtrl-C: stopping traffic, aborting the demo rollouts, closing the scorers (Ctrl-C again to quit at once)…\n',
+    )
     void shutdown('interrupted').finally(() => process.exit(130))
   })
   process.on('SIGTERM', () => void shutdown('terminated').finally(() => process.exit(143)))
@@ -222,16 +273,26 @@ async function main(): Promise<number> {
     say('')
     say('Setup')
     for (const v of ['v1', 'v2', 'v3'] as const) say(`  scorer ${v}  ${backends[v].url}  (${backends[v].origin})`)
-    const expected = (['v1', 'v2', 'v3'] as const).map((v) => [v, populationStats(WEIGHTS[v], 50_000, opts.seed)] as const)
-    say(`  truth     an approved loan defaults with the applicant's true probability (the risk v2 was retrained on); outcomes reported 2–15 s later`)
-    say(`  expected  ${expected.map(([v, s]) => `${v}: approves ${pct(s.approvalRate)}, repaid ${pct(s.repaidRate)}`).join(' · ')}`)
+    const expected = (['v1', 'v2', 'v3'] as const).map(
+      (v) => [v, populationStats(WEIGHTS[v], 50_000, opts.seed)] as const,
+    )
+    say(
+      `  truth     an approved loan defaults with the applicant's true probability (the risk v2 was retrained on); outcomes reported 2–15 s later`,
+    )
+    say(
+      `  expected  ${expected.map(([v, s]) => `${v}: approves ${pct(s.approvalRate)}, repaid ${pct(s.repaidRate)}`).join(' · ')}`,
+    )
     say(`            v2 changes ${pct(labelDisagreement(WEIGHTS.v1, WEIGHTS.v2, 50_000, opts.seed))} of v1's decisions`)
     for (const s of scenarios) {
       await registerModel(gw, s.model, backends)
-      say(`  model     ${s.model}: champion v1, challengers v2 and v3; metric ${METRIC} (mean of 1 = repaid / 0 = defaulted over approved loans, higher is better, 60 s window)`)
+      say(
+        `  model     ${s.model}: champion v1, challengers v2 and v3; metric ${METRIC} (mean of 1 = repaid / 0 = defaulted over approved loans, higher is better, 60 s window)`,
+      )
     }
     say('')
-    say('Gate overrides (same for both rollouts, every stage; weaker than the model defaults, so an approver must sign off)')
+    say(
+      'Gate overrides (same for both rollouts, every stage; weaker than the model defaults, so an approver must sign off)',
+    )
     say(`  ${JSON.stringify(GATE_OVERRIDES)}`)
     for (const [k, why] of OVERRIDE_REASONS) {
       const lines = wrap(why, screen.width, ' '.repeat(24))
@@ -267,11 +328,20 @@ async function main(): Promise<number> {
           ticks++
         } catch (e) {
           tickErrors++
-          if (tickErrors === 1 || tickErrors % 10 === 0) say(`${at()} cron tick failed (${tickErrors}×): ${(e as Error).message}`)
+          if (tickErrors === 1 || tickErrors % 10 === 0)
+            say(`${at()} cron tick failed (${tickErrors}×): ${(e as Error).message}`)
         }
         for (const s of scenarios) {
-          if (!s.rolloutId || held.has(s.rolloutId) || s.view?.rollback?.confirmation || (s.view?.terminal && !s.view.rollback)) continue
-          const v = await gw.admin<RolloutViewLite>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 }).catch(() => null)
+          if (
+            !s.rolloutId ||
+            held.has(s.rolloutId) ||
+            s.view?.rollback?.confirmation ||
+            (s.view?.terminal && !s.view.rollback)
+          )
+            continue
+          const v = await gw
+            .admin<RolloutViewLite>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 })
+            .catch(() => null)
           if (v?.rollback && v.rollback.confirmation === null) {
             held.add(s.rolloutId)
             holdUntil = v.rollback.at + CONFIRM_AFTER_MS
@@ -282,7 +352,9 @@ async function main(): Promise<number> {
     const ticking = tickLoop()
     const rateNow = rateMeter(scenarios)
     screen.status = () => [
-      ...scenarios.map((s) => statusLine(s.spec.key, s.view, s.startedAt ? (s.endedAt ?? Date.now()) - s.startedAt : 0, screen.width)),
+      ...scenarios.map((s) =>
+        statusLine(s.spec.key, s.view, s.startedAt ? (s.endedAt ?? Date.now()) - s.startedAt : 0, screen.width),
+      ),
       `  traffic ${rateNow()} req/s · ${int(scenarios.reduce((a, s) => a + s.driver.stats.sent, 0))} requests · outcomes ${int(sink.stats.accepted)} accepted, ${int(sink.pending())} pending · ${ticks} cron ticks · ${fmtDuration(Date.now() - t0)}`,
     ]
     statusTimer = setInterval(() => screen.draw(), 250)
@@ -291,7 +363,11 @@ async function main(): Promise<number> {
     // 3. Start both rollouts; an approver signs off the weak gates.
     await sleep(2_000) // the champion serves alone for a moment first
     for (const s of scenarios) {
-      const started = await gw.admin<RolloutViewLite>('POST', `/models/${s.model}/rollouts`, rolloutRequest(s.spec, Date.now()))
+      const started = await gw.admin<RolloutViewLite>(
+        'POST',
+        `/models/${s.model}/rollouts`,
+        rolloutRequest(s.spec, Date.now()),
+      )
       s.rolloutId = started.id
       s.view = started
       say(`${at()} ${s.spec.key}  rollout ${started.id}: ${s.spec.title}`)
@@ -301,10 +377,21 @@ async function main(): Promise<number> {
         throw new Error(`expected the rollout to wait for an approver, it is ${started.phase}`)
       }
       const pa = started.pending_approval
-      const why = wrap(`needs an approver (${(pa.rules ?? []).join(', ')}): ${weakGatesSummary(pa.reason ?? '')}`, screen.width - 13, '')
+      const why = wrap(
+        `needs an approver (${(pa.rules ?? []).join(', ')}): ${weakGatesSummary(pa.reason ?? '')}`,
+        screen.width - 13,
+        '',
+      )
       why.forEach((l, i) => say(i === 0 ? `${at()} ${s.spec.key}  ${l}` : `${' '.repeat(11)}${l}`))
-      say(`${at()} ${s.spec.key}  a human approver would review the evidence and approve hash ${pa.evidence_hash?.slice(0, 12)}…; the demo does it with APPROVER_TOKEN`)
-      const approved = await gw.admin<RolloutViewLite>('POST', `/rollouts/${started.id}/approve`, { evidence_hash: pa.evidence_hash, comment: 'npm run demo: overrides reviewed (see the demo output)' }, { as: 'approver' })
+      say(
+        `${at()} ${s.spec.key}  a human approver would review the evidence and approve hash ${pa.evidence_hash?.slice(0, 12)}…; the demo does it with APPROVER_TOKEN`,
+      )
+      const approved = await gw.admin<RolloutViewLite>(
+        'POST',
+        `/rollouts/${started.id}/approve`,
+        { evidence_hash: pa.evidence_hash, comment: 'npm run demo: overrides reviewed (see the demo output)' },
+        { as: 'approver' },
+      )
       s.startedAt = Date.now()
       s.view = approved
       reportEvents(s, approved)
@@ -314,7 +401,8 @@ async function main(): Promise<number> {
     const deadline = t0 + opts.maxMinutes * 60_000
     while (!scenarios.every((s) => s.done)) {
       if (Date.now() > deadline) {
-        for (const s of scenarios.filter((x) => !x.done)) s.failure = `did not finish within the ${opts.maxMinutes}-minute limit (phase ${s.view?.phase ?? 'unknown'})`
+        for (const s of scenarios.filter((x) => !x.done))
+          s.failure = `did not finish within the ${opts.maxMinutes}-minute limit (phase ${s.view?.phase ?? 'unknown'})`
         break
       }
       await sleep(1_500)
@@ -334,7 +422,8 @@ async function main(): Promise<number> {
       const shares = running.reduce((a, s) => a + s.spec.trafficShare, 0)
       for (const s of running) {
         const rate = Math.round((opts.rate * s.spec.trafficShare) / shares)
-        if (s.driver.rate !== rate) say(`${at()} ${s.spec.key}  traffic now ${rate} req/s (the other scenario has finished)`)
+        if (s.driver.rate !== rate)
+          say(`${at()} ${s.spec.key}  traffic now ${rate} req/s (the other scenario has finished)`)
         s.driver.setRate(rate)
       }
       if (!screen.tty && Date.now() - lastPlain >= 30_000) {
@@ -354,9 +443,24 @@ async function main(): Promise<number> {
     screen.status = () => []
     screen.erase()
     const results: ScenarioResult[] = scenarios.map((s) => {
-      const base = { key: s.spec.key, title: s.spec.title, model: s.model, challenger: s.spec.challenger, expect: s.spec.expect, startedAt: s.startedAt, endedAt: s.endedAt, view: s.view, incident: s.incident }
+      const base = {
+        key: s.spec.key,
+        title: s.spec.title,
+        model: s.model,
+        challenger: s.spec.challenger,
+        expect: s.spec.expect,
+        startedAt: s.startedAt,
+        endedAt: s.endedAt,
+        view: s.view,
+        incident: s.incident,
+      }
       const problems = [...(s.failure ? [s.failure] : []), ...checkScenario(base)]
-      const notes = s.rolloutId && held.has(s.rolloutId) ? [`cron was held ${CONFIRM_AFTER_MS / 1000} s after the rollback, so the confirmation judged the champion on that much traffic instead of the first ~20 requests (see CONFIRM_AFTER_MS in scripts/demo.ts)`] : []
+      const notes =
+        s.rolloutId && held.has(s.rolloutId)
+          ? [
+              `cron was held ${CONFIRM_AFTER_MS / 1000} s after the rollback, so the confirmation judged the champion on that much traffic instead of the first ~20 requests (see CONFIRM_AFTER_MS in scripts/demo.ts)`,
+            ]
+          : []
       return { ...base, problems: [...new Set(problems)], notes }
     })
     const traffic = {
@@ -389,12 +493,15 @@ async function main(): Promise<number> {
       if (s.seenEvents.has(key)) continue
       s.seenEvents.add(key)
       const line = eventLine(e, v.plan)
-      if (line !== null) items.push({ at: e.at, lines: wrap(line, screen.width - 13, ''), rollback: e.type === 'rolled_back' })
+      if (line !== null)
+        items.push({ at: e.at, lines: wrap(line, screen.width - 13, ''), rollback: e.type === 'rolled_back' })
     }
     for (const it of items.sort((a, b) => a.at - b.at)) {
       it.lines.forEach((l, i) => say(i === 0 ? `${clock(it.at - t0)} ${s.spec.key}  ${l}` : `${' '.repeat(11)}${l}`))
       if (it.rollback && s.rolloutId && held.has(s.rolloutId)) {
-        say(`${' '.repeat(11)}(the demo holds cron for ${CONFIRM_AFTER_MS / 1000} s so the confirming tick sees more than a second of champion traffic)`)
+        say(
+          `${' '.repeat(11)}(the demo holds cron for ${CONFIRM_AFTER_MS / 1000} s so the confirming tick sees more than a second of champion traffic)`,
+        )
       }
     }
   }
@@ -441,16 +548,28 @@ async function main(): Promise<number> {
       s.retroDone = true
       const incident = await gw.admin<IncidentLite>('GET', `/incidents/${v.incident_id}`)
       const imp = incident.impact ?? {}
-      say(`${at()} ${s.spec.key}  incident ${incident.id}: ${int(imp.challenger_requests ?? 0)} requests were served by ${v.challenger} before the rollback`)
+      say(
+        `${at()} ${s.spec.key}  incident ${incident.id}: ${int(imp.challenger_requests ?? 0)} requests were served by ${v.challenger} before the rollback`,
+      )
       const retro = await gw.admin<IncidentLite>('POST', `/incidents/${v.incident_id}/retrospective`, {
         root_cause: `${v.challenger} was trained on the approved-only 2025 book (survivorship bias): it barely weighs delinquencies and debt-to-income and approved ~95% of applicants; repay rate fell well below the champion's.`,
         action_items: [
-          { text: 'Train on through-the-door applications with reject inference, not approved loans only', owner: 'credit-ml', done: true },
-          { text: 'Add approval-rate and repay-rate-by-segment checks to the offline evaluation report', owner: 'ml-platform', done: true },
+          {
+            text: 'Train on through-the-door applications with reject inference, not approved loans only',
+            owner: 'credit-ml',
+            done: true,
+          },
+          {
+            text: 'Add approval-rate and repay-rate-by-segment checks to the offline evaluation report',
+            owner: 'ml-platform',
+            done: true,
+          },
         ],
       })
       s.incident = retro
-      say(`${at()} ${s.spec.key}  retrospective recorded: ${retro.retrospective?.action_items.length ?? 0} action items, ${retro.openActionItems ?? 0} open — ${s.model} is not blocked`)
+      say(
+        `${at()} ${s.spec.key}  retrospective recorded: ${retro.retrospective?.action_items.length ?? 0} action items, ${retro.openActionItems ?? 0} open — ${s.model} is not blocked`,
+      )
     }
     s.done = true
     await s.driver.stop()
@@ -475,7 +594,10 @@ async function healthyScorer(url: string, version: string): Promise<boolean> {
 async function resolveBackends(gw: Gateway, closers: Array<() => Promise<void>>): Promise<Backends> {
   const found: Partial<Backends> = {}
   try {
-    const m = await gw.admin<{ versions: Array<{ name: string; backend: { url?: string } }> }>('GET', '/models/credit-risk')
+    const m = await gw.admin<{ versions: Array<{ name: string; backend: { url?: string } }> }>(
+      'GET',
+      '/models/credit-risk',
+    )
     for (const v of ['v1', 'v2'] as const) {
       const url = m.versions.find((x) => x.name === v)?.backend.url
       if (url && (await healthyScorer(url, v))) found[v] = { url, origin: 'the npm start scorer' }
@@ -487,14 +609,18 @@ async function resolveBackends(gw: Gateway, closers: Array<() => Promise<void>>)
     if (found[v]) continue
     const s = await startCreditScorer({ version: v, port: 0 })
     closers.push(s.close)
-    found[v] = { url: s.url, origin: v === 'v3' ? 'started by the demo; stops with it' : 'started by the demo (npm start scorer not found)' }
+    found[v] = {
+      url: s.url,
+      origin: v === 'v3' ? 'started by the demo; stops with it' : 'started by the demo (npm start scorer not found)',
+    }
   }
   return found as Backends
 }
 
 async function registerModel(gw: Gateway, model: string, b: Backends): Promise<void> {
   await gw.admin('PUT', `/models/${model}`, modelInput())
-  for (const v of ['v1', 'v2', 'v3'] as const) await gw.admin('PUT', `/models/${model}/versions/${v}`, { backend: { url: b[v].url, timeout_ms: 2_000 } })
+  for (const v of ['v1', 'v2', 'v3'] as const)
+    await gw.admin('PUT', `/models/${model}/versions/${v}`, { backend: { url: b[v].url, timeout_ms: 2_000 } })
   await gw.admin('POST', `/models/${model}/champion`, { version: 'v1' })
 }
 

@@ -23,6 +23,6 @@ process.stdout.write(
       cases,
     },
     null,
-    2
-  ) + '\n'
+    2,
+  ) + '\n',
 )

@@ -17,7 +17,11 @@ import { startUpstream } from '../test/support/upstream-server'
 import { startLiveGateway } from './lib/live-gateway'
 
 const { values } = parseArgs({
-  options: { requests: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '64' }, json: { type: 'boolean', default: false } },
+  options: {
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '64' },
+    json: { type: 'boolean', default: false },
+  },
 })
 const N = Number(values.requests)
 const C = Number(values.concurrency)
@@ -72,37 +76,62 @@ async function main(): Promise<number> {
     let recorded: Record<string, number> = {}
     for (let i = 0, stable = 0; i < 100 && stable < 8; i++) {
       await new Promise((r) => setTimeout(r, 300))
-      const text = await (await fetch(`${gw.url}/admin/metrics`, { headers: { authorization: `Bearer ${gw.adminToken}` } })).text()
-      const families = parsePrometheusTextFormat(text) as Array<{ name: string; metrics: Array<{ labels: Record<string, string>; value: string }> }>
+      const text = await (
+        await fetch(`${gw.url}/admin/metrics`, { headers: { authorization: `Bearer ${gw.adminToken}` } })
+      ).text()
+      const families = parsePrometheusTextFormat(text) as Array<{
+        name: string
+        metrics: Array<{ labels: Record<string, string>; value: string }>
+      }>
       const family = families.find((f) => f.name === 'modelgate_requests_total')
       const now: Record<string, number> = {}
-      for (const m of family?.metrics ?? []) if (m.labels.model === model) now[m.labels.version as string] = Number(m.value)
+      for (const m of family?.metrics ?? [])
+        if (m.labels.model === model) now[m.labels.version as string] = Number(m.value)
       stable = JSON.stringify(now) === JSON.stringify(recorded) ? stable + 1 : 0
       recorded = now
     }
 
     await gw.scheduled() // roll the shards' minutes up into D1 for the metrics API
     const from = new Date(started - 120_000).toISOString()
-    const series = await gw.admin<{ series: Array<{ version: string; arm: string; points: Array<{ requests: number; p99_ms: number | null }> }> }>(
-      'GET', `/models/${model}/metrics?from=${from}&step=3600`
-    )
-    const rows = Object.keys(counts).sort().map((version) => {
-      const exact = nearestRank([...(latencies[version] ?? [])].sort((a, b) => a - b), 0.99)
-      const point = series.series.filter((s) => s.version === version).flatMap((s) => s.points).find((p) => p.requests > 0)
-      const est = point?.p99_ms ?? null
-      const relErr = est === null ? null : Math.abs(est - exact) / exact
-      return { version, client: counts[version] ?? 0, recorded: recorded[version] ?? 0, exactP99: exact, histogramP99: est, relErr }
-    })
+    const series = await gw.admin<{
+      series: Array<{ version: string; arm: string; points: Array<{ requests: number; p99_ms: number | null }> }>
+    }>('GET', `/models/${model}/metrics?from=${from}&step=3600`)
+    const rows = Object.keys(counts)
+      .sort()
+      .map((version) => {
+        const exact = nearestRank(
+          [...(latencies[version] ?? [])].sort((a, b) => a - b),
+          0.99,
+        )
+        const point = series.series
+          .filter((s) => s.version === version)
+          .flatMap((s) => s.points)
+          .find((p) => p.requests > 0)
+        const est = point?.p99_ms ?? null
+        const relErr = est === null ? null : Math.abs(est - exact) / exact
+        return {
+          version,
+          client: counts[version] ?? 0,
+          recorded: recorded[version] ?? 0,
+          exactP99: exact,
+          histogramP99: est,
+          relErr,
+        }
+      })
     const countsOk = rows.every((r) => r.client === r.recorded) && failed === 0
     const p99Ok = rows.every((r) => r.relErr !== null && r.relErr <= 0.011)
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ requests: N, concurrency: C, seconds, failed, rows, countsOk, p99Ok }, null, 2)}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ requests: N, concurrency: C, seconds, failed, rows, countsOk, p99Ok }, null, 2)}\n`,
+      )
     } else {
-      process.stdout.write(`\nmodelgate load check: ${N} requests, ${C} in flight, ${Math.round(N / seconds)} req/s through Miniflare\n`)
+      process.stdout.write(
+        `\nmodelgate load check: ${N} requests, ${C} in flight, ${Math.round(N / seconds)} req/s through Miniflare\n`,
+      )
       process.stdout.write('version  client  recorded  equal  exact p99 ms  histogram p99 ms  rel. error\n')
       for (const r of rows) {
         process.stdout.write(
-          `${r.version.padEnd(7)}  ${String(r.client).padStart(6)}  ${String(r.recorded).padStart(8)}  ${(r.client === r.recorded ? 'yes' : 'NO').padStart(5)}  ${r.exactP99.toFixed(3).padStart(12)}  ${(r.histogramP99?.toFixed(3) ?? '-').padStart(16)}  ${r.relErr === null ? '-' : `${(r.relErr * 100).toFixed(2)}%`}\n`
+          `${r.version.padEnd(7)}  ${String(r.client).padStart(6)}  ${String(r.recorded).padStart(8)}  ${(r.client === r.recorded ? 'yes' : 'NO').padStart(5)}  ${r.exactP99.toFixed(3).padStart(12)}  ${(r.histogramP99?.toFixed(3) ?? '-').padStart(16)}  ${r.relErr === null ? '-' : `${(r.relErr * 100).toFixed(2)}%`}\n`,
         )
       }
       process.stdout.write(`counts equal: ${countsOk ? 'PASS' : 'FAIL'}; p99 within 1.1%: ${p99Ok ? 'PASS' : 'FAIL'}\n`)
@@ -119,5 +148,5 @@ main().then(
   (err) => {
     console.error(err)
     process.exit(1)
-  }
+  },
 )

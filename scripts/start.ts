@@ -64,7 +64,9 @@ async function call(token: string, method: string, p: string, body?: unknown): P
 async function seed(token: string, v1: string, v2: string): Promise<void> {
   const existing = await call(token, 'GET', '/models/credit-risk')
   if (existing.status === 200) {
-    console.log(`demo model credit-risk already registered (epoch ${existing.json.epoch}); leaving its routing as it is`)
+    console.log(
+      `demo model credit-risk already registered (epoch ${existing.json.epoch}); leaving its routing as it is`,
+    )
     return
   }
   const steps: Array<[string, string, unknown]> = [
@@ -98,18 +100,26 @@ async function main(): Promise<void> {
   if (!vars.ADMIN_TOKEN) throw new Error('.dev.vars has no ADMIN_TOKEN')
 
   console.log('applying D1 migrations to the local database…')
-  const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, stdio: 'inherit', env: { ...process.env, CI: '1' } })
+  const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, CI: '1' },
+  })
   if (migrate.status !== 0) throw new Error('wrangler d1 migrations apply failed')
 
   const v1 = await startCreditScorer({ version: 'v1', port: v1Port })
   const v2 = await startCreditScorer({ version: 'v2', port: v2Port })
   console.log(`demo model versions: v1 ${v1.url}, v2 ${v2.url}`)
 
-  const dev: ChildProcess = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(gatewayPort), '--show-interactive-dev-session=false'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: process.env,
-  })
+  const dev: ChildProcess = spawn(
+    wrangler,
+    ['dev', '--ip', '127.0.0.1', '--port', String(gatewayPort), '--show-interactive-dev-session=false'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: process.env,
+    },
+  )
   let stopping = false
   const stop = async (code: number) => {
     if (stopping) return

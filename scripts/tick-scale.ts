@@ -38,7 +38,11 @@ async function createRollouts(gw: LiveGateway, upstream: string, from: number, t
       await gw.admin('PUT', `/models/${m}/versions/v1`, { backend: { url: upstream } })
       await gw.admin('PUT', `/models/${m}/versions/v2`, { backend: { url: `${upstream}/mode/echo` } })
       await gw.admin('POST', `/models/${m}/champion`, { version: 'v1' })
-      const r = await gw.admin<{ phase: string }>('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true })
+      const r = await gw.admin<{ phase: string }>('POST', `/models/${m}/rollouts`, {
+        challenger: 'v2',
+        strategy: 'canary',
+        waive_evaluation: true,
+      })
       if (r.phase !== 'progressing') throw new Error(`rollout on ${m} is ${r.phase}, expected progressing`)
     }
   }
@@ -55,7 +59,12 @@ async function verdictsAt(gw: LiveGateway, tickTime: number, expected: number): 
   let n = 0
   // The outbox flush follows the evaluation; give stragglers a moment.
   for (let i = 0; i < 20; i++) {
-    n = ((await db.prepare('SELECT count(DISTINCT rollout_id) AS n FROM verdicts WHERE at = ?').bind(at).first<{ n: number }>())?.n ?? 0) as number
+    n = ((
+      await db
+        .prepare('SELECT count(DISTINCT rollout_id) AS n FROM verdicts WHERE at = ?')
+        .bind(at)
+        .first<{ n: number }>()
+    )?.n ?? 0) as number
     if (n >= expected) break
     await new Promise((r) => setTimeout(r, 250))
   }
@@ -80,7 +89,14 @@ async function main(): Promise<void> {
   const doDir = mkdtempSync(path.join(os.tmpdir(), 'modelgate-tick-scale-'))
   const gw = await startLiveGateway({ durableObjectsDir: doDir })
   const failuresSeen = countCronFailures()
-  const rows: Array<{ rollouts: number; ticksMs: number[]; medianMs: number; perRolloutMs: number; evaluated: number[]; failures: number[] }> = []
+  const rows: Array<{
+    rollouts: number
+    ticksMs: number[]
+    medianMs: number
+    perRolloutMs: number
+    evaluated: number[]
+    failures: number[]
+  }> = []
   try {
     let have = 0
     for (const size of sizes) {
@@ -116,18 +132,24 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
     return
   }
-  process.stdout.write(`\nmodelgate cron tick vs active rollouts (Miniflare, one workerd process; ${shards} metrics shards per model; ${ticks} ticks per size)\n`)
-  process.stdout.write('rollouts  median tick ms  per rollout ms  all ticks ms        evaluated per tick  failed per tick\n')
+  process.stdout.write(
+    `\nmodelgate cron tick vs active rollouts (Miniflare, one workerd process; ${shards} metrics shards per model; ${ticks} ticks per size)\n`,
+  )
+  process.stdout.write(
+    'rollouts  median tick ms  per rollout ms  all ticks ms        evaluated per tick  failed per tick\n',
+  )
   for (const r of rows) {
     process.stdout.write(
-      `${String(r.rollouts).padStart(8)}  ${String(r.medianMs).padStart(14)}  ${r.perRolloutMs.toFixed(2).padStart(14)}  ${r.ticksMs.join(', ').padEnd(18)}  ${r.evaluated.join(', ').padEnd(18)}  ${r.failures.join(', ')}\n`
+      `${String(r.rollouts).padStart(8)}  ${String(r.medianMs).padStart(14)}  ${r.perRolloutMs.toFixed(2).padStart(14)}  ${r.ticksMs.join(', ').padEnd(18)}  ${r.evaluated.join(', ').padEnd(18)}  ${r.failures.join(', ')}\n`,
     )
   }
   const short = rows.filter((r) => r.evaluated.some((n) => n < r.rollouts) || r.failures.some((n) => n > 0))
   if (short.length > 0) {
-    process.stdout.write(`INCOMPLETE: some ticks did not evaluate every rollout (sizes ${short.map((r) => r.rollouts).join(', ')}); their times are not valid figures\n`)
     process.stdout.write(
-      'If workerd printed SQLITE_NOMEM: locally every Durable Object keeps its SQLite database in this one process, under one process-wide SQLite memory cap, and 1,000 models with 4 metrics shards each are 5,000 databases. Re-run with --shards 1 (on Cloudflare each object has its own).\n'
+      `INCOMPLETE: some ticks did not evaluate every rollout (sizes ${short.map((r) => r.rollouts).join(', ')}); their times are not valid figures\n`,
+    )
+    process.stdout.write(
+      'If workerd printed SQLITE_NOMEM: locally every Durable Object keeps its SQLite database in this one process, under one process-wide SQLite memory cap, and 1,000 models with 4 metrics shards each are 5,000 databases. Re-run with --shards 1 (on Cloudflare each object has its own).\n',
     )
     process.exitCode = 1
   }
@@ -138,5 +160,5 @@ main().then(
   (err) => {
     console.error(err)
     process.exit(1)
-  }
+  },
 )

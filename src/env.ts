@@ -101,7 +101,10 @@ export function settingsOf(env: Env): Settings {
     maxBodyBytes: p.MAX_BODY_BYTES,
     replayBodyBytes: p.REPLAY_BODY_BYTES,
     maxHops: p.MAX_HOPS,
-    gatewayKeys: (env.GATEWAY_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    gatewayKeys: (env.GATEWAY_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     recording: (env.RECORDING ?? 'on') !== 'off',
     measureFlushMs: p.MEASURE_FLUSH_MS,
     measureBatch: p.MEASURE_BATCH,

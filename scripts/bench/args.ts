@@ -51,18 +51,12 @@ export const USAGE = `usage: npm run bench -- [flags]
   --json               print one JSON document on stdout instead of the table
   --help               this text`
 
-function positiveInt(
-  name: string,
-  raw: string | undefined,
-  def: number,
-  allowZero = false
-): number {
+function positiveInt(name: string, raw: string | undefined, def: number, allowZero = false): number {
   if (raw === undefined) return def
   const n = Number(raw)
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
     throw new Error(
-      `--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, ` +
-        `got ${JSON.stringify(raw)}`
+      `--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, ` + `got ${JSON.stringify(raw)}`,
     )
   }
   return n
@@ -97,8 +91,7 @@ export function parseBenchArgs(argv: string[], known: readonly string[]): BenchO
     const unknown = only.filter((n) => !known.includes(n))
     if (only.length === 0 || unknown.length > 0) {
       throw new Error(
-        `--only: unknown configuration ${JSON.stringify(unknown.join(','))}; ` +
-          `known: ${known.join(', ')}`
+        `--only: unknown configuration ${JSON.stringify(unknown.join(','))}; ` + `known: ${known.join(', ')}`,
       )
     }
   }
@@ -107,8 +100,7 @@ export function parseBenchArgs(argv: string[], known: readonly string[]): BenchO
     throw new Error(`--tool must be wrk or autocannon, got ${JSON.stringify(tool)}`)
   }
   const rate = values.rate === undefined ? null : positiveInt('rate', values.rate, 0)
-  if (rate !== null && tool !== undefined)
-    throw new Error('--rate uses the built-in paced generator; drop --tool')
+  if (rate !== null && tool !== undefined) throw new Error('--rate uses the built-in paced generator; drop --tool')
   if (rate !== null && values.paired === true)
     throw new Error('--paired compares CPU per request under a closed loop; drop --rate')
   return {

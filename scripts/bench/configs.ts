@@ -57,11 +57,7 @@ export interface SplitOptions {
  * Registers `model` with versions v1 (upstream root) and v2 (upstream /mode/echo, the same server
  * under another base URL), makes v1 the champion and publishes the given routing.
  */
-export async function seedSplit(
-  ctx: SeedContext,
-  model: string,
-  opts: SplitOptions
-): Promise<void> {
+export async function seedSplit(ctx: SeedContext, model: string, opts: SplitOptions): Promise<void> {
   const { admin, upstream } = ctx
   await admin.call('PUT', `/models/${model}`, { risk: 'low', unit_header: 'x-unit-id' })
   await admin.call('PUT', `/models/${model}/versions/v1`, { backend: { url: `${upstream}/` } })
@@ -106,7 +102,6 @@ export const GATEWAY_CONFIGS: readonly GatewayConfig[] = [
     // Shown, not judged: a shadow copy is a second upstream request. What shadowing promises (the
     // user's answer unchanged) is proven by the integration tests, not by throughput.
     targets: NO_TARGETS,
-    seed: (ctx) =>
-      seedSplit(ctx, 'bench', { weights: SPLIT, shadow: { version: 'v2', sample_rate: 1 } }),
+    seed: (ctx) => seedSplit(ctx, 'bench', { weights: SPLIT, shadow: { version: 'v2', sample_rate: 1 } }),
   },
 ]

@@ -43,12 +43,11 @@ export interface LoadDriver {
 
 export async function chooseDriver(
   forced: LoadTool | null,
-  opts: { root: string; tmpDir: string; clientCpu: number | null; rate: number | null }
+  opts: { root: string; tmpDir: string; clientCpu: number | null; rate: number | null },
 ): Promise<LoadDriver> {
   if (opts.rate !== null) return pacedDriver()
   const wrk = onPath('wrk')
-  if (forced === 'wrk' && wrk === null)
-    throw new Error('--tool wrk: wrk is not on PATH (Debian: apt-get install wrk)')
+  if (forced === 'wrk' && wrk === null) throw new Error('--tool wrk: wrk is not on PATH (Debian: apt-get install wrk)')
   if (forced !== 'autocannon' && wrk !== null) return wrkDriver(wrk, opts.tmpDir, opts.clientCpu)
   return autocannonDriver(opts.root)
 }
@@ -117,25 +116,12 @@ function wrkDriver(bin: string, tmpDir: string, clientCpu: number | null): LoadD
     tool: 'wrk',
     version,
     describe: () =>
-      `${version}, 1 thread${taskset ? `, taskset -c ${clientCpu}` : ''}; ` +
-      "non-2xx = status >= 400 (wrk's count)",
+      `${version}, 1 thread${taskset ? `, taskset -c ${clientCpu}` : ''}; ` + "non-2xx = status >= 400 (wrk's count)",
     run: (spec) =>
       new Promise<LoadResult>((resolve, reject) => {
-        if (spec.rate !== undefined)
-          throw new Error('wrk cannot pace requests; --rate runs on the paced driver')
-        const args = [
-          '-t1',
-          `-c${spec.connections}`,
-          `-d${spec.durationS}s`,
-          '--timeout',
-          '5s',
-          '-s',
-          script,
-          spec.url,
-        ]
-        const [cmd, argv] = taskset
-          ? [taskset, ['-c', String(clientCpu), bin, ...args]]
-          : [bin, args]
+        if (spec.rate !== undefined) throw new Error('wrk cannot pace requests; --rate runs on the paced driver')
+        const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '5s', '-s', script, spec.url]
+        const [cmd, argv] = taskset ? [taskset, ['-c', String(clientCpu), bin, ...args]] : [bin, args]
         const env = { ...process.env, BENCH_METHOD: spec.method }
         const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env })
         running.add(child.pid as number)
@@ -146,8 +132,7 @@ function wrkDriver(bin: string, tmpDir: string, clientCpu: number | null): LoadD
         child.on('error', reject)
         child.on('exit', (code, signal) => {
           running.delete(child.pid as number)
-          if (code !== 0)
-            return reject(new Error(`wrk exited with ${code ?? signal}: ${err}${out}`))
+          if (code !== 0) return reject(new Error(`wrk exited with ${code ?? signal}: ${err}${out}`))
           try {
             resolve(parseWrkOutput(out))
           } catch (e) {
@@ -167,15 +152,12 @@ interface AutocannonResult {
   non2xx: number
 }
 interface AutocannonInstance {
-  on(
-    event: 'response',
-    fn: (client: unknown, status: number, bytes: number, ms: number) => void
-  ): void
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void
   stop(): void
 }
 type Autocannon = (
   opts: Record<string, unknown>,
-  cb: (err: Error | null, result: AutocannonResult) => void
+  cb: (err: Error | null, result: AutocannonResult) => void,
 ) => AutocannonInstance
 
 export const stopAutocannon = new Set<() => void>()
@@ -194,12 +176,10 @@ async function autocannonDriver(root: string): Promise<LoadDriver> {
   return {
     tool: 'autocannon',
     version,
-    describe: () =>
-      `${version}, in the orchestrator process; latencies recorded per response (sub-ms)`,
+    describe: () => `${version}, in the orchestrator process; latencies recorded per response (sub-ms)`,
     run: (spec) =>
       new Promise<LoadResult>((resolve, reject) => {
-        if (spec.rate !== undefined)
-          throw new Error('autocannon paces in bursts; --rate runs on the paced driver')
+        if (spec.rate !== undefined) throw new Error('autocannon paces in bursts; --rate runs on the paced driver')
         let counter = 0
         // autocannon's own histogram has 1 ms resolution; record every response time instead.
         const samples: number[] = []
@@ -237,7 +217,7 @@ async function autocannonDriver(root: string): Promise<LoadDriver> {
               errors: result.errors,
               non2xx: result.non2xx,
             })
-          }
+          },
         )
         const stop = () => inst.stop()
         stopAutocannon.add(stop)
@@ -271,7 +251,7 @@ function pacedDriver(): LoadDriver {
             body: REQUEST_BODY,
             headers: (i) => ({ 'x-unit-id': `unit-${(i + 1) % UNIT_POPULATION}` }),
           },
-          flag
+          flag,
         )
       } finally {
         stopPaced.delete(flag)

@@ -91,7 +91,7 @@ export function runPaced(spec: PacedSpec, stopSignal?: { stopped: boolean }): Pr
             errors++
             done()
           })
-        }
+        },
       )
       req.on('timeout', () => req.destroy(new Error('timeout')))
       req.on('error', () => {

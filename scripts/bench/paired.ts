@@ -41,14 +41,19 @@ interface PairedTarget {
   pid: number | null
 }
 
-type Run = (spec: { url: string; method: 'GET' | 'POST'; connections: number; durationS: number }) => Promise<LoadResult>
+type Run = (spec: {
+  url: string
+  method: 'GET' | 'POST'
+  connections: number
+  durationS: number
+}) => Promise<LoadResult>
 
 /** One round: every target loaded at once for `durationS`; CPU read around the whole round. */
 export async function pairedRound(
   targets: readonly PairedTarget[],
   run: Run,
   cpuSeconds: (pid: number) => number | null,
-  opts: { connections: number; durationS: number }
+  opts: { connections: number; durationS: number },
 ): Promise<PairedSample[]> {
   const before = targets.map((t) => (t.pid === null ? null : cpuSeconds(t.pid)))
   const results = await Promise.all(targets.map((t) => run({ url: t.url, method: t.method, ...opts })))
@@ -56,7 +61,8 @@ export async function pairedRound(
     const r = results[i] as LoadResult
     const c0 = before[i]
     const c1 = t.pid === null ? null : cpuSeconds(t.pid)
-    const cpu = c0 === null || c0 === undefined || c1 === null || r.requests === 0 ? null : (1e6 * (c1 - c0)) / r.requests
+    const cpu =
+      c0 === null || c0 === undefined || c1 === null || r.requests === 0 ? null : (1e6 * (c1 - c0)) / r.requests
     return { name: t.name, requests: r.requests, rps: r.rps, cpuUsPerReq: cpu, errors: r.errors, non2xx: r.non2xx }
   })
 }

@@ -46,10 +46,7 @@ async function openSocket(url: string): Promise<MinimalSocket> {
   }
   const ws = new Ctor(url)
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`inspector ${url} did not open within 10 s`)),
-      10_000
-    )
+    const timer = setTimeout(() => reject(new Error(`inspector ${url} did not open within 10 s`)), 10_000)
     const done = (fn: () => void) => () => {
       clearTimeout(timer)
       fn()
@@ -58,13 +55,13 @@ async function openSocket(url: string): Promise<MinimalSocket> {
       ws.on('open', done(resolve))
       ws.on(
         'error',
-        done(() => reject(new Error(`inspector ${url} refused the connection`)))
+        done(() => reject(new Error(`inspector ${url} refused the connection`))),
       )
     } else {
       ws.addEventListener?.('open', done(resolve))
       ws.addEventListener?.(
         'error',
-        done(() => reject(new Error(`inspector ${url} refused the connection`)))
+        done(() => reject(new Error(`inspector ${url} refused the connection`))),
       )
     }
   })
@@ -75,7 +72,7 @@ async function openSocket(url: string): Promise<MinimalSocket> {
 export async function profileDuring(
   inspector: URL,
   workerName: string,
-  load: () => Promise<unknown>
+  load: () => Promise<unknown>,
 ): Promise<CpuProfile> {
   const listUrl = new URL('/json', inspector.href.replace(/^ws/, 'http'))
   const list = (await (await fetch(listUrl)).json()) as Array<{
@@ -146,11 +143,7 @@ export function idlePct(profile: CpuProfile): number {
  * Self time per source module. esbuild (under wrangler) starts each bundled module with a
  * `// path` comment, so a bundle line maps to its module without a source map library.
  */
-export function selfTimeByModule(
-  profile: CpuProfile,
-  bundlePath: string,
-  bundleUrlPart = 'index.js'
-): ModuleShare[] {
+export function selfTimeByModule(profile: CpuProfile, bundlePath: string, bundleUrlPart = 'index.js'): ModuleShare[] {
   const boundaries: Array<{ line: number; module: string }> = []
   readFileSync(bundlePath, 'utf8')
     .split('\n')
@@ -173,8 +166,7 @@ export function selfTimeByModule(
     return found
   }
   const allSamples = profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0)
-  const msPerSample =
-    allSamples === 0 ? 0 : (profile.endTime - profile.startTime) / 1000 / allSamples
+  const msPerSample = allSamples === 0 ? 0 : (profile.endTime - profile.startTime) / 1000 / allSamples
   const by = new Map<string, number>()
   let busy = 0
   for (const n of profile.nodes) {
@@ -204,9 +196,7 @@ export function topFunctions(profile: CpuProfile, n: number): Array<{ fn: string
     if (hits === 0 || (f.functionName === IDLE && f.url === '')) continue
     total += hits
     const key =
-      f.url === ''
-        ? label(f)
-        : `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
+      f.url === '' ? label(f) : `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
     by.set(key, (by.get(key) ?? 0) + hits)
   }
   return [...by.entries()]

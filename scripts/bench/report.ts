@@ -5,14 +5,7 @@
 import type { PairedSummary } from './paired'
 import type { ModuleShare } from './profile'
 import type { MachineInfo } from './system'
-import {
-  fixed,
-  renderTable,
-  signed,
-  targetCell,
-  type Comparison,
-  type ConfigSummary,
-} from './stats'
+import { fixed, renderTable, signed, targetCell, type Comparison, type ConfigSummary } from './stats'
 
 export interface RoutingCheck {
   name: string
@@ -74,22 +67,19 @@ export function renderReport(r: BenchReport): string {
   lines.push('')
   const kv = (k: string, v: string) => lines.push(`${k.padEnd(9)} ${v}`)
   kv('machine', `${m.cpuModel}, ${m.cores} cores, ${m.kernel}`)
-  kv(
-    'runtime',
-    `Node ${m.node}, workerd ${m.workerd}, miniflare ${m.miniflare}, wrangler ${m.wrangler}`
-  )
+  kv('runtime', `Node ${m.node}, workerd ${m.workerd}, miniflare ${m.miniflare}, wrangler ${m.wrangler}`)
   kv('load', r.load.detail)
   const loop = r.load.rate === null ? 'closed loop' : `fixed offered rate ${r.load.rate} req/s`
   const l = r.load
   kv(
     'requests',
     `${loop}, ${l.connections} keep-alive connections, POST ${l.requestBytes}-byte JSON, ` +
-      `x-unit-id over ${l.units} units`
+      `x-unit-id over ${l.units} units`,
   )
   kv(
     'schedule',
     `warm-up ${l.warmupS} s per config, then ${l.rounds} rounds of ` +
-      `(${r.order.join(', ')}) x ${l.durationS} s each`
+      `(${r.order.join(', ')}) x ${l.durationS} s each`,
   )
   kv('pinning', r.pinning)
   const busy = r.busyBefore.map((b) => `cpu${b.core} ${fixed(b.pct, 0)} %`).join(', ')
@@ -137,9 +127,7 @@ export function renderReport(r: BenchReport): string {
   const disturbed = r.summaries.filter((s) => (s.serverCoreOtherPct ?? 0) > DISTURBED_PCT)
   if (disturbed.length > 0) {
     const names = disturbed.map((s) => s.name).join(', ')
-    lines.push(
-      `WARNING: other processes took > ${DISTURBED_PCT} % of the server core during ${names}:`
-    )
+    lines.push(`WARNING: other processes took > ${DISTURBED_PCT} % of the server core during ${names}:`)
     lines.push('req/s and latencies are unreliable, CPU us/req less so. Re-run on a quiet machine.')
   }
   const saturated = r.summaries.filter((s) => (s.clientCpuPct ?? 0) > SATURATED_PCT)
@@ -164,14 +152,7 @@ export function renderReport(r: BenchReport): string {
 
   const base = r.summaries[0]?.name ?? 'bare'
   lines.push(`Against ${base} (median of per-round pairs)`)
-  const cmpHead = [
-    'config',
-    'throughput ratio',
-    'target',
-    'p99 added ms',
-    'target',
-    'CPU us/req added',
-  ]
+  const cmpHead = ['config', 'throughput ratio', 'target', 'p99 added ms', 'target', 'CPU us/req added']
   const cmpRows = r.comparisons.map((c) => [
     c.name,
     fixed(c.throughputRatio, 3),
@@ -193,20 +174,10 @@ export function renderReport(r: BenchReport): string {
       `CPU profile of ${p.name}'s isolate: ${p.file}`,
       `${fixed(p.rps, 0)} req/s while sampled; its thread idled ${fixed(p.idlePct, 0)} % ` +
         'of the time. Shares below are of the busy samples; (program) is native work outside JS',
-      '(HTTP, streams, the runtime); (native X) is time inside runtime API X.'
+      '(HTTP, streams, the runtime); (native X) is time inside runtime API X.',
     )
-    lines.push(
-      renderTable([
-        ['self time by module', '% busy'],
-        ...p.modules.map((m) => [m.module, fixed(m.pct, 1)]),
-      ])
-    )
-    lines.push(
-      renderTable([
-        ['self time by function', '% busy'],
-        ...p.functions.map((f) => [f.fn, fixed(f.pct, 1)]),
-      ])
-    )
+    lines.push(renderTable([['self time by module', '% busy'], ...p.modules.map((m) => [m.module, fixed(m.pct, 1)])]))
+    lines.push(renderTable([['self time by function', '% busy'], ...p.functions.map((f) => [f.fn, fixed(f.pct, 1)])]))
   }
   lines.push('')
   lines.push(`total wall time ${r.totalSeconds.toFixed(0)} s`)
@@ -219,7 +190,7 @@ export function renderPaired(
   base: string,
   rounds: number,
   /** Each configuration's throughput target (absent or null: none). */
-  targets: ReadonlyMap<string, number | null> = new Map()
+  targets: ReadonlyMap<string, number | null> = new Map(),
 ): string[] {
   const cell = (p: PairedSummary) => {
     const min = targets.get(p.name) ?? null
@@ -258,15 +229,10 @@ export function renderBreakdown(r: BenchReport): string[] {
   const bare = r.summaries[0]?.serverCpuUsPerReq
   const out: string[] = []
   if (floor == null || bare == null) return out
-  out.push(
-    'Where the workerd CPU per request goes (us/req, medians; floors are GETs, proxies POSTs)'
-  )
+  out.push('Where the workerd CPU per request goes (us/req, medians; floors are GETs, proxies POSTs)')
   const rows: string[][] = [
     ['runtime floor: bare-static answers without a subrequest', fixed(floor, 0)],
-    [
-      `subrequest + streaming the answer: ${r.summaries[0]?.name} - bare-static`,
-      signed(bare - floor, 0),
-    ],
+    [`subrequest + streaming the answer: ${r.summaries[0]?.name} - bare-static`, signed(bare - floor, 0)],
   ]
   for (const c of r.comparisons) {
     const gw = by.get(c.name)?.serverCpuUsPerReq
@@ -274,14 +240,8 @@ export function renderBreakdown(r: BenchReport): string[] {
     if (gw == null) continue
     rows.push([`${c.name}: total added over ${r.summaries[0]?.name}`, signed(gw - bare, 0)])
     if (noop != null) {
-      rows.push([
-        `  of which the app itself: ${c.name}-healthz - bare-static`,
-        signed(noop - floor, 0),
-      ])
-      rows.push([
-        `  of which routing + forwarding: the rest`,
-        signed(gw - bare - (noop - floor), 0),
-      ])
+      rows.push([`  of which the app itself: ${c.name}-healthz - bare-static`, signed(noop - floor, 0)])
+      rows.push([`  of which routing + forwarding: the rest`, signed(gw - bare - (noop - floor), 0)])
     }
   }
   out.push(renderTable(rows))

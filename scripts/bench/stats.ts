@@ -137,7 +137,7 @@ export function compare(
   bare: ConfigSummary,
   gateway: ConfigSummary,
   targets: Targets = TARGETS,
-  fixedRate = false
+  fixedRate = false,
 ): Comparison {
   const byRound = new Map(bare.rounds.map((r) => [r.round, r]))
   const perRound: Comparison['perRound'] = []
@@ -145,9 +145,7 @@ export function compare(
     const b = byRound.get(g.round)
     if (b === undefined) continue
     const cpu =
-      g.serverCpuUsPerReq === null || b.serverCpuUsPerReq === null
-        ? null
-        : g.serverCpuUsPerReq - b.serverCpuUsPerReq
+      g.serverCpuUsPerReq === null || b.serverCpuUsPerReq === null ? null : g.serverCpuUsPerReq - b.serverCpuUsPerReq
     perRound.push({
       round: g.round,
       throughputRatio: ratio(g.rps, b.rps),
@@ -165,9 +163,7 @@ export function compare(
     perRound,
     targets,
     throughputPass:
-      fixedRate || targets.throughputRatioMin === null
-        ? null
-        : throughputRatio >= targets.throughputRatioMin,
+      fixedRate || targets.throughputRatioMin === null ? null : throughputRatio >= targets.throughputRatioMin,
     p99Pass: targets.p99AddedMaxMs === null ? null : p99AddedMs <= targets.p99AddedMaxMs,
   }
 }
@@ -181,12 +177,7 @@ export function verdict(pass: boolean | null): 'PASS' | 'MISS' | 'n/a' {
 }
 
 /** A target with its verdict (">= 0.85 MISS", "<= 2.00 ms PASS"), or '-' without one. */
-export function targetCell(
-  op: '>=' | '<=',
-  target: number | null,
-  pass: boolean | null,
-  unit = ''
-): string {
+export function targetCell(op: '>=' | '<=', target: number | null, pass: boolean | null, unit = ''): string {
   return target === null ? '-' : `${op} ${target.toFixed(2)}${unit} ${verdict(pass)}`
 }
 
@@ -205,16 +196,13 @@ export function signed(x: number, digits: number): string {
 /** Left-aligned first column, right-aligned figures, two spaces between columns. */
 export function renderTable(rows: string[][]): string {
   const widths: number[] = []
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
   return rows
     .map((row) =>
       row
-        .map((cell, i) =>
-          i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)
-        )
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
         .join('  ')
-        .trimEnd()
+        .trimEnd(),
     )
     .join('\n')
 }

@@ -50,7 +50,7 @@ export function newChildPids(comm: string, exclude: Set<number>): Set<number> {
   const stats = allStats()
   const mine = new Set<number>([process.pid])
   // Parents precede children only by luck of pid order; iterate until no new descendant appears.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false
     for (const s of stats) {
       if (!mine.has(s.pid) && mine.has(s.ppid)) {
@@ -61,8 +61,7 @@ export function newChildPids(comm: string, exclude: Set<number>): Set<number> {
   }
   const found = new Set<number>()
   for (const s of stats)
-    if (mine.has(s.pid) && s.pid !== process.pid && s.comm === comm && !exclude.has(s.pid))
-      found.add(s.pid)
+    if (mine.has(s.pid) && s.pid !== process.pid && s.comm === comm && !exclude.has(s.pid)) found.add(s.pid)
   return found
 }
 
@@ -105,7 +104,7 @@ export function coreTimes(): Map<number, { busy: number; total: number }> {
 export function coreBusyPct(
   before: Map<number, { busy: number; total: number }>,
   after: Map<number, { busy: number; total: number }>,
-  core: number
+  core: number,
 ): number | null {
   const a = before.get(core)
   const b = after.get(core)

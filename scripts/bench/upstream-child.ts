@@ -15,7 +15,7 @@ const BODY = Buffer.from(
     object: 'prediction',
     model: 'bench',
     outputs: [{ label: 'approve', score: 0.87 }],
-  })
+  }),
 )
 
 const server = http.createServer((req, res) => {

@@ -18,10 +18,7 @@ export async function startUpstreamProcess(): Promise<UpstreamProcess> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the upstream did not start within 15 s')),
-      15_000
-    )
+    const timer = setTimeout(() => reject(new Error('the upstream did not start within 15 s')), 15_000)
     child.once('message', (m) => {
       clearTimeout(timer)
       resolve((m as { port: number }).port)

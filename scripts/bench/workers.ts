@@ -39,15 +39,7 @@ process.env.WRANGLER_SEND_METRICS = 'false'
 /** Bundles the Worker exactly as `wrangler deploy` would and returns the entry module's path. */
 export async function buildGatewayBundle(root: string, outDir: string): Promise<string> {
   const bin = path.join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js')
-  const args = [
-    bin,
-    'deploy',
-    '--dry-run',
-    '--outdir',
-    outDir,
-    '--config',
-    path.join(root, 'wrangler.toml'),
-  ]
+  const args = [bin, 'deploy', '--dry-run', '--outdir', outDir, '--config', path.join(root, 'wrangler.toml')]
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
@@ -59,28 +51,22 @@ export async function buildGatewayBundle(root: string, outDir: string): Promise<
     child.stderr.on('data', (c: Buffer) => (text += c.toString()))
     child.on('error', reject)
     child.on('exit', (code) =>
-      code === 0
-        ? resolve(text)
-        : reject(new Error(`wrangler deploy --dry-run failed (${code}):\n${text}`))
+      code === 0 ? resolve(text) : reject(new Error(`wrangler deploy --dry-run failed (${code}):\n${text}`)),
     )
   })
   const entry = path.join(outDir, 'index.js')
-  if (!existsSync(entry))
-    throw new Error(`wrangler deploy --dry-run did not emit ${entry}:\n${output}`)
+  if (!existsSync(entry)) throw new Error(`wrangler deploy --dry-run did not emit ${entry}:\n${output}`)
   return entry
 }
 
 /** Miniflare options from wrangler.toml, minus anything a developer's .dev.vars might add. */
-async function optionsFromWranglerToml(
-  root: string
-): Promise<{ worker: WorkerOptions; vars: Record<string, string> }> {
+async function optionsFromWranglerToml(root: string): Promise<{ worker: WorkerOptions; vars: Record<string, string> }> {
   const wrangler = await import('wrangler')
   const configPath = path.join(root, 'wrangler.toml')
   const { workerOptions } = wrangler.unstable_getMiniflareWorkerOptions(configPath)
   const config = wrangler.unstable_readConfig({ config: configPath })
   const vars: Record<string, string> = {}
-  for (const [k, v] of Object.entries(config.vars ?? {}))
-    vars[k] = typeof v === 'string' ? v : JSON.stringify(v)
+  for (const [k, v] of Object.entries(config.vars ?? {})) vars[k] = typeof v === 'string' ? v : JSON.stringify(v)
   // `bindings` mixes [vars] with .dev.vars secrets; rebuild it from [vars] alone so that a local
   // .dev.vars never changes what is measured.
   const { bindings: _ignored, ...rest } = workerOptions as WorkerOptions
@@ -112,11 +98,7 @@ async function startMiniflare(worker: WorkerOptions, inspector = false): Promise
   }
 }
 
-export async function startGateway(
-  root: string,
-  bundle: string,
-  opts: GatewayWorkerOptions
-): Promise<RunningWorker> {
+export async function startGateway(root: string, bundle: string, opts: GatewayWorkerOptions): Promise<RunningWorker> {
   const { worker, vars } = await optionsFromWranglerToml(root)
   const running = await startMiniflare(
     {
@@ -132,7 +114,7 @@ export async function startGateway(
       bindings: { ...vars, ...opts.bindings },
       ...(opts.inspector ? { unsafeInspectorProxy: true } : {}),
     } as WorkerOptions,
-    opts.inspector === true
+    opts.inspector === true,
   )
   try {
     await applyMigrations(running.mf, path.join(root, 'migrations'))
@@ -172,10 +154,7 @@ export default {
 }
 `
 
-export async function startBareProxy(
-  compatibilityDate: string,
-  upstream: string
-): Promise<RunningWorker> {
+export async function startBareProxy(compatibilityDate: string, upstream: string): Promise<RunningWorker> {
   return startMiniflare({
     name: 'bare-proxy',
     modules: true,
@@ -226,10 +205,7 @@ export default {${FLOOR_FETCH}}
 
 export const CONTRACT_FLOOR_NAME = 'contract-floor'
 
-export async function startContractFloor(
-  compatibilityDate: string,
-  upstream: string
-): Promise<RunningWorker> {
+export async function startContractFloor(compatibilityDate: string, upstream: string): Promise<RunningWorker> {
   return startMiniflare({
     name: CONTRACT_FLOOR_NAME,
     modules: true,
@@ -259,7 +235,7 @@ export async function startContractFloorInGateway(
   root: string,
   bundle: string,
   upstream: string,
-  bindings: Record<string, string>
+  bindings: Record<string, string>,
 ): Promise<RunningWorker> {
   const wrapper = path.join(path.dirname(bundle), 'contract-floor-entry.js')
   writeFileSync(wrapper, CONTRACT_FLOOR_WRAPPER)

@@ -12,7 +12,7 @@ export class ApiError extends Error {
     readonly method: string,
     readonly path: string,
     readonly problem: { title?: string; detail?: string; code?: string; [k: string]: unknown } | null,
-    text: string
+    text: string,
   ) {
     const what = problem?.title ? `${problem.title}${problem.detail ? `: ${problem.detail}` : ''}` : text.slice(0, 300)
     super(`${method} ${path} → ${status} ${what}`)
@@ -41,24 +41,42 @@ export function loadTokens(root: string, env: NodeJS.ProcessEnv = process.env): 
   const missing = [admin ? null : 'ADMIN_TOKEN', approver ? null : 'APPROVER_TOKEN'].filter(Boolean)
   if (missing.length > 0) {
     const where = existsSync(file) ? `${file} has no ${missing.join(' / ')}` : `${file} does not exist`
-    throw new Error(`${where}. Run \`npm start\` once (it creates .dev.vars from .dev.vars.example), or export ${missing.join(' and ')}.`)
+    throw new Error(
+      `${where}. Run \`npm start\` once (it creates .dev.vars from .dev.vars.example), or export ${missing.join(' and ')}.`,
+    )
   }
-  return { admin, approver, source: { admin: env.ADMIN_TOKEN ? 'environment' : '.dev.vars', approver: env.APPROVER_TOKEN ? 'environment' : '.dev.vars' } }
+  return {
+    admin,
+    approver,
+    source: {
+      admin: env.ADMIN_TOKEN ? 'environment' : '.dev.vars',
+      approver: env.APPROVER_TOKEN ? 'environment' : '.dev.vars',
+    },
+  }
 }
 
 export class Gateway {
   constructor(
     readonly base: string,
     private readonly tokens: Tokens,
-    private readonly actor = 'demo'
+    private readonly actor = 'demo',
   ) {}
 
   /** An admin call as the operator (default) or the approver; throws ApiError on ≥ 300. */
-  async admin<T = any>(method: string, p: string, body?: unknown, opts: { as?: 'operator' | 'approver'; timeoutMs?: number } = {}): Promise<T> {
+  async admin<T = any>(
+    method: string,
+    p: string,
+    body?: unknown,
+    opts: { as?: 'operator' | 'approver'; timeoutMs?: number } = {},
+  ): Promise<T> {
     const token = opts.as === 'approver' ? this.tokens.approver : this.tokens.admin
     const res = await fetch(`${this.base}/admin${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-modelgate-actor': this.actor },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-modelgate-actor': this.actor,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
     })
@@ -121,7 +139,10 @@ export class Gateway {
     }
   }
 
-  async outcomes(items: Array<{ request_id: string; value: number; metric: string }>, timeoutMs = 20_000): Promise<OutcomeReport> {
+  async outcomes(
+    items: Array<{ request_id: string; value: number; metric: string }>,
+    timeoutMs = 20_000,
+  ): Promise<OutcomeReport> {
     const res = await fetch(`${this.base}/v1/outcomes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

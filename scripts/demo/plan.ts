@@ -114,8 +114,22 @@ export interface ScenarioSpec {
 }
 
 export const SCENARIOS: ScenarioSpec[] = [
-  { key: 'A', challenger: 'v2', expect: 'promoted', title: 'good challenger v2 (retrained on recent data)', strategy: ['shadow', 'canary'], trafficShare: 0.7 },
-  { key: 'B', challenger: 'v3', expect: 'rolled_back', title: 'bad challenger v3 (biased training sample: approves ~95%)', strategy: 'canary', trafficShare: 0.3 },
+  {
+    key: 'A',
+    challenger: 'v2',
+    expect: 'promoted',
+    title: 'good challenger v2 (retrained on recent data)',
+    strategy: ['shadow', 'canary'],
+    trafficShare: 0.7,
+  },
+  {
+    key: 'B',
+    challenger: 'v3',
+    expect: 'rolled_back',
+    title: 'bad challenger v3 (biased training sample: approves ~95%)',
+    strategy: 'canary',
+    trafficShare: 0.3,
+  },
 ]
 
 /**

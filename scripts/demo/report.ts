@@ -49,9 +49,20 @@ export interface EventLite {
 export interface IncidentLite {
   id: string
   trigger: string
-  impact: { challenger_requests?: number; challenger_errors?: number; challenger_error_rate?: number | null; metric_deltas?: Record<string, { champion: number | null; challenger: number | null; delta: number | null; decision: string }> }
+  impact: {
+    challenger_requests?: number
+    challenger_errors?: number
+    challenger_error_rate?: number | null
+    metric_deltas?: Record<
+      string,
+      { champion: number | null; challenger: number | null; delta: number | null; decision: string }
+    >
+  }
   confirmation: { ok: boolean; time_to_confirm_ms?: number; requests_since_rollback?: number; epoch?: number } | null
-  retrospective: { root_cause: string; action_items: Array<{ text: string; owner: string | null; status: string }> } | null
+  retrospective: {
+    root_cause: string
+    action_items: Array<{ text: string; owner: string | null; status: string }>
+  } | null
   openActionItems?: number
 }
 
@@ -187,12 +198,25 @@ export function eventLine(e: EventLite, plan: RolloutViewLite['plan']): string |
 }
 
 /** A decisive verdict: the decision with its timing, then each gate's own reason. */
-export function verdictLines(v: VerdictLite, plan: RolloutViewLite['plan'], startedAt: number | null, width: number, indent = ''): string[] {
+export function verdictLines(
+  v: VerdictLite,
+  plan: RolloutViewLite['plan'],
+  startedAt: number | null,
+  width: number,
+  indent = '',
+): string[] {
   const label = plan[v.stepIndex]?.label ?? `step ${v.stepIndex}`
   const since = startedAt === null ? '' : ` (${fmtDuration(v.at - startedAt)} after approval)`
   const out = [`${indent}${v.decision} at ${label} after ${fmtDuration(v.elapsedMs)} in the step${since}`]
   const pad = `${indent}    `
-  for (const m of v.metrics) out.push(...wrap(`${m.metric} ${m.decision}: ${reasonBody(m.reason).replace(new RegExp(`^${m.metric}:? `), '')}`, width, pad).map((l, i) => (i === 0 ? l : `  ${l}`)))
+  for (const m of v.metrics)
+    out.push(
+      ...wrap(
+        `${m.metric} ${m.decision}: ${reasonBody(m.reason).replace(new RegExp(`^${m.metric}:? `), '')}`,
+        width,
+        pad,
+      ).map((l, i) => (i === 0 ? l : `  ${l}`)),
+    )
   if (v.metrics.length === 0) out.push(...wrap(reasonBody(v.reason), width, pad))
   return out
 }
@@ -251,19 +275,38 @@ export function checkScenario(r: Pick<ScenarioResult, 'expect' | 'view' | 'incid
     return out
   }
   if (v.phase !== 'rolled_back') out.push(`expected an automatic rollback, the rollout is ${v.phase}`)
-  if (v.rollback && v.rollback.trigger !== 'gate_fail') out.push(`rolled back by ${v.rollback.trigger}, not by a FAIL verdict`)
-  if (v.phase === 'rolled_back' && !v.verdicts.some((x) => x.decision === 'FAIL' && x.decisive)) out.push('no decisive FAIL verdict recorded')
+  if (v.rollback && v.rollback.trigger !== 'gate_fail')
+    out.push(`rolled back by ${v.rollback.trigger}, not by a FAIL verdict`)
+  if (v.phase === 'rolled_back' && !v.verdicts.some((x) => x.decision === 'FAIL' && x.decisive))
+    out.push('no decisive FAIL verdict recorded')
   if (v.rollback && v.rollback.confirmation === null) out.push('the rollback was not confirmed')
   if (v.rollback?.confirmation && !v.rollback.confirmation.ok) out.push('the rollback confirmation failed')
   if (v.phase === 'rolled_back' && r.incident === null) out.push('no incident recorded')
   if (r.incident && r.incident.retrospective === null) out.push('no retrospective recorded')
-  if (r.incident && (r.incident.openActionItems ?? 0) > 0) out.push(`${r.incident.openActionItems} action items still open`)
+  if (r.incident && (r.incident.openActionItems ?? 0) > 0)
+    out.push(`${r.incident.openActionItems} action items still open`)
   return out
 }
 
 export interface TrafficTotals {
-  perModel: Array<{ key: string; model: string; sent: number; ok: number; failed: Record<string, number>; failedSample?: Record<string, string>; byVersion: Record<string, { requests: number; approved: number; repaid: number }> }>
-  outcomes: { queued: number; accepted: number; duplicates: number; rejected: number; dropped: number; reasons: Record<string, number>; pending?: number }
+  perModel: Array<{
+    key: string
+    model: string
+    sent: number
+    ok: number
+    failed: Record<string, number>
+    failedSample?: Record<string, string>
+    byVersion: Record<string, { requests: number; approved: number; repaid: number }>
+  }>
+  outcomes: {
+    queued: number
+    accepted: number
+    duplicates: number
+    rejected: number
+    dropped: number
+    reasons: Record<string, number>
+    pending?: number
+  }
   ticks: number
   tickErrors: number
 }
@@ -275,71 +318,118 @@ function versionLine(name: string, t: { requests: number; approved: number; repa
 }
 
 /** The final summary, as lines. */
-export function renderSummary(results: ScenarioResult[], traffic: TrafficTotals, totalMs: number, width = 110): string[] {
+export function renderSummary(
+  results: ScenarioResult[],
+  traffic: TrafficTotals,
+  totalMs: number,
+  width = 110,
+): string[] {
   const out: string[] = []
   out.push('', `Summary — demo ran ${fmtDuration(totalMs)}`)
   for (const r of results) {
     const v = r.view
     const expected = r.problems.length === 0
     const outcome =
-      v === null ? 'NOT STARTED' : v.phase === 'completed' ? `PROMOTED (${v.challenger} is champion)` : v.phase === 'rolled_back' ? 'ROLLED BACK automatically' : v.phase.toUpperCase()
+      v === null
+        ? 'NOT STARTED'
+        : v.phase === 'completed'
+          ? `PROMOTED (${v.challenger} is champion)`
+          : v.phase === 'rolled_back'
+            ? 'ROLLED BACK automatically'
+            : v.phase.toUpperCase()
     out.push('', `  Scenario ${r.key} — ${r.title} on ${r.model}`)
     out.push(`    outcome   ${outcome}   ${expected ? '✓ as expected' : '✗ NOT as expected'}`)
     if (v !== null && r.startedAt !== null) {
       const tl = decisionsOf(v, r.startedAt).map((d) => `${d.step} ${d.decision} after ${fmtDuration(d.inStepMs)}`)
-      if (tl.length > 0) out.push(...wrap(tl.join(' → '), width - 14, '').map((l, i) => `${i === 0 ? '    timeline  ' : '              '}${l}`))
-      out.push('    decisions (every verdict that moved the rollout, with each gate\'s numbers):')
+      if (tl.length > 0)
+        out.push(
+          ...wrap(tl.join(' → '), width - 14, '').map((l, i) => `${i === 0 ? '    timeline  ' : '              '}${l}`),
+        )
+      out.push("    decisions (every verdict that moved the rollout, with each gate's numbers):")
       const decisive = v.verdicts.filter((x) => x.decisive).sort((a, b) => a.at - b.at)
       if (decisive.length === 0) out.push('      none')
       for (const d of decisive) out.push(...verdictLines(d, v.plan, r.startedAt, width, '      '))
       const promo = v.plan.find((p) => p.kind === 'canary' && /100%/.test(p.label))
-      if (v.phase === 'completed' && promo) out.push(`      (${promo.label} needs no gate: entering it made ${v.challenger} the champion; the watch compared it with the pre-rollout baseline)`)
-      if (r.endedAt !== null) out.push(`    total     ${fmtDuration(r.endedAt - r.startedAt)} from approval to ${v.phase === 'completed' ? 'completion' : 'the end of the rollout'}`)
+      if (v.phase === 'completed' && promo)
+        out.push(
+          `      (${promo.label} needs no gate: entering it made ${v.challenger} the champion; the watch compared it with the pre-rollout baseline)`,
+        )
+      if (r.endedAt !== null)
+        out.push(
+          `    total     ${fmtDuration(r.endedAt - r.startedAt)} from approval to ${v.phase === 'completed' ? 'completion' : 'the end of the rollout'}`,
+        )
     }
     if (v?.rollback) {
       const rb = v.rollback
       const c = rb.confirmation
-      out.push(`    rollback  ${rb.trigger} at ${v.plan[rb.fromStep]?.label ?? `step ${rb.fromStep}`}: 100% back to ${rb.version}` + (r.startedAt !== null ? `, ${fmtDuration(rb.at - r.startedAt)} after approval` : ''))
+      out.push(
+        `    rollback  ${rb.trigger} at ${v.plan[rb.fromStep]?.label ?? `step ${rb.fromStep}`}: 100% back to ${rb.version}` +
+          (r.startedAt !== null ? `, ${fmtDuration(rb.at - r.startedAt)} after approval` : ''),
+      )
       if (c) {
         const det = c.details ?? {}
         out.push(
           `    confirmed ${c.ok ? 'yes' : 'NO'}, ${fmtDuration(c.timeToConfirmMs)} after the rollback` +
-            (typeof det.epoch === 'number' ? ` (epoch ${det.epoch}: ${int(det.requests_since_rollback ?? 0)} requests on ${rb.version}, ${int(det.challenger_requests_since_rollback ?? 0)} on ${v.challenger}, error rate ${pct(det.error_rate)})` : '')
+            (typeof det.epoch === 'number'
+              ? ` (epoch ${det.epoch}: ${int(det.requests_since_rollback ?? 0)} requests on ${rb.version}, ${int(det.challenger_requests_since_rollback ?? 0)} on ${v.challenger}, error rate ${pct(det.error_rate)})`
+              : ''),
         )
       } else out.push('    confirmed not yet')
     }
     if (r.incident) {
       const imp = r.incident.impact ?? {}
-      out.push(`    exposed   ${int(imp.challenger_requests ?? 0)} requests served by ${v?.challenger ?? 'the challenger'} (${int(imp.challenger_errors ?? 0)} errors) — incident ${r.incident.id}`)
+      out.push(
+        `    exposed   ${int(imp.challenger_requests ?? 0)} requests served by ${v?.challenger ?? 'the challenger'} (${int(imp.challenger_errors ?? 0)} errors) — incident ${r.incident.id}`,
+      )
       for (const [metric, d] of Object.entries(imp.metric_deltas ?? {})) {
         if (d.champion !== null && d.challenger !== null && !['error_rate', 'latency', 'divergence'].includes(metric)) {
-          out.push(`              ${metric}: ${v?.challenger ?? 'challenger'} ${pct(d.challenger)} vs champion ${pct(d.champion)} (${d.delta !== null ? `${(d.delta * 100).toFixed(1)} points` : 'n/a'})`)
+          out.push(
+            `              ${metric}: ${v?.challenger ?? 'challenger'} ${pct(d.challenger)} vs champion ${pct(d.champion)} (${d.delta !== null ? `${(d.delta * 100).toFixed(1)} points` : 'n/a'})`,
+          )
         }
       }
       const retro = r.incident.retrospective
       if (retro) {
         const closed = retro.action_items.filter((a) => a.status === 'closed').length
-        out.push(`    retro     recorded: ${closed}/${retro.action_items.length} action items closed, ${r.incident.openActionItems ?? 0} open (open items would block the next rollout)`)
+        out.push(
+          `    retro     recorded: ${closed}/${retro.action_items.length} action items closed, ${r.incident.openActionItems ?? 0} open (open items would block the next rollout)`,
+        )
       }
     }
-    for (const n of r.notes ?? []) out.push(...wrap(n, width - 14, '').map((l, i) => `${i === 0 ? '    note      ' : '              '}${l}`))
+    for (const n of r.notes ?? [])
+      out.push(...wrap(n, width - 14, '').map((l, i) => `${i === 0 ? '    note      ' : '              '}${l}`))
     for (const p of r.problems) out.push(`    problem   ${p}`)
   }
   out.push('', '  Traffic')
   for (const m of traffic.perModel) {
-    const failed = Object.entries(m.failed).map(([k, n]) => `${n} × ${k}`).join(', ')
-    out.push(`    ${m.key} ${m.model}: ${int(m.sent)} requests, ${int(m.ok)} answered${failed ? `, failed: ${failed}` : ''}`)
-    for (const [k, body] of Object.entries(m.failedSample ?? {})) out.push(`      ${k}, e.g.: ${body ? truncate(body, width - 24) : '(empty body)'}`)
+    const failed = Object.entries(m.failed)
+      .map(([k, n]) => `${n} × ${k}`)
+      .join(', ')
+    out.push(
+      `    ${m.key} ${m.model}: ${int(m.sent)} requests, ${int(m.ok)} answered${failed ? `, failed: ${failed}` : ''}`,
+    )
+    for (const [k, body] of Object.entries(m.failedSample ?? {}))
+      out.push(`      ${k}, e.g.: ${body ? truncate(body, width - 24) : '(empty body)'}`)
     for (const [name, t] of Object.entries(m.byVersion).sort()) out.push(`      ${versionLine(name, t)}`)
   }
   const o = traffic.outcomes
-  const reasons = Object.entries(o.reasons).map(([k, n]) => `${n} × ${k}`).join(', ')
+  const reasons = Object.entries(o.reasons)
+    .map(([k, n]) => `${n} × ${k}`)
+    .join(', ')
   out.push(
     `    outcomes: ${int(o.queued)} loan outcomes, ${int(o.accepted)} accepted, ${int(o.duplicates)} duplicates, ${int(o.rejected)} rejected${reasons ? ` (${reasons})` : ''}` +
-      `${o.dropped ? `, ${int(o.dropped)} dropped` : ''}${o.pending ? `, ${int(o.pending)} still waiting for their report delay when the demo ended` : ''}`
+      `${o.dropped ? `, ${int(o.dropped)} dropped` : ''}${o.pending ? `, ${int(o.pending)} still waiting for their report delay when the demo ended` : ''}`,
   )
   out.push(`    cron: ${int(traffic.ticks)} ticks${traffic.tickErrors ? ` (${traffic.tickErrors} failed)` : ''}`)
   const ok = results.every((r) => r.problems.length === 0)
-  out.push('', ok ? 'Result: both scenarios ended as expected.' : `Result: NOT as expected (${results.filter((r) => r.problems.length > 0).map((r) => r.key).join(', ')}).`)
+  out.push(
+    '',
+    ok
+      ? 'Result: both scenarios ended as expected.'
+      : `Result: NOT as expected (${results
+          .filter((r) => r.problems.length > 0)
+          .map((r) => r.key)
+          .join(', ')}).`,
+  )
   return out
 }

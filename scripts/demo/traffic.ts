@@ -32,12 +32,20 @@ export class OutcomeSink {
   private queue: PendingOutcome[] = []
   private timer: NodeJS.Timeout | null = null
   private busy = false
-  readonly stats = { queued: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, postErrors: 0, reasons: {} as Record<string, number> }
+  readonly stats = {
+    queued: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    dropped: 0,
+    postErrors: 0,
+    reasons: {} as Record<string, number>,
+  }
 
   constructor(
     private readonly gw: Gateway,
     /** Outcomes older than this are not retried (the attribution window is 60 s). */
-    private readonly maxAgeMs = 50_000
+    private readonly maxAgeMs = 50_000,
   ) {}
 
   add(o: PendingOutcome): void {
@@ -71,7 +79,9 @@ export class OutcomeSink {
         this.stats.accepted += r.accepted
         this.stats.duplicates += r.duplicates
         this.stats.rejected += r.rejected
-        for (const x of r.results) if (x.status === 'rejected') this.stats.reasons[x.reason ?? '?'] = (this.stats.reasons[x.reason ?? '?'] ?? 0) + 1
+        for (const x of r.results)
+          if (x.status === 'rejected')
+            this.stats.reasons[x.reason ?? '?'] = (this.stats.reasons[x.reason ?? '?'] ?? 0) + 1
       } catch {
         this.stats.postErrors++
         // Put them back for the next round unless they are about to leave the attribution window.
@@ -101,7 +111,7 @@ export class TrafficDriver {
     private readonly nextCase: () => Case,
     private readonly sink: OutcomeSink,
     private currentRate: number,
-    private readonly opts: { metric: string; unitPrefix: string; maxInFlight?: number }
+    private readonly opts: { metric: string; unitPrefix: string; maxInFlight?: number },
   ) {}
 
   get rate(): number {
@@ -179,6 +189,10 @@ export class TrafficDriver {
     tally.approved++
     tally.repaid += value
     const now = Date.now()
-    this.sink.add({ dueAt: now + c.delayMs, requestedAt: now, item: { request_id: r.requestId, value, metric: this.opts.metric } })
+    this.sink.add({
+      dueAt: now + c.delayMs,
+      requestedAt: now,
+      item: { request_id: r.requestId, value, metric: this.opts.metric },
+    })
   }
 }

@@ -35,13 +35,23 @@ export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<L
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'modelgate-live-'))
   const bundle = await buildGatewayBundle(root, outDir)
   const worker = await startGateway(root, bundle, {
-    bindings: { ADMIN_TOKEN: LIVE_ADMIN_TOKEN, APPROVER_TOKEN: LIVE_APPROVER_TOKEN, KV_MIN_WRITE_INTERVAL_MS: '5', ...opts.bindings },
-    ...(opts.durableObjectsDir ? { miniflare: { durableObjectsPersist: opts.durableObjectsDir } as GatewayWorkerOptions['miniflare'] } : {}),
+    bindings: {
+      ADMIN_TOKEN: LIVE_ADMIN_TOKEN,
+      APPROVER_TOKEN: LIVE_APPROVER_TOKEN,
+      KV_MIN_WRITE_INTERVAL_MS: '5',
+      ...opts.bindings,
+    },
+    ...(opts.durableObjectsDir
+      ? { miniflare: { durableObjectsPersist: opts.durableObjectsDir } as GatewayWorkerOptions['miniflare'] }
+      : {}),
   })
   const admin = async <T>(method: string, p: string, body?: unknown, token = LIVE_ADMIN_TOKEN): Promise<T> => {
     const res = await fetch(`${worker.url}/admin${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     const text = await res.text()

@@ -13,12 +13,7 @@
  * are not realistic; no gate reads them.
  */
 
-import {
-  bucketIndex,
-  bucketUpperEdge,
-  histogramBase,
-  recordValue,
-} from '../../src/core/stats/histogram'
+import { bucketIndex, bucketUpperEdge, histogramBase, recordValue } from '../../src/core/stats/histogram'
 import type { ExpHistogram } from '../../src/core/stats/histogram'
 import { sampleBinomial } from '../../src/core/stats/sim/samplers'
 import type { Rng } from '../../src/core/stats/sim/prng'
@@ -49,12 +44,7 @@ const TAIL_MASS_CUTOFF = 1e-13
  * Tail sampler for lognormal(ln median, σ) with the cut at the bucket edge at or above `cutMs`.
  * Buckets run from the cut up to where the remaining mass is < 1e-13 (the last one takes it).
  */
-export function tailSampler(
-  medianMs: number,
-  sigma: number,
-  scale: number,
-  cutMs: number,
-): TailSampler {
+export function tailSampler(medianMs: number, sigma: number, scale: number, cutMs: number): TailSampler {
   const mu = Math.log(medianMs)
   const survival = (x: number) => normalCdf(-(Math.log(x) - mu) / sigma)
   const first = bucketIndex(scale, cutMs)
@@ -105,13 +95,7 @@ export function defaultCut(medianMs: number, sigma: number): number {
  * Record one tick of n requests into `h` (and into `mirror`, the cumulative tail counts used for
  * a fast p99). Returns the number of tail requests.
  */
-export function recordTick(
-  rng: Rng,
-  t: TailSampler,
-  h: ExpHistogram,
-  n: number,
-  mirror: Float64Array,
-): number {
+export function recordTick(rng: Rng, t: TailSampler, h: ExpHistogram, n: number, mirror: Float64Array): number {
   if (n <= 0) return 0
   const k = sampleBinomial(rng, n, t.pTail)
   const { cdf, counts, guide } = t

@@ -45,9 +45,7 @@ export async function runAll(
   } else {
     await runOnWorkers(tasks, byId, workers, onProgress)
   }
-  return scenarios.map((s) =>
-    tasks.filter((t) => t.scenario === s.name).flatMap((t) => byId[t.id] ?? []),
-  )
+  return scenarios.map((s) => tasks.filter((t) => t.scenario === s.name).flatMap((t) => byId[t.id] ?? []))
 }
 
 function runOnWorkers(

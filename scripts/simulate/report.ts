@@ -46,8 +46,7 @@ export function renderHeader(seed: number, runs: number): string {
     'gates: canary defaults (α_pass 0.05, α_fail 0.05/3 per test, SRM α 0.001, n_min 1,000, ' +
       'min 24 h); each scenario evaluates only its metrics at the per-test α of the 3-metric ' +
       'config, except "aa" which runs all three together',
-    'cells: rate (median/p90 minute of that decision); exposure = median challenger requests ' +
-      'before a FAIL',
+    'cells: rate (median/p90 minute of that decision); exposure = median challenger requests ' + 'before a FAIL',
   ].join('\n')
 }
 

@@ -13,12 +13,7 @@
  */
 
 import { evaluateGates } from '../../src/core/gates/evaluate'
-import type {
-  ArmEvidence,
-  GateConfig,
-  StageEvidence,
-  VerdictRecord,
-} from '../../src/core/gates/types'
+import type { ArmEvidence, GateConfig, StageEvidence, VerdictRecord } from '../../src/core/gates/types'
 import { emptyHistogram } from '../../src/core/stats/histogram'
 import { momentsFromProportion } from '../../src/core/stats/moments'
 import { createRng, type Rng } from '../../src/core/stats/sim/prng'
@@ -75,8 +70,7 @@ export interface Prepared {
 export function prepare(s: Scenario): Prepared {
   const uses = (m: string) => s.metrics.some((x) => x === m)
   const cut = defaultCut(LATENCY_MEDIAN_MS, LATENCY_SIGMA)
-  const sampler = (slow: number) =>
-    tailSampler(LATENCY_MEDIAN_MS * (1 + slow), LATENCY_SIGMA, HISTOGRAM_SCALE, cut)
+  const sampler = (slow: number) => tailSampler(LATENCY_MEDIAN_MS * (1 + slow), LATENCY_SIGMA, HISTOGRAM_SCALE, cut)
   return {
     scenario: s,
     config: scenarioConfig(s),
@@ -170,12 +164,7 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
 }
 
 /** The naive rule on cumulative point estimates (no statistics), after n_min per arm. */
-function naiveFails(
-  p: Prepared,
-  e: StageEvidence,
-  mirrorA: Float64Array,
-  mirrorB: Float64Array,
-): boolean {
+function naiveFails(p: Prepared, e: StageEvidence, mirrorA: Float64Array, mirrorB: Float64Array): boolean {
   const a = e.champion
   const b = e.challenger
   if (a.exposures < NAIVE.minPerArm || b.exposures < NAIVE.minPerArm) return false

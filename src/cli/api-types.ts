@@ -114,5 +114,10 @@ export interface MetricsResponse {
 
 export interface ChainReport {
   ok: boolean
-  streams: Array<{ stream: string; ok: boolean; checked: number; broken_at: { stream: string; seq: number; problem: string } | null }>
+  streams: Array<{
+    stream: string
+    ok: boolean
+    checked: number
+    broken_at: { stream: string; seq: number; problem: string } | null
+  }>
 }

@@ -51,10 +51,22 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string', value: '<url>', description: 'gateway URL (env MODELGATE_URL, default http://127.0.0.1:8787)' },
-  token: { type: 'string', value: '<token>', description: 'bearer token (env MODELGATE_TOKEN; approve: MODELGATE_APPROVER_TOKEN)' },
-  actor: { type: 'string', value: '<name>', description: 'your name in the audit log, sent as x-modelgate-actor (env MODELGATE_ACTOR)' },
-  json: { type: 'boolean', description: 'print the API\'s JSON instead of tables' },
+  url: {
+    type: 'string',
+    value: '<url>',
+    description: 'gateway URL (env MODELGATE_URL, default http://127.0.0.1:8787)',
+  },
+  token: {
+    type: 'string',
+    value: '<token>',
+    description: 'bearer token (env MODELGATE_TOKEN; approve: MODELGATE_APPROVER_TOKEN)',
+  },
+  actor: {
+    type: 'string',
+    value: '<name>',
+    description: 'your name in the audit log, sent as x-modelgate-actor (env MODELGATE_ACTOR)',
+  },
+  json: { type: 'boolean', description: "print the API's JSON instead of tables" },
   help: { type: 'boolean', short: 'h', description: 'show help for the command' },
 }
 
@@ -69,7 +81,10 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): Parsed {
     parsed = parseArgs({
       args: argv,
       options: Object.fromEntries(
-        Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])
+        Object.entries(options).map(([name, o]) => [
+          name,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
       ),
       allowPositionals: true,
       strict: true,
@@ -92,7 +107,12 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): Parsed {
 /** parseArgs' messages mention internals ("To specify a positional argument…"); keep the first sentence. */
 function parseArgsMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err)
-  return msg.split('. ')[0]?.replace(/^Unknown option '(.+)'$/, 'unknown option $1').replace(/\.$/, '') ?? msg
+  return (
+    msg
+      .split('. ')[0]
+      ?.replace(/^Unknown option '(.+)'$/, 'unknown option $1')
+      .replace(/\.$/, '') ?? msg
+  )
 }
 
 export function str(p: Parsed, name: string): string | undefined {
@@ -108,7 +128,10 @@ export function bool(p: Parsed, name: string): boolean {
 export function list(p: Parsed, name: string): string[] {
   const v = p.values[name]
   const raw = Array.isArray(v) ? v : typeof v === 'string' ? [v] : []
-  return raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+  return raw
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 export function positiveInt(text: string | undefined, option: string, fallback: number): number {

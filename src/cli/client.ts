@@ -29,7 +29,11 @@ export class ApiClient {
   }
 
   /** Calls /admin<path> and returns the body as text (CSV and JSON-lines exports). */
-  async request(method: string, path: string, body?: unknown): Promise<{ text: string; headers: Headers; status: number }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ text: string; headers: Headers; status: number }> {
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json, */*' }
     if (this.config.token) headers.authorization = `Bearer ${this.config.token}`
     if (this.config.actor) headers['x-modelgate-actor'] = this.config.actor

@@ -80,11 +80,17 @@ export function trafficSince(series: MetricsSeries[], stable: string, rollbackAt
   for (const s of series) {
     if (s.arm === 'shadow' || s.version === stable) continue
     // Routed to, not only answered by: a version whose every call fails over still gets traffic.
-    const served = s.points.filter((p) => (p.requests > 0 || (p.exposures ?? 0) > 0) && Date.parse(p.t) >= rollbackMinute)
+    const served = s.points.filter(
+      (p) => (p.requests > 0 || (p.exposures ?? 0) > 0) && Date.parse(p.t) >= rollbackMinute,
+    )
     if (served.length === 0) continue
     const last = Math.max(...served.map((p) => Date.parse(p.t)))
     lastDirty = Math.max(lastDirty, last)
-    others.push({ version: s.version, requests: served.reduce((a, p) => a + Math.max(p.requests, p.exposures ?? 0), 0), lastMinute: new Date(last).toISOString() })
+    others.push({
+      version: s.version,
+      requests: served.reduce((a, p) => a + Math.max(p.requests, p.exposures ?? 0), 0),
+      lastMinute: new Date(last).toISOString(),
+    })
   }
   // The rollback minute itself mixes both routings; a minute with other versions is not clean either.
   const cleanFrom = Math.max(rollbackMinute + MINUTE, lastDirty + MINUTE)
@@ -121,10 +127,17 @@ export function stableTotals(series: MetricsSeries[], stable: string): (ArmTotal
   }
   const served = all.filter((t) => t.requests > 0).map((t) => t.requests)
   return {
-    version: stable, arm: mine.map((s) => s.arm).join('+'), requests, exposures, errors,
+    version: stable,
+    arm: mine.map((s) => s.arm).join('+'),
+    requests,
+    exposures,
+    errors,
     errorRate: exposures > 0 ? errors / exposures : null,
-    p50Ms: worst(all.map((t) => t.p50Ms)), p95Ms: worst(all.map((t) => t.p95Ms)), p99Ms: worst(all.map((t) => t.p99Ms)),
-    shadowPairs: 0, divergenceRate: null,
+    p50Ms: worst(all.map((t) => t.p50Ms)),
+    p95Ms: worst(all.map((t) => t.p95Ms)),
+    p99Ms: worst(all.map((t) => t.p99Ms)),
+    shadowPairs: 0,
+    divergenceRate: null,
     latencyCount: served.length ? Math.min(...served) : 0,
   }
 }
@@ -162,7 +175,13 @@ export function confirmationLine(c: Confirmation): string {
 /** The numbers behind the line: baseline, request counts, and who decided. */
 export function confirmationDetail(c: Confirmation): string {
   const others = c.source === 'controller' ? 'the challenger' : 'other versions'
-  const traffic = c.requests === null ? '' : `; ${c.requests} requests on ${c.version}${c.otherRequests === null ? '' : `, ${c.otherRequests} on ${others}`}`
-  const source = c.source === 'controller' ? 'recorded by the gateway controller' : `from the metrics API, minutes from ${time(c.since)} on`
+  const traffic =
+    c.requests === null
+      ? ''
+      : `; ${c.requests} requests on ${c.version}${c.otherRequests === null ? '' : `, ${c.otherRequests} on ${others}`}`
+  const source =
+    c.source === 'controller'
+      ? 'recorded by the gateway controller'
+      : `from the metrics API, minutes from ${time(c.since)} on`
   return `  baseline: error rate ${pct(c.baselineErrorRate)}, p99 ${ms(c.baselineP99Ms)}${traffic} (${source})`
 }

@@ -41,7 +41,10 @@ export interface Problem {
 export class UsageError extends Error {
   override name = 'UsageError'
   /** The command whose usage to point at, when known. */
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message)
   }
 }
@@ -53,7 +56,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly problem: Problem,
     /** The raw body, printed under --json so scripts can read the problem's code. */
-    readonly body: string
+    readonly body: string,
   ) {
     super(`${problem.title} (${status})`)
   }

@@ -29,7 +29,11 @@ function cellText(c: Cell): string {
  * Columns separated by two spaces, headers first, every column padded to its widest cell except
  * the last (no trailing blanks). Right-aligned columns suit numbers.
  */
-export function table(columns: ReadonlyArray<string | Column>, rows: ReadonlyArray<ReadonlyArray<Cell>>, indent = ''): string {
+export function table(
+  columns: ReadonlyArray<string | Column>,
+  rows: ReadonlyArray<ReadonlyArray<Cell>>,
+  indent = '',
+): string {
   const cols: Column[] = columns.map((c) => (typeof c === 'string' ? { header: c } : c))
   const text = [cols.map((c) => c.header), ...rows.map((r) => cols.map((_, i) => cellText(r[i])))]
   const widths = cols.map((_, i) => Math.max(...text.map((r) => textWidth(r[i] as string))))
@@ -41,7 +45,7 @@ export function table(columns: ReadonlyArray<string | Column>, rows: ReadonlyArr
         return i === r.length - 1 ? cell : cell + pad
       })
       .join('  ')
-      .trimEnd()
+      .trimEnd(),
   )
   return lines.map((l) => indent + l).join('\n')
 }

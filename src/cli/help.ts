@@ -12,7 +12,9 @@ function usageLine(spec: CommandSpec): string {
 }
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
-  const left = Object.entries(options).map(([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`)
+  const left = Object.entries(options).map(
+    ([name, o]) => `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`,
+  )
   const width = Math.max(...left.map((l) => l.length))
   return Object.values(options).map((o, i) => `  ${(left[i] as string).padEnd(width)}  ${o.description}`)
 }
@@ -50,8 +52,8 @@ export function generalHelp(): string {
     '  read from ./.dev.vars (which `npm start` creates).',
     '',
     'output:',
-    '  Tables for people by default; --json prints the API\'s JSON on stdout for scripts. Progress,',
-    '  prompts and errors go to stderr. An API error prints the problem\'s title, detail, field errors',
+    "  Tables for people by default; --json prints the API's JSON on stdout for scripts. Progress,",
+    "  prompts and errors go to stderr. An API error prints the problem's title, detail, field errors",
     '  and request id on stderr (and, with --json, the problem document on stdout).',
     '',
     'exit codes:',
@@ -66,7 +68,12 @@ export function generalHelp(): string {
 export function commandHelp(spec: CommandSpec): string {
   const lines = [`usage: modelgate ${usageLine(spec)} [options]`, '', spec.summary, '']
   if (Object.keys(spec.options).length) lines.push('options:', ...optionLines(spec.options), '')
-  lines.push(`global options: ${Object.keys(GLOBAL_OPTIONS).map((o) => `--${o}`).join(', ')} (see modelgate help)`, '')
+  lines.push(
+    `global options: ${Object.keys(GLOBAL_OPTIONS)
+      .map((o) => `--${o}`)
+      .join(', ')} (see modelgate help)`,
+    '',
+  )
   if (spec.details?.length) lines.push(...spec.details, '')
   if (spec.examples?.length) lines.push('examples:', ...spec.examples.map((e) => `  ${e}`), '')
   return lines.join('\n')

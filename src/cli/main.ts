@@ -27,7 +27,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     const found = findCommand(argv)
     if (!found) {
       const group = commandsUnder(first)
-      if (group.length) throw new UsageError(`"${first}" needs a subcommand: ${group.map((c) => c.name).join(', ')}`, group[0]?.name)
+      if (group.length)
+        throw new UsageError(`"${first}" needs a subcommand: ${group.map((c) => c.name).join(', ')}`, group[0]?.name)
       throw new UsageError(`unknown command "${first}"`)
     }
     command = found.spec.name
@@ -42,7 +43,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   } catch (err) {
     for (const line of renderError(err, command)) eprintln(io, line)
     if (json && err instanceof ApiError && err.body) io.out(err.body.endsWith('\n') ? err.body : `${err.body}\n`)
-    if (exitCodeOf(err) === EXIT.unexpected && io.env.MODELGATE_DEBUG && err instanceof Error && err.stack) eprintln(io, err.stack)
+    if (exitCodeOf(err) === EXIT.unexpected && io.env.MODELGATE_DEBUG && err instanceof Error && err.stack)
+      eprintln(io, err.stack)
     return exitCodeOf(err)
   }
 }

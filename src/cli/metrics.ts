@@ -24,7 +24,9 @@ export interface ArmTotals {
 export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean = () => true): ArmTotals {
   // A server from before `exposures` existed: its requests are the nearest denominator.
   const exposuresOf = (p: MetricsPoint) => p.exposures ?? p.requests
-  const points = series.points.filter((p) => keep(p) && (p.requests > 0 || exposuresOf(p) > 0 || p.errors > 0 || p.shadow_pairs > 0))
+  const points = series.points.filter(
+    (p) => keep(p) && (p.requests > 0 || exposuresOf(p) > 0 || p.errors > 0 || p.shadow_pairs > 0),
+  )
   const requests = sum(points.map((p) => p.requests))
   const exposures = sum(points.map(exposuresOf))
   const errors = sum(points.map((p) => p.errors))

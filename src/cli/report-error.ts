@@ -17,8 +17,10 @@ export function renderProblem(p: Problem): string[] {
 }
 
 function hintFor(p: Problem): string | null {
-  if (p.status === 401) return 'set MODELGATE_TOKEN or pass --token (the operator token; approvals use the approver token)'
-  if (p.code === 'forbidden' && /approver/.test(p.detail ?? '')) return 'approvals need the approver token: MODELGATE_APPROVER_TOKEN or --token'
+  if (p.status === 401)
+    return 'set MODELGATE_TOKEN or pass --token (the operator token; approvals use the approver token)'
+  if (p.code === 'forbidden' && /approver/.test(p.detail ?? ''))
+    return 'approvals need the approver token: MODELGATE_APPROVER_TOKEN or --token'
   if (p.code === 'precondition_failed') return 'the model changed meanwhile; run the command again'
   return null
 }
@@ -31,7 +33,8 @@ export function renderError(err: unknown, command?: string): string[] {
     const help = name ? `modelgate ${name} --help` : 'modelgate help'
     return [`error: ${err.message}`, `  see: ${help}`]
   }
-  if (err instanceof NetworkError) return [`error: ${err.message}`, '  hint: is the gateway running? set MODELGATE_URL or pass --url']
+  if (err instanceof NetworkError)
+    return [`error: ${err.message}`, '  hint: is the gateway running? set MODELGATE_URL or pass --url']
   if (err instanceof WaitTimeoutError || err instanceof RefusedError) return [`error: ${err.message}`]
   if (err instanceof Error) return [`error: ${err.message}`]
   return [`error: ${String(err)}`]

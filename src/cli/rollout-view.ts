@@ -52,9 +52,13 @@ export function rolloutLines(r: RolloutView, now: number, indent = '  '): string
   ]
   // The approver signs this hash; showing it whole lets them compare it with what they reviewed.
   if (r.pending_approval) pairs.push(['evidence', r.pending_approval.evidence_hash])
-  if (r.evaluation && r.evaluation.status !== 'passed') pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
+  if (r.evaluation && r.evaluation.status !== 'passed')
+    pairs.push(['evaluation', `${r.evaluation.status}: ${r.evaluation.reason}`])
   if (r.rollback) {
-    pairs.push(['rollback', `${r.rollback.trigger} to ${r.rollback.version} at ${time(r.rollback.at)}; ${confirmationText(r.rollback.confirmation)}`])
+    pairs.push([
+      'rollback',
+      `${r.rollback.trigger} to ${r.rollback.version} at ${time(r.rollback.at)}; ${confirmationText(r.rollback.confirmation)}`,
+    ])
   }
   pairs.push(['next', r.allowed_actions.length ? r.allowed_actions.join(', ') : NONE])
   return keyValues(pairs, indent)

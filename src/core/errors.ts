@@ -50,7 +50,7 @@ export class DomainError extends Error {
   constructor(
     code: ErrorCode,
     detail: string,
-    opts: { fields?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {}
+    opts: { fields?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {},
   ) {
     super(detail, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'DomainError'

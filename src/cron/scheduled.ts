@@ -32,9 +32,11 @@ export async function runScheduled(env: Env, scheduledTime: number): Promise<Tic
       await coordinatorOf(env, m.name).reconcile(scheduledTime)
       await rollupModel(env, db, m.name, m.metric_shards)
       await pruneHistory(db, m.name, keepFrom)
-    })
+    }),
   )
-  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ model: models[i]!.name, error: String(r.reason) }] : []))
+  const failures = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [{ model: models[i]!.name, error: String(r.reason) }] : [],
+  )
   for (const f of [...rollouts.failures, ...failures]) console.error(`cron: ${f.model}: ${f.error}`)
   return { at: scheduledTime, models: models.length, failures, rollouts }
 }

@@ -21,7 +21,15 @@ import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../env'
 import { problemResponse } from '../http/problem'
-import { GATEWAY_KEY_HEADER, HOPS_HEADER, downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import {
+  GATEWAY_KEY_HEADER,
+  HOPS_HEADER,
+  downstreamResponse,
+  headerRecord,
+  hopsOf,
+  upstreamRequestHeaders,
+  type HeaderRecord,
+} from './headers'
 import type { SnapshotCache } from './snapshot-cache'
 
 export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
@@ -58,7 +66,15 @@ export interface ForwardDeps {
    * version and arm the request was assigned to, also when the champion answers after a fallback:
    * outcomes are attributed where the exposure is counted (intent to treat).
    */
-  mintRequestId: (info: { model: string; version: string; arm: Arm; cohort: boolean; epoch: number; at: number; shards: number }) => string | Promise<string>
+  mintRequestId: (info: {
+    model: string
+    version: string
+    arm: Arm
+    cohort: boolean
+    epoch: number
+    at: number
+    shards: number
+  }) => string | Promise<string>
   /** Called once the response head is ready (the body may still be streaming). */
   onComplete?: (record: ForwardRecord) => void
   /** Starts a shadow copy in the background; absent → shadowing off. */
@@ -112,16 +128,32 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   }
   const parsedHops = hopsOf(reqHeaders[HOPS_HEADER])
   if (parsedHops === null) {
-    return early(new DomainError('validation_failed', `${HOPS_HEADER} must be a non-negative integer (the gateway sets it; clients should not)`, { fields: [{ field: `header.${HOPS_HEADER}`, message: 'not a non-negative integer' }] }))
+    return early(
+      new DomainError(
+        'validation_failed',
+        `${HOPS_HEADER} must be a non-negative integer (the gateway sets it; clients should not)`,
+        { fields: [{ field: `header.${HOPS_HEADER}`, message: 'not a non-negative integer' }] },
+      ),
+    )
   }
   const hops: number = parsedHops
   if (hops >= deps.settings.maxHops) {
-    return early(new DomainError('loop_detected', `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`))
+    return early(
+      new DomainError(
+        'loop_detected',
+        `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`,
+      ),
+    )
   }
   const declared = reqHeaders['content-length']
   const length = declared === undefined ? null : Number(declared)
   if (length !== null && length > deps.settings.maxBodyBytes) {
-    return early(new DomainError('payload_too_large', `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`))
+    return early(
+      new DomainError(
+        'payload_too_large',
+        `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`,
+      ),
+    )
   }
 
   // A fresh cached snapshot is taken without a promise; otherwise wait for KV (once per TTL).
@@ -153,7 +185,11 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
   // Shadow copies pair with the champion's answer, so only champion-routed requests are sampled.
   const shadowTarget = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).shadow
-  const shadowing = deps.shadow !== undefined && shadowTarget !== null && decision.version === champion && deps.random() < shadowTarget.sample_rate
+  const shadowing =
+    deps.shadow !== undefined &&
+    shadowTarget !== null &&
+    decision.version === champion &&
+    deps.random() < shadowTarget.sample_rate
   let source = requestBody
   let shadowBody: ReadableStream<Uint8Array> | null = null
   if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
@@ -183,13 +219,22 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
 
   const startedAt = deps.now()
   const minted = deps.mintRequestId({
-    model, version: decision.version, arm: decision.arm, cohort: decision.cohortRule !== null, epoch: snapshot.epoch, at: startedAt, shards: snapshot.metric_shards,
+    model,
+    version: decision.version,
+    arm: decision.arm,
+    cohort: decision.cohortRule !== null,
+    epoch: snapshot.epoch,
+    at: startedAt,
+    shards: snapshot.metric_shards,
   })
   const requestId = typeof minted === 'string' ? minted : await minted
   const first = await attempt(decision.version, decision.arm)
   if (first.kind === 'too_large') {
     await shadowBody?.cancel().catch(() => undefined)
-    return early(new DomainError('payload_too_large', `body exceeds the limit of ${deps.settings.maxBodyBytes} bytes`), epochHeader)
+    return early(
+      new DomainError('payload_too_large', `body exceeds the limit of ${deps.settings.maxBodyBytes} bytes`),
+      epochHeader,
+    )
   }
   const failed = first.kind !== 'response' || first.response.status >= 500
   if (failed && mayFallBack && replayable) {
@@ -212,7 +257,13 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   async function attempt(version: string, arm: Arm): Promise<Attempt> {
     const backend = snapshot!.versions[version] as Backend | undefined
     if (backend === undefined) {
-      return { kind: 'unreachable', version, arm, requestId, message: `version ${version} has no backend in epoch ${snapshot!.epoch}` }
+      return {
+        kind: 'unreachable',
+        version,
+        arm,
+        requestId,
+        message: `version ${version} has no backend in epoch ${snapshot!.epoch}`,
+      }
     }
     const headers = upstreamRequestHeaders(reqHeaders, {
       'x-request-id': requestId,
@@ -235,13 +286,31 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
         pending = fetch(`${backend.url}${input.path}${input.search}`, init)
       } else {
         const svc = deps.service(backend.service)
-        if (!svc) return { kind: 'unreachable', version, arm, requestId, message: `service binding ${backend.service} is not bound to this Worker` }
+        if (!svc)
+          return {
+            kind: 'unreachable',
+            version,
+            arm,
+            requestId,
+            message: `service binding ${backend.service} is not bound to this Worker`,
+          }
         pending = svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
       }
       const response = await Promise.race([pending, expired])
       if (response === TIMED_OUT) {
-        pending.then((late) => late.body?.cancel(), () => undefined).catch(() => undefined)
-        return { kind: 'timeout', version, arm, requestId, message: `no response headers within ${backend.timeout_ms} ms` }
+        pending
+          .then(
+            (late) => late.body?.cancel(),
+            () => undefined,
+          )
+          .catch(() => undefined)
+        return {
+          kind: 'timeout',
+          version,
+          arm,
+          requestId,
+          message: `no response headers within ${backend.timeout_ms} ms`,
+        }
       }
       if (tooLarge.hit) {
         // Some backends answer a truncated body; the client still sent too much.
@@ -276,18 +345,55 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
       if (shadowing) {
         deps.shadow?.({
-          snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: reqHeaders, path: input.path,
-          search: input.search, hops, requestBody: shadowBody, championBody, championStatus: a.response.status,
+          snapshot: snapshot!,
+          requestId: a.requestId,
+          at: startedAt,
+          method,
+          headers: reqHeaders,
+          path: input.path,
+          search: input.search,
+          hops,
+          requestBody: shadowBody,
+          championBody,
+          championStatus: a.response.status,
         })
       }
     } else {
-      if (shadowing) deps.shadow?.({ snapshot: snapshot!, requestId: a.requestId, at: startedAt, method, headers: reqHeaders, path: input.path, search: input.search, hops, requestBody: shadowBody, championBody: null, championStatus: 0 })
+      if (shadowing)
+        deps.shadow?.({
+          snapshot: snapshot!,
+          requestId: a.requestId,
+          at: startedAt,
+          method,
+          headers: reqHeaders,
+          path: input.path,
+          search: input.search,
+          hops,
+          requestBody: shadowBody,
+          championBody: null,
+          championStatus: 0,
+        })
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
-      response = problemResponse(new DomainError(code, `${model}/${a.version}: ${a.message}`), a.requestId, gatewayHeaders, new URL(request.url).pathname)
+      response = problemResponse(
+        new DomainError(code, `${model}/${a.version}: ${a.message}`),
+        a.requestId,
+        gatewayHeaders,
+        new URL(request.url).pathname,
+      )
     }
     deps.onComplete?.({
-      model, epoch: snapshot!.epoch, version: a.version, arm: a.arm, status: response.status, outcome: a.kind, latencyMs,
-      requestId: a.requestId, startedAt, fallback, decision: chosen, snapshot: snapshot!,
+      model,
+      epoch: snapshot!.epoch,
+      version: a.version,
+      arm: a.arm,
+      status: response.status,
+      outcome: a.kind,
+      latencyMs,
+      requestId: a.requestId,
+      startedAt,
+      fallback,
+      decision: chosen,
+      snapshot: snapshot!,
     })
     return response
   }

@@ -84,7 +84,11 @@ const RESPONSE_DROPS = [...HOP_BY_HOP].filter((n) => n !== 'content-length' && n
  * list, where iterating the names would cost a runtime call per entry). A name listed in
  * `connection` is dropped, except content-length (the body is passed on as is).
  */
-export function downstreamResponse(upstream: Response, body: ReadableStream<Uint8Array> | null, extra: Record<string, string>): Response {
+export function downstreamResponse(
+  upstream: Response,
+  body: ReadableStream<Uint8Array> | null,
+  extra: Record<string, string>,
+): Response {
   const out = new Response(body, upstream)
   const h = out.headers
   const listed = h.get('connection')

@@ -81,7 +81,8 @@ export class SnapshotCache {
   /** The cached answer: a snapshot, null for "does not exist", or the remembered outage (503). */
   private current(model: string): RoutingSnapshot | null {
     const entry = this.entries.get(model)
-    if (entry?.error) throw new DomainError('snapshot_unavailable', `routing for ${model} could not be loaded: ${entry.error}`)
+    if (entry?.error)
+      throw new DomainError('snapshot_unavailable', `routing for ${model} could not be loaded: ${entry.error}`)
     return entry?.snapshot ?? null
   }
 
@@ -93,7 +94,9 @@ export class SnapshotCache {
     const inFlight = this.entries.get(model)?.refreshing ?? null
     if (inFlight === null) return this.refresh(model)
     let timer: ReturnType<typeof setTimeout> | undefined
-    const gaveUp = new Promise<'gave_up'>((resolve) => (timer = setTimeout(resolve, this.opts.waitMs ?? 2_000, 'gave_up')))
+    const gaveUp = new Promise<'gave_up'>(
+      (resolve) => (timer = setTimeout(resolve, this.opts.waitMs ?? 2_000, 'gave_up')),
+    )
     try {
       if ((await Promise.race([inFlight, gaveUp])) !== 'gave_up') return
     } finally {
@@ -108,7 +111,13 @@ export class SnapshotCache {
   put(snapshot: RoutingSnapshot): void {
     const entry = this.entries.get(snapshot.model)
     if (entry?.snapshot && entry.snapshot.epoch > snapshot.epoch) return
-    this.set(snapshot.model, { snapshot, fetchedAt: this.opts.now(), refreshing: null, error: null, refreshingSince: 0 })
+    this.set(snapshot.model, {
+      snapshot,
+      fetchedAt: this.opts.now(),
+      refreshing: null,
+      error: null,
+      refreshingSince: 0,
+    })
   }
 
   clear(): void {
@@ -119,7 +128,8 @@ export class SnapshotCache {
   private refresh(model: string): Promise<void> {
     const existing = this.entries.get(model)
     const startedAt = this.opts.now()
-    if (existing?.refreshing && startedAt - existing.refreshingSince < (this.opts.waitMs ?? 2_000)) return existing.refreshing
+    if (existing?.refreshing && startedAt - existing.refreshingSince < (this.opts.waitMs ?? 2_000))
+      return existing.refreshing
     const run = (async () => {
       this.reads++
       const result = await this.opts.read(model)
@@ -128,17 +138,35 @@ export class SnapshotCache {
       switch (result.kind) {
         case 'found': {
           const keep = last !== null && last.epoch > result.snapshot.epoch ? last : result.snapshot
-          this.set(model, { snapshot: keep, fetchedAt: this.opts.now(), refreshing: null, error: null, refreshingSince: 0 })
+          this.set(model, {
+            snapshot: keep,
+            fetchedAt: this.opts.now(),
+            refreshing: null,
+            error: null,
+            refreshingSince: 0,
+          })
           return
         }
         case 'missing':
           // A model we have seen never disappears (there is no delete); treat "missing" as a glitch.
-          this.set(model, { snapshot: last, fetchedAt: this.opts.now(), refreshing: null, error: null, refreshingSince: 0 })
+          this.set(model, {
+            snapshot: last,
+            fetchedAt: this.opts.now(),
+            refreshing: null,
+            error: null,
+            refreshingSince: 0,
+          })
           return
         case 'error':
           // Keep serving the last good snapshot; with none, remember the outage (503, not 404).
           // Either way KV is tried again after one TTL.
-          this.set(model, { snapshot: last, fetchedAt: this.opts.now(), refreshing: null, error: last === null ? result.reason : null, refreshingSince: 0 })
+          this.set(model, {
+            snapshot: last,
+            fetchedAt: this.opts.now(),
+            refreshing: null,
+            error: last === null ? result.reason : null,
+            refreshingSince: 0,
+          })
           return
         default: {
           const unknown: never = result
@@ -146,7 +174,13 @@ export class SnapshotCache {
         }
       }
     })()
-    const entry = existing ?? { snapshot: null, fetchedAt: Number.NEGATIVE_INFINITY, refreshing: null, error: null, refreshingSince: 0 }
+    const entry = existing ?? {
+      snapshot: null,
+      fetchedAt: Number.NEGATIVE_INFINITY,
+      refreshing: null,
+      error: null,
+      refreshingSince: 0,
+    }
     entry.refreshingSince = startedAt
     entry.refreshing = run.finally(() => {
       const e = this.entries.get(model)

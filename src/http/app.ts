@@ -46,7 +46,8 @@ function toDomainError(err: unknown): DomainError {
     if (err.status === 401) return new DomainError('unauthorized', err.message)
     if (err.status === 404) return new DomainError('not_found', err.message)
     if (err.status === 405) return new DomainError('method_not_allowed', err.message)
-    if (err.status === 415) return new DomainError('unsupported_media_type', 'send the body as JSON with content-type: application/json')
+    if (err.status === 415)
+      return new DomainError('unsupported_media_type', 'send the body as JSON with content-type: application/json')
     if (err.status < 500) return new DomainError('validation_failed', err.message || 'the request is not valid')
   }
   return new DomainError('internal', 'unexpected error; the request id identifies it in the logs')
@@ -62,7 +63,14 @@ export function buildApp(): OpenAPIHono<AppEnv> {
     if (domain.code === 'internal') console.error(`[${rid}] ${c.req.method} ${c.req.path}:`, err)
     return problemResponse(domain, rid, {}, c.req.path)
   })
-  app.notFound((c) => problemResponse(new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`), c.get('requestId'), {}, c.req.path))
+  app.notFound((c) =>
+    problemResponse(
+      new DomainError('not_found', `no route for ${c.req.method} ${c.req.path}`),
+      c.get('requestId'),
+      {},
+      c.req.path,
+    ),
+  )
 
   app.get('/healthz', (c) => c.json({ ok: true }))
   app.use('/v1/*', limitBody)
@@ -84,14 +92,20 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
-  app.openAPIRegistry.registerComponent('securitySchemes', 'gatewayKey', { type: 'apiKey', in: 'header', name: 'x-modelgate-key', description: 'Only when GATEWAY_KEYS is set' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'gatewayKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-modelgate-key',
+    description: 'Only when GATEWAY_KEYS is set',
+  })
   documentDataPlane(app)
   app.doc31('/admin/openapi.json', {
     openapi: '3.1.0',
     info: {
       title: 'modelgate admin API',
       version: '1',
-      description: 'Registry, routing, rollouts and audit for the modelgate edge gateway. Errors are RFC 9457 problem+json.',
+      description:
+        'Registry, routing, rollouts and audit for the modelgate edge gateway. Errors are RFC 9457 problem+json.',
     },
   })
   return app

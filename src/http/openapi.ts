@@ -35,7 +35,10 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
 /** Problem+json responses for the given statuses, for OpenAPI. */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
-    statuses.map((s) => [s, { content: { 'application/problem+json': { schema: Problem } }, description: PROBLEM_DESCRIPTIONS[s] ?? 'Error' }])
+    statuses.map((s) => [
+      s,
+      { content: { 'application/problem+json': { schema: Problem } }, description: PROBLEM_DESCRIPTIONS[s] ?? 'Error' },
+    ]),
   )
 }
 
@@ -53,7 +56,9 @@ export function newRouter(): OpenAPIHono<AppEnv> {
   })
 }
 
-export const ModelParam = z.object({ model: z.string().meta({ param: { name: 'model', in: 'path' }, example: 'credit-risk' }) })
+export const ModelParam = z.object({
+  model: z.string().meta({ param: { name: 'model', in: 'path' }, example: 'credit-risk' }),
+})
 
 export const IfMatchHeader = z.object({
   'if-match': z

@@ -113,7 +113,12 @@ export function problemBody(err: DomainError, requestId: string, instance?: stri
   }
 }
 
-export function problemResponse(err: DomainError, requestId: string, headers: Record<string, string> = {}, instance?: string): Response {
+export function problemResponse(
+  err: DomainError,
+  requestId: string,
+  headers: Record<string, string> = {},
+  instance?: string,
+): Response {
   const body = problemBody(err, requestId, instance)
   const h = new Headers({ 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId, ...headers })
   if (err.code === 'unauthorized') h.set('www-authenticate', 'Bearer realm="modelgate"')

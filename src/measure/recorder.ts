@@ -18,7 +18,13 @@
  * workerd ("resolved from a different request context"), and continuations of a finished request
  * are cancelled. A full batch is closed to new records and still flushed by its owner's timer.
  */
-import { addMeasurement, type AggRow, type Measurement, type MeasurementBatch, type ShadowMeasurement } from '../core/metrics/aggregate'
+import {
+  addMeasurement,
+  type AggRow,
+  type Measurement,
+  type MeasurementBatch,
+  type ShadowMeasurement,
+} from '../core/metrics/aggregate'
 import { fnv1a32Utf8 } from '../core/routing/hash'
 import { newId } from '../core/ids'
 import type { Env } from '../env'
@@ -134,7 +140,9 @@ export class MeasurementRecorder {
         const delay = RETRY_DELAYS_MS[attempt]
         if (delay === undefined) {
           this.stats.dropped += batch.records
-          console.error(`measurement batch ${id} for ${batch.key} dropped after ${attempt + 1} attempts: ${(err as Error).message}`)
+          console.error(
+            `measurement batch ${id} for ${batch.key} dropped after ${attempt + 1} attempts: ${(err as Error).message}`,
+          )
           batch.reject(err)
           return
         }

@@ -13,7 +13,10 @@ import type { ShadowCopy } from '../gateway/forward'
 import { HOPS_HEADER, upstreamRequestHeaders } from '../gateway/headers'
 
 /** Exact equality of the whole JSON answer (keys order-insensitive) when a model sets nothing. */
-export const DEFAULT_SHADOW_COMPARE: ShadowCompare = { pointer: '', comparator: { kind: 'text', min_similarity: 1, normalize: false } as ComparatorConfig }
+export const DEFAULT_SHADOW_COMPARE: ShadowCompare = {
+  pointer: '',
+  comparator: { kind: 'text', min_similarity: 1, normalize: false } as ComparatorConfig,
+}
 
 /** A shadow copy as the data plane hands it over, resolved to its target (version and backend). */
 export interface ShadowInput extends Omit<ShadowCopy, 'snapshot'> {
@@ -82,9 +85,18 @@ async function capture(stream: ReadableStream<Uint8Array> | null, limit: number,
 const decoder = new TextDecoder()
 
 export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<ShadowMeasurement> {
-  const base = { type: 'shadow' as const, requestId: input.requestId, at: input.at, epoch: input.epoch, version: input.version }
+  const base = {
+    type: 'shadow' as const,
+    requestId: input.requestId,
+    at: input.at,
+    epoch: input.epoch,
+    version: input.version,
+  }
   const skip = async (): Promise<ShadowMeasurement> => {
-    await Promise.all([input.requestBody?.cancel().catch(() => undefined), input.championBody?.cancel().catch(() => undefined)])
+    await Promise.all([
+      input.requestBody?.cancel().catch(() => undefined),
+      input.championBody?.cancel().catch(() => undefined),
+    ])
     return { ...base, verdict: 'skipped', latencyMs: null }
   }
   if (inflight >= deps.maxInflight) return skip()
@@ -112,7 +124,13 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
     let shadowTooLarge = false
     let latencyMs: number | null = null
     try {
-      const init: RequestInit = { method: input.method, headers, body: input.method === 'GET' || input.method === 'HEAD' ? null : body, signal: controller.signal, redirect: 'manual' }
+      const init: RequestInit = {
+        method: input.method,
+        headers,
+        body: input.method === 'GET' || input.method === 'HEAD' ? null : body,
+        signal: controller.signal,
+        redirect: 'manual',
+      }
       let res: Response
       if ('url' in input.backend) res = await fetch(`${input.backend.url}${input.path}${input.search}`, init)
       else {

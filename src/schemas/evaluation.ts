@@ -14,8 +14,15 @@ export const EvaluationReport = z
         direction: Direction.default('higher_is_better'),
         challenger: z.number(),
         champion: z.number(),
-        threshold: z.number().meta({ description: 'The challenger must reach this value (≥ for higher-is-better, ≤ otherwise)' }),
-        max_regression: z.number().min(0).max(1).default(0.01).meta({ description: 'Largest tolerated relative regression vs the champion' }),
+        threshold: z
+          .number()
+          .meta({ description: 'The challenger must reach this value (≥ for higher-is-better, ≤ otherwise)' }),
+        max_regression: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.01)
+          .meta({ description: 'Largest tolerated relative regression vs the champion' }),
       })
       .strict(),
     fairness: z
@@ -25,9 +32,12 @@ export const EvaluationReport = z
             metric: z.string().max(100).meta({ example: 'demographic_parity_difference' }),
             value: z.number(),
             threshold: z.number(),
-            bound: z.enum(['max', 'min']).default('max').meta({ description: 'max: value must be ≤ threshold; min: ≥ threshold' }),
+            bound: z
+              .enum(['max', 'min'])
+              .default('max')
+              .meta({ description: 'max: value must be ≤ threshold; min: ≥ threshold' }),
           })
-          .strict()
+          .strict(),
       )
       .max(50)
       .default([]),
@@ -44,7 +54,7 @@ export const EvaluationReport = z
             champion: z.number(),
             max_regression: z.number().min(0).max(1).default(0.05),
           })
-          .strict()
+          .strict(),
       )
       .max(200)
       .default([]),

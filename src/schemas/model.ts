@@ -40,23 +40,46 @@ export const ServiceBackend = z
 export const Backend = z.union([HttpBackend, ServiceBackend]).meta({ id: 'Backend' })
 export type Backend = z.infer<typeof Backend>
 
-export const MetricName = z.string().regex(/^[a-z][a-z0-9_]{0,40}$/, 'lowercase letters, digits and _, starting with a letter')
+export const MetricName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lowercase letters, digits and _, starting with a letter')
 
 /** A business outcome that arrives after the response (POST /v1/outcomes). */
 export const BusinessMetric = z
   .object({
     name: MetricName,
-    kind: z.enum(['proportion', 'mean']).meta({ description: 'proportion: share of matured requests with a positive outcome; mean: average outcome value' }),
+    kind: z
+      .enum(['proportion', 'mean'])
+      .meta({
+        description: 'proportion: share of matured requests with a positive outcome; mean: average outcome value',
+      }),
     direction: z.enum(['higher_is_better', 'lower_is_better']),
-    window_s: z.number().int().min(60).max(30 * 86_400).default(3_600).meta({
-      description: 'Attribution window: outcomes later than this after the request are rejected; a request counts in gates once its window has passed',
-    }),
-    cap: z.number().optional().meta({ description: 'Winsorization cap for mean metrics (values above are counted as the cap); fix it in advance' }),
+    window_s: z
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(3_600)
+      .meta({
+        description:
+          'Attribution window: outcomes later than this after the request are rejected; a request counts in gates once its window has passed',
+      }),
+    cap: z
+      .number()
+      .optional()
+      .meta({
+        description: 'Winsorization cap for mean metrics (values above are counted as the cap); fix it in advance',
+      }),
     floor: z.number().optional().meta({ description: 'Lower winsorization bound for mean metrics' }),
     positive_labels: z.array(z.string().max(100)).max(50).default(['1', 'true', 'yes', 'positive']).meta({
       description: 'For proportion metrics sent as labels: which labels count as a positive outcome',
     }),
-    margin: z.number().min(0).max(0.5).default(0.02).meta({ description: 'Relative non-inferiority margin used by gates' }),
+    margin: z
+      .number()
+      .min(0)
+      .max(0.5)
+      .default(0.02)
+      .meta({ description: 'Relative non-inferiority margin used by gates' }),
   })
   .strict()
   .meta({ id: 'BusinessMetric' })
@@ -65,7 +88,10 @@ export type BusinessMetric = z.infer<typeof BusinessMetric>
 /** How shadow outputs are extracted and compared with the champion's (see core/shadow). */
 export const ShadowCompare = z
   .object({
-    pointer: z.string().refine(isValidPointer, 'a JSON pointer (RFC 6901), e.g. /predictions/0/label').meta({ example: '/predictions/0/label' }),
+    pointer: z
+      .string()
+      .refine(isValidPointer, 'a JSON pointer (RFC 6901), e.g. /predictions/0/label')
+      .meta({ example: '/predictions/0/label' }),
     comparator: z
       .unknown()
       .superRefine((c, ctx) => {
@@ -84,16 +110,21 @@ export const ModelInput = z
   .object({
     risk: RiskTier,
     unit_header: HeaderName.default('x-unit-id'),
-    sla: z.object({ p99_ms: z.number().positive().max(MAX_TIMEOUT_MS) }).strict().optional(),
+    sla: z
+      .object({ p99_ms: z.number().positive().max(MAX_TIMEOUT_MS) })
+      .strict()
+      .optional(),
     fallback_to_champion: z.boolean().default(true),
     metrics: z
       .array(BusinessMetric)
       .max(10)
       .default([])
       .refine((ms) => new Set(ms.map((m) => m.name)).size === ms.length, 'metric names must be unique'),
-    shadow_compare: ShadowCompare.nullable().default(null).meta({ description: 'Default: exact equality of the whole JSON answer' }),
+    shadow_compare: ShadowCompare.nullable()
+      .default(null)
+      .meta({ description: 'Default: exact equality of the whole JSON answer' }),
     metric_shards: z.number().int().min(1).max(MAX_METRIC_SHARDS).default(4).meta({
-      description: 'Durable Objects that aggregate this model\'s measurements (raise for hot models)',
+      description: "Durable Objects that aggregate this model's measurements (raise for hot models)",
     }),
   })
   .strict()

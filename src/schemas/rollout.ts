@@ -11,7 +11,10 @@ import { EvaluationReport } from './evaluation'
 import { WEBHOOK_FORMATS } from '../core/alerts/format'
 import { ALERT_KINDS } from '../core/rollout/io'
 
-const Seconds = z.number().positive().max(90 * 86_400)
+const Seconds = z
+  .number()
+  .positive()
+  .max(90 * 86_400)
 const Margin = z.number().min(0).max(1)
 
 export const GateOverrides = z
@@ -21,12 +24,22 @@ export const GateOverrides = z
       .optional()
       .meta({ description: 'Per business metric of the model: margin overrides (default 2% relative)' }),
     error_rate: z
-      .object({ margin: Margin, fail_margin: Margin.optional(), floor: Margin.optional().meta({ description: 'Absolute rate under which the error gate passes (default 0.1%)' }) })
+      .object({
+        margin: Margin,
+        fail_margin: Margin.optional(),
+        floor: Margin.optional().meta({
+          description: 'Absolute rate under which the error gate passes (default 0.1%)',
+        }),
+      })
       .strict()
       .nullable()
       .optional(),
     latency: z
-      .object({ threshold_ms: z.number().positive().optional(), margin: z.number().min(0).max(10), fail_margin: z.number().min(0).max(10).optional() })
+      .object({
+        threshold_ms: z.number().positive().optional(),
+        margin: z.number().min(0).max(10),
+        fail_margin: z.number().min(0).max(10).optional(),
+      })
       .strict()
       .nullable()
       .optional(),
@@ -47,15 +60,27 @@ export const StartRolloutInput = z
     strategy: z.union([z.enum(STRATEGIES), z.array(z.enum(STRATEGIES)).min(1).max(4)]).meta({
       description: 'One strategy or a composite plan run in order, e.g. ["shadow", "canary"]',
     }),
-    stages: z.array(Percent).min(1).max(20).optional().meta({ description: 'Canary weights, default [5, 25, 50, 100]' }),
+    stages: z
+      .array(Percent)
+      .min(1)
+      .max(20)
+      .optional()
+      .meta({ description: 'Canary weights, default [5, 25, 50, 100]' }),
     durations: z
       .object({ stage_min_s: Seconds.optional(), shadow_min_s: Seconds.optional(), watch_s: Seconds.optional() })
       .strict()
       .optional()
       .meta({ description: 'Defaults: 24 h per stage, 48 h shadow, 72 h watch' }),
-    shadow: z.object({ sample_rate: z.number().gt(0).max(1).optional(), min_samples: z.number().int().min(1).optional() }).strict().optional(),
+    shadow: z
+      .object({ sample_rate: z.number().gt(0).max(1).optional(), min_samples: z.number().int().min(1).optional() })
+      .strict()
+      .optional(),
     cohort: z
-      .object({ when: RuleCondition, percents: z.array(Percent).min(1).max(20).optional(), promote: z.boolean().optional() })
+      .object({
+        when: RuleCondition,
+        percents: z.array(Percent).min(1).max(20).optional(),
+        promote: z.boolean().optional(),
+      })
       .strict()
       .optional()
       .meta({ description: 'Feature-flag cohort: who gets the challenger, and the widening percents' }),
@@ -63,7 +88,7 @@ export const StartRolloutInput = z
       .object({ shadow: GateOverrides.optional(), canary: GateOverrides.optional(), watch: GateOverrides.optional() })
       .strict()
       .optional()
-      .meta({ description: 'Overrides of the model\'s default gates per stage kind (cohort stages use canary gates)' }),
+      .meta({ description: "Overrides of the model's default gates per stage kind (cohort stages use canary gates)" }),
     approval: z
       .object({
         require_final_approval_for_risk: z.enum(['low', 'medium', 'high']).optional(),
@@ -73,7 +98,10 @@ export const StartRolloutInput = z
       })
       .strict()
       .optional(),
-    waive_evaluation: z.boolean().default(false).meta({ description: 'Skip the offline evaluation gate (low-risk models only; recorded)' }),
+    waive_evaluation: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Skip the offline evaluation gate (low-risk models only; recorded)' }),
     evaluation: EvaluationReport.optional().meta({ description: 'Submit the offline report with the start request' }),
     reason: z.string().max(500).optional(),
   })
@@ -81,7 +109,10 @@ export const StartRolloutInput = z
   .meta({ id: 'StartRolloutInput' })
 export type StartRolloutInput = z.infer<typeof StartRolloutInput>
 
-export const OperatorActionInput = z.object({ reason: z.string().max(500).optional() }).strict().meta({ id: 'OperatorActionInput' })
+export const OperatorActionInput = z
+  .object({ reason: z.string().max(500).optional() })
+  .strict()
+  .meta({ id: 'OperatorActionInput' })
 
 export const ApproveInput = z
   .object({
@@ -96,7 +127,15 @@ export const RetrospectiveInput = z
   .object({
     root_cause: z.string().min(1).max(5000),
     action_items: z
-      .array(z.object({ text: z.string().min(1).max(1000), owner: z.string().max(200).optional(), done: z.boolean().default(false) }).strict())
+      .array(
+        z
+          .object({
+            text: z.string().min(1).max(1000),
+            owner: z.string().max(200).optional(),
+            done: z.boolean().default(false),
+          })
+          .strict(),
+      )
       .max(50)
       .default([]),
   })
@@ -106,13 +145,30 @@ export type RetrospectiveInput = z.infer<typeof RetrospectiveInput>
 
 export const Webhook = z
   .object({
-    url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
+    url: z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
     format: z.enum(WEBHOOK_FORMATS).default('json'),
-    events: z.array(z.enum(ALERT_KINDS)).min(1).default([...ALERT_KINDS]),
-    routing_key: z.string().min(1).max(100).optional().meta({ description: 'PagerDuty integration key (required for the pagerduty format)' }),
+    events: z
+      .array(z.enum(ALERT_KINDS))
+      .min(1)
+      .default([...ALERT_KINDS]),
+    routing_key: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'PagerDuty integration key (required for the pagerduty format)' }),
   })
   .strict()
-  .refine((w) => w.format !== 'pagerduty' || w.routing_key !== undefined, { message: 'a pagerduty webhook needs its routing_key', path: ['routing_key'] })
+  .refine((w) => w.format !== 'pagerduty' || w.routing_key !== undefined, {
+    message: 'a pagerduty webhook needs its routing_key',
+    path: ['routing_key'],
+  })
   .meta({ id: 'Webhook' })
-export const WebhooksInput = z.object({ webhooks: z.array(Webhook).max(20) }).strict().meta({ id: 'WebhooksInput' })
+export const WebhooksInput = z
+  .object({ webhooks: z.array(Webhook).max(20) })
+  .strict()
+  .meta({ id: 'WebhooksInput' })
 export type WebhookInput = z.infer<typeof Webhook>

@@ -20,7 +20,7 @@ export const RuleCondition = z
   .strict()
   .refine(
     (c) => [c.equals, c.in, c.prefix].filter((x) => x !== undefined).length === 1,
-    'exactly one of equals, in or prefix'
+    'exactly one of equals, in or prefix',
   )
   .meta({ id: 'RuleCondition' })
 export type RuleCondition = z.infer<typeof RuleCondition>

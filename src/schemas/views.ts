@@ -17,21 +17,39 @@ export const ModelView = z
     previous_champion: z.string().nullable(),
     routing: RoutingTable.nullable(),
     epoch: Epoch,
-    published_epoch: z.number().int().meta({ description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)' }),
-    bucket_ranges: z.array(BucketRange).meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
+    published_epoch: z
+      .number()
+      .int()
+      .meta({
+        description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)',
+      }),
+    bucket_ranges: z
+      .array(BucketRange)
+      .meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
     active_rollout: z.object({ id: z.string(), phase: z.string() }).nullable(),
   })
   .meta({ id: 'ModelView' })
 export type ModelView = z.infer<typeof ModelView>
 
-export const PublishedRouting = RoutingTable.extend({ epoch: Epoch, published_at: IsoTime }).meta({ id: 'PublishedRouting' })
+export const PublishedRouting = RoutingTable.extend({ epoch: Epoch, published_at: IsoTime }).meta({
+  id: 'PublishedRouting',
+})
 
 export const ModelSummary = z
-  .object({ name: ModelName, risk: z.string(), champion: z.string().nullable(), epoch: Epoch, metric_shards: z.number().int(), updated_at: IsoTime })
+  .object({
+    name: ModelName,
+    risk: z.string(),
+    champion: z.string().nullable(),
+    epoch: Epoch,
+    metric_shards: z.number().int(),
+    updated_at: IsoTime,
+  })
   .meta({ id: 'ModelSummary' })
 
 export const ModelListItem = ModelSummary.extend({
-  weights: z.record(z.string(), z.number()).meta({ description: 'Weights at the current epoch', example: { v1: 90, v2: 10 } }),
+  weights: z
+    .record(z.string(), z.number())
+    .meta({ description: 'Weights at the current epoch', example: { v1: 90, v2: 10 } }),
   active_rollout: z
     .object({
       id: z.string(),
@@ -45,7 +63,11 @@ export const ModelListItem = ModelSummary.extend({
 
 export const ModelList = z
   .object({ models: z.array(ModelListItem) })
-  .meta({ id: 'ModelList', description: 'From D1, which each model\'s coordinator updates right after every change (a change can take a moment to show)' })
+  .meta({
+    id: 'ModelList',
+    description:
+      "From D1, which each model's coordinator updates right after every change (a change can take a moment to show)",
+  })
 
 export const AuditEntryView = z
   .object({
@@ -64,7 +86,9 @@ export const AuditEntryView = z
   })
   .meta({ id: 'AuditEntry' })
 
-export const AuditList = z.object({ entries: z.array(AuditEntryView), next_cursor: z.string().nullable() }).meta({ id: 'AuditList' })
+export const AuditList = z
+  .object({ entries: z.array(AuditEntryView), next_cursor: z.string().nullable() })
+  .meta({ id: 'AuditList' })
 
 const nullableNumber = z.number().nullable()
 
@@ -79,7 +103,10 @@ export const IncidentImpact = z
     challenger_p99_ms: nullableNumber,
     champion_p99_ms: nullableNumber,
     metric_deltas: z
-      .record(z.string(), z.object({ champion: nullableNumber, challenger: nullableNumber, delta: nullableNumber, decision: z.string() }))
+      .record(
+        z.string(),
+        z.object({ champion: nullableNumber, challenger: nullableNumber, delta: nullableNumber, decision: z.string() }),
+      )
       .meta({ description: 'Per business metric, from the last verdict before the rollback' }),
   })
   .meta({ id: 'IncidentImpact' })
@@ -98,18 +125,32 @@ export const RollbackConfirmation = z
     p99_ms: nullableNumber,
     baseline_p99_ms: nullableNumber,
     // Optional: confirmations recorded before the check compared a sample-sized quantile lack them.
-    latency_quantile: z.number().optional().meta({ description: 'The quantile the latency check compared: 0.99 from 1,000 answers on both sides, 0.95 from 100, else 0.5' }),
+    latency_quantile: z
+      .number()
+      .optional()
+      .meta({
+        description:
+          'The quantile the latency check compared: 0.99 from 1,000 answers on both sides, 0.95 from 100, else 0.5',
+      }),
     latency_ms: nullableNumber.optional(),
     baseline_latency_ms: nullableNumber.optional(),
     time_to_confirm_ms: z.number().int(),
-    reason: z.string().optional().meta({ description: 'Why it was not confirmed (timed out, challenger still served, error rate or latency above baseline)' }),
+    reason: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Why it was not confirmed (timed out, challenger still served, error rate or latency above baseline)',
+      }),
   })
   .meta({ id: 'RollbackConfirmation' })
 
 export const Retrospective = z
   .object({
     root_cause: z.string(),
-    action_items: z.array(z.object({ text: z.string(), owner: z.string().nullable(), status: z.enum(['open', 'closed']) })),
+    action_items: z.array(
+      z.object({ text: z.string(), owner: z.string().nullable(), status: z.enum(['open', 'closed']) }),
+    ),
     recorded_by: z.string(),
     recorded_at: IsoTime,
   })

@@ -26,7 +26,14 @@ export interface OutcomeInput {
   metric?: string | undefined
 }
 
-export const REJECT_REASONS = ['malformed_request_id', 'invalid_signature', 'unknown_model', 'unknown_metric', 'outside_attribution_window', 'invalid_value'] as const
+export const REJECT_REASONS = [
+  'malformed_request_id',
+  'invalid_signature',
+  'unknown_model',
+  'unknown_metric',
+  'outside_attribution_window',
+  'invalid_value',
+] as const
 export type RejectReason = (typeof REJECT_REASONS)[number]
 
 export type OutcomeResult =
@@ -36,9 +43,15 @@ export type OutcomeResult =
 /** Clock skew tolerated for request ids that claim to come from the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000
 
-export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: number, defer: (p: Promise<unknown>) => void): Promise<OutcomeResult[]> {
+export async function ingestOutcomes(
+  env: Env,
+  items: OutcomeInput[],
+  now: number,
+  defer: (p: Promise<unknown>) => void,
+): Promise<OutcomeResult[]> {
   const secret = requestIdSecret(env)
-  if (secret === null) throw new DomainError('not_configured', 'set REQUEST_ID_SECRET (or ADMIN_TOKEN) to accept outcomes')
+  if (secret === null)
+    throw new DomainError('not_configured', 'set REQUEST_ID_SECRET (or ADMIN_TOKEN) to accept outcomes')
   const results: OutcomeResult[] = new Array(items.length)
   const byShard = new Map<string, { model: string; shard: number; idx: number[]; items: OutcomeItem[] }>()
   const cache = snapshotCacheFor(env)
@@ -49,7 +62,13 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
     const item = items[i] as OutcomeInput
     const check = await verifyRequestId(secret, item.request_id)
     if (!check.ok) {
-      reject(i, check.reason, check.reason === 'invalid_signature' ? 'the request id was not issued by this gateway' : 'not a modelgate request id')
+      reject(
+        i,
+        check.reason,
+        check.reason === 'invalid_signature'
+          ? 'the request id was not issued by this gateway'
+          : 'not a modelgate request id',
+      )
       continue
     }
     const claims: RequestClaims = check.claims
@@ -58,9 +77,16 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
       reject(i, 'unknown_model', `model ${claims.model} is not registered`)
       continue
     }
-    const metric = item.metric === undefined ? snapshot.metrics[0] : snapshot.metrics.find((m) => m.name === item.metric)
+    const metric =
+      item.metric === undefined ? snapshot.metrics[0] : snapshot.metrics.find((m) => m.name === item.metric)
     if (metric === undefined) {
-      reject(i, 'unknown_metric', item.metric === undefined ? `model ${claims.model} declares no business metric` : `model ${claims.model} has no metric ${item.metric}`)
+      reject(
+        i,
+        'unknown_metric',
+        item.metric === undefined
+          ? `model ${claims.model} declares no business metric`
+          : `model ${claims.model} has no metric ${item.metric}`,
+      )
       continue
     }
     if (claims.at > now + FUTURE_TOLERANCE_MS) {
@@ -68,7 +94,11 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
       continue
     }
     if (now - claims.at > metric.window_s * 1000) {
-      reject(i, 'outside_attribution_window', `outcome arrived ${Math.round((now - claims.at) / 1000)} s after the request; the window of ${metric.name} is ${metric.window_s} s`)
+      reject(
+        i,
+        'outside_attribution_window',
+        `outcome arrived ${Math.round((now - claims.at) / 1000)} s after the request; the window of ${metric.name} is ${metric.window_s} s`,
+      )
       continue
     }
     const value = outcomeNumber(metric, item.value)
@@ -85,7 +115,14 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
       byShard.set(key, group)
     }
     group.idx.push(i)
-    group.items.push({ requestId: item.request_id, claims, metric: metric.name, value: value.value, raw: item.value, comparator: (snapshot.shadow_compare ?? DEFAULT_SHADOW_COMPARE).comparator })
+    group.items.push({
+      requestId: item.request_id,
+      claims,
+      metric: metric.name,
+      value: value.value,
+      raw: item.value,
+      comparator: (snapshot.shadow_compare ?? DEFAULT_SHADOW_COMPARE).comparator,
+    })
   }
   await Promise.all(
     [...byShard.values()].map(async (g) => {
@@ -93,10 +130,11 @@ export async function ingestOutcomes(env: Env, items: OutcomeInput[], now: numbe
       statuses.forEach((status, j) => {
         const i = g.idx[j] as number
         const metric = (g.items[j] as OutcomeItem).metric
-        if (status === 'expired') reject(i, 'outside_attribution_window', 'the request has already matured into the gate statistics')
+        if (status === 'expired')
+          reject(i, 'outside_attribution_window', 'the request has already matured into the gate statistics')
         else results[i] = { request_id: (items[i] as OutcomeInput).request_id, status, metric }
       })
-    })
+    }),
   )
   return results
 }
@@ -119,7 +157,10 @@ export async function rollupModel(env: Env, db: Db, model: string, shards: numbe
 }
 
 /** Totals per (model, version, arm), merged over shards, for Prometheus. */
-export async function prometheusSeries(env: Env, models: Array<{ name: string; shards: number }>): Promise<TotalsSeries[]> {
+export async function prometheusSeries(
+  env: Env,
+  models: Array<{ name: string; shards: number }>,
+): Promise<TotalsSeries[]> {
   const out: TotalsSeries[] = []
   for (const m of models) {
     const merged = new Map<string, { version: string; arm: string; totals: Totals }>()
@@ -141,11 +182,30 @@ export async function prometheusSeries(env: Env, models: Array<{ name: string; s
  * a week of a busy model's rows (shards × arms per minute, each with a histogram) never sits in
  * memory at once.
  */
-export async function readSeries(db: Db, model: string, fromMinute: number, toMinute: number, stepMinutes: number, pageRows = SERIES_PAGE_ROWS): Promise<Series[]> {
+export async function readSeries(
+  db: Db,
+  model: string,
+  fromMinute: number,
+  toMinute: number,
+  stepMinutes: number,
+  pageRows = SERIES_PAGE_ROWS,
+): Promise<Series[]> {
   const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
   await Promise.all([
-    pagedByMinute((f, t, l) => minuteRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addMinutes(rows), pageRows),
-    pagedByMinute((f, t, l) => outcomeRows(db, model, f, t, l), fromMinute, toMinute, (rows) => builder.addOutcomes(rows), pageRows),
+    pagedByMinute(
+      (f, t, l) => minuteRows(db, model, f, t, l),
+      fromMinute,
+      toMinute,
+      (rows) => builder.addMinutes(rows),
+      pageRows,
+    ),
+    pagedByMinute(
+      (f, t, l) => outcomeRows(db, model, f, t, l),
+      fromMinute,
+      toMinute,
+      (rows) => builder.addOutcomes(rows),
+      pageRows,
+    ),
   ])
   return builder.build()
 }

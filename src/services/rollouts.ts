@@ -20,7 +20,12 @@ function unwrap(env: Env, r: RolloutResult): RolloutView {
   return r.rollout
 }
 
-export async function startRollout(env: Env, model: string, input: StartRolloutInput, actor: string): Promise<RolloutView> {
+export async function startRollout(
+  env: Env,
+  model: string,
+  input: StartRolloutInput,
+  actor: string,
+): Promise<RolloutView> {
   return unwrap(env, (await coordinatorOf(env, model).startRollout(input, actor)) as RolloutResult)
 }
 

@@ -8,6 +8,8 @@ import type { Env } from '../env'
 import { shardStub } from './measurement'
 
 export async function collectSummary(env: Env, model: string, shards: number, q: StageQuery): Promise<MergedSummary> {
-  const parts = await Promise.all(Array.from({ length: shards }, (_, s) => shardStub(env, model, s).stageSummary(q) as Promise<ShardSummary>))
+  const parts = await Promise.all(
+    Array.from({ length: shards }, (_, s) => shardStub(env, model, s).stageSummary(q) as Promise<ShardSummary>),
+  )
   return mergeSummaries(parts)
 }

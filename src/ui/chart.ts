@@ -114,7 +114,22 @@ export function niceDomain(values: Iterable<number | null | undefined>, opts: Do
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
-const TIME_STEPS = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY]
+const TIME_STEPS = [
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+]
 
 /**
  * Time ticks at round UTC boundaries (1, 2, 5, 10, 15, 30 min, 1–12 h, days): the finest step
@@ -276,7 +291,8 @@ export function chartGeometry(spec: ChartSpec): ChartGeometry {
   const yDomain = niceDomain(all, spec.y)
   const xs = linearScale([spec.from, spec.to], [plot.left, plot.right])
   const ys = linearScale(yDomain, [plot.bottom, plot.top])
-  const at = (t: number, y: number | null | undefined): XY | null => (y === null || y === undefined || !Number.isFinite(y) ? null : { x: xs(t), y: ys(y) })
+  const at = (t: number, y: number | null | undefined): XY | null =>
+    y === null || y === undefined || !Number.isFinite(y) ? null : { x: xs(t), y: ys(y) }
   const series = spec.series.map((s): SeriesGeometry => {
     const points = s.values.map((v) => at(v.t, v.y))
     const hasBand = s.values.some((v) => v.lo !== undefined || v.hi !== undefined)
@@ -286,7 +302,12 @@ export function chartGeometry(spec: ChartSpec): ChartGeometry {
       label: s.label,
       path: linePath(points),
       dots: isolatedPoints(points),
-      band: hasBand ? bandPath(s.values.map((v) => at(v.t, v.hi)), s.values.map((v) => at(v.t, v.lo))) : '',
+      band: hasBand
+        ? bandPath(
+            s.values.map((v) => at(v.t, v.hi)),
+            s.values.map((v) => at(v.t, v.lo)),
+          )
+        : '',
       count: known.length,
       last: known.length > 0 ? (known[known.length - 1]?.y ?? null) : null,
     }
@@ -296,8 +317,16 @@ export function chartGeometry(spec: ChartSpec): ChartGeometry {
     height: spec.height,
     plot,
     yDomain,
-    xTicks: timeTicks(spec.from, spec.to, spec.x.ticks ?? 6).map((t) => ({ value: t, pos: r1(xs(t)), label: spec.x.format(t) })),
-    yTicks: niceTicks(yDomain[0], yDomain[1], spec.y.ticks ?? 4).map((v) => ({ value: v, pos: r1(ys(v)), label: spec.y.format(v) })),
+    xTicks: timeTicks(spec.from, spec.to, spec.x.ticks ?? 6).map((t) => ({
+      value: t,
+      pos: r1(xs(t)),
+      label: spec.x.format(t),
+    })),
+    yTicks: niceTicks(yDomain[0], yDomain[1], spec.y.ticks ?? 4).map((v) => ({
+      value: v,
+      pos: r1(ys(v)),
+      label: spec.y.format(v),
+    })),
     series,
     empty: series.every((s) => s.count === 0),
   }

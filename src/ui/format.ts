@@ -50,7 +50,10 @@ export function formatTime(t: number | string | null | undefined): string {
   if (t === null || t === undefined) return '–'
   const ms = typeof t === 'number' ? t : Date.parse(t)
   if (!Number.isFinite(ms)) return '–'
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC')
 }
 
 /** "11-26 10:05:09" (UTC), compact for tables; pair it with the full time in a title. */

@@ -38,7 +38,12 @@ export function LineChart({ chart, from, to }: LineChartProps) {
   return (
     <figure class="chart" id={id} data-chart={chart.id}>
       <figcaption id={`${id}-title`}>{chart.title}</figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        preserveAspectRatio="xMidYMid meet"
+      >
         <desc id={`${id}-desc`}>{`${chart.title}, ${chart.unit}, per arm. ${summary}`}</desc>
         <g class="axis y">
           {g.yTicks.map((t) => (
@@ -75,7 +80,12 @@ export function LineChart({ chart, from, to }: LineChartProps) {
           )
         })}
         {g.empty && (
-          <text class="empty" x={(g.plot.left + g.plot.right) / 2} y={(g.plot.top + g.plot.bottom) / 2} text-anchor="middle">
+          <text
+            class="empty"
+            x={(g.plot.left + g.plot.right) / 2}
+            y={(g.plot.top + g.plot.bottom) / 2}
+            text-anchor="middle"
+          >
             No data in this window
           </text>
         )}

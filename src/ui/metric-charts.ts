@@ -32,14 +32,26 @@ export function seriesLabel(s: { version: string; arm: string }): string {
 
 type Pick = (p: SeriesPoint) => { y: number | null; lo?: number | null; hi?: number | null }
 
-function build(series: Series[], pick: Pick, opts: { band?: boolean; include?: (s: Series) => boolean } = {}): ChartSeriesDef[] {
+function build(
+  series: Series[],
+  pick: Pick,
+  opts: { band?: boolean; include?: (s: Series) => boolean } = {},
+): ChartSeriesDef[] {
   const seen = new Set<string>()
   const out: ChartSeriesDef[] = []
   for (const s of series) {
     if (opts.include && !opts.include(s)) continue
     const values: ChartValue[] = s.points.map((p) => ({ t: Date.parse(p.t), ...pick(p) }))
     if (!values.some((v) => v.y !== null)) continue
-    out.push({ key: `${s.version}|${s.arm}`, label: seriesLabel(s), version: s.version, arm: s.arm, alt: seen.has(s.arm), band: opts.band === true, values })
+    out.push({
+      key: `${s.version}|${s.arm}`,
+      label: seriesLabel(s),
+      version: s.version,
+      arm: s.arm,
+      alt: seen.has(s.arm),
+      band: opts.band === true,
+      values,
+    })
     seen.add(s.arm)
   }
   return out
@@ -48,7 +60,8 @@ function build(series: Series[], pick: Pick, opts: { band?: boolean; include?: (
 /** Requests counts every bucket (0 when idle); rates and latencies are gaps (null) when idle. */
 export function metricCharts(series: Series[], metricNames: readonly string[]): ChartDef[] {
   const metrics = [...metricNames]
-  for (const s of series) for (const p of s.points) for (const m of Object.keys(p.business)) if (!metrics.includes(m)) metrics.push(m)
+  for (const s of series)
+    for (const p of s.points) for (const m of Object.keys(p.business)) if (!metrics.includes(m)) metrics.push(m)
   const charts: ChartDef[] = [
     {
       id: 'requests',
@@ -84,7 +97,7 @@ export function metricCharts(series: Series[], metricNames: readonly string[]): 
           const b = p.business[m]
           return { y: b?.mean ?? null, lo: b?.ci95?.[0] ?? null, hi: b?.ci95?.[1] ?? null }
         },
-        { band: true }
+        { band: true },
       ),
     })
   }

@@ -32,7 +32,8 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
   const champion = data.view.champion
   // After a rollout made its challenger champion (blue/green, canary 100%), its runbook rolls back
   // to the previous champion: name the version the button will actually restore.
-  const switched = rollout !== null && !rollout.terminal && rollout.challenger === champion && data.view.previous_champion !== null
+  const switched =
+    rollout !== null && !rollout.terminal && rollout.challenger === champion && data.view.previous_champion !== null
   const target = switched ? data.view.previous_champion : champion
   const operator = role === 'operator'
   const pending = rollout?.pending_approval ?? null
@@ -53,7 +54,15 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
           </label>
         ) : null}
         {pending && rollout ? (
-          <button type="button" class="primary" data-action="approve" data-rollout={rollout.id} data-evidence={pending.evidence_hash} data-step={String(pending.forStep)} data-label={pendingLabel}>
+          <button
+            type="button"
+            class="primary"
+            data-action="approve"
+            data-rollout={rollout.id}
+            data-evidence={pending.evidence_hash}
+            data-step={String(pending.forStep)}
+            data-label={pendingLabel}
+          >
             Approve {pendingLabel}
           </button>
         ) : null}
@@ -68,7 +77,14 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
           </button>
         ) : null}
         {target && data.view.routing ? (
-          <button type="button" class="danger" data-action="rollback" data-model={model} data-champion={target} disabled={!operator}>
+          <button
+            type="button"
+            class="danger"
+            data-action="rollback"
+            data-model={model}
+            data-champion={target}
+            disabled={!operator}
+          >
             Roll back to {target}
           </button>
         ) : null}
@@ -78,7 +94,9 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
           Approvals need the approver token; it is used for this one request and not stored.
         </p>
       ) : null}
-      {!operator ? <p class="small muted">Signed in as {role}: pause, resume and rollback need the operator token.</p> : null}
+      {!operator ? (
+        <p class="small muted">Signed in as {role}: pause, resume and rollback need the operator token.</p>
+      ) : null}
     </section>
   )
 }
@@ -107,7 +125,9 @@ function RolloutSection({ data, role }: { data: ModelPageData; role: string }) {
           <span class="mono">{r.champion}</span> → <span class="mono">{r.challenger}</span>
         </Fact>
         <Fact label="Strategy">{r.strategies.join(' → ')}</Fact>
-        <Fact label="Current step">{r.step ? `${r.step.index + 1}/${r.plan.length} ${r.step.label}` : 'not exposed yet'}</Fact>
+        <Fact label="Current step">
+          {r.step ? `${r.step.index + 1}/${r.plan.length} ${r.step.label}` : 'not exposed yet'}
+        </Fact>
         <Fact label="Started">{formatAgo(r.created_at, data.now)}</Fact>
         <Fact label={r.ended_at ? 'Ended' : 'Updated'}>{formatAgo(r.ended_at ?? r.updated_at, data.now)}</Fact>
         {r.outcome ? <Fact label="Outcome">{r.outcome.replace(/_/g, ' ')}</Fact> : null}
@@ -120,19 +140,20 @@ function RolloutSection({ data, role }: { data: ModelPageData; role: string }) {
       <p class="muted">{r.phase_description}</p>
       {r.pending_approval ? (
         <div class="panel pending" id="pending-approval" role="note">
-          <strong>Approval needed</strong> for {r.plan[r.pending_approval.forStep]?.label ?? `step ${r.pending_approval.forStep + 1}`}: {r.pending_approval.reason}
+          <strong>Approval needed</strong> for{' '}
+          {r.plan[r.pending_approval.forStep]?.label ?? `step ${r.pending_approval.forStep + 1}`}:{' '}
+          {r.pending_approval.reason}
           <div class="small">
-            Rules: {r.pending_approval.rules.join(', ')} · approvable until {formatTime(r.pending_approval.expiresAt)} · evidence{' '}
-            <code>{r.pending_approval.evidence_hash}</code>
+            Rules: {r.pending_approval.rules.join(', ')} · approvable until {formatTime(r.pending_approval.expiresAt)} ·
+            evidence <code>{r.pending_approval.evidence_hash}</code>
           </div>
         </div>
       ) : null}
       {r.rollback ? (
         <div class="panel">
-          <strong>Rolled back</strong> ({r.rollback.trigger.replace(/_/g, ' ')}) to <span class="mono">{r.rollback.version}</span> {formatAgo(r.rollback.at, data.now)}: {r.rollback.reason}
-          <div class="small">
-            {confirmationLine(r.rollback.confirmation)}
-          </div>
+          <strong>Rolled back</strong> ({r.rollback.trigger.replace(/_/g, ' ')}) to{' '}
+          <span class="mono">{r.rollback.version}</span> {formatAgo(r.rollback.at, data.now)}: {r.rollback.reason}
+          <div class="small">{confirmationLine(r.rollback.confirmation)}</div>
         </div>
       ) : null}
       <Actions data={data} rollout={r} role={role} />
@@ -143,7 +164,7 @@ function RolloutSection({ data, role }: { data: ModelPageData; role: string }) {
 function Charts({ data }: { data: ModelPageData }) {
   const charts = metricCharts(
     data.series,
-    data.view.model.metrics.map((m) => m.name)
+    data.view.model.metrics.map((m) => m.name),
   )
   const stepMin = Math.round(data.window.stepMs / 60_000)
   return (
@@ -165,7 +186,8 @@ function Charts({ data }: { data: ModelPageData }) {
         </ul>
       </nav>
       <p class="small muted">
-        {formatTime(data.window.from)} to {formatTime(data.window.to)}, {stepMin}-minute buckets (UTC). Measurements reach these charts with the per-minute cron rollup.
+        {formatTime(data.window.from)} to {formatTime(data.window.to)}, {stepMin}-minute buckets (UTC). Measurements
+        reach these charts with the per-minute cron rollup.
       </p>
       <div class="charts">
         {charts.map((c) => (
@@ -210,7 +232,9 @@ function Audit({ data }: { data: ModelPageData }) {
         </table>
       )}
       <p class="small muted">
-        Newest {data.audit.length} entries. Full export: <code>GET /admin/audit?model={data.view.model.name}&amp;format=csv</code>; chain check: <code>GET /admin/audit/verify</code>.
+        Newest {data.audit.length} entries. Full export:{' '}
+        <code>GET /admin/audit?model={data.view.model.name}&amp;format=csv</code>; chain check:{' '}
+        <code>GET /admin/audit/verify</code>.
       </p>
     </section>
   )
@@ -237,9 +261,12 @@ export function ModelPage({ data, role }: ModelPageProps) {
         <Fact label="Champion">{v.champion ?? '–'}</Fact>
         <Fact label="Previous champion">{v.previous_champion ?? '–'}</Fact>
         <Fact label="Weights">
-          {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null} {formatWeights(routing?.weights)}
+          {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null}{' '}
+          {formatWeights(routing?.weights)}
         </Fact>
-        <Fact label="Shadow">{routing?.shadow ? `${routing.shadow.version}, ${formatPercent(routing.shadow.sample_rate)} copied` : 'off'}</Fact>
+        <Fact label="Shadow">
+          {routing?.shadow ? `${routing.shadow.version}, ${formatPercent(routing.shadow.sample_rate)} copied` : 'off'}
+        </Fact>
         <Fact label="Epoch">{String(v.epoch)}</Fact>
         <Fact label="Risk tier">{v.model.risk}</Fact>
         <Fact label="Versions">{v.versions.map((x) => x.name).join(', ') || '–'}</Fact>

@@ -26,7 +26,8 @@ function RolloutCell({ m, now }: { m: OverviewModel; now: number }) {
   if (m.latest) {
     return (
       <span class="muted small">
-        none active; last {m.latest.outcome ?? m.latest.phase} ({formatAgo(m.latest.endedAt ?? m.latest.createdAt, now)})
+        none active; last {m.latest.outcome ?? m.latest.phase} ({formatAgo(m.latest.endedAt ?? m.latest.createdAt, now)}
+        )
       </span>
     )
   }
@@ -35,7 +36,9 @@ function RolloutCell({ m, now }: { m: OverviewModel; now: number }) {
 
 function VerdictCell({ m, now }: { m: OverviewModel; now: number }) {
   const fromState = m.active?.verdicts.at(-1)
-  const v = fromState ? { decision: fromState.decision, reason: fromState.reason, at: new Date(fromState.at).toISOString() } : m.latest?.lastVerdict
+  const v = fromState
+    ? { decision: fromState.decision, reason: fromState.reason, at: new Date(fromState.at).toISOString() }
+    : m.latest?.lastVerdict
   if (!v) return <span class="muted">–</span>
   return (
     <>
@@ -57,11 +60,14 @@ export function OverviewPage({ data, role }: OverviewProps) {
       </p>
       {data.models.length === 0 ? (
         <p>
-          No models yet. Register one with <code>PUT /admin/models/{'{model}'}</code> (see the <a href="/admin/docs">API docs</a>).
+          No models yet. Register one with <code>PUT /admin/models/{'{model}'}</code> (see the{' '}
+          <a href="/admin/docs">API docs</a>).
         </p>
       ) : (
         <table id="models">
-          <caption class="sr-only">Models: champion, routing weights, active rollout, phase, step and last verdict</caption>
+          <caption class="sr-only">
+            Models: champion, routing weights, active rollout, phase, step and last verdict
+          </caption>
           <thead>
             <tr>
               <th scope="col">Model</th>
@@ -80,13 +86,19 @@ export function OverviewPage({ data, role }: OverviewProps) {
                 <tr data-model={m.name}>
                   <th scope="row">
                     <a href={`/admin/ui/models/${encodeURIComponent(m.name)}`}>{m.name}</a>
-                    <div class="muted small">risk {m.risk} · epoch {m.view.epoch}</div>
+                    <div class="muted small">
+                      risk {m.risk} · epoch {m.view.epoch}
+                    </div>
                   </th>
                   <td class="mono">{m.view.champion ?? '–'}</td>
                   <td class="weights">
                     {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null}
                     <div class="small">{formatWeights(routing?.weights)}</div>
-                    {routing?.shadow ? <div class="small muted">shadow {routing.shadow.version} ({formatPercent(routing.shadow.sample_rate)} copied)</div> : null}
+                    {routing?.shadow ? (
+                      <div class="small muted">
+                        shadow {routing.shadow.version} ({formatPercent(routing.shadow.sample_rate)} copied)
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <RolloutCell m={m} now={data.now} />
@@ -94,7 +106,9 @@ export function OverviewPage({ data, role }: OverviewProps) {
                   <td>{m.active ? <Badge kind="ph" value={m.active.phase} /> : <span class="muted">–</span>}</td>
                   <td>
                     {m.active?.step ? m.active.step.label : <span class="muted">–</span>}
-                    {m.active?.pending_approval ? <div class="small">awaiting approval: {m.active.pending_approval.reason}</div> : null}
+                    {m.active?.pending_approval ? (
+                      <div class="small">awaiting approval: {m.active.pending_approval.reason}</div>
+                    ) : null}
                   </td>
                   <td>
                     <VerdictCell m={m} now={data.now} />

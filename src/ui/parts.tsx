@@ -23,12 +23,27 @@ export function Badge({ kind, value }: { kind: 'ph' | 'd'; value: string }) {
 
 /** Weights as a stacked horizontal bar (champion first), labelled for screen readers. */
 export function WeightsBar({ weights, champion }: { weights: Record<string, number>; champion: string }) {
-  const entries = Object.entries(weights).sort((a, b) => (a[0] === champion ? -1 : b[0] === champion ? 1 : a[0].localeCompare(b[0])))
+  const entries = Object.entries(weights).sort((a, b) =>
+    a[0] === champion ? -1 : b[0] === champion ? 1 : a[0].localeCompare(b[0]),
+  )
   let x = 0
   return (
-    <svg viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label={`weights: ${entries.map(([v, w]) => `${v} ${w}%`).join(', ')}`}>
+    <svg
+      viewBox="0 0 100 6"
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={`weights: ${entries.map(([v, w]) => `${v} ${w}%`).join(', ')}`}
+    >
       {entries.map(([v, w], i) => {
-        const rect = <rect class={v === champion ? 'arm-champion' : i % 2 ? 'arm-challenger' : 'arm-cohort'} x={x} y={0} width={w} height={6} />
+        const rect = (
+          <rect
+            class={v === champion ? 'arm-champion' : i % 2 ? 'arm-challenger' : 'arm-cohort'}
+            x={x}
+            y={0}
+            width={w}
+            height={6}
+          />
+        )
         x += w
         return rect
       })}

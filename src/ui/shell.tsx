@@ -60,7 +60,10 @@ export function Shell({ title, fragment, nonce }: ShellProps) {
           <main id="main" data-fragment={fragment} aria-busy="true" tabindex={-1}>
             <p class="muted">Loading…</p>
             <noscript>
-              <p>The dashboard needs JavaScript: it sends your token in the Authorization header, which a plain page load cannot do.</p>
+              <p>
+                The dashboard needs JavaScript: it sends your token in the Authorization header, which a plain page load
+                cannot do.
+              </p>
             </noscript>
           </main>
           <section id="login" class="login" aria-labelledby="login-title" hidden>
@@ -73,7 +76,8 @@ export function Shell({ title, fragment, nonce }: ShellProps) {
                 Sign in
               </button>
               <p class="muted small">
-                The token stays in this browser tab (sessionStorage) and is sent only to this gateway, as <code>Authorization: Bearer</code>.
+                The token stays in this browser tab (sessionStorage) and is sent only to this gateway, as{' '}
+                <code>Authorization: Bearer</code>.
               </p>
             </form>
           </section>

@@ -52,11 +52,21 @@ function VerdictItem({ v }: { v: Verdict }) {
             <thead>
               <tr>
                 <th scope="col">Metric</th>
-                <th scope="col" class="num">Champion n</th>
-                <th scope="col" class="num">Champion</th>
-                <th scope="col" class="num">Challenger n</th>
-                <th scope="col" class="num">Challenger</th>
-                <th scope="col" class="num">p-value</th>
+                <th scope="col" class="num">
+                  Champion n
+                </th>
+                <th scope="col" class="num">
+                  Champion
+                </th>
+                <th scope="col" class="num">
+                  Challenger n
+                </th>
+                <th scope="col" class="num">
+                  Challenger
+                </th>
+                <th scope="col" class="num">
+                  p-value
+                </th>
                 <th scope="col">Decision</th>
                 <th scope="col">Reason</th>
               </tr>
@@ -96,7 +106,9 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
                 {step.index + 1}. {step.label}
               </span>{' '}
               <span class="small muted">({status})</span>
-              {(status === 'current' || status === 'held') && r.step ? <div class="small muted">live since {formatTime(r.step.started_at)}</div> : null}
+              {(status === 'current' || status === 'held') && r.step ? (
+                <div class="small muted">live since {formatTime(r.step.started_at)}</div>
+              ) : null}
               {shown.length > 0 ? (
                 <ul class="verdicts" aria-label={`Verdicts of ${step.label}`}>
                   {shown.map((v) => (
@@ -104,7 +116,11 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
                   ))}
                 </ul>
               ) : null}
-              {hidden > 0 ? <p class="small muted">{hidden} earlier non-decisive verdicts not shown (GET /admin/rollouts/{r.id}/verdicts lists all).</p> : null}
+              {hidden > 0 ? (
+                <p class="small muted">
+                  {hidden} earlier non-decisive verdicts not shown (GET /admin/rollouts/{r.id}/verdicts lists all).
+                </p>
+              ) : null}
             </li>
           )
         })}

@@ -18,7 +18,16 @@ const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screen
 /** As in the workers tests: the in-flight cap on shadow copies must not skip any here. */
 // Cron runs right after traffic here: measurement batches leave every 100 ms, not every second.
 const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000', MEASURE_FLUSH_MS: '100' }
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 // DOM globals used inside page callbacks, which run in the browser (the project has no DOM lib).
 declare const document: { getElementById(id: string): { textContent: string | null } | null }
@@ -68,7 +77,7 @@ async function charts(): Promise<Record<string, ChartInfo>> {
         dots: g.querySelectorAll('circle').length,
         band: g.querySelector('path.band')?.getAttribute('d') ?? '',
       })),
-    }))
+    })),
   )
   return Object.fromEntries(list.map((c) => [c.id, c]))
 }
@@ -76,7 +85,11 @@ async function charts(): Promise<Record<string, ChartInfo>> {
 /** Waits until the status line matches (actions report there when they finish). */
 async function expectFlash(pattern: RegExp): Promise<void> {
   try {
-    await page.waitForFunction((src) => new RegExp(src).test(document.getElementById('flash')?.textContent ?? ''), pattern.source, { timeout: 10_000 })
+    await page.waitForFunction(
+      (src) => new RegExp(src).test(document.getElementById('flash')?.textContent ?? ''),
+      pattern.source,
+      { timeout: 10_000 },
+    )
   } catch {
     expect(await page.textContent('#flash')).toMatch(pattern)
   }
@@ -94,11 +107,15 @@ async function openModelPage(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`)
   mkdirSync(SHOTS, { recursive: true })
   const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')])
   upstreams = [a, b]
-  const [g, br] = await Promise.all([startLiveGateway({ bindings: LIVE_BINDINGS }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })])
+  const [g, br] = await Promise.all([
+    startLiveGateway({ bindings: LIVE_BINDINGS }),
+    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
+  ])
   gateway = g
   browser = br
   seeded = await seed(gateway, { a: a.url, b: b.url }, clock)
@@ -169,7 +186,13 @@ describe('dashboard', () => {
     expect(c.divergence?.legend).toEqual(['v2 · shadow'])
 
     // The charts plot what the metrics API reports: one drawn point per bucket with a value.
-    const api = await gateway.admin<{ series: Array<{ version: string; arm: string; points: Array<{ error_rate: number | null; divergence_rate: number | null }> }> }>('GET', `/models/${MODEL}/metrics?from=-1h&step=60`)
+    const api = await gateway.admin<{
+      series: Array<{
+        version: string
+        arm: string
+        points: Array<{ error_rate: number | null; divergence_rate: number | null }>
+      }>
+    }>('GET', `/models/${MODEL}/metrics?from=-1h&step=60`)
     const shadow = api.series.find((s) => s.arm === 'shadow')
     expect(c.divergence?.series[0]?.points).toBe(shadow?.points.filter((p) => p.divergence_rate !== null).length)
     const champion = api.series.find((s) => s.arm === 'champion')
@@ -178,7 +201,7 @@ describe('dashboard', () => {
     expect(desc).toMatch(/v2 · shadow: latest \d+(\.\d+)?%/)
   })
 
-  it('shows the stage timeline with each verdict\'s decision and reason', async () => {
+  it("shows the stage timeline with each verdict's decision and reason", async () => {
     const steps = page.locator('#timeline ol.timeline > li')
     expect(await steps.count()).toBe(4) // shadow, canary 60%, canary 100%, watch
     const shadowStep = steps.nth(0)
@@ -208,7 +231,10 @@ describe('dashboard', () => {
     expect(r.phase).toBe('progressing')
     expect(r.step?.label).toBe('canary 60%')
     expect(r.approvals.at(-1)).toMatchObject({ approver: 'approver', forStep: 1 })
-    expect((await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${MODEL}`)).routing.weights).toEqual({ v1: 40, v2: 60 })
+    expect(
+      (await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${MODEL}`)).routing
+        .weights,
+    ).toEqual({ v1: 40, v2: 60 })
 
     // A dismissed confirmation changes nothing.
     await withDialog(false, () => page.click('button[data-action=rollback]'))
@@ -227,7 +253,9 @@ describe('dashboard', () => {
     await expectDone(/Resumed: .* is progressing/)
     r = await rollout(gateway, seeded.id)
     expect(r.phase).toBe('progressing')
-    const actions = await page.$$eval('#audit tr[data-action]', (rows) => rows.map((tr) => tr.getAttribute('data-action')))
+    const actions = await page.$$eval('#audit tr[data-action]', (rows) =>
+      rows.map((tr) => tr.getAttribute('data-action')),
+    )
     expect(actions).toEqual(expect.arrayContaining(['rollout.approved', 'rollout.paused', 'rollout.resumed']))
     await shot('model-after-actions')
   })
@@ -248,8 +276,12 @@ describe('dashboard', () => {
     expect(c.requests?.legend).toEqual(['v1 · champion', 'v2 · challenger', 'v2 · shadow'])
     expect(c['business-repaid']?.legend).toEqual(['v1 · champion', 'v2 · challenger'])
     for (const s of c['business-repaid']?.series ?? []) expect(s.band, s.key).not.toBe('')
-    const events = await page.$$eval('#events tr[data-event]', (rows) => rows.map((tr) => tr.getAttribute('data-event')))
-    expect(events).toEqual(expect.arrayContaining(['started', 'approved', 'step_live', 'approval_requested', 'paused', 'resumed']))
+    const events = await page.$$eval('#events tr[data-event]', (rows) =>
+      rows.map((tr) => tr.getAttribute('data-event')),
+    )
+    expect(events).toEqual(
+      expect.arrayContaining(['started', 'approved', 'step_live', 'approval_requested', 'paused', 'resumed']),
+    )
     const step = page.locator('#timeline ol.timeline > li[data-step="1"]')
     for (const v of canary) expect(await step.textContent()).toContain(v.reason)
     await shot('model-canary')
@@ -258,13 +290,19 @@ describe('dashboard', () => {
 
 describe('API docs', () => {
   it('renders Swagger UI from the Worker with every operation of /admin/openapi.json', async () => {
-    const spec = (await (await fetch(`${gateway.url}/admin/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> }
-    const operations = Object.values(spec.paths).flatMap((p) => Object.keys(p).filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k)))
+    const spec = (await (await fetch(`${gateway.url}/admin/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const operations = Object.values(spec.paths).flatMap((p) =>
+      Object.keys(p).filter((k) => ['get', 'put', 'post', 'delete', 'patch'].includes(k)),
+    )
     await page.goto(`${gateway.url}/admin/docs`)
     await page.waitForSelector('.swagger-ui .opblock-summary')
     expect(await page.textContent('.swagger-ui .info .title')).toContain('modelgate admin API')
     expect(await page.locator('.swagger-ui .opblock').count()).toBe(operations.length)
-    expect(await page.locator('.swagger-ui .opblock-summary-path', { hasText: '/admin/rollouts/{id}/approve' }).count()).toBe(1)
+    expect(
+      await page.locator('.swagger-ui .opblock-summary-path', { hasText: '/admin/rollouts/{id}/approve' }).count(),
+    ).toBe(1)
     await shot('api-docs')
   })
 

@@ -60,10 +60,14 @@ export async function traffic(g: LiveGateway, n: number): Promise<Record<string,
         const version = res.headers.get('x-model-version') ?? '?'
         served[version] = (served[version] ?? 0) + 1
         outcomes.push({ request_id: res.headers.get('x-request-id') as string, value: hashUnit(x * 7 + 3) < 0.8 })
-      })
+      }),
     )
   }
-  const res = await fetch(`${g.url}/v1/outcomes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) })
+  const res = await fetch(`${g.url}/v1/outcomes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ outcomes }),
+  })
   const report = (await res.json()) as { accepted: number }
   if (report.accepted !== outcomes.length) throw new Error(`outcomes: ${JSON.stringify(report).slice(0, 300)}`)
   return served
@@ -95,13 +99,20 @@ export async function seed(g: LiveGateway, upstreams: { a: string; b: string }, 
 
   const started = await g.admin<Rollout>('POST', `/models/${MODEL}/rollouts`, ROLLOUT)
   if (started.phase !== 'awaiting_approval') throw new Error(`expected weak_gates approval first, got ${started.phase}`)
-  await g.admin('POST', `/rollouts/${started.id}/approve`, { evidence_hash: started.pending_approval?.evidence_hash }, g.approverToken)
+  await g.admin(
+    'POST',
+    `/rollouts/${started.id}/approve`,
+    { evidence_hash: started.pending_approval?.evidence_hash },
+    g.approverToken,
+  )
 
   await traffic(g, 600) // shadow stage: every request copied to v2
   await g.scheduled(clock.next())
   const r = await rollout(g, started.id)
   if (r.phase !== 'awaiting_approval' || r.pending_approval?.forStep !== 1) {
-    throw new Error(`expected the shadow stage to pass and canary 60% to await approval: ${JSON.stringify({ phase: r.phase, last: r.verdicts.at(-1) })}`)
+    throw new Error(
+      `expected the shadow stage to pass and canary 60% to await approval: ${JSON.stringify({ phase: r.phase, last: r.verdicts.at(-1) })}`,
+    )
   }
   return r
 }

@@ -38,7 +38,12 @@ describe('admin auth', () => {
 describe('validation', () => {
   it('lists every bad field of a body in one 400', async () => {
     const model = uniqueModel('val')
-    const res = await admin('PUT', `/models/${model}`, { risk: 'extreme', unit_header: 'bad header', sla: { p99_ms: -1 }, extra: 1 })
+    const res = await admin('PUT', `/models/${model}`, {
+      risk: 'extreme',
+      unit_header: 'bad header',
+      sla: { p99_ms: -1 },
+      extra: 1,
+    })
     expect(res.status).toBe(400)
     const p = await problemOf(res)
     expect(p.code).toBe('validation_failed')
@@ -48,7 +53,10 @@ describe('validation', () => {
   })
 
   it('rejects malformed JSON with 400', async () => {
-    const res = await admin('PUT', `/models/${uniqueModel('json')}`, undefined, { raw: '{"risk": ', headers: { 'content-type': 'application/json' } })
+    const res = await admin('PUT', `/models/${uniqueModel('json')}`, undefined, {
+      raw: '{"risk": ',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(400)
     expect((await problemOf(res)).code).toMatch(/malformed_json|validation_failed/)
   })
@@ -65,12 +73,18 @@ describe('validation', () => {
     const sum = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 80, v2: 10 } })
     expect(sum.status).toBe(400)
     expect((await problemOf(sum)).errors).toEqual([{ field: 'weights', message: 'weights must sum to 100 (got 90)' }])
-    const unknown = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 90, v9: 10 }, rules: [{ when: { header: 'x-tier', equals: 'gold' }, version: 'v8' }] })
+    const unknown = await admin('PUT', `/models/${model}/routing`, {
+      weights: { v1: 90, v9: 10 },
+      rules: [{ when: { header: 'x-tier', equals: 'gold' }, version: 'v8' }],
+    })
     const fields = (await problemOf(unknown)).errors.map((e: any) => e.field)
     expect(fields).toEqual(['weights.v9', 'rules.0.version'])
     const decimals = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 89.995, v2: 10.005 } })
     expect(decimals.status).toBe(400)
-    const twoConds = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 }, rules: [{ when: { header: 'x-a', equals: 'a', prefix: 'b' }, version: 'v2' }] })
+    const twoConds = await admin('PUT', `/models/${model}/routing`, {
+      weights: { v1: 100 },
+      rules: [{ when: { header: 'x-a', equals: 'a', prefix: 'b' }, version: 'v2' }],
+    })
     expect((await problemOf(twoConds)).errors[0].field).toBe('rules.0.when')
   })
 
@@ -111,16 +125,34 @@ describe('versions', () => {
 describe('optimistic concurrency', () => {
   it('applies a change whose If-Match names the current epoch and refuses a stale one with 412', async () => {
     const model = uniqueModel('etag')
-    const view = await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const view = await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+    })
     const current = view.epoch
-    const ok = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } }, { headers: { 'if-match': `"${current}"` } })
+    const ok = await admin(
+      'PUT',
+      `/models/${model}/routing`,
+      { weights: { v1: 50, v2: 50 } },
+      { headers: { 'if-match': `"${current}"` } },
+    )
     expect(ok.status).toBe(200)
     expect(ok.headers.get('etag')).toBe(`"${current + 1}"`)
-    const stale = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { headers: { 'if-match': String(current) } })
+    const stale = await admin(
+      'PUT',
+      `/models/${model}/routing`,
+      { weights: { v1: 100 } },
+      { headers: { 'if-match': String(current) } },
+    )
     expect(stale.status).toBe(412)
     const p = await problemOf(stale)
     expect(p.current_epoch).toBe(current + 1)
-    const bad = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { headers: { 'if-match': 'yesterday' } })
+    const bad = await admin(
+      'PUT',
+      `/models/${model}/routing`,
+      { weights: { v1: 100 } },
+      { headers: { 'if-match': 'yesterday' } },
+    )
     expect(bad.status).toBe(400)
     // The stale write changed nothing.
     const after = await adminOk('GET', `/models/${model}`)
@@ -129,9 +161,12 @@ describe('optimistic concurrency', () => {
 
   it('serializes concurrent changes: each gets its own epoch, none is lost', async () => {
     const model = uniqueModel('race')
-    const view = await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const view = await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+    })
     const results = await Promise.all(
-      [10, 20, 30, 40, 50].map((w) => adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 100 - w, v2: w } }))
+      [10, 20, 30, 40, 50].map((w) => adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 100 - w, v2: w } })),
     )
     const epochs = results.map((r) => r.epoch).sort((a, b) => a - b)
     expect(epochs).toEqual([1, 2, 3, 4, 5].map((i) => view.epoch + i))
@@ -143,9 +178,18 @@ describe('optimistic concurrency', () => {
 describe('reads', () => {
   it('lists models and shows one with versions, routing, epoch and bucket ranges', async () => {
     const model = uniqueModel('read')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 90, v2: 10 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v1: 90, v2: 10 },
+    })
     const list = await adminOk('GET', '/models')
-    expect(list.models.find((m: any) => m.name === model)).toMatchObject({ champion: 'v1', risk: 'medium', weights: { v1: 90, v2: 10 }, active_rollout: null })
+    expect(list.models.find((m: any) => m.name === model)).toMatchObject({
+      champion: 'v1',
+      risk: 'medium',
+      weights: { v1: 90, v2: 10 },
+      active_rollout: null,
+    })
     const view = await adminOk('GET', `/models/${model}`)
     expect(view.versions.map((v: any) => v.name)).toEqual(['v1', 'v2'])
     expect(view.bucket_ranges).toEqual([
@@ -157,8 +201,17 @@ describe('reads', () => {
 
   it('lists each model with its active rollout, and drops it once the rollout ends', async () => {
     const model = uniqueModel('listro')
-    await setupModel(model, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
-    const ro = await adminOk('POST', `/models/${model}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true }, 201)
+    await setupModel(model, {
+      risk: 'low',
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+    })
+    const ro = await adminOk(
+      'POST',
+      `/models/${model}/rollouts`,
+      { challenger: 'v2', strategy: 'canary', waive_evaluation: true },
+      201,
+    )
     const during = (await adminOk('GET', '/models')).models.find((m: any) => m.name === model)
     expect(during.active_rollout).toMatchObject({ id: ro.id, challenger: 'v2', phase: ro.phase, step_index: 0 })
     expect(ro.phase).toBe('progressing')
@@ -179,11 +232,21 @@ describe('reads', () => {
     expect(res.status).toBe(200)
     const doc = (await res.json()) as any
     expect(doc.openapi).toBe('3.1.0')
-    for (const p of ['/admin/models/{model}', '/admin/models/{model}/versions/{version}', '/admin/models/{model}/champion', '/admin/models/{model}/routing', '/admin/models/{model}/rollback', '/admin/models', '/admin/audit']) {
+    for (const p of [
+      '/admin/models/{model}',
+      '/admin/models/{model}/versions/{version}',
+      '/admin/models/{model}/champion',
+      '/admin/models/{model}/routing',
+      '/admin/models/{model}/rollback',
+      '/admin/models',
+      '/admin/audit',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p)
     }
     expect(doc.components.schemas.RoutingInput).toBeDefined()
-    expect(doc.paths['/admin/models/{model}/routing'].put.responses['412'].content['application/problem+json']).toBeDefined()
+    expect(
+      doc.paths['/admin/models/{model}/routing'].put.responses['412'].content['application/problem+json'],
+    ).toBeDefined()
   })
 })
 
@@ -226,11 +289,22 @@ describe('rollback and audit', () => {
 
   it('keeps a hash-chained audit log that verifies, and detects a tampered row', async () => {
     const model = uniqueModel('chain')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 50, v2: 50 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v1: 50, v2: 50 },
+    })
     await adminOk('POST', `/models/${model}/rollback`, {})
     const log = await adminOk('GET', `/audit?model=${model}`)
     const actions = log.entries.map((e: any) => e.action)
-    expect(actions).toEqual(['model.create', 'version.register', 'version.register', 'champion.set', 'routing.set', 'routing.rollback'])
+    expect(actions).toEqual([
+      'model.create',
+      'version.register',
+      'version.register',
+      'champion.set',
+      'routing.set',
+      'routing.rollback',
+    ])
     log.entries.forEach((e: any, i: number) => {
       expect(e.seq).toBe(i + 1)
       if (i > 0) expect(e.prev_hash).toBe(log.entries[i - 1].hash)
@@ -240,20 +314,25 @@ describe('rollback and audit', () => {
     expect(rb.after.weights).toEqual({ v1: 100 })
     expect((await adminOk('GET', `/audit/verify?model=${model}`)).ok).toBe(true)
 
-    await env.DB.prepare("UPDATE audit_log SET reason = 'nothing happened' WHERE stream = ? AND seq = 5").bind(model).run()
+    await env.DB.prepare("UPDATE audit_log SET reason = 'nothing happened' WHERE stream = ? AND seq = 5")
+      .bind(model)
+      .run()
     const verdict = await adminOk('GET', `/audit/verify?model=${model}`)
     expect(verdict.ok).toBe(false)
     expect(verdict.streams[0].broken_at).toMatchObject({ seq: 5, problem: 'hash does not match the entry contents' })
   })
 
-  it('detects deleted newest entries, and a stream deleted whole, against the writer\'s head', async () => {
+  it("detects deleted newest entries, and a stream deleted whole, against the writer's head", async () => {
     const model = uniqueModel('trunc')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
     expect((await adminOk('GET', `/audit/verify?model=${model}`)).ok).toBe(true)
     await env.DB.prepare('DELETE FROM audit_log WHERE stream = ? AND seq = 3').bind(model).run()
     const cut = await adminOk('GET', `/audit/verify?model=${model}`)
     expect(cut.ok).toBe(false)
-    expect(cut.streams[0].broken_at).toMatchObject({ seq: 3, problem: 'entries 3..3 are missing (the writer sealed up to seq 3)' })
+    expect(cut.streams[0].broken_at).toMatchObject({
+      seq: 3,
+      problem: 'entries 3..3 are missing (the writer sealed up to seq 3)',
+    })
     await env.DB.prepare('DELETE FROM audit_log WHERE stream = ?').bind(model).run()
     const all = await adminOk('GET', '/audit/verify')
     expect(all.ok).toBe(false)
@@ -265,7 +344,11 @@ describe('rollback and audit', () => {
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
     const jsonl = await admin('GET', `/audit?model=${model}&format=jsonl`)
     expect(jsonl.headers.get('content-type')).toContain('application/x-ndjson')
-    const lines = new TextDecoder().decode(await jsonl.arrayBuffer()).trim().split('\n').map((l) => JSON.parse(l))
+    const lines = new TextDecoder()
+      .decode(await jsonl.arrayBuffer())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines.map((l) => l.seq)).toEqual([1, 2, 3])
     const csv = await (await admin('GET', `/audit?model=${model}&format=csv`)).text()
     const rows = csv.trim().split('\r\n')
@@ -314,10 +397,25 @@ describe('audit appends under concurrency', () => {
     const model = uniqueModel('race')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
     await runInDurableObject(coordinatorOf(env, model), async (instance) => {
-      const i = instance as unknown as { audit(f: object): Promise<void>; outbox(r: unknown[]): Promise<void>; flushOutbox(): Promise<void> }
-      await Promise.all(Array.from({ length: 12 }, (_, k) =>
-        k % 2 === 0 ? i.audit({ action: 'test.note', target: model, before: null, after: { k }, reason: `note ${k}`, actor: 'test' }) : i.outbox([])
-      ))
+      const i = instance as unknown as {
+        audit(f: object): Promise<void>
+        outbox(r: unknown[]): Promise<void>
+        flushOutbox(): Promise<void>
+      }
+      await Promise.all(
+        Array.from({ length: 12 }, (_, k) =>
+          k % 2 === 0
+            ? i.audit({
+                action: 'test.note',
+                target: model,
+                before: null,
+                after: { k },
+                reason: `note ${k}`,
+                actor: 'test',
+              })
+            : i.outbox([]),
+        ),
+      )
       await i.flushOutbox()
     })
     const entries = (await adminOk('GET', `/audit?model=${model}&limit=100`)).entries
@@ -330,17 +428,28 @@ describe('audit appends under concurrency', () => {
 describe('request limits and small validations', () => {
   it('refuses an admin or outcomes body above 1 MiB with 413 problem+json', async () => {
     const big = JSON.stringify({ risk: 'low', pad: 'x'.repeat(1024 * 1024) })
-    const res = await admin('PUT', `/models/${uniqueModel('big')}`, undefined, { raw: big, headers: { 'content-type': 'application/json' } })
+    const res = await admin('PUT', `/models/${uniqueModel('big')}`, undefined, {
+      raw: big,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(413)
     expect((await problemOf(res)).code).toBe('payload_too_large')
-    const outcomes = await call(new Request('http://gateway.test/v1/outcomes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }))
+    const outcomes = await call(
+      new Request('http://gateway.test/v1/outcomes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      }),
+    )
     expect(outcomes.status).toBe(413)
   })
 
   it('records webhook destinations in the audit log without their secret paths', async () => {
     const model = uniqueModel('whaudit')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
-    await adminOk('PUT', `/models/${model}/webhooks`, { webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/S3CR3T', format: 'slack' }] })
+    await adminOk('PUT', `/models/${model}/webhooks`, {
+      webhooks: [{ url: 'https://hooks.slack.com/services/T0/B0/S3CR3T', format: 'slack' }],
+    })
     const entry = (await adminOk('GET', `/audit?model=${model}&order=desc&limit=1`)).entries[0]
     expect(entry.action).toBe('webhooks.set')
     expect(JSON.stringify(entry)).not.toContain('S3CR3T')
@@ -350,7 +459,9 @@ describe('request limits and small validations', () => {
   it('refuses a PagerDuty webhook without its routing key', async () => {
     const model = uniqueModel('pd')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
-    const res = await admin('PUT', `/models/${model}/webhooks`, { webhooks: [{ url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty' }] })
+    const res = await admin('PUT', `/models/${model}/webhooks`, {
+      webhooks: [{ url: 'https://events.pagerduty.com/v2/enqueue', format: 'pagerduty' }],
+    })
     expect(res.status).toBe(400)
     expect((await problemOf(res)).errors.map((e: any) => e.field)).toContain('webhooks.0.routing_key')
   })
@@ -370,20 +481,37 @@ describe('audit order and actor names', () => {
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
     const page = await adminOk('GET', `/audit?model=${model}&order=desc&limit=2`)
     expect(page.entries.map((e: any) => e.seq)).toEqual([3, 2])
-    const next = await adminOk('GET', `/audit?model=${model}&order=desc&limit=2&cursor=${encodeURIComponent(page.next_cursor)}`)
+    const next = await adminOk(
+      'GET',
+      `/audit?model=${model}&order=desc&limit=2&cursor=${encodeURIComponent(page.next_cursor)}`,
+    )
     expect(next.entries.map((e: any) => e.seq)).toEqual([1])
   })
 
   it('refuses an actor name it could not record', async () => {
-    const res = await admin('PUT', `/models/${uniqueModel('actor')}`, { risk: 'low' }, { headers: { 'x-modelgate-actor': 'alice smith; drop' } })
+    const res = await admin(
+      'PUT',
+      `/models/${uniqueModel('actor')}`,
+      { risk: 'low' },
+      { headers: { 'x-modelgate-actor': 'alice smith; drop' } },
+    )
     expect(res.status).toBe(400)
     expect((await problemOf(res)).errors[0].field).toBe('header.x-modelgate-actor')
   })
 
   it('says which rollout a model-level rollback ended', async () => {
     const model = uniqueModel('rbend')
-    await setupModel(model, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
-    const ro = await adminOk('POST', `/models/${model}/rollouts`, { challenger: 'v2', strategy: 'canary', waive_evaluation: true }, 201)
+    await setupModel(model, {
+      risk: 'low',
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+    })
+    const ro = await adminOk(
+      'POST',
+      `/models/${model}/rollouts`,
+      { challenger: 'v2', strategy: 'canary', waive_evaluation: true },
+      201,
+    )
     const rb = await adminOk('POST', `/models/${model}/rollback`, {})
     expect(rb.ended_rollout).toBe(ro.id)
     expect(Date.parse(rb.at)).toBeGreaterThan(0)

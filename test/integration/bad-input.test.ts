@@ -3,7 +3,13 @@ import { ADMIN, admin, call, problemOf, uniqueModel } from './helpers/harness'
 
 describe('bad input gets a clear problem, never a 500', () => {
   it('a JSON body sent without a JSON content type', async () => {
-    const res = await call(new Request(`http://gateway.test/admin/models/${uniqueModel('ct')}`, { method: 'PUT', headers: { authorization: `Bearer ${ADMIN}` }, body: '{"risk":"low"}' }))
+    const res = await call(
+      new Request(`http://gateway.test/admin/models/${uniqueModel('ct')}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: '{"risk":"low"}',
+      }),
+    )
     expect(res.status).toBe(415)
     const p = await problemOf(res)
     expect(p.detail).toMatch(/content-type: application\/json/)
@@ -20,7 +26,13 @@ describe('bad input gets a clear problem, never a 500', () => {
 
   it('more than 1,000 outcomes in one batch', async () => {
     const outcomes = Array.from({ length: 1_001 }, (_, i) => ({ request_id: `r${i}`, value: 1 }))
-    const res = await call(new Request('http://gateway.test/v1/outcomes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) }))
+    const res = await call(
+      new Request('http://gateway.test/v1/outcomes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcomes }),
+      }),
+    )
     expect(res.status).toBe(400)
     expect((await problemOf(res)).errors[0].field).toMatch(/outcomes/)
   })

@@ -19,7 +19,10 @@ describe('data-plane failures are problem+json, never 500', () => {
 
   it('upstream timeout → 504 with the version and epoch', async () => {
     const model = uniqueModel('slow')
-    await setupModel(model, { versions: { v1: { url: `${inject('upstreamA')}/mode/sleep-2000`, timeout_ms: 150 } }, champion: 'v1' })
+    await setupModel(model, {
+      versions: { v1: { url: `${inject('upstreamA')}/mode/sleep-2000`, timeout_ms: 150 } },
+      champion: 'v1',
+    })
     const started = Date.now()
     const res = await infer(model)
     expect(res.status).toBe(504)
@@ -53,7 +56,7 @@ describe('data-plane failures are problem+json, never 500', () => {
     await problemOf(streamed)
   })
 
-  it('passes the champion\'s own 5xx through unchanged (it is the model\'s answer, not the gateway\'s)', async () => {
+  it("passes the champion's own 5xx through unchanged (it is the model's answer, not the gateway's)", async () => {
     const model = uniqueModel('c5xx')
     await setupModel(model, { versions: { v1: `${inject('upstreamA')}/mode/status-503` }, champion: 'v1' })
     const res = await infer(model)
@@ -72,8 +75,16 @@ describe('fallback to the champion', () => {
 
   it.each(cases)('retries a challenger %s once on the champion and says so', async (_label, backend, reason) => {
     const model = uniqueModel('fb')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: backend(inject('upstreamB')) }, champion: 'v1', weights: { v2: 100 } })
-    const res = await infer(model, '/predict', { method: 'POST', body: JSON.stringify({ a: 1 }), headers: { 'content-type': 'application/json' } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: backend(inject('upstreamB')) },
+      champion: 'v1',
+      weights: { v2: 100 },
+    })
+    const res = await infer(model, '/predict', {
+      method: 'POST',
+      body: JSON.stringify({ a: 1 }),
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.status).toBe(200)
     expect(res.headers.get('x-model-version')).toBe('v1')
     expect(res.headers.get('x-model-fallback')).toBe(`from=v2; reason="${reason}"`)
@@ -87,9 +98,17 @@ describe('fallback to the champion', () => {
 
   it('sends a challenger that answers the declared body once, with its length, and no fallback', async () => {
     const model = uniqueModel('fbok')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v2: 100 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v2: 100 },
+    })
     const payload = JSON.stringify({ features: { income_k: 52 } })
-    const res = await infer(model, '/predict', { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
+    const res = await infer(model, '/predict', {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.headers.get('x-model-fallback')).toBeNull()
     const echo = (await res.json()) as any
     expect(echo.server).toBe('B')
@@ -100,7 +119,11 @@ describe('fallback to the champion', () => {
 
   it('replays a streamed body of undeclared length that fits the replay limit', async () => {
     const model = uniqueModel('fbstream')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` }, champion: 'v1', weights: { v2: 100 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` },
+      champion: 'v1',
+      weights: { v2: 100 },
+    })
     const parts = ['{"a":', '1,"b":', '"streamed"}']
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -109,7 +132,11 @@ describe('fallback to the champion', () => {
         else controller.enqueue(new TextEncoder().encode(next))
       },
     })
-    const res = await infer(model, '/predict', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+    const res = await infer(model, '/predict', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    })
     expect(res.headers.get('x-model-fallback')).toBe('from=v2; reason="status 500"')
     const echo = (await res.json()) as any
     expect(echo.server).toBe('A')
@@ -118,7 +145,12 @@ describe('fallback to the champion', () => {
 
   it('does not fall back when the model disables it', async () => {
     const model = uniqueModel('nofb')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` }, champion: 'v1', weights: { v2: 100 }, fallback_to_champion: false })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` },
+      champion: 'v1',
+      weights: { v2: 100 },
+      fallback_to_champion: false,
+    })
     const res = await infer(model)
     expect(res.status).toBe(500)
     expect(res.headers.get('x-model-version')).toBe('v2')
@@ -126,7 +158,11 @@ describe('fallback to the champion', () => {
 
   it('does not fall back when the body cannot be replayed (above REPLAY_BODY_BYTES)', async () => {
     const model = uniqueModel('noreplay')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` }, champion: 'v1', weights: { v2: 100 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-500` },
+      champion: 'v1',
+      weights: { v2: 100 },
+    })
     const res = await infer(model, '/predict', { method: 'POST', body: 'z'.repeat(20_000) })
     expect(res.status).toBe(500)
     expect(res.headers.get('x-model-fallback')).toBeNull()

@@ -8,8 +8,14 @@ describe('admin → publish → route', () => {
     const res = await infer(model, '/predict/batch?x=1&y=two', {
       method: 'POST',
       headers: {
-        'content-type': 'application/json', 'x-custom': 'kept', connection: 'x-drop-me', 'x-drop-me': 'gone', 'x-modelgate-key': 'secret',
-        'proxy-authorization': 'Basic Zm9v', 'keep-alive': 'timeout=5', 'cf-ipcountry': 'ZZ',
+        'content-type': 'application/json',
+        'x-custom': 'kept',
+        connection: 'x-drop-me',
+        'x-drop-me': 'gone',
+        'x-modelgate-key': 'secret',
+        'proxy-authorization': 'Basic Zm9v',
+        'keep-alive': 'timeout=5',
+        'cf-ipcountry': 'ZZ',
       },
       body: JSON.stringify({ features: [1, 2, 3] }),
     })
@@ -26,7 +32,8 @@ describe('admin → publish → route', () => {
     expect(echo.headers['x-custom']).toBe('kept')
     expect(echo.headers['x-drop-me']).toBeUndefined()
     expect(echo.headers['x-modelgate-key']).toBeUndefined()
-    for (const hop of ['proxy-authorization', 'keep-alive', 'connection', 'cf-ipcountry']) expect(echo.headers[hop]).toBeUndefined()
+    for (const hop of ['proxy-authorization', 'keep-alive', 'connection', 'cf-ipcountry'])
+      expect(echo.headers[hop]).toBeUndefined()
     expect(echo.headers['x-modelgate-hops']).toBe('1')
     expect(echo.headers['x-request-id']).toBe(res.headers.get('x-request-id'))
   })

@@ -2,7 +2,12 @@ import { describe, expect, inject, it } from 'vitest'
 import { adminOk, infer, setupModel, uniqueModel } from './helpers/harness'
 
 /** Sends one request per unit, `parallel` at a time; returns unit → version. */
-async function routeUnits(model: string, units: string[], headers: (u: string) => Record<string, string> = () => ({}), parallel = 64): Promise<Map<string, string>> {
+async function routeUnits(
+  model: string,
+  units: string[],
+  headers: (u: string) => Record<string, string> = () => ({}),
+  parallel = 64,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>()
   for (let i = 0; i < units.length; i += parallel) {
     const batch = units.slice(i, i + parallel)
@@ -12,7 +17,7 @@ async function routeUnits(model: string, units: string[], headers: (u: string) =
         await res.body?.cancel()
         expect(res.status).toBe(200)
         return res.headers.get('x-model-version') as string
-      })
+      }),
     )
     batch.forEach((u, j) => out.set(u, versions[j] as string))
   }
@@ -22,7 +27,11 @@ async function routeUnits(model: string, units: string[], headers: (u: string) =
 describe('sticky weighted split through the gateway (acceptance 2)', () => {
   it('splits 10,000 units 90/10 within 1 pp, keeps each unit, and 10 → 50 moves nobody off v2', async () => {
     const model = uniqueModel('split')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 90, v2: 10 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v1: 90, v2: 10 },
+    })
     const units = Array.from({ length: 10_000 }, (_, i) => `user-${i}`)
     const first = await routeUnits(model, units)
     const onV2 = [...first.values()].filter((v) => v === 'v2').length
@@ -40,7 +49,7 @@ describe('sticky weighted split through the gateway (acceptance 2)', () => {
 })
 
 describe('cohort rules through the gateway (acceptance 3)', () => {
-  it('sends every matching request to the rule\'s version and no other request', async () => {
+  it("sends every matching request to the rule's version and no other request", async () => {
     const model = uniqueModel('cohort')
     await setupModel(model, {
       versions: { v1: inject('upstreamA'), v2: inject('upstreamB'), v3: `${inject('upstreamB')}/mode/echo` },

@@ -15,13 +15,17 @@ async function drive(model: string, n: number, parallel = 64, body?: (i: number)
     await Promise.all(
       Array.from({ length: Math.min(parallel, n - i) }, async (_, j) => {
         const k = i + j
-        const res = await infer(model, '/predict', { method: 'POST', headers: { 'x-unit-id': `unit-${k}`, 'content-type': 'application/json' }, body: body ? body(k) : JSON.stringify({ x: k }) })
+        const res = await infer(model, '/predict', {
+          method: 'POST',
+          headers: { 'x-unit-id': `unit-${k}`, 'content-type': 'application/json' },
+          body: body ? body(k) : JSON.stringify({ x: k }),
+        })
         await res.arrayBuffer()
         const v = res.headers.get('x-model-version') as string
         counts[v] = (counts[v] ?? 0) + 1
         latencies.push(serverTiming(res))
         ids.push({ id: res.headers.get('x-request-id') as string, version: v })
-      })
+      }),
     )
   }
   await settle()
@@ -31,7 +35,11 @@ async function drive(model: string, n: number, parallel = 64, body?: (i: number)
 describe('per-request recording', () => {
   it('records exactly one measurement per client response, per version, and p99 within 1.1%', async () => {
     const model = uniqueModel('noloss')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 70, v2: 30 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v1: 70, v2: 30 },
+    })
     const { counts, latencies } = await drive(model, 4_000)
     const s = await summary(model)
     expect(requestsOf(s, 'v1')).toBe(counts.v1)
@@ -45,7 +53,11 @@ describe('per-request recording', () => {
 
   it('attributes a fallback to the failing version as an error and to the champion as the answer', async () => {
     const model = uniqueModel('fbrec')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-503` }, champion: 'v1', weights: { v2: 100 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: `${inject('upstreamB')}/mode/status-503` },
+      champion: 'v1',
+      weights: { v2: 100 },
+    })
     await drive(model, 20)
     const s = await summary(model)
     const v1 = sumWhere(s, (r) => r.version === 'v1')
@@ -57,13 +69,19 @@ describe('per-request recording', () => {
 
   it('rolls minutes up into D1 idempotently and serves per-arm series', async () => {
     const model = uniqueModel('series')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1', weights: { v1: 50, v2: 50 } })
+    await setupModel(model, {
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+      weights: { v1: 50, v2: 50 },
+    })
     const { counts } = await drive(model, 300)
     const { runScheduled } = await import('../../src/cron/scheduled')
     await runScheduled(env, Date.now())
     await runScheduled(env, Date.now()) // a second tick must not double anything
     const res = await adminOk('GET', `/models/${model}/metrics?from=-10m&step=600`)
-    const byVersion = Object.fromEntries(res.series.map((s: any) => [s.version, s.points.reduce((a: number, p: any) => a + p.requests, 0)]))
+    const byVersion = Object.fromEntries(
+      res.series.map((s: any) => [s.version, s.points.reduce((a: number, p: any) => a + p.requests, 0)]),
+    )
     expect(byVersion).toEqual({ v1: counts.v1, v2: counts.v2 })
     const point = res.series[0].points.find((p: any) => p.requests > 0)
     expect(point.error_rate).toBe(0)
@@ -97,7 +115,12 @@ describe('business outcomes', () => {
 
   async function modelWithMetrics(opts: { v2?: string; shards?: number } = {}) {
     const model = uniqueModel('outcome')
-    await adminOk('PUT', `/models/${model}`, { risk: 'medium', metrics: METRICS, ...(opts.shards ? { metric_shards: opts.shards } : {}) }, 201)
+    await adminOk(
+      'PUT',
+      `/models/${model}`,
+      { risk: 'medium', metrics: METRICS, ...(opts.shards ? { metric_shards: opts.shards } : {}) },
+      201,
+    )
     await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } }, 201)
     await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: opts.v2 ?? inject('upstreamB') } }, 201)
     await adminOk('POST', `/models/${model}/champion`, { version: 'v1' })
@@ -106,7 +129,13 @@ describe('business outcomes', () => {
   }
 
   function postOutcomes(body: unknown): Promise<Response> {
-    return call(new Request('http://gateway.test/v1/outcomes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }))
+    return call(
+      new Request('http://gateway.test/v1/outcomes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    )
   }
 
   it('accepts valid ids, rejects forged, malformed and expired ones with a reason, and counts duplicates once', async () => {
@@ -116,7 +145,15 @@ describe('business outcomes', () => {
     const forged = valid.slice(0, -4) + (valid.endsWith('AAAA') ? 'BBBB' : 'AAAA')
     // Claim the other arm while keeping the original signature.
     const tampered = valid.replace(/~(c|h)-~/, (_m, a) => (a === 'c' ? '~h-~' : '~c-~'))
-    const old = await signRequestId(requestIdSecret(env)!, { model, version: 'v1', arm: 'champion', cohort: false, epoch: 1, at: Date.now() - 3_600_000, shards: 4 })
+    const old = await signRequestId(requestIdSecret(env)!, {
+      model,
+      version: 'v1',
+      arm: 'champion',
+      cohort: false,
+      epoch: 1,
+      at: Date.now() - 3_600_000,
+      shards: 4,
+    })
     const res = await postOutcomes({
       outcomes: [
         { request_id: valid, value: 'repaid' },
@@ -131,8 +168,18 @@ describe('business outcomes', () => {
     })
     expect(res.status).toBe(200)
     const report = (await res.json()) as any
-    expect(report.results.map((r: any) => (r.status === 'rejected' ? r.reason : r.status)), JSON.stringify(report.results, null, 1)).toEqual([
-      'accepted', 'duplicate', 'invalid_signature', 'invalid_signature', 'malformed_request_id', 'outside_attribution_window', 'unknown_metric', 'invalid_value',
+    expect(
+      report.results.map((r: any) => (r.status === 'rejected' ? r.reason : r.status)),
+      JSON.stringify(report.results, null, 1),
+    ).toEqual([
+      'accepted',
+      'duplicate',
+      'invalid_signature',
+      'invalid_signature',
+      'malformed_request_id',
+      'outside_attribution_window',
+      'unknown_metric',
+      'invalid_value',
     ])
     expect(report).toMatchObject({ accepted: 1, duplicates: 1, rejected: 6 })
   })
@@ -140,7 +187,10 @@ describe('business outcomes', () => {
   it('keeps per-arm outcome statistics equal to what was sent, counting matured requests only', async () => {
     const model = await modelWithMetrics()
     const { ids } = await drive(model, 200)
-    const sent: Record<string, { n: number; positives: number; revenue: number[] }> = { v1: { n: 0, positives: 0, revenue: [] }, v2: { n: 0, positives: 0, revenue: [] } }
+    const sent: Record<string, { n: number; positives: number; revenue: number[] }> = {
+      v1: { n: 0, positives: 0, revenue: [] },
+      v2: { n: 0, positives: 0, revenue: [] },
+    }
     const items: any[] = []
     ids.forEach(({ id, version }, i) => {
       if (i % 4 === 3) return // some requests never get an outcome
@@ -154,7 +204,10 @@ describe('business outcomes', () => {
     })
     const report = (await (await postOutcomes({ outcomes: items })).json()) as any
     expect(report.accepted).toBe(items.length)
-    const metrics = [{ name: 'repaid', windowMs: 600_000 }, { name: 'revenue', windowMs: 600_000 }]
+    const metrics = [
+      { name: 'repaid', windowMs: 600_000 },
+      { name: 'revenue', windowMs: 600_000 },
+    ]
     // Not matured yet: nothing counts for gates.
     const early = await summary(model, { metrics })
     expect([...early.matured.values()].filter((r) => r.n > 0)).toEqual([])
@@ -172,7 +225,9 @@ describe('business outcomes', () => {
       expect(revenue.sumSq).toBe(sent[v]!.revenue.reduce((a, b) => a + b * b, 0))
     }
     // Once folded, a late outcome for those requests is refused, not silently lost.
-    const late = (await (await postOutcomes({ request_id: ids[3]!.id, value: 'repaid', metric: 'repaid' })).json()) as any
+    const late = (await (
+      await postOutcomes({ request_id: ids[3]!.id, value: 'repaid', metric: 'repaid' })
+    ).json()) as any
     expect(late.results[0]).toMatchObject({ status: 'rejected', reason: 'outside_attribution_window' })
   })
 
@@ -183,9 +238,14 @@ describe('business outcomes', () => {
     const assigned = (id: string) => id.split('~')[2]
     const rescued = ids.filter((x) => assigned(x.id) === 'v2').length
     expect(rescued).toBeGreaterThan(0)
-    const report = (await (await postOutcomes({ outcomes: ids.map(({ id }) => ({ request_id: id, value: 'repaid', metric: 'repaid' })) })).json()) as any
+    const report = (await (
+      await postOutcomes({ outcomes: ids.map(({ id }) => ({ request_id: id, value: 'repaid', metric: 'repaid' })) })
+    ).json()) as any
     expect(report.accepted).toBe(40)
-    const later = await summary(model, { metrics: [{ name: 'repaid', windowMs: 600_000 }], now: Date.now() + 11 * 60_000 })
+    const later = await summary(model, {
+      metrics: [{ name: 'repaid', windowMs: 600_000 }],
+      now: Date.now() + 11 * 60_000,
+    })
     const champion = later.matured.get('v1|champion||repaid')!
     const challenger = later.matured.get('v2|challenger||repaid')!
     expect([challenger.exposures, challenger.n, challenger.sum]).toEqual([rescued, rescued, rescued])
@@ -200,7 +260,11 @@ describe('business outcomes', () => {
     await adminOk('PUT', `/models/${model}`, { risk: 'medium', metrics: METRICS, metric_shards: 8 })
     const again = (await (await postOutcomes({ outcomes: items })).json()) as any
     expect(again).toMatchObject({ accepted: 0, duplicates: 20 })
-    const later = await summary(model, { metrics: [{ name: 'repaid', windowMs: 600_000 }], now: Date.now() + 11 * 60_000, shards: 8 })
+    const later = await summary(model, {
+      metrics: [{ name: 'repaid', windowMs: 600_000 }],
+      now: Date.now() + 11 * 60_000,
+      shards: 8,
+    })
     expect([...later.matured.values()].reduce((a, r) => a + r.n, 0)).toBe(20)
   })
 

@@ -24,14 +24,31 @@ function shard(name: string) {
 /** `n` requests, each in its own minute starting at `firstMinute` (so `n` rows). */
 function requests(firstMinute: number, n: number): Measurement[] {
   return Array.from({ length: n }, (_, i): Measurement => ({
-    type: 'request', requestId: `r${firstMinute + i}`, at: T0 + (firstMinute + i) * 60_000, epoch: 1, version: 'v1', arm: 'champion',
-    segment: '', status: 200, outcome: 'response', latencyMs: 10, fallback: null,
+    type: 'request',
+    requestId: `r${firstMinute + i}`,
+    at: T0 + (firstMinute + i) * 60_000,
+    epoch: 1,
+    version: 'v1',
+    arm: 'champion',
+    segment: '',
+    status: 200,
+    outcome: 'response',
+    latencyMs: 10,
+    fallback: null,
   }))
 }
 
 function shadows(n: number): ShadowMeasurement[] {
   return Array.from({ length: n }, (_, i) => ({
-    type: 'shadow', requestId: `s${i}`, at: T0, epoch: 1, version: 'v2', verdict: 'agree', latencyMs: 5, championOutput: 'a', shadowOutput: 'a',
+    type: 'shadow',
+    requestId: `s${i}`,
+    at: T0,
+    epoch: 1,
+    version: 'v2',
+    verdict: 'agree',
+    latencyMs: 5,
+    championOutput: 'a',
+    shadowOutput: 'a',
   }))
 }
 
@@ -84,10 +101,30 @@ describe('D1 rollup writes', () => {
     const key = { minute: 100, epoch: 1, version: 'v1', arm: 'champion' as const, segment: '' as const }
     const older = { ...emptyAgg(), requests: 1, s2xx: 1 }
     const newer = { ...emptyAgg(), requests: 3, s2xx: 3 }
-    const sample = { at: T0, requestId: 'req-1', version: 'v2', verdict: 'agree', championOutput: 'a', shadowOutput: 'a' }
+    const sample = {
+      at: T0,
+      requestId: 'req-1',
+      version: 'v2',
+      verdict: 'agree',
+      championOutput: 'a',
+      shadowOutput: 'a',
+    }
     const batch = (agg: typeof older, rev: number, n: number): ExportBatch => ({
       minutes: [{ key, agg, rev }],
-      outcomes: [{ minute: 100, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n, sum: n, sumSq: n, rev }],
+      outcomes: [
+        {
+          minute: 100,
+          epoch: 1,
+          version: 'v1',
+          arm: 'champion',
+          segment: '',
+          metric: 'repaid',
+          n,
+          sum: n,
+          sumSq: n,
+          rev,
+        },
+      ],
       samples: [sample],
       cursor: rev,
     })
@@ -96,7 +133,10 @@ describe('D1 rollup writes', () => {
     await writeExport(db, model, 0, batch(older, 1, 1))
     const minute = await db.select().from(schema.metricMinutes).where(eq(schema.metricMinutes.model, model))
     expect(minute.map((r) => r.requests)).toEqual([3])
-    const outcome = await db.select().from(schema.outcomeMinutes).where(and(eq(schema.outcomeMinutes.model, model), eq(schema.outcomeMinutes.metric, 'repaid')))
+    const outcome = await db
+      .select()
+      .from(schema.outcomeMinutes)
+      .where(and(eq(schema.outcomeMinutes.model, model), eq(schema.outcomeMinutes.metric, 'repaid')))
     expect(outcome.map((r) => r.n)).toEqual([3])
     const samples = await db.select().from(schema.shadowSamples).where(eq(schema.shadowSamples.model, model))
     expect(samples).toHaveLength(1)
@@ -116,32 +156,89 @@ describe('series from D1 history', () => {
       const minutes: ExportBatch['minutes'] = []
       const outcomes: ExportBatch['outcomes'] = []
       for (let minute = 1_000; minute < 1_120; minute++) {
-        for (const [version, arm] of [['v1', 'champion'], ['v2', 'challenger']] as const) {
-          const agg = aggregate(requests(minute, 1).map((m) => ({ ...m, version, arm, latencyMs: 5 + (minute % 17) + shardNo, status: minute % 11 === 0 ? 503 : 200 })))
+        for (const [version, arm] of [
+          ['v1', 'champion'],
+          ['v2', 'challenger'],
+        ] as const) {
+          const agg = aggregate(
+            requests(minute, 1).map((m) => ({
+              ...m,
+              version,
+              arm,
+              latencyMs: 5 + (minute % 17) + shardNo,
+              status: minute % 11 === 0 ? 503 : 200,
+            })),
+          )
           minutes.push({ key: { minute, epoch: 1, version, arm, segment: '' }, agg: [...agg.values()][0]!.agg, rev: 1 })
         }
-        outcomes.push({ minute, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n: 2, sum: 1, sumSq: 1, rev: 1 })
+        outcomes.push({
+          minute,
+          epoch: 1,
+          version: 'v1',
+          arm: 'champion',
+          segment: '',
+          metric: 'repaid',
+          n: 2,
+          sum: 1,
+          sumSq: 1,
+          rev: 1,
+        })
       }
       // Written in slices: D1 caps the statements of one batch.
-      for (let i = 0; i < minutes.length; i += 50) await writeExport(db, model, shardNo, { minutes: minutes.slice(i, i + 50), outcomes: [], samples: [], cursor: 1 })
+      for (let i = 0; i < minutes.length; i += 50)
+        await writeExport(db, model, shardNo, {
+          minutes: minutes.slice(i, i + 50),
+          outcomes: [],
+          samples: [],
+          cursor: 1,
+        })
       await writeExport(db, model, shardNo, { minutes: [], outcomes, samples: [], cursor: 1 })
     }
     const from = 1_000
-    const whole = buildSeries(await minuteRows(db, model, from, from + 119), await outcomeRows(db, model, from, from + 119), from, from + 119, 15)
+    const whole = buildSeries(
+      await minuteRows(db, model, from, from + 119),
+      await outcomeRows(db, model, from, from + 119),
+      from,
+      from + 119,
+      15,
+    )
     const paged = await readSeries(db, model, from, from + 119, 15, 7)
     expect(paged).toEqual(whole)
-    expect(whole.find((s) => s.version === 'v1')!.points[0]).toMatchObject({ requests: 30, business: { repaid: { n: 60 } } })
+    expect(whole.find((s) => s.version === 'v1')!.points[0]).toMatchObject({
+      requests: 30,
+      business: { repaid: { n: 60 } },
+    })
   })
 })
 
 describe('history retention', () => {
   const row = (minute: number): ExportBatch => ({
-    minutes: [{ key: { minute, epoch: 1, version: 'v1', arm: 'champion', segment: '' }, agg: { ...emptyAgg(), requests: 1, s2xx: 1 }, rev: 1 }],
-    outcomes: [{ minute, epoch: 1, version: 'v1', arm: 'champion', segment: '', metric: 'repaid', n: 1, sum: 1, sumSq: 1, rev: 1 }],
+    minutes: [
+      {
+        key: { minute, epoch: 1, version: 'v1', arm: 'champion', segment: '' },
+        agg: { ...emptyAgg(), requests: 1, s2xx: 1 },
+        rev: 1,
+      },
+    ],
+    outcomes: [
+      {
+        minute,
+        epoch: 1,
+        version: 'v1',
+        arm: 'champion',
+        segment: '',
+        metric: 'repaid',
+        n: 1,
+        sum: 1,
+        sumSq: 1,
+        rev: 1,
+      },
+    ],
     samples: [],
     cursor: 1,
   })
-  const minutesOf = async (db: ReturnType<typeof openDb>, model: string) => (await minuteRows(db, model, 0, Number.MAX_SAFE_INTEGER)).map((r) => r.minute)
+  const minutesOf = async (db: ReturnType<typeof openDb>, model: string) =>
+    (await minuteRows(db, model, 0, Number.MAX_SAFE_INTEGER)).map((r) => r.minute)
 
   it('deletes rows before the cut, a bounded number per call, and keeps the rest', async () => {
     const model = uniqueModel('prune')

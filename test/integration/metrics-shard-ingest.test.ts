@@ -6,16 +6,52 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { ExportBatch } from '../../src/adapters/do/metrics-shard'
-import { aggregate, type Measurement, type MeasurementBatch, type ShadowMeasurement } from '../../src/core/metrics/aggregate'
+import {
+  aggregate,
+  type Measurement,
+  type MeasurementBatch,
+  type ShadowMeasurement,
+} from '../../src/core/metrics/aggregate'
 
 const at = Date.now()
 const measurements: Measurement[] = [
   ...Array.from({ length: 30 }, (_, i): Measurement => ({
-    type: 'request', requestId: `r${i}`, at, epoch: 2, version: i % 3 === 0 ? 'v2' : 'v1', arm: i % 3 === 0 ? 'challenger' : 'champion',
-    segment: '', status: i % 7 === 0 ? 503 : 200, outcome: 'response', latencyMs: 5 + i * 3, fallback: null,
+    type: 'request',
+    requestId: `r${i}`,
+    at,
+    epoch: 2,
+    version: i % 3 === 0 ? 'v2' : 'v1',
+    arm: i % 3 === 0 ? 'challenger' : 'champion',
+    segment: '',
+    status: i % 7 === 0 ? 503 : 200,
+    outcome: 'response',
+    latencyMs: 5 + i * 3,
+    fallback: null,
   })),
-  { type: 'request', requestId: 'fb', at, epoch: 2, version: 'v1', arm: 'champion', segment: '', status: 200, outcome: 'response', latencyMs: 40, fallback: { version: 'v2', arm: 'challenger' } },
-  { type: 'shadow', requestId: 's1', at, epoch: 2, version: 'v2', verdict: 'diverge', latencyMs: 22, championOutput: 'approve', shadowOutput: 'deny' },
+  {
+    type: 'request',
+    requestId: 'fb',
+    at,
+    epoch: 2,
+    version: 'v1',
+    arm: 'champion',
+    segment: '',
+    status: 200,
+    outcome: 'response',
+    latencyMs: 40,
+    fallback: { version: 'v2', arm: 'challenger' },
+  },
+  {
+    type: 'shadow',
+    requestId: 's1',
+    at,
+    epoch: 2,
+    version: 'v2',
+    verdict: 'diverge',
+    latencyMs: 22,
+    championOutput: 'approve',
+    shadowOutput: 'deny',
+  },
 ]
 
 function shard(name: string) {
@@ -63,7 +99,17 @@ describe('metrics shard ingest', () => {
     const huge = 'z'.repeat(1_100_000)
     const batch: Measurement[] = [
       ...measurements.slice(0, 5),
-      { type: 'shadow', requestId: 'big', at, epoch: 2, version: 'v2', verdict: 'diverge', latencyMs: 9, championOutput: huge, shadowOutput: `${huge}!` },
+      {
+        type: 'shadow',
+        requestId: 'big',
+        at,
+        epoch: 2,
+        version: 'v2',
+        verdict: 'diverge',
+        latencyMs: 9,
+        championOutput: huge,
+        shadowOutput: `${huge}!`,
+      },
     ]
     expect(await shard('ingest-big#0').ingest('bat_big', batch)).toEqual({ applied: true })
     const s = await state('ingest-big#0')
@@ -72,7 +118,14 @@ describe('metrics shard ingest', () => {
     expect(s.samples[0]!.championOutput).toMatchObject({ omitted: true, json_chars: huge.length + 2 })
     // An outcome for that request is still accepted, and nothing is scored against a marker.
     const statuses = await shard('ingest-big#0').recordOutcomes([
-      { requestId: 'big', claims: { model: 'm', version: 'v1', arm: 'champion', cohort: false, epoch: 2, at, shards: 1 }, metric: 'repaid', value: 1, raw: 'approve', comparator: { kind: 'label' } },
+      {
+        requestId: 'big',
+        claims: { model: 'm', version: 'v1', arm: 'champion', cohort: false, epoch: 2, at, shards: 1 },
+        metric: 'repaid',
+        value: 1,
+        raw: 'approve',
+        comparator: { kind: 'label' },
+      },
     ])
     expect(statuses).toEqual(['accepted'])
     const summary = await shard('ingest-big#0').stageSummary({ minEpoch: 0, now: at, metrics: [] })
@@ -83,16 +136,41 @@ describe('metrics shard ingest', () => {
     const now = Date.now()
     const s = shard('ingest-early#0')
     const outcome = (requestId: string, at: number) => ({
-      requestId, claims: { model: 'm', version: 'v1', arm: 'champion' as const, cohort: false, epoch: 2, at, shards: 1 }, metric: 'approved', value: 1, raw: 'approve', comparator: { kind: 'label' },
+      requestId,
+      claims: { model: 'm', version: 'v1', arm: 'champion' as const, cohort: false, epoch: 2, at, shards: 1 },
+      metric: 'approved',
+      value: 1,
+      raw: 'approve',
+      comparator: { kind: 'label' },
     })
     // One outcome within seconds of its request, one for a request two minutes old.
-    expect(await s.recordOutcomes([outcome('early', now), outcome('stale', now - 120_000)])).toEqual(['accepted', 'accepted'])
+    expect(await s.recordOutcomes([outcome('early', now), outcome('stale', now - 120_000)])).toEqual([
+      'accepted',
+      'accepted',
+    ])
     expect((await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual).toEqual([])
-    const pair = (requestId: string): Measurement => ({ type: 'shadow', requestId, at: now, epoch: 2, version: 'v2', verdict: 'diverge', latencyMs: 9, championOutput: 'approve', shadowOutput: 'deny' })
+    const pair = (requestId: string): Measurement => ({
+      type: 'shadow',
+      requestId,
+      at: now,
+      epoch: 2,
+      version: 'v2',
+      verdict: 'diverge',
+      latencyMs: 9,
+      championOutput: 'approve',
+      shadowOutput: 'deny',
+    })
     await s.ingest('bat_pairs', [pair('early'), pair('stale')])
     const [cf] = (await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual
     // The early outcome is scored (the champion was right); the stale one had not waited for a pair.
-    expect(cf).toMatchObject({ epoch: 2, version: 'v2', metric: 'approved', n: 1, championCorrect: 1, shadowCorrect: 0 })
+    expect(cf).toMatchObject({
+      epoch: 2,
+      version: 'v2',
+      metric: 'approved',
+      n: 1,
+      championCorrect: 1,
+      shadowCorrect: 0,
+    })
     // Scored once: the pair arriving again (another batch) scores nothing more.
     await s.ingest('bat_pairs_again', [pair('early')])
     expect((await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual[0]).toMatchObject({ n: 1 })

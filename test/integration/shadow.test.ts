@@ -6,17 +6,41 @@ import { runScheduled } from '../../src/cron/scheduled'
 import { adminOk, call, infer, settle, uniqueModel } from './helpers/harness'
 import { summary } from './helpers/measure'
 
-async function shadowModel(opts: { champion: string; shadow: string; compare?: unknown; rate?: number; shadowTimeoutMs?: number; metrics?: unknown[] }) {
+async function shadowModel(opts: {
+  champion: string
+  shadow: string
+  compare?: unknown
+  rate?: number
+  shadowTimeoutMs?: number
+  metrics?: unknown[]
+}) {
   const model = uniqueModel('shadow')
-  await adminOk('PUT', `/models/${model}`, { risk: 'low', ...(opts.compare ? { shadow_compare: opts.compare } : {}), ...(opts.metrics ? { metrics: opts.metrics } : {}) }, 201)
+  await adminOk(
+    'PUT',
+    `/models/${model}`,
+    {
+      risk: 'low',
+      ...(opts.compare ? { shadow_compare: opts.compare } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    },
+    201,
+  )
   await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: opts.champion } }, 201)
-  await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: opts.shadow, timeout_ms: opts.shadowTimeoutMs ?? 2_000 } }, 201)
+  await adminOk(
+    'PUT',
+    `/models/${model}/versions/v2`,
+    { backend: { url: opts.shadow, timeout_ms: opts.shadowTimeoutMs ?? 2_000 } },
+    201,
+  )
   await adminOk('POST', `/models/${model}/champion`, { version: 'v1' })
   return model
 }
 
 async function setShadow(model: string, rate: number | null) {
-  await adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 100 }, ...(rate === null ? {} : { shadow: { version: 'v2', sample_rate: rate } }) })
+  await adminOk('PUT', `/models/${model}/routing`, {
+    weights: { v1: 100 },
+    ...(rate === null ? {} : { shadow: { version: 'v2', sample_rate: rate } }),
+  })
 }
 
 interface Observed {
@@ -33,11 +57,23 @@ async function run(model: string, n: number): Promise<Observed[]> {
     const batch = await Promise.all(
       Array.from({ length: Math.min(10, n - i) }, async (_, j) => {
         const started = Date.now()
-        const res = await infer(model, '/predict', { method: 'POST', headers: { 'content-type': 'application/json', 'x-unit-id': `u${i + j}` }, body: JSON.stringify({ x: i + j }) })
+        const res = await infer(model, '/predict', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-unit-id': `u${i + j}` },
+          body: JSON.stringify({ x: i + j }),
+        })
         const body = await res.text()
-        const headers = Object.fromEntries([...res.headers].filter(([k]) => !['x-request-id', 'server-timing', 'date', 'x-routing-epoch'].includes(k)))
-        return { status: res.status, body, headers, ms: Date.now() - started, id: res.headers.get('x-request-id') as string }
-      })
+        const headers = Object.fromEntries(
+          [...res.headers].filter(([k]) => !['x-request-id', 'server-timing', 'date', 'x-routing-epoch'].includes(k)),
+        )
+        return {
+          status: res.status,
+          body,
+          headers,
+          ms: Date.now() - started,
+          id: res.headers.get('x-request-id') as string,
+        }
+      }),
     )
     out.push(...batch)
   }
@@ -46,33 +82,43 @@ async function run(model: string, n: number): Promise<Observed[]> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 
-describe('shadow mode never touches the user\'s answer', () => {
+describe("shadow mode never touches the user's answer", () => {
   it.each([
     ['hangs', '/mode/hang'],
     ['answers 500', '/mode/status-500'],
     ['returns malformed JSON', '/mode/garbage'],
-  ])('when the shadow %s, responses are byte-identical to runs without shadow and latency is unchanged', async (_label, mode) => {
-    const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-label-0`, shadow: `${inject('upstreamB')}${mode}`, shadowTimeoutMs: 300 })
-    // Interleave rounds without and with the shadow, so machine load drifts equally on both.
-    const without: Observed[] = []
-    const withShadow: Observed[] = []
-    for (let round = 0; round < 3; round++) {
-      await setShadow(model, null)
-      without.push(...(await run(model, 20)))
+  ])(
+    'when the shadow %s, responses are byte-identical to runs without shadow and latency is unchanged',
+    async (_label, mode) => {
+      const model = await shadowModel({
+        champion: `${inject('upstreamA')}/mode/predict-label-0`,
+        shadow: `${inject('upstreamB')}${mode}`,
+        shadowTimeoutMs: 300,
+      })
+      // Interleave rounds without and with the shadow, so machine load drifts equally on both.
+      const without: Observed[] = []
+      const withShadow: Observed[] = []
+      for (let round = 0; round < 3; round++) {
+        await setShadow(model, null)
+        without.push(...(await run(model, 20)))
+        await settle()
+        await setShadow(model, 1)
+        withShadow.push(...(await run(model, 20)))
+      }
+      expect(withShadow.map(({ status, body, headers }) => ({ status, body, headers }))).toEqual(
+        without.map(({ status, body, headers }) => ({ status, body, headers })),
+      )
+      // Latency: the shadow runs after the answer; allow scheduling noise, not the shadow's 300 ms.
+      expect(median(withShadow.map((o) => o.ms))).toBeLessThan(median(without.map((o) => o.ms)) * 1.5 + 25)
       await settle()
-      await setShadow(model, 1)
-      withShadow.push(...(await run(model, 20)))
-    }
-    expect(withShadow.map(({ status, body, headers }) => ({ status, body, headers }))).toEqual(without.map(({ status, body, headers }) => ({ status, body, headers })))
-    // Latency: the shadow runs after the answer; allow scheduling noise, not the shadow's 300 ms.
-    expect(median(withShadow.map((o) => o.ms))).toBeLessThan(median(without.map((o) => o.ms)) * 1.5 + 25)
-    await settle()
-    const s = await summary(model)
-    const shadow = sumWhere(s, (r) => r.arm === 'shadow' && r.version === 'v2')
-    expect(shadow.shadowAttempts + shadow.shadowSkipped).toBe(60)
-    expect(shadow.shadowErrors).toBe(shadow.shadowAttempts)
-    expect(shadow.shadowPairs).toBe(0)
-  }, 30_000)
+      const s = await summary(model)
+      const shadow = sumWhere(s, (r) => r.arm === 'shadow' && r.version === 'v2')
+      expect(shadow.shadowAttempts + shadow.shadowSkipped).toBe(60)
+      expect(shadow.shadowErrors).toBe(shadow.shadowAttempts)
+      expect(shadow.shadowPairs).toBe(0)
+    },
+    30_000,
+  )
 })
 
 describe('paired comparison', () => {
@@ -83,21 +129,33 @@ describe('paired comparison', () => {
     ['labels', 'label', { pointer: '/label', comparator: { kind: 'label' } }, 0.2],
     ['numbers', 'score', { pointer: '/score', comparator: { kind: 'numeric', tol_abs: 0.5, tol_rel: 0.01 } }, 0.1],
     ['text', 'text', { pointer: '/text', comparator: { kind: 'text', min_similarity: 0.8 } }, 0.3],
-  ])('measures the planted divergence rate for %s', async (_label, kind, compare, rate) => {
-    const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-${kind}-0`, shadow: `${inject('upstreamB')}/mode/predict-${kind}-${rate}`, compare })
-    await setShadow(model, 1)
-    await run(model, N)
-    await settle()
-    const shadow = sumWhere(await summary(model), (r) => r.arm === 'shadow')
-    expect(shadow.shadowPairs).toBe(N)
-    // Exact: the upstream plants divergence on a fixed set of inputs...
-    expect(shadow.shadowDiverged).toBe(planted(rate))
-    // ...whose share is the planted rate within binomial tolerance.
-    expect(Math.abs(shadow.shadowDiverged / N - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / N))
-  }, 60_000)
+  ])(
+    'measures the planted divergence rate for %s',
+    async (_label, kind, compare, rate) => {
+      const model = await shadowModel({
+        champion: `${inject('upstreamA')}/mode/predict-${kind}-0`,
+        shadow: `${inject('upstreamB')}/mode/predict-${kind}-${rate}`,
+        compare,
+      })
+      await setShadow(model, 1)
+      await run(model, N)
+      await settle()
+      const shadow = sumWhere(await summary(model), (r) => r.arm === 'shadow')
+      expect(shadow.shadowPairs).toBe(N)
+      // Exact: the upstream plants divergence on a fixed set of inputs...
+      expect(shadow.shadowDiverged).toBe(planted(rate))
+      // ...whose share is the planted rate within binomial tolerance.
+      expect(Math.abs(shadow.shadowDiverged / N - rate)).toBeLessThan(4 * Math.sqrt((rate * (1 - rate)) / N))
+    },
+    60_000,
+  )
 
   it('samples a share of requests and records shadow latency', async () => {
-    const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-label-0`, shadow: `${inject('upstreamB')}/mode/predict-label-0`, compare: { pointer: '/label', comparator: { kind: 'label' } } })
+    const model = await shadowModel({
+      champion: `${inject('upstreamA')}/mode/predict-label-0`,
+      shadow: `${inject('upstreamB')}/mode/predict-label-0`,
+      compare: { pointer: '/label', comparator: { kind: 'label' } },
+    })
     await setShadow(model, 0.25)
     await run(model, 800)
     await settle()
@@ -112,25 +170,45 @@ describe('paired comparison', () => {
       champion: `${inject('upstreamA')}/mode/predict-label-0`,
       shadow: `${inject('upstreamB')}/mode/predict-label-0.2`,
       compare: { pointer: '/label', comparator: { kind: 'label' } },
-      metrics: [{ name: 'approved_ok', kind: 'proportion', direction: 'higher_is_better', window_s: 600, positive_labels: ['approve'] }],
+      metrics: [
+        {
+          name: 'approved_ok',
+          kind: 'proportion',
+          direction: 'higher_is_better',
+          window_s: 600,
+          positive_labels: ['approve'],
+        },
+      ],
     })
     await setShadow(model, 1)
     const answers = await run(model, 200)
     await settle()
     // Ground truth: "decline" was right for even x, "approve" for odd x.
     const outcomes = answers.map((a, x) => ({ request_id: a.id, value: x % 2 === 0 ? 'decline' : 'approve' }))
-    const res = await call(new Request('http://gateway.test/v1/outcomes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcomes }) }))
+    const res = await call(
+      new Request('http://gateway.test/v1/outcomes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcomes }),
+      }),
+    )
     expect(((await res.json()) as any).accepted).toBe(200)
     const cf = (await summary(model)).counterfactual.get('v2|approved_ok')!
     // The champion always says approve: right on odd x. The shadow declines a planted 20%.
-    const shadowRight = Array.from({ length: 200 }, (_, x) => x).filter((x) => (hashUnit(x) < 0.2 ? 'decline' : 'approve') === (x % 2 === 0 ? 'decline' : 'approve')).length
+    const shadowRight = Array.from({ length: 200 }, (_, x) => x).filter(
+      (x) => (hashUnit(x) < 0.2 ? 'decline' : 'approve') === (x % 2 === 0 ? 'decline' : 'approve'),
+    ).length
     expect(cf).toMatchObject({ n: 200, championCorrect: 100, shadowCorrect: shadowRight })
   }, 30_000)
 })
 
 describe('stored shadow samples', () => {
   it('keeps paired outputs with the request hash and verdict in D1 for offline analysis', async () => {
-    const model = await shadowModel({ champion: `${inject('upstreamA')}/mode/predict-label-0`, shadow: `${inject('upstreamB')}/mode/predict-label-0.5`, compare: { pointer: '/label', comparator: { kind: 'label' } } })
+    const model = await shadowModel({
+      champion: `${inject('upstreamA')}/mode/predict-label-0`,
+      shadow: `${inject('upstreamB')}/mode/predict-label-0.5`,
+      compare: { pointer: '/label', comparator: { kind: 'label' } },
+    })
     await setShadow(model, 1)
     const answers = await run(model, 40)
     await settle()

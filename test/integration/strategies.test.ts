@@ -9,7 +9,12 @@ const MIN = 60_000
 async function model(v2: string) {
   const name = uniqueModel('strat')
   await adminOk('PUT', `/models/${name}`, { risk: 'medium' }, 201)
-  await adminOk('PUT', `/models/${name}/versions/v1`, { backend: { url: `${inject('upstreamA')}/mode/predict-label-0` } }, 201)
+  await adminOk(
+    'PUT',
+    `/models/${name}/versions/v1`,
+    { backend: { url: `${inject('upstreamA')}/mode/predict-label-0` } },
+    201,
+  )
   await adminOk('PUT', `/models/${name}/versions/v2`, { backend: { url: v2 } }, 201)
   await adminOk('POST', `/models/${name}/champion`, { version: 'v1' })
   return name
@@ -19,7 +24,12 @@ describe('blue/green', () => {
   it('switches 100% in one publish, keeps the old champion as rollback target, and completes after a clean watch', async () => {
     const m = await model(`${inject('upstreamB')}/mode/predict-label-0`)
     await traffic(m, 600) // v1's baseline before the switch: the watch has nothing to judge without it
-    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan }, 201)
+    const started = await adminOk(
+      'POST',
+      `/models/${m}/rollouts`,
+      { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan },
+      201,
+    )
     await approve(started.id)
     let r = await rollout(started.id)
     expect(r.phase).toBe('watching')
@@ -35,7 +45,12 @@ describe('blue/green', () => {
 
   it('pauses for a human when its watch ends with nothing to judge (no baseline before the switch)', async () => {
     const m = await model(`${inject('upstreamB')}/mode/predict-label-0`)
-    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan }, 201)
+    const started = await adminOk(
+      'POST',
+      `/models/${m}/rollouts`,
+      { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan },
+      201,
+    )
     await approve(started.id)
     await traffic(m, 600)
     await cron(Date.now() + 2 * MIN + 1_000)
@@ -47,7 +62,12 @@ describe('blue/green', () => {
   it('rolls a failing switch back to the previous champion during the watch', async () => {
     const m = await model(`${inject('upstreamB')}/mode/flaky-0.5`)
     await traffic(m, 600) // v1's baseline before the switch
-    const started = await adminOk('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan }, 201)
+    const started = await adminOk(
+      'POST',
+      `/models/${m}/rollouts`,
+      { challenger: 'v2', strategy: 'blue_green', evaluation: passingReport, ...fastPlan },
+      201,
+    )
     await approve(started.id)
     await traffic(m, 300)
     await cron(Date.now() + 5_000)
@@ -61,12 +81,20 @@ describe('blue/green', () => {
 })
 
 describe('feature flag', () => {
-  it('gives a share of a header cohort the challenger and judges it against the cohort\'s own control', async () => {
+  it("gives a share of a header cohort the challenger and judges it against the cohort's own control", async () => {
     const m = await model(`${inject('upstreamB')}/mode/predict-label-0`)
-    const started = await adminOk('POST', `/models/${m}/rollouts`, {
-      challenger: 'v2', strategy: 'feature_flag', evaluation: passingReport, ...fastPlan,
-      cohort: { when: { header: 'x-tier', equals: 'beta' }, percents: [50], promote: false },
-    }, 201)
+    const started = await adminOk(
+      'POST',
+      `/models/${m}/rollouts`,
+      {
+        challenger: 'v2',
+        strategy: 'feature_flag',
+        evaluation: passingReport,
+        ...fastPlan,
+        cohort: { when: { header: 'x-tier', equals: 'beta' }, percents: [50], promote: false },
+      },
+      201,
+    )
     await approve(started.id)
     const routing = (await adminOk('GET', `/models/${m}`)).routing
     expect(routing.weights).toEqual({ v1: 100 })
@@ -74,7 +102,12 @@ describe('feature flag', () => {
 
     // Half the units are in the beta cohort; only cohort members can reach v2.
     let k = 0
-    await traffic(m, 2_400, () => `u-${k++}`, (u) => (Number(u.slice(2)) % 2 === 0 ? { 'x-tier': 'beta' } : { 'x-tier': 'free' }))
+    await traffic(
+      m,
+      2_400,
+      () => `u-${k++}`,
+      (u) => (Number(u.slice(2)) % 2 === 0 ? { 'x-tier': 'beta' } : { 'x-tier': 'free' }),
+    )
     const s = await summary(m)
     const treatment = sumWhere(s, (r) => r.version === 'v2' && r.arm === 'cohort' && r.segment === 'cohort')
     const nonCohortOnV2 = sumWhere(s, (r) => r.version === 'v2' && r.segment === '')

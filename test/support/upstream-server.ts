@@ -129,9 +129,11 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       }
       const flip = hashUnit(x) < Number(rate)
       const out =
-        kind === 'label' ? { label: flip ? 'decline' : 'approve' }
-        : kind === 'score' ? { score: flip ? x * 1.5 + 10 : x }
-        : { text: flip ? `a completely different answer about item ${x}` : `the answer for item ${x} is fine` }
+        kind === 'label'
+          ? { label: flip ? 'decline' : 'approve' }
+          : kind === 'score'
+            ? { score: flip ? x * 1.5 + 10 : x }
+            : { text: flip ? `a completely different answer about item ${x}` : `the answer for item ${x} is fine` }
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
       res.end(JSON.stringify({ server: name, ...out }))
       return
@@ -141,7 +143,12 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       res.end('<html>not json')
       return
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'keep-alive': 'timeout=5' })
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'x-upstream': name,
+      connection: 'keep-alive',
+      'keep-alive': 'timeout=5',
+    })
     res.end(echo())
   })
   server.keepAliveTimeout = 5_000

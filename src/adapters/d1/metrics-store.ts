@@ -23,22 +23,57 @@ export async function writeExport(db: Db, model: string, shard: number, batch: E
   // Two rollups of one shard can overlap (cron and the controller): a row is replaced only by a copy
   // at least as new, so the one that writes last cannot put back an older count.
   for (const { key, agg, rev } of batch.minutes) {
-    const row = { model, shard, minute: key.minute, epoch: key.epoch, version: key.version, arm: key.arm, segment: key.segment, requests: agg.requests, errors: errorsOf(agg), data: agg, rev }
+    const row = {
+      model,
+      shard,
+      minute: key.minute,
+      epoch: key.epoch,
+      version: key.version,
+      arm: key.arm,
+      segment: key.segment,
+      requests: agg.requests,
+      errors: errorsOf(agg),
+      data: agg,
+      rev,
+    }
     stmts.push(
-      db.insert(schema.metricMinutes).values(row).onConflictDoUpdate({
-        target: [schema.metricMinutes.model, schema.metricMinutes.shard, schema.metricMinutes.minute, schema.metricMinutes.epoch, schema.metricMinutes.version, schema.metricMinutes.arm, schema.metricMinutes.segment],
-        set: { requests: row.requests, errors: row.errors, data: row.data, rev },
-        setWhere: sql`excluded.rev >= ${schema.metricMinutes.rev}`,
-      })
+      db
+        .insert(schema.metricMinutes)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [
+            schema.metricMinutes.model,
+            schema.metricMinutes.shard,
+            schema.metricMinutes.minute,
+            schema.metricMinutes.epoch,
+            schema.metricMinutes.version,
+            schema.metricMinutes.arm,
+            schema.metricMinutes.segment,
+          ],
+          set: { requests: row.requests, errors: row.errors, data: row.data, rev },
+          setWhere: sql`excluded.rev >= ${schema.metricMinutes.rev}`,
+        }),
     )
   }
   for (const o of batch.outcomes) {
     stmts.push(
-      db.insert(schema.outcomeMinutes).values({ model, shard, ...o }).onConflictDoUpdate({
-        target: [schema.outcomeMinutes.model, schema.outcomeMinutes.shard, schema.outcomeMinutes.minute, schema.outcomeMinutes.epoch, schema.outcomeMinutes.version, schema.outcomeMinutes.arm, schema.outcomeMinutes.segment, schema.outcomeMinutes.metric],
-        set: { n: o.n, sum: o.sum, sumSq: o.sumSq, rev: o.rev },
-        setWhere: sql`excluded.rev >= ${schema.outcomeMinutes.rev}`,
-      })
+      db
+        .insert(schema.outcomeMinutes)
+        .values({ model, shard, ...o })
+        .onConflictDoUpdate({
+          target: [
+            schema.outcomeMinutes.model,
+            schema.outcomeMinutes.shard,
+            schema.outcomeMinutes.minute,
+            schema.outcomeMinutes.epoch,
+            schema.outcomeMinutes.version,
+            schema.outcomeMinutes.arm,
+            schema.outcomeMinutes.segment,
+            schema.outcomeMinutes.metric,
+          ],
+          set: { n: o.n, sum: o.sum, sumSq: o.sumSq, rev: o.rev },
+          setWhere: sql`excluded.rev >= ${schema.outcomeMinutes.rev}`,
+        }),
     )
   }
   for (const s of batch.samples) {
@@ -46,20 +81,30 @@ export async function writeExport(db: Db, model: string, shard: number, batch: E
       db
         .insert(schema.shadowSamples)
         .values({
-          model, at: new Date(s.at).toISOString(), requestHash: await requestHash(s.requestId), version: s.version, verdict: s.verdict,
-          championOutput: s.championOutput ?? null, shadowOutput: s.shadowOutput ?? null,
+          model,
+          at: new Date(s.at).toISOString(),
+          requestHash: await requestHash(s.requestId),
+          version: s.version,
+          verdict: s.verdict,
+          championOutput: s.championOutput ?? null,
+          shadowOutput: s.shadowOutput ?? null,
         })
-        .onConflictDoNothing()
+        .onConflictDoNothing(),
     )
   }
   if (batch.samples.length > 0) {
     stmts.push(
-      db.delete(schema.shadowSamples).where(
-        and(
-          eq(schema.shadowSamples.model, model),
-          lt(schema.shadowSamples.id, sql`(SELECT id FROM ${schema.shadowSamples} WHERE ${schema.shadowSamples.model} = ${model} ORDER BY id DESC LIMIT 1 OFFSET ${SHADOW_SAMPLE_RETENTION - 1})`)
-        )
-      )
+      db
+        .delete(schema.shadowSamples)
+        .where(
+          and(
+            eq(schema.shadowSamples.model, model),
+            lt(
+              schema.shadowSamples.id,
+              sql`(SELECT id FROM ${schema.shadowSamples} WHERE ${schema.shadowSamples.model} = ${model} ORDER BY id DESC LIMIT 1 OFFSET ${SHADOW_SAMPLE_RETENTION - 1})`,
+            ),
+          ),
+        ),
     )
   }
   if (stmts.length > 0) await db.batch(stmts as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
@@ -76,21 +121,42 @@ export const PRUNE_ROWS = 10_000
 export async function pruneHistory(db: Db, model: string, beforeMinute: number, limit = PRUNE_ROWS): Promise<number> {
   let deleted = 0
   for (const t of [schema.metricMinutes, schema.outcomeMinutes]) {
-    const r = await db.run(sql`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${t.model} = ${model} AND ${t.minute} < ${beforeMinute} LIMIT ${limit})`)
+    const r = await db.run(
+      sql`DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${t.model} = ${model} AND ${t.minute} < ${beforeMinute} LIMIT ${limit})`,
+    )
     deleted += r.meta.changes ?? 0
   }
   return deleted
 }
 
 /** Minute rows of [fromMinute, toMinute] in minute order; at most `limit` when given (see readSeries). */
-export async function minuteRows(db: Db, model: string, fromMinute: number, toMinute: number, limit?: number): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
+export async function minuteRows(
+  db: Db,
+  model: string,
+  fromMinute: number,
+  toMinute: number,
+  limit?: number,
+): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
   const q = db
     .select()
     .from(schema.metricMinutes)
-    .where(and(eq(schema.metricMinutes.model, model), gte(schema.metricMinutes.minute, fromMinute), lte(schema.metricMinutes.minute, toMinute)))
+    .where(
+      and(
+        eq(schema.metricMinutes.model, model),
+        gte(schema.metricMinutes.minute, fromMinute),
+        lte(schema.metricMinutes.minute, toMinute),
+      ),
+    )
     .orderBy(asc(schema.metricMinutes.minute))
   const rows = limit === undefined ? await q : await q.limit(limit)
-  return rows.map((r) => ({ minute: r.minute, version: r.version, arm: r.arm, segment: r.segment, epoch: r.epoch, agg: r.data as Agg }))
+  return rows.map((r) => ({
+    minute: r.minute,
+    version: r.version,
+    arm: r.arm,
+    segment: r.segment,
+    epoch: r.epoch,
+    agg: r.data as Agg,
+  }))
 }
 
 /** Outcome rows of [fromMinute, toMinute] in minute order; at most `limit` when given. */
@@ -98,11 +164,22 @@ export async function outcomeRows(db: Db, model: string, fromMinute: number, toM
   const q = db
     .select()
     .from(schema.outcomeMinutes)
-    .where(and(eq(schema.outcomeMinutes.model, model), gte(schema.outcomeMinutes.minute, fromMinute), lte(schema.outcomeMinutes.minute, toMinute)))
+    .where(
+      and(
+        eq(schema.outcomeMinutes.model, model),
+        gte(schema.outcomeMinutes.minute, fromMinute),
+        lte(schema.outcomeMinutes.minute, toMinute),
+      ),
+    )
     .orderBy(asc(schema.outcomeMinutes.minute))
   return limit === undefined ? await q : await q.limit(limit)
 }
 
 export async function latestSamples(db: Db, model: string, limit: number) {
-  return db.select().from(schema.shadowSamples).where(eq(schema.shadowSamples.model, model)).orderBy(desc(schema.shadowSamples.id)).limit(limit)
+  return db
+    .select()
+    .from(schema.shadowSamples)
+    .where(eq(schema.shadowSamples.model, model))
+    .orderBy(desc(schema.shadowSamples.id))
+    .limit(limit)
 }

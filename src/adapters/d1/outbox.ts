@@ -35,13 +35,31 @@ function statements(db: Db, r: OutboxRecord): BatchItem<'sqlite'>[] {
       return [auditInsert(db, r.entry)]
     case 'rollout': {
       const { id: _id, ...set } = r.row
-      return [db.insert(schema.rollouts).values(r.row).onConflictDoUpdate({ target: schema.rollouts.id, set, setWhere: lte(schema.rollouts.updatedAt, r.row.updatedAt) })]
+      return [
+        db
+          .insert(schema.rollouts)
+          .values(r.row)
+          .onConflictDoUpdate({
+            target: schema.rollouts.id,
+            set,
+            setWhere: lte(schema.rollouts.updatedAt, r.row.updatedAt),
+          }),
+      ]
     }
     case 'verdict':
       return [db.insert(schema.verdicts).values(r.row).onConflictDoNothing()]
     case 'incident': {
       const { id: _id, ...set } = r.row
-      return [db.insert(schema.incidents).values(r.row).onConflictDoUpdate({ target: schema.incidents.id, set, setWhere: lte(schema.incidents.updatedAt, r.row.updatedAt) })]
+      return [
+        db
+          .insert(schema.incidents)
+          .values(r.row)
+          .onConflictDoUpdate({
+            target: schema.incidents.id,
+            set,
+            setWhere: lte(schema.incidents.updatedAt, r.row.updatedAt),
+          }),
+      ]
     }
     case 'delivery':
       return [db.insert(schema.webhookDeliveries).values(r.row).onConflictDoNothing()]

@@ -41,35 +41,67 @@ export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite
   }
   const { name: _name, ...modelUpdate } = modelRow
   const stmts: BatchItem<'sqlite'>[] = [
-    db.insert(schema.models).values(modelRow).onConflictDoUpdate({ target: schema.models.name, set: modelUpdate, setWhere: lte(schema.models.epoch, s.epoch) }),
+    db
+      .insert(schema.models)
+      .values(modelRow)
+      .onConflictDoUpdate({
+        target: schema.models.name,
+        set: modelUpdate,
+        setWhere: lte(schema.models.epoch, s.epoch),
+      }),
   ]
   for (const [name, v] of Object.entries(s.versions)) {
-    const row = { model: s.model, name, backend: v.backend, registeredAt: v.registered_at, firstExposedEpoch: v.first_exposed_epoch }
+    const row = {
+      model: s.model,
+      name,
+      backend: v.backend,
+      registeredAt: v.registered_at,
+      firstExposedEpoch: v.first_exposed_epoch,
+    }
     stmts.push(
-      db.insert(schema.versions).values(row).onConflictDoUpdate({
-        target: [schema.versions.model, schema.versions.name],
-        set: { backend: row.backend, firstExposedEpoch: row.firstExposedEpoch },
-      })
+      db
+        .insert(schema.versions)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [schema.versions.model, schema.versions.name],
+          set: { backend: row.backend, firstExposedEpoch: row.firstExposedEpoch },
+        }),
     )
   }
   stmts.push(
-    db.insert(schema.routingHistory).values({
-      model: s.model,
-      epoch: rec.snapshot.epoch,
-      snapshot: rec.snapshot,
-      actor: rec.snapshot.actor,
-      reason: rec.snapshot.reason,
-      createdAt: rec.snapshot.published_at,
-    }).onConflictDoNothing()
+    db
+      .insert(schema.routingHistory)
+      .values({
+        model: s.model,
+        epoch: rec.snapshot.epoch,
+        snapshot: rec.snapshot,
+        actor: rec.snapshot.actor,
+        reason: rec.snapshot.reason,
+        createdAt: rec.snapshot.published_at,
+      })
+      .onConflictDoNothing(),
   )
   return stmts
 }
 
 export function auditInsert(db: Db, e: AuditEntry): BatchItem<'sqlite'> {
-  return db.insert(schema.auditLog).values({
-    id: e.id, stream: e.stream, seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target,
-    before: e.before ?? null, after: e.after ?? null, reason: e.reason, prevHash: e.prev_hash, hash: e.hash,
-  }).onConflictDoNothing()
+  return db
+    .insert(schema.auditLog)
+    .values({
+      id: e.id,
+      stream: e.stream,
+      seq: e.seq,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      target: e.target,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      reason: e.reason,
+      prevHash: e.prev_hash,
+      hash: e.hash,
+    })
+    .onConflictDoNothing()
 }
 
 export interface ModelSummary {
@@ -83,20 +115,35 @@ export interface ModelSummary {
 
 export async function listModels(db: Db): Promise<ModelSummary[]> {
   const rows = await db.select().from(schema.models).orderBy(asc(schema.models.name)).limit(1000)
-  return rows.map((r) => ({ name: r.name, risk: r.risk, champion: r.champion, epoch: r.epoch, metric_shards: r.metricShards, updated_at: r.updatedAt }))
+  return rows.map((r) => ({
+    name: r.name,
+    risk: r.risk,
+    champion: r.champion,
+    epoch: r.epoch,
+    metric_shards: r.metricShards,
+    updated_at: r.updatedAt,
+  }))
 }
 
 /** The `rollouts.last_verdict` JSON column, read defensively (rows written by older versions). */
 export function storedVerdictOf(v: unknown): { decision: string; reason: string; at: string } | null {
   if (v === null || typeof v !== 'object') return null
   const o = v as Record<string, unknown>
-  return typeof o.decision === 'string' ? { decision: o.decision, reason: String(o.reason ?? ''), at: String(o.at ?? '') } : null
+  return typeof o.decision === 'string'
+    ? { decision: o.decision, reason: String(o.reason ?? ''), at: String(o.at ?? '') }
+    : null
 }
 
 export interface ModelOverview extends ModelSummary {
   /** Weights of the routing table at the model's current epoch (empty before the first publish). */
   weights: Record<string, number>
-  active_rollout: { id: string; challenger: string; phase: string; step_index: number; last_verdict: { decision: string; reason: string; at: string } | null } | null
+  active_rollout: {
+    id: string
+    challenger: string
+    phase: string
+    step_index: number
+    last_verdict: { decision: string; reason: string; at: string } | null
+  } | null
 }
 
 /**
@@ -109,7 +156,10 @@ export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
     db
       .select({ model: schema.routingHistory.model, snapshot: schema.routingHistory.snapshot })
       .from(schema.routingHistory)
-      .innerJoin(schema.models, and(eq(schema.routingHistory.model, schema.models.name), eq(schema.routingHistory.epoch, schema.models.epoch))),
+      .innerJoin(
+        schema.models,
+        and(eq(schema.routingHistory.model, schema.models.name), eq(schema.routingHistory.epoch, schema.models.epoch)),
+      ),
     db.select().from(schema.rollouts).where(isNull(schema.rollouts.endedAt)).orderBy(desc(schema.rollouts.createdAt)),
   ])
   const weights = new Map(tables.map((t) => [t.model, (t.snapshot as RoutingSnapshot).routing?.weights ?? {}]))
@@ -118,11 +168,19 @@ export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
   return models.map((m) => {
     const r = running.get(m.name)
     return {
-      name: m.name, risk: m.risk, champion: m.champion, epoch: m.epoch, metric_shards: m.metricShards, updated_at: m.updatedAt,
+      name: m.name,
+      risk: m.risk,
+      champion: m.champion,
+      epoch: m.epoch,
+      metric_shards: m.metricShards,
+      updated_at: m.updatedAt,
       weights: weights.get(m.name) ?? {},
       active_rollout: r
         ? {
-            id: r.id, challenger: r.challenger, phase: r.phase, step_index: r.stepIndex,
+            id: r.id,
+            challenger: r.challenger,
+            phase: r.phase,
+            step_index: r.stepIndex,
             last_verdict: storedVerdictOf(r.lastVerdict),
           }
         : null,
@@ -148,8 +206,18 @@ export interface AuditQuery {
 
 function rowToEntry(r: typeof schema.auditLog.$inferSelect): AuditEntry {
   return {
-    id: r.id, stream: r.stream, seq: r.seq, at: r.at, actor: r.actor, action: r.action, target: r.target,
-    before: r.before ?? null, after: r.after ?? null, reason: r.reason, prev_hash: r.prevHash, hash: r.hash,
+    id: r.id,
+    stream: r.stream,
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    reason: r.reason,
+    prev_hash: r.prevHash,
+    hash: r.hash,
   }
 }
 
@@ -164,7 +232,7 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
     conds.push(
       q.newestFirst
         ? sql`(${t.at} < ${at} OR (${t.at} = ${at} AND (${t.stream} < ${stream} OR (${t.stream} = ${stream} AND ${t.seq} < ${seq}))))`
-        : sql`(${t.at} > ${at} OR (${t.at} = ${at} AND (${t.stream} > ${stream} OR (${t.stream} = ${stream} AND ${t.seq} > ${seq}))))`
+        : sql`(${t.at} > ${at} OR (${t.at} = ${at} AND (${t.stream} > ${stream} OR (${t.stream} = ${stream} AND ${t.seq} > ${seq}))))`,
     )
   }
   const dir = q.newestFirst ? desc : asc
@@ -179,16 +247,38 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
 
 /** All entries of one stream in chain order, for verification. */
 export async function streamEntries(db: Db, stream: string): Promise<AuditEntry[]> {
-  const rows = await db.select().from(schema.auditLog).where(eq(schema.auditLog.stream, stream)).orderBy(asc(schema.auditLog.seq))
+  const rows = await db
+    .select()
+    .from(schema.auditLog)
+    .where(eq(schema.auditLog.stream, stream))
+    .orderBy(asc(schema.auditLog.seq))
   return rows.map(rowToEntry)
 }
 
 export async function auditStreams(db: Db): Promise<string[]> {
-  const rows = await db.selectDistinct({ stream: schema.auditLog.stream }).from(schema.auditLog).orderBy(asc(schema.auditLog.stream))
+  const rows = await db
+    .selectDistinct({ stream: schema.auditLog.stream })
+    .from(schema.auditLog)
+    .orderBy(asc(schema.auditLog.stream))
   return rows.map((r) => r.stream)
 }
 
-export async function routingHistoryOf(db: Db, model: string, limit: number): Promise<Array<{ epoch: number; actor: string; reason: string; created_at: string; snapshot: unknown }>> {
-  const rows = await db.select().from(schema.routingHistory).where(eq(schema.routingHistory.model, model)).orderBy(desc(schema.routingHistory.epoch)).limit(limit)
-  return rows.map((r) => ({ epoch: r.epoch, actor: r.actor, reason: r.reason, created_at: r.createdAt, snapshot: r.snapshot }))
+export async function routingHistoryOf(
+  db: Db,
+  model: string,
+  limit: number,
+): Promise<Array<{ epoch: number; actor: string; reason: string; created_at: string; snapshot: unknown }>> {
+  const rows = await db
+    .select()
+    .from(schema.routingHistory)
+    .where(eq(schema.routingHistory.model, model))
+    .orderBy(desc(schema.routingHistory.epoch))
+    .limit(limit)
+  return rows.map((r) => ({
+    epoch: r.epoch,
+    actor: r.actor,
+    reason: r.reason,
+    created_at: r.createdAt,
+    snapshot: r.snapshot,
+  }))
 }

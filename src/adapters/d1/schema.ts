@@ -28,7 +28,7 @@ export const versions = sqliteTable(
     registeredAt: text('registered_at').notNull(),
     firstExposedEpoch: integer('first_exposed_epoch'),
   },
-  (t) => [primaryKey({ columns: [t.model, t.name] })]
+  (t) => [primaryKey({ columns: [t.model, t.name] })],
 )
 
 export const routingHistory = sqliteTable(
@@ -41,7 +41,7 @@ export const routingHistory = sqliteTable(
     reason: text('reason').notNull(),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.model, t.epoch] })]
+  (t) => [primaryKey({ columns: [t.model, t.epoch] })],
 )
 
 export const auditLog = sqliteTable(
@@ -60,7 +60,7 @@ export const auditLog = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [uniqueIndex('audit_stream_seq').on(t.stream, t.seq), index('audit_at').on(t.at)]
+  (t) => [uniqueIndex('audit_stream_seq').on(t.stream, t.seq), index('audit_at').on(t.at)],
 )
 
 /** Key columns of per-minute measurement rows (each table needs its own column builders). */
@@ -85,7 +85,10 @@ export const metricMinutes = sqliteTable(
     /** The shard's revision of the row: an overlapping rollup never replaces it with an older copy. */
     rev: integer('rev').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment] }), index('metric_minutes_model_minute').on(t.model, t.minute)]
+  (t) => [
+    primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment] }),
+    index('metric_minutes_model_minute').on(t.model, t.minute),
+  ],
 )
 
 /** Business outcomes per request minute (the minute the request was served, not received). */
@@ -100,7 +103,10 @@ export const outcomeMinutes = sqliteTable(
     /** As metric_minutes.rev. */
     rev: integer('rev').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment, t.metric] }), index('outcome_minutes_model_minute').on(t.model, t.minute)]
+  (t) => [
+    primaryKey({ columns: [t.model, t.shard, t.minute, t.epoch, t.version, t.arm, t.segment, t.metric] }),
+    index('outcome_minutes_model_minute').on(t.model, t.minute),
+  ],
 )
 
 /** A sample of paired shadow outputs for offline analysis; bounded per model by retention. */
@@ -117,7 +123,10 @@ export const shadowSamples = sqliteTable(
     shadowOutput: text('shadow_output', { mode: 'json' }),
   },
   // One sample per request and shadow version: a sample exported twice (overlapping rollups) is kept once.
-  (t) => [index('shadow_samples_model_id').on(t.model, t.id), uniqueIndex('shadow_samples_request').on(t.model, t.requestHash, t.version)]
+  (t) => [
+    index('shadow_samples_model_id').on(t.model, t.id),
+    uniqueIndex('shadow_samples_request').on(t.model, t.requestHash, t.version),
+  ],
 )
 
 /** One row per rollout, kept current by the model's coordinator (the state itself lives there). */
@@ -137,7 +146,7 @@ export const rollouts = sqliteTable(
     endedAt: text('ended_at'),
     lastVerdict: text('last_verdict', { mode: 'json' }),
   },
-  (t) => [index('rollouts_model').on(t.model, t.createdAt), index('rollouts_active').on(t.endedAt)]
+  (t) => [index('rollouts_model').on(t.model, t.createdAt), index('rollouts_active').on(t.endedAt)],
 )
 
 /** Every gate evaluation with the numbers behind it. */
@@ -156,7 +165,7 @@ export const verdicts = sqliteTable(
     metrics: text('metrics', { mode: 'json' }).notNull(),
     srm: text('srm', { mode: 'json' }).notNull(),
   },
-  (t) => [index('verdicts_rollout').on(t.rolloutId, t.at)]
+  (t) => [index('verdicts_rollout').on(t.rolloutId, t.at)],
 )
 
 /** Rollbacks as incidents: trigger, impact, confirmation and the retrospective. */
@@ -176,7 +185,7 @@ export const incidents = sqliteTable(
     openActionItems: integer('open_action_items').notNull().default(0),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [index('incidents_model').on(t.model, t.at)]
+  (t) => [index('incidents_model').on(t.model, t.at)],
 )
 
 /** Alert destinations per model. */
@@ -191,7 +200,7 @@ export const webhooks = sqliteTable(
     routingKey: text('routing_key'),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [index('webhooks_model').on(t.model)]
+  (t) => [index('webhooks_model').on(t.model)],
 )
 
 /** Every delivery attempt of every alert. */
@@ -209,5 +218,5 @@ export const webhookDeliveries = sqliteTable(
     responseCode: integer('response_code'),
     error: text('error'),
   },
-  (t) => [primaryKey({ columns: [t.id, t.attempt] }), index('deliveries_model').on(t.model, t.at)]
+  (t) => [primaryKey({ columns: [t.id, t.attempt] }), index('deliveries_model').on(t.model, t.at)],
 )

@@ -16,7 +16,18 @@
  * Every ingest runs as one synchronous SQL section, so a batch lands entirely or not at all.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { aggregate, emptyAgg, exposuresOf, mergeAgg, minuteOf, type Agg, type AggKey, type Measurement, type MeasurementBatch, type ShadowMeasurement } from '../../core/metrics/aggregate'
+import {
+  aggregate,
+  emptyAgg,
+  exposuresOf,
+  mergeAgg,
+  minuteOf,
+  type Agg,
+  type AggKey,
+  type Measurement,
+  type MeasurementBatch,
+  type ShadowMeasurement,
+} from '../../core/metrics/aggregate'
 import type { CounterfactualRow, MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
 import { addLatencyCounts, emptyTotals, type LatencyCounts, type Totals } from '../../core/metrics/prometheus'
 import { scoreOutcome, type ComparatorConfig } from '../../core/shadow/compare'
@@ -127,7 +138,10 @@ export class MetricsShard extends DurableObject<Env> {
   async ingest(batchId: string, batch: MeasurementBatch | Measurement[]): Promise<{ applied: boolean }> {
     if (this.sql.exec('SELECT 1 FROM batches WHERE id = ?', batchId).toArray().length > 0) return { applied: false }
     const b: MeasurementBatch = Array.isArray(batch)
-      ? { rows: [...aggregate(batch).values()], shadows: batch.filter((m): m is ShadowMeasurement => m.type === 'shadow') }
+      ? {
+          rows: [...aggregate(batch).values()],
+          shadows: batch.filter((m): m is ShadowMeasurement => m.type === 'shadow'),
+        }
       : batch
     try {
       this.applyBatch(batchId, b)
@@ -157,15 +171,31 @@ export class MetricsShard extends DurableObject<Env> {
         // with a marker is not kept for counterfactual scoring (there is nothing to score).
         const champion = storedOutput(m.championOutput)
         const shadow = storedOutput(m.shadowOutput)
-        const scorable = champion.kind === 'kept' && shadow.kind === 'kept' && !isOmittedOutput(champion.value) && !isOmittedOutput(shadow.value)
+        const scorable =
+          champion.kind === 'kept' &&
+          shadow.kind === 'kept' &&
+          !isOmittedOutput(champion.value) &&
+          !isOmittedOutput(shadow.value)
         if (m.championOutput !== undefined && m.shadowOutput !== undefined && scorable) {
           this.sql.exec(
             'INSERT OR REPLACE INTO pairs (request_id, minute, epoch, version, champion, shadow) VALUES (?, ?, ?, ?, ?, ?)',
-            m.requestId, minuteOf(m.at), m.epoch, m.version, JSON.stringify(m.championOutput), JSON.stringify(m.shadowOutput)
+            m.requestId,
+            minuteOf(m.at),
+            m.epoch,
+            m.version,
+            JSON.stringify(m.championOutput),
+            JSON.stringify(m.shadowOutput),
           )
           this.scorePending(m.requestId)
         }
-        const sample = { at: m.at, requestId: m.requestId, version: m.version, verdict: m.verdict, championOutput: champion.value ?? null, shadowOutput: shadow.value ?? null }
+        const sample = {
+          at: m.at,
+          requestId: m.requestId,
+          version: m.version,
+          verdict: m.verdict,
+          championOutput: champion.value ?? null,
+          shadowOutput: shadow.value ?? null,
+        }
         this.sql.exec('INSERT INTO samples (data, rev) VALUES (?, ?)', JSON.stringify(sample), rev)
       }
     })
@@ -178,12 +208,19 @@ export class MetricsShard extends DurableObject<Env> {
       const rev = this.nextRev()
       for (const item of items) {
         const minute = minuteOf(item.claims.at)
-        const fold = this.sql.exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', item.metric).toArray()[0]
+        const fold = this.sql
+          .exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', item.metric)
+          .toArray()[0]
         if (fold && fold.upto >= minute) {
           statuses.push('expired')
           continue
         }
-        const inserted = this.sql.exec('INSERT OR IGNORE INTO seen (request_id, metric, minute) VALUES (?, ?, ?)', item.requestId, item.metric, minute).rowsWritten
+        const inserted = this.sql.exec(
+          'INSERT OR IGNORE INTO seen (request_id, metric, minute) VALUES (?, ?, ?)',
+          item.requestId,
+          item.metric,
+          minute,
+        ).rowsWritten
         if (inserted === 0) {
           statuses.push('duplicate')
           continue
@@ -193,7 +230,15 @@ export class MetricsShard extends DurableObject<Env> {
         this.sql.exec(
           `INSERT INTO outcome (minute, epoch, version, arm, segment, metric, n, sum, sum_sq, rev) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
            ON CONFLICT DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq, rev = excluded.rev`,
-          minute, c.epoch, c.version, c.arm, segment, item.metric, item.value, item.value * item.value, rev
+          minute,
+          c.epoch,
+          c.version,
+          c.arm,
+          segment,
+          item.metric,
+          item.value,
+          item.value * item.value,
+          rev,
         )
         this.scoreCounterfactual(item)
         statuses.push('accepted')
@@ -207,19 +252,56 @@ export class MetricsShard extends DurableObject<Env> {
     for (const m of q.metrics) this.fold(m.name, q.now - m.windowMs)
     const maxEpoch = q.maxEpoch ?? Number.MAX_SAFE_INTEGER
     const cumulative = this.sql
-      .exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>('SELECT epoch, version, arm, segment, data FROM cum WHERE epoch BETWEEN ? AND ?', q.minEpoch, maxEpoch)
-      .toArray()
-      .map((r) => ({ epoch: r.epoch, version: r.version, arm: r.arm, segment: r.segment, agg: JSON.parse(r.data) as Agg }))
-    const matured = this.sql
-      .exec<{ epoch: number; version: string; arm: string; segment: string; metric: string; exposures: number; n: number; sum: number; sum_sq: number }>(
-        'SELECT * FROM matured WHERE epoch BETWEEN ? AND ?', q.minEpoch, maxEpoch
+      .exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>(
+        'SELECT epoch, version, arm, segment, data FROM cum WHERE epoch BETWEEN ? AND ?',
+        q.minEpoch,
+        maxEpoch,
       )
       .toArray()
-      .map((r) => ({ epoch: r.epoch, version: r.version, arm: r.arm, segment: r.segment, metric: r.metric, exposures: r.exposures, n: r.n, sum: r.sum, sumSq: r.sum_sq }))
-    const counterfactual = this.sql
-      .exec<{ epoch: number; version: string; metric: string; data: string }>('SELECT * FROM cf_cum WHERE epoch BETWEEN ? AND ?', q.minEpoch, maxEpoch)
+      .map((r) => ({
+        epoch: r.epoch,
+        version: r.version,
+        arm: r.arm,
+        segment: r.segment,
+        agg: JSON.parse(r.data) as Agg,
+      }))
+    const matured = this.sql
+      .exec<{
+        epoch: number
+        version: string
+        arm: string
+        segment: string
+        metric: string
+        exposures: number
+        n: number
+        sum: number
+        sum_sq: number
+      }>('SELECT * FROM matured WHERE epoch BETWEEN ? AND ?', q.minEpoch, maxEpoch)
       .toArray()
-      .map((r) => ({ epoch: r.epoch, version: r.version, metric: r.metric, ...(JSON.parse(r.data) as Omit<CounterfactualRow, 'epoch' | 'version' | 'metric'>) }))
+      .map((r) => ({
+        epoch: r.epoch,
+        version: r.version,
+        arm: r.arm,
+        segment: r.segment,
+        metric: r.metric,
+        exposures: r.exposures,
+        n: r.n,
+        sum: r.sum,
+        sumSq: r.sum_sq,
+      }))
+    const counterfactual = this.sql
+      .exec<{ epoch: number; version: string; metric: string; data: string }>(
+        'SELECT * FROM cf_cum WHERE epoch BETWEEN ? AND ?',
+        q.minEpoch,
+        maxEpoch,
+      )
+      .toArray()
+      .map((r) => ({
+        epoch: r.epoch,
+        version: r.version,
+        metric: r.metric,
+        ...(JSON.parse(r.data) as Omit<CounterfactualRow, 'epoch' | 'version' | 'metric'>),
+      }))
     return { cumulative, matured, counterfactual }
   }
 
@@ -233,13 +315,50 @@ export class MetricsShard extends DurableObject<Env> {
    * call, so the cursor never passes a row that was not returned.
    */
   async exportSince(cursor: number, limit = 500): Promise<ExportBatch> {
-    type MinuteRow = { minute: number; epoch: number; version: string; arm: string; segment: string; data: string; rev: number }
-    type OutcomeRow = { minute: number; epoch: number; version: string; arm: string; segment: string; metric: string; n: number; sum: number; sum_sq: number; rev: number }
+    type MinuteRow = {
+      minute: number
+      epoch: number
+      version: string
+      arm: string
+      segment: string
+      data: string
+      rev: number
+    }
+    type OutcomeRow = {
+      minute: number
+      epoch: number
+      version: string
+      arm: string
+      segment: string
+      metric: string
+      n: number
+      sum: number
+      sum_sq: number
+      rev: number
+    }
     type SampleRow = { data: string; rev: number }
     const read = (upto: number | null) => ({
-      minutes: this.sql.exec<MinuteRow>(`SELECT * FROM agg WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`, cursor, upto ?? limit).toArray(),
-      outcomes: this.sql.exec<OutcomeRow>(`SELECT * FROM outcome WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`, cursor, upto ?? limit).toArray(),
-      samples: this.sql.exec<SampleRow>(`SELECT data, rev FROM samples WHERE rev > ?${upto === null ? ' ORDER BY seq LIMIT ?' : ' AND rev <= ? ORDER BY seq'}`, cursor, upto ?? limit).toArray(),
+      minutes: this.sql
+        .exec<MinuteRow>(
+          `SELECT * FROM agg WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`,
+          cursor,
+          upto ?? limit,
+        )
+        .toArray(),
+      outcomes: this.sql
+        .exec<OutcomeRow>(
+          `SELECT * FROM outcome WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`,
+          cursor,
+          upto ?? limit,
+        )
+        .toArray(),
+      samples: this.sql
+        .exec<SampleRow>(
+          `SELECT data, rev FROM samples WHERE rev > ?${upto === null ? ' ORDER BY seq LIMIT ?' : ' AND rev <= ? ORDER BY seq'}`,
+          cursor,
+          upto ?? limit,
+        )
+        .toArray(),
     })
     let rows = read(null)
     const tables = [rows.minutes, rows.outcomes, rows.samples] as Array<Array<{ rev: number }>>
@@ -251,15 +370,40 @@ export class MetricsShard extends DurableObject<Env> {
       rows = read(next)
     }
     return {
-      minutes: rows.minutes.map((r) => ({ key: { minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm as AggKey['arm'], segment: r.segment as AggKey['segment'] }, agg: JSON.parse(r.data) as Agg, rev: r.rev })),
-      outcomes: rows.outcomes.map((r) => ({ minute: r.minute, epoch: r.epoch, version: r.version, arm: r.arm, segment: r.segment, metric: r.metric, n: r.n, sum: r.sum, sumSq: r.sum_sq, rev: r.rev })),
+      minutes: rows.minutes.map((r) => ({
+        key: {
+          minute: r.minute,
+          epoch: r.epoch,
+          version: r.version,
+          arm: r.arm as AggKey['arm'],
+          segment: r.segment as AggKey['segment'],
+        },
+        agg: JSON.parse(r.data) as Agg,
+        rev: r.rev,
+      })),
+      outcomes: rows.outcomes.map((r) => ({
+        minute: r.minute,
+        epoch: r.epoch,
+        version: r.version,
+        arm: r.arm,
+        segment: r.segment,
+        metric: r.metric,
+        n: r.n,
+        sum: r.sum,
+        sumSq: r.sum_sq,
+        rev: r.rev,
+      })),
       samples: rows.samples.map((r) => JSON.parse(r.data) as ShadowSample),
       cursor: next,
     }
   }
 
   async ackExport(cursor: number): Promise<void> {
-    this.sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = max(v, excluded.v)', 'exported', cursor)
+    this.sql.exec(
+      'INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = max(v, excluded.v)',
+      'exported',
+      cursor,
+    )
     this.sql.exec('DELETE FROM samples WHERE rev <= ?', cursor)
   }
 
@@ -281,8 +425,17 @@ export class MetricsShard extends DurableObject<Env> {
     const minFold = this.sql.exec<{ m: number | null }>('SELECT min(upto) AS m FROM folds').one().m
     const keepMinute = minuteOf(now - AGG_RETENTION_MS)
     // History rows leave once D1 has them, they are old, and every metric has folded them.
-    this.sql.exec('DELETE FROM agg WHERE rev <= ? AND minute < ? AND minute <= ?', exported, keepMinute, minFold ?? Number.MAX_SAFE_INTEGER)
-    this.sql.exec('DELETE FROM outcome WHERE rev <= ? AND minute < ? AND minute <= (SELECT upto FROM folds WHERE folds.metric = outcome.metric)', exported, keepMinute)
+    this.sql.exec(
+      'DELETE FROM agg WHERE rev <= ? AND minute < ? AND minute <= ?',
+      exported,
+      keepMinute,
+      minFold ?? Number.MAX_SAFE_INTEGER,
+    )
+    this.sql.exec(
+      'DELETE FROM outcome WHERE rev <= ? AND minute < ? AND minute <= (SELECT upto FROM folds WHERE folds.metric = outcome.metric)',
+      exported,
+      keepMinute,
+    )
     this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_MS)
     this.sql.exec('DELETE FROM seen WHERE minute <= (SELECT upto FROM folds WHERE folds.metric = seen.metric)')
     this.sql.exec('DELETE FROM pairs WHERE minute < ?', minuteOf(now - PAIR_RETENTION_MS))
@@ -330,26 +483,55 @@ export class MetricsShard extends DurableObject<Env> {
 
   private mergeRow(table: 'agg', key: AggKey, agg: Agg, rev: number): void {
     this.trimCache(key.minute)
-    const merged = this.cached(`agg|${key.minute}|${key.epoch}|${key.version}|${key.arm}|${key.segment}`, () =>
-      this.sql
-        .exec<{ data: string }>(`SELECT data FROM ${table} WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?`, key.minute, key.epoch, key.version, key.arm, key.segment)
-        .toArray()[0]?.data
+    const merged = this.cached(
+      `agg|${key.minute}|${key.epoch}|${key.version}|${key.arm}|${key.segment}`,
+      () =>
+        this.sql
+          .exec<{ data: string }>(
+            `SELECT data FROM ${table} WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?`,
+            key.minute,
+            key.epoch,
+            key.version,
+            key.arm,
+            key.segment,
+          )
+          .toArray()[0]?.data,
     )
     mergeAgg(merged, agg)
     this.sql.exec(
       `INSERT INTO ${table} (minute, epoch, version, arm, segment, data, rev) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, rev = excluded.rev`,
-      key.minute, key.epoch, key.version, key.arm, key.segment, JSON.stringify(merged), rev
+      key.minute,
+      key.epoch,
+      key.version,
+      key.arm,
+      key.segment,
+      JSON.stringify(merged),
+      rev,
     )
   }
 
   private mergeCum(key: AggKey, agg: Agg): void {
-    const merged = this.cached(`cum|${key.epoch}|${key.version}|${key.arm}|${key.segment}`, () =>
-      this.sql.exec<{ data: string }>('SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?', key.epoch, key.version, key.arm, key.segment).toArray()[0]?.data
+    const merged = this.cached(
+      `cum|${key.epoch}|${key.version}|${key.arm}|${key.segment}`,
+      () =>
+        this.sql
+          .exec<{ data: string }>(
+            'SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?',
+            key.epoch,
+            key.version,
+            key.arm,
+            key.segment,
+          )
+          .toArray()[0]?.data,
     )
     mergeAgg(merged, agg)
     this.sql.exec(
       'INSERT INTO cum (epoch, version, arm, segment, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
-      key.epoch, key.version, key.arm, key.segment, JSON.stringify(merged)
+      key.epoch,
+      key.version,
+      key.arm,
+      key.segment,
+      JSON.stringify(merged),
     )
   }
 
@@ -358,7 +540,9 @@ export class MetricsShard extends DurableObject<Env> {
     const tk = `${key.version}|${key.arm}`
     let t = this.totalsCache.get(tk)
     if (!t) {
-      const row = this.sql.exec<{ data: string }>('SELECT data FROM totals WHERE version = ? AND arm = ?', key.version, key.arm).toArray()[0]
+      const row = this.sql
+        .exec<{ data: string }>('SELECT data FROM totals WHERE version = ? AND arm = ?', key.version, key.arm)
+        .toArray()[0]
       t = row ? (JSON.parse(row.data) as Totals) : emptyTotals()
       this.totalsCache.set(tk, t)
     }
@@ -376,13 +560,19 @@ export class MetricsShard extends DurableObject<Env> {
     t.shadowPairs += agg.shadowPairs
     t.shadowDiverged += agg.shadowDiverged
     addLatencyCounts(t, prom)
-    this.sql.exec('INSERT INTO totals (version, arm, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data', key.version, key.arm, JSON.stringify(t))
+    this.sql.exec(
+      'INSERT INTO totals (version, arm, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
+      key.version,
+      key.arm,
+      JSON.stringify(t),
+    )
   }
 
   /** Move every minute whose requests are all older than `maturedBefore` into `matured`. */
   private fold(metric: string, maturedBefore: number): void {
     const target = minuteOf(maturedBefore) - 1
-    const prev = this.sql.exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', metric).toArray()[0]?.upto ?? -1
+    const prev =
+      this.sql.exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', metric).toArray()[0]?.upto ?? -1
     if (target <= prev) return
     this.ctx.storage.transactionSync(() => {
       const sums = new Map<string, MaturedRow>()
@@ -395,10 +585,23 @@ export class MetricsShard extends DurableObject<Env> {
         }
         return r
       }
-      for (const r of this.sql.exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>('SELECT epoch, version, arm, segment, data FROM agg WHERE minute > ? AND minute <= ? AND arm != ?', prev, target, 'shadow')) {
+      for (const r of this.sql.exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>(
+        'SELECT epoch, version, arm, segment, data FROM agg WHERE minute > ? AND minute <= ? AND arm != ?',
+        prev,
+        target,
+        'shadow',
+      )) {
         rowFor(r.epoch, r.version, r.arm, r.segment).exposures += exposuresOf(JSON.parse(r.data) as Agg)
       }
-      for (const r of this.sql.exec<{ epoch: number; version: string; arm: string; segment: string; n: number; sum: number; sum_sq: number }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, prev, target)) {
+      for (const r of this.sql.exec<{
+        epoch: number
+        version: string
+        arm: string
+        segment: string
+        n: number
+        sum: number
+        sum_sq: number
+      }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, prev, target)) {
         const row = rowFor(r.epoch, r.version, r.arm, r.segment)
         row.n += r.n
         row.sum += r.sum
@@ -408,21 +611,42 @@ export class MetricsShard extends DurableObject<Env> {
         this.sql.exec(
           `INSERT INTO matured (epoch, version, arm, segment, metric, exposures, n, sum, sum_sq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT DO UPDATE SET exposures = exposures + excluded.exposures, n = n + excluded.n, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq`,
-          r.epoch, r.version, r.arm, r.segment, metric, r.exposures, r.n, r.sum, r.sumSq
+          r.epoch,
+          r.version,
+          r.arm,
+          r.segment,
+          metric,
+          r.exposures,
+          r.n,
+          r.sum,
+          r.sumSq,
         )
       }
-      this.sql.exec('INSERT INTO folds (metric, upto) VALUES (?, ?) ON CONFLICT DO UPDATE SET upto = excluded.upto', metric, target)
+      this.sql.exec(
+        'INSERT INTO folds (metric, upto) VALUES (?, ?) ON CONFLICT DO UPDATE SET upto = excluded.upto',
+        metric,
+        target,
+      )
     })
   }
 
   private scoreCounterfactual(item: OutcomeItem): void {
     if (item.comparator === null || item.comparator === undefined) return
-    const pair = this.sql.exec<{ epoch: number; version: string; champion: string; shadow: string }>('SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?', item.requestId).toArray()[0]
+    const pair = this.sql
+      .exec<{ epoch: number; version: string; champion: string; shadow: string }>(
+        'SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?',
+        item.requestId,
+      )
+      .toArray()[0]
     if (!pair) {
       if (Date.now() - item.claims.at < PENDING_CF_MS) {
         this.sql.exec(
           'INSERT OR IGNORE INTO cf_pending (request_id, metric, raw, comparator, at) VALUES (?, ?, ?, ?, ?)',
-          item.requestId, item.metric, JSON.stringify(item.raw), JSON.stringify(item.comparator), Date.now()
+          item.requestId,
+          item.metric,
+          JSON.stringify(item.raw),
+          JSON.stringify(item.comparator),
+          Date.now(),
         )
       }
       return
@@ -432,14 +656,35 @@ export class MetricsShard extends DurableObject<Env> {
 
   /** Scores the outcomes that arrived before this request's pair (see PENDING_CF_MS). */
   private scorePending(requestId: string): void {
-    const pending = this.sql.exec<{ metric: string; raw: string; comparator: string }>('SELECT metric, raw, comparator FROM cf_pending WHERE request_id = ?', requestId).toArray()
+    const pending = this.sql
+      .exec<{ metric: string; raw: string; comparator: string }>(
+        'SELECT metric, raw, comparator FROM cf_pending WHERE request_id = ?',
+        requestId,
+      )
+      .toArray()
     if (pending.length === 0) return
-    const pair = this.sql.exec<{ epoch: number; version: string; champion: string; shadow: string }>('SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?', requestId).one()
-    for (const p of pending) this.scorePair(pair, p.metric, JSON.parse(p.raw) as OutcomeItem['raw'], JSON.parse(p.comparator) as ComparatorConfig)
+    const pair = this.sql
+      .exec<{ epoch: number; version: string; champion: string; shadow: string }>(
+        'SELECT epoch, version, champion, shadow FROM pairs WHERE request_id = ?',
+        requestId,
+      )
+      .one()
+    for (const p of pending)
+      this.scorePair(
+        pair,
+        p.metric,
+        JSON.parse(p.raw) as OutcomeItem['raw'],
+        JSON.parse(p.comparator) as ComparatorConfig,
+      )
     this.sql.exec('DELETE FROM cf_pending WHERE request_id = ?', requestId)
   }
 
-  private scorePair(pair: { epoch: number; version: string; champion: string; shadow: string }, metric: string, raw: OutcomeItem['raw'], comparator: ComparatorConfig): void {
+  private scorePair(
+    pair: { epoch: number; version: string; champion: string; shadow: string },
+    metric: string,
+    raw: OutcomeItem['raw'],
+    comparator: ComparatorConfig,
+  ): void {
     const item = { raw, metric }
     let champion: ReturnType<typeof scoreOutcome>
     let shadow: ReturnType<typeof scoreOutcome>
@@ -449,15 +694,34 @@ export class MetricsShard extends DurableObject<Env> {
     } catch {
       return // outputs that cannot be scored against this outcome (e.g. non-numeric) are skipped
     }
-    const row = this.sql.exec<{ data: string }>('SELECT data FROM cf_cum WHERE epoch = ? AND version = ? AND metric = ?', pair.epoch, pair.version, item.metric).toArray()[0]
+    const row = this.sql
+      .exec<{ data: string }>(
+        'SELECT data FROM cf_cum WHERE epoch = ? AND version = ? AND metric = ?',
+        pair.epoch,
+        pair.version,
+        item.metric,
+      )
+      .toArray()[0]
     const cf = row
-      ? (JSON.parse(row.data) as { n: number; championCorrect: number; shadowCorrect: number; championLoss: Moments; shadowLoss: Moments })
+      ? (JSON.parse(row.data) as {
+          n: number
+          championCorrect: number
+          shadowCorrect: number
+          championLoss: Moments
+          shadowLoss: Moments
+        })
       : { n: 0, championCorrect: 0, shadowCorrect: 0, championLoss: emptyMoments(), shadowLoss: emptyMoments() }
     cf.n++
     if ('correct' in champion && champion.correct) cf.championCorrect++
     if ('correct' in shadow && shadow.correct) cf.shadowCorrect++
     if ('loss' in champion) cf.championLoss = addValue(cf.championLoss, champion.loss)
     if ('loss' in shadow) cf.shadowLoss = addValue(cf.shadowLoss, shadow.loss)
-    this.sql.exec('INSERT INTO cf_cum (epoch, version, metric, data) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data', pair.epoch, pair.version, item.metric, JSON.stringify(cf))
+    this.sql.exec(
+      'INSERT INTO cf_cum (epoch, version, metric, data) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
+      pair.epoch,
+      pair.version,
+      item.metric,
+      JSON.stringify(cf),
+    )
   }
 }

@@ -19,7 +19,17 @@ import { judgeOfflineReport } from '../../core/evaluation/offline'
 import { DomainError, isDomainError, serializeDomainError, type SerializedDomainError } from '../../core/errors'
 import { newId, newSalt } from '../../core/ids'
 import { sumWhere } from '../../core/metrics/summary'
-import { putVersion, rollback, sameBackend, setChampion, setRouting, toSnapshot, upsertModel, type ModelState, type Transition } from '../../core/registry/model-state'
+import {
+  putVersion,
+  rollback,
+  sameBackend,
+  setChampion,
+  setRouting,
+  toSnapshot,
+  upsertModel,
+  type ModelState,
+  type Transition,
+} from '../../core/registry/model-state'
 import { isTerminal, start, type Input, type OperatorAction } from '../../core/rollout'
 import { buildRolloutConfig } from '../../core/rollout/request'
 import { PublishPacer } from '../../core/routing/publish-pacer'
@@ -47,7 +57,8 @@ export type CommandResult =
   | { ok: false; error: SerializedDomainError }
 
 /** `snapshot` is the model's current snapshot, so the caller's isolate can route by it at once. */
-export type RolloutResult = { ok: true; rollout: RolloutView; snapshot: RoutingSnapshot } | { ok: false; error: SerializedDomainError }
+export type RolloutResult =
+  { ok: true; rollout: RolloutView; snapshot: RoutingSnapshot } | { ok: false; error: SerializedDomainError }
 
 /** Operator inputs on a rollout, as the HTTP layer sends them. */
 export type RolloutCommand =
@@ -92,12 +103,17 @@ export class ModelCoordinator extends DurableObject<Env> {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       write: (snapshot) => writeCurrentSnapshot(this.env.ROUTING, snapshot),
     })
-    this.deliverer = new WebhookDeliverer(ctx.storage, (records) => this.outbox(records), (at) => this.armAlarm(at))
+    this.deliverer = new WebhookDeliverer(
+      ctx.storage,
+      (records) => this.outbox(records),
+      (at) => this.armAlarm(at),
+    )
     this.runner = new RolloutRunner({
       now: () => this.now(),
       model: () => this.requireModel(),
       registry: (cmd, actor) => this.registryUnderLock(cmd, actor),
-      audit: (action, target, before, after, reason, actor) => this.audit({ action, target, before, after, reason, actor }),
+      audit: (action, target, before, after, reason, actor) =>
+        this.audit({ action, target, before, after, reason, actor }),
       outbox: (records) => this.outbox(records),
       summary: (q) => this.summary(q),
       webhooks: () => this.hooks,
@@ -155,23 +171,48 @@ export class ModelCoordinator extends DurableObject<Env> {
         // binary nobody evaluated. Other versions may change.
         const { champion, challenger } = this.active.state.config
         const existing = this.state?.versions[cmd.version]
-        if ((cmd.version === champion || cmd.version === challenger) && existing !== undefined && !sameBackend(existing.backend, cmd.backend)) {
-          throw new DomainError('conflict', `rollout ${this.active.state.id} is ${this.active.state.phase} with ${cmd.version}; abort it before changing ${cmd.version}'s backend, then start a new rollout`)
+        if (
+          (cmd.version === champion || cmd.version === challenger) &&
+          existing !== undefined &&
+          !sameBackend(existing.backend, cmd.backend)
+        ) {
+          throw new DomainError(
+            'conflict',
+            `rollout ${this.active.state.id} is ${this.active.state.phase} with ${cmd.version}; abort it before changing ${cmd.version}'s backend, then start a new rollout`,
+          )
         }
       }
-      if (this.active && !isTerminal(this.active.state.phase) && cmd.type !== 'upsert_model' && cmd.type !== 'put_version') {
+      if (
+        this.active &&
+        !isTerminal(this.active.state.phase) &&
+        cmd.type !== 'upsert_model' &&
+        cmd.type !== 'put_version'
+      ) {
         if (cmd.type === 'rollback') {
           // The one-command rollback also ends the active rollout, through its own runbook. Its
           // If-Match still holds: a stale epoch means the caller decided on a routing that changed.
           const current = this.requireModel()
           if (meta.ifMatch !== null && current.epoch !== meta.ifMatch) {
-            throw new DomainError('precondition_failed', `If-Match epoch ${meta.ifMatch} is stale; the current epoch is ${current.epoch}`, { extra: { current_epoch: current.epoch } })
+            throw new DomainError(
+              'precondition_failed',
+              `If-Match epoch ${meta.ifMatch} is stale; the current epoch is ${current.epoch}`,
+              { extra: { current_epoch: current.epoch } },
+            )
           }
           await this.rolloutCommand(this.active.state.id, { type: 'rollback', reason: cmd.reason }, meta.actor)
           const s = this.requireModel()
-          return { ok: true, changed: true, created: false, snapshot: this.currentSnapshot('rollback'), view: this.toView(s) }
+          return {
+            ok: true,
+            changed: true,
+            created: false,
+            snapshot: this.currentSnapshot('rollback'),
+            view: this.toView(s),
+          }
         }
-        throw new DomainError('conflict', `rollout ${this.active.state.id} is ${this.active.state.phase}; pause or abort it before changing routing by hand`)
+        throw new DomainError(
+          'conflict',
+          `rollout ${this.active.state.id} is ${this.active.state.phase}; pause or abort it before changing routing by hand`,
+        )
       }
       const committed = await this.serialize(() => this.commit(cmd, meta))
       // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
@@ -182,7 +223,9 @@ export class ModelCoordinator extends DurableObject<Env> {
         ok: true,
         changed: committed.record !== null,
         created: committed.created,
-        snapshot: committed.record?.snapshot ?? toSnapshot(state, { actor: meta.actor, reason: 'unchanged', now: state.updated_at }),
+        snapshot:
+          committed.record?.snapshot ??
+          toSnapshot(state, { actor: meta.actor, reason: 'unchanged', now: state.updated_at }),
         view: this.toView(state),
       }
     } catch (err) {
@@ -197,21 +240,31 @@ export class ModelCoordinator extends DurableObject<Env> {
     return this.rolloutCall(async () => {
       const model = this.requireModel()
       if (this.active && !isTerminal(this.active.state.phase)) {
-        throw new DomainError('conflict', `model ${model.model} already has an active rollout ${this.active.state.id} (${this.active.state.phase})`)
+        throw new DomainError(
+          'conflict',
+          `model ${model.model} already has an active rollout ${this.active.state.id} (${this.active.state.phase})`,
+        )
       }
       const champion = model.routing?.champion
       if (!champion) throw new DomainError('no_champion', `model ${model.model} has no champion to compare with`)
       if (!model.versions[req.challenger]) {
-        throw new DomainError('validation_failed', `unknown version ${req.challenger}`, { fields: [{ field: 'challenger', message: `register ${req.challenger} first` }] })
+        throw new DomainError('validation_failed', `unknown version ${req.challenger}`, {
+          fields: [{ field: 'challenger', message: `register ${req.challenger} first` }],
+        })
       }
       if (req.challenger === champion) {
-        throw new DomainError('validation_failed', 'the challenger is the champion', { fields: [{ field: 'challenger', message: 'choose another version' }] })
+        throw new DomainError('validation_failed', 'the challenger is the champion', {
+          fields: [{ field: 'challenger', message: 'choose another version' }],
+        })
       }
       const now = this.now()
       const history = await this.summary({ minEpoch: 0, now, metrics: [] })
       const champ = sumWhere(history, (r) => r.version === champion && r.arm !== 'shadow')
       const facts = {
-        model: model.model, champion, slaP99Ms: model.sla?.p99_ms ?? null, metrics: model.metrics,
+        model: model.model,
+        champion,
+        slaP99Ms: model.sla?.p99_ms ?? null,
+        metrics: model.metrics,
         // A champion p99 from fewer than 1,000 answers is too noisy to anchor a latency gate.
         championLatency: champ.latency.count >= 1_000 ? champ.latency : null,
         championP99Ms: champ.latency.count >= 1_000 ? quantile(champ.latency, 0.99) : null,
@@ -219,10 +272,20 @@ export class ModelCoordinator extends DurableObject<Env> {
       const { config, weaker } = buildRolloutConfig(req, facts)
       const openItems = (await this.incidents()).reduce((a, i) => a + (i.openActionItems ?? 0), 0)
       const t = start(config, {
-        id: newId('ro'), now, risk: model.risk, lastRollbackAt: this.lastRollbackAt, gatesWeakerThanDefaults: weaker,
-        openActionItems: openItems, evaluationWaived: req.waive_evaluation, actor, baseRules: model.routing?.rules ?? [],
+        id: newId('ro'),
+        now,
+        risk: model.risk,
+        lastRollbackAt: this.lastRollbackAt,
+        gatesWeakerThanDefaults: weaker,
+        openActionItems: openItems,
+        evaluationWaived: req.waive_evaluation,
+        actor,
+        baseRules: model.routing?.rules ?? [],
       })
-      let stored: StoredRollout = { state: t.state, meta: { startEpoch: model.epoch, finalEpoch: null, rollbackEpoch: null, failedStep: null, incidentId: null } }
+      let stored: StoredRollout = {
+        state: t.state,
+        meta: { startEpoch: model.epoch, finalEpoch: null, rollbackEpoch: null, failedStep: null, incidentId: null },
+      }
       stored = await this.runner.execute(stored, t, actor)
       if (req.evaluation) stored = await this.runner.run(stored, this.evaluationInput(req.evaluation, actor), actor)
       return stored
@@ -238,7 +301,15 @@ export class ModelCoordinator extends DurableObject<Env> {
       let input: Input
       switch (cmd.type) {
         case 'approve':
-          input = { type: 'approve', now, approver: actor, evidenceHash: cmd.evidenceHash, currentEvidenceHash: await this.runner.evidenceHash(stored.state), forStep: cmd.step, comment: cmd.comment }
+          input = {
+            type: 'approve',
+            now,
+            approver: actor,
+            evidenceHash: cmd.evidenceHash,
+            currentEvidenceHash: await this.runner.evidenceHash(stored.state),
+            forStep: cmd.step,
+            comment: cmd.comment,
+          }
           break
         case 'evaluation':
           input = this.evaluationInput(cmd.report, actor)
@@ -252,7 +323,8 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   async rolloutView(id: string): Promise<RolloutView | null> {
     await this.load()
-    const stored = this.active?.state.id === id ? this.active : await this.ctx.storage.get<StoredRollout>(`rollout:${id}`)
+    const stored =
+      this.active?.state.id === id ? this.active : await this.ctx.storage.get<StoredRollout>(`rollout:${id}`)
     return stored ? this.runner.view(stored) : null
   }
 
@@ -262,7 +334,14 @@ export class ModelCoordinator extends DurableObject<Env> {
   }
 
   /** One cron tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
-  async tick(at: number): Promise<{ rollout: string | null; phase: string | null; decision: string | null; snapshot: RoutingSnapshot | null }> {
+  async tick(
+    at: number,
+  ): Promise<{
+    rollout: string | null
+    phase: string | null
+    decision: string | null
+    snapshot: RoutingSnapshot | null
+  }> {
     // Not serializeAndRecord: the tick's D1 writes follow on their own. Waiting for them would hold
     // the cron's fan-out on D1's single writer, and no decision depends on them.
     return this.serialize(async () => {
@@ -277,8 +356,17 @@ export class ModelCoordinator extends DurableObject<Env> {
       }
       const verdict = await this.runner.evaluate(stored, now)
       const r = stored.state
-      const next = await this.runner.run(stored, { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict }, 'controller')
-      return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null, snapshot: this.currentSnapshot('current') }
+      const next = await this.runner.run(
+        stored,
+        { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict },
+        'controller',
+      )
+      return {
+        rollout: r.id,
+        phase: next.state.phase,
+        decision: verdict?.decision ?? null,
+        snapshot: this.currentSnapshot('current'),
+      }
     })
   }
 
@@ -288,27 +376,68 @@ export class ModelCoordinator extends DurableObject<Env> {
     return this.serializeAndRecord(async () => {
       const model = this.requireModel()
       const now = new Date().toISOString()
-      const rows: WebhookRow[] = list.map((w) => ({ id: newId('whd').replace('whd_', 'wh_'), model: model.model, url: w.url, format: w.format, events: w.events, routingKey: w.routing_key ?? null, createdAt: now }))
+      const rows: WebhookRow[] = list.map((w) => ({
+        id: newId('whd').replace('whd_', 'wh_'),
+        model: model.model,
+        url: w.url,
+        format: w.format,
+        events: w.events,
+        routingKey: w.routing_key ?? null,
+        createdAt: now,
+      }))
       // The audit log names destinations without their secret paths (see core/audit/redact).
-      const described = (hooks: WebhookRow[]) => Promise.all(hooks.map(async (h) => ({ url: await redactedUrl(h.url), format: h.format, events: h.events })))
+      const described = (hooks: WebhookRow[]) =>
+        Promise.all(hooks.map(async (h) => ({ url: await redactedUrl(h.url), format: h.format, events: h.events })))
       const before = await described(this.hooks)
       this.hooks = rows
       await this.ctx.storage.put('webhooks', rows)
       await this.outbox([{ kind: 'webhooks', model: model.model, rows }])
-      await this.audit({ action: 'webhooks.set', target: model.model, before, after: await described(rows), reason: 'alert destinations replaced', actor })
+      await this.audit({
+        action: 'webhooks.set',
+        target: model.model,
+        before,
+        after: await described(rows),
+        reason: 'alert destinations replaced',
+        actor,
+      })
       return rows
     })
   }
 
-  async retrospective(incidentId: string, input: RetrospectiveInput, actor: string): Promise<IncidentRow | { error: SerializedDomainError }> {
+  async retrospective(
+    incidentId: string,
+    input: RetrospectiveInput,
+    actor: string,
+  ): Promise<IncidentRow | { error: SerializedDomainError }> {
     try {
       return await this.serializeAndRecord(async () => {
         const inc = await this.ctx.storage.get<IncidentRow>(`incident:${incidentId}`)
         if (!inc) throw new DomainError('not_found', `incident ${incidentId} not found`)
-        const items = input.action_items.map((a) => ({ text: a.text, owner: a.owner ?? null, status: a.done ? 'closed' : 'open' }))
-        const row: IncidentRow = { ...inc, retrospective: { root_cause: input.root_cause, action_items: items, recorded_by: actor, recorded_at: new Date().toISOString() }, openActionItems: items.filter((i) => i.status === 'open').length, updatedAt: new Date().toISOString() }
+        const items = input.action_items.map((a) => ({
+          text: a.text,
+          owner: a.owner ?? null,
+          status: a.done ? 'closed' : 'open',
+        }))
+        const row: IncidentRow = {
+          ...inc,
+          retrospective: {
+            root_cause: input.root_cause,
+            action_items: items,
+            recorded_by: actor,
+            recorded_at: new Date().toISOString(),
+          },
+          openActionItems: items.filter((i) => i.status === 'open').length,
+          updatedAt: new Date().toISOString(),
+        }
         await this.saveIncident(row)
-        await this.audit({ action: 'incident.retrospective', target: incidentId, before: inc.retrospective ?? null, after: row.retrospective, reason: Array.from(input.root_cause).slice(0, 200).join(''), actor })
+        await this.audit({
+          action: 'incident.retrospective',
+          target: incidentId,
+          before: inc.retrospective ?? null,
+          after: row.retrospective,
+          reason: Array.from(input.root_cause).slice(0, 200).join(''),
+          actor,
+        })
         return row
       })
     } catch (err) {
@@ -317,17 +446,35 @@ export class ModelCoordinator extends DurableObject<Env> {
     }
   }
 
-  async closeActionItem(incidentId: string, index: number, actor: string): Promise<IncidentRow | { error: SerializedDomainError }> {
+  async closeActionItem(
+    incidentId: string,
+    index: number,
+    actor: string,
+  ): Promise<IncidentRow | { error: SerializedDomainError }> {
     try {
       return await this.serializeAndRecord(async () => {
         const inc = await this.ctx.storage.get<IncidentRow>(`incident:${incidentId}`)
-        const retro = inc?.retrospective as { action_items: Array<{ text: string; owner: string | null; status: string }> } | null | undefined
+        const retro = inc?.retrospective as
+          { action_items: Array<{ text: string; owner: string | null; status: string }> } | null | undefined
         const item = retro?.action_items[index]
-        if (!inc || !retro || !item) throw new DomainError('not_found', `incident ${incidentId} has no action item ${index}`)
+        if (!inc || !retro || !item)
+          throw new DomainError('not_found', `incident ${incidentId} has no action item ${index}`)
         const items = retro.action_items.map((a, i) => (i === index ? { ...a, status: 'closed' } : a))
-        const row: IncidentRow = { ...inc, retrospective: { ...retro, action_items: items }, openActionItems: items.filter((i) => i.status === 'open').length, updatedAt: new Date().toISOString() }
+        const row: IncidentRow = {
+          ...inc,
+          retrospective: { ...retro, action_items: items },
+          openActionItems: items.filter((i) => i.status === 'open').length,
+          updatedAt: new Date().toISOString(),
+        }
         await this.saveIncident(row)
-        await this.audit({ action: 'incident.action_item.close', target: `${incidentId}#${index}`, before: item, after: items[index], reason: 'action item closed', actor })
+        await this.audit({
+          action: 'incident.action_item.close',
+          target: `${incidentId}#${index}`,
+          before: item,
+          after: items[index],
+          reason: 'action item closed',
+          actor,
+        })
         return row
       })
     } catch (err) {
@@ -356,7 +503,11 @@ export class ModelCoordinator extends DurableObject<Env> {
       const live = await this.env.ROUTING.getWithMetadata<{ epoch?: number }>(currentKey(s.model))
       if (live.metadata?.epoch === s.epoch) this.pacer.markPublished(s.epoch)
       else {
-        const snapshot = toSnapshot(s, { actor: 'system', reason: 'republish after failure', now: new Date().toISOString() })
+        const snapshot = toSnapshot(s, {
+          actor: 'system',
+          reason: 'republish after failure',
+          now: new Date().toISOString(),
+        })
         await writeEpochSnapshot(this.env.ROUTING, snapshot)
         await this.pacer.publish(snapshot)
       }
@@ -397,7 +548,14 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   private evaluationInput(report: EvaluationReport, actor: string): Input {
     const verdict = judgeOfflineReport(report, this.requireModel().sla?.p99_ms ?? null)
-    return { type: 'evaluation_report', now: this.now(), passed: verdict.passed, report: { report, checks: verdict.checks }, actor, reason: verdict.reason }
+    return {
+      type: 'evaluation_report',
+      now: this.now(),
+      passed: verdict.passed,
+      report: { report, checks: verdict.checks },
+      actor,
+      reason: verdict.reason,
+    }
   }
 
   private async incidents(): Promise<IncidentRow[]> {
@@ -425,7 +583,12 @@ export class ModelCoordinator extends DurableObject<Env> {
 
   /** Commit and publish a registry change while already holding the lock (rollout actions). */
   private async registryUnderLock(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot> {
-    const { record } = await this.commit(cmd, { model: this.requireModel().model, actor, requestId: 'controller', ifMatch: null })
+    const { record } = await this.commit(cmd, {
+      model: this.requireModel().model,
+      actor,
+      requestId: 'controller',
+      ifMatch: null,
+    })
     if (record === null) return this.currentSnapshot('unchanged')
     try {
       await this.propagate(record.snapshot)
@@ -440,14 +603,22 @@ export class ModelCoordinator extends DurableObject<Env> {
   }
 
   /** `created` is true when the command brought a model or version into existence (HTTP 201). */
-  private async commit(cmd: RegistryCommand, meta: CommandMeta): Promise<{ record: { state: ModelState; snapshot: RoutingSnapshot } | null; created: boolean }> {
+  private async commit(
+    cmd: RegistryCommand,
+    meta: CommandMeta,
+  ): Promise<{ record: { state: ModelState; snapshot: RoutingSnapshot } | null; created: boolean }> {
     await this.load()
     const current = this.state
-    if (current !== null && current.model !== meta.model) throw new DomainError('internal', 'coordinator addressed with a different model name')
+    if (current !== null && current.model !== meta.model)
+      throw new DomainError('internal', 'coordinator addressed with a different model name')
     if (meta.ifMatch !== null && (current === null || current.epoch !== meta.ifMatch)) {
-      throw new DomainError('precondition_failed', `If-Match epoch ${meta.ifMatch} is stale; the current epoch is ${current?.epoch ?? 'none (model not registered)'}`, {
-        extra: { current_epoch: current?.epoch ?? null },
-      })
+      throw new DomainError(
+        'precondition_failed',
+        `If-Match epoch ${meta.ifMatch} is stale; the current epoch is ${current?.epoch ?? 'none (model not registered)'}`,
+        {
+          extra: { current_epoch: current?.epoch ?? null },
+        },
+      )
     }
     const now = new Date().toISOString()
     const transition = this.decide(cmd, current, meta.model, now)
@@ -455,17 +626,28 @@ export class ModelCoordinator extends DurableObject<Env> {
     const next = transition.state
     const snapshot = toSnapshot(next, { actor: meta.actor, reason: transition.change.reason, now })
     await this.appending(async () => {
-      const entry = await this.sealAudit({
-        action: transition.change.action, target: transition.change.target, before: transition.change.before ?? null,
-        after: { ...((transition.change.after as object | null) ?? {}), epoch: next.epoch }, reason: transition.change.reason, actor: meta.actor,
-      }, next.model, now)
+      const entry = await this.sealAudit(
+        {
+          action: transition.change.action,
+          target: transition.change.target,
+          before: transition.change.before ?? null,
+          after: { ...((transition.change.after as object | null) ?? {}), epoch: next.epoch },
+          reason: transition.change.reason,
+          actor: meta.actor,
+        },
+        next.model,
+        now,
+      )
       // The atomic commit: state, audit head and outbox record land together or not at all.
       const seq = this.outboxSeq + 1
       await this.ctx.storage.put({
         state: next,
         head: { seq: entry.seq, hash: entry.hash },
         outbox_seq: seq,
-        [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'registry', state: next, snapshot }, { kind: 'audit', entry }] satisfies OutboxRecord[],
+        [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [
+          { kind: 'registry', state: next, snapshot },
+          { kind: 'audit', entry },
+        ] satisfies OutboxRecord[],
       })
       this.outboxSeq = seq
       this.state = next
@@ -494,16 +676,43 @@ export class ModelCoordinator extends DurableObject<Env> {
     }
   }
 
-  private async sealAudit(f: { action: string; target: string; before: unknown; after: unknown; reason: string; actor: string }, stream: string, at: string) {
-    return sealEntry({ id: newId('aud'), stream, seq: this.head.seq + 1, at, actor: f.actor, action: f.action, target: f.target, before: f.before ?? null, after: f.after ?? null, reason: f.reason, prev_hash: this.head.hash })
+  private async sealAudit(
+    f: { action: string; target: string; before: unknown; after: unknown; reason: string; actor: string },
+    stream: string,
+    at: string,
+  ) {
+    return sealEntry({
+      id: newId('aud'),
+      stream,
+      seq: this.head.seq + 1,
+      at,
+      actor: f.actor,
+      action: f.action,
+      target: f.target,
+      before: f.before ?? null,
+      after: f.after ?? null,
+      reason: f.reason,
+      prev_hash: this.head.hash,
+    })
   }
 
   /** Append a non-registry audit entry (rollout events, verdicts, incidents, webhooks). */
-  private async audit(f: { action: string; target: string; before: unknown; after: unknown; reason: string; actor: string }): Promise<void> {
+  private async audit(f: {
+    action: string
+    target: string
+    before: unknown
+    after: unknown
+    reason: string
+    actor: string
+  }): Promise<void> {
     await this.appending(async () => {
       const entry = await this.sealAudit(f, this.requireModel().model, new Date().toISOString())
       const seq = this.outboxSeq + 1
-      await this.ctx.storage.put({ head: { seq: entry.seq, hash: entry.hash }, outbox_seq: seq, [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'audit', entry }] satisfies OutboxRecord[] })
+      await this.ctx.storage.put({
+        head: { seq: entry.seq, hash: entry.hash },
+        outbox_seq: seq,
+        [`${OUTBOX_PREFIX}${String(seq).padStart(12, '0')}`]: [{ kind: 'audit', entry }] satisfies OutboxRecord[],
+      })
       this.outboxSeq = seq
       this.head = { seq: entry.seq, hash: entry.hash }
     })
@@ -538,9 +747,13 @@ export class ModelCoordinator extends DurableObject<Env> {
       await withTimeout(this.pacer.publish(snapshot), PUBLISH_WAIT_MS)
     } catch (err) {
       await this.armAlarm(Date.now() + RETRY_DELAY_MS)
-      throw new DomainError('publish_pending', `change recorded at epoch ${snapshot.epoch} but not yet published to the edge (${(err as Error).message}); it will be retried`, {
-        extra: { epoch: snapshot.epoch },
-      })
+      throw new DomainError(
+        'publish_pending',
+        `change recorded at epoch ${snapshot.epoch} but not yet published to the edge (${(err as Error).message}); it will be retried`,
+        {
+          extra: { epoch: snapshot.epoch },
+        },
+      )
     }
   }
 
@@ -612,19 +825,35 @@ export class ModelCoordinator extends DurableObject<Env> {
   private toView(s: ModelState): ModelView {
     return {
       model: {
-        name: s.model, risk: s.risk, unit_header: s.unit_header, sla: s.sla, fallback_to_champion: s.fallback_to_champion,
-        metrics: s.metrics, shadow_compare: s.shadow_compare, metric_shards: s.metric_shards, created_at: s.created_at, updated_at: s.updated_at,
+        name: s.model,
+        risk: s.risk,
+        unit_header: s.unit_header,
+        sla: s.sla,
+        fallback_to_champion: s.fallback_to_champion,
+        metrics: s.metrics,
+        shadow_compare: s.shadow_compare,
+        metric_shards: s.metric_shards,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
       },
       versions: Object.entries(s.versions)
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([name, v]) => ({ name, backend: v.backend, registered_at: v.registered_at, first_exposed_epoch: v.first_exposed_epoch })),
+        .map(([name, v]) => ({
+          name,
+          backend: v.backend,
+          registered_at: v.registered_at,
+          first_exposed_epoch: v.first_exposed_epoch,
+        })),
       champion: s.routing?.champion ?? null,
       previous_champion: s.previous_champion,
       routing: s.routing,
       epoch: s.epoch,
       published_epoch: this.pacer.published,
       bucket_ranges: s.routing ? weightRanges(s.routing) : [],
-      active_rollout: this.active && !isTerminal(this.active.state.phase) ? { id: this.active.state.id, phase: this.active.state.phase } : null,
+      active_rollout:
+        this.active && !isTerminal(this.active.state.phase)
+          ? { id: this.active.state.id, phase: this.active.state.phase }
+          : null,
     }
   }
 }
@@ -640,7 +869,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       (e) => {
         clearTimeout(t)
         reject(e)
-      }
+      },
     )
   })
 }

@@ -123,7 +123,10 @@ export class RolloutRunner {
         return never
       }
     }
-    return evaluateGates(buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: r.stepStartedAt, now }), gate)
+    return evaluateGates(
+      buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: r.stepStartedAt, now }),
+      gate,
+    )
   }
 
   async evidenceHash(r: RolloutState): Promise<string> {
@@ -151,14 +154,30 @@ export class RolloutRunner {
       {
         kind: 'rollout',
         row: {
-          id: r.id, model: r.config.model, challenger: r.config.challenger, champion: r.config.champion, strategies: r.config.strategies,
-          phase: r.phase, stepIndex: r.stepIndex, outcome: r.outcome, createdAt: iso(r.createdAt), updatedAt: iso(r.updatedAt),
-          endedAt: r.endedAt === null ? null : iso(r.endedAt), lastVerdict: last ? { decision: last.decision, reason: last.reason, at: iso(last.at) } : null,
+          id: r.id,
+          model: r.config.model,
+          challenger: r.config.challenger,
+          champion: r.config.champion,
+          strategies: r.config.strategies,
+          phase: r.phase,
+          stepIndex: r.stepIndex,
+          outcome: r.outcome,
+          createdAt: iso(r.createdAt),
+          updatedAt: iso(r.updatedAt),
+          endedAt: r.endedAt === null ? null : iso(r.endedAt),
+          lastVerdict: last ? { decision: last.decision, reason: last.reason, at: iso(last.at) } : null,
         },
       },
     ])
     if (!QUIET_EVENTS.has(t.event.type)) {
-      await this.port.audit(`rollout.${t.event.type}`, r.id, null, { phase: r.phase, step: r.stepIndex, details: t.event.details ?? null }, t.event.reason, t.event.actor)
+      await this.port.audit(
+        `rollout.${t.event.type}`,
+        r.id,
+        null,
+        { phase: r.phase, step: r.stepIndex, details: t.event.details ?? null },
+        t.event.reason,
+        t.event.actor,
+      )
     }
   }
 
@@ -166,27 +185,56 @@ export class RolloutRunner {
     const r = s.state
     switch (action.type) {
       case 'publish_routing': {
-        const snap = await this.port.registry({ type: 'set_routing', input: { weights: action.routing.weights, rules: action.routing.rules, shadow: action.routing.shadow, reason: action.reason } }, actor)
+        const snap = await this.port.registry(
+          {
+            type: 'set_routing',
+            input: {
+              weights: action.routing.weights,
+              rules: action.routing.rules,
+              shadow: action.routing.shadow,
+              reason: action.reason,
+            },
+          },
+          actor,
+        )
         return this.published(s, snap.epoch)
       }
       case 'set_champion': {
-        const snap = await this.port.registry({ type: 'set_champion', input: { version: action.version, keep_weights: false }, reason: action.reason }, actor)
+        const snap = await this.port.registry(
+          { type: 'set_champion', input: { version: action.version, keep_weights: false }, reason: action.reason },
+          actor,
+        )
         return this.published({ ...s, meta: { ...s.meta, finalEpoch: snap.epoch } }, snap.epoch)
       }
       case 'rollback_routing': {
         const liveFrom = r.stepEpoch ?? s.meta.startEpoch
         const snap = await this.port.registry({ type: 'rollback', target: action.target, reason: action.reason }, actor)
         await this.port.noteRollback(this.port.now())
-        const next = { ...s, meta: { ...s.meta, rollbackEpoch: snap.epoch, failedStep: { fromEpoch: liveFrom, toEpoch: snap.epoch - 1 } } }
+        const next = {
+          ...s,
+          meta: { ...s.meta, rollbackEpoch: snap.epoch, failedStep: { fromEpoch: liveFrom, toEpoch: snap.epoch - 1 } },
+        }
         await this.port.saveRollout(next)
         return next
       }
       case 'alert': {
-        const msg: AlertMessage = { kind: action.kind, severity: action.severity, summary: action.summary, details: action.details, model: r.config.model, rolloutId: r.id, at: this.port.now() }
+        const msg: AlertMessage = {
+          kind: action.kind,
+          severity: action.severity,
+          summary: action.summary,
+          details: action.details,
+          model: r.config.model,
+          rolloutId: r.id,
+          at: this.port.now(),
+        }
         for (const wh of this.port.webhooks()) {
           const events = wh.events as string[]
           if (!events.includes(action.kind)) continue
-          await this.port.enqueueDelivery(wh, action.kind, alertBody(wh.format as 'json' | 'slack' | 'pagerduty', msg, { routingKey: wh.routingKey ?? null }))
+          await this.port.enqueueDelivery(
+            wh,
+            action.kind,
+            alertBody(wh.format as 'json' | 'slack' | 'pagerduty', msg, { routingKey: wh.routingKey ?? null }),
+          )
         }
         return s
       }
@@ -195,10 +243,27 @@ export class RolloutRunner {
         const impact = await this.impact(s)
         const now = this.port.now()
         await this.port.saveIncident({
-          id, model: r.config.model, rolloutId: r.id, at: iso(now), trigger: action.trigger, actor, summary: action.summary,
-          impact, confirmation: null, retrospective: null, openActionItems: 0, updatedAt: iso(now),
+          id,
+          model: r.config.model,
+          rolloutId: r.id,
+          at: iso(now),
+          trigger: action.trigger,
+          actor,
+          summary: action.summary,
+          impact,
+          confirmation: null,
+          retrospective: null,
+          openActionItems: 0,
+          updatedAt: iso(now),
         })
-        await this.port.audit('incident.open', id, null, { rollout: r.id, trigger: action.trigger, impact }, action.summary, actor)
+        await this.port.audit(
+          'incident.open',
+          id,
+          null,
+          { rollout: r.id, trigger: action.trigger, impact },
+          action.summary,
+          actor,
+        )
         const next = { ...s, meta: { ...s.meta, incidentId: id } }
         await this.port.saveRollout(next)
         return next
@@ -208,10 +273,29 @@ export class RolloutRunner {
         await this.port.outbox([
           {
             kind: 'verdict',
-            row: { id: newId('vrd'), rolloutId: r.id, model: r.config.model, stepIndex: v.stepIndex, stepEpoch: v.stepEpoch, at: iso(v.at), decision: v.decision, decisive: v.decisive, reason: v.reason, metrics: v.metrics, srm: v.srm },
+            row: {
+              id: newId('vrd'),
+              rolloutId: r.id,
+              model: r.config.model,
+              stepIndex: v.stepIndex,
+              stepEpoch: v.stepEpoch,
+              at: iso(v.at),
+              decision: v.decision,
+              decisive: v.decisive,
+              reason: v.reason,
+              metrics: v.metrics,
+              srm: v.srm,
+            },
           },
         ])
-        await this.port.audit('rollout.verdict', r.id, null, { decision: v.decision, step: v.stepIndex, decisive: v.decisive, metrics: v.metrics, srm: v.srm }, v.reason, 'controller')
+        await this.port.audit(
+          'rollout.verdict',
+          r.id,
+          null,
+          { decision: v.decision, step: v.stepIndex, decisive: v.decisive, metrics: v.metrics, srm: v.srm },
+          v.reason,
+          'controller',
+        )
         return s
       }
       default: {
@@ -223,7 +307,11 @@ export class RolloutRunner {
 
   /** The step's routing is live: tell the machine (statistics restart from this epoch). */
   private async published(s: StoredRollout, epoch: number): Promise<StoredRollout> {
-    return this.run(s, { type: 'step_published', now: this.port.now(), stepIndex: s.state.stepIndex, epoch }, 'controller')
+    return this.run(
+      s,
+      { type: 'step_published', now: this.port.now(), stepIndex: s.state.stepIndex, epoch },
+      'controller',
+    )
   }
 
   /** Requests the challenger served, and how its errors and metrics compared, over the rollout. */
@@ -245,7 +333,20 @@ export class RolloutRunner {
       challenger_p99_ms: ch.latency.count ? quantile(ch.latency, 0.99) : null,
       champion_p99_ms: base.latency.count ? quantile(base.latency, 0.99) : null,
       metric_deltas: last
-        ? Object.fromEntries(last.metrics.map((m) => [m.metric, { champion: m.champion.estimate, challenger: m.challenger.estimate, delta: m.champion.estimate !== null && m.challenger.estimate !== null ? m.challenger.estimate - m.champion.estimate : null, decision: m.decision }]))
+        ? Object.fromEntries(
+            last.metrics.map((m) => [
+              m.metric,
+              {
+                champion: m.champion.estimate,
+                challenger: m.challenger.estimate,
+                delta:
+                  m.champion.estimate !== null && m.challenger.estimate !== null
+                    ? m.challenger.estimate - m.champion.estimate
+                    : null,
+                decision: m.decision,
+              },
+            ]),
+          )
         : {},
     }
   }
@@ -261,16 +362,23 @@ export class RolloutRunner {
     const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
     const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
     if (!readyToJudge(stable.requests, now - rb.at)) return null
-    const restored = (summary: MergedSummary) => sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
+    const restored = (summary: MergedSummary) =>
+      sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
     const failed = s.meta.failedStep
-    const during = failed ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] })) : null
+    const during = failed
+      ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] }))
+      : null
     // Read only when needed: the version's whole history before the rollout (per-epoch totals).
-    const before = during !== null && during.requests > 0 ? null : restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
+    const before =
+      during !== null && during.requests > 0
+        ? null
+        : restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
     const baseline = rollbackBaseline(during, before)
     const judged = judgeRollback({
       stable,
       baseline,
-      challengerRequests: sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow').requests,
+      challengerRequests: sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow')
+        .requests,
       elapsedMs: now - rb.at,
     })
     const { ok } = judged
@@ -279,7 +387,8 @@ export class RolloutRunner {
     const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
     if (s.meta.incidentId) {
       const inc = await this.port.incident(s.meta.incidentId)
-      if (inc) await this.port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
+      if (inc)
+        await this.port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
     }
     return next
   }
@@ -297,7 +406,15 @@ export class RolloutRunner {
       phase: r.phase,
       phase_description: PHASE_DESCRIPTIONS[r.phase],
       terminal: isTerminal(r.phase),
-      step: step ? { index: r.stepIndex, kind: step.kind, label: stepLabel(step), started_at: iso(r.stepStartedAt), epoch: r.stepEpoch } : null,
+      step: step
+        ? {
+            index: r.stepIndex,
+            kind: step.kind,
+            label: stepLabel(step),
+            started_at: iso(r.stepStartedAt),
+            epoch: r.stepEpoch,
+          }
+        : null,
       plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p) })),
       evaluation: r.evaluation,
       pending_approval: r.pendingApproval ? { ...r.pendingApproval, evidence_hash: await this.evidenceHash(r) } : null,

@@ -31,12 +31,31 @@ export class WebhookDeliverer {
     private readonly storage: DurableObjectStorage,
     private readonly outbox: (records: OutboxRecord[]) => Promise<void>,
     private readonly armAlarm: (at: number) => Promise<void>,
-    private readonly post: (url: string, body: string, signal: AbortSignal) => Promise<Response> = (url, body, signal) =>
-      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'modelgate-webhook/1' }, body, signal })
+    private readonly post: (url: string, body: string, signal: AbortSignal) => Promise<Response> = (
+      url,
+      body,
+      signal,
+    ) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'modelgate-webhook/1' },
+        body,
+        signal,
+      }),
   ) {}
 
   async enqueue(wh: WebhookRow, event: string, body: unknown): Promise<void> {
-    const d: PendingDelivery = { id: newId('whd'), webhookId: wh.id, model: wh.model, url: wh.url, format: wh.format, event, body, attempt: 0, nextAt: Date.now() }
+    const d: PendingDelivery = {
+      id: newId('whd'),
+      webhookId: wh.id,
+      model: wh.model,
+      url: wh.url,
+      format: wh.format,
+      event,
+      body,
+      attempt: 0,
+      nextAt: Date.now(),
+    }
     await this.storage.put(`${PREFIX}${d.id}`, d)
     await this.armAlarm(d.nextAt + BACKOFF_MS[0]!)
   }
@@ -85,7 +104,23 @@ export class WebhookDeliverer {
         if (status === 'failed') status = 'gave_up'
         await this.storage.delete(`${PREFIX}${d.id}`)
       }
-      await this.outbox([{ kind: 'delivery', row: { id: d.id, attempt, webhookId: d.webhookId, model: d.model, event: d.event, format: d.format, at: new Date().toISOString(), status, responseCode: code, error } }])
+      await this.outbox([
+        {
+          kind: 'delivery',
+          row: {
+            id: d.id,
+            attempt,
+            webhookId: d.webhookId,
+            model: d.model,
+            event: d.event,
+            format: d.format,
+            at: new Date().toISOString(),
+            status,
+            responseCode: code,
+            error,
+          },
+        },
+      ])
     }
     for (const d of await this.pending()) if (d.nextAt > now) earliest = Math.min(earliest, d.nextAt)
     if (Number.isFinite(earliest)) await this.armAlarm(earliest)

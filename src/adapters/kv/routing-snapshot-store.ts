@@ -17,9 +17,7 @@ export const currentKey = (model: string) => `routing/${model}/current`
 export const epochKey = (model: string, epoch: number) => `routing/${model}/epoch/${epoch}`
 
 export type SnapshotRead =
-  | { kind: 'found'; snapshot: RoutingSnapshot }
-  | { kind: 'missing' }
-  | { kind: 'error'; reason: string }
+  { kind: 'found'; snapshot: RoutingSnapshot } | { kind: 'missing' } | { kind: 'error'; reason: string }
 
 export async function readCurrentSnapshot(kv: KVNamespace, model: string): Promise<SnapshotRead> {
   let raw: unknown
@@ -44,7 +42,11 @@ export async function writeCurrentSnapshot(kv: KVNamespace, snapshot: RoutingSna
   })
 }
 
-export async function readEpochSnapshot(kv: KVNamespace, model: string, epoch: number): Promise<RoutingSnapshot | null> {
+export async function readEpochSnapshot(
+  kv: KVNamespace,
+  model: string,
+  epoch: number,
+): Promise<RoutingSnapshot | null> {
   const raw = await kv.get(epochKey(model, epoch), { type: 'json' })
   if (raw === null) return null
   const parsed = RoutingSnapshot.safeParse(raw)

@@ -15,7 +15,7 @@ import { printJson, seg } from './shared'
 
 export const approveCommand: CommandSpec = {
   name: 'approve',
-  summary: 'approve a rollout\'s pending step (approver token), after showing the evidence',
+  summary: "approve a rollout's pending step (approver token), after showing the evidence",
   args: ['<rollout>'],
   role: 'approver',
   options: {
@@ -35,17 +35,27 @@ export const approveCommand: CommandSpec = {
 
     // What is being approved goes to stderr: stdout stays the result (or the JSON) for scripts.
     eprintln(io, `approve ${rolloutHeading(r)}`)
-    eprintln(io, keyValues([
-      ['step', `${pending.forStep + 1} of ${r.plan.length}: ${stepLabel(r, pending.forStep)}`],
-      ['rules', pending.rules.join(', ')],
-      ['reason', pending.reason],
-      ['verdict', verdictText(r.verdicts.at(-1))],
-      ['requested', `${time(pending.requestedAt)}; expires ${time(pending.expiresAt)} (in ${formatDuration(Math.max(0, pending.expiresAt - io.now()))})`],
-      ['evidence', pending.evidence_hash],
-    ], '  '))
+    eprintln(
+      io,
+      keyValues(
+        [
+          ['step', `${pending.forStep + 1} of ${r.plan.length}: ${stepLabel(r, pending.forStep)}`],
+          ['rules', pending.rules.join(', ')],
+          ['reason', pending.reason],
+          ['verdict', verdictText(r.verdicts.at(-1))],
+          [
+            'requested',
+            `${time(pending.requestedAt)}; expires ${time(pending.expiresAt)} (in ${formatDuration(Math.max(0, pending.expiresAt - io.now()))})`,
+          ],
+          ['evidence', pending.evidence_hash],
+        ],
+        '  ',
+      ),
+    )
 
     if (!bool(p, 'yes')) {
-      if (!io.interactive) throw new UsageError('no terminal to confirm on: pass --yes to approve non-interactively', 'approve')
+      if (!io.interactive)
+        throw new UsageError('no terminal to confirm on: pass --yes to approve non-interactively', 'approve')
       const answer = (await io.ask(`Approve ${stepLabel(r, pending.forStep)} of ${r.id}? [y/N] `)).trim().toLowerCase()
       if (answer !== 'y' && answer !== 'yes') {
         eprintln(io, 'not approved')

@@ -21,17 +21,21 @@ type Format = (typeof FORMATS)[number]
 
 export const auditCommand: CommandSpec = {
   name: 'audit',
-  summary: 'a model\'s audit log (table, or --format json|jsonl|csv to export)',
+  summary: "a model's audit log (table, or --format json|jsonl|csv to export)",
   args: ['<model>'],
   options: {
-    limit: { type: 'string', value: '<n>', description: 'the newest n entries (table default 50; exports default all)' },
+    limit: {
+      type: 'string',
+      value: '<n>',
+      description: 'the newest n entries (table default 50; exports default all)',
+    },
     all: { type: 'boolean', description: 'every entry, also in the table' },
     format: { type: 'string', value: '<format>', description: 'table (default) | json | jsonl | csv' },
     from: { type: 'string', value: '<time>', description: 'entries at or after this RFC 3339 time' },
     to: { type: 'string', value: '<time>', description: 'entries at or before this RFC 3339 time' },
     wide: { type: 'boolean', description: 'do not shorten long reasons in the table' },
   },
-  details: ['jsonl and csv are the gateway\'s export formats (GET /admin/audit?format=…), one page after another.'],
+  details: ["jsonl and csv are the gateway's export formats (GET /admin/audit?format=…), one page after another."],
   examples: ['modelgate audit credit-risk --limit 20', 'modelgate audit credit-risk --format csv > audit.csv'],
   async run(ctx, p) {
     const model = p.positionals[0] as string
@@ -66,14 +70,25 @@ export const auditVerifyCommand: CommandSpec = {
     const report = await ctx.api.json<ChainReport>('GET', `/audit/verify${model ? `?model=${seg(model)}` : ''}`)
     if (ctx.json) printJson(ctx.io, report)
     else {
-      println(ctx.io, table(['STREAM', 'OK', { header: 'CHECKED', align: 'right' }, 'BROKEN AT'], report.streams.map((s) => [
-        s.stream,
-        s.ok ? 'yes' : 'NO',
-        s.checked,
-        s.broken_at ? `seq ${s.broken_at.seq}: ${s.broken_at.problem}` : null,
-      ])))
+      println(
+        ctx.io,
+        table(
+          ['STREAM', 'OK', { header: 'CHECKED', align: 'right' }, 'BROKEN AT'],
+          report.streams.map((s) => [
+            s.stream,
+            s.ok ? 'yes' : 'NO',
+            s.checked,
+            s.broken_at ? `seq ${s.broken_at.seq}: ${s.broken_at.problem}` : null,
+          ]),
+        ),
+      )
       const checked = report.streams.reduce((a, s) => a + s.checked, 0)
-      println(ctx.io, report.ok ? `chain ok: ${report.streams.length} stream(s), ${checked} entries verified` : 'chain BROKEN: see the rows marked NO')
+      println(
+        ctx.io,
+        report.ok
+          ? `chain ok: ${report.streams.length} stream(s), ${checked} entries verified`
+          : 'chain BROKEN: see the rows marked NO',
+      )
     }
     if (!report.ok) eprintln(ctx.io, 'error: the audit chain does not verify')
     return report.ok ? EXIT.ok : EXIT.auditBroken
@@ -82,7 +97,8 @@ export const auditVerifyCommand: CommandSpec = {
 
 function formatOf(text: string | undefined, json: boolean): Format {
   if (text === undefined) return json ? 'json' : 'table'
-  if (!(FORMATS as readonly string[]).includes(text)) throw new UsageError(`--format: "${text}" is not one of ${FORMATS.join(', ')}`, 'audit')
+  if (!(FORMATS as readonly string[]).includes(text))
+    throw new UsageError(`--format: "${text}" is not one of ${FORMATS.join(', ')}`, 'audit')
   return text as Format
 }
 
@@ -94,7 +110,8 @@ export function checkedTime(text: string | undefined, option: string): string | 
   if (text === undefined) return undefined
   const noOffset = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)
   const t = Date.parse(noOffset ? `${text.replace(' ', 'T')}Z` : text)
-  if (Number.isNaN(t)) throw new UsageError(`--${option}: "${text}" is not a time; use RFC 3339, e.g. 2026-11-26T10:00:00Z`, 'audit')
+  if (Number.isNaN(t))
+    throw new UsageError(`--${option}: "${text}" is not a time; use RFC 3339, e.g. 2026-11-26T10:00:00Z`, 'audit')
   return new Date(t).toISOString()
 }
 
@@ -124,12 +141,23 @@ function query(model: string, range: { from?: string; to?: string }, format: str
   return `/audit?${q}`
 }
 
-async function jsonPage(ctx: Context, model: string, range: { from?: string; to?: string }, cursor: string | null): Promise<Page<AuditEntry>> {
+async function jsonPage(
+  ctx: Context,
+  model: string,
+  range: { from?: string; to?: string },
+  cursor: string | null,
+): Promise<Page<AuditEntry>> {
   const page = await ctx.api.json<AuditListResponse>('GET', query(model, range, 'json', cursor))
   return { items: page.entries, next: page.next_cursor }
 }
 
-async function textPage(ctx: Context, model: string, range: { from?: string; to?: string }, format: 'jsonl' | 'csv', cursor: string | null): Promise<Page<string> & { header: string | null }> {
+async function textPage(
+  ctx: Context,
+  model: string,
+  range: { from?: string; to?: string },
+  format: 'jsonl' | 'csv',
+  cursor: string | null,
+): Promise<Page<string> & { header: string | null }> {
   const res = await ctx.api.request('GET', query(model, range, format, cursor))
   const next = res.headers.get('x-next-cursor')
   if (format === 'jsonl') return { items: res.text.split('\n').filter(Boolean), next, header: null }
@@ -160,9 +188,20 @@ function printTable(ctx: Context, model: string, entries: AuditEntry[], reasonWi
     println(ctx.io, `no audit entries for ${model}`)
     return
   }
-  println(ctx.io, table([{ header: 'SEQ', align: 'right' }, 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'REASON'], entries.map((e) => [
-    e.seq, time(e.at), e.actor, e.action, e.target, shorten(e.reason.replace(/\s*\n\s*/g, ' '), reasonWidth),
-  ])))
+  println(
+    ctx.io,
+    table(
+      [{ header: 'SEQ', align: 'right' }, 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'REASON'],
+      entries.map((e) => [
+        e.seq,
+        time(e.at),
+        e.actor,
+        e.action,
+        e.target,
+        shorten(e.reason.replace(/\s*\n\s*/g, ' '), reasonWidth),
+      ]),
+    ),
+  )
 }
 
 export function shorten(s: string, width: number): string {

@@ -35,7 +35,10 @@ export const modelsCommand: CommandSpec = {
       v.active_rollout?.id,
       v.active_rollout?.phase,
     ])
-    println(ctx.io, table(['MODEL', 'RISK', 'CHAMPION', { header: 'EPOCH', align: 'right' }, 'WEIGHTS', 'ROLLOUT', 'PHASE'], rows))
+    println(
+      ctx.io,
+      table(['MODEL', 'RISK', 'CHAMPION', { header: 'EPOCH', align: 'right' }, 'WEIGHTS', 'ROLLOUT', 'PHASE'], rows),
+    )
     return 0
   },
 }

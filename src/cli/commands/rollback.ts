@@ -12,7 +12,18 @@ import { isFinal } from '../../core/rollout/confirmation'
 import { bool, str, type CommandSpec, type Context } from '../args'
 import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
 import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
-import { fromRollout, healthBack, stableTotals, trafficSince, confirmationDetail, confirmationLine, CONFIRM, NO_HEALTH, type Confirmation, type HealthSample } from '../confirm'
+import {
+  fromRollout,
+  healthBack,
+  stableTotals,
+  trafficSince,
+  confirmationDetail,
+  confirmationLine,
+  CONFIRM,
+  NO_HEALTH,
+  type Confirmation,
+  type HealthSample,
+} from '../confirm'
 import { formatDuration, parseDuration } from '../duration'
 import { time, weights } from '../format'
 import { eprintln, println } from '../io'
@@ -32,17 +43,28 @@ export const rollbackCommand: CommandSpec = {
   args: ['<model>'],
   options: {
     reason: { type: 'string', value: '<text>', description: 'why, for the audit log and the incident' },
-    target: { type: 'string', value: '<target>', description: 'champion (default) | previous_champion (undo the last champion switch)' },
+    target: {
+      type: 'string',
+      value: '<target>',
+      description: 'champion (default) | previous_champion (undo the last champion switch)',
+    },
     'no-wait': { type: 'boolean', description: 'print the new epoch and return without waiting for confirmation' },
-    timeout: { type: 'string', value: '<duration>', description: 'how long to wait for confirmation (default 10m); exit code 5 when it runs out' },
+    timeout: {
+      type: 'string',
+      value: '<duration>',
+      description: 'how long to wait for confirmation (default 10m); exit code 5 when it runs out',
+    },
     interval: { type: 'string', value: '<duration>', description: 'how often to poll while waiting (default 5s)' },
-    'trigger-cron': { type: 'boolean', description: `call ${CRON_TRIGGER_PATH} every 10 s while waiting (default on for 127.0.0.1/localhost)` },
-    'no-trigger-cron': { type: 'boolean', description: 'never trigger cron; wait for the gateway\'s own ticks' },
+    'trigger-cron': {
+      type: 'boolean',
+      description: `call ${CRON_TRIGGER_PATH} every 10 s while waiting (default on for 127.0.0.1/localhost)`,
+    },
+    'no-trigger-cron': { type: 'boolean', description: "never trigger cron; wait for the gateway's own ticks" },
   },
   details: [
-    'Confirmation: when the rollback ends an exposed rollout, the gateway\'s controller confirms it on a cron',
+    "Confirmation: when the rollback ends an exposed rollout, the gateway's controller confirms it on a cron",
     'tick (>= 20 requests on the stable version under the new epoch, none on the challenger, error rate',
-    'and latency back to the failed stage\'s baseline) and the CLI reports that record. Otherwise the CLI',
+    "and latency back to the failed stage's baseline) and the CLI reports that record. Otherwise the CLI",
     'reads GET /admin/models/{model}/metrics (per minute, not per epoch): from the first minute after the',
     'rollback minute in which no other version served, >= 20 requests on the stable version, and error',
     'rate and latency within the baseline of the hour before. Latency is compared as the controller does:',
@@ -50,14 +72,18 @@ export const rollbackCommand: CommandSpec = {
     `Cron trigger: wrangler dev serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
     '--json prints { "rollback": <POST answer>, "rollout_id", "confirmation", "status" } once done.',
   ],
-  examples: ['modelgate rollback credit-risk --reason "p99 regression on v2"', 'modelgate rollback credit-risk --no-wait --json'],
+  examples: [
+    'modelgate rollback credit-risk --reason "p99 regression on v2"',
+    'modelgate rollback credit-risk --no-wait --json',
+  ],
   async run(ctx, p) {
     const model = p.positionals[0] as string
     const target = str(p, 'target')
     if (target !== undefined && target !== 'champion' && target !== 'previous_champion') {
       throw new UsageError(`--target: "${target}" is not champion or previous_champion`, NAME)
     }
-    if (bool(p, 'trigger-cron') && bool(p, 'no-trigger-cron')) throw new UsageError('--trigger-cron and --no-trigger-cron contradict each other', NAME)
+    if (bool(p, 'trigger-cron') && bool(p, 'no-trigger-cron'))
+      throw new UsageError('--trigger-cron and --no-trigger-cron contradict each other', NAME)
     const timeoutMs = parseDuration(str(p, 'timeout') ?? '10m', 'timeout')
     const intervalMs = parseDuration(str(p, 'interval') ?? '5s', 'interval')
     const triggerCron = bool(p, 'trigger-cron') || (ctx.conn.local && !bool(p, 'no-trigger-cron'))
@@ -75,17 +101,28 @@ export const rollbackCommand: CommandSpec = {
     const stable = rb.champion
     const weight = rb.weights[stable] ?? 0
     if (!ctx.json) {
-      println(io, `rolled back ${model}: epoch ${rb.epoch}, ${weights(rb.weights)} (was ${weights(rb.rolled_back_from?.weights)})`)
+      println(
+        io,
+        `rolled back ${model}: epoch ${rb.epoch}, ${weights(rb.weights)} (was ${weights(rb.rolled_back_from?.weights)})`,
+      )
       if (rolloutId) println(io, `ended rollout ${rolloutId}`)
     }
-    const doc = (confirmation: Confirmation | null, status: string) => ({ rollback: rb, rollout_id: rolloutId, confirmation, status })
+    const doc = (confirmation: Confirmation | null, status: string) => ({
+      rollback: rb,
+      rollout_id: rolloutId,
+      confirmation,
+      status,
+    })
     if (bool(p, 'no-wait')) {
       if (ctx.json) printJson(io, doc(null, 'not waited for'))
       return EXIT.ok
     }
 
     const check = confirmationSource(ctx, { model, rolloutId, stable, weight, rb, startedAt })
-    eprintln(io, `waiting for confirmation (timeout ${formatDuration(timeoutMs)}, cron trigger ${triggerCron ? 'on' : 'off'}) …`)
+    eprintln(
+      io,
+      `waiting for confirmation (timeout ${formatDuration(timeoutMs)}, cron trigger ${triggerCron ? 'on' : 'off'}) …`,
+    )
     const deadline = startedAt + timeoutMs
     let lastTrigger = -Infinity
     let lastProgress = io.now()
@@ -117,7 +154,10 @@ export const rollbackCommand: CommandSpec = {
     }
     if (ctx.json) printJson(io, doc(null, `timed out: ${status}`))
     eprintln(io, `error: rollback of ${model} not confirmed within ${formatDuration(timeoutMs)}: ${status}`)
-    eprintln(io, `  the traffic is already routed to ${stable} (epoch ${rb.epoch}); check with  modelgate status ${model}`)
+    eprintln(
+      io,
+      `  the traffic is already routed to ${stable} (epoch ${rb.epoch}); check with  modelgate status ${model}`,
+    )
     return EXIT.timeout
   },
 }
@@ -153,10 +193,12 @@ function confirmationSource(ctx: Context, f: WaitFacts): Check {
 
 function fromRolloutOrWaiting(r: RolloutView, f: WaitFacts): Confirmation | string {
   const c = fromRollout(r, { epoch: f.rb.epoch, weight: f.weight })
-  if (c === null) return `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
+  if (c === null)
+    return `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
   // The controller checks a "not confirmed" again on every tick until its give-up time.
   const recorded = r.rollback?.confirmation
-  if (recorded && !isFinal(recorded)) return `not confirmed yet: ${c.reason ?? 'metrics not back to baseline'}; the controller checks again on every tick`
+  if (recorded && !isFinal(recorded))
+    return `not confirmed yet: ${c.reason ?? 'metrics not back to baseline'}; the controller checks again on every tick`
   return c
 }
 
@@ -169,17 +211,28 @@ function metricsCheck(ctx: Context, f: WaitFacts): Check {
   return async () => {
     if (baseline === null) {
       // The hour before the rollback minute, in one point (the API counts both end minutes).
-      const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute - 60 * MINUTE), to: iso(rollbackMinute - MINUTE), stepS: 3_600 })}`)
+      const m = await ctx.api.json<MetricsResponse>(
+        'GET',
+        `${path}?${metricsQuery({ from: iso(rollbackMinute - 60 * MINUTE), to: iso(rollbackMinute - MINUTE), stepS: 3_600 })}`,
+      )
       baseline = stableTotals(m.series, f.stable) ?? NO_HEALTH
     }
-    const perMinute = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(rollbackMinute) })}`)
+    const perMinute = await ctx.api.json<MetricsResponse>(
+      'GET',
+      `${path}?${metricsQuery({ from: iso(rollbackMinute) })}`,
+    )
     const w = trafficSince(perMinute.series, f.stable, rollbackAt)
     if (!w.ready) {
-      const others = w.others.length ? `; last served by ${w.others.map((o) => `${o.version} at ${time(o.lastMinute)}`).join(', ')}` : ''
+      const others = w.others.length
+        ? `; last served by ${w.others.map((o) => `${o.version} at ${time(o.lastMinute)}`).join(', ')}`
+        : ''
       return `${f.stable} has ${w.stableRequests} of ${CONFIRM.minRequests} requests in the minutes from ${time(w.cleanFrom)} on${others}`
     }
     const windowS = Math.ceil((ctx.io.now() - w.cleanFrom) / 1_000) + 60
-    const m = await ctx.api.json<MetricsResponse>('GET', `${path}?${metricsQuery({ from: iso(w.cleanFrom), stepS: windowS })}`)
+    const m = await ctx.api.json<MetricsResponse>(
+      'GET',
+      `${path}?${metricsQuery({ from: iso(w.cleanFrom), stepS: windowS })}`,
+    )
     const t = stableTotals(m.series, f.stable)
     const health = healthBack(t ?? NO_HEALTH, baseline)
     if (!health.ok) return health.reason
@@ -206,7 +259,8 @@ async function tolerant(check: Check): Promise<Confirmation | string> {
   try {
     return await check()
   } catch (err) {
-    if (err instanceof NetworkError || (err instanceof ApiError && err.status >= 500)) return `last poll failed: ${err.message}`
+    if (err instanceof NetworkError || (err instanceof ApiError && err.status >= 500))
+      return `last poll failed: ${err.message}`
     throw err
   }
 }
@@ -217,7 +271,10 @@ async function triggerScheduled(ctx: Context): Promise<'on' | 'off'> {
     const res = await ctx.api.raw(`${CRON_TRIGGER_PATH}?cron=${encodeURIComponent('* * * * *')}`)
     await res.arrayBuffer()
     if (res.status === 404) {
-      eprintln(ctx.io, `  note: ${ctx.conn.url}${CRON_TRIGGER_PATH} is not served here; waiting for the gateway's own cron`)
+      eprintln(
+        ctx.io,
+        `  note: ${ctx.conn.url}${CRON_TRIGGER_PATH} is not served here; waiting for the gateway's own cron`,
+      )
       return 'off'
     }
     if (!res.ok) eprintln(ctx.io, `  note: the scheduled handler answered ${res.status}; will retry`)

@@ -24,22 +24,50 @@ export const rolloutStartCommand: CommandSpec = {
   args: ['<model>'],
   options: {
     challenger: { type: 'string', value: '<version>', description: 'the version to roll out (required)' },
-    strategy: { type: 'string', multiple: true, value: '<name>', description: `${STRATEGIES.join(' | ')}; repeat or comma-separate for a plan run in order (required)` },
+    strategy: {
+      type: 'string',
+      multiple: true,
+      value: '<name>',
+      description: `${STRATEGIES.join(' | ')}; repeat or comma-separate for a plan run in order (required)`,
+    },
     stages: { type: 'string', value: '<p,p,…>', description: 'canary weights in percent, e.g. 5,25,50,100' },
-    'stage-min': { type: 'string', value: '<duration>', description: 'minimum time per canary stage, e.g. 60s, 5m, 24h' },
+    'stage-min': {
+      type: 'string',
+      value: '<duration>',
+      description: 'minimum time per canary stage, e.g. 60s, 5m, 24h',
+    },
     'shadow-min': { type: 'string', value: '<duration>', description: 'minimum time in shadow' },
     watch: { type: 'string', value: '<duration>', description: 'watch period after 100%' },
     'shadow-rate': { type: 'string', value: '<0..1>', description: 'share of requests copied to the shadow' },
-    'shadow-samples': { type: 'string', value: '<n>', description: 'minimum shadowed requests before the shadow gate may pass' },
-    'waive-evaluation': { type: 'boolean', description: 'skip the offline evaluation gate (low-risk models only; recorded)' },
-    evaluation: { type: 'string', value: '<file.json>', description: 'the offline evaluation report to submit with the start' },
-    gates: { type: 'string', value: '<file.json>', description: 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }' },
-    body: { type: 'string', value: '<file.json>', description: 'a base request body (cohort, approval, …); flags override its fields' },
+    'shadow-samples': {
+      type: 'string',
+      value: '<n>',
+      description: 'minimum shadowed requests before the shadow gate may pass',
+    },
+    'waive-evaluation': {
+      type: 'boolean',
+      description: 'skip the offline evaluation gate (low-risk models only; recorded)',
+    },
+    evaluation: {
+      type: 'string',
+      value: '<file.json>',
+      description: 'the offline evaluation report to submit with the start',
+    },
+    gates: {
+      type: 'string',
+      value: '<file.json>',
+      description: 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }',
+    },
+    body: {
+      type: 'string',
+      value: '<file.json>',
+      description: 'a base request body (cohort, approval, …); flags override its fields',
+    },
     reason: { type: 'string', value: '<text>', description: 'why, for the audit log' },
   },
   details: [
     'Durations accept ms, s, m, h and d (a bare number is seconds) and are sent as seconds.',
-    'Plans that are weaker than the model\'s defaults (e.g. small samples) start in awaiting_approval.',
+    "Plans that are weaker than the model's defaults (e.g. small samples) start in awaiting_approval.",
   ],
   examples: [
     'modelgate rollout start credit-risk --challenger v2 --strategy shadow,canary --stages 5,25,50,100 --stage-min 5m --shadow-min 5m --watch 10m --evaluation report.json',
@@ -60,12 +88,14 @@ export const rolloutStartCommand: CommandSpec = {
 
 /** The request body from the command line; exported for unit tests. */
 export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
-  const base = (str(p, 'body') ? readJson(str(p, 'body') as string, 'body', cwd) : {}) as Partial<StartRolloutBody> & Record<string, unknown>
+  const base = (str(p, 'body') ? readJson(str(p, 'body') as string, 'body', cwd) : {}) as Partial<StartRolloutBody> &
+    Record<string, unknown>
   const challenger = str(p, 'challenger') ?? base.challenger
   if (!challenger) throw new UsageError('--challenger is required', NAME)
   const strategies = list(p, 'strategy')
   for (const s of strategies) {
-    if (!(STRATEGIES as readonly string[]).includes(s)) throw new UsageError(`--strategy: "${s}" is not one of ${STRATEGIES.join(', ')}`, NAME)
+    if (!(STRATEGIES as readonly string[]).includes(s))
+      throw new UsageError(`--strategy: "${s}" is not one of ${STRATEGIES.join(', ')}`, NAME)
   }
   const strategy = strategies.length === 0 ? base.strategy : strategies.length === 1 ? strategies[0] : strategies
   if (strategy === undefined) throw new UsageError('--strategy is required (e.g. canary, or shadow,canary)', NAME)
@@ -75,7 +105,8 @@ export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
   if (stages.length) {
     body.stages = stages.map((s) => {
       const n = Number(s.replace(/%$/, ''))
-      if (!Number.isFinite(n) || n <= 0 || n > 100) throw new UsageError(`--stages: "${s}" is not a percentage in (0, 100]`, NAME)
+      if (!Number.isFinite(n) || n <= 0 || n > 100)
+        throw new UsageError(`--stages: "${s}" is not a percentage in (0, 100]`, NAME)
       return n
     })
   }
@@ -102,7 +133,8 @@ export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
   const samples = str(p, 'shadow-samples')
   if (samples !== undefined) {
     const n = Number(samples)
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--shadow-samples: "${samples}" is not a positive integer`, NAME)
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--shadow-samples: "${samples}" is not a positive integer`, NAME)
     shadow.min_samples = n
   }
   if (Object.keys(shadow).length) body.shadow = shadow
@@ -122,7 +154,10 @@ function readJson(file: string, option: string, cwd: string): unknown {
   try {
     text = readFileSync(path.resolve(cwd, file), 'utf8')
   } catch (err) {
-    throw new UsageError(`--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, NAME)
+    throw new UsageError(
+      `--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      NAME,
+    )
   }
   try {
     return JSON.parse(text)
@@ -145,6 +180,10 @@ function printStarted(io: Io, r: RolloutView): void {
   }
   println(io, keyValues(pairs, '  '))
   if (r.pending_approval) println(io, `next: an approver runs  modelgate approve ${r.id}`)
-  else if (r.phase === 'awaiting_evaluation') println(io, `next: submit the offline report: POST /admin/rollouts/${r.id}/evaluation (or start with --evaluation report.json)`)
+  else if (r.phase === 'awaiting_evaluation')
+    println(
+      io,
+      `next: submit the offline report: POST /admin/rollouts/${r.id}/evaluation (or start with --evaluation report.json)`,
+    )
   else println(io, `next: watch it with  modelgate status ${r.model}`)
 }

@@ -27,8 +27,13 @@ export const statusCommand: CommandSpec = {
     const view = await ctx.api.json<ModelView>('GET', `/models/${seg(name)}`)
     // One 60-minute point per arm: "-59m" through the current minute (the API counts both ends).
     const [rollout, metrics] = await Promise.all([
-      view.active_rollout ? ctx.api.json<RolloutView>('GET', `/rollouts/${seg(view.active_rollout.id)}`) : Promise.resolve(null),
-      ctx.api.json<MetricsResponse>('GET', `/models/${seg(name)}/metrics?${metricsQuery({ from: '-59m', stepS: 3_600 })}`),
+      view.active_rollout
+        ? ctx.api.json<RolloutView>('GET', `/rollouts/${seg(view.active_rollout.id)}`)
+        : Promise.resolve(null),
+      ctx.api.json<MetricsResponse>(
+        'GET',
+        `/models/${seg(name)}/metrics?${metricsQuery({ from: '-59m', stepS: 3_600 })}`,
+      ),
     ])
     if (ctx.json) {
       printJson(ctx.io, { model: view, rollout, metrics })
@@ -36,35 +41,76 @@ export const statusCommand: CommandSpec = {
     }
     const io = ctx.io
     println(io, `model ${view.model.name}`)
-    println(io, keyValues([
-      ['risk', view.model.risk],
-      ['champion', view.champion === null ? 'none (set one: POST /admin/models/{model}/champion)' : view.champion],
-      ['previous', view.previous_champion],
-      ['epoch', view.published_epoch >= 0 && view.published_epoch !== view.epoch ? `${view.epoch} (published ${view.published_epoch})` : view.epoch],
-      ['sla p99', view.model.sla ? ms(view.model.sla.p99_ms) : null],
-    ], '  '))
+    println(
+      io,
+      keyValues(
+        [
+          ['risk', view.model.risk],
+          ['champion', view.champion === null ? 'none (set one: POST /admin/models/{model}/champion)' : view.champion],
+          ['previous', view.previous_champion],
+          [
+            'epoch',
+            view.published_epoch >= 0 && view.published_epoch !== view.epoch
+              ? `${view.epoch} (published ${view.published_epoch})`
+              : view.epoch,
+          ],
+          ['sla p99', view.model.sla ? ms(view.model.sla.p99_ms) : null],
+        ],
+        '  ',
+      ),
+    )
     println(io)
     println(io, 'VERSIONS')
-    println(io, table(['VERSION', 'BACKEND', 'TIMEOUT', 'FIRST EXPOSED'], view.versions.map((v) => [
-      v.name,
-      'url' in v.backend ? v.backend.url : `service ${v.backend.service}`,
-      ms(v.backend.timeout_ms),
-      v.first_exposed_epoch === null ? 'never' : `epoch ${v.first_exposed_epoch}`,
-    ]), '  '))
+    println(
+      io,
+      table(
+        ['VERSION', 'BACKEND', 'TIMEOUT', 'FIRST EXPOSED'],
+        view.versions.map((v) => [
+          v.name,
+          'url' in v.backend ? v.backend.url : `service ${v.backend.service}`,
+          ms(v.backend.timeout_ms),
+          v.first_exposed_epoch === null ? 'never' : `epoch ${v.first_exposed_epoch}`,
+        ]),
+        '  ',
+      ),
+    )
     println(io)
     println(io, `ROUTING (epoch ${view.epoch}): ${weights(view.routing?.weights)}`)
     if (view.bucket_ranges.length) {
-      println(io, table(['VERSION', { header: 'WEIGHT', align: 'right' }, 'BUCKETS (of 10000)'], view.bucket_ranges.map((b) => [
-        b.version,
-        `${view.routing?.weights[b.version] ?? (b.to - b.from) / 100}%`,
-        `[${b.from}, ${b.to})`,
-      ]), '  '))
+      println(
+        io,
+        table(
+          ['VERSION', { header: 'WEIGHT', align: 'right' }, 'BUCKETS (of 10000)'],
+          view.bucket_ranges.map((b) => [
+            b.version,
+            `${view.routing?.weights[b.version] ?? (b.to - b.from) / 100}%`,
+            `[${b.from}, ${b.to})`,
+          ]),
+          '  ',
+        ),
+      )
     }
     const shadow = view.routing?.shadow
-    println(io, keyValues([
-      ['cohort rules', view.routing?.rules.length ? view.routing.rules.map((r) => `${formatCondition(r.when)} → ${r.version}${r.percent === undefined ? '' : ` ${r.percent}%`}`).join('; ') : 'none'],
-      ['shadow', shadow ? `${shadow.version} at ${pct(shadow.sample_rate, 1)} of requests` : 'none'],
-    ], '  '))
+    println(
+      io,
+      keyValues(
+        [
+          [
+            'cohort rules',
+            view.routing?.rules.length
+              ? view.routing.rules
+                  .map(
+                    (r) =>
+                      `${formatCondition(r.when)} → ${r.version}${r.percent === undefined ? '' : ` ${r.percent}%`}`,
+                  )
+                  .join('; ')
+              : 'none',
+          ],
+          ['shadow', shadow ? `${shadow.version} at ${pct(shadow.sample_rate, 1)} of requests` : 'none'],
+        ],
+        '  ',
+      ),
+    )
     println(io)
     if (rollout) {
       println(io, rolloutHeading(rollout).replace(/^rollout/, 'ROLLOUT'))
@@ -73,16 +119,39 @@ export const statusCommand: CommandSpec = {
       println(io, 'ROLLOUT: none active')
     }
     println(io)
-    const arms = metrics.series.map((s) => totals(s)).filter((t) => t.requests > 0 || t.exposures > 0 || t.shadowPairs > 0)
+    const arms = metrics.series
+      .map((s) => totals(s))
+      .filter((t) => t.requests > 0 || t.exposures > 0 || t.shadowPairs > 0)
     println(io, `LAST HOUR (${metrics.from.slice(11, 16)}–${metrics.to.slice(11, 16)} UTC, per arm)`)
     if (arms.length === 0) {
       println(io, '  no requests recorded (measurements reach this view through the per-minute cron)')
     } else {
-      println(io, table(
-        ['VERSION', 'ARM', { header: 'REQUESTS', align: 'right' }, { header: 'ERRORS', align: 'right' }, { header: 'ERROR RATE', align: 'right' }, { header: 'P50', align: 'right' }, { header: 'P99', align: 'right' }, { header: 'DIVERGENCE', align: 'right' }],
-        arms.map((a) => [a.version, a.arm, a.requests, a.errors, pct(a.errorRate, 2), ms(a.p50Ms), ms(a.p99Ms), a.arm === 'shadow' ? `${pct(a.divergenceRate)} of ${a.shadowPairs}` : NONE]),
-        '  '
-      ))
+      println(
+        io,
+        table(
+          [
+            'VERSION',
+            'ARM',
+            { header: 'REQUESTS', align: 'right' },
+            { header: 'ERRORS', align: 'right' },
+            { header: 'ERROR RATE', align: 'right' },
+            { header: 'P50', align: 'right' },
+            { header: 'P99', align: 'right' },
+            { header: 'DIVERGENCE', align: 'right' },
+          ],
+          arms.map((a) => [
+            a.version,
+            a.arm,
+            a.requests,
+            a.errors,
+            pct(a.errorRate, 2),
+            ms(a.p50Ms),
+            ms(a.p99Ms),
+            a.arm === 'shadow' ? `${pct(a.divergenceRate)} of ${a.shadowPairs}` : NONE,
+          ]),
+          '  ',
+        ),
+      )
     }
     return 0
   },

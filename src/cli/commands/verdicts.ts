@@ -13,10 +13,13 @@ import { printJson, seg } from './shared'
 
 export const verdictsCommand: CommandSpec = {
   name: 'verdicts',
-  summary: 'a rollout\'s verdict history; --metrics for the numbers behind each decision',
+  summary: "a rollout's verdict history; --metrics for the numbers behind each decision",
   args: ['<rollout>'],
   options: {
-    metrics: { type: 'boolean', description: 'per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin' },
+    metrics: {
+      type: 'boolean',
+      description: 'per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin',
+    },
     limit: { type: 'string', value: '<n>', description: 'the newest n verdicts (default 50)' },
     all: { type: 'boolean', description: 'every verdict' },
     decisive: { type: 'boolean', description: 'only verdicts that changed the rollout' },
@@ -42,7 +45,13 @@ export const verdictsCommand: CommandSpec = {
     }
     const label = (v: VerdictRow) => `${stepLabel(rollout, v.stepIndex)}${v.decisive ? ' *' : ''}`
     if (!bool(p, 'metrics')) {
-      println(io, table(['TIME', 'STEP', 'DECISION', 'REASON'], rows.map((v) => [time(v.at), label(v), v.decision, v.reason])))
+      println(
+        io,
+        table(
+          ['TIME', 'STEP', 'DECISION', 'REASON'],
+          rows.map((v) => [time(v.at), label(v), v.decision, v.reason]),
+        ),
+      )
       if (rows.some((v) => v.decisive)) println(io, '* decisive: the verdict moved the rollout')
       return 0
     }
@@ -50,16 +59,45 @@ export const verdictsCommand: CommandSpec = {
       if (i > 0) println(io)
       println(io, `${time(v.at)}  ${label(v)}  ${withDecision(v)}`)
       if (v.metrics.length) {
-        println(io, table(
-          ['METRIC', 'TEST', { header: 'CHAMP N', align: 'right' }, { header: 'CHAMP EST', align: 'right' }, { header: 'CHALL N', align: 'right' }, { header: 'CHALL EST', align: 'right' },
-            { header: 'CONTRAST', align: 'right' }, { header: 'BOUNDARY', align: 'right' }, { header: 'P-VALUE', align: 'right' }, { header: 'MARGIN', align: 'right' }, 'DECISION'],
-          v.metrics.map((m) => [m.metric, m.test, m.champion.n, num(m.champion.estimate), m.challenger.n, num(m.challenger.estimate), num(m.contrast), num(m.boundary), num(m.pValue), num(m.margin), m.decision]),
-          '  '
-        ))
+        println(
+          io,
+          table(
+            [
+              'METRIC',
+              'TEST',
+              { header: 'CHAMP N', align: 'right' },
+              { header: 'CHAMP EST', align: 'right' },
+              { header: 'CHALL N', align: 'right' },
+              { header: 'CHALL EST', align: 'right' },
+              { header: 'CONTRAST', align: 'right' },
+              { header: 'BOUNDARY', align: 'right' },
+              { header: 'P-VALUE', align: 'right' },
+              { header: 'MARGIN', align: 'right' },
+              'DECISION',
+            ],
+            v.metrics.map((m) => [
+              m.metric,
+              m.test,
+              m.champion.n,
+              num(m.champion.estimate),
+              m.challenger.n,
+              num(m.challenger.estimate),
+              num(m.contrast),
+              num(m.boundary),
+              num(m.pValue),
+              num(m.margin),
+              m.decision,
+            ]),
+            '  ',
+          ),
+        )
       }
       if (v.srm) {
         const share = v.srm.observedShare === null ? NONE : pct(v.srm.observedShare)
-        println(io, `  srm: ${v.srm.alarm ? 'ALARM' : 'ok'}, challenger share ${share} vs ${pct(v.srm.expectedShare)}, p = ${num(v.srm.pValue)}`)
+        println(
+          io,
+          `  srm: ${v.srm.alarm ? 'ALARM' : 'ok'}, challenger share ${share} vs ${pct(v.srm.expectedShare)}, p = ${num(v.srm.pValue)}`,
+        )
       }
     })
     return 0

@@ -36,7 +36,16 @@ export function alertBody(format: WebhookFormat, a: AlertMessage, opts: { routin
   const at = new Date(a.at).toISOString()
   switch (format) {
     case 'json':
-      return { source: 'modelgate', event: a.kind, severity: a.severity, summary: a.summary, model: a.model, rollout_id: a.rolloutId, at, details: a.details }
+      return {
+        source: 'modelgate',
+        event: a.kind,
+        severity: a.severity,
+        summary: a.summary,
+        model: a.model,
+        rollout_id: a.rolloutId,
+        at,
+        details: a.details,
+      }
     case 'slack': {
       const emoji = a.kind === 'rollback_confirmed' && !confirmed(a) ? ':x:' : EMOJI[a.kind]
       const title = `${emoji} *${a.kind.replace('_', ' ')}* · ${a.model}${a.rolloutId ? ` · ${a.rolloutId}` : ''}`

@@ -79,13 +79,27 @@ const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_
 
 /** The 8-byte tag [lo, hi] (little-endian bytes) as 11 unpadded base64url characters. */
 function tagText(lo: number, hi: number): string {
-  const b0 = lo & 0xff, b1 = (lo >>> 8) & 0xff, b2 = (lo >>> 16) & 0xff, b3 = lo >>> 24
-  const b4 = hi & 0xff, b5 = (hi >>> 8) & 0xff, b6 = (hi >>> 16) & 0xff, b7 = hi >>> 24
+  const b0 = lo & 0xff,
+    b1 = (lo >>> 8) & 0xff,
+    b2 = (lo >>> 16) & 0xff,
+    b3 = lo >>> 24
+  const b4 = hi & 0xff,
+    b5 = (hi >>> 8) & 0xff,
+    b6 = (hi >>> 16) & 0xff,
+    b7 = hi >>> 24
   const t = B64URL
   return (
-    t[b0 >> 2]! + t[((b0 & 3) << 4) | (b1 >> 4)]! + t[((b1 & 15) << 2) | (b2 >> 6)]! + t[b2 & 63]! +
-    t[b3 >> 2]! + t[((b3 & 3) << 4) | (b4 >> 4)]! + t[((b4 & 15) << 2) | (b5 >> 6)]! + t[b5 & 63]! +
-    t[b6 >> 2]! + t[((b6 & 3) << 4) | (b7 >> 4)]! + t[(b7 & 15) << 2]!
+    t[b0 >> 2]! +
+    t[((b0 & 3) << 4) | (b1 >> 4)]! +
+    t[((b1 & 15) << 2) | (b2 >> 6)]! +
+    t[b2 & 63]! +
+    t[b3 >> 2]! +
+    t[((b3 & 3) << 4) | (b4 >> 4)]! +
+    t[((b4 & 15) << 2) | (b5 >> 6)]! +
+    t[b5 & 63]! +
+    t[b6 >> 2]! +
+    t[((b6 & 3) << 4) | (b7 >> 4)]! +
+    t[(b7 & 15) << 2]!
   )
 }
 
@@ -105,11 +119,16 @@ export function signRequestIdWith(key: SipKey, c: SignedClaims, random: RandomBy
 }
 
 /** Signs, deriving the key first when this isolate has not yet (once per secret). */
-export async function signRequestId(secret: string, c: SignedClaims, random: RandomBytes = pooledRandomBytes): Promise<string> {
+export async function signRequestId(
+  secret: string,
+  c: SignedClaims,
+  random: RandomBytes = pooledRandomBytes,
+): Promise<string> {
   return signRequestIdWith(readySigningKey(secret) ?? (await keyFor(secret)), c, random)
 }
 
-export type TokenCheck = { ok: true; claims: RequestClaims } | { ok: false; reason: 'malformed_request_id' | 'invalid_signature' }
+export type TokenCheck =
+  { ok: true; claims: RequestClaims } | { ok: false; reason: 'malformed_request_id' | 'invalid_signature' }
 
 /** Base-36 digits only: parseInt would read "12x" as 12, and the number must be all of the field. */
 const B36 = /^[0-9a-z]{1,11}$/
@@ -127,8 +146,14 @@ export async function verifyRequestId(secret: string, id: string): Promise<Token
   const arm = CODE_ARMS[armSeg.charAt(0)]
   const shards = shards36 === null ? null : parseInt(shards36, 36)
   if (
-    !arm || armSeg.length !== 2 || macText.length !== TAG_CHARS || !model || !version ||
-    !B36.test(epoch36) || !B36.test(at36) || (shards36 !== null && (!B36.test(shards36) || shards === 0))
+    !arm ||
+    armSeg.length !== 2 ||
+    macText.length !== TAG_CHARS ||
+    !model ||
+    !version ||
+    !B36.test(epoch36) ||
+    !B36.test(at36) ||
+    (shards36 !== null && (!B36.test(shards36) || shards === 0))
   ) {
     return { ok: false, reason: 'malformed_request_id' }
   }
@@ -140,5 +165,16 @@ export async function verifyRequestId(secret: string, id: string): Promise<Token
   let diff = 0
   for (let i = 0; i < TAG_CHARS; i++) diff |= expected.charCodeAt(i) ^ macText.charCodeAt(i)
   if (diff !== 0) return { ok: false, reason: 'invalid_signature' }
-  return { ok: true, claims: { model, version, arm, cohort: armSeg.charAt(1) === 'c', epoch: parseInt(epoch36, 36), at: parseInt(at36, 36), shards } }
+  return {
+    ok: true,
+    claims: {
+      model,
+      version,
+      arm,
+      cohort: armSeg.charAt(1) === 'c',
+      epoch: parseInt(epoch36, 36),
+      at: parseInt(at36, 36),
+      shards,
+    },
+  }
 }

@@ -16,7 +16,8 @@ export type SipKey = Uint32Array
 export function sipKey(key: Uint8Array): SipKey {
   if (key.length !== 16) throw new Error('SipHash needs a 16-byte key')
   const w = new Uint32Array(4)
-  for (let i = 0; i < 4; i++) w[i] = (key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24)) >>> 0
+  for (let i = 0; i < 4; i++)
+    w[i] = (key[4 * i]! | (key[4 * i + 1]! << 8) | (key[4 * i + 2]! << 16) | (key[4 * i + 3]! << 24)) >>> 0
   return w
 }
 
@@ -135,5 +136,14 @@ export function sipHash24(key: Uint8Array, msg: Uint8Array): Uint8Array {
   sipHashScratch(sipKey(key), msg.length, out)
   const lo = out[0]!
   const hi = out[1]!
-  return new Uint8Array([lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, lo >>> 24, hi & 0xff, (hi >>> 8) & 0xff, (hi >>> 16) & 0xff, hi >>> 24])
+  return new Uint8Array([
+    lo & 0xff,
+    (lo >>> 8) & 0xff,
+    (lo >>> 16) & 0xff,
+    lo >>> 24,
+    hi & 0xff,
+    (hi >>> 8) & 0xff,
+    (hi >>> 16) & 0xff,
+    hi >>> 24,
+  ])
 }

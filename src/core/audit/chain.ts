@@ -33,7 +33,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null)
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`
   const obj = value as Record<string, unknown>
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort()
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort()
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`
 }
 
@@ -54,7 +56,9 @@ export function wellFormed<T>(value: T): T {
   if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\uFFFD') as T
   if (Array.isArray(value)) return value.map((v) => wellFormed(v)) as T
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [wellFormed(k), wellFormed(v)])) as T
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [wellFormed(k), wellFormed(v)]),
+    ) as T
   }
   return value
 }
@@ -82,7 +86,8 @@ export async function verifyChain(entries: AuditEntry[]): Promise<ChainVerdict> 
   let expectedSeq = 1
   for (const e of entries) {
     const { hash, ...fields } = e
-    if (e.seq !== expectedSeq) return bad(e, entries, `expected seq ${expectedSeq}, found ${e.seq} (a row is missing or duplicated)`)
+    if (e.seq !== expectedSeq)
+      return bad(e, entries, `expected seq ${expectedSeq}, found ${e.seq} (a row is missing or duplicated)`)
     if (e.prev_hash !== prev) return bad(e, entries, 'prev_hash does not match the previous entry')
     if ((await hashEntry(fields)) !== hash) return bad(e, entries, 'hash does not match the entry contents')
     prev = hash
@@ -95,16 +100,32 @@ export async function verifyChain(entries: AuditEntry[]): Promise<ChainVerdict> 
  * Verify one stream against its writer's head (the last seq and hash it sealed): the chain alone
  * cannot show that its newest entries were deleted, since what remains still links up.
  */
-export async function verifyChainToHead(stream: string, entries: AuditEntry[], head: { seq: number; hash: string }): Promise<ChainVerdict> {
+export async function verifyChainToHead(
+  stream: string,
+  entries: AuditEntry[],
+  head: { seq: number; hash: string },
+): Promise<ChainVerdict> {
   const verdict = await verifyChain(entries)
   if (!verdict.ok) return verdict
   const last = entries.at(-1)
   const lastSeq = last?.seq ?? 0
   if (lastSeq < head.seq) {
-    return { ok: false, checked: entries.length, broken_at: { stream, seq: lastSeq + 1, problem: `entries ${lastSeq + 1}..${head.seq} are missing (the writer sealed up to seq ${head.seq})` } }
+    return {
+      ok: false,
+      checked: entries.length,
+      broken_at: {
+        stream,
+        seq: lastSeq + 1,
+        problem: `entries ${lastSeq + 1}..${head.seq} are missing (the writer sealed up to seq ${head.seq})`,
+      },
+    }
   }
   if (lastSeq === head.seq && last !== undefined && last.hash !== head.hash) {
-    return { ok: false, checked: entries.length, broken_at: { stream, seq: lastSeq, problem: 'the newest entry is not the one its writer sealed' } }
+    return {
+      ok: false,
+      checked: entries.length,
+      broken_at: { stream, seq: lastSeq, problem: 'the newest entry is not the one its writer sealed' },
+    }
   }
   return verdict
 }

@@ -32,7 +32,11 @@ export function judgeOfflineReport(report: EvaluationReport, slaP99Ms: number | 
   const q = report.quality
   const higher = q.direction === 'higher_is_better'
   const meets = higher ? q.challenger >= q.threshold : q.challenger <= q.threshold
-  checks.push({ name: `quality.${q.metric}.threshold`, passed: meets, detail: `challenger ${q.challenger} ${higher ? '≥' : '≤'} ${q.threshold}: ${meets ? 'yes' : 'no'}` })
+  checks.push({
+    name: `quality.${q.metric}.threshold`,
+    passed: meets,
+    detail: `challenger ${q.challenger} ${higher ? '≥' : '≤'} ${q.threshold}: ${meets ? 'yes' : 'no'}`,
+  })
   const reg = regression(q.challenger, q.champion, higher)
   checks.push({
     name: `quality.${q.metric}.vs_champion`,
@@ -41,22 +45,41 @@ export function judgeOfflineReport(report: EvaluationReport, slaP99Ms: number | 
   })
   for (const f of report.fairness) {
     const ok = f.bound === 'max' ? f.value <= f.threshold : f.value >= f.threshold
-    checks.push({ name: `fairness.${f.metric}`, passed: ok, detail: `${f.value} ${f.bound === 'max' ? '≤' : '≥'} ${f.threshold}: ${ok ? 'yes' : 'no'}` })
+    checks.push({
+      name: `fairness.${f.metric}`,
+      passed: ok,
+      detail: `${f.value} ${f.bound === 'max' ? '≤' : '≥'} ${f.threshold}: ${ok ? 'yes' : 'no'}`,
+    })
   }
   if (slaP99Ms === null) {
-    checks.push({ name: 'latency.p99', passed: true, detail: `p99 ${report.latency.p99_ms} ms under load; the model has no SLA to compare with` })
+    checks.push({
+      name: 'latency.p99',
+      passed: true,
+      detail: `p99 ${report.latency.p99_ms} ms under load; the model has no SLA to compare with`,
+    })
   } else {
     const ok = report.latency.p99_ms <= slaP99Ms
-    checks.push({ name: 'latency.p99', passed: ok, detail: `p99 ${report.latency.p99_ms} ms under load vs SLA ${slaP99Ms} ms` })
+    checks.push({
+      name: 'latency.p99',
+      passed: ok,
+      detail: `p99 ${report.latency.p99_ms} ms under load vs SLA ${slaP99Ms} ms`,
+    })
   }
   for (const s of report.slices) {
     const r = regression(s.challenger, s.champion, higher)
-    checks.push({ name: `slice.${s.name}`, passed: r <= s.max_regression, detail: `${s.challenger} vs ${s.champion}: ${r > 0 ? `${pct(r)} worse` : 'not worse'} (tolerated ${pct(s.max_regression)})` })
+    checks.push({
+      name: `slice.${s.name}`,
+      passed: r <= s.max_regression,
+      detail: `${s.challenger} vs ${s.champion}: ${r > 0 ? `${pct(r)} worse` : 'not worse'} (tolerated ${pct(s.max_regression)})`,
+    })
   }
   const failed = checks.filter((c) => !c.passed)
   return {
     passed: failed.length === 0,
     checks,
-    reason: failed.length === 0 ? `all ${checks.length} offline checks passed` : `failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+    reason:
+      failed.length === 0
+        ? `all ${checks.length} offline checks passed`
+        : `failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
   }
 }

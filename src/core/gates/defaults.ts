@@ -105,9 +105,7 @@ function latencyGate(opts: DefaultGateOptions): GateConfig['latency'] {
   const thresholdMs = opts.championP99Ms ?? opts.slaP99Ms
   if (thresholdMs === undefined || !(thresholdMs > 0)) return null
   const slowdown = opts.p99Slowdown ?? GATE_DEFAULTS.p99Slowdown
-  const mapped = opts.championLatency
-    ? exceedanceMarginForSlowdown(opts.championLatency, thresholdMs, slowdown)
-    : null
+  const mapped = opts.championLatency ? exceedanceMarginForSlowdown(opts.championLatency, thresholdMs, slowdown) : null
   return { thresholdMs, margin: mapped ?? GATE_DEFAULTS.latencyMargin }
 }
 

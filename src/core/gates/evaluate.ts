@@ -33,21 +33,8 @@
 import { emptyMoments } from '../stats/moments'
 import { sequentialSrm } from '../stats/srm'
 import { duration, int, num, pct } from './format'
-import {
-  type TestLevels,
-  divergenceVerdict,
-  eventSplitVerdict,
-  niVerdict,
-  tailExceedanceVerdict,
-} from './metric-tests'
-import type {
-  BusinessGate,
-  GateConfig,
-  GateDecision,
-  MetricVerdict,
-  StageEvidence,
-  VerdictRecord,
-} from './types'
+import { type TestLevels, divergenceVerdict, eventSplitVerdict, niVerdict, tailExceedanceVerdict } from './metric-tests'
+import type { BusinessGate, GateConfig, GateDecision, MetricVerdict, StageEvidence, VerdictRecord } from './types'
 
 type GateTest = (levels: TestLevels) => MetricVerdict
 type SrmVerdict = VerdictRecord['srm']
@@ -154,10 +141,7 @@ function gateTests(e: StageEvidence, c: GateConfig, shadowOnly: boolean): GateTe
   const div = c.divergence
   if (div && shadow) {
     tests.push((levels) =>
-      divergenceVerdict(
-        { pairs: shadow.pairs, diverged: shadow.diverged, maxRate: div.maxRate },
-        levels,
-      ),
+      divergenceVerdict({ pairs: shadow.pairs, diverged: shadow.diverged, maxRate: div.maxRate }, levels),
     )
   }
   return tests
@@ -182,8 +166,7 @@ function combine(
 ): Combined {
   const failed = metrics.filter((m) => m.decision === 'fail')
   if (srm.alarm) {
-    const note =
-      failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
+    const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
     return { decision: 'HALT', reason: `HALT: ${srm.reason}${note}` }
   }
   if (failed.length > 0) {
@@ -207,8 +190,7 @@ function combine(
   if (blockers.length === 0) {
     const volume = shadowOnly
       ? `${int(pairs)} shadow pairs`
-      : `${int(e.challenger.exposures)} challenger and ` +
-        `${int(e.champion.exposures)} champion exposures`
+      : `${int(e.challenger.exposures)} challenger and ` + `${int(e.champion.exposures)} champion exposures`
     const names = metrics.map((m) => m.metric).join(', ')
     const srmText = shadowOnly ? 'no split to check' : 'SRM clean'
     const reason =

@@ -92,14 +92,7 @@ function verdict(
 }
 
 function insufficient(b: Base, why: string): MetricVerdict {
-  return verdict(
-    b,
-    null,
-    null,
-    null,
-    'insufficient_data',
-    `${b.metric}: insufficient data: ${why}.`,
-  )
+  return verdict(b, null, null, null, 'insufficient_data', `${b.metric}: insufficient data: ${why}.`)
 }
 
 /** Input of `niVerdict`: one business metric, or the latency exceedance rate. */
@@ -130,9 +123,7 @@ export function niVerdict(input: NiVerdictInput, levels: TestLevels): MetricVerd
     margin: input.margin,
     alpha: levels.alphaFail,
   }
-  const arms =
-    `challenger ${show(b.mean)} (n = ${int(b.n)}) vs ` +
-    `champion ${show(a.mean)} (n = ${int(a.n)})`
+  const arms = `challenger ${show(b.mean)} (n = ${int(b.n)}) vs ` + `champion ${show(a.mean)} (n = ${int(a.n)})`
   const name = input.label === undefined ? input.metric : `${input.metric} ${input.label}`
   const min = levels.minSamplePerArm
   if (a.n < min || b.n < min) return insufficient(base, `${arms}; need n ≥ ${int(min)} per arm`)
@@ -196,10 +187,7 @@ export interface EventSplitVerdictInput {
  * exposures: conditioning on the realised exposures is what the Poisson argument needs, and the
  * SRM check guards the split itself.
  */
-export function eventSplitVerdict(
-  input: EventSplitVerdictInput,
-  levels: TestLevels,
-): MetricVerdict {
+export function eventSplitVerdict(input: EventSplitVerdictInput, levels: TestLevels): MetricVerdict {
   const { championEvents: eA, challengerEvents: eB } = input
   const nA = input.championExposures
   const nB = input.challengerExposures
@@ -222,8 +210,7 @@ export function eventSplitVerdict(
     alphaFail: levels.alphaFail,
   })
   const q = r.qHat
-  const failSide =
-    r.decision === 'fail' || (r.decision !== 'pass' && q !== null && q > r.qFailMargin)
+  const failSide = r.decision === 'fail' || (r.decision !== 'pass' && q !== null && q > r.qFailMargin)
   const boundary = failSide ? r.qFailMargin : r.qMargin
   const pValue = failSide ? r.pValueFail : r.pValuePass
   const m = failSide ? input.failMargin : input.margin
@@ -231,8 +218,7 @@ export function eventSplitVerdict(
   const share =
     q === null
       ? 'no events yet'
-      : `event share ${num(q)} ${q > boundary ? '>' : '≤'} ${num(boundary)} ` +
-        `at +${pct(m)}; ${counts}`
+      : `event share ${num(q)} ${q > boundary ? '>' : '≤'} ${num(boundary)} ` + `at +${pct(m)}; ${counts}`
   const head = `${input.metric} challenger ${pct(eB / nB)} vs champion ${pct(eA / nA)} (${share})`
   const p = `always-valid p = ${num(pValue)}`
   const reason =
@@ -244,9 +230,17 @@ export function eventSplitVerdict(
   const floor = input.floor ?? 0
   if (floor > 0 && r.decision !== 'fail' && r.decision !== 'pass') {
     // Errors too rare for a relative verdict: a challenger shown below the absolute floor is fine.
-    const f = oneSampleRateTest({ events: eB, n: nB, maxRate: floor, alphaPass: levels.alphaPass, alphaFail: levels.alphaFail, minSample: 1 })
+    const f = oneSampleRateTest({
+      events: eB,
+      n: nB,
+      maxRate: floor,
+      alphaPass: levels.alphaPass,
+      alphaFail: levels.alphaFail,
+      minSample: 1,
+    })
     if (f.decision === 'pass') {
-      const why = `PASS: ${input.metric} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
+      const why =
+        `PASS: ${input.metric} challenger ${pct(eB / nB)} shown below the absolute floor of ${pct(floor)} ` +
         `(${int(eB)} events in ${int(nB)}; always-valid p = ${num(f.pValuePass)} < ${num(levels.alphaPass)}); ` +
         `too few events (${int(eA + eB)}) for the relative test.`
       return verdict({ ...base, margin: floor }, eB / nB, floor, f.pValuePass, 'pass', why)
@@ -322,12 +316,33 @@ export interface DivergenceInput {
 
 /** Shadow divergence rate against a fixed maximum (statistics.md §5), one-sample rate test. */
 export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): MetricVerdict {
-  return capVerdict({ metric: 'divergence', test: 'divergence_rate', events: input.diverged, n: input.pairs, maxRate: input.maxRate, what: 'pairs diverged', unit: 'pairs', championN: null }, levels)
+  return capVerdict(
+    {
+      metric: 'divergence',
+      test: 'divergence_rate',
+      events: input.diverged,
+      n: input.pairs,
+      maxRate: input.maxRate,
+      what: 'pairs diverged',
+      unit: 'pairs',
+      championN: null,
+    },
+    levels,
+  )
 }
 
 /** A rate against a fixed maximum, one-sample rate test (statistics.md §5): divergence, latency above a p99. */
 function capVerdict(
-  input: { metric: string; test: MetricVerdict['test']; events: number; n: number; maxRate: number; what: string; unit: string; championN: number | null },
+  input: {
+    metric: string
+    test: MetricVerdict['test']
+    events: number
+    n: number
+    maxRate: number
+    what: string
+    unit: string
+    championN: number | null
+  },
   levels: TestLevels,
 ): MetricVerdict {
   const { events: x, n, maxRate } = input

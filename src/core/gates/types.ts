@@ -34,7 +34,10 @@ export interface ShadowEvidence {
   attempts: number
   latency: ExpHistogram
   /** Counterfactual scoring per metric once outcomes arrive (labels: correct-rate; numbers: loss). */
-  counterfactual: Record<string, { n: number; championCorrect: number; shadowCorrect: number; championLoss: Moments; shadowLoss: Moments }>
+  counterfactual: Record<
+    string,
+    { n: number; championCorrect: number; shadowCorrect: number; championLoss: Moments; shadowLoss: Moments }
+  >
 }
 
 export interface StageEvidence {

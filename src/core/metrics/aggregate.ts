@@ -58,10 +58,23 @@ export interface Agg {
 
 export function emptyAgg(): Agg {
   return {
-    requests: 0, s2xx: 0, s3xx: 0, s4xx: 0, s5xx: 0, timeouts: 0, unreachable: 0,
-    fallbackAnswers: 0, fallbackErrors: 0, failedAttempts: 0,
-    latency: emptyHistogram(LATENCY_SCALE), latencyMoments: emptyMoments(),
-    shadowAttempts: 0, shadowPairs: 0, shadowDiverged: 0, shadowErrors: 0, shadowSkipped: 0,
+    requests: 0,
+    s2xx: 0,
+    s3xx: 0,
+    s4xx: 0,
+    s5xx: 0,
+    timeouts: 0,
+    unreachable: 0,
+    fallbackAnswers: 0,
+    fallbackErrors: 0,
+    failedAttempts: 0,
+    latency: emptyHistogram(LATENCY_SCALE),
+    latencyMoments: emptyMoments(),
+    shadowAttempts: 0,
+    shadowPairs: 0,
+    shadowDiverged: 0,
+    shadowErrors: 0,
+    shadowSkipped: 0,
   }
 }
 
@@ -192,7 +205,14 @@ export interface AggRow {
   prom: LatencyCounts
 }
 
-function rowFor(rows: Map<string, AggRow>, minute: number, epoch: number, version: string, arm: MeasuredArm, segment: Segment): AggRow {
+function rowFor(
+  rows: Map<string, AggRow>,
+  minute: number,
+  epoch: number,
+  version: string,
+  arm: MeasuredArm,
+  segment: Segment,
+): AggRow {
   const k = `${minute}|${epoch}|${version}|${arm}|${segment}`
   let row = rows.get(k)
   if (!row) {

@@ -48,11 +48,21 @@ function outcomesFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFil
 
 export function armEvidence(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): ArmEvidence {
   const agg = sumWhere(summary, pred)
-  return { exposures: exposuresOf(agg), errors: errorsOf(agg), latency: agg.latency, outcomes: outcomesFor(summary, metrics, pred) }
+  return {
+    exposures: exposuresOf(agg),
+    errors: errorsOf(agg),
+    latency: agg.latency,
+    outcomes: outcomesFor(summary, metrics, pred),
+  }
 }
 
 function emptyArm(metrics: MetricSpec[]): ArmEvidence {
-  return { exposures: 0, errors: 0, latency: emptyHistogram(LATENCY_SCALE), outcomes: Object.fromEntries(metrics.map((m) => [m.name, momentsFromProportion(0, 0)])) }
+  return {
+    exposures: 0,
+    errors: 0,
+    latency: emptyHistogram(LATENCY_SCALE),
+    outcomes: Object.fromEntries(metrics.map((m) => [m.name, momentsFromProportion(0, 0)])),
+  }
 }
 
 export function shadowEvidence(summary: MergedSummary, shadowVersion: string): ShadowEvidence {
@@ -60,9 +70,22 @@ export function shadowEvidence(summary: MergedSummary, shadowVersion: string): S
   const counterfactual: ShadowEvidence['counterfactual'] = {}
   for (const cf of summary.counterfactual.values()) {
     if (cf.version !== shadowVersion) continue
-    counterfactual[cf.metric] = { n: cf.n, championCorrect: cf.championCorrect, shadowCorrect: cf.shadowCorrect, championLoss: cf.championLoss, shadowLoss: cf.shadowLoss }
+    counterfactual[cf.metric] = {
+      n: cf.n,
+      championCorrect: cf.championCorrect,
+      shadowCorrect: cf.shadowCorrect,
+      championLoss: cf.championLoss,
+      shadowLoss: cf.shadowLoss,
+    }
   }
-  return { pairs: agg.shadowPairs, diverged: agg.shadowDiverged, errors: agg.shadowErrors, attempts: agg.shadowAttempts, latency: agg.latency, counterfactual }
+  return {
+    pairs: agg.shadowPairs,
+    diverged: agg.shadowDiverged,
+    errors: agg.shadowErrors,
+    attempts: agg.shadowAttempts,
+    latency: agg.latency,
+    counterfactual,
+  }
 }
 
 export type EvidenceSpec =
@@ -71,22 +94,43 @@ export type EvidenceSpec =
   | { kind: 'shadow'; champion: string; challenger: string }
   | { kind: 'watch'; champion: string; challenger: string; baseline: MergedSummary }
 
-export function buildEvidence(summary: MergedSummary, spec: EvidenceSpec, metrics: MetricSpec[], clock: { stageStartedAt: number; now: number }): StageEvidence {
+export function buildEvidence(
+  summary: MergedSummary,
+  spec: EvidenceSpec,
+  metrics: MetricSpec[],
+  clock: { stageStartedAt: number; now: number },
+): StageEvidence {
   const base = { stageStartedAt: clock.stageStartedAt, now: clock.now }
   switch (spec.kind) {
     case 'canary':
       return {
         ...base,
-        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === ''),
-        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm === 'challenger' && r.segment === ''),
+        champion: armEvidence(
+          summary,
+          metrics,
+          (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === '',
+        ),
+        challenger: armEvidence(
+          summary,
+          metrics,
+          (r) => r.version === spec.challenger && r.arm === 'challenger' && r.segment === '',
+        ),
         shadow: null,
         expectedChallengerShare: spec.weight / 100,
       }
     case 'cohort':
       return {
         ...base,
-        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm === 'champion' && (spec.percent >= 100 || r.segment === 'cohort')),
-        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort'),
+        champion: armEvidence(
+          summary,
+          metrics,
+          (r) => r.version === spec.champion && r.arm === 'champion' && (spec.percent >= 100 || r.segment === 'cohort'),
+        ),
+        challenger: armEvidence(
+          summary,
+          metrics,
+          (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort',
+        ),
         shadow: null,
         expectedChallengerShare: spec.percent / 100,
       }

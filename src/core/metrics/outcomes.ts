@@ -12,7 +12,10 @@ export type OutcomeValue = number | string | boolean
 export const MAX_OUTCOME_MAGNITUDE = 1e15
 
 /** The value counted for a metric, or a reason it cannot be counted. */
-export function outcomeNumber(metric: BusinessMetric, raw: OutcomeValue): { ok: true; value: number } | { ok: false; reason: string } {
+export function outcomeNumber(
+  metric: BusinessMetric,
+  raw: OutcomeValue,
+): { ok: true; value: number } | { ok: false; reason: string } {
   if (metric.kind === 'proportion') {
     if (typeof raw === 'boolean') return { ok: true, value: raw ? 1 : 0 }
     if (typeof raw === 'number') {
@@ -31,7 +34,10 @@ export function outcomeNumber(metric: BusinessMetric, raw: OutcomeValue): { ok: 
   // Shards keep sums of squares: a value near 1e154 would make them infinite and the arm's variance
   // NaN for good. Far beyond any business value; a cap or floor brings larger raw values within it.
   if (Math.abs(v) > MAX_OUTCOME_MAGNITUDE) {
-    return { ok: false, reason: `mean metric ${metric.name} takes values within ±${MAX_OUTCOME_MAGNITUDE} (after its cap and floor)` }
+    return {
+      ok: false,
+      reason: `mean metric ${metric.name} takes values within ±${MAX_OUTCOME_MAGNITUDE} (after its cap and floor)`,
+    }
   }
   return { ok: true, value: v }
 }

@@ -17,7 +17,7 @@ export async function pagedByMinute<T extends { minute: number }>(
   fromMinute: number,
   toMinute: number,
   take: (rows: T[]) => void,
-  pageRows = SERIES_PAGE_ROWS
+  pageRows = SERIES_PAGE_ROWS,
 ): Promise<void> {
   let start = fromMinute
   while (start <= toMinute) {

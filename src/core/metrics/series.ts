@@ -64,7 +64,7 @@ export class SeriesBuilder {
   constructor(
     private readonly fromMinute: number,
     private readonly toMinute: number,
-    private readonly stepMinutes: number
+    private readonly stepMinutes: number,
   ) {}
 
   private cell(version: string, arm: string, minute: number): Cell {
@@ -103,7 +103,9 @@ export class SeriesBuilder {
       .map((s) => ({
         version: s.version,
         arm: s.arm,
-        points: Array.from({ length: steps }, (_, i) => pointOf(s.arm, s.byStep.get(i), new Date((fromMinute + i * stepMinutes) * 60_000).toISOString())),
+        points: Array.from({ length: steps }, (_, i) =>
+          pointOf(s.arm, s.byStep.get(i), new Date((fromMinute + i * stepMinutes) * 60_000).toISOString()),
+        ),
       }))
   }
 }
@@ -118,14 +120,25 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
     const mean = b.n > 0 ? b.sum / b.n : null
     const variance = b.n > 1 && mean !== null ? Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1)) : null
     const half = variance !== null ? 1.96 * Math.sqrt(variance / b.n) : null
-    business[metric] = { n: b.n, mean: mean === null ? null : round(mean), ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null }
+    business[metric] = {
+      n: b.n,
+      mean: mean === null ? null : round(mean),
+      ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null,
+    }
   }
   return {
     t,
     requests: arm === 'shadow' ? agg.shadowAttempts : agg.requests,
     exposures: arm === 'shadow' ? agg.shadowAttempts : exposures,
     errors: arm === 'shadow' ? agg.shadowErrors : errors,
-    error_rate: arm === 'shadow' ? (agg.shadowAttempts > 0 ? round(agg.shadowErrors / agg.shadowAttempts) : null) : exposures > 0 ? round(errors / exposures) : null,
+    error_rate:
+      arm === 'shadow'
+        ? agg.shadowAttempts > 0
+          ? round(agg.shadowErrors / agg.shadowAttempts)
+          : null
+        : exposures > 0
+          ? round(errors / exposures)
+          : null,
     p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,
     p95_ms: h.count > 0 ? round(quantile(h, 0.95), 3) : null,
     p99_ms: h.count > 0 ? round(quantile(h, 0.99), 3) : null,
@@ -135,7 +148,13 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
   }
 }
 
-export function buildSeries(rows: MinuteRow[], outcomes: OutcomeRow[], fromMinute: number, toMinute: number, stepMinutes: number): Series[] {
+export function buildSeries(
+  rows: MinuteRow[],
+  outcomes: OutcomeRow[],
+  fromMinute: number,
+  toMinute: number,
+  stepMinutes: number,
+): Series[] {
   const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
   builder.addMinutes(rows)
   builder.addOutcomes(outcomes)

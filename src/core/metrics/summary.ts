@@ -38,13 +38,39 @@ export function mergeSummaries(parts: ShardSummaryLike[]): MergedSummary {
     for (const r of p.matured) {
       const k = `${r.version}|${r.arm}|${r.segment}|${r.metric}`
       const cur = matured.get(k)
-      if (!cur) matured.set(k, { version: r.version, arm: r.arm, segment: r.segment, metric: r.metric, exposures: r.exposures, n: r.n, sum: r.sum, sumSq: r.sumSq })
-      else matured.set(k, { ...cur, exposures: cur.exposures + r.exposures, n: cur.n + r.n, sum: cur.sum + r.sum, sumSq: cur.sumSq + r.sumSq })
+      if (!cur)
+        matured.set(k, {
+          version: r.version,
+          arm: r.arm,
+          segment: r.segment,
+          metric: r.metric,
+          exposures: r.exposures,
+          n: r.n,
+          sum: r.sum,
+          sumSq: r.sumSq,
+        })
+      else
+        matured.set(k, {
+          ...cur,
+          exposures: cur.exposures + r.exposures,
+          n: cur.n + r.n,
+          sum: cur.sum + r.sum,
+          sumSq: cur.sumSq + r.sumSq,
+        })
     }
     for (const r of p.counterfactual) {
       const k = `${r.version}|${r.metric}`
       const cur = counterfactual.get(k)
-      if (!cur) counterfactual.set(k, { version: r.version, metric: r.metric, n: r.n, championCorrect: r.championCorrect, shadowCorrect: r.shadowCorrect, championLoss: r.championLoss, shadowLoss: r.shadowLoss })
+      if (!cur)
+        counterfactual.set(k, {
+          version: r.version,
+          metric: r.metric,
+          n: r.n,
+          championCorrect: r.championCorrect,
+          shadowCorrect: r.shadowCorrect,
+          championLoss: r.championLoss,
+          shadowLoss: r.shadowLoss,
+        })
       else {
         counterfactual.set(k, {
           ...cur,
@@ -61,7 +87,10 @@ export function mergeSummaries(parts: ShardSummaryLike[]): MergedSummary {
 }
 
 /** Sum of every row matching a predicate. */
-export function sumWhere(s: MergedSummary, pred: (r: { version: string; arm: string; segment: string }) => boolean): Agg {
+export function sumWhere(
+  s: MergedSummary,
+  pred: (r: { version: string; arm: string; segment: string }) => boolean,
+): Agg {
   const out = emptyAgg()
   for (const r of s.cumulative.values()) if (pred(r)) mergeAgg(out, r.agg)
   return out

@@ -70,7 +70,7 @@ export function upsertModel(
   current: ModelState | null,
   model: string,
   input: ModelInput,
-  ctx: { now: string; salt: string }
+  ctx: { now: string; salt: string },
 ): Transition {
   const settings = {
     risk: input.risk,
@@ -94,7 +94,10 @@ export function upsertModel(
       routing: null,
       previous_champion: null,
     }
-    return { state, change: { action: 'model.create', target: model, before: null, after: settings, reason: 'model registered' } }
+    return {
+      state,
+      change: { action: 'model.create', target: model, before: null, after: settings, reason: 'model registered' },
+    }
   }
   const before = {
     risk: current.risk,
@@ -106,7 +109,10 @@ export function upsertModel(
     metric_shards: current.metric_shards,
   }
   const state = { ...bump(current, ctx.now), ...settings }
-  return { state, change: { action: 'model.update', target: model, before, after: settings, reason: 'model settings updated' } }
+  return {
+    state,
+    change: { action: 'model.update', target: model, before, after: settings, reason: 'model settings updated' },
+  }
 }
 
 export function sameBackend(a: Backend, b: Backend): boolean {
@@ -126,14 +132,14 @@ export function putVersion(
   current: ModelState,
   version: string,
   backend: Backend,
-  ctx: { now: string }
+  ctx: { now: string },
 ): Transition | null {
   const existing = current.versions[version]
   if (existing && sameBackend(existing.backend, backend)) return null
   if (existing && existing.first_exposed_epoch !== null) {
     throw new DomainError(
       'version_immutable',
-      `version ${version} has served traffic since epoch ${existing.first_exposed_epoch}; register a new version instead of editing it`
+      `version ${version} has served traffic since epoch ${existing.first_exposed_epoch}; register a new version instead of editing it`,
     )
   }
   const record: VersionRecord = {
@@ -167,7 +173,11 @@ function requireVersion(state: ModelState, version: string, field: string): void
  * Make `version` the champion. By default this is an atomic blue/green switch: weights become
  * 100% to the new champion in one publish; the old champion stays registered as rollback target.
  */
-export function setChampion(current: ModelState, input: ChampionInput, ctx: { now: string; actorReason?: string }): Transition {
+export function setChampion(
+  current: ModelState,
+  input: ChampionInput,
+  ctx: { now: string; actorReason?: string },
+): Transition {
   requireVersion(current, input.version, 'version')
   const old = current.routing
   const keep = input.keep_weights && old !== null
@@ -185,14 +195,23 @@ export function setChampion(current: ModelState, input: ChampionInput, ctx: { no
   if (old && old.champion !== input.version) state.previous_champion = old.champion
   return {
     state,
-    change: { action: 'champion.set', target: current.model, before: old, after: routing, reason: ctx.actorReason ?? `champion set to ${input.version}` },
+    change: {
+      action: 'champion.set',
+      target: current.model,
+      before: old,
+      after: routing,
+      reason: ctx.actorReason ?? `champion set to ${input.version}`,
+    },
   }
 }
 
 /** Operator override of the routing table. */
 export function setRouting(current: ModelState, input: RoutingInput, ctx: { now: string }): Transition {
   if (current.routing === null) {
-    throw new DomainError('no_champion', `model ${current.model} has no champion; POST /admin/models/${current.model}/champion first`)
+    throw new DomainError(
+      'no_champion',
+      `model ${current.model} has no champion; POST /admin/models/${current.model}/champion first`,
+    )
   }
   const routing: RoutingTable = {
     champion: current.routing.champion,
@@ -202,7 +221,16 @@ export function setRouting(current: ModelState, input: RoutingInput, ctx: { now:
   }
   assertRoutingValid(current, routing)
   const state = withRouting(bump(current, ctx.now), routing)
-  return { state, change: { action: 'routing.set', target: current.model, before: current.routing, after: routing, reason: input.reason ?? 'operator override' } }
+  return {
+    state,
+    change: {
+      action: 'routing.set',
+      target: current.model,
+      before: current.routing,
+      after: routing,
+      reason: input.reason ?? 'operator override',
+    },
+  }
 }
 
 export type RollbackTarget = 'champion' | 'previous_champion'
@@ -212,7 +240,11 @@ export type RollbackTarget = 'champion' | 'previous_champion'
  * (blue/green rollback after a switch). Cohort rules and shadow copies are cleared as well, since
  * either could still expose the suspect version.
  */
-export function rollback(current: ModelState, target: RollbackTarget, ctx: { now: string; reason: string }): Transition {
+export function rollback(
+  current: ModelState,
+  target: RollbackTarget,
+  ctx: { now: string; reason: string },
+): Transition {
   if (current.routing === null) {
     throw new DomainError('no_champion', `model ${current.model} has no champion to roll back to`)
   }
@@ -228,7 +260,16 @@ export function rollback(current: ModelState, target: RollbackTarget, ctx: { now
   const routing: RoutingTable = { champion, weights: { [champion]: 100 }, rules: [], shadow: null }
   const state = withRouting(bump(current, ctx.now), routing)
   state.previous_champion = previous
-  return { state, change: { action: 'routing.rollback', target: current.model, before: current.routing, after: routing, reason: ctx.reason } }
+  return {
+    state,
+    change: {
+      action: 'routing.rollback',
+      target: current.model,
+      before: current.routing,
+      after: routing,
+      reason: ctx.reason,
+    },
+  }
 }
 
 function dropZeroWeights(weights: Record<string, number>): Record<string, number> {
@@ -246,7 +287,8 @@ export function routingProblems(state: ModelState, routing: RoutingTable): Field
   }
   if (total !== 10_000) problems.push({ field: 'weights', message: `weights must sum to 100 (got ${total / 100})` })
   routing.rules.forEach((rule, i) => {
-    if (!known(rule.version)) problems.push({ field: `rules.${i}.version`, message: `version ${rule.version} is not registered` })
+    if (!known(rule.version))
+      problems.push({ field: `rules.${i}.version`, message: `version ${rule.version} is not registered` })
   })
   if (routing.shadow) {
     if (!known(routing.shadow.version)) {
@@ -273,7 +315,8 @@ function withRouting(state: ModelState, routing: RoutingTable): ModelState {
   if (routing.shadow && routing.shadow.sample_rate > 0) exposed.add(routing.shadow.version)
   const versions: Record<string, VersionRecord> = {}
   for (const [name, rec] of Object.entries(state.versions)) {
-    versions[name] = exposed.has(name) && rec.first_exposed_epoch === null ? { ...rec, first_exposed_epoch: state.epoch } : rec
+    versions[name] =
+      exposed.has(name) && rec.first_exposed_epoch === null ? { ...rec, first_exposed_epoch: state.epoch } : rec
   }
   return { ...state, routing, versions }
 }

@@ -59,7 +59,5 @@ export function resolveConfig(input: RolloutConfigInput): RolloutConfig {
 /** Drops `undefined` members so that spreading a partial never erases a default. */
 function defined<T extends object>(partial: T | undefined): Partial<T> {
   if (partial === undefined) return {}
-  return Object.fromEntries(
-    Object.entries(partial).filter(([, v]) => v !== undefined)
-  ) as Partial<T>
+  return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<T>
 }

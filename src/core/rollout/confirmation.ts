@@ -132,8 +132,10 @@ export function judgeRollback(input: ConfirmationInput): { ok: boolean; details:
 
   let reason: string | undefined
   if (timedOut) reason = `not confirmed within ${CONFIRM.giveUpMs / 60_000} min`
-  else if (stable.requests < CONFIRM.minRequests) reason = `${stable.requests} answers on the stable version, ${CONFIRM.minRequests} needed`
-  else if (challengerRequests > 0) reason = `the challenger still answered ${challengerRequests} requests under the rollback epoch`
+  else if (stable.requests < CONFIRM.minRequests)
+    reason = `${stable.requests} answers on the stable version, ${CONFIRM.minRequests} needed`
+  else if (challengerRequests > 0)
+    reason = `the challenger still answered ${challengerRequests} requests under the rollback epoch`
   else if (errorRate === null) reason = 'no answers to judge the error rate by'
   else if (!errorRateRecovered(errorRate, baselineRate)) {
     reason = `error rate ${pct(errorRate)} still above baseline ${pct(baselineRate)}`

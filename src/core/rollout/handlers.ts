@@ -15,15 +15,12 @@ import { CONTROLLER, commit, ignore } from './record'
 import { advance, complete, enterStep } from './transitions'
 import { isTerminal, type Approval, type RolloutState } from './types'
 
-export function onEvaluation(
-  state: RolloutState,
-  input: Extract<Input, { type: 'evaluation_report' }>
-): Transition {
+export function onEvaluation(state: RolloutState, input: Extract<Input, { type: 'evaluation_report' }>): Transition {
   if (state.phase !== 'awaiting_evaluation') {
     throw new DomainError(
       'conflict',
       `rollout ${state.id} is not waiting for an evaluation ` +
-        `(${state.phase}; evaluation ${state.evaluation.status})`
+        `(${state.phase}; evaluation ${state.evaluation.status})`,
     )
   }
   const { now, passed, report } = input
@@ -51,21 +48,15 @@ export function onEvaluation(
   })
 }
 
-export function onApprove(
-  state: RolloutState,
-  input: Extract<Input, { type: 'approve' }>
-): Transition {
+export function onApprove(state: RolloutState, input: Extract<Input, { type: 'approve' }>): Transition {
   const pending = state.pendingApproval
   if (state.phase !== 'awaiting_approval' || pending === null) {
-    throw new DomainError(
-      'conflict',
-      `rollout ${state.id} has no pending approval (${state.phase})`
-    )
+    throw new DomainError('conflict', `rollout ${state.id} has no pending approval (${state.phase})`)
   }
   const { now, approver } = input
   const check = checkApproval(
     { evidenceHash: input.evidenceHash, expiresAt: pending.expiresAt, forStep: input.forStep },
-    { now, currentEvidenceHash: input.currentEvidenceHash, forStep: pending.forStep }
+    { now, currentEvidenceHash: input.currentEvidenceHash, forStep: pending.forStep },
   )
   if (!check.valid) {
     throw new DomainError('conflict', `approval refused (${check.reason}): ${check.detail}`, {
@@ -90,18 +81,11 @@ export function onApprove(
  * The routing of the current step is live: its statistics start now. A step to 100% has nothing
  * to compare arms with, so it hands over to the watch at once.
  */
-export function onPublished(
-  state: RolloutState,
-  input: Extract<Input, { type: 'step_published' }>
-): Transition {
+export function onPublished(state: RolloutState, input: Extract<Input, { type: 'step_published' }>): Transition {
   const { now, epoch, stepIndex } = input
   if (isTerminal(state.phase)) return ignore(state, now, `the rollout has ended (${state.phase})`)
   if (stepIndex !== state.stepIndex) {
-    return ignore(
-      state,
-      now,
-      `confirmation for step ${stepIndex}; the current step is ${state.stepIndex}`
-    )
+    return ignore(state, now, `confirmation for step ${stepIndex}; the current step is ${state.stepIndex}`)
   }
   if (state.stepEpoch !== null) {
     return ignore(state, now, `step ${stepIndex} is already live at epoch ${state.stepEpoch}`)
@@ -132,14 +116,11 @@ export function onPublished(
 
 export function onRollbackConfirmed(
   state: RolloutState,
-  input: Extract<Input, { type: 'rollback_confirmed' }>
+  input: Extract<Input, { type: 'rollback_confirmed' }>,
 ): Transition {
   const rollback = state.rollback
   if (rollback === null) {
-    throw new DomainError(
-      'conflict',
-      `rollout ${state.id} has no rollback to confirm (${state.phase})`
-    )
+    throw new DomainError('conflict', `rollout ${state.id} has no rollback to confirm (${state.phase})`)
   }
   const { now, ok, details } = input
   if (rollback.confirmation?.ok) return ignore(state, now, 'the rollback is already confirmed')

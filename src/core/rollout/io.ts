@@ -7,14 +7,7 @@ import type { VerdictRecord } from '../gates/types'
 import type { StepRouting } from './plan'
 import type { RollbackTarget, RolloutEvent, RolloutState, VerdictSummary } from './types'
 
-export const ALERT_KINDS = [
-  'fail',
-  'rollback',
-  'inconclusive',
-  'srm',
-  'approval_needed',
-  'rollback_confirmed',
-] as const
+export const ALERT_KINDS = ['fail', 'rollback', 'inconclusive', 'srm', 'approval_needed', 'rollback_confirmed'] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
 /** PagerDuty Events v2 severities; the generic and Slack bodies reuse them. */

@@ -62,13 +62,13 @@ export function start(input: RolloutConfigInput, ctx: StartContext): Transition 
     throw new DomainError(
       'conflict',
       `${ctx.openActionItems} open action item(s) from the last incident of ${model} ` +
-        'block new rollouts until they are closed'
+        'block new rollouts until they are closed',
     )
   }
   if (ctx.evaluationWaived && ctx.risk !== 'low') {
     throw new DomainError(
       'forbidden',
-      `only low-risk models may waive the offline evaluation; ${model} is ${ctx.risk}-risk`
+      `only low-risk models may waive the offline evaluation; ${model} is ${ctx.risk}-risk`,
     )
   }
   const config = resolveConfig(input)
@@ -109,7 +109,9 @@ export function start(input: RolloutConfigInput, ctx: StartContext): Transition 
   }
   const steps = plan.map(stepLabel).join(' → ')
   const suspendedNote =
-    suspended > 0 ? ` (${suspended} operator cohort rule(s) sending traffic to ${config.challenger} suspended while it runs)` : ''
+    suspended > 0
+      ? ` (${suspended} operator cohort rule(s) sending traffic to ${config.challenger} suspended while it runs)`
+      : ''
   const summary = `${config.challenger} over ${config.champion}: ${steps}${suspendedNote}`
   if (!ctx.evaluationWaived) {
     const reason = `rollout of ${summary}; waiting for the offline evaluation`

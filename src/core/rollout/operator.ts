@@ -50,8 +50,7 @@ export function operatorRefusal(state: RolloutState, action: OperatorAction): Re
     case 'promote':
       if (phase === 'halted') {
         return conflict(
-          'a sample-ratio mismatch makes the evidence untrustworthy; ' +
-            'resume (restarting the stage) or roll back'
+          'a sample-ratio mismatch makes the evidence untrustworthy; ' + 'resume (restarting the stage) or roll back',
         )
       }
       if (phase === 'awaiting_evaluation') {
@@ -84,13 +83,9 @@ export function allowedOperatorActions(state: RolloutState): OperatorAction[] {
 export function onOperator(state: RolloutState, input: OperatorInput): Transition {
   const refusal = operatorRefusal(state, input.type)
   if (refusal !== null) {
-    throw new DomainError(
-      refusal.code,
-      `cannot ${input.type} rollout ${state.id}: ${refusal.why}`,
-      {
-        extra: { phase: state.phase, action: input.type },
-      }
-    )
+    throw new DomainError(refusal.code, `cannot ${input.type} rollout ${state.id}: ${refusal.why}`, {
+      extra: { phase: state.phase, action: input.type },
+    })
   }
   const { now, actor } = input
   const by = `${input.type} by ${actor}${input.reason ? `: ${input.reason}` : ''}`
@@ -135,7 +130,10 @@ function resume(state: RolloutState, now: number, actor: string, by: string): Tr
   // routing is published again and its evidence starts from that epoch (as when it was entered).
   // A watch or a promotion step has no routing of its own to publish; only its clock restarts.
   const { champion, challenger } = state.config
-  const routing = restart && step !== undefined && !isPromotion(step) ? routingForStep(step, { champion, challenger, baseRules: state.baseRules }) : null
+  const routing =
+    restart && step !== undefined && !isPromotion(step)
+      ? routingForStep(step, { champion, challenger, baseRules: state.baseRules })
+      : null
   const next: RolloutState = {
     ...state,
     phase: step?.kind === 'watch' ? 'watching' : 'progressing',
@@ -145,6 +143,9 @@ function resume(state: RolloutState, now: number, actor: string, by: string): Tr
   }
   const label = labelAt(state, state.stepIndex)
   const reason = `${by}; ${label} ${!restart ? 'continues' : routing !== null ? 'restarts its statistics from a new routing epoch' : 'restarts its clock'}`
-  const actions: Action[] = routing !== null ? [{ type: 'publish_routing', routing, reason: `rollout ${state.id}: ${label} restarted (${by})` }] : []
+  const actions: Action[] =
+    routing !== null
+      ? [{ type: 'publish_routing', routing, reason: `rollout ${state.id}: ${label} restarted (${by})` }]
+      : []
   return commit(state, next, actions, { at: now, type: 'resumed', actor, reason })
 }

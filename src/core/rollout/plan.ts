@@ -125,10 +125,7 @@ export function routingForStep(step: Step, ctx: RoutingContext): StepRouting | n
       }
       const bp = Math.round(step.weight * 100)
       const rules = step.cohort
-        ? [
-            ...baseRules,
-            { when: step.cohort.when, version: challenger, percent: step.cohort.percent },
-          ]
+        ? [...baseRules, { when: step.cohort.when, version: challenger, percent: step.cohort.percent }]
         : [...baseRules]
       return {
         weights: { [champion]: (10_000 - bp) / 100, [challenger]: bp / 100 },

@@ -40,10 +40,7 @@ type PolicyView = Pick<RolloutState, 'config' | 'plan' | 'stepIndex' | 'createdA
  * @example approvalNeeded(state, { ...state.policy, toStep: 4 })
  * // { reason: "canary 100% gives a high-risk model's traffic …", rules: ['final_step_risk'] }
  */
-export function approvalNeeded(
-  state: PolicyView,
-  ctx: ApprovalContext
-): ApprovalRequirement | null {
+export function approvalNeeded(state: PolicyView, ctx: ApprovalContext): ApprovalRequirement | null {
   const toStep = ctx.toStep ?? state.stepIndex + 1
   const step = state.plan[toStep]
   if (step === undefined) return null
@@ -68,9 +65,7 @@ export function approvalNeeded(
   }
   if (toStep === 0 && ctx.gatesWeakerThanDefaults.length > 0) {
     rules.push('weak_gates')
-    reasons.push(
-      `gates weaker than the model's defaults: ${ctx.gatesWeakerThanDefaults.join(', ')}`
-    )
+    reasons.push(`gates weaker than the model's defaults: ${ctx.gatesWeakerThanDefaults.join(', ')}`)
   }
   return rules.length === 0 ? null : { reason: reasons.join('; '), rules }
 }
@@ -100,8 +95,7 @@ export function evidenceDigestInput(state: RolloutState): string {
 
 export type ApprovalRefusal = 'expired' | 'stale_evidence' | 'wrong_step'
 
-export type ApprovalCheck =
-  { valid: true } | { valid: false; reason: ApprovalRefusal; detail: string }
+export type ApprovalCheck = { valid: true } | { valid: false; reason: ApprovalRefusal; detail: string }
 
 /**
  * Whether an approval may be acted on now.
@@ -110,7 +104,7 @@ export type ApprovalCheck =
  */
 export function checkApproval(
   approval: { evidenceHash: string; expiresAt: number; forStep?: number | undefined },
-  ctx: { now: number; currentEvidenceHash: string; forStep?: number | undefined }
+  ctx: { now: number; currentEvidenceHash: string; forStep?: number | undefined },
 ): ApprovalCheck {
   if (ctx.now > approval.expiresAt) {
     return {
@@ -119,11 +113,7 @@ export function checkApproval(
       detail: `the evidence was approvable until ${new Date(approval.expiresAt).toISOString()}`,
     }
   }
-  if (
-    approval.forStep !== undefined &&
-    ctx.forStep !== undefined &&
-    approval.forStep !== ctx.forStep
-  ) {
+  if (approval.forStep !== undefined && ctx.forStep !== undefined && approval.forStep !== ctx.forStep) {
     return {
       valid: false,
       reason: 'wrong_step',
@@ -134,8 +124,7 @@ export function checkApproval(
     return {
       valid: false,
       reason: 'stale_evidence',
-      detail:
-        'the evidence changed since it was approved; review the current verdicts and approve again',
+      detail: 'the evidence changed since it was approved; review the current verdicts and approve again',
     }
   }
   return { valid: true }

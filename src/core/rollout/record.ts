@@ -35,29 +35,17 @@ export interface Cause {
 type EventDraft = Omit<RolloutEvent, 'details'> & { details?: Record<string, unknown> }
 
 /** Record `next` with its event (unless quiet); `from` is the state the input was applied to. */
-export function commit(
-  from: RolloutState,
-  next: RolloutState,
-  actions: Action[],
-  draft: EventDraft
-): Transition {
+export function commit(from: RolloutState, next: RolloutState, actions: Action[], draft: EventDraft): Transition {
   const event: RolloutEvent = {
     ...draft,
     details: { from: from.phase, to: next.phase, step: next.stepIndex, ...draft.details },
   }
-  const events = QUIET_EVENTS.has(event.type)
-    ? next.events
-    : [...next.events, event].slice(-MAX_EVENTS)
+  const events = QUIET_EVENTS.has(event.type) ? next.events : [...next.events, event].slice(-MAX_EVENTS)
   return { state: { ...next, events, updatedAt: draft.at }, actions, event }
 }
 
 /** Nothing happens: same state, no actions, a quiet event saying why. */
-export function ignore(
-  state: RolloutState,
-  now: number,
-  reason: string,
-  actor = CONTROLLER
-): Transition {
+export function ignore(state: RolloutState, now: number, reason: string, actor = CONTROLLER): Transition {
   const event: RolloutEvent = {
     at: now,
     type: 'ignored',
@@ -87,7 +75,7 @@ export function recordVerdict(
   state: RolloutState,
   verdict: VerdictRecord,
   now: number,
-  decisive: boolean
+  decisive: boolean,
 ): { state: RolloutState; action: Action } {
   const summary: VerdictSummary = {
     ...verdict,
@@ -107,12 +95,7 @@ export function recordVerdict(
 }
 
 /** Record a non-decisive verdict and stay put. */
-export function hold(
-  state: RolloutState,
-  now: number,
-  verdict: VerdictRecord,
-  reason: string
-): Transition {
+export function hold(state: RolloutState, now: number, verdict: VerdictRecord, reason: string): Transition {
   const recorded = recordVerdict(state, verdict, now, false)
   return commit(state, recorded.state, [recorded.action], {
     at: now,

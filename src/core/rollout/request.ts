@@ -27,7 +27,13 @@ function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateCon
   if (!o) return base
   const business: BusinessGate[] = base.business.map((g) => {
     const ov = o.business?.find((b) => b.metric === g.metric)
-    return ov ? { ...g, ...(ov.margin === undefined ? {} : { margin: ov.margin }), ...(ov.fail_margin === undefined ? {} : { failMargin: ov.fail_margin }) } : g
+    return ov
+      ? {
+          ...g,
+          ...(ov.margin === undefined ? {} : { margin: ov.margin }),
+          ...(ov.fail_margin === undefined ? {} : { failMargin: ov.fail_margin }),
+        }
+      : g
   })
   const out: GateConfig = { ...base, business }
   if (o.error_rate !== undefined) {
@@ -42,7 +48,14 @@ function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateCon
   }
   if (o.latency !== undefined) {
     const threshold = o.latency?.threshold_ms ?? base.latency?.thresholdMs
-    out.latency = o.latency === null || threshold === undefined ? null : { thresholdMs: threshold, margin: o.latency.margin, ...(o.latency.fail_margin === undefined ? {} : { failMargin: o.latency.fail_margin }) }
+    out.latency =
+      o.latency === null || threshold === undefined
+        ? null
+        : {
+            thresholdMs: threshold,
+            margin: o.latency.margin,
+            ...(o.latency.fail_margin === undefined ? {} : { failMargin: o.latency.fail_margin }),
+          }
   }
   if (o.divergence !== undefined) out.divergence = o.divergence === null ? null : { maxRate: o.divergence.max_rate }
   if (o.alpha_pass !== undefined) out.alphaPass = o.alpha_pass
@@ -57,9 +70,17 @@ function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateCon
  * Minimum durations come from the plan's durations (the gates' own minimum is aligned to them), so
  * a demo with minute-scale stages is not held by the 24 h default of the gate.
  */
-export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): { config: RolloutConfigInput; weaker: string[] } {
+export function buildRolloutConfig(
+  req: StartRolloutInput,
+  facts: ModelFacts,
+): { config: RolloutConfigInput; weaker: string[] } {
   const strategies = Array.isArray(req.strategy) ? req.strategy : [req.strategy]
-  const business = facts.metrics.map((m) => ({ metric: m.name, kind: m.kind, direction: m.direction, margin: m.margin }))
+  const business = facts.metrics.map((m) => ({
+    metric: m.name,
+    kind: m.kind,
+    direction: m.direction,
+    margin: m.margin,
+  }))
   const stageMs = {
     shadow: (req.durations?.shadow_min_s ?? 2 * 86_400) * 1000,
     canary: (req.durations?.stage_min_s ?? 86_400) * 1000,
@@ -76,7 +97,11 @@ export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): {
       business,
     })
     // The plan's stage duration is the gate's minimum duration; the cap scales with it.
-    const planned = { ...defaults, minDurationMs: stageMs[stage], maxDurationMs: Math.max(defaults.maxDurationMs, 7 * stageMs[stage]) }
+    const planned = {
+      ...defaults,
+      minDurationMs: stageMs[stage],
+      maxDurationMs: Math.max(defaults.maxDurationMs, 7 * stageMs[stage]),
+    }
     const gate = applyOverrides(planned, req.gates?.[stage])
     weaker.push(...isWeakerThan(gate, planned).map((w) => `${stage}: ${w}`))
     gates[stage] = gate
@@ -90,14 +115,33 @@ export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): {
     strategies,
     ...(req.stages ? { stages: req.stages } : {}),
     durations: { stageMinMs: stageMs.canary, shadowMinMs: stageMs.shadow, watchMs: stageMs.watch },
-    ...(req.shadow ? { shadow: { ...(req.shadow.sample_rate === undefined ? {} : { sampleRate: req.shadow.sample_rate }), ...(req.shadow.min_samples === undefined ? {} : { minSamples: req.shadow.min_samples }) } } : {}),
-    ...(req.cohort ? { cohort: { when: req.cohort.when, ...(req.cohort.percents ? { percents: req.cohort.percents } : {}), ...(req.cohort.promote === undefined ? {} : { promote: req.cohort.promote }) } } : {}),
+    ...(req.shadow
+      ? {
+          shadow: {
+            ...(req.shadow.sample_rate === undefined ? {} : { sampleRate: req.shadow.sample_rate }),
+            ...(req.shadow.min_samples === undefined ? {} : { minSamples: req.shadow.min_samples }),
+          },
+        }
+      : {}),
+    ...(req.cohort
+      ? {
+          cohort: {
+            when: req.cohort.when,
+            ...(req.cohort.percents ? { percents: req.cohort.percents } : {}),
+            ...(req.cohort.promote === undefined ? {} : { promote: req.cohort.promote }),
+          },
+        }
+      : {}),
     gates,
     ...(req.approval
       ? {
           approval: {
-            ...(req.approval.require_final_approval_for_risk ? { requireFinalApprovalForRisk: req.approval.require_final_approval_for_risk } : {}),
-            ...(req.approval.recent_rollback_window_s === undefined ? {} : { recentRollbackWindowMs: req.approval.recent_rollback_window_s * 1000 }),
+            ...(req.approval.require_final_approval_for_risk
+              ? { requireFinalApprovalForRisk: req.approval.require_final_approval_for_risk }
+              : {}),
+            ...(req.approval.recent_rollback_window_s === undefined
+              ? {}
+              : { recentRollbackWindowMs: req.approval.recent_rollback_window_s * 1000 }),
             ...(req.approval.max_stage_jump === undefined ? {} : { maxStageJump: req.approval.max_stage_jump }),
             ...(req.approval.approval_ttl_s === undefined ? {} : { approvalTtlMs: req.approval.approval_ttl_s * 1000 }),
           },
@@ -116,18 +160,28 @@ export function buildRolloutConfig(req: StartRolloutInput, facts: ModelFacts): {
 export function weakerPlan(req: StartRolloutInput): string[] {
   const out: string[] = []
   const shorter = (what: string, seconds: number | undefined, defaultMs: number) => {
-    if (seconds !== undefined && seconds * 1000 < defaultMs) out.push(`${what} ${formatDuration(seconds * 1000)} < default ${formatDuration(defaultMs)}`)
+    if (seconds !== undefined && seconds * 1000 < defaultMs)
+      out.push(`${what} ${formatDuration(seconds * 1000)} < default ${formatDuration(defaultMs)}`)
   }
   shorter('durations.stage_min_s', req.durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
   shorter('durations.shadow_min_s', req.durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
   shorter('durations.watch_s', req.durations?.watch_s, DEFAULTS.durations.watchMs)
-  shorter('approval.recent_rollback_window_s', req.approval?.recent_rollback_window_s, DEFAULTS.approval.recentRollbackWindowMs)
+  shorter(
+    'approval.recent_rollback_window_s',
+    req.approval?.recent_rollback_window_s,
+    DEFAULTS.approval.recentRollbackWindowMs,
+  )
   const minSamples = req.shadow?.min_samples
-  if (minSamples !== undefined && minSamples < DEFAULTS.shadow.minSamples) out.push(`shadow.min_samples ${minSamples} < default ${DEFAULTS.shadow.minSamples}`)
+  if (minSamples !== undefined && minSamples < DEFAULTS.shadow.minSamples)
+    out.push(`shadow.min_samples ${minSamples} < default ${DEFAULTS.shadow.minSamples}`)
   const jump = req.approval?.max_stage_jump
-  if (jump !== undefined && jump > DEFAULTS.approval.maxStageJump) out.push(`approval.max_stage_jump ${jump} > default ${DEFAULTS.approval.maxStageJump}`)
+  if (jump !== undefined && jump > DEFAULTS.approval.maxStageJump)
+    out.push(`approval.max_stage_jump ${jump} > default ${DEFAULTS.approval.maxStageJump}`)
   const risk = req.approval?.require_final_approval_for_risk
   const rank = { low: 0, medium: 1, high: 2 } as const
-  if (risk !== undefined && rank[risk] > rank[DEFAULTS.approval.requireFinalApprovalForRisk]) out.push(`approval.require_final_approval_for_risk ${risk} (default ${DEFAULTS.approval.requireFinalApprovalForRisk})`)
+  if (risk !== undefined && rank[risk] > rank[DEFAULTS.approval.requireFinalApprovalForRisk])
+    out.push(
+      `approval.require_final_approval_for_risk ${risk} (default ${DEFAULTS.approval.requireFinalApprovalForRisk})`,
+    )
   return out
 }

@@ -24,7 +24,7 @@ export function endWithRollback(
   state: RolloutState,
   now: number,
   end: { actor: string; trigger: EndTrigger; reason: string; verdict?: VerdictRecord },
-  pre: Action[] = []
+  pre: Action[] = [],
 ): Transition {
   const { model, challenger, champion } = state.config
   const exposed = state.stepIndex >= 0
@@ -48,9 +48,7 @@ export function endWithRollback(
     reason: end.reason,
   }
   if (exposed && end.trigger === 'gate_fail') {
-    const verdict = end.verdict
-      ? { verdict: { reason: end.verdict.reason, metrics: end.verdict.metrics } }
-      : {}
+    const verdict = end.verdict ? { verdict: { reason: end.verdict.reason, metrics: end.verdict.metrics } } : {}
     actions.push(
       {
         type: 'alert',
@@ -65,7 +63,7 @@ export function endWithRollback(
         severity: 'error',
         summary: `${model}: rolled back from ${challenger} to ${champion}`,
         details,
-      }
+      },
     )
   }
   if (exposed && end.trigger === 'operator_rollback') {
@@ -107,9 +105,7 @@ export function endWithRollback(
     rollback,
     outcome: aborted ? 'aborted' : 'rolled_back',
   }
-  const what = exposed
-    ? `traffic back to ${champion} (${target})`
-    : 'the challenger was never exposed'
+  const what = exposed ? `traffic back to ${champion} (${target})` : 'the challenger was never exposed'
   return commit(state, next, actions, {
     at: now,
     type: aborted ? 'aborted' : 'rolled_back',
@@ -137,8 +133,7 @@ export function halt(state: RolloutState, now: number, verdict: VerdictRecord): 
     details: { rollout: state.id, model, challenger, step: label, srm: verdict.srm },
   }
   const reason =
-    `HALT at ${label}: ${verdict.srm.reason}; ` +
-    'no promotion and no rollback until an operator resumes or rolls back'
+    `HALT at ${label}: ${verdict.srm.reason}; ` + 'no promotion and no rollback until an operator resumes or rolls back'
   return commit(state, next, [recorded.action, alert], {
     at: now,
     type: 'halted',
@@ -148,11 +143,7 @@ export function halt(state: RolloutState, now: number, verdict: VerdictRecord): 
 }
 
 /** INCONCLUSIVE: pause and alert; never promote. */
-export function pauseInconclusive(
-  state: RolloutState,
-  now: number,
-  verdict: VerdictRecord
-): Transition {
+export function pauseInconclusive(state: RolloutState, now: number, verdict: VerdictRecord): Transition {
   const recorded = recordVerdict(state, verdict, now, true)
   const { model, challenger } = state.config
   const label = labelAt(state, state.stepIndex)

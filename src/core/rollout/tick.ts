@@ -110,12 +110,7 @@ function whileExposed(state: RolloutState, now: number, verdict: VerdictRecord):
         }
         const recorded = recordVerdict(state, verdict, now, true)
         const clean = `${label} ended cleanly after ${formatDuration(elapsed)} (${said})`
-        return complete(
-          recorded.state,
-          now,
-          { actor: CONTROLLER, type: 'completed', reason: clean },
-          [recorded.action]
-        )
+        return complete(recorded.state, now, { actor: CONTROLLER, type: 'completed', reason: clean }, [recorded.action])
       }
       if (verdict.decision === 'CONTINUE') return hold(state, now, verdict, said)
       if (elapsed < due) {
@@ -155,11 +150,7 @@ function dueAfter(step: Step): number {
   }
 }
 
-function whileAwaitingApproval(
-  state: RolloutState,
-  now: number,
-  verdict: VerdictRecord | null
-): Transition {
+function whileAwaitingApproval(state: RolloutState, now: number, verdict: VerdictRecord | null): Transition {
   const protective = verdict === null ? null : protect(state, now, verdict)
   if (protective !== null) return protective
   const pending = state.pendingApproval
@@ -169,11 +160,7 @@ function whileAwaitingApproval(
   // Before any exposure the evidence is the configuration alone; afterwards it must be a PASS.
   const exposed = state.stepIndex >= 0
   if (exposed && verdict?.decision !== 'PASS') {
-    return ignore(
-      state,
-      now,
-      `the approval request for ${label} expired; waiting for a PASS to renew it`
-    )
+    return ignore(state, now, `the approval request for ${label} expired; waiting for a PASS to renew it`)
   }
   let next: RolloutState = { ...state, lastTickAt: now }
   const actions: Action[] = []
@@ -211,8 +198,6 @@ function whileAwaitingApproval(
 
 function heldReason(state: RolloutState, verdict: VerdictRecord): string {
   const why =
-    state.phase === 'halted'
-      ? 'halted by a sample-ratio mismatch'
-      : `paused (${state.hold?.cause ?? 'operator'})`
+    state.phase === 'halted' ? 'halted by a sample-ratio mismatch' : `paused (${state.hold?.cause ?? 'operator'})`
   return `${verdict.decision} ignored: the rollout is ${why}; only a FAIL acts until it is resumed`
 }

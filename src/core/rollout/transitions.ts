@@ -19,7 +19,7 @@ export function advance(
   toStep: number,
   now: number,
   cause: Cause,
-  pre: Action[] = []
+  pre: Action[] = [],
 ): Transition {
   if (toStep >= state.plan.length) return complete(state, now, cause, pre)
   const need = approvalNeeded(state, { ...state.policy, toStep })
@@ -36,7 +36,7 @@ export function enterStep(
   toStep: number,
   now: number,
   cause: Cause,
-  pre: Action[] = []
+  pre: Action[] = [],
 ): Transition {
   const step = state.plan[toStep]
   if (step === undefined) return complete(state, now, cause, pre)
@@ -72,7 +72,7 @@ export function requestApproval(
   need: ApprovalRequirement,
   now: number,
   cause: Cause,
-  pre: Action[] = []
+  pre: Action[] = [],
 ): Transition {
   const label = labelAt(state, toStep)
   const { model, challenger, approval } = state.config
@@ -110,12 +110,7 @@ export function requestApproval(
   })
 }
 
-export function complete(
-  state: RolloutState,
-  now: number,
-  cause: Cause,
-  pre: Action[] = []
-): Transition {
+export function complete(state: RolloutState, now: number, cause: Cause, pre: Action[] = []): Transition {
   const outcome = outcomeOf(state)
   const next: RolloutState = {
     ...state,

@@ -32,8 +32,7 @@ export type Phase = (typeof PHASES)[number]
 
 /** One line per phase, for the admin view and the docs (as Flagger documents its phases). */
 export const PHASE_DESCRIPTIONS: Record<Phase, string> = {
-  awaiting_evaluation:
-    'waiting for a passing offline evaluation report; the challenger gets no traffic',
+  awaiting_evaluation: 'waiting for a passing offline evaluation report; the challenger gets no traffic',
   awaiting_approval: 'the next step needs an approver; the current exposure is held',
   progressing: 'the current step is live and its gates are evaluated every tick',
   paused: 'held by an operator or by an INCONCLUSIVE verdict; never promotes on its own',
@@ -246,13 +245,7 @@ export interface RollbackRecord {
   confirmation: { at: number; ok: boolean; timeToConfirmMs: number; details: unknown } | null
 }
 
-export const OUTCOMES = [
-  'promoted',
-  'cohort_released',
-  'shadow_passed',
-  'rolled_back',
-  'aborted',
-] as const
+export const OUTCOMES = ['promoted', 'cohort_released', 'shadow_passed', 'rolled_back', 'aborted'] as const
 export type Outcome = (typeof OUTCOMES)[number]
 
 export const EVENT_TYPES = [

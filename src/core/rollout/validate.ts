@@ -69,10 +69,7 @@ function checkStrategies(strategies: readonly string[], add: Add): void {
     }
     const rank = ORDER[s as Strategy]
     if (rank <= previous) {
-      add(
-        `strategies.${i}`,
-        'strategies run in the order shadow → feature_flag → canary or blue_green, each once'
-      )
+      add(`strategies.${i}`, 'strategies run in the order shadow → feature_flag → canary or blue_green, each once')
     }
     previous = Math.max(previous, rank)
   })
@@ -118,14 +115,10 @@ function checkGates(input: RolloutConfigInput, add: Add): void {
       add(field, `the plan has ${step.kind} steps but no gate configuration for them`)
       continue
     }
-    const floor =
-      step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
+    const floor = step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
     if (gate.maxDurationMs < floor) {
       const outcome = step.kind === 'watch' ? 'end the watch INCONCLUSIVE early' : 'never PASS'
-      add(
-        `${field}.maxDurationMs`,
-        `below the step's minimum duration (${formatDuration(floor)}): it would ${outcome}`
-      )
+      add(`${field}.maxDurationMs`, `below the step's minimum duration (${formatDuration(floor)}): it would ${outcome}`)
     }
   }
 }

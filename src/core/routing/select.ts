@@ -108,13 +108,29 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
     if (!ruleMatches(rule, input.header)) continue
     cohortRule ??= i
     if (rule.percent === undefined) {
-      return { version: rule.version, arm: armOf(table, rule.version, true), bucket: null, sticky, ruleIndex: i, cohortRule, reason: `cohort rule ${i} matched header ${rule.when.header}` }
+      return {
+        version: rule.version,
+        arm: armOf(table, rule.version, true),
+        bucket: null,
+        sticky,
+        ruleIndex: i,
+        cohortRule,
+        reason: `cohort rule ${i} matched header ${rule.when.header}`,
+      }
     }
     const cohortBucket = sticky
       ? bucketOf(snapshot.hash_version, `${snapshot.salt}:cohort:${rule.version}`, input.unitKey as string)
       : Math.floor(input.random() * BUCKETS)
     if (cohortBucket < toBasisPoints(rule.percent)) {
-      return { version: rule.version, arm: armOf(table, rule.version, true), bucket: null, sticky, ruleIndex: i, cohortRule, reason: `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort` }
+      return {
+        version: rule.version,
+        arm: armOf(table, rule.version, true),
+        bucket: null,
+        sticky,
+        ruleIndex: i,
+        cohortRule,
+        reason: `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort`,
+      }
     }
   }
 
@@ -123,11 +139,27 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
     : Math.min(BUCKETS - 1, Math.floor(input.random() * BUCKETS))
   for (const range of cachedRanges(table)) {
     if (bucket >= range.from && bucket < range.to) {
-      return { version: range.version, arm: armOf(table, range.version, false), bucket, sticky, ruleIndex: null, cohortRule, reason: `bucket ${bucket} in [${range.from}, ${range.to})` }
+      return {
+        version: range.version,
+        arm: armOf(table, range.version, false),
+        bucket,
+        sticky,
+        ruleIndex: null,
+        cohortRule,
+        reason: `bucket ${bucket} in [${range.from}, ${range.to})`,
+      }
     }
   }
   // Unreachable for a validated table (weights sum to 100); answer with the champion rather than fail.
-  return { version: table.champion, arm: 'champion', bucket, sticky, ruleIndex: null, cohortRule, reason: `bucket ${bucket} outside every range; champion by default` }
+  return {
+    version: table.champion,
+    arm: 'champion',
+    bucket,
+    sticky,
+    ruleIndex: null,
+    cohortRule,
+    reason: `bucket ${bucket} outside every range; champion by default`,
+  }
 }
 
 function armOf(table: RoutingTable, version: string, viaRule: boolean): Arm {

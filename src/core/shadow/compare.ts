@@ -196,19 +196,11 @@ function error(
   return { verdict: 'error', reason, side, championOutput, shadowOutput }
 }
 
-function notComparable(
-  reason: string,
-  championOutput: unknown,
-  shadowOutput: unknown,
-): ShadowComparison {
+function notComparable(reason: string, championOutput: unknown, shadowOutput: unknown): ShadowComparison {
   return error('champion', `not comparable: champion ${reason}`, championOutput, shadowOutput)
 }
 
-function shadowError(
-  reason: string,
-  championOutput: unknown,
-  shadowOutput: unknown,
-): ShadowComparison {
+function shadowError(reason: string, championOutput: unknown, shadowOutput: unknown): ShadowComparison {
   return error('shadow', `shadow ${reason}`, championOutput, shadowOutput)
 }
 
@@ -312,9 +304,7 @@ export function compareOutputs(
         .filter((s) => s !== '')
         .join(' and ')
       const truncation =
-        cut === ''
-          ? ''
-          : `; truncated: compared only the first ${sim.maxCodePoints} code points (${cut} longer)`
+        cut === '' ? '' : `; truncated: compared only the first ${sim.maxCodePoints} code points (${cut} longer)`
       return {
         verdict: diverge ? 'diverge' : 'agree',
         reason:

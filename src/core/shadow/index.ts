@@ -34,4 +34,10 @@ export {
   type OutcomeScore,
   type ShadowComparison,
 } from './compare'
-export { MAX_STORED_OUTPUT_CHARS, isOmittedOutput, storedOutput, type OmittedOutput, type StoredOutput } from './stored-output'
+export {
+  MAX_STORED_OUTPUT_CHARS,
+  isOmittedOutput,
+  storedOutput,
+  type OmittedOutput,
+  type StoredOutput,
+} from './stored-output'

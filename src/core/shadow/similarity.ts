@@ -249,10 +249,6 @@ export function editSimilarity(a: string, b: string, opts: SimilarityOptions = {
  *
  * @throws {RangeError} if `maxCodePoints` is not an integer ≥ 1 or `Infinity`.
  */
-export function normalizedEditSimilarity(
-  a: string,
-  b: string,
-  opts: SimilarityOptions = {},
-): number {
+export function normalizedEditSimilarity(a: string, b: string, opts: SimilarityOptions = {}): number {
   return editSimilarity(a, b, opts).similarity
 }

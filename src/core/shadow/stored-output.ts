@@ -30,5 +30,10 @@ export function storedOutput(value: unknown, max = MAX_STORED_OUTPUT_CHARS): Sto
 
 /** True for a marker `storedOutput` left in place of an output (never scored as an output). */
 export function isOmittedOutput(v: unknown): v is OmittedOutput {
-  return typeof v === 'object' && v !== null && (v as OmittedOutput).omitted === true && typeof (v as OmittedOutput).json_chars === 'number'
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as OmittedOutput).omitted === true &&
+    typeof (v as OmittedOutput).json_chars === 'number'
+  )
 }

@@ -90,10 +90,7 @@ export interface PlanInput extends MarginSpec {
 export function planVariance(input: PlanInput): number {
   checkMargin(input)
   const k = championWeight(input)
-  return (
-    input.challenger.variance / input.challenger.n +
-    (k * k * input.champion.variance) / input.champion.n
-  )
+  return input.challenger.variance / input.challenger.n + (k * k * input.champion.variance) / input.champion.n
 }
 
 /**

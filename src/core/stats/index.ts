@@ -53,13 +53,7 @@ export {
   relativeError,
   snapToBucketEdge,
 } from './histogram'
-export {
-  type ArmPlan,
-  type Contrast,
-  type ContrastInput,
-  type MarginSpec,
-  type PlanInput,
-} from './contrast'
+export { type ArmPlan, type Contrast, type ContrastInput, type MarginSpec, type PlanInput } from './contrast'
 export { logHalfNormalMixture } from './mixture'
 export {
   type NonInferiorityInput,
@@ -81,16 +75,5 @@ export {
   eventSplitLogBf,
   eventSplitTest,
 } from './event-split'
-export {
-  type ChiSquareSrmResult,
-  type SrmInput,
-  type SrmResult,
-  chiSquareSrm,
-  sequentialSrm,
-} from './srm'
-export {
-  DEFAULT_RATE_PLAN_N,
-  type RateTestInput,
-  type RateTestResult,
-  oneSampleRateTest,
-} from './rate-test'
+export { type ChiSquareSrmResult, type SrmInput, type SrmResult, chiSquareSrm, sequentialSrm } from './srm'
+export { DEFAULT_RATE_PLAN_N, type RateTestInput, type RateTestResult, oneSampleRateTest } from './rate-test'

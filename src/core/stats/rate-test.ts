@@ -99,7 +99,6 @@ export function oneSampleRateTest(input: RateTestInput): RateTestResult {
     return { decision: 'pass', ...result, reason }
   }
   const reason =
-    `CONTINUE: ${obs}; pass needs a gap > ${fmt(passBoundary)}, ` +
-    `fail an excess > ${fmt(failBoundary)}.`
+    `CONTINUE: ${obs}; pass needs a gap > ${fmt(passBoundary)}, ` + `fail an excess > ${fmt(failBoundary)}.`
   return { decision: 'continue', ...result, reason }
 }

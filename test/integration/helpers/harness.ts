@@ -53,7 +53,13 @@ export async function admin(method: string, path: string, body?: unknown, opts: 
 }
 
 /** Calls the admin API and asserts the status, showing the body when it differs. */
-export async function adminOk<T = any>(method: string, path: string, body?: unknown, status = 200, opts: CallOptions = {}): Promise<T> {
+export async function adminOk<T = any>(
+  method: string,
+  path: string,
+  body?: unknown,
+  status = 200,
+  opts: CallOptions = {},
+): Promise<T> {
   const res = await admin(method, path, body, opts)
   const text = await res.text()
   expect(res.status, `${method} ${path} → ${res.status}: ${text}`).toBe(status)
@@ -75,13 +81,30 @@ export interface ModelSetup {
 }
 
 export async function setupModel(model: string, s: ModelSetup): Promise<any> {
-  await adminOk('PUT', `/models/${model}`, { risk: s.risk ?? 'medium', ...(s.fallback_to_champion === undefined ? {} : { fallback_to_champion: s.fallback_to_champion }) }, 201)
+  await adminOk(
+    'PUT',
+    `/models/${model}`,
+    {
+      risk: s.risk ?? 'medium',
+      ...(s.fallback_to_champion === undefined ? {} : { fallback_to_champion: s.fallback_to_champion }),
+    },
+    201,
+  )
   for (const [name, backend] of Object.entries(s.versions)) {
-    await adminOk('PUT', `/models/${model}/versions/${name}`, { backend: typeof backend === 'string' ? { url: backend } : backend }, 201)
+    await adminOk(
+      'PUT',
+      `/models/${model}/versions/${name}`,
+      { backend: typeof backend === 'string' ? { url: backend } : backend },
+      201,
+    )
   }
   let view = await adminOk('POST', `/models/${model}/champion`, { version: s.champion })
   if (s.weights || s.rules || s.shadow) {
-    view = await adminOk('PUT', `/models/${model}/routing`, { weights: s.weights ?? { [s.champion]: 100 }, rules: s.rules ?? [], ...(s.shadow ? { shadow: s.shadow } : {}) })
+    view = await adminOk('PUT', `/models/${model}/routing`, {
+      weights: s.weights ?? { [s.champion]: 100 },
+      rules: s.rules ?? [],
+      ...(s.shadow ? { shadow: s.shadow } : {}),
+    })
   }
   return view
 }

@@ -3,8 +3,15 @@ import { collectSummary } from '../../../src/services/summary'
 import { sumWhere, type MergedSummary } from '../../../src/core/metrics/summary'
 
 /** Everything recorded for a model so far, with outcomes matured as of `now`. */
-export function summary(model: string, opts: { now?: number; metrics?: Array<{ name: string; windowMs: number }>; shards?: number } = {}): Promise<MergedSummary> {
-  return collectSummary(env, model, opts.shards ?? 4, { minEpoch: 0, now: opts.now ?? Date.now(), metrics: opts.metrics ?? [] })
+export function summary(
+  model: string,
+  opts: { now?: number; metrics?: Array<{ name: string; windowMs: number }>; shards?: number } = {},
+): Promise<MergedSummary> {
+  return collectSummary(env, model, opts.shards ?? 4, {
+    minEpoch: 0,
+    now: opts.now ?? Date.now(),
+    metrics: opts.metrics ?? [],
+  })
 }
 
 export function requestsOf(s: MergedSummary, version: string): number {

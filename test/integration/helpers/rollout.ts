@@ -11,7 +11,7 @@ export async function traffic(
   model: string,
   n: number,
   units?: () => string,
-  headers: (unit: string) => Record<string, string> = () => ({})
+  headers: (unit: string) => Record<string, string> = () => ({}),
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
   for (let i = 0; i < n; i += 50) {
@@ -19,11 +19,15 @@ export async function traffic(
       Array.from({ length: Math.min(50, n - i) }, async () => {
         const u = units ? units() : `unit-${unit++}`
         const x = unit++
-        const res = await infer(model, '/predict', { method: 'POST', headers: { 'x-unit-id': u, 'content-type': 'application/json', ...headers(u) }, body: JSON.stringify({ x }) })
+        const res = await infer(model, '/predict', {
+          method: 'POST',
+          headers: { 'x-unit-id': u, 'content-type': 'application/json', ...headers(u) },
+          body: JSON.stringify({ x }),
+        })
         await res.arrayBuffer()
         const v = res.headers.get('x-model-version') as string
         counts[v] = (counts[v] ?? 0) + 1
-      })
+      }),
     )
   }
   await settle()
@@ -44,7 +48,9 @@ export async function rollout(id: string): Promise<any> {
 export async function approve(id: string): Promise<any> {
   const r = await rollout(id)
   expect(r.pending_approval, JSON.stringify(r.events.slice(-3))).not.toBeNull()
-  return adminOk('POST', `/rollouts/${id}/approve`, { evidence_hash: r.pending_approval.evidence_hash }, 200, { token: APPROVER })
+  return adminOk('POST', `/rollouts/${id}/approve`, { evidence_hash: r.pending_approval.evidence_hash }, 200, {
+    token: APPROVER,
+  })
 }
 
 export const passingReport = {

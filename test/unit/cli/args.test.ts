@@ -17,9 +17,15 @@ function parse(argv: string[]): Parsed {
 
 describe('command lookup', () => {
   it('prefers two-word commands and leaves the rest for the parser', () => {
-    expect(findCommand(['rollout', 'start', 'credit'])).toMatchObject({ spec: { name: 'rollout start' }, rest: ['credit'] })
+    expect(findCommand(['rollout', 'start', 'credit'])).toMatchObject({
+      spec: { name: 'rollout start' },
+      rest: ['credit'],
+    })
     expect(findCommand(['audit', 'verify'])).toMatchObject({ spec: { name: 'audit verify' }, rest: [] })
-    expect(findCommand(['audit', 'credit', '--limit', '5'])).toMatchObject({ spec: { name: 'audit' }, rest: ['credit', '--limit', '5'] })
+    expect(findCommand(['audit', 'credit', '--limit', '5'])).toMatchObject({
+      spec: { name: 'audit' },
+      rest: ['credit', '--limit', '5'],
+    })
     expect(findCommand(['rollout'])).toBeNull()
     expect(findCommand(['frobnicate'])).toBeNull()
   })
@@ -61,7 +67,31 @@ describe('parseCommandLine', () => {
 
 describe('rollout start body', () => {
   it('maps flags onto StartRolloutInput, durations in seconds', () => {
-    const body = buildStartBody(parse(['credit', '--challenger', 'v2', '--strategy', 'shadow,canary', '--stages', '5,25,50,100', '--stage-min', '5m', '--shadow-min', '90s', '--watch', '1h', '--shadow-rate', '0.5', '--shadow-samples', '200', '--waive-evaluation', '--reason', 'demo']), dir)
+    const body = buildStartBody(
+      parse([
+        'credit',
+        '--challenger',
+        'v2',
+        '--strategy',
+        'shadow,canary',
+        '--stages',
+        '5,25,50,100',
+        '--stage-min',
+        '5m',
+        '--shadow-min',
+        '90s',
+        '--watch',
+        '1h',
+        '--shadow-rate',
+        '0.5',
+        '--shadow-samples',
+        '200',
+        '--waive-evaluation',
+        '--reason',
+        'demo',
+      ]),
+      dir,
+    )
     expect(body).toEqual({
       challenger: 'v2',
       strategy: ['shadow', 'canary'],
@@ -74,26 +104,66 @@ describe('rollout start body', () => {
   })
 
   it('sends one strategy as a string and reads JSON documents from files', () => {
-    writeFileSync(path.join(dir, 'report.json'), JSON.stringify({ quality: { metric: 'auc', challenger: 0.81, champion: 0.8, threshold: 0.75 }, latency: { p99_ms: 40 } }))
+    writeFileSync(
+      path.join(dir, 'report.json'),
+      JSON.stringify({
+        quality: { metric: 'auc', challenger: 0.81, champion: 0.8, threshold: 0.75 },
+        latency: { p99_ms: 40 },
+      }),
+    )
     writeFileSync(path.join(dir, 'gates.json'), JSON.stringify({ canary: { min_sample: 100 } }))
-    writeFileSync(path.join(dir, 'base.json'), JSON.stringify({ challenger: 'v3', strategy: 'feature_flag', cohort: { when: { header: 'x-tier', equals: 'beta' } }, durations: { watch_s: 60 } }))
-    const body = buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--evaluation', 'report.json', '--gates', 'gates.json']), dir)
+    writeFileSync(
+      path.join(dir, 'base.json'),
+      JSON.stringify({
+        challenger: 'v3',
+        strategy: 'feature_flag',
+        cohort: { when: { header: 'x-tier', equals: 'beta' } },
+        durations: { watch_s: 60 },
+      }),
+    )
+    const body = buildStartBody(
+      parse([
+        'm',
+        '--challenger',
+        'v2',
+        '--strategy',
+        'canary',
+        '--evaluation',
+        'report.json',
+        '--gates',
+        'gates.json',
+      ]),
+      dir,
+    )
     expect(body.strategy).toBe('canary')
     expect(body.evaluation).toMatchObject({ quality: { metric: 'auc' } })
     expect(body.gates).toEqual({ canary: { min_sample: 100 } })
     // A base body supplies what has no flag; flags win where both speak.
     const merged = buildStartBody(parse(['m', '--body', 'base.json', '--stage-min', '60s']), dir)
-    expect(merged).toMatchObject({ challenger: 'v3', strategy: 'feature_flag', cohort: { when: { header: 'x-tier' } }, durations: { watch_s: 60, stage_min_s: 60 } })
+    expect(merged).toMatchObject({
+      challenger: 'v3',
+      strategy: 'feature_flag',
+      cohort: { when: { header: 'x-tier' } },
+      durations: { watch_s: 60, stage_min_s: 60 },
+    })
   })
 
   it('refuses missing or bad values before calling the API', () => {
     expect(() => buildStartBody(parse(['m', '--strategy', 'canary']), dir)).toThrow(/--challenger is required/)
     expect(() => buildStartBody(parse(['m', '--challenger', 'v2']), dir)).toThrow(/--strategy is required/)
-    expect(() => buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'yolo']), dir)).toThrow(/"yolo" is not one of shadow, canary, blue_green, feature_flag/)
-    expect(() => buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--stages', '5,abc']), dir)).toThrow(/--stages/)
-    expect(() => buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--evaluation', 'missing.json']), dir)).toThrow(/cannot read missing.json: ENOENT/)
+    expect(() => buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'yolo']), dir)).toThrow(
+      /"yolo" is not one of shadow, canary, blue_green, feature_flag/,
+    )
+    expect(() =>
+      buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--stages', '5,abc']), dir),
+    ).toThrow(/--stages/)
+    expect(() =>
+      buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--evaluation', 'missing.json']), dir),
+    ).toThrow(/cannot read missing.json: ENOENT/)
     writeFileSync(path.join(dir, 'bad.json'), '{ nope')
-    expect(() => buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--gates', 'bad.json']), dir)).toThrow(/bad.json is not JSON/)
+    expect(() =>
+      buildStartBody(parse(['m', '--challenger', 'v2', '--strategy', 'canary', '--gates', 'bad.json']), dir),
+    ).toThrow(/bad.json is not JSON/)
   })
 })
 
@@ -101,9 +171,23 @@ describe('connection settings', () => {
   const p = (values: Parsed['values']): Parsed => ({ positionals: [], values })
 
   it('takes flags over environment over the default URL', () => {
-    const io = fakeIo({ env: { MODELGATE_URL: 'https://gw.example.com/', MODELGATE_TOKEN: 'env-token', MODELGATE_ACTOR: 'bob' } })
-    expect(resolveConnection(p({}), io)).toEqual({ url: 'https://gw.example.com', token: 'env-token', tokenSource: 'MODELGATE_TOKEN', actor: 'bob', local: false })
-    expect(resolveConnection(p({ url: 'http://localhost:9000', token: 'flag', actor: 'alice' }), io)).toMatchObject({ url: 'http://localhost:9000', token: 'flag', tokenSource: '--token', actor: 'alice', local: true })
+    const io = fakeIo({
+      env: { MODELGATE_URL: 'https://gw.example.com/', MODELGATE_TOKEN: 'env-token', MODELGATE_ACTOR: 'bob' },
+    })
+    expect(resolveConnection(p({}), io)).toEqual({
+      url: 'https://gw.example.com',
+      token: 'env-token',
+      tokenSource: 'MODELGATE_TOKEN',
+      actor: 'bob',
+      local: false,
+    })
+    expect(resolveConnection(p({ url: 'http://localhost:9000', token: 'flag', actor: 'alice' }), io)).toMatchObject({
+      url: 'http://localhost:9000',
+      token: 'flag',
+      tokenSource: '--token',
+      actor: 'alice',
+      local: true,
+    })
     const bare = { ...fakeIo(), env: {} }
     expect(resolveConnection(p({}), bare)).toMatchObject({ url: 'http://127.0.0.1:8787', token: null, local: true })
   })
@@ -112,9 +196,18 @@ describe('connection settings', () => {
     writeFileSync(path.join(dir, '.dev.vars'), '# comment\nADMIN_TOKEN=dev-admin\nAPPROVER_TOKEN="dev-approver"\n')
     const local = { ...fakeIo({ cwd: dir }), env: {} }
     expect(resolveConnection(p({}), local)).toMatchObject({ token: 'dev-admin', tokenSource: '.dev.vars' })
-    expect(resolveConnection(p({}), local, 'approver')).toMatchObject({ token: 'dev-approver', tokenSource: '.dev.vars' })
-    const remote = { ...fakeIo({ cwd: dir }), env: { MODELGATE_URL: 'https://gw.example.com', MODELGATE_TOKEN: 'op', MODELGATE_APPROVER_TOKEN: 'ap' } }
-    expect(resolveConnection(p({}), remote, 'approver')).toMatchObject({ token: 'ap', tokenSource: 'MODELGATE_APPROVER_TOKEN' })
+    expect(resolveConnection(p({}), local, 'approver')).toMatchObject({
+      token: 'dev-approver',
+      tokenSource: '.dev.vars',
+    })
+    const remote = {
+      ...fakeIo({ cwd: dir }),
+      env: { MODELGATE_URL: 'https://gw.example.com', MODELGATE_TOKEN: 'op', MODELGATE_APPROVER_TOKEN: 'ap' },
+    }
+    expect(resolveConnection(p({}), remote, 'approver')).toMatchObject({
+      token: 'ap',
+      tokenSource: 'MODELGATE_APPROVER_TOKEN',
+    })
     // .dev.vars is never read for a remote gateway.
     const remoteNoToken = { ...fakeIo({ cwd: dir }), env: { MODELGATE_URL: 'https://gw.example.com' } }
     expect(resolveConnection(p({}), remoteNoToken).token).toBeNull()

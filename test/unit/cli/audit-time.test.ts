@@ -18,7 +18,7 @@ describe('audit --from/--to', () => {
     ['2026-11-26', '2026-11-26T00:00:00.000Z'],
     ['2026-11-26T10:00:00+02:00', '2026-11-26T08:00:00.000Z'],
     ['2026-11-26T10:00:00Z', '2026-11-26T10:00:00.000Z'],
-  ])('reads %s as %s, whatever the machine\'s time zone', (text, iso) => {
+  ])("reads %s as %s, whatever the machine's time zone", (text, iso) => {
     expect(checkedTime(text, 'from')).toBe(iso)
   })
 

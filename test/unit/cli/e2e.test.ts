@@ -34,7 +34,13 @@ function start(args: string[], env: Record<string, string> = {}, onStdout?: (all
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: work,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, MODELGATE_URL: gw.url, MODELGATE_TOKEN: gw.adminToken, ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? work,
+        MODELGATE_URL: gw.url,
+        MODELGATE_TOKEN: gw.adminToken,
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -68,7 +74,7 @@ async function traffic(n: number, concurrency = 20): Promise<Record<string, numb
         await res.arrayBuffer()
         const v = res.headers.get('x-model-version') ?? `status-${res.status}`
         counts[v] = (counts[v] ?? 0) + 1
-      })
+      }),
     )
   }
   return counts
@@ -77,18 +83,24 @@ async function traffic(n: number, concurrency = 20): Promise<Record<string, numb
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'modelgate-cli-e2e-'))
   // The test runs cron right after its traffic: batches leave every 100 ms instead of every second.
-  ;[gw, upstream] = await Promise.all([startLiveGateway({ bindings: { MEASURE_FLUSH_MS: '100' } }), startUpstream('cli-e2e')])
+  ;[gw, upstream] = await Promise.all([
+    startLiveGateway({ bindings: { MEASURE_FLUSH_MS: '100' } }),
+    startUpstream('cli-e2e'),
+  ])
   await gw.admin('PUT', `/models/${MODEL}`, { risk: 'medium' })
   await gw.admin('PUT', `/models/${MODEL}/versions/v1`, { backend: { url: `${upstream.url}/mode/predict-label-0` } })
   await gw.admin('PUT', `/models/${MODEL}/versions/v2`, { backend: { url: `${upstream.url}/mode/predict-label-0` } })
   await gw.admin('POST', `/models/${MODEL}/champion`, { version: 'v1' })
   // The offline report and small-sample gates of the integration tests (test/integration/helpers/rollout.ts).
-  writeFileSync(path.join(work, 'report.json'), JSON.stringify({
-    quality: { metric: 'auc', challenger: 0.81, champion: 0.8, threshold: 0.75 },
-    fairness: [{ metric: 'demographic_parity_difference', value: 0.02, threshold: 0.05 }],
-    latency: { p99_ms: 40 },
-    slices: [{ name: 'new_customers', challenger: 0.78, champion: 0.77 }],
-  }))
+  writeFileSync(
+    path.join(work, 'report.json'),
+    JSON.stringify({
+      quality: { metric: 'auc', challenger: 0.81, champion: 0.8, threshold: 0.75 },
+      fairness: [{ metric: 'demographic_parity_difference', value: 0.02, threshold: 0.05 }],
+      latency: { p99_ms: 40 },
+      slices: [{ name: 'new_customers', challenger: 0.78, champion: 0.77 }],
+    }),
+  )
   const small = { min_sample: 100, error_rate: { margin: 0.25, floor: 0.1 } }
   writeFileSync(path.join(work, 'gates.json'), JSON.stringify({ canary: small, watch: small }))
 }, 90_000)
@@ -99,10 +111,12 @@ afterAll(async () => {
 })
 
 describe('modelgate against a live gateway', () => {
-  it('lists models and shows a model\'s status', async () => {
+  it("lists models and shows a model's status", async () => {
     const [models, asJson, status] = await Promise.all([cli('models'), cli('models', '--json'), cli('status', MODEL)])
     expect(models.code, models.stderr).toBe(0)
-    expect(models.stdout).toMatch(/^MODEL\s+RISK\s+CHAMPION\s+EPOCH\s+WEIGHTS\s+ROLLOUT\s+PHASE\ncredit\s+medium\s+v1\s+\d+\s+v1 100%\s+—\s+—\n$/)
+    expect(models.stdout).toMatch(
+      /^MODEL\s+RISK\s+CHAMPION\s+EPOCH\s+WEIGHTS\s+ROLLOUT\s+PHASE\ncredit\s+medium\s+v1\s+\d+\s+v1 100%\s+—\s+—\n$/,
+    )
     expect(JSON.parse(asJson.stdout).models[0]).toMatchObject({ champion: 'v1', active_rollout: null })
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/ROUTING \(epoch \d+\): v1 100%/)
@@ -121,7 +135,9 @@ describe('modelgate against a live gateway', () => {
       cli('rollout', 'start', MODEL, '--challenger', 'v9', '--strategy', 'canary', '--waive-evaluation'),
     ])
     expect(unknownModel.code).toBe(3)
-    expect(unknownModel.stderr).toMatch(/^error: Unknown model \(404 model_not_found\)\n  model nope is not registered\n  request id: req_\w+\n$/)
+    expect(unknownModel.stderr).toMatch(
+      /^error: Unknown model \(404 model_not_found\)\n  model nope is not registered\n  request id: req_\w+\n$/,
+    )
     expect(missingFlag.code).toBe(2)
     expect(missingFlag.stderr).toContain('--challenger is required')
     expect(unknownCommand.code).toBe(2)
@@ -134,7 +150,29 @@ describe('modelgate against a live gateway', () => {
   }, 30_000)
 
   it('runs a rollout: start, approve, pause, resume, verdicts, promote; then the one-command rollback is confirmed', async () => {
-    const started = await cli('rollout', 'start', MODEL, '--challenger', 'v2', '--strategy', 'canary', '--stages', '25,50,100', '--stage-min', '60s', '--watch', '2m', '--evaluation', 'report.json', '--gates', 'gates.json', '--actor', 'alice', '--reason', 'e2e')
+    const started = await cli(
+      'rollout',
+      'start',
+      MODEL,
+      '--challenger',
+      'v2',
+      '--strategy',
+      'canary',
+      '--stages',
+      '25,50,100',
+      '--stage-min',
+      '60s',
+      '--watch',
+      '2m',
+      '--evaluation',
+      'report.json',
+      '--gates',
+      'gates.json',
+      '--actor',
+      'alice',
+      '--reason',
+      'e2e',
+    )
     expect(started.code, started.stderr).toBe(0)
     const id = /rollout (ro_[0-9a-z]{26})/.exec(started.stdout)?.[1] as string
     expect(id).toBeDefined()
@@ -168,10 +206,16 @@ describe('modelgate against a live gateway', () => {
     const before = await traffic(240)
     expect(Object.keys(before).sort()).toEqual(['v1', 'v2'])
     await gw.scheduled(Date.now() + 61_000)
-    const [verdicts, numbers, status] = await Promise.all([cli('verdicts', id), cli('verdicts', id, '--metrics'), cli('status', MODEL)])
+    const [verdicts, numbers, status] = await Promise.all([
+      cli('verdicts', id),
+      cli('verdicts', id, '--metrics'),
+      cli('status', MODEL),
+    ])
     expect(verdicts.code, verdicts.stderr).toBe(0)
     expect(verdicts.stdout).toMatch(/^TIME\s+STEP\s+DECISION\s+REASON\n\S+Z\s+canary 25%( \*)?\s+(CONTINUE|PASS)\s+/)
-    expect(numbers.stdout).toMatch(/METRIC\s+TEST\s+CHAMP N\s+CHAMP EST\s+CHALL N\s+CHALL EST\s+CONTRAST\s+BOUNDARY\s+P-VALUE\s+MARGIN\s+DECISION/)
+    expect(numbers.stdout).toMatch(
+      /METRIC\s+TEST\s+CHAMP N\s+CHAMP EST\s+CHALL N\s+CHALL EST\s+CONTRAST\s+BOUNDARY\s+P-VALUE\s+MARGIN\s+DECISION/,
+    )
     expect(numbers.stdout).toMatch(/error_rate\s+event_split\s+\d+/)
     expect(numbers.stdout).toMatch(/srm: ok, challenger share/)
     expect(status.stdout).toContain(`ROLLOUT ${id}: v2 over v1 on credit (canary)`)
@@ -184,9 +228,13 @@ describe('modelgate against a live gateway', () => {
 
     // The runbook: one command; it prints the new epoch, then waits while traffic and cron ticks flow.
     let published = false
-    const rollback = start(['rollback', MODEL, '--reason', 'e2e rollback', '--interval', '200ms', '--timeout', '60s'], {}, (out) => {
-      if (out.includes('rolled back credit')) published = true
-    })
+    const rollback = start(
+      ['rollback', MODEL, '--reason', 'e2e rollback', '--interval', '200ms', '--timeout', '60s'],
+      {},
+      (out) => {
+        if (out.includes('rolled back credit')) published = true
+      },
+    )
     let done: Run | null = null
     void rollback.then((r) => (done = r))
     const after: Record<string, number> = {}
@@ -199,14 +247,19 @@ describe('modelgate against a live gateway', () => {
     }
     const result = await rollback
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
-    expect(result.stdout).toMatch(/^rolled back credit: epoch (\d+), v1 100% \(was v1 50%, v2 50%\)\nended rollout ro_\w+\n/)
+    expect(result.stdout).toMatch(
+      /^rolled back credit: epoch (\d+), v1 100% \(was v1 50%, v2 50%\)\nended rollout ro_\w+\n/,
+    )
     const epoch = /epoch (\d+), v1 100%/.exec(result.stdout)?.[1]
     expect(result.stdout).toContain(`confirmed: v1 carries 100% since epoch ${epoch}; error rate 0.0%, p99 `)
     expect(result.stdout).toMatch(/; \d+ (m|s)( \d+ s)? to confirm\n/)
     expect(result.stdout).toContain('(recorded by the gateway controller)')
     expect(result.stderr).toContain('waiting for confirmation')
     expect(after).toEqual({ v1: expect.any(Number) })
-    expect(await gw.admin('GET', `/models/${MODEL}`)).toMatchObject({ routing: { weights: { v1: 100 } }, active_rollout: null })
+    expect(await gw.admin('GET', `/models/${MODEL}`)).toMatchObject({
+      routing: { weights: { v1: 100 } },
+      active_rollout: null,
+    })
 
     const gone = await cli('pause', id)
     expect(gone.code).toBe(3)
@@ -229,7 +282,10 @@ describe('modelgate against a live gateway', () => {
     const rows = csv.stdout.trimEnd().split('\r\n')
     expect(rows[0]).toBe('id,stream,seq,at,actor,action,target,reason,before,after,prev_hash,hash')
     expect(rows).toHaveLength(4)
-    const entries = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const entries = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1))
     expect(verify.code, verify.stderr).toBe(0)
     expect(verify.stdout).toMatch(/credit\s+yes\s+\d+\s+—\nchain ok: 1 stream\(s\), \d+ entries verified/)

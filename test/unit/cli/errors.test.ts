@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { problemFrom } from '../../../src/cli/client'
-import { ApiError, EXIT, NetworkError, RefusedError, UsageError, WaitTimeoutError, exitCodeOf } from '../../../src/cli/exit'
+import {
+  ApiError,
+  EXIT,
+  NetworkError,
+  RefusedError,
+  UsageError,
+  WaitTimeoutError,
+  exitCodeOf,
+} from '../../../src/cli/exit'
 import { renderError, renderProblem } from '../../../src/cli/report-error'
 
 const problem = {
@@ -10,7 +18,10 @@ const problem = {
   detail: 'unknown version v9',
   code: 'validation_failed',
   request_id: 'req_0123',
-  errors: [{ field: 'challenger', message: 'register v9 first' }, { field: 'stages.1', message: 'at most two decimals' }],
+  errors: [
+    { field: 'challenger', message: 'register v9 first' },
+    { field: 'stages.1', message: 'at most two decimals' },
+  ],
 }
 
 describe('problem rendering', () => {
@@ -24,20 +35,40 @@ describe('problem rendering', () => {
     ])
   })
 
-  it('adds a hint where the fix is on the caller\'s side', () => {
-    expect(renderProblem({ title: 'Missing or invalid credentials', status: 401, code: 'unauthorized', detail: 'x' }).at(-1)).toMatch(/hint: set MODELGATE_TOKEN/)
-    expect(renderProblem({ title: 'Not allowed for this role', status: 403, code: 'forbidden', detail: 'this action needs the approver role; you are operator' }).at(-1)).toMatch(/MODELGATE_APPROVER_TOKEN/)
+  it("adds a hint where the fix is on the caller's side", () => {
+    expect(
+      renderProblem({ title: 'Missing or invalid credentials', status: 401, code: 'unauthorized', detail: 'x' }).at(-1),
+    ).toMatch(/hint: set MODELGATE_TOKEN/)
+    expect(
+      renderProblem({
+        title: 'Not allowed for this role',
+        status: 403,
+        code: 'forbidden',
+        detail: 'this action needs the approver role; you are operator',
+      }).at(-1),
+    ).toMatch(/MODELGATE_APPROVER_TOKEN/)
   })
 
   it('synthesises a problem when something else answered (a proxy, an HTML error page)', () => {
     const res = { status: 502, statusText: 'Bad Gateway', headers: new Headers({ 'x-request-id': 'req_proxy' }) }
-    expect(problemFrom(res, '<html>upstream down</html>')).toEqual({ title: 'Bad Gateway', status: 502, detail: '<html>upstream down</html>', request_id: 'req_proxy' })
+    expect(problemFrom(res, '<html>upstream down</html>')).toEqual({
+      title: 'Bad Gateway',
+      status: 502,
+      detail: '<html>upstream down</html>',
+      request_id: 'req_proxy',
+    })
     expect(problemFrom({ ...res, headers: new Headers() }, '')).toMatchObject({ detail: 'the answer had no body' })
-    expect(problemFrom(res, JSON.stringify(problem))).toMatchObject({ title: 'Request validation failed', code: 'validation_failed' })
+    expect(problemFrom(res, JSON.stringify(problem))).toMatchObject({
+      title: 'Request validation failed',
+      code: 'validation_failed',
+    })
   })
 
   it('renders usage and network errors with where to look next', () => {
-    expect(renderError(new UsageError('missing <model>', 'status'))).toEqual(['error: missing <model>', '  see: modelgate status --help'])
+    expect(renderError(new UsageError('missing <model>', 'status'))).toEqual([
+      'error: missing <model>',
+      '  see: modelgate status --help',
+    ])
     expect(renderError(new UsageError('bad'), 'rollback')[1]).toBe('  see: modelgate rollback --help')
     expect(renderError(new NetworkError('cannot reach the gateway'))[1]).toMatch(/MODELGATE_URL/)
   })

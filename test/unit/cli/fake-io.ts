@@ -13,17 +13,22 @@ export interface FakeIo extends Io {
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers } })
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
+  })
 }
 
-export function fakeIo(opts: {
-  routes?: Record<string, Handler>
-  env?: Record<string, string>
-  interactive?: boolean
-  answers?: string[]
-  now?: number
-  cwd?: string
-} = {}): FakeIo {
+export function fakeIo(
+  opts: {
+    routes?: Record<string, Handler>
+    env?: Record<string, string>
+    interactive?: boolean
+    answers?: string[]
+    now?: number
+    cwd?: string
+  } = {},
+): FakeIo {
   let out = ''
   let err = ''
   let clock = opts.now ?? Date.parse('2026-11-26T10:00:30Z')
@@ -47,7 +52,17 @@ export function fakeIo(opts: {
       const body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined
       calls.push({ method, path: url.pathname + url.search, body, headers: new Headers(init?.headers) })
       const handler = opts.routes?.[`${method} ${url.pathname}`]
-      if (!handler) return json({ title: 'Not found', status: 404, detail: `no route ${method} ${url.pathname}`, code: 'not_found', request_id: 'req_test' }, 404)
+      if (!handler)
+        return json(
+          {
+            title: 'Not found',
+            status: 404,
+            detail: `no route ${method} ${url.pathname}`,
+            code: 'not_found',
+            request_id: 'req_test',
+          },
+          404,
+        )
       const res = await handler({ method, url, body })
       return res instanceof Response ? res : json(res)
     },

@@ -5,7 +5,13 @@ import { keyValues, ms, num, pct, table, textWidth, time, weights } from '../../
 
 describe('table', () => {
   it('pads every column but the last, two spaces apart, headers first', () => {
-    const out = table(['NAME', 'RISK', 'NOTE'], [['credit', 'medium', 'x'], ['fraud-detector', 'high', 'a longer note']])
+    const out = table(
+      ['NAME', 'RISK', 'NOTE'],
+      [
+        ['credit', 'medium', 'x'],
+        ['fraud-detector', 'high', 'a longer note'],
+      ],
+    )
     expect(out.split('\n')).toEqual([
       'NAME            RISK    NOTE',
       'credit          medium  x',
@@ -14,17 +20,25 @@ describe('table', () => {
   })
 
   it('right-aligns numeric columns and shows absent values as a dash', () => {
-    const out = table(['V', { header: 'REQUESTS', align: 'right' }, 'P99'], [['v1', 12345, null], ['v2', 7, undefined]])
-    expect(out.split('\n')).toEqual([
-      'V   REQUESTS  P99',
-      'v1     12345  —',
-      'v2         7  —',
-    ])
+    const out = table(
+      ['V', { header: 'REQUESTS', align: 'right' }, 'P99'],
+      [
+        ['v1', 12345, null],
+        ['v2', 7, undefined],
+      ],
+    )
+    expect(out.split('\n')).toEqual(['V   REQUESTS  P99', 'v1     12345  —', 'v2         7  —'])
   })
 
   it('measures width in code points so arrows and dashes line up', () => {
     expect(textWidth('canary 5% → 25%')).toBe(15)
-    const out = table(['PLAN', 'X'], [['a → b', '1'], ['abcde', '2']])
+    const out = table(
+      ['PLAN', 'X'],
+      [
+        ['a → b', '1'],
+        ['abcde', '2'],
+      ],
+    )
     // The second column starts at the same terminal column on every line.
     expect(out.split('\n').map((l) => [...l].length - 1)).toEqual([7, 7, 7])
   })
@@ -36,7 +50,12 @@ describe('table', () => {
   })
 
   it('aligns key: value lines', () => {
-    expect(keyValues([['phase', 'paused'], ['step', '1 of 4']])).toBe('phase: paused\nstep:  1 of 4')
+    expect(
+      keyValues([
+        ['phase', 'paused'],
+        ['step', '1 of 4'],
+      ]),
+    ).toBe('phase: paused\nstep:  1 of 4')
   })
 })
 

@@ -7,7 +7,13 @@ const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefine
 
 describe('gateway configuration', () => {
   it('applies the documented defaults when no vars are set', () => {
-    expect(settingsOf({} as Env)).toMatchObject({ snapshotTtlMs: 5_000, measureBatch: 1_000, measureFlushMs: 1_000, maxHops: 3, recording: true })
+    expect(settingsOf({} as Env)).toMatchObject({
+      snapshotTtlMs: 5_000,
+      measureBatch: 1_000,
+      measureFlushMs: 1_000,
+      maxHops: 3,
+      recording: true,
+    })
   })
 
   it('names every bad var and its allowed range', () => {
@@ -26,7 +32,12 @@ describe('gateway configuration', () => {
 
   it('answers a misconfigured data plane with a 503 problem naming the var, not a 500', async () => {
     const url = new URL('http://gw.test/v1/models/m/predict')
-    const res = await handleInference(new Request(url, { method: 'POST', body: '{}' }), { MEASURE_BATCH: '0' } as unknown as Env, ctx, url)
+    const res = await handleInference(
+      new Request(url, { method: 'POST', body: '{}' }),
+      { MEASURE_BATCH: '0' } as unknown as Env,
+      ctx,
+      url,
+    )
     expect(res.status).toBe(503)
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     const body = (await res.json()) as { code: string; detail: string; request_id: string }

@@ -29,7 +29,9 @@ describe('header hygiene', () => {
   })
 
   it('keeps content-length on a response even when connection lists it; drops only what is present', () => {
-    const upstream = new Response('abc', { headers: { 'content-length': '3', connection: 'content-length, x-gone', 'x-gone': '1', date: 'today' } })
+    const upstream = new Response('abc', {
+      headers: { 'content-length': '3', connection: 'content-length, x-gone', 'x-gone': '1', date: 'today' },
+    })
     const res = downstreamResponse(upstream, upstream.body, {})
     expect([...res.headers.keys()].sort()).toEqual(['content-length', 'content-type', 'date'])
   })
@@ -39,8 +41,13 @@ describe('header hygiene', () => {
     expect(downstreamResponse(upstream, null, { 'x-request-id': 'req_2' }).headers.get('x-request-id')).toBe('req_2')
   })
 
-  it('reads a request\'s headers in one record: lowercase names, repeats joined, __proto__ a plain entry', () => {
-    const incoming = new Headers([['X-Unit-Id', 'u-1'], ['Accept', 'a/b'], ['accept', 'c/d'], ['__proto__', 'p']])
+  it("reads a request's headers in one record: lowercase names, repeats joined, __proto__ a plain entry", () => {
+    const incoming = new Headers([
+      ['X-Unit-Id', 'u-1'],
+      ['Accept', 'a/b'],
+      ['accept', 'c/d'],
+      ['__proto__', 'p'],
+    ])
     const rec = headerRecord(incoming)
     expect(Object.keys(rec).sort()).toEqual(['__proto__', 'accept', 'x-unit-id'])
     expect(rec['x-unit-id']).toBe('u-1')
@@ -81,8 +88,17 @@ describe('header hygiene', () => {
 
 describe('hop count', () => {
   it.each([
-    [undefined, 0], ['0', 0], ['2', 2], ['3, 3', 3], ['1,4', 4],
-    ['-1000', null], ['1.5', null], ['', null], ['abc', null], ['2, x', null], ['9999999', null],
+    [undefined, 0],
+    ['0', 0],
+    ['2', 2],
+    ['3, 3', 3],
+    ['1,4', 4],
+    ['-1000', null],
+    ['1.5', null],
+    ['', null],
+    ['abc', null],
+    ['2, x', null],
+    ['9999999', null],
   ] as const)('%j → %j', (value, hops) => {
     expect(hopsOf(value)).toBe(hops)
   })

@@ -78,7 +78,9 @@ describe('snapshot cache', () => {
 
   it('reports 503 snapshot_unavailable only when it never had a snapshot', async () => {
     const h = harness({ kind: 'error', reason: 'KV down' })
-    await expect(h.get()).rejects.toSatisfy((e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable')
+    await expect(h.get()).rejects.toSatisfy(
+      (e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable',
+    )
   })
 
   it('remembers an outage for one TTL on a cold isolate: one KV read, 503 for every request meanwhile', async () => {
@@ -97,15 +99,22 @@ describe('snapshot cache', () => {
     expect(await h.get()).toBeNull()
     h.set({ kind: 'error', reason: 'KV down' })
     h.tick(1000)
-    await expect(h.get()).rejects.toSatisfy((e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable')
+    await expect(h.get()).rejects.toSatisfy(
+      (e: unknown) => e instanceof DomainError && e.code === 'snapshot_unavailable',
+    )
   })
 
   it('does not hang on a read that never settles (its request was cancelled): later requests read again', async () => {
     let now = 0
     let calls = 0
     const cache = new SnapshotCache({
-      ttlMs: 1000, now: () => now, waitMs: 20,
-      read: () => (++calls === 1 ? new Promise<SnapshotRead>(() => undefined) : Promise.resolve({ kind: 'found', snapshot: snap(7) })),
+      ttlMs: 1000,
+      now: () => now,
+      waitMs: 20,
+      read: () =>
+        ++calls === 1
+          ? new Promise<SnapshotRead>(() => undefined)
+          : Promise.resolve({ kind: 'found', snapshot: snap(7) }),
     })
     void cache.get('m', () => undefined) // the first request's read hangs for good
     expect((await cache.get('m', () => undefined))!.epoch).toBe(7)
@@ -113,8 +122,11 @@ describe('snapshot cache', () => {
     // A background refresh that never settles is replaced once it is older than waitMs.
     let hanging = true
     const c2 = new SnapshotCache({
-      ttlMs: 1000, now: () => now, waitMs: 20,
-      read: () => (hanging ? new Promise<SnapshotRead>(() => undefined) : Promise.resolve({ kind: 'found', snapshot: snap(9) })),
+      ttlMs: 1000,
+      now: () => now,
+      waitMs: 20,
+      read: () =>
+        hanging ? new Promise<SnapshotRead>(() => undefined) : Promise.resolve({ kind: 'found', snapshot: snap(9) }),
     })
     c2.put(snap(8))
     now += 1000

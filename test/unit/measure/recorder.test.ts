@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Measurement, MeasurementBatch, RequestMeasurement, ShadowMeasurement } from '../../../src/core/metrics/aggregate'
+import type {
+  Measurement,
+  MeasurementBatch,
+  RequestMeasurement,
+  ShadowMeasurement,
+} from '../../../src/core/metrics/aggregate'
 import type { Env } from '../../../src/env'
 import { MeasurementRecorder, shardName, shardOf } from '../../../src/measure/recorder'
 
@@ -29,14 +34,37 @@ function fakeShards(failFirst = 0) {
 
 const AT = 1_790_000_040_000
 const request = (requestId: string, over: Partial<RequestMeasurement> = {}): Measurement => ({
-  type: 'request', requestId, at: AT, epoch: 3, version: 'v1', arm: 'champion', segment: '', status: 200, outcome: 'response', latencyMs: 12, fallback: null, ...over,
+  type: 'request',
+  requestId,
+  at: AT,
+  epoch: 3,
+  version: 'v1',
+  arm: 'champion',
+  segment: '',
+  status: 200,
+  outcome: 'response',
+  latencyMs: 12,
+  fallback: null,
+  ...over,
 })
-const shadow = (requestId: string): ShadowMeasurement => ({ type: 'shadow', requestId, at: AT, epoch: 3, version: 'v2', verdict: 'agree', latencyMs: 20, championOutput: 'a', shadowOutput: 'a' })
+const shadow = (requestId: string): ShadowMeasurement => ({
+  type: 'shadow',
+  requestId,
+  at: AT,
+  epoch: 3,
+  version: 'v2',
+  verdict: 'agree',
+  latencyMs: 20,
+  championOutput: 'a',
+  shadowOutput: 'a',
+})
 
 /** Requests per row key over every call, e.g. { 'v1|champion': 3 }. */
 function requestsByVersion(calls: Call[]): Record<string, number> {
   const out: Record<string, number> = {}
-  for (const c of calls) for (const r of c.batch.rows) out[`${r.key.version}|${r.key.arm}`] = (out[`${r.key.version}|${r.key.arm}`] ?? 0) + r.agg.requests
+  for (const c of calls)
+    for (const r of c.batch.rows)
+      out[`${r.key.version}|${r.key.arm}`] = (out[`${r.key.version}|${r.key.arm}`] ?? 0) + r.agg.requests
   return out
 }
 
@@ -92,7 +120,14 @@ describe('MeasurementRecorder', () => {
     const recorder = new MeasurementRecorder({ flushMs: 50, maxBatch: 1_000, random: () => 0.6 })
     const ids = Array.from({ length: 40 }, (_, i) => `req-${i}`)
     const owners = [
-      ...ids.map((id) => recorder.add(env, id.endsWith('7') ? 'other' : 'm', 4, request(id, id.endsWith('3') ? { version: 'v2', arm: 'challenger' } : {}))),
+      ...ids.map((id) =>
+        recorder.add(
+          env,
+          id.endsWith('7') ? 'other' : 'm',
+          4,
+          request(id, id.endsWith('3') ? { version: 'v2', arm: 'challenger' } : {}),
+        ),
+      ),
       ...ids.slice(0, 8).map((id) => recorder.add(env, 'm', 4, shadow(id))),
     ].filter((p) => p !== null)
     await vi.advanceTimersByTimeAsync(50)
@@ -101,11 +136,19 @@ describe('MeasurementRecorder', () => {
     // random 0.6 of 4 shards → shard 2 takes every request count of each model.
     const requestCalls = calls.filter((c) => c.batch.rows.some((r) => r.key.arm !== 'shadow'))
     expect(requestCalls.map((c) => c.shard).sort()).toEqual(['m#2', 'other#2'])
-    expect(requestsByVersion(calls.filter((c) => c.shard.startsWith('m#')))).toEqual({ 'v1|champion': 32, 'v2|challenger': 4, 'v2|shadow': 0 })
+    expect(requestsByVersion(calls.filter((c) => c.shard.startsWith('m#')))).toEqual({
+      'v1|champion': 32,
+      'v2|challenger': 4,
+      'v2|shadow': 0,
+    })
     expect(requestsByVersion(calls.filter((c) => c.shard.startsWith('other#')))).toEqual({ 'v1|champion': 4 })
-    for (const c of calls) for (const s of c.batch.shadows) expect(c.shard).toBe(shardName('m', shardOf(s.requestId, 4)))
+    for (const c of calls)
+      for (const s of c.batch.shadows) expect(c.shard).toBe(shardName('m', shardOf(s.requestId, 4)))
     expect(calls.flatMap((c) => c.batch.shadows.map((s) => s.requestId)).sort()).toEqual(ids.slice(0, 8).sort())
-    const shadowPairs = calls.flatMap((c) => c.batch.rows).filter((r) => r.key.arm === 'shadow').reduce((n, r) => n + r.agg.shadowPairs, 0)
+    const shadowPairs = calls
+      .flatMap((c) => c.batch.rows)
+      .filter((r) => r.key.arm === 'shadow')
+      .reduce((n, r) => n + r.agg.shadowPairs, 0)
     expect(shadowPairs).toBe(8)
   })
 
@@ -127,7 +170,7 @@ describe('MeasurementRecorder', () => {
     expect(recorder.add(env, 'm', 1, request('y'))).toBeNull()
     const settled = owner!.then(
       () => 'resolved',
-      (e: Error) => e.message
+      (e: Error) => e.message,
     )
     await vi.advanceTimersByTimeAsync(10 + 50 + 200 + 800 + 2_000)
     expect(await settled).toBe('shard unavailable')

@@ -7,12 +7,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseWrkOutput } from '../../../scripts/bench/load'
 import { runPaced } from '../../../scripts/bench/paced'
-import {
-  idlePct,
-  selfTimeByModule,
-  topFunctions,
-  type CpuProfile,
-} from '../../../scripts/bench/profile'
+import { idlePct, selfTimeByModule, topFunctions, type CpuProfile } from '../../../scripts/bench/profile'
 import { renderBreakdown, renderReport, type BenchReport } from '../../../scripts/bench/report'
 import { pairedRound, summarizePaired, type PairedSample } from '../../../scripts/bench/paired'
 import {
@@ -108,22 +103,14 @@ describe('median, ratio, formatting', () => {
         ['config', 'req/s'],
         ['bare-proxy', '1234'],
         ['gw', '99'],
-      ])
+      ]),
     ).toBe(['config      req/s', 'bare-proxy   1234', 'gw             99'].join('\n'))
   })
 })
 
 describe('summaries and the comparison with the bare proxy', () => {
-  const bare = summarize('bare-proxy', [
-    round(1, 1000, 10, 500),
-    round(2, 1100, 12, 520),
-    round(3, 900, 30, 510),
-  ])
-  const gw = summarize('gateway', [
-    round(1, 950, 11, 550),
-    round(2, 990, 13, 580),
-    round(3, 700, 35, 560),
-  ])
+  const bare = summarize('bare-proxy', [round(1, 1000, 10, 500), round(2, 1100, 12, 520), round(3, 900, 30, 510)])
+  const gw = summarize('gateway', [round(1, 950, 11, 550), round(2, 990, 13, 580), round(3, 700, 35, 560)])
 
   it('summaries take medians over rounds and sum the failures', () => {
     const s = summarize('x', [
@@ -236,7 +223,7 @@ describe('summaries and the comparison with the bare proxy', () => {
           [sample('bare-proxy', 400), sample('gateway', 500)],
           [sample('bare-proxy', 800), sample('gateway', 1000)],
         ],
-        'bare-proxy'
+        'bare-proxy',
       ),
     })
     expect(withPaired).toContain('Side by side (--paired: 3 rounds')
@@ -294,7 +281,7 @@ describe('parseBenchArgs', () => {
         '--cpu-profile',
         'out',
       ],
-      known
+      known,
     )
     expect(o).toMatchObject({
       durationS: 5,
@@ -316,9 +303,7 @@ describe('parseBenchArgs', () => {
     expect(() => parseBenchArgs(['--warmup', '-1'], known)).toThrow(/--warmup/)
     expect(() => parseBenchArgs(['--only', 'nope'], known)).toThrow(/unknown configuration "nope"/)
     expect(() => parseBenchArgs(['--tool', 'k6'], known)).toThrow(/--tool/)
-    expect(() => parseBenchArgs(['--rate', '500', '--tool', 'wrk'], known)).toThrow(
-      /paced generator/
-    )
+    expect(() => parseBenchArgs(['--rate', '500', '--tool', 'wrk'], known)).toThrow(/paced generator/)
     expect(parseBenchArgs(['--rate', '500'], known).rate).toBe(500)
     expect(() => parseBenchArgs(['--rate', '500', '--paired'], known)).toThrow(/--paired/)
     expect(() => parseBenchArgs(['--bogus'], known)).toThrow()
@@ -360,7 +345,7 @@ describe('CPU profile summary', () => {
       '// src/gateway/forward.ts',
       'function forward() {}',
       'x()',
-    ].join('\n')
+    ].join('\n'),
   )
   const frame = (functionName: string, url: string, lineNumber: number) => ({
     functionName,
@@ -437,7 +422,13 @@ describe('runPaced (open loop)', () => {
 })
 
 const sample = (name: string, cpuUsPerReq: number | null, over: Partial<PairedSample> = {}): PairedSample => ({
-  name, requests: 1000, rps: 500, cpuUsPerReq, errors: 0, non2xx: 0, ...over,
+  name,
+  requests: 1000,
+  rps: 500,
+  cpuUsPerReq,
+  errors: 0,
+  non2xx: 0,
+  ...over,
 })
 
 describe('paired mode', () => {
@@ -462,7 +453,10 @@ describe('paired mode', () => {
   })
 
   it('loads every target at once and reads each process CPU around the same round', async () => {
-    const cpu = new Map([[10, 1.0], [20, 5.0]])
+    const cpu = new Map([
+      [10, 1.0],
+      [20, 5.0],
+    ])
     let inFlight = 0
     let maxInFlight = 0
     const run = async (spec: { url: string }) => {
@@ -482,7 +476,7 @@ describe('paired mode', () => {
       ],
       run,
       (pid) => cpu.get(pid) ?? null,
-      { connections: 8, durationS: 1 }
+      { connections: 8, durationS: 1 },
     )
     expect(maxInFlight).toBe(2)
     expect(samples.map((x) => [x.name, Math.round(x.cpuUsPerReq as number)])).toEqual([

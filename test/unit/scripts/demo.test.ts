@@ -4,7 +4,15 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadTokens } from '../../../scripts/demo/client'
 import { predict, WEIGHTS } from '../../../scripts/demo/credit-model'
-import { GATE_OVERRIDES, METRIC, modelInput, rolloutRequest, SCENARIOS, SHADOW_MIN_S, shadowSeconds } from '../../../scripts/demo/plan'
+import {
+  GATE_OVERRIDES,
+  METRIC,
+  modelInput,
+  rolloutRequest,
+  SCENARIOS,
+  SHADOW_MIN_S,
+  shadowSeconds,
+} from '../../../scripts/demo/plan'
 import {
   bar,
   checkScenario,
@@ -92,7 +100,12 @@ describe('demo plan', () => {
   })
 
   it('ends the shadow step just after a minute boundary, at least SHADOW_MIN_S in', () => {
-    for (const now of [Date.UTC(2026, 0, 1, 12, 0, 0), Date.UTC(2026, 0, 1, 12, 0, 34, 500), Date.UTC(2026, 0, 1, 12, 0, 59, 999), Date.UTC(2026, 0, 1, 12, 0, 36)]) {
+    for (const now of [
+      Date.UTC(2026, 0, 1, 12, 0, 0),
+      Date.UTC(2026, 0, 1, 12, 0, 34, 500),
+      Date.UTC(2026, 0, 1, 12, 0, 59, 999),
+      Date.UTC(2026, 0, 1, 12, 0, 36),
+    ]) {
       const s = shadowSeconds(now)
       expect(s).toBeGreaterThanOrEqual(SHADOW_MIN_S)
       expect(s).toBeLessThanOrEqual(SHADOW_MIN_S + 61)
@@ -106,7 +119,14 @@ describe('demo plan', () => {
   // The overrides must let the real gates decide at the demo's volume: one 25% stage fed with
   // two minutes of 40 requests/s passes v2 and fails v3 (seeded, so deterministic).
   it('lets the real gates pass v2 and fail v3 at demo volume with the demo overrides', () => {
-    const facts = { model: 'm', champion: 'v1', slaP99Ms: null, metrics: ModelInput.parse(modelInput()).metrics, championLatency: null, championP99Ms: null }
+    const facts = {
+      model: 'm',
+      champion: 'v1',
+      slaP99Ms: null,
+      metrics: ModelInput.parse(modelInput()).metrics,
+      championLatency: null,
+      championP99Ms: null,
+    }
     const decide = (challenger: 'v2' | 'v3', seed: number) => {
       const spec = SCENARIOS.find((s) => s.challenger === challenger)!
       const { config, weaker } = buildRolloutConfig(StartRolloutInput.parse(rolloutRequest(spec, 0)), facts)
@@ -123,8 +143,20 @@ describe('demo plan', () => {
         const o = loanOutcome(x, predict(WEIGHTS[toChallenger ? challenger : 'v1'], x.applicant).label)
         if (o !== null) arm.m = addValue(arm.m, o)
       }
-      const ev = (a: { n: number; m: ReturnType<typeof emptyMoments> }) => ({ exposures: a.n, errors: 0, latency: emptyHistogram(6), outcomes: { [METRIC]: a.m } })
-      const evidence: StageEvidence = { champion: ev(arms.champion), challenger: ev(arms.challenger), shadow: null, expectedChallengerShare: 0.25, stageStartedAt: 0, now: 120_000 }
+      const ev = (a: { n: number; m: ReturnType<typeof emptyMoments> }) => ({
+        exposures: a.n,
+        errors: 0,
+        latency: emptyHistogram(6),
+        outcomes: { [METRIC]: a.m },
+      })
+      const evidence: StageEvidence = {
+        champion: ev(arms.champion),
+        challenger: ev(arms.challenger),
+        shadow: null,
+        expectedChallengerShare: 0.25,
+        stageStartedAt: 0,
+        now: 120_000,
+      }
       return evaluateGates(evidence, gate)
     }
     expect(decide('v2', 3).decision).toBe('PASS')
@@ -144,30 +176,81 @@ const plan = [
 
 function view(over: Partial<RolloutViewLite>): RolloutViewLite {
   return {
-    id: 'ro_x', phase: 'progressing', terminal: false, challenger: 'v3', step: { index: 0, kind: 'canary', label: 'canary 25%', started_at: '', epoch: 6 },
-    plan, pending_approval: null, verdicts: [], events: [], rollback: null, outcome: null, incident_id: null, created_at: '', ...over,
+    id: 'ro_x',
+    phase: 'progressing',
+    terminal: false,
+    challenger: 'v3',
+    step: { index: 0, kind: 'canary', label: 'canary 25%', started_at: '', epoch: 6 },
+    plan,
+    pending_approval: null,
+    verdicts: [],
+    events: [],
+    rollback: null,
+    outcome: null,
+    incident_id: null,
+    created_at: '',
+    ...over,
   }
 }
 
 const failVerdict = {
-  at: 1_000_000 + 101_000, stepIndex: 0, decision: 'FAIL', decisive: true, elapsedMs: 101_000,
+  at: 1_000_000 + 101_000,
+  stepIndex: 0,
+  decision: 'FAIL',
+  decisive: true,
+  elapsedMs: 101_000,
   reason: 'FAIL: repaid challenger 0.849 (n = 304) vs champion 0.925 (n = 721), −8.26%: worse than the margin shown.',
   metrics: [
-    { metric: 'repaid', decision: 'fail', reason: 'FAIL: repaid challenger 0.849 (n = 304) vs champion 0.925 (n = 721): worse than the margin shown.' },
-    { metric: 'error_rate', decision: 'pass', reason: 'PASS: error_rate challenger 0% shown below the absolute floor of 2%.' },
+    {
+      metric: 'repaid',
+      decision: 'fail',
+      reason: 'FAIL: repaid challenger 0.849 (n = 304) vs champion 0.925 (n = 721): worse than the margin shown.',
+    },
+    {
+      metric: 'error_rate',
+      decision: 'pass',
+      reason: 'PASS: error_rate challenger 0% shown below the absolute floor of 2%.',
+    },
   ],
 }
 
 const rolledBack = view({
-  phase: 'rolled_back', terminal: true, outcome: 'rolled_back', incident_id: 'inc_1', verdicts: [failVerdict],
-  rollback: { at: 1_101_500, trigger: 'gate_fail', version: 'v1', fromStep: 0, reason: 'FAIL', confirmation: { at: 1_104_500, ok: true, timeToConfirmMs: 3_000, details: { epoch: 7, requests_since_rollback: 116, challenger_requests_since_rollback: 0, error_rate: 0 } } },
+  phase: 'rolled_back',
+  terminal: true,
+  outcome: 'rolled_back',
+  incident_id: 'inc_1',
+  verdicts: [failVerdict],
+  rollback: {
+    at: 1_101_500,
+    trigger: 'gate_fail',
+    version: 'v1',
+    fromStep: 0,
+    reason: 'FAIL',
+    confirmation: {
+      at: 1_104_500,
+      ok: true,
+      timeToConfirmMs: 3_000,
+      details: { epoch: 7, requests_since_rollback: 116, challenger_requests_since_rollback: 0, error_rate: 0 },
+    },
+  },
 })
 
 const incident: IncidentLite = {
-  id: 'inc_1', trigger: 'gate_fail',
-  impact: { challenger_requests: 947, challenger_errors: 0, metric_deltas: { repaid: { champion: 0.925, challenger: 0.849, delta: -0.076, decision: 'fail' } } },
+  id: 'inc_1',
+  trigger: 'gate_fail',
+  impact: {
+    challenger_requests: 947,
+    challenger_errors: 0,
+    metric_deltas: { repaid: { champion: 0.925, challenger: 0.849, delta: -0.076, decision: 'fail' } },
+  },
   confirmation: { ok: true, time_to_confirm_ms: 3_000 },
-  retrospective: { root_cause: 'biased sample', action_items: [{ text: 'a', owner: null, status: 'closed' }, { text: 'b', owner: null, status: 'closed' }] },
+  retrospective: {
+    root_cause: 'biased sample',
+    action_items: [
+      { text: 'a', owner: null, status: 'closed' },
+      { text: 'b', owner: null, status: 'closed' },
+    ],
+  },
   openActionItems: 0,
 }
 
@@ -182,40 +265,129 @@ describe('demo report', () => {
   })
 
   it('collapses the per-stage weak-gate findings', () => {
-    const s = weakGatesSummary("gates weaker than the model's defaults: shadow: repaid: margin 5% > default 2%, canary: repaid: margin 5% > default 2%, canary: minSamplePerArm 200 < default 1000")
-    expect(s).toBe("gates weaker than the model's defaults: repaid: margin 5% > default 2% (shadow, canary); minSamplePerArm 200 < default 1000 (canary)")
+    const s = weakGatesSummary(
+      "gates weaker than the model's defaults: shadow: repaid: margin 5% > default 2%, canary: repaid: margin 5% > default 2%, canary: minSamplePerArm 200 < default 1000",
+    )
+    expect(s).toBe(
+      "gates weaker than the model's defaults: repaid: margin 5% > default 2% (shadow, canary); minSamplePerArm 200 < default 1000 (canary)",
+    )
   })
 
   it('shows status and events compactly', () => {
-    const line = statusLine('B', view({ verdicts: [{ ...failVerdict, decision: 'CONTINUE', decisive: false, reason: 'CONTINUE: waiting for repaid (insufficient_data); minimum duration: 10 s of 60 s.' }] }), 12_000, 200)
+    const line = statusLine(
+      'B',
+      view({
+        verdicts: [
+          {
+            ...failVerdict,
+            decision: 'CONTINUE',
+            decisive: false,
+            reason: 'CONTINUE: waiting for repaid (insufficient_data); minimum duration: 10 s of 60 s.',
+          },
+        ],
+      }),
+      12_000,
+      200,
+    )
     expect(line).toContain('canary 25%')
     expect(line).toContain('CONTINUE: waiting for repaid (insufficient_data)')
     expect(line).not.toContain('minimum duration')
-    expect(eventLine({ at: 0, type: 'rolled_back', actor: 'controller', reason: 'FAIL at canary 25%: FAIL: x; traffic back to v1 (champion)' }, plan)).toBe('rolled back automatically: traffic back to v1 (champion)')
-    expect(eventLine({ at: 0, type: 'advanced', actor: 'controller', reason: 'PASS at canary 25%: PASS: y; canary 50% started', details: { step: 1, label: 'canary 50%' } }, plan)).toBe('→ canary 50%')
+    expect(
+      eventLine(
+        {
+          at: 0,
+          type: 'rolled_back',
+          actor: 'controller',
+          reason: 'FAIL at canary 25%: FAIL: x; traffic back to v1 (champion)',
+        },
+        plan,
+      ),
+    ).toBe('rolled back automatically: traffic back to v1 (champion)')
+    expect(
+      eventLine(
+        {
+          at: 0,
+          type: 'advanced',
+          actor: 'controller',
+          reason: 'PASS at canary 25%: PASS: y; canary 50% started',
+          details: { step: 1, label: 'canary 50%' },
+        },
+        plan,
+      ),
+    ).toBe('→ canary 50%')
     expect(eventLine({ at: 0, type: 'started', actor: 'x', reason: 'r' }, plan)).toBeNull()
   })
 
   it('lists decisive verdicts with their timing', () => {
-    expect(decisionsOf(rolledBack, 1_000_000)).toEqual([{ step: 'canary 25%', decision: 'FAIL', inStepMs: 101_000, sinceStartMs: 101_000, reason: failVerdict.reason }])
+    expect(decisionsOf(rolledBack, 1_000_000)).toEqual([
+      { step: 'canary 25%', decision: 'FAIL', inStepMs: 101_000, sinceStartMs: 101_000, reason: failVerdict.reason },
+    ])
   })
 
   it('accepts a confirmed automatic rollback with a closed retrospective, and nothing less', () => {
     expect(checkScenario({ expect: 'rolled_back', view: rolledBack, incident })).toEqual([])
-    expect(checkScenario({ expect: 'rolled_back', view: rolledBack, incident: { ...incident, retrospective: null } })).toContain('no retrospective recorded')
-    expect(checkScenario({ expect: 'rolled_back', view: { ...rolledBack, rollback: { ...rolledBack.rollback!, confirmation: null } }, incident })).toContain('the rollback was not confirmed')
-    expect(checkScenario({ expect: 'rolled_back', view: { ...rolledBack, rollback: { ...rolledBack.rollback!, trigger: 'operator_rollback' } }, incident })[0]).toMatch(/operator_rollback/)
+    expect(
+      checkScenario({ expect: 'rolled_back', view: rolledBack, incident: { ...incident, retrospective: null } }),
+    ).toContain('no retrospective recorded')
+    expect(
+      checkScenario({
+        expect: 'rolled_back',
+        view: { ...rolledBack, rollback: { ...rolledBack.rollback!, confirmation: null } },
+        incident,
+      }),
+    ).toContain('the rollback was not confirmed')
+    expect(
+      checkScenario({
+        expect: 'rolled_back',
+        view: { ...rolledBack, rollback: { ...rolledBack.rollback!, trigger: 'operator_rollback' } },
+        incident,
+      })[0],
+    ).toMatch(/operator_rollback/)
     expect(checkScenario({ expect: 'promoted', view: rolledBack, incident: null })).toHaveLength(2)
-    expect(checkScenario({ expect: 'promoted', view: view({ phase: 'completed', terminal: true, outcome: 'promoted' }), incident: null })).toEqual([])
+    expect(
+      checkScenario({
+        expect: 'promoted',
+        view: view({ phase: 'completed', terminal: true, outcome: 'promoted' }),
+        incident: null,
+      }),
+    ).toEqual([])
     expect(checkScenario({ expect: 'promoted', view: null, incident: null })).toEqual(['the rollout never started'])
   })
 
   it('summarises decisions, exposure and confirmation', () => {
     const text = renderSummary(
-      [{ key: 'B', title: 'bad challenger v3', model: 'credit-demo-b', challenger: 'v3', expect: 'rolled_back', startedAt: 1_000_000, endedAt: 1_102_000, view: rolledBack, incident, problems: [] }],
-      { perModel: [{ key: 'B', model: 'credit-demo-b', sent: 10, ok: 9, failed: { '503': 1 }, failedSample: { '503': '' }, byVersion: { v1: { requests: 6, approved: 4, repaid: 4 }, v3: { requests: 3, approved: 3, repaid: 2 } } }], outcomes: { queued: 7, accepted: 6, duplicates: 0, rejected: 0, dropped: 0, reasons: {}, pending: 1 }, ticks: 40, tickErrors: 0 },
+      [
+        {
+          key: 'B',
+          title: 'bad challenger v3',
+          model: 'credit-demo-b',
+          challenger: 'v3',
+          expect: 'rolled_back',
+          startedAt: 1_000_000,
+          endedAt: 1_102_000,
+          view: rolledBack,
+          incident,
+          problems: [],
+        },
+      ],
+      {
+        perModel: [
+          {
+            key: 'B',
+            model: 'credit-demo-b',
+            sent: 10,
+            ok: 9,
+            failed: { '503': 1 },
+            failedSample: { '503': '' },
+            byVersion: { v1: { requests: 6, approved: 4, repaid: 4 }, v3: { requests: 3, approved: 3, repaid: 2 } },
+          },
+        ],
+        outcomes: { queued: 7, accepted: 6, duplicates: 0, rejected: 0, dropped: 0, reasons: {}, pending: 1 },
+        ticks: 40,
+        tickErrors: 0,
+      },
       200_000,
-      120
+      120,
     ).join('\n')
     expect(text).toContain('ROLLED BACK automatically   ✓ as expected')
     expect(text).toContain('FAIL at canary 25% after 1:41 in the step')
@@ -225,7 +397,29 @@ describe('demo report', () => {
     expect(text).toContain('2/2 action items closed, 0 open')
     expect(text).toContain('v3 3 scored, approved 100.0%, repaid 66.7%')
     expect(text).toContain('Result: both scenarios ended as expected.')
-    const failed = renderSummary([{ key: 'A', title: 't', model: 'm', challenger: 'v2', expect: 'promoted', startedAt: null, endedAt: null, view: null, incident: null, problems: ['the rollout never started'] }], { perModel: [], outcomes: { queued: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, reasons: {} }, ticks: 0, tickErrors: 0 }, 1_000).join('\n')
+    const failed = renderSummary(
+      [
+        {
+          key: 'A',
+          title: 't',
+          model: 'm',
+          challenger: 'v2',
+          expect: 'promoted',
+          startedAt: null,
+          endedAt: null,
+          view: null,
+          incident: null,
+          problems: ['the rollout never started'],
+        },
+      ],
+      {
+        perModel: [],
+        outcomes: { queued: 0, accepted: 0, duplicates: 0, rejected: 0, dropped: 0, reasons: {} },
+        ticks: 0,
+        tickErrors: 0,
+      },
+      1_000,
+    ).join('\n')
     expect(failed).toContain('Result: NOT as expected (A).')
   })
 })
@@ -238,7 +432,11 @@ describe('demo tokens', () => {
       writeFileSync(path.join(dir, '.dev.vars'), '# comment\nADMIN_TOKEN=adm\n')
       expect(() => loadTokens(dir, {})).toThrow(/has no APPROVER_TOKEN/)
       writeFileSync(path.join(dir, '.dev.vars'), 'ADMIN_TOKEN=adm\nAPPROVER_TOKEN="appr"\n')
-      expect(loadTokens(dir, {})).toEqual({ admin: 'adm', approver: 'appr', source: { admin: '.dev.vars', approver: '.dev.vars' } })
+      expect(loadTokens(dir, {})).toEqual({
+        admin: 'adm',
+        approver: 'appr',
+        source: { admin: '.dev.vars', approver: '.dev.vars' },
+      })
       expect(loadTokens(dir, { ADMIN_TOKEN: 'env' }).admin).toBe('env')
     } finally {
       rmSync(dir, { recursive: true, force: true })

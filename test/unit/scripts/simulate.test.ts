@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { parseArgs } from '../../../scripts/simulate/args'
-import {
-  defaultCut,
-  p99FromMirror,
-  recordTick,
-  tailSampler,
-} from '../../../scripts/simulate/latency'
+import { defaultCut, p99FromMirror, recordTick, tailSampler } from '../../../scripts/simulate/latency'
 import { SCENARIOS, type Scenario, scenarioConfig } from '../../../scripts/simulate/model'
 import { type RunResult, prepare, simulateRun, simulateRuns } from '../../../scripts/simulate/run'
-import {
-  evaluateTargets,
-  summariseGate,
-  summariseScenario,
-  wilson,
-} from '../../../scripts/simulate/summary'
+import { evaluateTargets, summariseGate, summariseScenario, wilson } from '../../../scripts/simulate/summary'
 import { emptyHistogram, quantile } from '../../../src/core/stats/histogram'
 import { createRng } from '../../../src/core/stats/sim/prng'
 
@@ -139,9 +129,7 @@ describe('summaries and flags', () => {
   })
 
   it('parses the flags', () => {
-    expect(
-      parseArgs(['--runs', '10', '--seed=3', '--scenario', 'aa,srm', '--json', '--workers', '1']),
-    ).toMatchObject({
+    expect(parseArgs(['--runs', '10', '--seed=3', '--scenario', 'aa,srm', '--json', '--workers', '1'])).toMatchObject({
       runs: 10,
       seed: 3,
       scenarios: ['aa', 'srm'],

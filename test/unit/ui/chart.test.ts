@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { bandPath, chartGeometry, isolatedPoints, linePath, linearScale, niceDomain, niceStep, niceTicks, runs, timeTicks, type ChartSpec } from '../../../src/ui/chart'
+import {
+  bandPath,
+  chartGeometry,
+  isolatedPoints,
+  linePath,
+  linearScale,
+  niceDomain,
+  niceStep,
+  niceTicks,
+  runs,
+  timeTicks,
+  type ChartSpec,
+} from '../../../src/ui/chart'
 
 const T0 = Date.UTC(2026, 10, 26, 10, 0)
 const MIN = 60_000
@@ -58,8 +70,18 @@ describe('nice steps and ticks', () => {
   })
 
   it('places time ticks on round UTC boundaries', () => {
-    expect(timeTicks(T0, T0 + 60 * MIN, 6).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual(['10:00', '10:15', '10:30', '10:45', '11:00'])
-    expect(timeTicks(T0 + 7 * MIN, T0 + 22 * MIN, 6).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual(['10:10', '10:15', '10:20'])
+    expect(timeTicks(T0, T0 + 60 * MIN, 6).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '10:00',
+      '10:15',
+      '10:30',
+      '10:45',
+      '11:00',
+    ])
+    expect(timeTicks(T0 + 7 * MIN, T0 + 22 * MIN, 6).map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '10:10',
+      '10:15',
+      '10:20',
+    ])
     expect(timeTicks(T0, T0 + 7 * 86_400_000, 6)).toHaveLength(4) // every 2 days
     expect(timeTicks(T0, T0)).toEqual([T0])
   })
@@ -67,7 +89,11 @@ describe('nice steps and ticks', () => {
 
 describe('paths', () => {
   it('finds runs of known values', () => {
-    expect(runs([1, 2, null, 3, null, null, 4, 5])).toEqual([[0, 1], [3, 3], [6, 7]])
+    expect(runs([1, 2, null, 3, null, null, 4, 5])).toEqual([
+      [0, 1],
+      [3, 3],
+      [6, 7],
+    ])
     expect(runs([null, null])).toEqual([])
   })
 
@@ -79,7 +105,18 @@ describe('paths', () => {
   })
 
   it('closes a band upper-forwards then lower-backwards, and widens a lone interval into a bar', () => {
-    expect(bandPath([{ x: 0, y: 1 }, { x: 10, y: 2 }], [{ x: 0, y: 5 }, { x: 10, y: 6 }])).toBe('M0,1L10,2L10,6L0,5Z')
+    expect(
+      bandPath(
+        [
+          { x: 0, y: 1 },
+          { x: 10, y: 2 },
+        ],
+        [
+          { x: 0, y: 5 },
+          { x: 10, y: 6 },
+        ],
+      ),
+    ).toBe('M0,1L10,2L10,6L0,5Z')
     expect(bandPath([{ x: 10, y: 1 }], [{ x: 10, y: 5 }], 2)).toBe('M8,1L12,1L12,5L8,5Z')
     expect(bandPath([{ x: 0, y: 1 }, null], [null, { x: 10, y: 6 }])).toBe('')
   })
@@ -100,9 +137,17 @@ describe('chartGeometry', () => {
   it('lays out every arm inside the plot box with labelled ticks', () => {
     const g = chartGeometry(
       spec([
-        { key: 'v1|champion', label: 'v1 · champion', values: [0, 1, 2, 3].map((i) => ({ t: T0 + i * MIN, y: 10 * (i + 1) })) },
-        { key: 'v2|challenger', label: 'v2 · challenger', values: [0, 1, 2, 3].map((i) => ({ t: T0 + i * MIN, y: i === 2 ? null : 5 })) },
-      ])
+        {
+          key: 'v1|champion',
+          label: 'v1 · champion',
+          values: [0, 1, 2, 3].map((i) => ({ t: T0 + i * MIN, y: 10 * (i + 1) })),
+        },
+        {
+          key: 'v2|challenger',
+          label: 'v2 · challenger',
+          values: [0, 1, 2, 3].map((i) => ({ t: T0 + i * MIN, y: i === 2 ? null : 5 })),
+        },
+      ]),
     )
     expect(g.plot).toEqual({ left: 40, top: 10, right: 390, bottom: 180 })
     expect(g.yDomain).toEqual([0, 40])
@@ -130,7 +175,16 @@ describe('chartGeometry', () => {
 
   it('includes the confidence band in the y-domain and draws it', () => {
     const g = chartGeometry(
-      spec([{ key: 'v1|champion', label: 'v1', values: [{ t: T0, y: 0.5, lo: 0.3, hi: 0.9 }, { t: T0 + MIN, y: 0.6, lo: 0.5, hi: 0.7 }] }])
+      spec([
+        {
+          key: 'v1|champion',
+          label: 'v1',
+          values: [
+            { t: T0, y: 0.5, lo: 0.3, hi: 0.9 },
+            { t: T0 + MIN, y: 0.6, lo: 0.5, hi: 0.7 },
+          ],
+        },
+      ]),
     )
     expect(g.yDomain[1]).toBeGreaterThanOrEqual(0.9)
     expect(g.series[0]?.band).toMatch(/^M.*Z$/)

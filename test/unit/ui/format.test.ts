@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { formatAgo, formatClock, formatCount, formatMs, formatNumber, formatPercent, formatShortTime, formatTime, formatWeights } from '../../../src/ui/format'
+import {
+  formatAgo,
+  formatClock,
+  formatCount,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatShortTime,
+  formatTime,
+  formatWeights,
+} from '../../../src/ui/format'
 import { metricCharts, seriesLabel } from '../../../src/ui/metric-charts'
 import { stepStatus } from '../../../src/ui/timeline'
 import type { Series, SeriesPoint } from '../../../src/core/metrics/series'
@@ -41,16 +51,52 @@ describe('formatting', () => {
 })
 
 function point(t: string, p: Partial<SeriesPoint> = {}): SeriesPoint {
-  return { t, requests: 0, exposures: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
+  return {
+    t,
+    requests: 0,
+    exposures: 0,
+    errors: 0,
+    error_rate: null,
+    p50_ms: null,
+    p95_ms: null,
+    p99_ms: null,
+    shadow_pairs: 0,
+    divergence_rate: null,
+    business: {},
+    ...p,
+  }
 }
 
 describe('metric charts', () => {
   const t1 = '2026-11-26T10:00:00.000Z'
   const t2 = '2026-11-26T10:01:00.000Z'
   const series: Series[] = [
-    { version: 'v1', arm: 'champion', points: [point(t1, { requests: 90, error_rate: 0.01, p99_ms: 40, business: { repaid: { n: 80, mean: 0.8, ci95: [0.71, 0.89] } } }), point(t2)] },
-    { version: 'v2', arm: 'challenger', points: [point(t1, { requests: 10, error_rate: 0, p99_ms: 45 }), point(t2, { requests: 5, error_rate: 0.2, p99_ms: 50 })] },
-    { version: 'v2', arm: 'shadow', points: [point(t1, { requests: 90, shadow_pairs: 88, divergence_rate: 0.1 }), point(t2)] },
+    {
+      version: 'v1',
+      arm: 'champion',
+      points: [
+        point(t1, {
+          requests: 90,
+          error_rate: 0.01,
+          p99_ms: 40,
+          business: { repaid: { n: 80, mean: 0.8, ci95: [0.71, 0.89] } },
+        }),
+        point(t2),
+      ],
+    },
+    {
+      version: 'v2',
+      arm: 'challenger',
+      points: [
+        point(t1, { requests: 10, error_rate: 0, p99_ms: 45 }),
+        point(t2, { requests: 5, error_rate: 0.2, p99_ms: 50 }),
+      ],
+    },
+    {
+      version: 'v2',
+      arm: 'shadow',
+      points: [point(t1, { requests: 90, shadow_pairs: 88, divergence_rate: 0.1 }), point(t2)],
+    },
   ]
 
   it('draws requests, error rate, p99, each business metric with a band, and divergence', () => {
@@ -65,7 +111,14 @@ describe('metric charts', () => {
   })
 
   it('adds metrics that appear only in the data, and marks a second series of the same arm', () => {
-    const more: Series[] = [...series, { version: 'v3', arm: 'champion', points: [point(t1, { requests: 1, business: { churn: { n: 1, mean: 1, ci95: null } } })] }]
+    const more: Series[] = [
+      ...series,
+      {
+        version: 'v3',
+        arm: 'champion',
+        points: [point(t1, { requests: 1, business: { churn: { n: 1, mean: 1, ci95: null } } })],
+      },
+    ]
     const charts = metricCharts(more, [])
     expect(charts.map((c) => c.id)).toContain('business-churn')
     expect(charts.find((c) => c.id === 'requests')?.series.map((s) => s.alt)).toEqual([false, false, false, true])
@@ -74,14 +127,22 @@ describe('metric charts', () => {
 })
 
 describe('stage status', () => {
-  const base = { phase: 'progressing' as const, step: { index: 1, kind: 'canary', label: 'canary 50%', started_at: '', epoch: 3 }, pending_approval: null }
+  const base = {
+    phase: 'progressing' as const,
+    step: { index: 1, kind: 'canary', label: 'canary 50%', started_at: '', epoch: 3 },
+    pending_approval: null,
+  }
 
   it('marks steps done, current and pending', () => {
     expect([0, 1, 2].map((i) => stepStatus(base, i))).toEqual(['done', 'current', 'pending'])
   })
 
   it('shows the step waiting for an approver, and where a rollback stopped', () => {
-    const pending = { ...base, phase: 'awaiting_approval' as const, pending_approval: { forStep: 2, reason: '', rules: [], requestedAt: 0, expiresAt: 0, evidence_hash: '' } }
+    const pending = {
+      ...base,
+      phase: 'awaiting_approval' as const,
+      pending_approval: { forStep: 2, reason: '', rules: [], requestedAt: 0, expiresAt: 0, evidence_hash: '' },
+    }
     expect(stepStatus(pending, 2)).toBe('awaiting approval')
     expect(stepStatus(pending, 1)).toBe('held')
     const rolledBack = { ...base, phase: 'rolled_back' as const }

@@ -22,13 +22,39 @@ async function render(el: unknown): Promise<string> {
 function modelView(overrides: Partial<ModelView> = {}): ModelView {
   return {
     model: {
-      name: 'credit-risk', risk: 'medium', unit_header: 'x-unit-id', sla: null, fallback_to_champion: true,
-      metrics: [{ name: 'repaid', kind: 'proportion', direction: 'higher_is_better', window_s: 3600, positive_labels: ['1'], margin: 0.02 }],
-      shadow_compare: null, metric_shards: 4, created_at: '2026-11-26T09:00:00.000Z', updated_at: '2026-11-26T09:00:00.000Z',
+      name: 'credit-risk',
+      risk: 'medium',
+      unit_header: 'x-unit-id',
+      sla: null,
+      fallback_to_champion: true,
+      metrics: [
+        {
+          name: 'repaid',
+          kind: 'proportion',
+          direction: 'higher_is_better',
+          window_s: 3600,
+          positive_labels: ['1'],
+          margin: 0.02,
+        },
+      ],
+      shadow_compare: null,
+      metric_shards: 4,
+      created_at: '2026-11-26T09:00:00.000Z',
+      updated_at: '2026-11-26T09:00:00.000Z',
     },
     versions: [
-      { name: 'v1', backend: { url: 'http://a', timeout_ms: 30000 }, registered_at: '2026-11-26T09:00:00.000Z', first_exposed_epoch: 1 },
-      { name: 'v2', backend: { url: 'http://b', timeout_ms: 30000 }, registered_at: '2026-11-26T09:00:00.000Z', first_exposed_epoch: 4 },
+      {
+        name: 'v1',
+        backend: { url: 'http://a', timeout_ms: 30000 },
+        registered_at: '2026-11-26T09:00:00.000Z',
+        first_exposed_epoch: 1,
+      },
+      {
+        name: 'v2',
+        backend: { url: 'http://b', timeout_ms: 30000 },
+        registered_at: '2026-11-26T09:00:00.000Z',
+        first_exposed_epoch: 4,
+      },
     ],
     champion: 'v1',
     previous_champion: null,
@@ -43,18 +69,55 @@ function modelView(overrides: Partial<ModelView> = {}): ModelView {
 
 function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
   return {
-    id: 'ro_01', model: 'credit-risk', champion: 'v1', challenger: 'v2', strategies: ['canary'],
-    phase: 'awaiting_approval', phase_description: 'the next step needs an approver; the current exposure is held', terminal: false,
+    id: 'ro_01',
+    model: 'credit-risk',
+    champion: 'v1',
+    challenger: 'v2',
+    strategies: ['canary'],
+    phase: 'awaiting_approval',
+    phase_description: 'the next step needs an approver; the current exposure is held',
+    terminal: false,
     step: { index: 0, kind: 'canary', label: 'canary 25%', started_at: '2026-11-26T10:00:00.000Z', epoch: 7 },
-    plan: [{ index: 0, kind: 'canary', label: 'canary 25%' }, { index: 1, kind: 'canary', label: 'canary 100%' }, { index: 2, kind: 'watch', label: 'watch (2 min)' }],
+    plan: [
+      { index: 0, kind: 'canary', label: 'canary 25%' },
+      { index: 1, kind: 'canary', label: 'canary 100%' },
+      { index: 2, kind: 'watch', label: 'watch (2 min)' },
+    ],
     evaluation: { status: 'waived', report: null, reason: 'low risk', at: NOW - 40 * MIN },
-    pending_approval: { forStep: 1, reason: 'canary 100% gives a medium-risk model\'s traffic to the challenger', rules: ['final_step_risk'], requestedAt: NOW - MIN, expiresAt: NOW + 60 * MIN, evidence_hash: 'ab'.repeat(32) },
+    pending_approval: {
+      forStep: 1,
+      reason: "canary 100% gives a medium-risk model's traffic to the challenger",
+      rules: ['final_step_risk'],
+      requestedAt: NOW - MIN,
+      expiresAt: NOW + 60 * MIN,
+      evidence_hash: 'ab'.repeat(32),
+    },
     approvals: [],
     allowed_actions: ['pause', 'abort', 'rollback'],
     verdicts: [
       {
-        decision: 'PASS', reason: 'PASS: all 2 gates passed after 30 min with 1,200 exposures; SRM clean.', elapsedMs: 30 * MIN, at: NOW - MIN, stepIndex: 0, stepEpoch: 7, decisive: true,
-        metrics: [{ metric: 'error_rate', test: 'event_split', champion: { n: 900, estimate: 0.01 }, challenger: { n: 300, estimate: 0.01 }, contrast: null, boundary: 0.3, pValue: 0.01, margin: 0.25, alpha: 0.025, decision: 'pass', reason: 'PASS: error_rate <fine>' }],
+        decision: 'PASS',
+        reason: 'PASS: all 2 gates passed after 30 min with 1,200 exposures; SRM clean.',
+        elapsedMs: 30 * MIN,
+        at: NOW - MIN,
+        stepIndex: 0,
+        stepEpoch: 7,
+        decisive: true,
+        metrics: [
+          {
+            metric: 'error_rate',
+            test: 'event_split',
+            champion: { n: 900, estimate: 0.01 },
+            challenger: { n: 300, estimate: 0.01 },
+            contrast: null,
+            boundary: 0.3,
+            pValue: 0.01,
+            margin: 0.25,
+            alpha: 0.025,
+            decision: 'pass',
+            reason: 'PASS: error_rate <fine>',
+          },
+        ],
         srm: { alarm: false, pValue: 0.6, observedShare: 0.25, expectedShare: 0.25, reason: 'SRM clean' },
       },
     ],
@@ -62,8 +125,12 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
       { at: NOW - 40 * MIN, type: 'started', actor: 'operator', reason: 'rollout of v2 over v1' },
       { at: NOW - MIN, type: 'approval_requested', actor: 'controller', reason: 'approval needed before canary 100%' },
     ],
-    rollback: null, outcome: null, incident_id: null,
-    created_at: new Date(NOW - 40 * MIN).toISOString(), updated_at: new Date(NOW - MIN).toISOString(), ended_at: null,
+    rollback: null,
+    outcome: null,
+    incident_id: null,
+    created_at: new Date(NOW - 40 * MIN).toISOString(),
+    updated_at: new Date(NOW - MIN).toISOString(),
+    ended_at: null,
     config: {} as RolloutView['config'],
     ...overrides,
   }
@@ -71,7 +138,20 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
 
 const t = (i: number) => new Date(NOW - (3 - i) * MIN).toISOString()
 function point(i: number, p: Partial<Series['points'][number]> = {}): Series['points'][number] {
-  return { t: t(i), requests: 0, exposures: 0, errors: 0, error_rate: null, p50_ms: null, p95_ms: null, p99_ms: null, shadow_pairs: 0, divergence_rate: null, business: {}, ...p }
+  return {
+    t: t(i),
+    requests: 0,
+    exposures: 0,
+    errors: 0,
+    error_rate: null,
+    p50_ms: null,
+    p95_ms: null,
+    p99_ms: null,
+    shadow_pairs: 0,
+    divergence_rate: null,
+    business: {},
+    ...p,
+  }
 }
 
 function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
@@ -81,12 +161,47 @@ function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
     rollout: rollout(),
     rollouts: [],
     series: [
-      { version: 'v1', arm: 'champion', points: [0, 1, 2, 3].map((i) => point(i, { requests: 30 + i, error_rate: 0.01, p99_ms: 40 + i, business: { repaid: { n: 20, mean: 0.8, ci95: [0.7, 0.9] } } })) },
-      { version: 'v2', arm: 'challenger', points: [0, 1, 2, 3].map((i) => point(i, { requests: 10, error_rate: 0, p99_ms: 45, business: { repaid: { n: 8, mean: 0.75, ci95: [0.5, 1] } } })) },
+      {
+        version: 'v1',
+        arm: 'champion',
+        points: [0, 1, 2, 3].map((i) =>
+          point(i, {
+            requests: 30 + i,
+            error_rate: 0.01,
+            p99_ms: 40 + i,
+            business: { repaid: { n: 20, mean: 0.8, ci95: [0.7, 0.9] } },
+          }),
+        ),
+      },
+      {
+        version: 'v2',
+        arm: 'challenger',
+        points: [0, 1, 2, 3].map((i) =>
+          point(i, {
+            requests: 10,
+            error_rate: 0,
+            p99_ms: 45,
+            business: { repaid: { n: 8, mean: 0.75, ci95: [0.5, 1] } },
+          }),
+        ),
+      },
     ],
     window: { key: '15m', from: NOW - 14 * MIN, to: NOW + MIN, stepMs: MIN },
     audit: [
-      { id: 'a1', stream: 'credit-risk', seq: 3, at: new Date(NOW - MIN).toISOString(), actor: 'operator:alice', action: 'rollout.paused', target: 'ro_01', before: null, after: null, reason: 'investigating <script>alert(1)</script>', prev_hash: '0', hash: '1' },
+      {
+        id: 'a1',
+        stream: 'credit-risk',
+        seq: 3,
+        at: new Date(NOW - MIN).toISOString(),
+        actor: 'operator:alice',
+        action: 'rollout.paused',
+        target: 'ro_01',
+        before: null,
+        after: null,
+        reason: 'investigating <script>alert(1)</script>',
+        prev_hash: '0',
+        hash: '1',
+      },
     ],
     ...overrides,
   }
@@ -94,13 +209,15 @@ function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
 
 describe('shell', () => {
   it('carries the login form, the fragment path and the nonce, and no data', async () => {
-    const html = await render(Shell({ title: 'credit-risk', fragment: '/admin/ui/fragments/models/credit-risk', nonce: 'N0nce' }))
+    const html = await render(
+      Shell({ title: 'credit-risk', fragment: '/admin/ui/fragments/models/credit-risk', nonce: 'N0nce' }),
+    )
     expect(html.startsWith('<!doctype html>')).toBe(true)
     expect(html).toContain('data-fragment="/admin/ui/fragments/models/credit-risk"')
     expect(html).toContain('<form id="login-form"')
     expect(html).toContain('<script nonce="N0nce">')
     expect(html).toContain('<style nonce="N0nce">')
-    expect(html).toContain("sessionStorage")
+    expect(html).toContain('sessionStorage')
     expect(html).not.toMatch(/<script[^>]+src=/) // nothing loaded from elsewhere
   })
 })
@@ -112,7 +229,15 @@ describe('overview', () => {
   })
 
   it('shows champion, weights, phase, the pending approval and the last verdict', async () => {
-    const html = await render(OverviewPage({ data: { now: NOW, models: [{ name: 'credit-risk', risk: 'medium', view: modelView(), active: rollout(), latest: null }] }, role: 'operator' }))
+    const html = await render(
+      OverviewPage({
+        data: {
+          now: NOW,
+          models: [{ name: 'credit-risk', risk: 'medium', view: modelView(), active: rollout(), latest: null }],
+        },
+        role: 'operator',
+      }),
+    )
     expect(html).toContain('href="/admin/ui/models/credit-risk"')
     expect(html).toContain('v1 75% · v2 25%')
     expect(html).toContain('class="badge ph-awaiting_approval"')
@@ -124,7 +249,8 @@ describe('overview', () => {
 describe('model page', () => {
   it('renders charts, the timeline with reasons, actions and an escaped audit log', async () => {
     const html = await render(ModelPage({ data: pageData(), role: 'operator' }))
-    for (const id of ['requests', 'error-rate', 'p99', 'business-repaid', 'divergence']) expect(html).toContain(`data-chart="${id}"`)
+    for (const id of ['requests', 'error-rate', 'p99', 'business-repaid', 'divergence'])
+      expect(html).toContain(`data-chart="${id}"`)
     expect(html).toMatch(/<path class="band arm-champion" d="M[^"]+Z"/)
     expect(html).toContain('No data in this window') // divergence: no shadow in this rollout
     expect(html).toContain('PASS: all 2 gates passed after 30 min')
@@ -150,23 +276,54 @@ describe('model page', () => {
   it('names the version a rollback restores: the previous champion once the rollout promoted its challenger', async () => {
     const promoted = pageData({
       view: modelView({ champion: 'v2', previous_champion: 'v1' }),
-      rollout: rollout({ phase: 'watching', pending_approval: null, step: { index: 2, kind: 'watch', label: 'watch (2 min)', started_at: '2026-11-26T10:00:00.000Z', epoch: 9 } }),
+      rollout: rollout({
+        phase: 'watching',
+        pending_approval: null,
+        step: { index: 2, kind: 'watch', label: 'watch (2 min)', started_at: '2026-11-26T10:00:00.000Z', epoch: 9 },
+      }),
     })
     const html = await render(ModelPage({ data: promoted, role: 'operator' }))
     expect(html).toContain('data-action="rollback" data-model="credit-risk" data-champion="v1"')
     expect(html).toContain('Roll back to v1')
     // Without an active rollout the one-command rollback routes to the champion.
-    const idle = await render(ModelPage({ data: pageData({ view: modelView({ champion: 'v2', previous_champion: 'v1', active_rollout: null }), rollout: null }), role: 'operator' }))
+    const idle = await render(
+      ModelPage({
+        data: pageData({
+          view: modelView({ champion: 'v2', previous_champion: 'v1', active_rollout: null }),
+          rollout: null,
+        }),
+        role: 'operator',
+      }),
+    )
     expect(idle).toContain('Roll back to v2')
   })
 
   it('shows a small shadow share as it is (0.4%, not 0%)', async () => {
-    const html = await render(ModelPage({ data: pageData({ view: modelView({ routing: { champion: 'v1', weights: { v1: 100 }, rules: [], shadow: { version: 'v2', sample_rate: 0.004 } } as ModelView['routing'] }) }), role: 'operator' }))
+    const html = await render(
+      ModelPage({
+        data: pageData({
+          view: modelView({
+            routing: {
+              champion: 'v1',
+              weights: { v1: 100 },
+              rules: [],
+              shadow: { version: 'v2', sample_rate: 0.004 },
+            } as ModelView['routing'],
+          }),
+        }),
+        role: 'operator',
+      }),
+    )
     expect(html).toContain('v2, 0.4% copied')
   })
 
   it('handles a model that never had a rollout', async () => {
-    const html = await render(ModelPage({ data: pageData({ view: modelView({ active_rollout: null }), rollout: null, series: [] }), role: 'operator' }))
+    const html = await render(
+      ModelPage({
+        data: pageData({ view: modelView({ active_rollout: null }), rollout: null, series: [] }),
+        role: 'operator',
+      }),
+    )
     expect(html).toContain('no rollout yet')
     expect(html).not.toContain('id="timeline"')
     expect(html).not.toContain('data-action="approve"')
@@ -176,8 +333,22 @@ describe('model page', () => {
 
   it('shows where a rolled-back rollout stopped and whether the rollback was confirmed', async () => {
     const r = rollout({
-      phase: 'rolled_back', terminal: true, pending_approval: null, allowed_actions: [], outcome: 'rolled_back', ended_at: new Date(NOW).toISOString(),
-      rollback: { at: NOW - MIN, actor: 'controller', trigger: 'gate_fail', target: 'champion', version: 'v1', fromStep: 0, reason: 'FAIL: error_rate', confirmation: { at: NOW, ok: true, timeToConfirmMs: 60_000, details: {} } },
+      phase: 'rolled_back',
+      terminal: true,
+      pending_approval: null,
+      allowed_actions: [],
+      outcome: 'rolled_back',
+      ended_at: new Date(NOW).toISOString(),
+      rollback: {
+        at: NOW - MIN,
+        actor: 'controller',
+        trigger: 'gate_fail',
+        target: 'champion',
+        version: 'v1',
+        fromStep: 0,
+        reason: 'FAIL: error_rate',
+        confirmation: { at: NOW, ok: true, timeToConfirmMs: 60_000, details: {} },
+      },
     })
     const html = await render(ModelPage({ data: pageData({ rollout: r }), role: 'operator' }))
     expect(html).toContain('Latest rollout')
@@ -188,13 +359,33 @@ describe('model page', () => {
   })
 
   it.each([
-    [{ at: NOW, ok: false, timeToConfirmMs: 60_000, details: { reason: 'error rate 12% still above baseline 1%' } }, 'confirmation: not confirmed yet (checked again every tick) after 60 s: error rate 12% still above baseline 1%'],
-    [{ at: NOW, ok: false, timeToConfirmMs: 1_860_000, details: { reason: 'not confirmed within 30 min' } }, 'confirmation: NOT confirmed after 1860 s: not confirmed within 30 min'],
+    [
+      { at: NOW, ok: false, timeToConfirmMs: 60_000, details: { reason: 'error rate 12% still above baseline 1%' } },
+      'confirmation: not confirmed yet (checked again every tick) after 60 s: error rate 12% still above baseline 1%',
+    ],
+    [
+      { at: NOW, ok: false, timeToConfirmMs: 1_860_000, details: { reason: 'not confirmed within 30 min' } },
+      'confirmation: NOT confirmed after 1860 s: not confirmed within 30 min',
+    ],
     [null, 'confirmation pending'],
   ])('words the rollback confirmation %#', async (confirmation, text) => {
     const r = rollout({
-      phase: 'rolled_back', terminal: true, pending_approval: null, allowed_actions: [], outcome: 'rolled_back', ended_at: new Date(NOW).toISOString(),
-      rollback: { at: NOW - MIN, actor: 'controller', trigger: 'gate_fail', target: 'champion', version: 'v1', fromStep: 0, reason: 'FAIL: error_rate', confirmation },
+      phase: 'rolled_back',
+      terminal: true,
+      pending_approval: null,
+      allowed_actions: [],
+      outcome: 'rolled_back',
+      ended_at: new Date(NOW).toISOString(),
+      rollback: {
+        at: NOW - MIN,
+        actor: 'controller',
+        trigger: 'gate_fail',
+        target: 'champion',
+        version: 'v1',
+        fromStep: 0,
+        reason: 'FAIL: error_rate',
+        confirmation,
+      },
     })
     expect(await render(ModelPage({ data: pageData({ rollout: r }), role: 'operator' }))).toContain(text)
   })

@@ -24,7 +24,9 @@ const FILES: Record<string, string> = {
 
 /** The source maps are not served: drop the comments that would make browsers ask for them. */
 function stripSourceMap(text: string): string {
-  return text.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/\n?\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, '\n')
+  return text
+    .replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n')
+    .replace(/\n?\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, '\n')
 }
 
 function expected() {
@@ -47,10 +49,17 @@ describe('vendored Swagger UI', () => {
     const want = expected()
     if (process.env.UPDATE_SWAGGER_UI) writeFileSync(target, `${JSON.stringify(want, null, 1)}\n`)
     const have = JSON.parse(readFileSync(target, 'utf8')) as ReturnType<typeof expected>
-    expect(have.version, 'swagger-ui-dist was upgraded: regenerate the vendored copy (see the top of this file)').toBe(want.version)
+    expect(have.version, 'swagger-ui-dist was upgraded: regenerate the vendored copy (see the top of this file)').toBe(
+      want.version,
+    )
     for (const [name, file] of Object.entries(want.files)) {
       expect(have.files[name]?.sha256, `${name} differs from node_modules/swagger-ui-dist`).toBe(file.sha256)
-      expect(createHash('sha256').update(have.files[name]?.body ?? '').digest('hex'), `${name}: body does not match its sha256`).toBe(file.sha256)
+      expect(
+        createHash('sha256')
+          .update(have.files[name]?.body ?? '')
+          .digest('hex'),
+        `${name}: body does not match its sha256`,
+      ).toBe(file.sha256)
     }
     expect(Object.keys(have.files).sort()).toEqual(Object.keys(FILES).sort())
   })

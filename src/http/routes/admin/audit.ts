@@ -5,7 +5,14 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { auditStreams, listAudit, listModels, openDb, streamEntries, type AuditCursor } from '../../../adapters/d1/registry-store'
+import {
+  auditStreams,
+  listAudit,
+  listModels,
+  openDb,
+  streamEntries,
+  type AuditCursor,
+} from '../../../adapters/d1/registry-store'
 import { verifyChain, verifyChainToHead, type AuditEntry } from '../../../core/audit/chain'
 import { DomainError } from '../../../core/errors'
 import { AuditList } from '../../../schemas/views'
@@ -15,7 +22,7 @@ import { coordinatorOf } from '../../../services/registry'
 const security = [{ bearer: [] }]
 
 const AuditQuery = z.object({
-  model: z.string().optional().meta({ description: 'Only this model\'s stream' }),
+  model: z.string().optional().meta({ description: "Only this model's stream" }),
   from: z.string().datetime().optional().meta({ description: 'Entries at or after this time' }),
   to: z.string().datetime().optional().meta({ description: 'Entries at or before this time' }),
   limit: z.coerce.number().int().min(1).max(5000).default(100),
@@ -27,25 +34,48 @@ const AuditQuery = z.object({
 const ChainReport = z
   .object({
     ok: z.boolean(),
-    streams: z.array(z.object({ stream: z.string(), ok: z.boolean(), checked: z.number().int(), broken_at: z.object({ stream: z.string(), seq: z.number().int(), problem: z.string() }).nullable() })),
+    streams: z.array(
+      z.object({
+        stream: z.string(),
+        ok: z.boolean(),
+        checked: z.number().int(),
+        broken_at: z.object({ stream: z.string(), seq: z.number().int(), problem: z.string() }).nullable(),
+      }),
+    ),
   })
   .meta({ id: 'ChainReport' })
 
 const list = createRoute({
-  method: 'get', path: '/audit', tags: ['audit'], security,
+  method: 'get',
+  path: '/audit',
+  tags: ['audit'],
+  security,
   summary: 'Audit entries (JSON page, JSON lines or CSV)',
   request: { query: AuditQuery },
   responses: {
-    200: { description: 'Entries', content: { 'application/json': { schema: AuditList }, 'application/x-ndjson': { schema: z.string() }, 'text/csv': { schema: z.string() } } },
+    200: {
+      description: 'Entries',
+      content: {
+        'application/json': { schema: AuditList },
+        'application/x-ndjson': { schema: z.string() },
+        'text/csv': { schema: z.string() },
+      },
+    },
     ...problems(400, 401),
   },
 })
 
 const verify = createRoute({
-  method: 'get', path: '/audit/verify', tags: ['audit'], security,
+  method: 'get',
+  path: '/audit/verify',
+  tags: ['audit'],
+  security,
   summary: 'Verify the hash chain of every audit stream (or one model)',
   request: { query: z.object({ model: z.string().optional() }) },
-  responses: { 200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken'), ...problems(401) },
+  responses: {
+    200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken'),
+    ...problems(401),
+  },
 })
 
 function encodeCursor(e: AuditEntry): string {
@@ -59,10 +89,25 @@ function decodeCursor(s: string): AuditCursor {
   } catch {
     // fall through to the validation error
   }
-  throw new DomainError('validation_failed', 'cursor is not valid', { fields: [{ field: 'query.cursor', message: 'use next_cursor from a previous page' }] })
+  throw new DomainError('validation_failed', 'cursor is not valid', {
+    fields: [{ field: 'query.cursor', message: 'use next_cursor from a previous page' }],
+  })
 }
 
-const CSV_COLUMNS = ['id', 'stream', 'seq', 'at', 'actor', 'action', 'target', 'reason', 'before', 'after', 'prev_hash', 'hash'] as const
+const CSV_COLUMNS = [
+  'id',
+  'stream',
+  'seq',
+  'at',
+  'actor',
+  'action',
+  'target',
+  'reason',
+  'before',
+  'after',
+  'prev_hash',
+  'hash',
+] as const
 
 /**
  * One CSV cell. Text a spreadsheet would run as a formula (leading =, +, -, @, tab or CR: a reason
@@ -81,14 +126,23 @@ auditRoutes.openapi(verify, async (c) => {
   const db = openDb(c.env.DB)
   const { model } = c.req.valid('query')
   // Every model's stream, also one whose rows were all deleted (it is then missing from the log).
-  const streams = model ? [model] : [...new Set([...(await auditStreams(db)), ...(await listModels(db)).map((m) => m.name)])].sort()
+  const streams = model
+    ? [model]
+    : [...new Set([...(await auditStreams(db)), ...(await listModels(db)).map((m) => m.name)])].sort()
   const reports = []
   for (const stream of streams) {
     // The head first: entries appended while D1 is read (a cron tick) lie beyond it and are not
     // judged against it. A head D1 has not caught up with (a write outage) cannot judge the tail.
     const head = await coordinatorOf(c.env, stream).auditHead()
     const entries = await streamEntries(db, stream)
-    const verdict = head === null || !head.inD1 ? await verifyChain(entries) : await verifyChainToHead(stream, entries.filter((e) => e.seq <= head.seq), head)
+    const verdict =
+      head === null || !head.inD1
+        ? await verifyChain(entries)
+        : await verifyChainToHead(
+            stream,
+            entries.filter((e) => e.seq <= head.seq),
+            head,
+          )
     reports.push({ stream, ...verdict })
   }
   return c.json({ ok: reports.every((r) => r.ok), streams: reports }, 200)
@@ -112,10 +166,14 @@ auditRoutes.openapi(list, async (c) => {
     case 'json':
       return c.json({ entries, next_cursor: next }, 200)
     case 'jsonl':
-      return c.body(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''), 200, { 'content-type': 'application/x-ndjson' })
+      return c.body(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''), 200, {
+        'content-type': 'application/x-ndjson',
+      })
     case 'csv': {
       const rows = entries.map((e) => CSV_COLUMNS.map((k) => csvCell(e[k])).join(','))
-      return c.body([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n', 200, { 'content-type': 'text/csv; charset=utf-8' })
+      return c.body([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n', 200, {
+        'content-type': 'text/csv; charset=utf-8',
+      })
     }
     default: {
       const unknown: never = q.format

@@ -62,27 +62,36 @@ function page(c: Context<AppEnv>) {
   c.header('cache-control', 'no-store')
   c.header('x-content-type-options', 'nosniff')
   c.header('referrer-policy', 'no-referrer')
-  return c.html(html`<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>API docs · modelgate</title>
-    <link rel="stylesheet" href="/admin/docs/swagger-ui.css" />
-    <style nonce="${n}">${raw(PAGE_STYLE)}</style>
-  </head>
-  <body>
-    <header class="mg-top">
-      <strong>modelgate admin API</strong>
-      <a href="/admin/ui">Dashboard</a>
-      <a href="/admin/openapi.json">openapi.json</a>
-      <span>Errors are <code>application/problem+json</code>; send <code>Authorization: Bearer &lt;token&gt;</code> (Authorize button).</span>
-    </header>
-    <main id="swagger-ui"></main>
-    <script src="/admin/docs/swagger-ui-bundle.js"></script>
-    <script nonce="${n}">${raw(INIT)}</script>
-  </body>
-</html>`)
+  return c.html(
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>API docs · modelgate</title>
+          <link rel="stylesheet" href="/admin/docs/swagger-ui.css" />
+          <style nonce="${n}">
+            ${raw(PAGE_STYLE)}
+          </style>
+        </head>
+        <body>
+          <header class="mg-top">
+            <strong>modelgate admin API</strong>
+            <a href="/admin/ui">Dashboard</a>
+            <a href="/admin/openapi.json">openapi.json</a>
+            <span
+              >Errors are <code>application/problem+json</code>; send
+              <code>Authorization: Bearer &lt;token&gt;</code> (Authorize button).</span
+            >
+          </header>
+          <main id="swagger-ui"></main>
+          <script src="/admin/docs/swagger-ui-bundle.js"></script>
+          <script nonce="${n}">
+            ${raw(INIT)}
+          </script>
+        </body>
+      </html>`,
+  )
 }
 
 function asset(c: Context<AppEnv>, name: string) {
@@ -90,7 +99,11 @@ function asset(c: Context<AppEnv>, name: string) {
   if (!file) return c.notFound()
   // The content is fixed per deployed version of the Worker: revalidate by hash.
   const etag = `"${file.sha256.slice(0, 32)}"`
-  const headers = { etag, 'cache-control': 'public, max-age=3600, must-revalidate', 'x-content-type-options': 'nosniff' }
+  const headers = {
+    etag,
+    'cache-control': 'public, max-age=3600, must-revalidate',
+    'x-content-type-options': 'nosniff',
+  }
   const match = c.req.header('if-none-match')
   if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304, headers)
   return c.body(file.body, 200, { ...headers, 'content-type': file.type })

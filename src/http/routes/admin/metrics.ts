@@ -24,10 +24,12 @@ const MAX_TIME_MS = 253_402_300_799_999
 /** Accepts RFC 3339 times, unix milliseconds, or a relative "-90m" / "-6h" / "-2d". */
 export function parseTime(v: string | undefined, fallback: number, now: number, field = 'query'): number {
   if (v === undefined || v === '') return fallback
-  const bad = (message: string) => new DomainError('validation_failed', `not a usable time: ${v}`, { fields: [{ field, message }] })
+  const bad = (message: string) =>
+    new DomainError('validation_failed', `not a usable time: ${v}`, { fields: [{ field, message }] })
   const rel = /^-(\d+)([smhd])$/.exec(v)
   let t: number
-  if (rel) t = now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
+  if (rel)
+    t = now - Number(rel[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 's' | 'm' | 'h' | 'd']
   else if (/^\d{10,15}$/.test(v)) t = Number(v)
   else {
     t = Date.parse(v)
@@ -38,40 +40,84 @@ export function parseTime(v: string | undefined, fallback: number, now: number, 
 }
 
 const SeriesPoint = z.object({
-  t: z.string(), requests: z.number(), exposures: z.number(), errors: z.number(), error_rate: z.number().nullable(),
-  p50_ms: z.number().nullable(), p95_ms: z.number().nullable(), p99_ms: z.number().nullable(),
-  shadow_pairs: z.number(), divergence_rate: z.number().nullable(),
-  business: z.record(z.string(), z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() })),
+  t: z.string(),
+  requests: z.number(),
+  exposures: z.number(),
+  errors: z.number(),
+  error_rate: z.number().nullable(),
+  p50_ms: z.number().nullable(),
+  p95_ms: z.number().nullable(),
+  p99_ms: z.number().nullable(),
+  shadow_pairs: z.number(),
+  divergence_rate: z.number().nullable(),
+  business: z.record(
+    z.string(),
+    z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() }),
+  ),
 })
 const MetricsResponse = z
-  .object({ model: z.string(), from: z.string(), to: z.string(), step_s: z.number(), series: z.array(z.object({ version: z.string(), arm: z.string(), points: z.array(SeriesPoint) })) })
+  .object({
+    model: z.string(),
+    from: z.string(),
+    to: z.string(),
+    step_s: z.number(),
+    series: z.array(z.object({ version: z.string(), arm: z.string(), points: z.array(SeriesPoint) })),
+  })
   .meta({ id: 'MetricsSeries' })
 
 const series = createRoute({
-  method: 'get', path: '/models/{model}/metrics', tags: ['metrics'], security,
+  method: 'get',
+  path: '/models/{model}/metrics',
+  tags: ['metrics'],
+  security,
   summary: 'Per-arm series: requests, error rate, p50/p95/p99, business metric mean with count, divergence rate',
   request: {
     params: z.object({ model: ModelName }),
     query: z.object({
       from: z.string().optional().meta({ description: 'Default -1h' }),
       to: z.string().optional().meta({ description: 'Default now' }),
-      step: z.coerce.number().int().min(60).max(86_400).multipleOf(60, 'a multiple of 60 seconds').default(60).meta({ description: 'Seconds, multiple of 60' }),
+      step: z.coerce
+        .number()
+        .int()
+        .min(60)
+        .max(86_400)
+        .multipleOf(60, 'a multiple of 60 seconds')
+        .default(60)
+        .meta({ description: 'Seconds, multiple of 60' }),
     }),
   },
   responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 401, 404) },
 })
 
 const prometheus = createRoute({
-  method: 'get', path: '/metrics', tags: ['metrics'], security,
+  method: 'get',
+  path: '/metrics',
+  tags: ['metrics'],
+  security,
   summary: 'Prometheus text exposition (counters and latency histograms by model, version, arm)',
-  responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } }, ...problems(401) },
+  responses: {
+    200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } },
+    ...problems(401),
+  },
 })
 
 const samples = createRoute({
-  method: 'get', path: '/models/{model}/shadow-samples', tags: ['metrics'], security,
+  method: 'get',
+  path: '/models/{model}/shadow-samples',
+  tags: ['metrics'],
+  security,
   summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
-  request: { params: z.object({ model: ModelName }), query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
-  responses: { 200: jsonResponse(z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }), 'Samples, newest first'), ...problems(400, 401, 404) },
+  request: {
+    params: z.object({ model: ModelName }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }),
+      'Samples, newest first',
+    ),
+    ...problems(400, 401, 404),
+  },
 })
 
 export const metricRoutes = newRouter()
@@ -86,23 +132,36 @@ metricRoutes.openapi(series, async (c) => {
   const stepMinutes = q.step / 60
   const fromMinute = minuteOf(from)
   const toMinute = minuteOf(to)
-  if (from > to) throw new DomainError('validation_failed', 'from must not be after to', { fields: [{ field: 'query.from', message: 'after to' }] })
+  if (from > to)
+    throw new DomainError('validation_failed', 'from must not be after to', {
+      fields: [{ field: 'query.from', message: 'after to' }],
+    })
   if ((toMinute - fromMinute + 1) / stepMinutes > MAX_POINTS) {
-    throw new DomainError('validation_failed', `at most ${MAX_POINTS} points per series; raise step`, { fields: [{ field: 'query.step', message: 'too small for this range' }] })
+    throw new DomainError('validation_failed', `at most ${MAX_POINTS} points per series; raise step`, {
+      fields: [{ field: 'query.step', message: 'too small for this range' }],
+    })
   }
   const series = await readSeries(openDb(c.env.DB), model, fromMinute, toMinute, stepMinutes)
-  return c.json({
-    model,
-    from: new Date(fromMinute * 60_000).toISOString(),
-    to: new Date(toMinute * 60_000).toISOString(),
-    step_s: stepMinutes * 60,
-    series,
-  }, 200)
+  return c.json(
+    {
+      model,
+      from: new Date(fromMinute * 60_000).toISOString(),
+      to: new Date(toMinute * 60_000).toISOString(),
+      step_s: stepMinutes * 60,
+      series,
+    },
+    200,
+  )
 })
 
 metricRoutes.openapi(prometheus, async (c) => {
   const models = await listModels(openDb(c.env.DB))
-  const text = renderPrometheus(await prometheusSeries(c.env, models.map((m) => ({ name: m.name, shards: m.metric_shards }))))
+  const text = renderPrometheus(
+    await prometheusSeries(
+      c.env,
+      models.map((m) => ({ name: m.name, shards: m.metric_shards })),
+    ),
+  )
   return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
 })
 

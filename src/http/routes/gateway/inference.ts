@@ -50,7 +50,12 @@ export async function handleInference(request: Request, env: Env, ctx: Execution
     const id = newId('req')
     if (err instanceof DomainError) return problemResponse(err, id, {}, url.pathname)
     console.error(`[${id}] ${request.method} ${url.pathname}:`, err)
-    return problemResponse(new DomainError('internal', 'unexpected error; the request id identifies it in the logs'), id, {}, url.pathname)
+    return problemResponse(
+      new DomainError('internal', 'unexpected error; the request id identifies it in the logs'),
+      id,
+      {},
+      url.pathname,
+    )
   }
 }
 
@@ -97,14 +102,20 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
   try {
     model = decodeURIComponent(segment)
   } catch {
-    return problemResponse(new DomainError('model_not_found', `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`), newId('req'), {}, url.pathname)
+    return problemResponse(
+      new DomainError('model_not_found', `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`),
+      newId('req'),
+      {},
+      url.pathname,
+    )
   }
   const path = slash === -1 ? '' : rest.slice(slash)
   const { settings, recorder, deps } = partsOf(env)
   // The isolate's snapshot cache is looked up per request: the admin path replaces it on a new KV binding.
   const cache = snapshotCacheFor(env)
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p)
-  if (recorder === null) return forward({ request, model, path, search: url.search, provisionalId }, { ...deps, cache, defer })
+  if (recorder === null)
+    return forward({ request, model, path, search: url.search, provisionalId }, { ...deps, cache, defer })
 
   const shadow = (copy: ShadowCopy) => {
     const routing = copy.snapshot.routing
@@ -113,12 +124,23 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
     if (!target || !backend) return
     ctx.waitUntil(
       runShadow(
-        { ...copy, epoch: copy.snapshot.epoch, model, version: target.version, backend, compare: copy.snapshot.shadow_compare },
         {
-          timeoutMs: settings.shadowTimeoutMs, maxInflight: settings.shadowMaxInflight, captureBytes: settings.shadowCaptureBytes,
-          maxRequestBytes: settings.replayBodyBytes, now: () => Date.now(), service: deps.service,
-        }
-      ).then((m) => recorder.add(env, model, copy.snapshot.metric_shards, m))
+          ...copy,
+          epoch: copy.snapshot.epoch,
+          model,
+          version: target.version,
+          backend,
+          compare: copy.snapshot.shadow_compare,
+        },
+        {
+          timeoutMs: settings.shadowTimeoutMs,
+          maxInflight: settings.shadowMaxInflight,
+          captureBytes: settings.shadowCaptureBytes,
+          maxRequestBytes: settings.replayBodyBytes,
+          now: () => Date.now(),
+          service: deps.service,
+        },
+      ).then((m) => recorder.add(env, model, copy.snapshot.metric_shards, m)),
     )
   }
   const onComplete = (r: ForwardRecord) => {
@@ -126,7 +148,10 @@ async function inference(request: Request, env: Env, ctx: ExecutionContext, url:
     const flushed = recorder.add(env, model, r.snapshot.metric_shards, toMeasurement(r))
     if (flushed) ctx.waitUntil(flushed)
   }
-  return forward({ request, model, path, search: url.search, provisionalId }, { ...deps, cache, defer, onComplete, shadow })
+  return forward(
+    { request, model, path, search: url.search, provisionalId },
+    { ...deps, cache, defer, onComplete, shadow },
+  )
 }
 
 const provisionalId = () => newId('req')

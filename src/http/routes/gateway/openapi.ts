@@ -9,12 +9,21 @@ import type { AppEnv } from '../../context'
 import { problems } from '../../openapi'
 
 const answerHeaders = {
-  'x-request-id': { description: 'Signed id of this answer; send it with business outcomes (POST /v1/outcomes)', schema: { type: 'string' as const } },
+  'x-request-id': {
+    description: 'Signed id of this answer; send it with business outcomes (POST /v1/outcomes)',
+    schema: { type: 'string' as const },
+  },
   'x-model-version': { description: 'The version that answered', schema: { type: 'string' as const } },
   'x-model-arm': { description: 'champion, challenger or cohort', schema: { type: 'string' as const } },
   'x-routing-epoch': { description: 'Epoch of the routing snapshot used', schema: { type: 'string' as const } },
-  'x-model-fallback': { description: 'Present when a non-champion attempt failed and the champion answered: from=<version>; reason="…"', schema: { type: 'string' as const } },
-  'server-timing': { description: 'upstream;dur=<ms>: the latency the gateway recorded', schema: { type: 'string' as const } },
+  'x-model-fallback': {
+    description: 'Present when a non-champion attempt failed and the champion answered: from=<version>; reason="…"',
+    schema: { type: 'string' as const },
+  },
+  'server-timing': {
+    description: 'upstream;dur=<ms>: the latency the gateway recorded',
+    schema: { type: 'string' as const },
+  },
 }
 
 export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
@@ -25,14 +34,22 @@ export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
       tags: ['data plane'],
       summary: `${method.toUpperCase()} an inference request: routed to one version of the model, answer streamed back`,
       description:
-        'The body and query string are forwarded as they are (hop-by-hop headers and x-modelgate-key removed). Selection is sticky on the model\'s unit header (default x-unit-id). The upstream status and body are passed through.',
+        "The body and query string are forwarded as they are (hop-by-hop headers and x-modelgate-key removed). Selection is sticky on the model's unit header (default x-unit-id). The upstream status and body are passed through.",
       security: [{}, { gatewayKey: [] }],
       request: {
-        params: z.object({ model: z.string().meta({ example: 'credit-risk' }), path: z.string().meta({ example: 'predict' }) }),
-        headers: z.object({ 'x-unit-id': z.string().optional().meta({ description: 'Randomization unit (the model\'s unit_header)' }) }),
+        params: z.object({
+          model: z.string().meta({ example: 'credit-risk' }),
+          path: z.string().meta({ example: 'predict' }),
+        }),
+        headers: z.object({
+          'x-unit-id': z.string().optional().meta({ description: "Randomization unit (the model's unit_header)" }),
+        }),
       },
       responses: {
-        200: { description: 'The answer of the chosen version (any upstream status is passed through)', headers: answerHeaders },
+        200: {
+          description: 'The answer of the chosen version (any upstream status is passed through)',
+          headers: answerHeaders,
+        },
         ...problems(401, 404, 413, 502, 503, 504, 508),
       },
     })
@@ -42,6 +59,8 @@ export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
     path: '/healthz',
     tags: ['data plane'],
     summary: 'Liveness of the Worker',
-    responses: { 200: { description: 'OK', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+    responses: {
+      200: { description: 'OK', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
+    },
   })
 }

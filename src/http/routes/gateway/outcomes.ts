@@ -16,8 +16,10 @@ export const MAX_OUTCOMES = 1_000
 const Outcome = z
   .object({
     request_id: z.string().min(1).max(300).meta({ description: 'x-request-id of the answer being scored' }),
-    value: z.union([z.number(), z.string().max(100), z.boolean()]).meta({ description: 'A number, or a label (proportion metrics count positive_labels as 1)' }),
-    metric: z.string().max(41).optional().meta({ description: 'Metric name; default: the model\'s first metric' }),
+    value: z
+      .union([z.number(), z.string().max(100), z.boolean()])
+      .meta({ description: 'A number, or a label (proportion metrics count positive_labels as 1)' }),
+    metric: z.string().max(41).optional().meta({ description: "Metric name; default: the model's first metric" }),
   })
   .strict()
   .meta({ id: 'Outcome' })
@@ -38,16 +40,19 @@ const OutcomeReport = z
         metric: z.string().optional(),
         reason: z.enum(REJECT_REASONS).optional(),
         detail: z.string().optional(),
-      })
+      }),
     ),
   })
   .meta({ id: 'OutcomeReport' })
 
 const postOutcomes = createRoute({
-  method: 'post', path: '/outcomes', tags: ['data plane'],
+  method: 'post',
+  path: '/outcomes',
+  tags: ['data plane'],
   security: [{}, { gatewayKey: [] }] as Array<Record<string, string[]>>,
   summary: 'Report business outcomes for earlier answers',
-  description: 'Each item is accepted, a duplicate (already counted, idempotent) or rejected with a reason. The call itself succeeds unless the body is malformed.',
+  description:
+    'Each item is accepted, a duplicate (already counted, idempotent) or rejected with a reason. The call itself succeeds unless the body is malformed.',
   request: { body: jsonBody(OutcomeBody) },
   responses: { 200: jsonResponse(OutcomeReport, 'Per-item results'), ...problems(400, 401, 413, 415, 503) },
 })
@@ -63,5 +68,8 @@ outcomeRoutes.openapi(postOutcomes, async (c) => {
   const items = 'outcomes' in body ? body.outcomes : [body]
   const results = await ingestOutcomes(c.env, items, Date.now(), (p) => c.executionCtx.waitUntil(p))
   const count = (s: string) => results.filter((r) => r.status === s).length
-  return c.json({ accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results }, 200)
+  return c.json(
+    { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results },
+    200,
+  )
 })

@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { readySigningKey, signRequestId, signRequestIdWith, verifyRequestId, type SignedClaims } from '../../../../src/core/attribution/request-token'
+import {
+  readySigningKey,
+  signRequestId,
+  signRequestIdWith,
+  verifyRequestId,
+  type SignedClaims,
+} from '../../../../src/core/attribution/request-token'
 
-const claims: SignedClaims = { model: 'credit-risk', version: 'v2', arm: 'challenger', cohort: false, epoch: 42, at: 1_790_000_000_000, shards: 8 }
+const claims: SignedClaims = {
+  model: 'credit-risk',
+  version: 'v2',
+  arm: 'challenger',
+  cohort: false,
+  epoch: 42,
+  at: 1_790_000_000_000,
+  shards: 8,
+}
 /** An id minted by the previous format (mg1, no shard count) with the same claims, secret and nonce. */
 const LEGACY_ID = 'mg1~credit-risk~v2~h-~16~mubbs7i8~0w3ge1r7~4NV7ZN0S19U'
 const fixed = (n: number) => new Uint8Array(n).fill(7)
@@ -22,13 +36,24 @@ describe('signed request ids', () => {
   it.each([
     ['another secret', (id: string) => id, 'other-secret', 'invalid_signature'],
     ['a changed version', (id: string) => id.replace('~v2~', '~v1~'), 's3cret', 'invalid_signature'],
-    ['a changed time', (id: string) => id.replace(/~([0-9a-z]+)~([0-9a-z]{8})~([^~]+)$/, (_m, t, n, tag) => `~${t.slice(0, -1)}0~${n}~${tag}`), 's3cret', 'invalid_signature'],
+    [
+      'a changed time',
+      (id: string) =>
+        id.replace(/~([0-9a-z]+)~([0-9a-z]{8})~([^~]+)$/, (_m, t, n, tag) => `~${t.slice(0, -1)}0~${n}~${tag}`),
+      's3cret',
+      'invalid_signature',
+    ],
     ['a flipped tag', (id: string) => id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A'), 's3cret', 'invalid_signature'],
     ['a truncated tag', (id: string) => id.slice(0, -3), 's3cret', 'malformed_request_id'],
     ['a plain id', () => 'req_0123456789', 's3cret', 'malformed_request_id'],
     ['an unknown arm code', (id: string) => id.replace('~h-~', '~x-~'), 's3cret', 'malformed_request_id'],
     ['a zero shard count', (id: string) => id.replace('~16~8~', '~16~0~'), 's3cret', 'malformed_request_id'],
-    ['trailing text after the epoch', (id: string) => id.replace('~16~8~', '~16x!~8~'), 's3cret', 'malformed_request_id'],
+    [
+      'trailing text after the epoch',
+      (id: string) => id.replace('~16~8~', '~16x!~8~'),
+      's3cret',
+      'malformed_request_id',
+    ],
     ['a legacy prefix on the new layout', (id: string) => id.replace(/^mg2/, 'mg1'), 's3cret', 'malformed_request_id'],
   ])('rejects %s', async (_label, mutate, secret, reason) => {
     const id = mutate(await signRequestId('s3cret', claims, fixed))
@@ -57,7 +82,10 @@ describe('ids of the previous format (mg1)', () => {
   })
 
   it('are still authenticated', async () => {
-    expect(await verifyRequestId('s3cret', LEGACY_ID.replace('~v2~', '~v1~'))).toEqual({ ok: false, reason: 'invalid_signature' })
+    expect(await verifyRequestId('s3cret', LEGACY_ID.replace('~v2~', '~v1~'))).toEqual({
+      ok: false,
+      reason: 'invalid_signature',
+    })
   })
 })
 
@@ -82,6 +110,9 @@ describe('synchronous signing (the hot path)', () => {
 
   it('rejects an id with non-ASCII text as a bad signature, not a crash', async () => {
     const id = await signRequestId('s3cret', claims, fixed)
-    expect(await verifyRequestId('s3cret', id.replace('~v2~', '~vé~'))).toEqual({ ok: false, reason: 'invalid_signature' })
+    expect(await verifyRequestId('s3cret', id.replace('~v2~', '~vé~'))).toEqual({
+      ok: false,
+      reason: 'invalid_signature',
+    })
   })
 })

@@ -18,9 +18,7 @@ const conversion = {
 
 describe('defaultGateConfig', () => {
   it('gives the documented canary defaults', () => {
-    expect(
-      defaultGateConfig({ stage: 'canary', championP99Ms: 320, business: [conversion] }),
-    ).toEqual({
+    expect(defaultGateConfig({ stage: 'canary', championP99Ms: 320, business: [conversion] })).toEqual({
       business: [{ ...conversion, margin: 0.02 }],
       errorRate: { margin: 0.25, floor: 0.001 },
       latency: { thresholdMs: 320, margin: 0.5 },
@@ -51,10 +49,7 @@ describe('defaultGateConfig', () => {
   })
 
   it('takes the champion p99 as latency threshold, else the SLA, else no latency gate', () => {
-    expect(
-      defaultGateConfig({ stage: 'canary', slaP99Ms: 500, championP99Ms: 320 }).latency
-        ?.thresholdMs,
-    ).toBe(320)
+    expect(defaultGateConfig({ stage: 'canary', slaP99Ms: 500, championP99Ms: 320 }).latency?.thresholdMs).toBe(320)
     expect(defaultGateConfig({ stage: 'canary', slaP99Ms: 500 }).latency?.thresholdMs).toBe(500)
     expect(defaultGateConfig({ stage: 'canary' }).latency).toBeNull()
   })
@@ -103,22 +98,14 @@ describe('isWeakerThan', () => {
   })
 
   it.each([
-    [
-      'a larger business margin',
-      { business: [{ ...conversion, margin: 0.05 }] },
-      'conversion: margin 5% > default 2%',
-    ],
+    ['a larger business margin', { business: [{ ...conversion, margin: 0.05 }] }, 'conversion: margin 5% > default 2%'],
     ['a removed business gate', { business: [] }, 'conversion: gate removed'],
     [
       'a changed direction',
       { business: [{ ...conversion, direction: 'lower_is_better' as const, margin: 0.02 }] },
       'conversion: kind/direction changed to proportion/lower_is_better',
     ],
-    [
-      'a larger error margin',
-      { errorRate: { margin: 0.5 } },
-      'error_rate: margin 50% > default 25%',
-    ],
+    ['a larger error margin', { errorRate: { margin: 0.5 } }, 'error_rate: margin 50% > default 25%'],
     [
       'a larger error fail margin',
       { errorRate: { margin: 0.25, failMargin: 0.4 } },
@@ -131,21 +118,13 @@ describe('isWeakerThan', () => {
       { latency: { thresholdMs: 800, margin: 0.5 } },
       'latency: threshold 800 ms > default 320 ms',
     ],
-    [
-      'a larger divergence maximum',
-      { divergence: { maxRate: 0.1 } },
-      'divergence: max rate 10% > default 5%',
-    ],
+    ['a larger divergence maximum', { divergence: { maxRate: 0.1 } }, 'divergence: max rate 10% > default 5%'],
     ['no divergence gate', { divergence: null }, 'divergence: gate removed'],
     ['a larger α_pass', { alphaPass: 0.1 }, 'alphaPass 0.1 > default 0.05'],
     ['a larger α_fail', { alphaFail: 0.2 }, 'alphaFail 0.2 > default 0.05'],
     ['a smaller SRM α (fewer alarms)', { srmAlpha: 0.0001 }, 'srmAlpha 0.0001 < default 0.001'],
     ['a smaller minimum sample', { minSamplePerArm: 100 }, 'minSamplePerArm 100 < default 1000'],
-    [
-      'a shorter minimum duration',
-      { minDurationMs: HOUR },
-      `minDurationMs ${HOUR} < default ${24 * HOUR}`,
-    ],
+    ['a shorter minimum duration', { minDurationMs: HOUR }, `minDurationMs ${HOUR} < default ${24 * HOUR}`],
   ])('flags %s', (_name, patch, finding) => {
     expect(weaker(patch as Partial<GateConfig>)).toEqual([finding])
   })

@@ -11,8 +11,7 @@ const SMALL_A = 540_000
 
 function metric(v: { metrics: MetricVerdict[] }, name: string): MetricVerdict {
   const m = v.metrics.find((x) => x.metric === name)
-  if (!m)
-    throw new Error(`no verdict for ${name}: ${JSON.stringify(v.metrics.map((x) => x.metric))}`)
+  if (!m) throw new Error(`no verdict for ${name}: ${JSON.stringify(v.metrics.map((x) => x.metric))}`)
   return m
 }
 
@@ -78,10 +77,15 @@ describe('evaluateGates: one decision per branch', () => {
 
 describe('latency when the champion never crosses the threshold (an SLA above all it serves)', () => {
   it('FAILs a challenger that crosses it on every answer', () => {
-    const v = evaluateGates(canary(arm(SMALL_B, { slow: 1, error: 0 }), arm(SMALL_A, { slow: 0, error: 0 }), 2), canaryConfig())
+    const v = evaluateGates(
+      canary(arm(SMALL_B, { slow: 1, error: 0 }), arm(SMALL_A, { slow: 0, error: 0 }), 2),
+      canaryConfig(),
+    )
     expect(v.decision, v.reason).toBe('FAIL')
     expect(metric(v, 'latency')).toMatchObject({ decision: 'fail', test: 'tail_exceedance' })
-    expect(metric(v, 'latency').reason).toMatch(/^FAIL: latency .* answers above 321 ms \(the champion had none of [\d,]+\) = 100% vs max 1%/)
+    expect(metric(v, 'latency').reason).toMatch(
+      /^FAIL: latency .* answers above 321 ms \(the champion had none of [\d,]+\) = 100% vs max 1%/,
+    )
   })
 
   it('PASSes a challenger inside the p99 threshold although the champion never crossed it (0.2% above)', () => {
@@ -113,10 +117,7 @@ describe('evaluateGates: combination rules', () => {
   })
 
   it('does not PASS below the minimum sample per arm, even after the minimum duration', () => {
-    const v = evaluateGates(
-      canary(arm(BIG_B), arm(BIG_A), 25),
-      canaryConfig({ minSamplePerArm: 700_000 }),
-    )
+    const v = evaluateGates(canary(arm(BIG_B), arm(BIG_A), 25), canaryConfig({ minSamplePerArm: 700_000 }))
     expect(v.decision).toBe('CONTINUE')
     expect(v.reason).toContain('minimum sample: 600,000 of 700,000')
   })
@@ -133,18 +134,12 @@ describe('evaluateGates: combination rules', () => {
   })
 
   it('PASSes at the cap when everything passes (PASS is checked before INCONCLUSIVE)', () => {
-    const v = evaluateGates(
-      canary(arm(BIG_B), arm(BIG_A), 24),
-      canaryConfig({ maxDurationMs: 24 * HOUR }),
-    )
+    const v = evaluateGates(canary(arm(BIG_B), arm(BIG_A), 24), canaryConfig({ maxDurationMs: 24 * HOUR }))
     expect(v.decision).toBe('PASS')
   })
 
   it('can FAIL an error rate before n_min: the event-split test is exact', () => {
-    const v = evaluateGates(
-      canary(arm(500, { error: 0.1 }), arm(4500, { error: 0.004 }), 0.02),
-      canaryConfig(),
-    )
+    const v = evaluateGates(canary(arm(500, { error: 0.1 }), arm(4500, { error: 0.004 }), 0.02), canaryConfig())
     expect(metric(v, 'conversion').decision).toBe('insufficient_data')
     expect(metric(v, 'error_rate').decision).toBe('fail')
     expect(v.decision).toBe('FAIL')
@@ -180,10 +175,7 @@ describe('evaluateGates: Bonferroni split of α_fail', () => {
 
   it('counts only the configured gates', () => {
     const config = canaryConfig({ latency: null, divergence: null, alphaFail: 0.04 })
-    const v = evaluateGates(
-      canary(arm(SMALL_B), arm(SMALL_A), 2, { shadow: shadow(10_000, 1, 1) }),
-      config,
-    )
+    const v = evaluateGates(canary(arm(SMALL_B), arm(SMALL_A), 2, { shadow: shadow(10_000, 1, 1) }), config)
     expect(v.metrics.map((m) => m.metric)).toEqual(['conversion', 'error_rate'])
     expect(v.metrics.map((m) => m.alpha)).toEqual([0.02, 0.02])
   })
@@ -196,10 +188,7 @@ describe('evaluateGates: Bonferroni split of α_fail', () => {
 
 describe('MetricVerdict numbers', () => {
   it('reports n, estimates, a signed boundary and the p-value of the side shown', () => {
-    const good = metric(
-      evaluateGates(canary(arm(BIG_B), arm(BIG_A), 25), canaryConfig()),
-      'conversion',
-    )
+    const good = metric(evaluateGates(canary(arm(BIG_B), arm(BIG_A), 25), canaryConfig()), 'conversion')
     expect(good).toMatchObject({
       metric: 'conversion',
       test: 'ni_proportion',
@@ -223,9 +212,7 @@ describe('MetricVerdict numbers', () => {
     expect(bad.boundary).toBeLessThan(0)
     expect(bad.contrast as number).toBeLessThan(bad.boundary as number)
     expect(bad.pValue).toBeLessThan(0.05 / 3)
-    expect(bad.reason).toMatch(
-      /^FAIL: conversion challenger 4\.5% \(n = 60,000\) vs champion 5% \(n = 540,000\), −10%/,
-    )
+    expect(bad.reason).toMatch(/^FAIL: conversion challenger 4\.5% \(n = 60,000\) vs champion 5% \(n = 540,000\), −10%/)
   })
 
   it('reports the event share and the share at the margin for the error test', () => {
@@ -271,9 +258,7 @@ describe('shadow-only stage', () => {
   })
 
   it('needs the minimum duration and the minimum number of pairs', () => {
-    expect(evaluateGates(stage(shadow(60_000, 600, 300), 47), shadowConfig()).decision).toBe(
-      'CONTINUE',
-    )
+    expect(evaluateGates(stage(shadow(60_000, 600, 300), 47), shadowConfig()).decision).toBe('CONTINUE')
     const few = evaluateGates(stage(shadow(60_000, 600, 300), 49), {
       ...shadowConfig(),
       minSamplePerArm: 70_000,
@@ -299,14 +284,9 @@ describe('shadow-only stage', () => {
 
 describe('a 100% stage (watch: expected share 1)', () => {
   it('skips SRM and ends INCONCLUSIVE without champion evidence to compare with', () => {
-    const e = canary(
-      arm(BIG_B),
-      { ...arm(0), outcomes: { conversion: momentsFromProportion(0, 0) } },
-      7 * 24,
-      {
-        expectedChallengerShare: 1,
-      },
-    )
+    const e = canary(arm(BIG_B), { ...arm(0), outcomes: { conversion: momentsFromProportion(0, 0) } }, 7 * 24, {
+      expectedChallengerShare: 1,
+    })
     const v = evaluateGates(e, canaryConfig())
     expect(v.srm.reason).toContain('the arms are not concurrent')
     expect(v.metrics.every((m) => m.decision === 'insufficient_data')).toBe(true)

@@ -33,9 +33,7 @@ describe('canonicalEvidenceDigestInput', () => {
   })
 
   it('treats one verdict like a list of one', () => {
-    expect(canonicalEvidenceDigestInput(verdict, config)).toBe(
-      canonicalEvidenceDigestInput([verdict], config),
-    )
+    expect(canonicalEvidenceDigestInput(verdict, config)).toBe(canonicalEvidenceDigestInput([verdict], config))
   })
 
   it('changes when anything the approver saw changes', () => {
@@ -50,9 +48,7 @@ describe('canonicalEvidenceDigestInput', () => {
       ...verdict,
       metrics: [{ ...verdict.metrics[0]!, boundary: x }],
     })
-    const texts = [Infinity, -Infinity, Number.NaN, 0].map((x) =>
-      canonicalEvidenceDigestInput(v(x), config),
-    )
+    const texts = [Infinity, -Infinity, Number.NaN, 0].map((x) => canonicalEvidenceDigestInput(v(x), config))
     expect(new Set(texts).size).toBe(4)
     expect(texts[0]).toContain('"boundary":"Infinity"')
     expect(canonicalEvidenceDigestInput(v(-0), config)).toBe(texts[3])
@@ -61,8 +57,6 @@ describe('canonicalEvidenceDigestInput', () => {
   it('drops undefined properties like JSON does', () => {
     const c = defaultGateConfig({ stage: 'canary' })
     const withUndefined = { ...c, errorRate: { ...c.errorRate!, failMargin: undefined } }
-    expect(canonicalEvidenceDigestInput([], withUndefined)).toBe(
-      canonicalEvidenceDigestInput([], c),
-    )
+    expect(canonicalEvidenceDigestInput([], withUndefined)).toBe(canonicalEvidenceDigestInput([], c))
   })
 })

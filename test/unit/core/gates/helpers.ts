@@ -4,12 +4,7 @@
  */
 
 import { defaultGateConfig } from '../../../../src/core/gates/defaults'
-import type {
-  ArmEvidence,
-  GateConfig,
-  ShadowEvidence,
-  StageEvidence,
-} from '../../../../src/core/gates/types'
+import type { ArmEvidence, GateConfig, ShadowEvidence, StageEvidence } from '../../../../src/core/gates/types'
 import { emptyHistogram, recordValue } from '../../../../src/core/stats/histogram'
 import { momentsFromProportion } from '../../../../src/core/stats/moments'
 
@@ -19,10 +14,7 @@ export const HOUR = 3_600_000
 export const THRESHOLD_MS = 320
 
 /** An arm with `n` exposures, rates for conversion, errors and latency above 320 ms. */
-export function arm(
-  n: number,
-  rates: { conversion?: number; error?: number; slow?: number } = {},
-): ArmEvidence {
+export function arm(n: number, rates: { conversion?: number; error?: number; slow?: number } = {}): ArmEvidence {
   const errors = Math.round(n * (rates.error ?? 0.005))
   const answered = n - errors
   const slow = Math.round(answered * (rates.slow ?? 0.01))

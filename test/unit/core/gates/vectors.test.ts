@@ -27,8 +27,7 @@ describe('gate vectors v1', () => {
       const a = m.champion.estimate
       const b = m.challenger.estimate
       if (m.test === 'event_split' && m.contrast !== null) {
-        const events = (x: { n: number; estimate: number | null }) =>
-          Math.round(x.n * (x.estimate ?? 0))
+        const events = (x: { n: number; estimate: number | null }) => Math.round(x.n * (x.estimate ?? 0))
         const eA = events(m.champion)
         const eB = events(m.challenger)
         expect(m.contrast).toBeCloseTo(eB / (eA + eB), 12)
@@ -42,13 +41,7 @@ describe('gate vectors v1', () => {
         if (m.decision === 'fail') expect(m.contrast).toBeGreaterThan(m.boundary as number)
         continue
       }
-      if (
-        m.test === 'ni_proportion' &&
-        m.contrast !== null &&
-        a !== null &&
-        b !== null &&
-        m.decision !== 'fail'
-      ) {
+      if (m.test === 'ni_proportion' && m.contrast !== null && a !== null && b !== null && m.decision !== 'fail') {
         expect(m.contrast).toBeCloseTo(b - (1 - m.margin) * a, 12)
       }
       if (m.decision === 'pass') expect(m.contrast as number).toBeGreaterThan(m.boundary as number)

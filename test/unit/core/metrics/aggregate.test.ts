@@ -1,15 +1,42 @@
 import { describe, expect, it } from 'vitest'
-import { addMeasurement, aggregate, emptyAgg, errorsOf, exposuresOf, mergeAgg, type Measurement, type RequestMeasurement } from '../../../../src/core/metrics/aggregate'
+import {
+  addMeasurement,
+  aggregate,
+  emptyAgg,
+  errorsOf,
+  exposuresOf,
+  mergeAgg,
+  type Measurement,
+  type RequestMeasurement,
+} from '../../../../src/core/metrics/aggregate'
 import { quantile } from '../../../../src/core/stats/histogram'
 
 const at = 1_790_000_000_000
 const req = (over: Partial<RequestMeasurement> = {}): RequestMeasurement => ({
-  type: 'request', requestId: 'r', at, epoch: 3, version: 'v1', arm: 'champion', segment: '', status: 200, outcome: 'response', latencyMs: 12, fallback: null, ...over,
+  type: 'request',
+  requestId: 'r',
+  at,
+  epoch: 3,
+  version: 'v1',
+  arm: 'champion',
+  segment: '',
+  status: 200,
+  outcome: 'response',
+  latencyMs: 12,
+  fallback: null,
+  ...over,
 })
 
 describe('aggregate', () => {
   it('classifies answers by status class and gateway outcome', () => {
-    const rows = aggregate([req(), req({ status: 302 }), req({ status: 404 }), req({ status: 503 }), req({ status: 504, outcome: 'timeout' }), req({ status: 502, outcome: 'unreachable' })])
+    const rows = aggregate([
+      req(),
+      req({ status: 302 }),
+      req({ status: 404 }),
+      req({ status: 503 }),
+      req({ status: 504, outcome: 'timeout' }),
+      req({ status: 502, outcome: 'unreachable' }),
+    ])
     const a = [...rows.values()][0]!.agg
     expect(a).toMatchObject({ requests: 6, s2xx: 1, s3xx: 1, s4xx: 1, s5xx: 1, timeouts: 1, unreachable: 1 })
     expect(a.latency.count).toBe(4) // gateway-made answers have no upstream latency
@@ -26,7 +53,13 @@ describe('aggregate', () => {
 
   it("counts a failed rescue as the assigned arm's error only, so no error rate exceeds 1", () => {
     const fb = { version: 'v2', arm: 'challenger' as const }
-    const rows = [...aggregate([req(), req({ status: 503, fallback: fb }), req({ status: 504, outcome: 'timeout', fallback: fb })]).values()]
+    const rows = [
+      ...aggregate([
+        req(),
+        req({ status: 503, fallback: fb }),
+        req({ status: 504, outcome: 'timeout', fallback: fb }),
+      ]).values(),
+    ]
     const v1 = rows.find((r) => r.key.version === 'v1')!.agg
     const v2 = rows.find((r) => r.key.version === 'v2')!.agg
     // The champion served 3 answers, 1 of them to its own exposure, and that one succeeded.
@@ -44,23 +77,48 @@ describe('aggregate', () => {
   })
 
   it('keys rows by minute, epoch, version, arm and segment', () => {
-    const rows = aggregate([req(), req({ at: at + 60_000 }), req({ epoch: 4 }), req({ segment: 'cohort' }), req({ arm: 'challenger', version: 'v2' })])
+    const rows = aggregate([
+      req(),
+      req({ at: at + 60_000 }),
+      req({ epoch: 4 }),
+      req({ segment: 'cohort' }),
+      req({ arm: 'challenger', version: 'v2' }),
+    ])
     expect(rows.size).toBe(5)
   })
 
   it('counts shadow pairs, divergence, errors and skips', () => {
-    const sh = (verdict: 'agree' | 'diverge' | 'error' | 'skipped', latencyMs: number | null = 5): Measurement => ({ type: 'shadow', requestId: 'r', at, epoch: 3, version: 'v2', verdict, latencyMs })
-    const a = [...aggregate([sh('agree'), sh('diverge'), sh('error'), sh('error', null), sh('skipped', null)]).values()][0]!
+    const sh = (verdict: 'agree' | 'diverge' | 'error' | 'skipped', latencyMs: number | null = 5): Measurement => ({
+      type: 'shadow',
+      requestId: 'r',
+      at,
+      epoch: 3,
+      version: 'v2',
+      verdict,
+      latencyMs,
+    })
+    const a = [
+      ...aggregate([sh('agree'), sh('diverge'), sh('error'), sh('error', null), sh('skipped', null)]).values(),
+    ][0]!
     expect(a.key.arm).toBe('shadow')
-    expect(a.agg).toMatchObject({ shadowAttempts: 4, shadowPairs: 2, shadowDiverged: 1, shadowErrors: 2, shadowSkipped: 1 })
+    expect(a.agg).toMatchObject({
+      shadowAttempts: 4,
+      shadowPairs: 2,
+      shadowDiverged: 1,
+      shadowErrors: 2,
+      shadowSkipped: 1,
+    })
     expect(a.agg.latency.count).toBe(3)
   })
 
   it('merges exactly: split into shards and minutes, then merged, equals the whole', () => {
-    const all = Array.from({ length: 500 }, (_, i) => req({ latencyMs: 1 + ((i * 37) % 200), status: i % 50 === 0 ? 500 : 200 }))
+    const all = Array.from({ length: 500 }, (_, i) =>
+      req({ latencyMs: 1 + ((i * 37) % 200), status: i % 50 === 0 ? 500 : 200 }),
+    )
     const whole = [...aggregate(all).values()][0]!.agg
     const merged = emptyAgg()
-    for (let s = 0; s < 4; s++) for (const r of aggregate(all.filter((_, i) => i % 4 === s)).values()) mergeAgg(merged, r.agg)
+    for (let s = 0; s < 4; s++)
+      for (const r of aggregate(all.filter((_, i) => i % 4 === s)).values()) mergeAgg(merged, r.agg)
     expect(merged.latency).toEqual(whole.latency)
     expect({ ...merged, latencyMoments: null }).toEqual({ ...whole, latencyMoments: null })
     expect(merged.latencyMoments.mean).toBeCloseTo(whole.latencyMoments.mean, 10)
@@ -70,7 +128,14 @@ describe('aggregate', () => {
 
 describe('rows carry exact Prometheus latency buckets', () => {
   it('counts answered requests only, in classic le buckets, per row', () => {
-    const rows = [...aggregate([req({ latencyMs: 3 }), req({ latencyMs: 40 }), req({ latencyMs: 9000 }), req({ status: 504, outcome: 'timeout', latencyMs: 30_000 })]).values()]
+    const rows = [
+      ...aggregate([
+        req({ latencyMs: 3 }),
+        req({ latencyMs: 40 }),
+        req({ latencyMs: 9000 }),
+        req({ status: 504, outcome: 'timeout', latencyMs: 30_000 }),
+      ]).values(),
+    ]
     expect(rows).toHaveLength(1)
     const { prom, agg } = rows[0]!
     expect(agg.requests).toBe(4)
@@ -81,7 +146,11 @@ describe('rows carry exact Prometheus latency buckets', () => {
   })
 
   it('adding measurements one at a time equals aggregating the list', () => {
-    const ms: Measurement[] = [req(), req({ version: 'v2', arm: 'challenger', latencyMs: 80 }), req({ fallback: { version: 'v2', arm: 'challenger' } })]
+    const ms: Measurement[] = [
+      req(),
+      req({ version: 'v2', arm: 'challenger', latencyMs: 80 }),
+      req({ fallback: { version: 'v2', arm: 'challenger' } }),
+    ]
     const rows = new Map()
     for (const m of ms) addMeasurement(rows, m)
     expect(rows).toEqual(aggregate(ms))

@@ -5,12 +5,24 @@ import { buildSeries } from '../../../../src/core/metrics/series'
 
 const minute = 29_833_333
 const req = (m: number, status = 200, latencyMs = 10): RequestMeasurement => ({
-  type: 'request', requestId: 'r', at: m * 60_000, epoch: 1, version: 'v1', arm: 'champion', segment: '', status, outcome: 'response', latencyMs, fallback: null,
+  type: 'request',
+  requestId: 'r',
+  at: m * 60_000,
+  epoch: 1,
+  version: 'v1',
+  arm: 'champion',
+  segment: '',
+  status,
+  outcome: 'response',
+  latencyMs,
+  fallback: null,
 })
 
 describe('buildSeries', () => {
   it('puts minutes into steps, with error rate, quantiles and business means with a 95% band', () => {
-    const rows = [...aggregate([req(minute), req(minute, 500), req(minute + 1, 200, 30), req(minute + 2)]).values()].map(({ key, agg }) => ({ minute: key.minute, version: key.version, arm: key.arm, agg }))
+    const rows = [
+      ...aggregate([req(minute), req(minute, 500), req(minute + 1, 200, 30), req(minute + 2)]).values(),
+    ].map(({ key, agg }) => ({ minute: key.minute, version: key.version, arm: key.arm, agg }))
     const outcomes = [{ minute, version: 'v1', arm: 'champion', metric: 'repaid', n: 4, sum: 3, sumSq: 3 }]
     const [s] = buildSeries(rows, outcomes, minute, minute + 3, 2)
     expect(s!.points).toHaveLength(2)
@@ -31,7 +43,10 @@ describe('renderPrometheus', () => {
     t.byClass['2xx'] = 2
     t.byClass['5xx'] = 1
     for (const ms of [3, 40, 9000]) addLatency(t, ms)
-    const text = renderPrometheus([{ model: 'b"m', version: 'v1', arm: 'champion', totals: t }, { model: 'a', version: 'v1', arm: 'champion', totals: emptyTotals() }])
+    const text = renderPrometheus([
+      { model: 'b"m', version: 'v1', arm: 'champion', totals: t },
+      { model: 'a', version: 'v1', arm: 'champion', totals: emptyTotals() },
+    ])
     expect(text).toContain('modelgate_requests_total{model="b\\"m",version="v1",arm="champion"} 3')
     expect(text.indexOf('model="a"')).toBeLessThan(text.indexOf('model="b'))
     expect(text).toContain('modelgate_upstream_latency_ms_bucket{model="b\\"m",version="v1",arm="champion",le="5"} 1')

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
 import { ModelInput } from '../../../../src/schemas/model'
-import { putVersion, rollback, routingProblems, setChampion, setRouting, toSnapshot, upsertModel, type ModelState } from '../../../../src/core/registry/model-state'
+import {
+  putVersion,
+  rollback,
+  routingProblems,
+  setChampion,
+  setRouting,
+  toSnapshot,
+  upsertModel,
+  type ModelState,
+} from '../../../../src/core/registry/model-state'
 
 const T = '2026-11-26T10:00:00.000Z'
 const http = (url: string) => ({ url, timeout_ms: 1000 })
@@ -32,7 +41,12 @@ describe('model state transitions', () => {
 
   it('keeps the salt for the life of the model (stickiness survives settings changes)', () => {
     const s = base()
-    const updated = upsertModel(s, 'm', ModelInput.parse({ risk: 'high', unit_header: 'x-user', fallback_to_champion: false }), { now: T, salt: 'another-salt' }).state
+    const updated = upsertModel(
+      s,
+      'm',
+      ModelInput.parse({ risk: 'high', unit_header: 'x-user', fallback_to_champion: false }),
+      { now: T, salt: 'another-salt' },
+    ).state
     expect(updated.salt).toBe(s.salt)
     expect(updated.routing).toEqual(s.routing)
   })
@@ -46,7 +60,11 @@ describe('model state transitions', () => {
   it('freezes versions the routing table exposes, including shadow targets', () => {
     let s = base()
     expect(s.versions.v2!.first_exposed_epoch).toBeNull()
-    s = setRouting(s, { weights: { v1: 100 }, rules: [], shadow: { version: 'v2', sample_rate: 0.1 } }, { now: T }).state
+    s = setRouting(
+      s,
+      { weights: { v1: 100 }, rules: [], shadow: { version: 'v2', sample_rate: 0.1 } },
+      { now: T },
+    ).state
     expect(s.versions.v2!.first_exposed_epoch).toBe(s.epoch)
     expect(codeOf(() => putVersion(s, 'v2', http('http://other'), { now: T }))).toBe('version_immutable')
     expect(putVersion(s, 'v2', http('http://b'), { now: T })).toBeNull() // identical: no-op
@@ -55,7 +73,10 @@ describe('model state transitions', () => {
   it('lists every routing problem at once', () => {
     const s = base()
     const problems = routingProblems(s, {
-      champion: 'v1', weights: { v1: 50, v9: 20 }, rules: [{ when: { header: 'x', equals: 'y' }, version: 'v8' }], shadow: { version: 'v1', sample_rate: 1 },
+      champion: 'v1',
+      weights: { v1: 50, v9: 20 },
+      rules: [{ when: { header: 'x', equals: 'y' }, version: 'v8' }],
+      shadow: { version: 'v1', sample_rate: 1 },
     })
     expect(problems.map((p) => p.field)).toEqual(['weights.v9', 'weights', 'rules.0.version', 'shadow.version'])
   })
@@ -67,7 +88,11 @@ describe('model state transitions', () => {
   })
 
   it('rolls back to 100% champion and clears rules and shadow', () => {
-    let s = setRouting(base(), { weights: { v1: 50, v2: 50 }, rules: [{ when: { header: 'x', equals: 'y' }, version: 'v2' }], shadow: null }, { now: T }).state
+    let s = setRouting(
+      base(),
+      { weights: { v1: 50, v2: 50 }, rules: [{ when: { header: 'x', equals: 'y' }, version: 'v2' }], shadow: null },
+      { now: T },
+    ).state
     const t = rollback(s, 'champion', { now: T, reason: 'error spike' })
     expect(t.state.routing).toEqual({ champion: 'v1', weights: { v1: 100 }, rules: [], shadow: null })
     expect(t.change).toMatchObject({ action: 'routing.rollback', reason: 'error spike' })
@@ -85,7 +110,14 @@ describe('model state transitions', () => {
 
   it('publishes a snapshot with everything the data plane needs', () => {
     const snap = toSnapshot(base(), { actor: 'operator', reason: 'r', now: T })
-    expect(snap).toMatchObject({ schema: 1, model: 'm', epoch: 4, hash_version: 1, salt: 'salt-abcdefgh', unit_header: 'x-unit-id' })
+    expect(snap).toMatchObject({
+      schema: 1,
+      model: 'm',
+      epoch: 4,
+      hash_version: 1,
+      salt: 'salt-abcdefgh',
+      unit_header: 'x-unit-id',
+    })
     expect(Object.keys(snap.versions)).toEqual(['v1', 'v2'])
   })
 })

@@ -1,15 +1,32 @@
 import { describe, expect, it } from 'vitest'
 import { addRequest, emptyAgg, type Agg } from '../../../../src/core/metrics/aggregate'
-import { CONFIRM, confirmationQuantile, isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../../../src/core/rollout/confirmation'
+import {
+  CONFIRM,
+  confirmationQuantile,
+  isFinal,
+  judgeRollback,
+  readyToJudge,
+  rollbackBaseline,
+  worthRecording,
+} from '../../../../src/core/rollout/confirmation'
 
 /** A version's answers: `latencies` in ms, the first `errors` of them answered 500. */
 function answers(latencies: number[], errors = 0): Agg {
   const agg = emptyAgg()
   latencies.forEach((latencyMs, i) =>
     addRequest(agg, {
-      type: 'request', requestId: `r${i}`, at: 0, epoch: 1, version: 'v1', arm: 'champion', segment: '',
-      status: i < errors ? 500 : 200, outcome: 'response', latencyMs, fallback: null,
-    })
+      type: 'request',
+      requestId: `r${i}`,
+      at: 0,
+      epoch: 1,
+      version: 'v1',
+      arm: 'champion',
+      segment: '',
+      status: i < errors ? 500 : 200,
+      outcome: 'response',
+      latencyMs,
+      fallback: null,
+    }),
   )
   return agg
 }
@@ -19,7 +36,13 @@ const MIN = 60_000
 
 describe('confirmationQuantile', () => {
   it.each([
-    [0, 0.5], [20, 0.5], [99, 0.5], [100, 0.95], [999, 0.95], [1_000, 0.99], [50_000, 0.99],
+    [0, 0.5],
+    [20, 0.5],
+    [99, 0.5],
+    [100, 0.95],
+    [999, 0.95],
+    [1_000, 0.99],
+    [50_000, 0.99],
   ])('%i answers → %f', (n, q) => expect(confirmationQuantile(n)).toBe(q))
 })
 
@@ -33,9 +56,21 @@ describe('readyToJudge', () => {
 
 describe('judgeRollback', () => {
   it('confirms a clean recovery and reports the numbers behind it', () => {
-    const r = judgeRollback({ stable: answers(steady(100)), baseline: answers(steady(600)), challengerRequests: 0, elapsedMs: MIN })
+    const r = judgeRollback({
+      stable: answers(steady(100)),
+      baseline: answers(steady(600)),
+      challengerRequests: 0,
+      elapsedMs: MIN,
+    })
     expect(r.ok).toBe(true)
-    expect(r.details).toMatchObject({ requests_since_rollback: 100, challenger_requests_since_rollback: 0, error_rate: 0, baseline_error_rate: 0, latency_quantile: 0.95, time_to_confirm_ms: MIN })
+    expect(r.details).toMatchObject({
+      requests_since_rollback: 100,
+      challenger_requests_since_rollback: 0,
+      error_rate: 0,
+      baseline_error_rate: 0,
+      latency_quantile: 0.95,
+      time_to_confirm_ms: MIN,
+    })
     expect(r.details.reason).toBeUndefined()
     expect(r.details.latency_ms).toBeGreaterThan(10)
     expect(r.details.p99_ms).not.toBeNull()
@@ -49,7 +84,12 @@ describe('judgeRollback', () => {
   })
 
   it('is denied when latency really stays high', () => {
-    const r = judgeRollback({ stable: answers(steady(100, 40)), baseline: answers(steady(600)), challengerRequests: 0, elapsedMs: MIN })
+    const r = judgeRollback({
+      stable: answers(steady(100, 40)),
+      baseline: answers(steady(600)),
+      challengerRequests: 0,
+      elapsedMs: MIN,
+    })
     expect(r.ok).toBe(false)
     expect(r.details.reason).toMatch(/^p95 [\d.]+ ms still above baseline [\d.]+ ms$/)
   })
@@ -62,7 +102,12 @@ describe('judgeRollback', () => {
   })
 
   it('takes the quantile the smaller side supports', () => {
-    const r = judgeRollback({ stable: answers(steady(5_000)), baseline: answers(steady(50)), challengerRequests: 0, elapsedMs: MIN })
+    const r = judgeRollback({
+      stable: answers(steady(5_000)),
+      baseline: answers(steady(50)),
+      challengerRequests: 0,
+      elapsedMs: MIN,
+    })
     expect(r.details.latency_quantile).toBe(0.5)
   })
 
@@ -70,21 +115,40 @@ describe('judgeRollback', () => {
     ['the challenger still answers', { challengerRequests: 3 }, /challenger still answered 3 requests/],
     ['errors stay above baseline', { stable: answers(steady(100), 5) }, /error rate 5% still above baseline 0%/],
     ['it waited too long', { elapsedMs: CONFIRM.giveUpMs + 1 }, /not confirmed within 30 min/],
-    ['the stable version never served enough', { stable: answers(steady(3)), elapsedMs: CONFIRM.giveUpMs + 1 }, /not confirmed within 30 min/],
+    [
+      'the stable version never served enough',
+      { stable: answers(steady(3)), elapsedMs: CONFIRM.giveUpMs + 1 },
+      /not confirmed within 30 min/,
+    ],
   ])('is denied when %s', (_, over, reason) => {
-    const r = judgeRollback({ stable: answers(steady(100)), baseline: answers(steady(600)), challengerRequests: 0, elapsedMs: MIN, ...over })
+    const r = judgeRollback({
+      stable: answers(steady(100)),
+      baseline: answers(steady(600)),
+      challengerRequests: 0,
+      elapsedMs: MIN,
+      ...over,
+    })
     expect(r.ok).toBe(false)
     expect(r.details.reason).toMatch(reason)
   })
 
   it('allows the baseline error rate times 1.5 plus one point', () => {
     const baseline = answers(steady(1_000), 40) // 4% → up to 7%
-    expect(judgeRollback({ stable: answers(steady(100), 6), baseline, challengerRequests: 0, elapsedMs: MIN }).ok).toBe(true)
-    expect(judgeRollback({ stable: answers(steady(100), 8), baseline, challengerRequests: 0, elapsedMs: MIN }).ok).toBe(false)
+    expect(judgeRollback({ stable: answers(steady(100), 6), baseline, challengerRequests: 0, elapsedMs: MIN }).ok).toBe(
+      true,
+    )
+    expect(judgeRollback({ stable: answers(steady(100), 8), baseline, challengerRequests: 0, elapsedMs: MIN }).ok).toBe(
+      false,
+    )
   })
 
   it('judges errors alone when no failed step left a baseline', () => {
-    const r = judgeRollback({ stable: answers(steady(100, 500)), baseline: null, challengerRequests: 0, elapsedMs: MIN })
+    const r = judgeRollback({
+      stable: answers(steady(100, 500)),
+      baseline: null,
+      challengerRequests: 0,
+      elapsedMs: MIN,
+    })
     expect(r.ok).toBe(true)
     expect(r.details).toMatchObject({ baseline_latency_ms: null, baseline_p99_ms: null, baseline_error_rate: 0 })
   })

@@ -24,9 +24,7 @@ export const T0 = Date.UTC(2026, 10, 26, 9, 0, 0)
 
 export function gate(overrides: Partial<GateConfig> = {}): GateConfig {
   return {
-    business: [
-      { metric: 'approved', kind: 'proportion', direction: 'higher_is_better', margin: 0.02 },
-    ],
+    business: [{ metric: 'approved', kind: 'proportion', direction: 'higher_is_better', margin: 0.02 }],
     errorRate: { margin: 0.25 },
     latency: { thresholdMs: 250, margin: 0.2 },
     divergence: null,
@@ -49,10 +47,7 @@ const METRIC_DECISION = {
 } as const
 
 /** A verdict as `evaluateGates` would return it, with numbers that read plausibly. */
-export function verdict(
-  decision: GateDecision,
-  overrides: Partial<VerdictRecord> = {}
-): VerdictRecord {
+export function verdict(decision: GateDecision, overrides: Partial<VerdictRecord> = {}): VerdictRecord {
   const d = METRIC_DECISION[decision]
   const worse = decision === 'FAIL'
   return {
@@ -139,10 +134,7 @@ export function actionTypes(t: Transition): string[] {
   return t.actions.map((a) => (a.type === 'alert' ? `alert:${a.kind}` : a.type))
 }
 
-export function only<T extends Action['type']>(
-  t: Transition,
-  type: T
-): Extract<Action, { type: T }>[] {
+export function only<T extends Action['type']>(t: Transition, type: T): Extract<Action, { type: T }>[] {
   return t.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type)
 }
 
@@ -175,9 +167,7 @@ export class Driver {
 
   /** The caller publishes whatever the last transition asked for and confirms the new epoch. */
   confirmPublish(): Transition | null {
-    const publishes = this.last.actions.some(
-      (a) => a.type === 'publish_routing' || a.type === 'set_champion'
-    )
+    const publishes = this.last.actions.some((a) => a.type === 'publish_routing' || a.type === 'set_champion')
     if (!publishes) return null
     this.epoch += 1
     return this.apply({

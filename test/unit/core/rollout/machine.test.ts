@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
 import { apply, start, type Phase, type Transition } from '../../../../src/core/rollout'
-import {
-  DAY,
-  Driver,
-  HOUR,
-  MIN,
-  T0,
-  actionTypes,
-  config,
-  evidenceHash,
-  only,
-  startContext,
-  verdict,
-} from './fixtures'
+import { DAY, Driver, HOUR, MIN, T0, actionTypes, config, evidenceHash, only, startContext, verdict } from './fixtures'
 
 function refusal(fn: () => unknown): { code: string; refusal?: unknown; detail: string } {
   try {
@@ -32,14 +20,7 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
     const d = new Driver()
     expect(d.state.phase).toBe('awaiting_evaluation')
     expect(d.last.actions).toEqual([])
-    expect(d.state.plan.map((s) => s.kind)).toEqual([
-      'shadow',
-      'canary',
-      'canary',
-      'canary',
-      'canary',
-      'watch',
-    ])
+    expect(d.state.plan.map((s) => s.kind)).toEqual(['shadow', 'canary', 'canary', 'canary', 'canary', 'watch'])
 
     const evaluated = d.evaluation()
     expect(only(evaluated, 'publish_routing')[0]?.routing).toEqual({
@@ -66,9 +47,7 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
       ['watching', 100],
     ])
     const promotion = d.log.find((t) => t.actions.some((a) => a.type === 'set_champion'))
-    expect(only(promotion!, 'set_champion')).toEqual([
-      expect.objectContaining({ type: 'set_champion', version: 'v2' }),
-    ])
+    expect(only(promotion!, 'set_champion')).toEqual([expect.objectContaining({ type: 'set_champion', version: 'v2' })])
     expect(d.state.plan[d.state.stepIndex]?.kind).toBe('watch')
 
     d.tick('CONTINUE', 30 * MIN)
@@ -84,11 +63,21 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
     d.evaluation()
     for (let i = 0; i < 4; i++) d.passStep()
     expect(d.state.phase).toBe('watching')
-    const blind = verdict('CONTINUE', { metrics: verdict('CONTINUE').metrics.map((m) => ({ ...m, decision: 'insufficient_data' as const })) })
+    const blind = verdict('CONTINUE', {
+      metrics: verdict('CONTINUE').metrics.map((m) => ({ ...m, decision: 'insufficient_data' as const })),
+    })
     d.now += 61 * MIN
-    const t = d.apply({ type: 'tick', now: d.now, stepIndex: d.state.stepIndex, stepEpoch: d.state.stepEpoch, verdict: blind })
+    const t = d.apply({
+      type: 'tick',
+      now: d.now,
+      stepIndex: d.state.stepIndex,
+      stepEpoch: d.state.stepEpoch,
+      verdict: blind,
+    })
     expect(d.state).toMatchObject({ phase: 'paused', hold: { cause: 'inconclusive' } })
-    expect(t.event.reason).toMatch(/^INCONCLUSIVE at watch \(1 h\): watch \(1 h\) ended after .* without evidence to judge/)
+    expect(t.event.reason).toMatch(
+      /^INCONCLUSIVE at watch \(1 h\): watch \(1 h\) ended after .* without evidence to judge/,
+    )
     expect(actionTypes(t)).toContain('alert:inconclusive')
   })
 
@@ -115,7 +104,11 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
       rules: [keep],
       shadow: { version: 'v2', sample_rate: 0.5 },
     })
-    expect(only(d.passStep(), 'publish_routing')[0]?.routing).toEqual({ weights: { v1: 95, v2: 5 }, rules: [keep], shadow: null })
+    expect(only(d.passStep(), 'publish_routing')[0]?.routing).toEqual({
+      weights: { v1: 95, v2: 5 },
+      rules: [keep],
+      shadow: null,
+    })
   })
 
   it('keeps a readable timeline without per-tick noise', () => {
@@ -181,9 +174,7 @@ describe('a bad challenger', () => {
     d.evaluation()
     expect(d.state.phase).toBe('watching')
     const t = d.tick('FAIL')
-    expect(only(t, 'rollback_routing')).toEqual([
-      expect.objectContaining({ target: 'previous_champion' }),
-    ])
+    expect(only(t, 'rollback_routing')).toEqual([expect.objectContaining({ target: 'previous_champion' })])
   })
 
   it('gets no traffic after a failing offline evaluation', () => {
@@ -203,18 +194,16 @@ describe('a bad challenger', () => {
     const d = new Driver()
     d.evaluation()
     d.tick('FAIL')
-    const bad = d
-      .wait(MIN)
-      .apply({ type: 'rollback_confirmed', now: d.now, ok: false, details: null })
+    const bad = d.wait(MIN).apply({ type: 'rollback_confirmed', now: d.now, ok: false, details: null })
     expect(only(bad, 'alert')[0]).toMatchObject({
       kind: 'rollback_confirmed',
       severity: 'critical',
     })
     expect(bad.event.type).toBe('rollback_unconfirmed')
-    expect(bad.event.reason).toMatch(/not confirmed yet: traffic or metrics not recovered; checked again every tick for 30 min$/)
-    const good = d
-      .wait(MIN)
-      .apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: null })
+    expect(bad.event.reason).toMatch(
+      /not confirmed yet: traffic or metrics not recovered; checked again every tick for 30 min$/,
+    )
+    const good = d.wait(MIN).apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: null })
     expect(good.state.rollback?.confirmation).toMatchObject({ ok: true, timeToConfirmMs: 2 * MIN })
   })
 
@@ -222,7 +211,9 @@ describe('a bad challenger', () => {
     const d = new Driver()
     d.evaluation()
     d.tick('FAIL')
-    const last = d.wait(31 * MIN).apply({ type: 'rollback_confirmed', now: d.now, ok: false, details: { reason: 'not confirmed within 30 min' } })
+    const last = d
+      .wait(31 * MIN)
+      .apply({ type: 'rollback_confirmed', now: d.now, ok: false, details: { reason: 'not confirmed within 30 min' } })
     expect(last.event.reason).toMatch(/rollback to \S+ NOT confirmed: not confirmed within 30 min$/)
     expect(only(last, 'alert')[0]).toMatchObject({ severity: 'critical' })
   })
@@ -248,14 +239,10 @@ describe('a bad challenger', () => {
     const d = new Driver()
     d.evaluation()
     d.tick('FAIL')
-    const t = d
-      .wait(3 * MIN)
-      .apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: { errorRate: 0.01 } })
+    const t = d.wait(3 * MIN).apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: { errorRate: 0.01 } })
     expect(actionTypes(t)).toEqual(['alert:rollback_confirmed'])
     expect(d.state.rollback?.confirmation).toMatchObject({ ok: true, timeToConfirmMs: 3 * MIN })
-    expect(
-      d.apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: null }).actions
-    ).toEqual([])
+    expect(d.apply({ type: 'rollback_confirmed', now: d.now, ok: true, details: null }).actions).toEqual([])
   })
 })
 
@@ -352,9 +339,7 @@ describe('approvals', () => {
   })
 
   it('refuses an evaluation waiver unless the model is low-risk, and records it', () => {
-    expect(refusal(() => start(config(), startContext({ evaluationWaived: true }))).code).toBe(
-      'forbidden'
-    )
+    expect(refusal(() => start(config(), startContext({ evaluationWaived: true }))).code).toBe('forbidden')
     const t = start(config(), startContext({ evaluationWaived: true, risk: 'low' }))
     expect(t.state.evaluation.status).toBe('waived')
     expect(t.state.phase).toBe('progressing')
@@ -451,7 +436,7 @@ describe('idempotency and stale evidence', () => {
       expect(second.actions).toEqual([])
       expect(second.state).toBe(first.state)
       expect(second.event.type).toBe('ignored')
-    }
+    },
   )
 
   it('ignores a verdict for an older step or epoch', () => {
@@ -461,9 +446,7 @@ describe('idempotency and stale evidence', () => {
     d.passStep()
     const t = d.apply({ type: 'tick', now: d.now + MIN, ...old, verdict: verdict('FAIL') })
     expect(t.actions).toEqual([])
-    expect(t.event.reason).toContain(
-      'evidence for step 0 (epoch 41) but the current step is 1 (epoch 42)'
-    )
+    expect(t.event.reason).toContain('evidence for step 0 (epoch 41) but the current step is 1 (epoch 42)')
     expect(d.state.phase).toBe('progressing')
   })
 
@@ -494,13 +477,9 @@ describe('idempotency and stale evidence', () => {
 describe('other plans', () => {
   it('feature flag: widens the cohort, then switches to 100% and watches', () => {
     const when = { header: 'x-tier', equals: 'beta' }
-    const d = new Driver(
-      config({ strategies: ['feature_flag'], cohort: { when, percents: [10, 50, 100] } })
-    )
+    const d = new Driver(config({ strategies: ['feature_flag'], cohort: { when, percents: [10, 50, 100] } }))
     const t = d.evaluation()
-    expect(only(t, 'publish_routing')[0]?.routing.rules).toEqual([
-      { when, version: 'v2', percent: 10 },
-    ])
+    expect(only(t, 'publish_routing')[0]?.routing.rules).toEqual([{ when, version: 'v2', percent: 10 }])
     d.passStep()
     d.passStep()
     const switched = d.passStep()

@@ -105,12 +105,7 @@ describe('operator-actions-v1 vectors', () => {
   it('allowedOperatorActions agrees with the table (what the UI enables)', () => {
     for (const phase of PHASES) {
       const expected = vectors.cases
-        .filter(
-          (c) =>
-            c.phase === phase &&
-            c.allowed &&
-            (OPERATOR_ACTIONS as readonly string[]).includes(c.input)
-        )
+        .filter((c) => c.phase === phase && c.allowed && (OPERATOR_ACTIONS as readonly string[]).includes(c.input))
         .map((c) => c.input)
       expect(allowedOperatorActions(inPhase(phase)), phase).toEqual(expected)
     }

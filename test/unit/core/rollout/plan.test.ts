@@ -80,11 +80,7 @@ describe('validatePlan', () => {
     ['no strategy', { strategies: [] }, ['strategies']],
     ['unknown strategy', { strategies: ['dark_launch' as Strategy] }, ['strategies.0']],
     ['shadow after canary', { strategies: ['canary', 'shadow'] as Strategy[] }, ['strategies.1']],
-    [
-      'canary and blue/green together',
-      { strategies: ['canary', 'blue_green'] as Strategy[] },
-      ['strategies.1'],
-    ],
+    ['canary and blue/green together', { strategies: ['canary', 'blue_green'] as Strategy[] }, ['strategies.1']],
     ['feature flag without cohort', { strategies: ['feature_flag'] as Strategy[] }, ['cohort']],
     ['challenger equals champion', { challenger: 'v1' }, ['challenger']],
     ['bad sample rate', { shadow: { sampleRate: 0 } }, ['shadow.sampleRate']],
@@ -100,16 +96,13 @@ describe('validatePlan', () => {
 
   it('checks the cohort rule condition and percents', () => {
     const cohort = { when: { header: 'x-tier', equals: 'a', prefix: 'b' }, percents: [50, 10] }
-    expect(fields(config({ strategies: ['feature_flag'], cohort }))).toEqual([
-      'cohort.when',
-      'cohort.percents.1',
-    ])
+    expect(fields(config({ strategies: ['feature_flag'], cohort }))).toEqual(['cohort.when', 'cohort.percents.1'])
   })
 
   it('needs a gate for every gated step kind, with a cap above the minimum duration', () => {
-    expect(
-      fields(config({ gates: { canary: gate(), watch: gate({ maxDurationMs: 6 * HOUR }) } }))
-    ).toEqual(['gates.shadow'])
+    expect(fields(config({ gates: { canary: gate(), watch: gate({ maxDurationMs: 6 * HOUR }) } }))).toEqual([
+      'gates.shadow',
+    ])
     const short = { shadow: gate(), canary: gate(), watch: gate({ maxDurationMs: 30 * MIN }) }
     expect(validatePlan(config({ gates: short }))).toEqual([
       {
@@ -121,9 +114,7 @@ describe('validatePlan', () => {
 })
 
 describe('step helpers', () => {
-  const plan = buildPlan(
-    resolveConfig(config({ strategies: ['shadow', 'canary'], stages: [5, 60, 100] }))
-  )
+  const plan = buildPlan(resolveConfig(config({ strategies: ['shadow', 'canary'], stages: [5, 60, 100] })))
 
   it('measures stage jumps within the canary ramp only', () => {
     expect(plan.map((_s, i) => stageJump(plan, i))).toEqual([null, 5, 55, 40, null])

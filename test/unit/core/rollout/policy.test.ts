@@ -26,9 +26,7 @@ describe('approvalNeeded', () => {
 
   it('asks before the step to 100% only, for risk at or above the configured tier', () => {
     const high = { ...facts, risk: 'high' as const }
-    const asked = state.plan.map(
-      (_s, toStep) => approvalNeeded(state, { ...high, toStep })?.rules ?? []
-    )
+    const asked = state.plan.map((_s, toStep) => approvalNeeded(state, { ...high, toStep })?.rules ?? [])
     expect(asked).toEqual([[], [], [], [], ['final_step_risk'], []])
     const strict = fresh({ approval: { requireFinalApprovalForRisk: 'medium' } })
     expect(approvalNeeded(strict, { ...facts, toStep: 4 })?.rules).toEqual(['final_step_risk'])
@@ -54,7 +52,7 @@ describe('approvalNeeded', () => {
     expect(need?.reason).toBe(
       "switch to 100% gives a high-risk model's traffic to the challenger; " +
         'started 24 h after a rollback of credit-risk; ' +
-        "gates weaker than the model's defaults: watch.margin"
+        "gates weaker than the model's defaults: watch.margin",
     )
   })
 
@@ -69,14 +67,7 @@ describe('evidence digest', () => {
     d.evaluation()
     d.tick('CONTINUE')
     const digest = JSON.parse(evidenceDigestInput(d.state))
-    expect(Object.keys(digest)).toEqual([
-      'config',
-      'metrics',
-      'pending',
-      'rollout',
-      'step',
-      'verdict',
-    ])
+    expect(Object.keys(digest)).toEqual(['config', 'metrics', 'pending', 'rollout', 'step', 'verdict'])
     expect(Object.keys(digest.metrics)).toEqual(['approved', 'error_rate'])
     expect(digest.verdict.decision).toBe('CONTINUE')
     expect(digest.config.model).toBe('credit-risk')
@@ -94,7 +85,7 @@ describe('evidence digest', () => {
 
   it('sorts keys at every depth and drops undefined members', () => {
     expect(canonicalJson({ b: 1, a: [true, { d: null, c: 'x', e: undefined }] })).toBe(
-      '{"a":[true,{"c":"x","d":null}],"b":1}'
+      '{"a":[true,{"c":"x","d":null}],"b":1}',
     )
   })
 })
@@ -103,9 +94,7 @@ describe('checkApproval', () => {
   const approval = { evidenceHash: 'ABC123', expiresAt: T0 + DAY, forStep: 4 }
 
   it('accepts a matching hash before expiry (hex case-insensitive)', () => {
-    expect(checkApproval(approval, { now: T0, currentEvidenceHash: 'abc123', forStep: 4 })).toEqual(
-      { valid: true }
-    )
+    expect(checkApproval(approval, { now: T0, currentEvidenceHash: 'abc123', forStep: 4 })).toEqual({ valid: true })
   })
 
   it.each([

@@ -1,14 +1,30 @@
 import type { RoutingSnapshot, RoutingTable } from '../../../../src/schemas/routing'
 
-export function snapshotWith(routing: Partial<RoutingTable> & { champion: string }, salt = 'test-salt-1234'): RoutingSnapshot {
+export function snapshotWith(
+  routing: Partial<RoutingTable> & { champion: string },
+  salt = 'test-salt-1234',
+): RoutingSnapshot {
   const table: RoutingTable = { weights: { [routing.champion]: 100 }, rules: [], shadow: null, ...routing }
   const versions: RoutingSnapshot['versions'] = {}
   for (const v of new Set([table.champion, ...Object.keys(table.weights), ...table.rules.map((r) => r.version)])) {
     versions[v] = { url: `http://127.0.0.1:1/${v}`, timeout_ms: 1000 }
   }
   return {
-    schema: 1, model: 'm', epoch: 1, hash_version: 1, salt, unit_header: 'x-unit-id', fallback_to_champion: true,
-    routing: table, versions, metrics: [], shadow_compare: null, metric_shards: 4, published_at: '2026-01-01T00:00:00.000Z', actor: 'test', reason: 'test',
+    schema: 1,
+    model: 'm',
+    epoch: 1,
+    hash_version: 1,
+    salt,
+    unit_header: 'x-unit-id',
+    fallback_to_champion: true,
+    routing: table,
+    versions,
+    metrics: [],
+    shadow_compare: null,
+    metric_shards: 4,
+    published_at: '2026-01-01T00:00:00.000Z',
+    actor: 'test',
+    reason: 'test',
   }
 }
 

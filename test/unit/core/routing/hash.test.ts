@@ -37,9 +37,12 @@ describe('published test vectors (test/vectors/routing-hash-v1.json)', () => {
 })
 
 describe('fnv1a32Utf8', () => {
-  it.each(['', 'user-42', 'req_0123', 'ünïcødé', 'mixed ascii then é', '\u{1F600} emoji'])('equals FNV-1a over the UTF-8 bytes of %j', (s) => {
-    expect(fnv1a32Utf8(s)).toBe(fnv1a32(new TextEncoder().encode(s)))
-  })
+  it.each(['', 'user-42', 'req_0123', 'ünïcødé', 'mixed ascii then é', '\u{1F600} emoji'])(
+    'equals FNV-1a over the UTF-8 bytes of %j',
+    (s) => {
+      expect(fnv1a32Utf8(s)).toBe(fnv1a32(new TextEncoder().encode(s)))
+    },
+  )
 })
 
 describe('bucket distribution', () => {

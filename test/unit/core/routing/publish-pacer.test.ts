@@ -20,7 +20,12 @@ describe('publish pacer', () => {
   it('writes at most once per interval and coalesces a burst into the newest snapshot', async () => {
     const clock = fakeClock()
     const writes: Array<{ epoch: number; at: number }> = []
-    const pacer = new PublishPacer<{ epoch: number }>({ minIntervalMs: 1000, now: clock.now, sleep: clock.sleep, write: async (s) => void writes.push({ epoch: s.epoch, at: clock.now() }) })
+    const pacer = new PublishPacer<{ epoch: number }>({
+      minIntervalMs: 1000,
+      now: clock.now,
+      sleep: clock.sleep,
+      write: async (s) => void writes.push({ epoch: s.epoch, at: clock.now() }),
+    })
     const done: number[] = []
     const p1 = pacer.publish({ epoch: 1 }).then(() => done.push(1))
     await clock.advance(0)
@@ -31,14 +36,22 @@ describe('publish pacer', () => {
     expect(done).toEqual([1])
     await clock.advance(500)
     await Promise.all([p1, p2, p3])
-    expect(writes).toEqual([{ epoch: 1, at: 0 }, { epoch: 3, at: 1000 }]) // epoch 2 never written alone
+    expect(writes).toEqual([
+      { epoch: 1, at: 0 },
+      { epoch: 3, at: 1000 },
+    ]) // epoch 2 never written alone
     expect(done.sort()).toEqual([1, 2, 3])
     expect(pacer.published).toBe(3)
   })
 
   it('resolves at once for an epoch already written', async () => {
     const clock = fakeClock()
-    const pacer = new PublishPacer<{ epoch: number }>({ minIntervalMs: 1000, now: clock.now, sleep: clock.sleep, write: async () => undefined })
+    const pacer = new PublishPacer<{ epoch: number }>({
+      minIntervalMs: 1000,
+      now: clock.now,
+      sleep: clock.sleep,
+      write: async () => undefined,
+    })
     pacer.markPublished(5)
     await expect(pacer.publish({ epoch: 4 })).resolves.toBeUndefined()
   })
@@ -47,7 +60,9 @@ describe('publish pacer', () => {
     const clock = fakeClock()
     let fail = true
     const pacer = new PublishPacer<{ epoch: number }>({
-      minIntervalMs: 10, now: clock.now, sleep: clock.sleep,
+      minIntervalMs: 10,
+      now: clock.now,
+      sleep: clock.sleep,
       write: async () => {
         if (fail) throw new Error('KV 429')
       },

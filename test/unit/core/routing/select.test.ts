@@ -4,8 +4,12 @@ import type { CohortRule } from '../../../../src/schemas/routing'
 import { noHeaders, seeded, snapshotWith } from './fixtures'
 
 const units = Array.from({ length: 10_000 }, (_, i) => `unit-${i}`)
-const route = (snap: ReturnType<typeof snapshotWith>, unit: string | null, headers: Record<string, string> = {}, random = () => 0.5) =>
-  selectRoute(snap, { header: (h) => headers[h] ?? null, unitKey: unit, random })!
+const route = (
+  snap: ReturnType<typeof snapshotWith>,
+  unit: string | null,
+  headers: Record<string, string> = {},
+  random = () => 0.5,
+) => selectRoute(snap, { header: (h) => headers[h] ?? null, unitKey: unit, random })!
 
 describe('weighted split (acceptance 2)', () => {
   const at = (w: number) => snapshotWith({ champion: 'v1', weights: { v1: 100 - w, v2: w } })
@@ -87,7 +91,11 @@ describe('weighted split (acceptance 2)', () => {
 })
 
 describe('cohort rules (acceptance 3)', () => {
-  const rule = (when: CohortRule['when'], version = 'v2', percent?: number): CohortRule => ({ when, version, ...(percent === undefined ? {} : { percent }) })
+  const rule = (when: CohortRule['when'], version = 'v2', percent?: number): CohortRule => ({
+    when,
+    version,
+    ...(percent === undefined ? {} : { percent }),
+  })
 
   it.each([
     [{ header: 'x-tier', equals: 'gold' }, 'gold', true],
@@ -105,7 +113,11 @@ describe('cohort rules (acceptance 3)', () => {
   })
 
   it('sends every matching request to its version and no non-matching one to it', () => {
-    const snap = snapshotWith({ champion: 'v1', weights: { v1: 100 }, rules: [rule({ header: 'x-tier', in: ['gold'] }, 'v3')] })
+    const snap = snapshotWith({
+      champion: 'v1',
+      weights: { v1: 100 },
+      rules: [rule({ header: 'x-tier', in: ['gold'] }, 'v3')],
+    })
     snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000 }
     for (const [i, u] of units.slice(0, 2000).entries()) {
       const gold = i % 3 === 0
@@ -117,14 +129,16 @@ describe('cohort rules (acceptance 3)', () => {
 
   it('evaluates rules in order: the first match wins', () => {
     const snap = snapshotWith({
-      champion: 'v1', weights: { v1: 100 },
+      champion: 'v1',
+      weights: { v1: 100 },
       rules: [rule({ header: 'x-tier', prefix: 'g' }, 'v2'), rule({ header: 'x-tier', equals: 'gold' }, 'v3')],
     })
     expect(route(snap, 'u', { 'x-tier': 'gold' }).version).toBe('v2')
   })
 
   it('sends a sticky percentage of the cohort, monotone as it widens, the rest falls through', () => {
-    const at = (p: number) => snapshotWith({ champion: 'v1', weights: { v1: 100 }, rules: [rule({ header: 'x-beta', equals: '1' }, 'v2', p)] })
+    const at = (p: number) =>
+      snapshotWith({ champion: 'v1', weights: { v1: 100 }, rules: [rule({ header: 'x-beta', equals: '1' }, 'v2', p)] })
     let previous = new Set<string>()
     for (const p of [10, 30, 60, 100]) {
       const chosen = new Set(units.filter((u) => route(at(p), u, { 'x-beta': '1' }).version === 'v2'))
@@ -139,7 +153,11 @@ describe('cohort rules (acceptance 3)', () => {
   })
 
   it('draws the cohort share independently of the weight buckets', () => {
-    const snap = snapshotWith({ champion: 'v1', weights: { v1: 50, v2: 50 }, rules: [rule({ header: 'x-beta', equals: '1' }, 'v3', 50)] })
+    const snap = snapshotWith({
+      champion: 'v1',
+      weights: { v1: 50, v2: 50 },
+      rules: [rule({ header: 'x-beta', equals: '1' }, 'v3', 50)],
+    })
     snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000 }
     const counts: Record<string, number> = {}
     for (const u of units) {

@@ -21,9 +21,7 @@ const numeric = (tol_abs: number, tol_rel: number): ComparatorConfig => ({
   tol_rel,
 })
 const text = (min_similarity: number, normalize?: boolean): ComparatorConfig =>
-  normalize === undefined
-    ? { kind: 'text', min_similarity }
-    : { kind: 'text', min_similarity, normalize }
+  normalize === undefined ? { kind: 'text', min_similarity } : { kind: 'text', min_similarity, normalize }
 
 type Verdict = ShadowComparison['verdict']
 
@@ -49,9 +47,7 @@ describe('compareOutputs: label', () => {
   })
 
   it('names both labels when they differ', () => {
-    expect(compareOutputs('cat', 'dog', LABEL).reason).toBe(
-      'labels differ: champion "cat", shadow "dog"',
-    )
+    expect(compareOutputs('cat', 'dog', LABEL).reason).toBe('labels differ: champion "cat", shadow "dog"')
   })
 
   it.each<[unknown, unknown, 'champion' | 'shadow']>([
@@ -177,9 +173,7 @@ describe('compareOutputs: text (diverge iff similarity < min_similarity)', () =>
   })
 
   it('explains the threshold in the reason', () => {
-    expect(compareOutputs('abcd', 'abcX', text(0.8)).reason).toBe(
-      'edit similarity 0.75 < min_similarity 0.8',
-    )
+    expect(compareOutputs('abcd', 'abcX', text(0.8)).reason).toBe('edit similarity 0.75 < min_similarity 0.8')
   })
 
   it.each<[unknown, unknown, 'champion' | 'shadow']>([
@@ -229,9 +223,7 @@ describe('compareOutputs: text (diverge iff similarity < min_similarity)', () =>
       const r = compareOutputs('abcdef', 'abcxyz', text(0.99), { maxCodePoints: 3 })
       expect(r.verdict).toBe('agree')
       expect(r.reason).toMatch(/first 3 code points/)
-      expect(compareOutputs('abcdef', 'abcxyz', text(0.99), { maxCodePoints: Infinity }).verdict).toBe(
-        'diverge',
-      )
+      expect(compareOutputs('abcdef', 'abcxyz', text(0.99), { maxCodePoints: Infinity }).verdict).toBe('diverge')
     })
 
     it('treats an invalid cap as a config error', () => {
@@ -399,39 +391,21 @@ describe('validateComparator', () => {
     [{}, ["kind: must be one of 'label', 'numeric', 'text', got undefined"]],
     [{ kind: 'exact' }, ["kind: must be one of 'label', 'numeric', 'text', got \"exact\""]],
     [{ kind: 'label', tol_abs: 1 }, ["tol_abs: unknown field for kind 'label'"]],
-    [
-      { kind: 'numeric', tol_abs: 1 },
-      ['tol_rel: must be a finite number >= 0, got undefined'],
-    ],
+    [{ kind: 'numeric', tol_abs: 1 }, ['tol_rel: must be a finite number >= 0, got undefined']],
     [
       { kind: 'numeric', tol_abs: -0.1, tol_rel: Number.NaN },
-      [
-        'tol_abs: must be a finite number >= 0, got -0.1',
-        'tol_rel: must be a finite number >= 0, got NaN',
-      ],
+      ['tol_abs: must be a finite number >= 0, got -0.1', 'tol_rel: must be a finite number >= 0, got NaN'],
     ],
     [
       { kind: 'numeric', tol_abs: '0.1', tol_rel: Infinity },
-      [
-        'tol_abs: must be a finite number >= 0, got "0.1"',
-        'tol_rel: must be a finite number >= 0, got Infinity',
-      ],
+      ['tol_abs: must be a finite number >= 0, got "0.1"', 'tol_rel: must be a finite number >= 0, got Infinity'],
     ],
     [{ kind: 'text' }, ['min_similarity: must be a number in [0, 1], got undefined']],
     [{ kind: 'text', min_similarity: 1.5 }, ['min_similarity: must be a number in [0, 1], got 1.5']],
     [{ kind: 'text', min_similarity: -0.1 }, ['min_similarity: must be a number in [0, 1], got -0.1']],
-    [
-      { kind: 'text', min_similarity: Number.NaN },
-      ['min_similarity: must be a number in [0, 1], got NaN'],
-    ],
-    [
-      { kind: 'text', min_similarity: 0.9, normalize: 'yes' },
-      ['normalize: must be a boolean if present, got "yes"'],
-    ],
-    [
-      { kind: 'text', min_similarity: 0.9, normalise: false },
-      ["normalise: unknown field for kind 'text'"],
-    ],
+    [{ kind: 'text', min_similarity: Number.NaN }, ['min_similarity: must be a number in [0, 1], got NaN']],
+    [{ kind: 'text', min_similarity: 0.9, normalize: 'yes' }, ['normalize: must be a boolean if present, got "yes"']],
+    [{ kind: 'text', min_similarity: 0.9, normalise: false }, ["normalise: unknown field for kind 'text'"]],
   ])('%j → %j', (config, problems) => {
     expect(validateComparator(config)).toEqual(problems)
     expect(isComparatorConfig(config)).toBe(false)

@@ -4,12 +4,7 @@
  */
 
 import { describe, expect, it } from 'vitest'
-import {
-  JsonPointerSyntaxError,
-  isValidPointer,
-  parsePointer,
-  resolvePointer,
-} from '../../../../src/core/shadow'
+import { JsonPointerSyntaxError, isValidPointer, parsePointer, resolvePointer } from '../../../../src/core/shadow'
 
 // RFC 6901 §5.
 const RFC_DOC: unknown = JSON.parse(`{

@@ -13,11 +13,20 @@ describe('storedOutput', () => {
     const big = { text: 'y'.repeat(MAX_STORED_OUTPUT_CHARS) }
     const r = storedOutput(big)
     expect(r.kind).toBe('omitted')
-    expect(r.value).toEqual({ omitted: true, json_chars: JSON.stringify(big).length, head: JSON.stringify(big).slice(0, 256) })
+    expect(r.value).toEqual({
+      omitted: true,
+      json_chars: JSON.stringify(big).length,
+      head: JSON.stringify(big).slice(0, 256),
+    })
     expect(isOmittedOutput(r.value)).toBe(true)
   })
 
   it('does not take ordinary outputs for markers', () => {
-    expect([isOmittedOutput({ omitted: true }), isOmittedOutput('omitted'), isOmittedOutput(null), isOmittedOutput({ label: 'a' })]).toEqual([false, false, false, false])
+    expect([
+      isOmittedOutput({ omitted: true }),
+      isOmittedOutput('omitted'),
+      isOmittedOutput(null),
+      isOmittedOutput({ label: 'a' }),
+    ]).toEqual([false, false, false, false])
   })
 })

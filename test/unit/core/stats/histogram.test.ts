@@ -122,20 +122,17 @@ describe('quantile accuracy (200k lognormal draws)', () => {
   for (let i = 0; i < n; i++) values[i] = sampleLognormal(rng, Math.log(100), 0.5)
   const sorted = Float64Array.from(values).sort()
 
-  it.each([5, 6])(
-    'stays within (base−1)/(base+1) of the exact nearest-rank quantile at scale %s',
-    (scale) => {
-      const h = histogramOf(values, scale)
-      const bound = relativeError(scale) * (1 + 1e-12)
-      for (const q of [0, 0.5, 0.9, 0.99, 0.999, 1]) {
-        const exact = exactNearestRank(sorted, q)
-        const est = quantile(h, q)
-        expect(Math.abs(est - exact) / exact, `q = ${q}`).toBeLessThanOrEqual(bound)
-      }
-      expect(quantile(h, 0)).toBe(sorted[0])
-      expect(quantile(h, 1)).toBe(sorted[n - 1])
-    },
-  )
+  it.each([5, 6])('stays within (base−1)/(base+1) of the exact nearest-rank quantile at scale %s', (scale) => {
+    const h = histogramOf(values, scale)
+    const bound = relativeError(scale) * (1 + 1e-12)
+    for (const q of [0, 0.5, 0.9, 0.99, 0.999, 1]) {
+      const exact = exactNearestRank(sorted, q)
+      const est = quantile(h, q)
+      expect(Math.abs(est - exact) / exact, `q = ${q}`).toBeLessThanOrEqual(bound)
+    }
+    expect(quantile(h, 0)).toBe(sorted[0])
+    expect(quantile(h, 1)).toBe(sorted[n - 1])
+  })
 
   it('never exceeds the bound at any percentile', () => {
     const h = histogramOf(values, 6)
@@ -152,9 +149,7 @@ describe('quantile accuracy (200k lognormal draws)', () => {
 
   it('merges shards to exactly the histogram of the union, in any order', () => {
     const whole = histogramOf(values)
-    const shards = [0, 1, 2, 3].map((s) =>
-      histogramOf(values.subarray(s * 50_000, (s + 1) * 50_000)),
-    )
+    const shards = [0, 1, 2, 3].map((s) => histogramOf(values.subarray(s * 50_000, (s + 1) * 50_000)))
     const [a, b, c, d] = shards as [ExpHistogram, ExpHistogram, ExpHistogram, ExpHistogram]
     const leftFold = mergeHistograms(mergeHistograms(mergeHistograms(a, b), c), d)
     const tree = mergeHistograms(mergeHistograms(d, c), mergeHistograms(b, a))
@@ -174,9 +169,11 @@ describe('merging and downscaling', () => {
   const xs = Array.from({ length: 5000 }, () => sampleLognormal(rng, 0, 2))
 
   it('is associative with deep-equal buckets', () => {
-    const [a, b, c] = [xs.slice(0, 100), xs.slice(100, 3000), xs.slice(3000)].map((s) =>
-      histogramOf(s),
-    ) as [ExpHistogram, ExpHistogram, ExpHistogram]
+    const [a, b, c] = [xs.slice(0, 100), xs.slice(100, 3000), xs.slice(3000)].map((s) => histogramOf(s)) as [
+      ExpHistogram,
+      ExpHistogram,
+      ExpHistogram,
+    ]
     const left = mergeHistograms(mergeHistograms(a, b), c)
     const right = mergeHistograms(a, mergeHistograms(b, c))
     expect(left.buckets).toEqual(right.buckets)

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { cAlpha, mixtureBoundary } from '../../../../src/core/stats/mixture'
-import {
-  DEFAULT_RATE_PLAN_N,
-  type RateTestInput,
-  oneSampleRateTest,
-} from '../../../../src/core/stats/rate-test'
+import { DEFAULT_RATE_PLAN_N, type RateTestInput, oneSampleRateTest } from '../../../../src/core/stats/rate-test'
 
 function input(events: number, n: number, extra: Partial<RateTestInput> = {}): RateTestInput {
   return { events, n, maxRate: 0.02, alphaPass: 0.05, alphaFail: 0.05, minSample: 1000, ...extra }

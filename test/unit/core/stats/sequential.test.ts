@@ -24,20 +24,17 @@ describe('cAlpha and the multiplier table of statistics.md §2.1', () => {
     [0.01, 10.0, 3.36, 4.13, 3.55, 3.84],
     [0.001, 15.03, 4.03, 4.72, 4.19, 4.45],
   ]
-  it.each(TABLE)(
-    'α = %s: c_α = %s, multiplier %s (%s / %s / %s)',
-    (alpha, c, m, m01, m10, m100) => {
-      expect(Math.abs(cAlpha(alpha) - c)).toBeLessThanOrEqual(0.006)
-      const V = 1
-      const tau2 = tau2ForHorizon(alpha, V)
-      // At n = f·n_opt the variance is V/f, so η = τ²/V scales by f.
-      const multiplier = (f: number) => mixtureBoundary(V / f, tau2, alpha) / Math.sqrt(V / f)
-      expect(Math.abs(multiplier(1) - m)).toBeLessThanOrEqual(0.006)
-      expect(Math.abs(multiplier(0.1) - m01)).toBeLessThanOrEqual(0.006)
-      expect(Math.abs(multiplier(10) - m10)).toBeLessThanOrEqual(0.006)
-      expect(Math.abs(multiplier(100) - m100)).toBeLessThanOrEqual(0.006)
-    },
-  )
+  it.each(TABLE)('α = %s: c_α = %s, multiplier %s (%s / %s / %s)', (alpha, c, m, m01, m10, m100) => {
+    expect(Math.abs(cAlpha(alpha) - c)).toBeLessThanOrEqual(0.006)
+    const V = 1
+    const tau2 = tau2ForHorizon(alpha, V)
+    // At n = f·n_opt the variance is V/f, so η = τ²/V scales by f.
+    const multiplier = (f: number) => mixtureBoundary(V / f, tau2, alpha) / Math.sqrt(V / f)
+    expect(Math.abs(multiplier(1) - m)).toBeLessThanOrEqual(0.006)
+    expect(Math.abs(multiplier(0.1) - m01)).toBeLessThanOrEqual(0.006)
+    expect(Math.abs(multiplier(10) - m10)).toBeLessThanOrEqual(0.006)
+    expect(Math.abs(multiplier(100) - m100)).toBeLessThanOrEqual(0.006)
+  })
 
   it('matches the closed form −2ln(2α) + ln(1 − 2ln(2α)) exactly', () => {
     const l = -2 * Math.log(0.1)
@@ -64,9 +61,7 @@ describe('mixtureBoundary', () => {
       [4e-9, 1e-5, 0.0125],
       [0.3, 300, 0.001],
     ] as const) {
-      expect(
-        relDiff(mixtureBoundary(V, tau2, alpha), growthBookHalfWidth(V, tau2, alpha)),
-      ).toBeLessThan(1e-12)
+      expect(relDiff(mixtureBoundary(V, tau2, alpha), growthBookHalfWidth(V, tau2, alpha))).toBeLessThan(1e-12)
     }
   })
 
@@ -170,12 +165,8 @@ describe('niContrast (table of §2.2)', () => {
 
   it('rejects margins outside their domain', () => {
     const base = { champion, challenger, marginKind: 'relative' as const }
-    expect(() => niContrast({ ...base, direction: 'higher_is_better', margin: 1 })).toThrow(
-      RangeError,
-    )
-    expect(() => niContrast({ ...base, direction: 'lower_is_better', margin: -0.1 })).toThrow(
-      RangeError,
-    )
+    expect(() => niContrast({ ...base, direction: 'higher_is_better', margin: 1 })).toThrow(RangeError)
+    expect(() => niContrast({ ...base, direction: 'lower_is_better', margin: -0.1 })).toThrow(RangeError)
     expect(() => niContrast({ ...base, direction: 'lower_is_better', margin: 2 })).not.toThrow()
   })
 })
@@ -304,9 +295,7 @@ describe('nonInferiorityTest', () => {
 
   it('lets FAIL win when both claims hold (m_f < m)', () => {
     // 10% worse: within a 25% margin but shown worse than m_f = 0.
-    const r = nonInferiorityTest(
-      input(250_000, 1_000_000, 225_000, 1_000_000, { margin: 0.25, failMargin: 0 }),
-    )
+    const r = nonInferiorityTest(input(250_000, 1_000_000, 225_000, 1_000_000, { margin: 0.25, failMargin: 0 }))
     expect(r.passContrast).toBeGreaterThan(r.passBoundary)
     expect(r.failContrast).toBeLessThan(-r.failBoundary)
     expect(r.decision).toBe('fail')

@@ -22,9 +22,7 @@ describe('A/A proportion non-inferiority test (scenario A of §6.2)', () => {
 
   it('essentially never FAILs an identical challenger and mostly PASSes within 24 h', () => {
     const t = simulateProportionNi(scenario)
-    expect(t.fail / scenario.runs, JSON.stringify({ ...t, passMinutes: [] })).toBeLessThanOrEqual(
-      0.03,
-    )
+    expect(t.fail / scenario.runs, JSON.stringify({ ...t, passMinutes: [] })).toBeLessThanOrEqual(0.03)
     expect(t.pass / scenario.runs).toBeGreaterThanOrEqual(0.85)
     // The report's median PASS time was 552 min; allow a broad band.
     expect(median(t.passMinutes)).toBeGreaterThan(300)

@@ -13,11 +13,7 @@ import {
 } from '../../../../src/core/stats/sequential'
 import { type SrmInput, chiSquareSrm, sequentialSrm } from '../../../../src/core/stats/srm'
 import vectors from '../../../vectors/stats/sequential-v1.json'
-import {
-  growthBookHalfWidth,
-  quadratureBetaMixtureLogBf,
-  quadratureHalfNormalPValue,
-} from './helpers/reference'
+import { growthBookHalfWidth, quadratureBetaMixtureLogBf, quadratureHalfNormalPValue } from './helpers/reference'
 
 type Case = { name: string; fn: string; input: unknown; expected: unknown }
 const cases = vectors.cases as Case[]
@@ -59,13 +55,7 @@ describe('sequential-v1 vectors: the implementation reproduces them', () => {
   it('has a spec version and cases for every function', () => {
     expect(vectors.specVersion).toBe('1')
     const fns = new Set(cases.map((c) => c.fn))
-    for (const fn of [
-      'cAlpha',
-      'mixtureBoundary',
-      'nonInferiorityTest',
-      'eventSplitTest',
-      'sequentialSrm',
-    ]) {
+    for (const fn of ['cAlpha', 'mixtureBoundary', 'nonInferiorityTest', 'eventSplitTest', 'sequentialSrm']) {
       expect(fns.has(fn), fn).toBe(true)
     }
   })
@@ -125,9 +115,7 @@ describe('sequential-v1 vectors: independent cross-checks of the expected values
 
   it.each(byFn('mixtureBoundary'))('%s', (_n, c) => {
     const i = c.input as { V: number; tau2: number; alpha: number }
-    expect(
-      Math.abs((c.expected as number) / growthBookHalfWidth(i.V, i.tau2, i.alpha) - 1),
-    ).toBeLessThan(1e-12)
+    expect(Math.abs((c.expected as number) / growthBookHalfWidth(i.V, i.tau2, i.alpha) - 1)).toBeLessThan(1e-12)
   })
 
   it.each(byFn('alwaysValidPValue'))('%s', (_n, c) => {
@@ -156,13 +144,7 @@ describe('sequential-v1 vectors: independent cross-checks of the expected values
     expectPValue(e.pValuePass as number, pass.d, pass.v, i.tau2Pass)
     expectPValue(e.pValueFail as number, -fail.d, fail.v, i.tau2Fail)
     const small = Math.min(i.champion.n, i.challenger.n) < i.minSamplePerArm
-    const want = small
-      ? 'insufficient_data'
-      : fail.d < -bFail
-        ? 'fail'
-        : pass.d > bPass
-          ? 'pass'
-          : 'continue'
+    const want = small ? 'insufficient_data' : fail.d < -bFail ? 'fail' : pass.d > bPass ? 'pass' : 'continue'
     expect(e.decision).toBe(want)
   })
 
@@ -216,8 +198,7 @@ describe('sequential-v1 vectors: independent cross-checks of the expected values
     const e = c.expected as Record<string, number | string>
     const r0 = i.maxRate
     const V = (r0 * (1 - r0)) / i.n
-    const tau2 = (l: number) =>
-      (-2 * Math.log(2 * l) + Math.log(1 - 2 * Math.log(2 * l))) * V * (i.n / 10_000)
+    const tau2 = (l: number) => (-2 * Math.log(2 * l) + Math.log(1 - 2 * Math.log(2 * l))) * V * (i.n / 10_000)
     const bPass = growthBookHalfWidth(V, tau2(i.alphaPass), i.alphaPass)
     const bFail = growthBookHalfWidth(V, tau2(i.alphaFail), i.alphaFail)
     expect(Math.abs((e.passBoundary as number) / bPass - 1)).toBeLessThan(1e-12)

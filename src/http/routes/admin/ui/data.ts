@@ -12,7 +12,14 @@ import type { Env } from '../../../../env'
 import { readSeries } from '../../../../services/measurement'
 import { getModelView } from '../../../../services/registry'
 import { getRollout } from '../../../../services/rollouts'
-import { WINDOWS, type ModelPageData, type OverviewData, type OverviewModel, type RolloutRow, type WindowKey } from '../../../../ui/view-model'
+import {
+  WINDOWS,
+  type ModelPageData,
+  type OverviewData,
+  type OverviewModel,
+  type RolloutRow,
+  type WindowKey,
+} from '../../../../ui/view-model'
 
 const MINUTE = 60_000
 
@@ -38,7 +45,7 @@ export async function loadOverview(env: Env, now: number): Promise<OverviewData>
       const [view, latest] = await Promise.all([getModelView(env, m.name), rolloutRows(db, m.name, 1)])
       const active = view.active_rollout ? await getRollout(env, view.active_rollout.id) : null
       return { name: m.name, risk: m.risk, view, active, latest: latest[0] ?? null }
-    })
+    }),
   )
   return { now, models: rows }
 }
@@ -48,7 +55,12 @@ export async function recentAudit(db: Db, model: string, limit: number): Promise
   return listAudit(db, { stream: model, limit, newestFirst: true })
 }
 
-export async function loadModelPage(env: Env, model: string, windowKey: WindowKey, now: number): Promise<ModelPageData> {
+export async function loadModelPage(
+  env: Env,
+  model: string,
+  windowKey: WindowKey,
+  now: number,
+): Promise<ModelPageData> {
   const view = await getModelView(env, model) // model_not_found → 404
   const db = openDb(env.DB)
   const w = WINDOWS[windowKey]

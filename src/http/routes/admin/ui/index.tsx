@@ -41,13 +41,19 @@ function shellCsp(n: string): string {
 
 function modelParam(c: Context<AppEnv>): string {
   const parsed = ModelName.safeParse(c.req.param('model'))
-  if (!parsed.success) throw new DomainError('validation_failed', 'not a model name', { fields: [{ field: 'model', message: parsed.error.issues[0]?.message ?? 'invalid' }] })
+  if (!parsed.success)
+    throw new DomainError('validation_failed', 'not a model name', {
+      fields: [{ field: 'model', message: parsed.error.issues[0]?.message ?? 'invalid' }],
+    })
   return parsed.data
 }
 
 function windowParam(c: Context<AppEnv>): WindowKey {
   const w = c.req.query('window') ?? DEFAULT_WINDOW
-  if (!Object.hasOwn(WINDOWS, w)) throw new DomainError('validation_failed', `unknown window ${w}`, { fields: [{ field: 'query.window', message: `one of ${WINDOW_KEYS.join(', ')}` }] })
+  if (!Object.hasOwn(WINDOWS, w))
+    throw new DomainError('validation_failed', `unknown window ${w}`, {
+      fields: [{ field: 'query.window', message: `one of ${WINDOW_KEYS.join(', ')}` }],
+    })
   return w as WindowKey
 }
 

@@ -25,12 +25,7 @@ export function growthBookHalfWidth(V: number, tau2: number, alpha: number): num
   const rho = Math.sqrt(tau2 / V / N)
   const s = Math.sqrt(V * N)
   const nr2 = N * rho * rho
-  return (
-    s *
-    Math.sqrt(
-      ((2 * (nr2 + 1)) / (N * N * rho * rho)) * Math.log(1 + Math.sqrt(nr2 + 1) / (2 * alpha)),
-    )
-  )
+  return s * Math.sqrt(((2 * (nr2 + 1)) / (N * N * rho * rho)) * Math.log(1 + Math.sqrt(nr2 + 1) / (2 * alpha)))
 }
 
 /**
@@ -67,19 +62,10 @@ function logBetaIntegral(alpha: number, beta: number, steps: number): number {
 }
 
 /** log BF of a Beta(k·q₀, k(1−q₀)) mixture vs the point q₀, by quadrature (no lgamma). */
-export function quadratureBetaMixtureLogBf(
-  eB: number,
-  eA: number,
-  q0: number,
-  k: number,
-  steps = 200_000,
-): number {
+export function quadratureBetaMixtureLogBf(eB: number, eA: number, q0: number, k: number, steps = 200_000): number {
   const a = k * q0
   const b = k * (1 - q0)
   return (
-    logBetaIntegral(a + eB, b + eA, steps) -
-    logBetaIntegral(a, b, steps) -
-    eB * Math.log(q0) -
-    eA * Math.log1p(-q0)
+    logBetaIntegral(a + eB, b + eA, steps) - logBetaIntegral(a, b, steps) - eB * Math.log(q0) - eA * Math.log1p(-q0)
   )
 }

@@ -87,12 +87,7 @@ describe('sampleBinomial', () => {
     let tailObs = 0
     let tailExp = 0
     for (let k = 0; k <= n; k++) {
-      const logPmf =
-        lgamma(n + 1) -
-        lgamma(k + 1) -
-        lgamma(n - k + 1) +
-        k * Math.log(p) +
-        (n - k) * Math.log(1 - p)
+      const logPmf = lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + k * Math.log(p) + (n - k) * Math.log(1 - p)
       const expected = draws * Math.exp(logPmf)
       if (expected < 20) {
         tailObs += counts[k] ?? 0
@@ -130,10 +125,6 @@ describe('samplePoisson and sampleMultinomial', () => {
       expect(x.reduce((s, v) => s + v, 0)).toBe(1000)
       x.forEach((v, j) => (totals[j] = (totals[j] ?? 0) + v))
     }
-    expect(totals.map((t) => t / 2e6)).toEqual([
-      expect.closeTo(0.1, 2),
-      expect.closeTo(0.2, 2),
-      expect.closeTo(0.7, 2),
-    ])
+    expect(totals.map((t) => t / 2e6)).toEqual([expect.closeTo(0.1, 2), expect.closeTo(0.2, 2), expect.closeTo(0.7, 2)])
   })
 })
