@@ -15,7 +15,8 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
       {
-        // The dashboard in Debian's chromium against a live gateway (scripts/lib/live-gateway.ts).
+        // The dashboard in Chromium against a live gateway (scripts/lib/live-gateway.ts): the build
+        // that the npm package @sparticuz/chromium ships, or Debian's (test/browser/launch.ts).
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

@@ -1,33 +1,23 @@
 /**
- * The operator dashboard and the API docs in a real browser: Debian's chromium driven by
- * playwright-core against a live gateway (the deployable bundle on Miniflare) seeded with a model,
- * traffic, outcomes and a rollout waiting for an approver. Screenshots go to artifacts/screenshots/.
+ * The operator dashboard and the API docs in a real browser: Chromium (test/browser/launch.ts says
+ * which build and why) driven by playwright-core against a live gateway (the deployable bundle on
+ * Miniflare). Each test has a fresh page in a new browser context and seeds a model of its own
+ * (traffic, outcomes and a rollout waiting for an approver), so any test passes alone (`-t`) or in
+ * any order. Screenshots go to artifacts/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startLiveGateway, type LiveGateway } from '../../scripts/lib/live-gateway'
 import { startUpstream, type UpstreamServer } from '../support/upstream-server'
-import { Clock, MODEL, rollout, seed, traffic, type Rollout } from './seed'
+import { launchChromium } from './launch'
+import { Clock, mintModel, rollout, seed, traffic, type Rollout } from './seed'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screenshots')
-// Without the background-networking flags chromium dials out at start and, on a closed network,
-// its own connections to 127.0.0.1 are refused too.
 /** As in the workers tests: the in-flight cap on shadow copies must not skip any here. */
 // Cron runs right after traffic here: measurement batches leave every 100 ms, not every second.
 const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000', MEASURE_FLUSH_MS: '100' }
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 // DOM globals used inside page callbacks, which run in the browser (the project has no DOM lib).
 declare const document: { getElementById(id: string): { textContent: string | null } | null }
@@ -42,12 +32,20 @@ interface ChartInfo {
 let gateway: LiveGateway
 let upstreams: UpstreamServer[] = []
 let browser: Browser
+// Per test (beforeEach): its own context and page, and what that page requested or reported.
 let context: BrowserContext
 let page: Page
-let seeded: Rollout
-const clock = new Clock()
-const foreignRequests: string[] = []
-const pageErrors: string[] = []
+let requests: Array<{ url: string; type: string }> = []
+let foreignRequests: string[] = []
+let pageErrors: string[] = []
+
+/** A model of this test's own (with its own cron clock), seeded up to "canary 60% awaits an approver". */
+async function seedModel(label: string): Promise<{ model: string; seeded: Rollout; clock: Clock }> {
+  const model = mintModel(label)
+  const clock = new Clock()
+  const [a, b] = upstreams
+  return { model, clock, seeded: await seed(gateway, { a: a!.url, b: b!.url }, clock, model) }
+}
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
@@ -101,44 +99,61 @@ async function expectDone(pattern: RegExp): Promise<void> {
   await page.waitForSelector('#main[aria-busy="false"]')
 }
 
-async function openModelPage(): Promise<void> {
-  await page.goto(`${gateway.url}/admin/ui/models/${MODEL}`)
+/** Signs in with the operator token through the login form of the page at `pathname`. */
+async function signIn(pathname: string): Promise<void> {
+  await page.goto(`${gateway.url}${pathname}`)
+  await page.fill('#token', gateway.adminToken)
+  await page.click('#login-form button[type=submit]')
+  await page.waitForSelector('#main[aria-busy="false"]')
+}
+
+async function openModelPage(model: string): Promise<void> {
+  await signIn(`/admin/ui/models/${model}`)
   await page.waitForSelector('#metrics figure.chart')
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`)
   mkdirSync(SHOTS, { recursive: true })
   const [a, b] = await Promise.all([startUpstream('A'), startUpstream('B')])
   upstreams = [a, b]
-  const [g, br] = await Promise.all([
-    startLiveGateway({ bindings: LIVE_BINDINGS }),
-    chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
-  ])
+  const [g, br] = await Promise.all([startLiveGateway({ bindings: LIVE_BINDINGS }), launchChromium()])
   gateway = g
   browser = br
-  seeded = await seed(gateway, { a: a.url, b: b.url }, clock)
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined)
+  await gateway?.close()
+  await Promise.all(upstreams.map((u) => u.close()))
+})
+
+beforeEach(async () => {
+  requests = []
+  foreignRequests = []
+  pageErrors = []
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   page = await context.newPage()
   page.on('request', (r) => {
+    requests.push({ url: r.url(), type: r.resourceType() })
     if (!r.url().startsWith(gateway.url) && !r.url().startsWith('data:')) foreignRequests.push(r.url())
   })
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text())
   })
-}, 120_000)
+})
 
-afterAll(async () => {
+// Every test's page, not only the last test's, loads nothing from outside and hits no script
+// error or CSP refusal.
+afterEach(async () => {
   await context?.close().catch(() => undefined)
-  await browser?.close().catch(() => undefined)
-  await gateway?.close()
-  await Promise.all(upstreams.map((u) => u.close()))
+  expect(foreignRequests, 'requests that left the gateway').toEqual([])
+  expect(pageErrors, 'script errors and CSP refusals').toEqual([])
 })
 
 describe('dashboard', () => {
   it('asks for the token, shows the error for a wrong one and the overview for the right one', async () => {
+    const { model, seeded } = await seedModel('overview')
     await page.goto(`${gateway.url}/admin/ui`)
     await page.waitForSelector('#login-form', { state: 'visible' })
     expect(await page.isHidden('#main')).toBe(true)
@@ -153,7 +168,7 @@ describe('dashboard', () => {
 
     await page.fill('#token', gateway.adminToken)
     await page.click('#login-form button[type=submit]')
-    const row = page.locator(`#models tr[data-model="${MODEL}"]`)
+    const row = page.locator(`#models tr[data-model="${model}"]`)
     await row.waitFor()
     expect(await page.evaluate(() => sessionStorage.getItem('modelgate.token'))).toBe(gateway.adminToken)
     expect(await page.textContent('#role')).toBe('operator')
@@ -170,9 +185,11 @@ describe('dashboard', () => {
   })
 
   it('draws the charts per arm with data: requests, errors, p99, the business metric with its band, divergence', async () => {
-    await page.click(`#models a[href="/admin/ui/models/${MODEL}"]`)
+    const { model } = await seedModel('charts')
+    await signIn('/admin/ui')
+    await page.click(`#models a[href="/admin/ui/models/${model}"]`)
     await page.waitForSelector('#metrics figure.chart')
-    expect(await page.title()).toBe(`${MODEL} · modelgate`)
+    expect(await page.title()).toBe(`${model} · modelgate`)
     const c = await charts()
     expect(Object.keys(c)).toEqual(['requests', 'error-rate', 'p99', 'business-repaid', 'divergence'])
     expect(c.requests?.legend).toEqual(['v1 · champion', 'v2 · shadow'])
@@ -192,7 +209,7 @@ describe('dashboard', () => {
         arm: string
         points: Array<{ error_rate: number | null; divergence_rate: number | null }>
       }>
-    }>('GET', `/models/${MODEL}/metrics?from=-1h&step=60`)
+    }>('GET', `/models/${model}/metrics?from=-1h&step=60`)
     const shadow = api.series.find((s) => s.arm === 'shadow')
     expect(c.divergence?.series[0]?.points).toBe(shadow?.points.filter((p) => p.divergence_rate !== null).length)
     const champion = api.series.find((s) => s.arm === 'champion')
@@ -202,6 +219,8 @@ describe('dashboard', () => {
   })
 
   it("shows the stage timeline with each verdict's decision and reason", async () => {
+    const { model, seeded } = await seedModel('timeline')
+    await openModelPage(model)
     const steps = page.locator('#timeline ol.timeline > li')
     expect(await steps.count()).toBe(4) // shadow, canary 60%, canary 100%, watch
     const shadowStep = steps.nth(0)
@@ -218,6 +237,8 @@ describe('dashboard', () => {
   })
 
   it('approves with the approver token after confirming, then pauses and resumes; the API agrees', async () => {
+    const { model, seeded } = await seedModel('actions')
+    await openModelPage(model)
     // Without the approver token the page refuses before asking anything.
     await page.click('button[data-action=approve]')
     await expectFlash(/Paste the approver token/)
@@ -232,7 +253,7 @@ describe('dashboard', () => {
     expect(r.step?.label).toBe('canary 60%')
     expect(r.approvals.at(-1)).toMatchObject({ approver: 'approver', forStep: 1 })
     expect(
-      (await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${MODEL}`)).routing
+      (await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${model}`)).routing
         .weights,
     ).toEqual({ v1: 40, v2: 60 })
 
@@ -261,17 +282,32 @@ describe('dashboard', () => {
   })
 
   it('after canary traffic and a tick, shows the challenger arm and the canary verdict', async () => {
-    const served = await traffic(gateway, 400)
+    // The state that the approve/pause/resume test reaches through the dashboard, made here through
+    // the API: canary 60% approved, then paused and resumed.
+    const { model, seeded, clock } = await seedModel('canary')
+    await gateway.admin(
+      'POST',
+      `/rollouts/${seeded.id}/approve`,
+      { evidence_hash: seeded.pending_approval?.evidence_hash, comment: 'shadow clean' },
+      gateway.approverToken,
+    )
+    await gateway.admin('POST', `/rollouts/${seeded.id}/pause`, { reason: 'look at the canary first' })
+    await gateway.admin('POST', `/rollouts/${seeded.id}/resume`, { reason: 'looked' })
+    const live = await rollout(gateway, seeded.id)
+    expect([live.phase, live.step?.label]).toEqual(['progressing', 'canary 60%'])
+
+    await clock.outcomesOpen()
+    const served = await traffic(gateway, model, 400)
     expect(served.v2).toBeGreaterThan(150)
     await gateway.scheduled(clock.next())
     const r = await rollout(gateway, seeded.id)
     const canary = r.verdicts.filter((v) => v.stepIndex === 1)
     expect(canary.length).toBeGreaterThan(0)
 
-    await openModelPage()
+    await openModelPage(model)
     await page.click('#metrics nav a[href="?window=15m"]')
     await page.waitForSelector('#metrics nav a[href="?window=15m"][aria-current]')
-    expect(page.url()).toMatch(/\/admin\/ui\/models\/credit-risk\?window=15m$/)
+    expect(page.url()).toMatch(new RegExp(`/admin/ui/models/${model}\\?window=15m$`))
     const c = await charts()
     expect(c.requests?.legend).toEqual(['v1 · champion', 'v2 · challenger', 'v2 · shadow'])
     expect(c['business-repaid']?.legend).toEqual(['v1 · champion', 'v2 · challenger'])
@@ -306,7 +342,19 @@ describe('API docs', () => {
     await shot('api-docs')
   })
 
-  it('loaded nothing from outside the gateway and hit no script error or CSP refusal', () => {
+  it('loaded nothing from outside the gateway and hit no script error or CSP refusal', async () => {
+    // The pages the other tests visit, in one tab: login, a model page with its charts, the
+    // overview, the API docs. (afterEach checks every other test's page the same way.)
+    const { model } = await seedModel('assets')
+    await openModelPage(model)
+    await page.click('header nav a[href="/admin/ui"]')
+    await page.locator(`#models tr[data-model="${model}"]`).waitFor()
+    await page.goto(`${gateway.url}/admin/docs`)
+    await page.waitForSelector('.swagger-ui .opblock-summary')
+
+    // It did load things, all from the gateway: pages, the fragments, scripts and styles.
+    const types = new Set(requests.filter((r) => r.url.startsWith(gateway.url)).map((r) => r.type))
+    for (const t of ['document', 'fetch', 'script', 'stylesheet']) expect(types, t).toContain(t)
     expect(foreignRequests).toEqual([])
     expect(pageErrors).toEqual([])
   })
