@@ -3,21 +3,27 @@
  * @module ui/shell
  * The dashboard page a browser navigates to: layout, login form and the client script, and no data
  * at all, so it can be served without a token. The page's content arrives as a fragment fetched
- * with the token (see ui/client-script).
+ * with the token by the client script.
+ *
+ * The script and the stylesheet are static files (public/admin/ui/assets/), served by Workers
+ * Static Assets (see [assets] in wrangler.toml) rather than inlined, so nothing inline runs on the
+ * page and neither is in the Worker's bundle.
  */
 import { raw } from 'hono/html'
-import { CLIENT_SCRIPT } from './client-script'
-import { STYLES } from './styles'
+
+/** The static files the shell loads (public/admin/ui/assets/…). */
+export const SHELL_ASSETS = {
+  script: '/admin/ui/assets/dashboard.js',
+  styles: '/admin/ui/assets/dashboard.css',
+} as const
 
 export interface ShellProps {
   title: string
   /** Path of the fragment that fills `<main>` (the page's query string is appended). */
   fragment: string
-  /** CSP nonce for the inline style and script. */
-  nonce: string
 }
 
-export function Shell({ title, fragment, nonce }: ShellProps) {
+export function Shell({ title, fragment }: ShellProps) {
   return (
     <>
       {raw('<!doctype html>')}
@@ -27,7 +33,7 @@ export function Shell({ title, fragment, nonce }: ShellProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="referrer" content="no-referrer" />
           <title>{`${title} · modelgate`}</title>
-          <style nonce={nonce} dangerouslySetInnerHTML={{ __html: STYLES }} />
+          <link rel="stylesheet" href={SHELL_ASSETS.styles} />
         </head>
         <body>
           <a class="sr-only skip" href="#main">
@@ -81,7 +87,7 @@ export function Shell({ title, fragment, nonce }: ShellProps) {
               </p>
             </form>
           </section>
-          <script nonce={nonce} dangerouslySetInnerHTML={{ __html: CLIENT_SCRIPT }} />
+          <script src={SHELL_ASSETS.script} />
         </body>
       </html>
     </>

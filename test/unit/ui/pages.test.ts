@@ -9,7 +9,7 @@ import type { Series } from '../../../src/core/metrics/series'
 import type { ModelView } from '../../../src/schemas/views'
 import { ModelPage } from '../../../src/ui/model-page'
 import { OverviewPage } from '../../../src/ui/overview'
-import { Shell } from '../../../src/ui/shell'
+import { SHELL_ASSETS, Shell } from '../../../src/ui/shell'
 import type { ModelPageData } from '../../../src/ui/view-model'
 
 const NOW = Date.UTC(2026, 10, 26, 10, 30)
@@ -208,17 +208,17 @@ function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
 }
 
 describe('shell', () => {
-  it('carries the login form, the fragment path and the nonce, and no data', async () => {
-    const html = await render(
-      Shell({ title: 'credit-risk', fragment: '/admin/ui/fragments/models/credit-risk', nonce: 'N0nce' }),
-    )
+  it('carries the login form, the fragment path and its own script and styles, and no data', async () => {
+    const html = await render(Shell({ title: 'credit-risk', fragment: '/admin/ui/fragments/models/credit-risk' }))
     expect(html.startsWith('<!doctype html>')).toBe(true)
+    expect(html).toContain('<title>credit-risk · modelgate</title>')
     expect(html).toContain('data-fragment="/admin/ui/fragments/models/credit-risk"')
     expect(html).toContain('<form id="login-form"')
-    expect(html).toContain('<script nonce="N0nce">')
-    expect(html).toContain('<style nonce="N0nce">')
     expect(html).toContain('sessionStorage')
-    expect(html).not.toMatch(/<script[^>]+src=/) // nothing loaded from elsewhere
+    // Only the dashboard's static files, from this origin (test/unit/ui/static-assets.test.ts).
+    const loaded = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]*)"/g)].map((m) => m[1])
+    expect(loaded).toEqual([SHELL_ASSETS.styles, SHELL_ASSETS.script])
+    expect(html).not.toMatch(/data-(?:model|rollout|evidence)|<table|<svg/) // no data in the shell
   })
 })
 

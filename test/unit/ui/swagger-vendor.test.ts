@@ -1,73 +1,66 @@
 /**
- * The Swagger UI files served at /admin/docs are vendored into src/ui/vendor/swagger-ui-dist.json
- * because the Worker must serve them itself (no CDN) and a JSON import is the one asset form that
- * the wrangler bundle, the vitest workers pool and the Miniflare live gateway all inline. This test
- * keeps that copy identical to the installed swagger-ui-dist; after upgrading the package run
- *   UPDATE_SWAGGER_UI=1 npx vitest run --project unit test/unit/ui/swagger-vendor.test.ts
+ * The Swagger UI files that /admin/docs loads are vendored, unchanged, into
+ * public/admin/docs/assets/swagger-ui/, which Workers Static Assets serves (see [assets] in
+ * wrangler.toml). They are committed rather than copied by a build step so that a fresh clone works
+ * with any entry point (`npm test`, `npx vitest`, `npm start`, `wrangler dev`, `wrangler deploy`).
+ * This test keeps them byte-identical to the swagger-ui-dist that package.json pins; it only reads.
+ * After upgrading the package (`npm install -D -E swagger-ui-dist@<version>`), refresh the copy:
+ *   for f in swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css; do
+ *     cp node_modules/swagger-ui-dist/$f public/admin/docs/assets/swagger-ui/$f; done
+ *   cp node_modules/swagger-ui-dist/LICENSE public/admin/docs/assets/swagger-ui/LICENSE.txt
+ *   cp node_modules/swagger-ui-dist/NOTICE public/admin/docs/assets/swagger-ui/NOTICE.txt
  */
 import { createHash } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { DOCS_ASSETS } from '../../../src/http/routes/admin/docs'
 
 const root = path.resolve(import.meta.dirname, '..', '..', '..')
 const dist = path.join(root, 'node_modules', 'swagger-ui-dist')
-const target = path.join(root, 'src', 'ui', 'vendor', 'swagger-ui-dist.json')
+const vendored = path.join(root, 'public', 'admin', 'docs', 'assets', 'swagger-ui')
 
+/**
+ * Vendored file → its file in swagger-ui-dist. The license files get a .txt extension so that they
+ * are served as text/plain (the platform types files by extension).
+ */
 const FILES: Record<string, string> = {
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js.LICENSE.txt': 'text/plain; charset=utf-8',
-  LICENSE: 'text/plain; charset=utf-8',
-  NOTICE: 'text/plain; charset=utf-8',
+  'swagger-ui-bundle.js': 'swagger-ui-bundle.js',
+  'swagger-ui-bundle.js.LICENSE.txt': 'swagger-ui-bundle.js.LICENSE.txt',
+  'swagger-ui.css': 'swagger-ui.css',
+  'LICENSE.txt': 'LICENSE',
+  'NOTICE.txt': 'NOTICE',
 }
 
-/** The source maps are not served: drop the comments that would make browsers ask for them. */
-function stripSourceMap(text: string): string {
-  return text
-    .replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n')
-    .replace(/\n?\/\*# sourceMappingURL=\S+ ?\*\/\s*$/, '\n')
-}
-
-function expected() {
-  const pkg = JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8')) as { version: string }
-  const files: Record<string, { type: string; sha256: string; body: string }> = {}
-  for (const [name, type] of Object.entries(FILES)) {
-    const body = stripSourceMap(readFileSync(path.join(dist, name), 'utf8'))
-    files[name] = { type, sha256: createHash('sha256').update(body).digest('hex'), body }
-  }
-  return {
-    package: 'swagger-ui-dist',
-    version: pkg.version,
-    generated_by: 'test/unit/ui/swagger-vendor.test.ts (UPDATE_SWAGGER_UI=1 to regenerate); do not edit',
-    files,
-  }
-}
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 
 describe('vendored Swagger UI', () => {
-  it('matches the installed swagger-ui-dist, file for file', () => {
-    const want = expected()
-    if (process.env.UPDATE_SWAGGER_UI) writeFileSync(target, `${JSON.stringify(want, null, 1)}\n`)
-    const have = JSON.parse(readFileSync(target, 'utf8')) as ReturnType<typeof expected>
-    expect(have.version, 'swagger-ui-dist was upgraded: regenerate the vendored copy (see the top of this file)').toBe(
-      want.version,
-    )
-    for (const [name, file] of Object.entries(want.files)) {
-      expect(have.files[name]?.sha256, `${name} differs from node_modules/swagger-ui-dist`).toBe(file.sha256)
-      expect(
-        createHash('sha256')
-          .update(have.files[name]?.body ?? '')
-          .digest('hex'),
-        `${name}: body does not match its sha256`,
-      ).toBe(file.sha256)
-    }
-    expect(Object.keys(have.files).sort()).toEqual(Object.keys(FILES).sort())
+  it('comes from the swagger-ui-dist version package.json pins', () => {
+    const pinned = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>
+      }
+    ).devDependencies['swagger-ui-dist']
+    const installed = (JSON.parse(readFileSync(path.join(dist, 'package.json'), 'utf8')) as { version: string }).version
+    expect(pinned, 'pin swagger-ui-dist to an exact version').toMatch(/^\d+\.\d+\.\d+$/)
+    expect(installed, 'node_modules/swagger-ui-dist is not the pinned version: run npm install').toBe(pinned)
   })
 
-  it('serves no source-map references and keeps the license pointer', () => {
-    const have = JSON.parse(readFileSync(target, 'utf8')) as ReturnType<typeof expected>
-    expect(have.files['swagger-ui-bundle.js']?.body).not.toMatch(/sourceMappingURL/)
-    expect(have.files['swagger-ui.css']?.body).not.toMatch(/sourceMappingURL/)
-    expect(have.files['swagger-ui-bundle.js']?.body.slice(0, 100)).toMatch(/swagger-ui-bundle\.js\.LICENSE\.txt/)
+  it('is byte-identical to node_modules/swagger-ui-dist, file for file, with nothing else in the folder', () => {
+    expect(readdirSync(vendored).sort()).toEqual(Object.keys(FILES).sort())
+    for (const [name, source] of Object.entries(FILES)) {
+      expect(
+        sha256(path.join(vendored, name)),
+        `public/admin/docs/assets/swagger-ui/${name} differs from node_modules/swagger-ui-dist/${source}: ` +
+          'refresh the copy (see the top of this file)',
+      ).toBe(sha256(path.join(dist, source)))
+    }
+  })
+
+  it('is what the docs page loads, and the bundle points at its license file next to it', () => {
+    expect(path.join(root, 'public', DOCS_ASSETS.swaggerScript)).toBe(path.join(vendored, 'swagger-ui-bundle.js'))
+    expect(path.join(root, 'public', DOCS_ASSETS.swaggerStyles)).toBe(path.join(vendored, 'swagger-ui.css'))
+    const head = readFileSync(path.join(vendored, 'swagger-ui-bundle.js'), 'utf8').slice(0, 100)
+    expect(head).toMatch(/swagger-ui-bundle\.js\.LICENSE\.txt/)
   })
 })

@@ -20,24 +20,20 @@ import type { AppEnv } from '../../../context'
 import { authenticate } from '../../../middleware/auth'
 import { loadModelPage, loadOverview } from './data'
 
-function nonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  return btoa(String.fromCharCode(...bytes))
-}
-
-/** No framing, no third-party anything; the inline style and script run only with this page's nonce. */
-function shellCsp(n: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${n}'`,
-    `style-src 'nonce-${n}'`,
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "form-action 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ')
-}
+/**
+ * No framing, no third-party anything, nothing inline: the script and stylesheet are the shell's
+ * static files on this origin (ui/shell SHELL_ASSETS, served by Workers Static Assets).
+ */
+export const SHELL_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
 
 function modelParam(c: Context<AppEnv>): string {
   const parsed = ModelName.safeParse(c.req.param('model'))
@@ -58,12 +54,11 @@ function windowParam(c: Context<AppEnv>): WindowKey {
 }
 
 function shell(c: Context<AppEnv>, title: string, fragment: string) {
-  const n = nonce()
-  c.header('content-security-policy', shellCsp(n))
+  c.header('content-security-policy', SHELL_CSP)
   c.header('cache-control', 'no-store')
   c.header('x-content-type-options', 'nosniff')
   c.header('referrer-policy', 'no-referrer')
-  return c.html(<Shell title={title} fragment={fragment} nonce={n} />)
+  return c.html(<Shell title={title} fragment={fragment} />)
 }
 
 function fragmentHeaders(c: Context<AppEnv>): void {

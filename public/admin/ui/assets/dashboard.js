@@ -1,16 +1,14 @@
-/**
- * @module ui/client-script
- * The dashboard's only browser code, inlined in the shell under a CSP nonce. A browser navigation
- * cannot send `Authorization: Bearer`, so the shell carries no data: this script asks for the token
- * once (kept in sessionStorage, i.e. per tab, gone when the tab closes), fetches the page's
- * server-rendered fragment with the header, and injects it. 401 → the token is dropped and the
- * login form shows the reason. Action buttons call the admin API directly after a confirmation and
- * reload the fragment.
+/*
+ * The dashboard's only browser code, loaded by the shell (src/ui/shell.tsx) from this file, which
+ * Workers Static Assets serves (see [assets] in wrangler.toml). A browser navigation cannot send
+ * `Authorization: Bearer`, so the shell carries no data: this script asks for the token once (kept
+ * in sessionStorage, i.e. per tab, gone when the tab closes), fetches the page's server-rendered
+ * fragment with the header, and injects it. 401 → the token is dropped and the login form shows the
+ * reason. Action buttons call the admin API directly after a confirmation and reload the fragment.
  *
- * Plain ES2020 in a string (not a bundled function): the Worker bundler would otherwise rename or
- * wrap identifiers the browser needs. Keep it free of backticks and `${`.
+ * Plain ES2020, served as written: no build step touches it. It runs at the end of <body>, so the
+ * elements it looks up already exist.
  */
-export const CLIENT_SCRIPT = String.raw`
 (function () {
   'use strict';
   var KEY = 'modelgate.token';
@@ -172,4 +170,3 @@ export const CLIENT_SCRIPT = String.raw`
 
   load();
 })();
-`
