@@ -1,12 +1,7 @@
-// Types for tests running inside workerd: the Worker's Env plus test-only bindings, and the main
-// module so `exports.default` is typed.
+// Types for tests running inside workerd: the test-only bindings on top of the Worker's generated
+// Env (worker-configuration.d.ts, which also types the main module and its Durable Objects).
 declare namespace Cloudflare {
-  type WorkerEnv = import('../src/env').Env
-  interface Env extends WorkerEnv {
+  interface Env {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
-  }
-  interface GlobalProps {
-    mainModule: typeof import('../src/index')
-    durableNamespaces: 'ModelCoordinator' | 'MetricsShard'
   }
 }

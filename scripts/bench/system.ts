@@ -84,7 +84,7 @@ export function cpuSeconds(pid: number): number | null {
 /** Busy and total jiffies per core from /proc/stat, for "how loaded was the client core". */
 export function coreTimes(): Map<number, { busy: number; total: number }> {
   const out = new Map<number, { busy: number; total: number }>()
-  let text = ''
+  let text: string
   try {
     text = readFileSync('/proc/stat', 'utf8')
   } catch {

@@ -81,7 +81,7 @@ export class Gateway {
       signal: AbortSignal.timeout(opts.timeoutMs ?? 20_000),
     })
     const text = await res.text()
-    let json: any = null
+    let json: any
     try {
       json = text ? JSON.parse(text) : null
     } catch {

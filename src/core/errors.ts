@@ -1,7 +1,7 @@
 /**
  * @module core/errors
  * The one error type of the domain. Every failure the gateway reports to a client is a
- * `DomainError` with a code from a closed vocabulary; `http/problem.ts` maps codes to HTTP
+ * `DomainError` with a code from a closed vocabulary; `problem/problem.ts` maps codes to HTTP
  * statuses with an exhaustive switch, so adding a code without deciding its status fails to compile.
  */
 
@@ -65,18 +65,32 @@ export function isDomainError(err: unknown): err is DomainError {
   return err instanceof DomainError
 }
 
-/** Errors crossing a Durable Object RPC boundary lose their class; this rebuilds them. */
+/** Errors crossing a Durable Object RPC boundary lose their class: they travel as this plain value. */
 export interface SerializedDomainError {
-  __domainError: true
   code: ErrorCode
   detail: string
   fields?: FieldError[]
   extra?: Record<string, unknown>
 }
 
+/**
+ * What every Durable Object RPC method returns: a value, or a domain error as data. One shape for
+ * every method, so callers unwrap with one function (`unwrap`) and errors keep their code.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedDomainError }
+
+/**
+ * The one mapping from anything thrown to the closed error vocabulary: a DomainError stays itself;
+ * anything else is `internal` (the caller logs the original).
+ */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err
+  return new DomainError('internal', 'unexpected error; the request id identifies it in the logs', { cause: err })
+}
+
+/** A DomainError as it crosses an RPC boundary. */
 export function serializeDomainError(err: DomainError): SerializedDomainError {
   return {
-    __domainError: true,
     code: err.code,
     detail: err.detail,
     ...(err.fields ? { fields: err.fields } : {}),
@@ -84,13 +98,12 @@ export function serializeDomainError(err: DomainError): SerializedDomainError {
   }
 }
 
-export function isSerializedDomainError(x: unknown): x is SerializedDomainError {
-  return typeof x === 'object' && x !== null && (x as { __domainError?: unknown }).__domainError === true
-}
-
-export function deserializeDomainError(x: SerializedDomainError): DomainError {
-  return new DomainError(x.code, x.detail, {
-    ...(x.fields ? { fields: x.fields } : {}),
-    ...(x.extra ? { extra: x.extra } : {}),
+/** The value of a Result, or its error rebuilt as a DomainError and thrown. */
+export function unwrap<T>(r: Result<T>): T {
+  if (r.ok) return r.value
+  const e = r.error
+  throw new DomainError(e.code, e.detail, {
+    ...(e.fields ? { fields: e.fields } : {}),
+    ...(e.extra ? { extra: e.extra } : {}),
   })
 }

@@ -5,21 +5,24 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
 import { HTTPException } from 'hono/http-exception'
-import { DomainError } from '../core/errors'
+import { DomainError, toDomainError } from '../core/errors'
 import { newId } from '../core/ids'
+import { buildServices } from '../compose'
 import type { AppEnv } from './context'
 import { authenticate } from './middleware/auth'
 import { requestId } from './middleware/request-id'
-import { problemResponse } from './problem'
+import { problemResponse } from '../problem/problem'
 import { auditRoutes } from './routes/admin/audit'
 import { docsRoutes } from './routes/admin/docs'
 import { metricRoutes } from './routes/admin/metrics'
 import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
 import { uiRoutes } from './routes/admin/ui'
-import { outcomeRoutes } from './routes/gateway/outcomes'
-import { documentDataPlane } from './routes/gateway/openapi'
+import { incidentRoutes } from './routes/admin/incidents'
+import { documentDataPlane } from './routes/data-plane-docs'
+import { outcomeRoutes } from './routes/outcomes'
 import { newRouter } from './openapi'
 
 /**
@@ -38,8 +41,8 @@ const limitBody = bodyLimit({
 /** Paths under /admin that need no token: the API description itself. */
 const PUBLIC_ADMIN = new Set(['/admin/openapi.json'])
 
-function toDomainError(err: unknown): DomainError {
-  if (err instanceof DomainError) return err
+/** Hono's own HTTP errors (a body parser, a 405...) in the closed vocabulary; the rest as core maps them. */
+function domainErrorOf(err: unknown): DomainError {
   if (err instanceof HTTPException) {
     if (err.status === 400) return new DomainError('malformed_json', err.message || 'the body is not valid JSON')
     if (err.status === 413) return new DomainError('payload_too_large', err.message)
@@ -50,15 +53,21 @@ function toDomainError(err: unknown): DomainError {
       return new DomainError('unsupported_media_type', 'send the body as JSON with content-type: application/json')
     if (err.status < 500) return new DomainError('validation_failed', err.message || 'the request is not valid')
   }
-  return new DomainError('internal', 'unexpected error; the request id identifies it in the logs')
+  return toDomainError(err)
 }
 
 export function buildApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>()
   app.use('*', requestId)
+  const services = createMiddleware<AppEnv>(async function services(c, next) {
+    c.set('services', buildServices(c.env))
+    await next()
+  })
+  app.use('/v1/*', services)
+  app.use('/admin/*', services)
 
   app.onError((err, c) => {
-    const domain = toDomainError(err)
+    const domain = domainErrorOf(err)
     const rid = c.get('requestId') ?? newId('req')
     if (domain.code === 'internal') console.error(`[${rid}] ${c.req.method} ${c.req.path}:`, err)
     return problemResponse(domain, rid, {}, c.req.path)
@@ -89,6 +98,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   admin.route('/', auditRoutes)
   admin.route('/', metricRoutes)
   admin.route('/', rolloutRoutes)
+  admin.route('/', incidentRoutes)
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })

@@ -2,12 +2,14 @@
  * @module http/context
  * The Hono environment type shared by every route and middleware.
  */
-import type { Env } from '../env'
+import type { Services } from '../compose'
 
 export type Role = 'operator' | 'approver'
 
 export interface AppVariables {
   requestId: string
+  /** Built per request by the composition root (src/compose.ts): the routes' only door to storage. */
+  services: Services
   role: Role
   /** Who acted, for the audit log: `operator`, `approver`, or `operator:<name>` via x-modelgate-actor. */
   actor: string

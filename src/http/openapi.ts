@@ -6,7 +6,8 @@ import { z } from 'zod'
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { DomainError } from '../core/errors'
 import type { AppEnv } from './context'
-import { Problem, fieldErrors } from './problem'
+import { fieldErrors } from '../problem/problem'
+import { Problem } from '../schemas/problem'
 
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   return { content: { 'application/json': { schema } }, required: true, ...(description ? { description } : {}) }

@@ -4,6 +4,7 @@
  * read back from KV, Durable Object RPC arguments, OpenAPI generation and tests.
  */
 import { z } from 'zod'
+import { RISK_TIERS, type RiskTier as CoreRiskTier } from '../core/registry/types'
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
@@ -34,9 +35,7 @@ export const Percent = z
 
 export const Epoch = z.number().int().nonnegative().meta({ description: 'Routing epoch' })
 
-export const RiskTier = z
-  .enum(['low', 'medium', 'high'])
-  .meta({ description: 'Blast radius of the model, used by approval policy' })
-export type RiskTier = z.infer<typeof RiskTier>
+export const RiskTier = z.enum(RISK_TIERS).meta({ description: 'Blast radius of the model, used by approval policy' })
+export type RiskTier = CoreRiskTier
 
 export const IsoTime = z.string().meta({ description: 'RFC 3339 timestamp', example: '2026-11-26T10:00:00.000Z' })

@@ -3,6 +3,8 @@
  * The offline evaluation report a challenger must pass before any exposure.
  */
 import { z } from 'zod'
+import type * as core from '../core/evaluation/types'
+import type { Assert, Conforms } from './conforms'
 
 const Direction = z.enum(['higher_is_better', 'lower_is_better'])
 
@@ -63,4 +65,5 @@ export const EvaluationReport = z
   })
   .strict()
   .meta({ id: 'EvaluationReport' })
-export type EvaluationReport = z.infer<typeof EvaluationReport>
+export type EvaluationReport = core.EvaluationReport
+type _EvaluationReport = Assert<Conforms<typeof EvaluationReport, core.EvaluationReport>>

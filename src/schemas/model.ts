@@ -6,6 +6,8 @@ import { z } from 'zod'
 import { validateComparator, type ComparatorConfig } from '../core/shadow/compare'
 import { isValidPointer } from '../core/shadow/json-pointer'
 import { HeaderName, IsoTime, ModelName, RiskTier, VersionName } from './common'
+import type * as core from '../core/registry/types'
+import type { Assert, Conforms } from './conforms'
 
 export const MAX_TIMEOUT_MS = 300_000
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -38,7 +40,8 @@ export const ServiceBackend = z
   .meta({ id: 'ServiceBackend', description: 'A Workers service binding declared in wrangler.toml' })
 
 export const Backend = z.union([HttpBackend, ServiceBackend]).meta({ id: 'Backend' })
-export type Backend = z.infer<typeof Backend>
+export type Backend = core.Backend
+type _Backend = Assert<Conforms<typeof Backend, core.Backend>>
 
 export const MetricName = z
   .string()
@@ -48,11 +51,9 @@ export const MetricName = z
 export const BusinessMetric = z
   .object({
     name: MetricName,
-    kind: z
-      .enum(['proportion', 'mean'])
-      .meta({
-        description: 'proportion: share of matured requests with a positive outcome; mean: average outcome value',
-      }),
+    kind: z.enum(['proportion', 'mean']).meta({
+      description: 'proportion: share of matured requests with a positive outcome; mean: average outcome value',
+    }),
     direction: z.enum(['higher_is_better', 'lower_is_better']),
     window_s: z
       .number()
@@ -64,12 +65,9 @@ export const BusinessMetric = z
         description:
           'Attribution window: outcomes later than this after the request are rejected; a request counts in gates once its window has passed',
       }),
-    cap: z
-      .number()
-      .optional()
-      .meta({
-        description: 'Winsorization cap for mean metrics (values above are counted as the cap); fix it in advance',
-      }),
+    cap: z.number().optional().meta({
+      description: 'Winsorization cap for mean metrics (values above are counted as the cap); fix it in advance',
+    }),
     floor: z.number().optional().meta({ description: 'Lower winsorization bound for mean metrics' }),
     positive_labels: z.array(z.string().max(100)).max(50).default(['1', 'true', 'yes', 'positive']).meta({
       description: 'For proportion metrics sent as labels: which labels count as a positive outcome',
@@ -83,7 +81,8 @@ export const BusinessMetric = z
   })
   .strict()
   .meta({ id: 'BusinessMetric' })
-export type BusinessMetric = z.infer<typeof BusinessMetric>
+export type BusinessMetric = core.BusinessMetric
+type _BusinessMetric = Assert<Conforms<typeof BusinessMetric, core.BusinessMetric>>
 
 /** How shadow outputs are extracted and compared with the champion's (see core/shadow). */
 export const ShadowCompare = z
@@ -102,7 +101,8 @@ export const ShadowCompare = z
   })
   .strict()
   .meta({ id: 'ShadowCompare' })
-export type ShadowCompare = z.infer<typeof ShadowCompare>
+export type ShadowCompare = core.ShadowCompare
+type _ShadowCompare = Assert<Conforms<typeof ShadowCompare, core.ShadowCompare>>
 
 export const MAX_METRIC_SHARDS = 64
 
@@ -129,7 +129,8 @@ export const ModelInput = z
   })
   .strict()
   .meta({ id: 'ModelInput' })
-export type ModelInput = z.infer<typeof ModelInput>
+export type ModelInput = core.ModelInput
+type _ModelInput = Assert<Conforms<typeof ModelInput, core.ModelInput>>
 
 export const VersionInput = z.object({ backend: Backend }).strict().meta({ id: 'VersionInput' })
 export type VersionInput = z.infer<typeof VersionInput>
@@ -144,7 +145,8 @@ export const ChampionInput = z
   })
   .strict()
   .meta({ id: 'ChampionInput' })
-export type ChampionInput = z.infer<typeof ChampionInput>
+export type ChampionInput = core.ChampionInput
+type _ChampionInput = Assert<Conforms<typeof ChampionInput, core.ChampionInput>>
 
 export const VersionView = z
   .object({

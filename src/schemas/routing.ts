@@ -6,6 +6,8 @@ import { z } from 'zod'
 import { HASH_VERSIONS } from '../core/routing/hash'
 import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
 import { Backend, BusinessMetric, ShadowCompare } from './model'
+import type * as core from '../core/routing/types'
+import type { Assert, Conforms } from './conforms'
 
 export const MAX_RULES = 50
 export const MAX_IN_VALUES = 100
@@ -23,7 +25,8 @@ export const RuleCondition = z
     'exactly one of equals, in or prefix',
   )
   .meta({ id: 'RuleCondition' })
-export type RuleCondition = z.infer<typeof RuleCondition>
+export type RuleCondition = core.RuleCondition
+type _RuleCondition = Assert<Conforms<typeof RuleCondition, core.RuleCondition>>
 
 export const CohortRule = z
   .object({
@@ -35,7 +38,8 @@ export const CohortRule = z
   })
   .strict()
   .meta({ id: 'CohortRule' })
-export type CohortRule = z.infer<typeof CohortRule>
+export type CohortRule = core.CohortRule
+type _CohortRule = Assert<Conforms<typeof CohortRule, core.CohortRule>>
 
 export const ShadowTarget = z
   .object({
@@ -44,7 +48,8 @@ export const ShadowTarget = z
   })
   .strict()
   .meta({ id: 'ShadowTarget' })
-export type ShadowTarget = z.infer<typeof ShadowTarget>
+export type ShadowTarget = core.ShadowTarget
+type _ShadowTarget = Assert<Conforms<typeof ShadowTarget, core.ShadowTarget>>
 
 export const RoutingInput = z
   .object({
@@ -55,7 +60,8 @@ export const RoutingInput = z
   })
   .strict()
   .meta({ id: 'RoutingInput' })
-export type RoutingInput = z.infer<typeof RoutingInput>
+export type RoutingInput = core.RoutingInput
+type _RoutingInput = Assert<Conforms<typeof RoutingInput, core.RoutingInput>>
 
 /** The routing part of a snapshot. Weights are in basis points internally only; here percents. */
 export const RoutingTable = z
@@ -66,7 +72,8 @@ export const RoutingTable = z
     shadow: ShadowTarget.nullable(),
   })
   .meta({ id: 'RoutingTable' })
-export type RoutingTable = z.infer<typeof RoutingTable>
+export type RoutingTable = core.RoutingTable
+type _RoutingTable = Assert<Conforms<typeof RoutingTable, core.RoutingTable>>
 
 /**
  * Everything the data plane needs to route one request, published by the model's coordinator.
@@ -91,4 +98,9 @@ export const RoutingSnapshot = z
     reason: z.string(),
   })
   .meta({ id: 'RoutingSnapshot' })
-export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>
+export type RoutingSnapshot = core.RoutingSnapshot
+type _RoutingSnapshot = Assert<Conforms<typeof RoutingSnapshot, core.RoutingSnapshot>>
+
+/** One read of a model's current snapshot from the edge store: a KV failure or a malformed value is an error. */
+export type SnapshotRead =
+  { kind: 'found'; snapshot: RoutingSnapshot } | { kind: 'missing' } | { kind: 'error'; reason: string }

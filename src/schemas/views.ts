@@ -17,12 +17,9 @@ export const ModelView = z
     previous_champion: z.string().nullable(),
     routing: RoutingTable.nullable(),
     epoch: Epoch,
-    published_epoch: z
-      .number()
-      .int()
-      .meta({
-        description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)',
-      }),
+    published_epoch: z.number().int().meta({
+      description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)',
+    }),
     bucket_ranges: z
       .array(BucketRange)
       .meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
@@ -61,13 +58,11 @@ export const ModelListItem = ModelSummary.extend({
     .nullable(),
 }).meta({ id: 'ModelListItem' })
 
-export const ModelList = z
-  .object({ models: z.array(ModelListItem) })
-  .meta({
-    id: 'ModelList',
-    description:
-      "From D1, which each model's coordinator updates right after every change (a change can take a moment to show)",
-  })
+export const ModelList = z.object({ models: z.array(ModelListItem) }).meta({
+  id: 'ModelList',
+  description:
+    "From D1, which each model's coordinator updates right after every change (a change can take a moment to show)",
+})
 
 export const AuditEntryView = z
   .object({
@@ -125,23 +120,17 @@ export const RollbackConfirmation = z
     p99_ms: nullableNumber,
     baseline_p99_ms: nullableNumber,
     // Optional: confirmations recorded before the check compared a sample-sized quantile lack them.
-    latency_quantile: z
-      .number()
-      .optional()
-      .meta({
-        description:
-          'The quantile the latency check compared: 0.99 from 1,000 answers on both sides, 0.95 from 100, else 0.5',
-      }),
+    latency_quantile: z.number().optional().meta({
+      description:
+        'The quantile the latency check compared: 0.99 from 1,000 answers on both sides, 0.95 from 100, else 0.5',
+    }),
     latency_ms: nullableNumber.optional(),
     baseline_latency_ms: nullableNumber.optional(),
     time_to_confirm_ms: z.number().int(),
-    reason: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          'Why it was not confirmed (timed out, challenger still served, error rate or latency above baseline)',
-      }),
+    reason: z.string().optional().meta({
+      description:
+        'Why it was not confirmed (timed out, challenger still served, error rate or latency above baseline)',
+    }),
   })
   .meta({ id: 'RollbackConfirmation' })
 
@@ -173,3 +162,13 @@ export const IncidentView = z
   })
   .meta({ id: 'Incident' })
 export type IncidentView = z.infer<typeof IncidentView>
+
+export const IncidentList = z.object({ incidents: z.array(IncidentView) }).meta({ id: 'IncidentList' })
+
+export const WebhookList = z
+  .object({ webhooks: z.array(z.record(z.string(), z.unknown())) })
+  .meta({ id: 'WebhookList' })
+
+export const DeliveryList = z
+  .object({ deliveries: z.array(z.record(z.string(), z.unknown())) })
+  .meta({ id: 'DeliveryList' })

@@ -1,17 +1,12 @@
 /**
- * @module http/routes/admin/ui/data
- * What each dashboard page shows, gathered from the same service and store functions the admin API
- * routes call (no HTTP round trip to ourselves). Every loader takes `now` so a page is one
- * consistent picture.
+ * @module services/dashboard
+ * What each dashboard page shows, gathered from the same services the admin API routes call (no
+ * HTTP round trip to ourselves). Every loader takes `now` so a page is one consistent picture.
  */
-import { listAudit, listModels, openDb, storedVerdictOf, type Db } from '../../../../adapters/d1/registry-store'
-import { listRollouts } from '../../../../adapters/d1/rollout-store'
-import type { AuditEntry } from '../../../../core/audit/chain'
-import { minuteOf } from '../../../../core/metrics/aggregate'
-import type { Env } from '../../../../env'
-import { readSeries } from '../../../../services/measurement'
-import { getModelView } from '../../../../services/registry'
-import { getRollout } from '../../../../services/rollouts'
+import { listAudit, storedVerdictOf, type Db } from '../adapters/d1/registry-store'
+import { listRollouts } from '../adapters/d1/rollout-store'
+import type { AuditEntry } from '../core/audit/chain'
+import { minuteOf } from '../core/metrics/aggregate'
 import {
   WINDOWS,
   type ModelPageData,
@@ -19,67 +14,79 @@ import {
   type OverviewModel,
   type RolloutRow,
   type WindowKey,
-} from '../../../../ui/view-model'
+} from '../schemas/dashboard'
+import type { MeasurementService } from './measurement'
+import type { RegistryService } from './registry'
+import type { RolloutService } from './rollouts'
 
 const MINUTE = 60_000
 
-async function rolloutRows(db: Db, model: string, limit: number): Promise<RolloutRow[]> {
-  const rows = await listRollouts(db, model, limit)
-  return rows.map((r) => ({
-    id: r.id,
-    challenger: r.challenger,
-    champion: r.champion,
-    phase: r.phase,
-    outcome: r.outcome,
-    createdAt: r.createdAt,
-    endedAt: r.endedAt,
-    lastVerdict: storedVerdictOf(r.lastVerdict),
-  }))
+export interface DashboardDeps {
+  db: Db
+  registry: RegistryService
+  rollouts: RolloutService
+  measurement: MeasurementService
 }
 
-export async function loadOverview(env: Env, now: number): Promise<OverviewData> {
-  const db = openDb(env.DB)
-  const models = await listModels(db)
-  const rows = await Promise.all(
-    models.map(async (m): Promise<OverviewModel> => {
-      const [view, latest] = await Promise.all([getModelView(env, m.name), rolloutRows(db, m.name, 1)])
-      const active = view.active_rollout ? await getRollout(env, view.active_rollout.id) : null
-      return { name: m.name, risk: m.risk, view, active, latest: latest[0] ?? null }
-    }),
-  )
-  return { now, models: rows }
-}
+export class DashboardService {
+  constructor(private readonly deps: DashboardDeps) {}
 
-/** The newest `limit` entries of a model's audit stream, newest first. */
-export async function recentAudit(db: Db, model: string, limit: number): Promise<AuditEntry[]> {
-  return listAudit(db, { stream: model, limit, newestFirst: true })
-}
+  async overview(now: number): Promise<OverviewData> {
+    const models = await this.deps.registry.models()
+    const rows = await Promise.all(
+      models.map(async (m): Promise<OverviewModel> => {
+        const [view, latest] = await Promise.all([this.deps.registry.view(m.name), this.rolloutRows(m.name, 1)])
+        const active = view.active_rollout ? await this.deps.rollouts.get(view.active_rollout.id) : null
+        return { name: m.name, risk: m.risk, view, active, latest: latest[0] ?? null }
+      }),
+    )
+    return { now, models: rows }
+  }
 
-export async function loadModelPage(
-  env: Env,
-  model: string,
-  windowKey: WindowKey,
-  now: number,
-): Promise<ModelPageData> {
-  const view = await getModelView(env, model) // model_not_found → 404
-  const db = openDb(env.DB)
-  const w = WINDOWS[windowKey]
-  const toMinute = minuteOf(now)
-  const fromMinute = toMinute - Math.round(w.ms / MINUTE) + 1
-  const [rollouts, series, audit] = await Promise.all([
-    rolloutRows(db, model, 20),
-    readSeries(db, model, fromMinute, toMinute, w.stepMinutes),
-    recentAudit(db, model, 50),
-  ])
-  const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
-  const rollout = shownId ? await getRollout(env, shownId) : null
-  return {
-    now,
-    view,
-    rollout,
-    rollouts,
-    series,
-    window: { key: windowKey, from: fromMinute * MINUTE, to: (toMinute + 1) * MINUTE, stepMs: w.stepMinutes * MINUTE },
-    audit,
+  async modelPage(model: string, windowKey: WindowKey, now: number): Promise<ModelPageData> {
+    const view = await this.deps.registry.view(model) // model_not_found → 404
+    const w = WINDOWS[windowKey]
+    const toMinute = minuteOf(now)
+    const fromMinute = toMinute - Math.round(w.ms / MINUTE) + 1
+    const [rollouts, series, audit] = await Promise.all([
+      this.rolloutRows(model, 20),
+      this.deps.measurement.series(model, fromMinute, toMinute, w.stepMinutes),
+      this.recentAudit(model, 50),
+    ])
+    const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
+    const rollout = shownId ? await this.deps.rollouts.get(shownId) : null
+    return {
+      now,
+      view,
+      rollout,
+      rollouts,
+      series,
+      window: {
+        key: windowKey,
+        from: fromMinute * MINUTE,
+        to: (toMinute + 1) * MINUTE,
+        stepMs: w.stepMinutes * MINUTE,
+      },
+      audit,
+    }
+  }
+
+  /** The newest `limit` entries of a model's audit stream, newest first. */
+  private recentAudit(model: string, limit: number): Promise<AuditEntry[]> {
+    return listAudit(this.deps.db, { stream: model, limit, newestFirst: true })
+  }
+
+  private async rolloutRows(model: string, limit: number): Promise<RolloutRow[]> {
+    const rows = await listRollouts(this.deps.db, model, limit)
+    return rows.map((r) => ({
+      id: r.id,
+      challenger: r.challenger,
+      champion: r.champion,
+      phase: r.phase,
+      outcome: r.outcome,
+      createdAt: r.createdAt,
+      endedAt: r.endedAt,
+      lastVerdict: storedVerdictOf(r.lastVerdict),
+    }))
   }
 }

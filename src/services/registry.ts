@@ -1,36 +1,64 @@
 /**
  * @module services/registry
- * Registry verbs used by the admin API (and later the rollout controller): each one sends a
- * command to the model's coordinator and, once it has published, installs the new snapshot in
- * this isolate's cache so the very next request here routes by it.
+ * Registry verbs of the admin API: each command goes to the model's coordinator and, once it has
+ * published, the new snapshot is installed in this isolate's cache so the very next request here
+ * routes by it.
  */
-import type { CommandMeta, CommandResult, RegistryCommand } from '../adapters/do/model-coordinator'
-import { DomainError, deserializeDomainError } from '../core/errors'
-import type { Env } from '../env'
-import { snapshotCacheFor } from '../gateway/isolate-cache'
-import type { RoutingSnapshot } from '../schemas/routing'
+import {
+  listModelOverviews,
+  listModels,
+  type Db,
+  type ModelOverview,
+  type ModelSummary,
+} from '../adapters/d1/registry-store'
+import type { CommandOutcome, CoordinatorClient } from '../adapters/do/coordinator-client'
+import { DomainError } from '../core/errors'
+import type { CommandMeta, RegistryCommand } from '../core/registry/commands'
 import type { ModelView } from '../schemas/views'
+import type { SnapshotSink } from './snapshot-sink'
 
-export function coordinatorOf(env: Env, model: string) {
-  return env.MODEL_COORDINATOR.get(env.MODEL_COORDINATOR.idFromName(model))
+export type { CommandOutcome }
+
+export interface RegistryDeps {
+  db: Db
+  coordinator: (model: string) => CoordinatorClient
+  snapshots: SnapshotSink
+  /** Whether the Worker has a binding of this name (a version reached through a service binding). */
+  hasBinding: (name: string) => boolean
 }
 
-export interface CommandOutcome {
-  view: ModelView
-  snapshot: RoutingSnapshot
-  created: boolean
-  changed: boolean
-}
+export class RegistryService {
+  constructor(private readonly deps: RegistryDeps) {}
 
-export async function runRegistryCommand(env: Env, cmd: RegistryCommand, meta: CommandMeta): Promise<CommandOutcome> {
-  const result = (await coordinatorOf(env, meta.model).command(cmd, meta)) as CommandResult
-  if (!result.ok) throw deserializeDomainError(result.error)
-  snapshotCacheFor(env).put(result.snapshot)
-  return { view: result.view, snapshot: result.snapshot, created: result.created, changed: result.changed }
-}
+  async command(cmd: RegistryCommand, meta: CommandMeta): Promise<CommandOutcome> {
+    if (cmd.type === 'put_version' && 'service' in cmd.backend && !this.deps.hasBinding(cmd.backend.service)) {
+      throw new DomainError('validation_failed', `service binding ${cmd.backend.service} is not bound to this Worker`, {
+        fields: [
+          {
+            field: 'backend.service',
+            message: `add a [[services]] binding named ${cmd.backend.service} to wrangler.toml`,
+          },
+        ],
+      })
+    }
+    const out = await this.deps.coordinator(meta.model).command(cmd, meta)
+    this.deps.snapshots.put(out.snapshot)
+    return out
+  }
 
-export async function getModelView(env: Env, model: string): Promise<ModelView> {
-  const view = await coordinatorOf(env, model).view()
-  if (view === null) throw new DomainError('model_not_found', `model ${model} is not registered`)
-  return view
+  /** The model's view; 404 for a model that is not registered. */
+  async view(model: string): Promise<ModelView> {
+    const view = await this.deps.coordinator(model).view()
+    if (view === null) throw new DomainError('model_not_found', `model ${model} is not registered`)
+    return view
+  }
+
+  /** Every model with its weights and active rollout (from D1). */
+  overviews(): Promise<ModelOverview[]> {
+    return listModelOverviews(this.deps.db)
+  }
+
+  models(): Promise<ModelSummary[]> {
+    return listModels(this.deps.db)
+  }
 }

@@ -1,62 +1,33 @@
 /**
  * @module services/rollouts
- * Rollout verbs for the HTTP layer and cron: find the model's coordinator, call it, turn error
- * values back into DomainErrors.
+ * Rollout verbs of the admin API and the gate tick: find the model's coordinator, call it, and
+ * install the snapshot it answers with in this isolate's cache.
  */
-import type { RolloutCommand, RolloutResult } from '../adapters/do/model-coordinator'
-import type { RolloutView } from '../adapters/do/rollout-runner'
-import { openDb } from '../adapters/d1/registry-store'
-import { incidentModel, modelsToTick, rolloutModel } from '../adapters/d1/rollout-store'
-import { DomainError, deserializeDomainError, isSerializedDomainError } from '../core/errors'
-import type { Env } from '../env'
-import type { StartRolloutInput } from '../schemas/rollout'
-import { snapshotCacheFor } from '../gateway/isolate-cache'
-import { coordinatorOf } from './registry'
+import type { Db } from '../adapters/d1/registry-store'
+import {
+  incidentModel,
+  listDeliveries,
+  listIncidents,
+  listRollouts,
+  listVerdicts,
+  modelsToTick,
+  rolloutModel,
+} from '../adapters/d1/rollout-store'
+import type { CoordinatorClient, RolloutCommand, RolloutOutcome } from '../adapters/do/coordinator-client'
+import { DomainError } from '../core/errors'
+import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../schemas/rollout'
+import type { RolloutView } from '../schemas/rollout-view'
+import type { IncidentView } from '../schemas/views'
+import type { RegistryService } from './registry'
+import type { SnapshotSink } from './snapshot-sink'
 
-/** Unwraps a coordinator answer and installs its snapshot in this isolate's routing cache. */
-function unwrap(env: Env, r: RolloutResult): RolloutView {
-  if (!r.ok) throw deserializeDomainError(r.error)
-  snapshotCacheFor(env).put(r.snapshot)
-  return r.rollout
-}
+export type { RolloutCommand }
 
-export async function startRollout(
-  env: Env,
-  model: string,
-  input: StartRolloutInput,
-  actor: string,
-): Promise<RolloutView> {
-  return unwrap(env, (await coordinatorOf(env, model).startRollout(input, actor)) as RolloutResult)
-}
-
-/** The model owning a rollout id (rollout ids are global; their state lives with the model). */
-export async function modelOfRollout(env: Env, id: string): Promise<string> {
-  const model = await rolloutModel(openDb(env.DB), id)
-  if (model === null) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
-  return model
-}
-
-export async function rolloutCommand(env: Env, id: string, cmd: RolloutCommand, actor: string): Promise<RolloutView> {
-  const model = await modelOfRollout(env, id)
-  return unwrap(env, (await coordinatorOf(env, model).rolloutCommand(id, cmd, actor)) as RolloutResult)
-}
-
-export async function getRollout(env: Env, id: string): Promise<RolloutView> {
-  const model = await modelOfRollout(env, id)
-  const view = (await coordinatorOf(env, model).rolloutView(id)) as RolloutView | null
-  if (view === null) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
-  return view
-}
-
-export async function modelOfIncident(env: Env, id: string): Promise<string> {
-  const model = await incidentModel(openDb(env.DB), id)
-  if (model === null) throw new DomainError('not_found', `incident ${id} not found`)
-  return model
-}
-
-export function unwrapIncident<T extends object>(r: T | { error: import('../core/errors').SerializedDomainError }): T {
-  if ('error' in r && isSerializedDomainError(r.error)) throw deserializeDomainError(r.error)
-  return r as T
+export interface RolloutDeps {
+  db: Db
+  coordinator: (model: string) => CoordinatorClient
+  snapshots: SnapshotSink
+  registry: RegistryService
 }
 
 export interface TickSummary {
@@ -66,28 +37,106 @@ export interface TickSummary {
   durationMs: number
 }
 
-/**
- * One gate tick over every model with an active (or recently rolled back) rollout, at most
- * `concurrency` coordinators at a time; a failure of one never stops the others.
- */
-export async function tickRollouts(env: Env, now: number, concurrency = 50): Promise<TickSummary> {
-  const started = Date.now()
-  const models = await modelsToTick(openDb(env.DB), new Date(now - 3_600_000).toISOString())
-  const failures: TickSummary['failures'] = []
-  let acted = 0
-  let next = 0
-  const worker = async () => {
-    while (next < models.length) {
-      const model = models[next++] as string
-      try {
-        const r = await coordinatorOf(env, model).tick(now)
-        if (r.rollout) acted++
-        if (r.snapshot) snapshotCacheFor(env).put(r.snapshot)
-      } catch (err) {
-        failures.push({ model, error: (err as Error).message })
+export class RolloutService {
+  constructor(private readonly deps: RolloutDeps) {}
+
+  async start(model: string, input: StartRolloutInput, actor: string): Promise<RolloutView> {
+    return this.installed(await this.deps.coordinator(model).startRollout(input, actor))
+  }
+
+  async command(id: string, cmd: RolloutCommand, actor: string): Promise<RolloutView> {
+    const model = await this.modelOf(id)
+    return this.installed(await this.deps.coordinator(model).rolloutCommand(id, cmd, actor))
+  }
+
+  async get(id: string): Promise<RolloutView> {
+    const view = await this.deps.coordinator(await this.modelOf(id)).rolloutView(id)
+    if (view === null) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
+    return view
+  }
+
+  /** Rollouts of one model (404 for an unknown model) or of every model, newest first. */
+  async list(model: string | undefined, limit: number) {
+    if (model !== undefined) await this.deps.registry.view(model)
+    return listRollouts(this.deps.db, model, limit)
+  }
+
+  async verdicts(id: string, limit: number) {
+    await this.get(id)
+    return listVerdicts(this.deps.db, id, limit)
+  }
+
+  async incidents(model: string | undefined, limit: number): Promise<IncidentView[]> {
+    return (await listIncidents(this.deps.db, model, limit)) as unknown as IncidentView[]
+  }
+
+  async incident(id: string): Promise<IncidentView> {
+    const row = await this.deps.coordinator(await this.incidentModel(id)).incidentById(id)
+    if (!row) throw new DomainError('not_found', `incident ${id} not found`)
+    return row as unknown as IncidentView
+  }
+
+  async retrospective(id: string, input: RetrospectiveInput, actor: string): Promise<IncidentView> {
+    const row = await this.deps.coordinator(await this.incidentModel(id)).retrospective(id, input, actor)
+    return row as unknown as IncidentView
+  }
+
+  async closeActionItem(id: string, index: number, actor: string): Promise<IncidentView> {
+    const row = await this.deps.coordinator(await this.incidentModel(id)).closeActionItem(id, index, actor)
+    return row as unknown as IncidentView
+  }
+
+  async setWebhooks(model: string, list: WebhookInput[], actor: string): Promise<Array<Record<string, unknown>>> {
+    await this.deps.registry.view(model)
+    return (await this.deps.coordinator(model).setWebhooks(list, actor)) as unknown as Array<Record<string, unknown>>
+  }
+
+  async deliveries(model: string, limit: number) {
+    await this.deps.registry.view(model) // 404 for an unknown model, as documented
+    return listDeliveries(this.deps.db, model, limit)
+  }
+
+  /**
+   * One gate tick over every model with an active (or recently rolled back) rollout, at most
+   * `concurrency` coordinators at a time; a failure of one never stops the others.
+   */
+  async tick(now: number, concurrency = 50): Promise<TickSummary> {
+    const started = Date.now()
+    const models = await modelsToTick(this.deps.db, new Date(now - 3_600_000).toISOString())
+    const failures: TickSummary['failures'] = []
+    let acted = 0
+    let next = 0
+    const worker = async () => {
+      while (next < models.length) {
+        const model = models[next++] as string
+        try {
+          const r = await this.deps.coordinator(model).tick(now)
+          if (r.rollout) acted++
+          if (r.snapshot) this.deps.snapshots.put(r.snapshot)
+        } catch (err) {
+          failures.push({ model, error: (err as Error).message })
+        }
       }
     }
+    await Promise.all(Array.from({ length: Math.min(concurrency, models.length) }, worker))
+    return { models: models.length, acted, failures, durationMs: Date.now() - started }
   }
-  await Promise.all(Array.from({ length: Math.min(concurrency, models.length) }, worker))
-  return { models: models.length, acted, failures, durationMs: Date.now() - started }
+
+  private installed(out: RolloutOutcome): RolloutView {
+    this.deps.snapshots.put(out.snapshot)
+    return out.rollout
+  }
+
+  /** The model owning a rollout id (rollout ids are global; their state lives with the model). */
+  private async modelOf(id: string): Promise<string> {
+    const model = await rolloutModel(this.deps.db, id)
+    if (model === null) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
+    return model
+  }
+
+  private async incidentModel(id: string): Promise<string> {
+    const model = await incidentModel(this.deps.db, id)
+    if (model === null) throw new DomainError('not_found', `incident ${id} not found`)
+    return model
+  }
 }

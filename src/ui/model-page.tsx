@@ -4,14 +4,14 @@
  * The model fragment: the model and its routing, the active (or latest) rollout with its actions,
  * the per-arm charts, the stage timeline with every verdict's reason, and the audit log.
  */
-import type { RolloutView } from '../adapters/do/rollout-runner'
+import type { RolloutView } from '../schemas/rollout-view'
 import { confirmationReason, confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
 import { Badge, Time, WeightsBar } from './parts'
 import { Timeline } from './timeline'
-import { WINDOW_KEYS, type ModelPageData } from './view-model'
+import { WINDOW_KEYS, type ModelPageData } from '../schemas/dashboard'
 
 export interface ModelPageProps {
   data: ModelPageData

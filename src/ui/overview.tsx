@@ -4,7 +4,7 @@
  * The models overview fragment: one row per model with its champion, routing weights, active
  * rollout (phase and step) and the last gate verdict.
  */
-import type { OverviewData, OverviewModel } from './view-model'
+import type { OverviewData, OverviewModel } from '../schemas/dashboard'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { Badge, WeightsBar } from './parts'
 

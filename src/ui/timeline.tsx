@@ -4,7 +4,7 @@
  * A rollout's stage timeline: every step of its plan with its status and the gate verdicts taken
  * in it (decision, reason, and the per-metric numbers behind it), then the rollout's events.
  */
-import type { RolloutView } from '../adapters/do/rollout-runner'
+import type { RolloutView } from '../schemas/rollout-view'
 import { formatNumber, formatTime } from './format'
 import { Badge, Time } from './parts'
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, inject } from 'vitest'
-import { coordinatorOf } from '../../src/services/registry'
+import type { Journal } from '../../src/durable-objects/model-coordinator/journal'
 import { ADMIN, APPROVER, admin, adminOk, call, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
 
 describe('admin auth', () => {
@@ -396,27 +396,29 @@ describe('audit appends under concurrency', () => {
   it('keeps every entry and one unbroken chain when audit entries and outbox records are appended at once', async () => {
     const model = uniqueModel('race')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
-    await runInDurableObject(coordinatorOf(env, model), async (instance) => {
-      const i = instance as unknown as {
-        audit(f: object): Promise<void>
-        outbox(r: unknown[]): Promise<void>
-        flushOutbox(): Promise<void>
-      }
+    const stub = env.MODEL_COORDINATOR.get(env.MODEL_COORDINATOR.idFromName(model))
+    await runInDurableObject(stub, async (instance) => {
+      const i = (instance as unknown as { parts: { journal: Journal } }).parts.journal
+      const at = new Date().toISOString()
       await Promise.all(
         Array.from({ length: 12 }, (_, k) =>
           k % 2 === 0
-            ? i.audit({
-                action: 'test.note',
-                target: model,
-                before: null,
-                after: { k },
-                reason: `note ${k}`,
-                actor: 'test',
-              })
+            ? i.audit(
+                {
+                  action: 'test.note',
+                  target: model,
+                  before: null,
+                  after: { k },
+                  reason: `note ${k}`,
+                  actor: 'test',
+                },
+                model,
+                at,
+              )
             : i.outbox([]),
         ),
       )
-      await i.flushOutbox()
+      await i.flush()
     })
     const entries = (await adminOk('GET', `/audit?model=${model}&limit=100`)).entries
     expect(entries.filter((e: any) => e.action === 'test.note')).toHaveLength(6)

@@ -1,9 +1,9 @@
+import { buildServices } from '../../src/compose'
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { signRequestId } from '../../src/core/attribution/request-token'
 import { quantile, relativeError } from '../../src/core/stats/histogram'
 import { sumWhere } from '../../src/core/metrics/summary'
-import { requestIdSecret } from '../../src/env'
 import { admin, adminOk, call, infer, problemOf, setupModel, settle, uniqueModel } from './helpers/harness'
 import { exactQuantile, requestsOf, serverTiming, summary } from './helpers/measure'
 
@@ -75,9 +75,8 @@ describe('per-request recording', () => {
       weights: { v1: 50, v2: 50 },
     })
     const { counts } = await drive(model, 300)
-    const { runScheduled } = await import('../../src/cron/scheduled')
-    await runScheduled(env, Date.now())
-    await runScheduled(env, Date.now()) // a second tick must not double anything
+    await buildServices(env).scheduled(Date.now())
+    await buildServices(env).scheduled(Date.now()) // a second tick must not double anything
     const res = await adminOk('GET', `/models/${model}/metrics?from=-10m&step=600`)
     const byVersion = Object.fromEntries(
       res.series.map((s: any) => [s.version, s.points.reduce((a: number, p: any) => a + p.requests, 0)]),
@@ -145,7 +144,7 @@ describe('business outcomes', () => {
     const forged = valid.slice(0, -4) + (valid.endsWith('AAAA') ? 'BBBB' : 'AAAA')
     // Claim the other arm while keeping the original signature.
     const tampered = valid.replace(/~(c|h)-~/, (_m, a) => (a === 'c' ? '~h-~' : '~c-~'))
-    const old = await signRequestId(requestIdSecret(env)!, {
+    const old = await signRequestId(buildServices(env).settings.requestIdSecret!, {
       model,
       version: 'v1',
       arm: 'champion',

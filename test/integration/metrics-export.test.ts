@@ -2,23 +2,23 @@
  * The shard → D1 rollup under pressure: more changed rows than one export returns, and two rollups
  * of the same shard overlapping. Nothing may be skipped, counted twice or replaced by an older copy.
  */
+import { shardByName } from '../../src/adapters/do/shard-client'
+import { buildServices } from '../../src/compose'
 import { env } from 'cloudflare:workers'
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import type { ExportBatch } from '../../src/adapters/do/metrics-shard'
+import type { ExportBatch } from '../../src/core/metrics/shard-data'
 import { openDb } from '../../src/adapters/d1/registry-store'
 import { minuteRows, outcomeRows, pruneHistory, writeExport } from '../../src/adapters/d1/metrics-store'
 import * as schema from '../../src/adapters/d1/schema'
 import { aggregate, emptyAgg, type Measurement, type ShadowMeasurement } from '../../src/core/metrics/aggregate'
 import { buildSeries } from '../../src/core/metrics/series'
-import { readSeries } from '../../src/services/measurement'
-import { runScheduled } from '../../src/cron/scheduled'
 import { adminOk, uniqueModel } from './helpers/harness'
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0)
 
 function shard(name: string) {
-  return env.METRICS_SHARD.get(env.METRICS_SHARD.idFromName(name))
+  return shardByName(env.METRICS_SHARD, name)
 }
 
 /** `n` requests, each in its own minute starting at `firstMinute` (so `n` rows). */
@@ -202,7 +202,7 @@ describe('series from D1 history', () => {
       from + 119,
       15,
     )
-    const paged = await readSeries(db, model, from, from + 119, 15, 7)
+    const paged = await buildServices(env).measurement.series(model, from, from + 119, 15, 7)
     expect(paged).toEqual(whole)
     expect(whole.find((s) => s.version === 'v1')!.points[0]).toMatchObject({
       requests: 30,
@@ -259,7 +259,7 @@ describe('history retention', () => {
     const nowMinute = Math.floor(now / 60_000)
     await writeExport(db, model, 0, row(nowMinute - 36 * 1_440))
     await writeExport(db, model, 0, row(nowMinute - 34 * 1_440))
-    await runScheduled(env, now)
+    await buildServices(env).scheduled(now)
     expect(await minutesOf(db, model)).toEqual([nowMinute - 34 * 1_440])
   })
 })

@@ -3,9 +3,10 @@
  * measurement list that Workers deployed before pre-aggregation send until their isolates retire.
  * Both must leave the shard in the same state, and a replayed batch id must change nothing.
  */
+import { shardByName } from '../../src/adapters/do/shard-client'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { ExportBatch } from '../../src/adapters/do/metrics-shard'
+import type { ExportBatch } from '../../src/core/metrics/shard-data'
 import {
   aggregate,
   type Measurement,
@@ -55,7 +56,7 @@ const measurements: Measurement[] = [
 ]
 
 function shard(name: string) {
-  return env.METRICS_SHARD.get(env.METRICS_SHARD.idFromName(name))
+  return shardByName(env.METRICS_SHARD, name)
 }
 
 async function state(name: string) {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { bucketOf } from '../../src/core/routing/hash'
 import { IncidentView } from '../../src/schemas/views'
-import { coordinatorOf } from '../../src/services/registry'
+import { coordinatorClient } from '../../src/adapters/do/coordinator-client'
 import { hashUnit } from '../support/upstream-server'
 import { APPROVER, admin, adminOk, infer, problemOf, settle, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout, traffic } from './helpers/rollout'
@@ -166,7 +166,7 @@ describe('a bad challenger', () => {
       i < 50 && !['json', 'slack', 'pagerduty'].every((f) => log.some((d) => d.path === `/${f}` && d.body));
       i++
     ) {
-      await coordinatorOf(env, m).reconcile(Date.now())
+      await coordinatorClient(env.MODEL_COORDINATOR, m).reconcile(Date.now())
       log = (await (await fetch(`${inject('upstreamA')}/sink/log`)).json()) as any[]
       if (log.length < 3) await new Promise((res) => setTimeout(res, 100))
     }
@@ -330,14 +330,13 @@ describe('humans in the loop', () => {
     expect(stale.status).toBeGreaterThanOrEqual(400)
     expect(JSON.stringify(await stale.json())).toMatch(/stale|evidence/)
     // After the approval window, the right hash is refused too.
-    const late = (await coordinatorOf(env, m).rolloutCommand(
+    const late = coordinatorClient(env.MODEL_COORDINATOR, m).rolloutCommand(
       id,
       { type: 'approve', evidenceHash: r.pending_approval.evidence_hash },
       'approver',
       clock + 301_000,
-    )) as any
-    expect(late.ok).toBe(false)
-    expect(JSON.stringify(late.error)).toMatch(/expired/)
+    )
+    await expect(late).rejects.toThrow(/expired/)
     // Still waiting; ticks never promote on their own.
     clock += 302_000
     await cron(clock)

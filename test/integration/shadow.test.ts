@@ -1,8 +1,8 @@
+import { buildServices } from '../../src/compose'
 import { describe, expect, inject, it } from 'vitest'
 import { sumWhere } from '../../src/core/metrics/summary'
 import { hashUnit } from '../support/upstream-server'
 import { env } from 'cloudflare:workers'
-import { runScheduled } from '../../src/cron/scheduled'
 import { adminOk, call, infer, settle, uniqueModel } from './helpers/harness'
 import { summary } from './helpers/measure'
 
@@ -212,7 +212,7 @@ describe('stored shadow samples', () => {
     await setShadow(model, 1)
     const answers = await run(model, 40)
     await settle()
-    await runScheduled(env, Date.now())
+    await buildServices(env).scheduled(Date.now())
     const { samples } = await adminOk('GET', `/models/${model}/shadow-samples?limit=100`)
     expect(samples).toHaveLength(40)
     const verdicts = new Set(samples.map((s: any) => s.verdict))

@@ -99,7 +99,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       return
     }
     if (mode.startsWith('flaky-')) {
-      let x = 0
+      let x: number
       try {
         x = Number(JSON.parse(body).x) || 0
       } catch {
@@ -121,7 +121,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
     }
     if (mode.startsWith('predict-')) {
       const [, kind, rate] = mode.split('-')
-      let x = 0
+      let x: number
       try {
         x = Number(JSON.parse(body).x) || 0
       } catch {

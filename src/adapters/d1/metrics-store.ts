@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { errorsOf, type Agg } from '../../core/metrics/aggregate'
-import type { ExportBatch } from '../do/metrics-shard'
+import type { ExportBatch } from '../../core/metrics/shard-data'
 import type { Db } from './registry-store'
 import * as schema from './schema'
 

@@ -8,16 +8,13 @@
  *   (KV's per-key write limit; see `core/routing/publish-pacer.ts`).
  * Reads go through the zod schema: a malformed value is treated like a KV failure, never routed on.
  */
-import { RoutingSnapshot } from '../../schemas/routing'
+import { RoutingSnapshot, type SnapshotRead } from '../../schemas/routing'
 
 /** KV's minimum edge cacheTtl (seconds); miniflare validates the same floor. */
 export const KV_CACHE_TTL_SECONDS = 30
 
 export const currentKey = (model: string) => `routing/${model}/current`
 export const epochKey = (model: string, epoch: number) => `routing/${model}/epoch/${epoch}`
-
-export type SnapshotRead =
-  { kind: 'found'; snapshot: RoutingSnapshot } | { kind: 'missing' } | { kind: 'error'; reason: string }
 
 export async function readCurrentSnapshot(kv: KVNamespace, model: string): Promise<SnapshotRead> {
   let raw: unknown

@@ -126,7 +126,7 @@ export const rollbackCommand: CommandSpec = {
     const deadline = startedAt + timeoutMs
     let lastTrigger = -Infinity
     let lastProgress = io.now()
-    let status = 'no answer yet'
+    let status: string
     let cron: 'on' | 'off' = triggerCron ? 'on' : 'off'
     for (;;) {
       if (cron === 'on' && io.now() - lastTrigger >= TRIGGER_EVERY_MS) {

@@ -4,7 +4,7 @@
  * bias/fairness bounds, p99 under load vs the model's SLA, and per-slice regressions.
  * Every check is listed with its numbers; the report passes only if all do.
  */
-import type { EvaluationReport } from '../../schemas/evaluation'
+import type { EvaluationReport } from './types'
 
 export interface OfflineCheck {
   name: string

@@ -2,7 +2,7 @@
  * @module core/metrics/outcomes
  * Turning a business outcome into the number that gates aggregate, and the shapes shards return.
  */
-import type { BusinessMetric } from '../../schemas/model'
+import type { BusinessMetric } from '../registry/types'
 import type { RequestClaims } from '../attribution/request-token'
 import type { Moments } from '../stats/moments'
 

@@ -4,13 +4,8 @@
  */
 import { emptyAgg, mergeAgg, type Agg } from './aggregate'
 import type { CounterfactualRow, MaturedRow } from './outcomes'
+import type { ShardSummary } from './shard-data'
 import { mergeMoments } from '../stats/moments'
-
-export interface ShardSummaryLike {
-  cumulative: Array<{ epoch: number; version: string; arm: string; segment: string; agg: Agg }>
-  matured: MaturedRow[]
-  counterfactual: CounterfactualRow[]
-}
 
 export interface MergedSummary {
   /** key `${version}|${arm}|${segment}` */
@@ -21,7 +16,7 @@ export interface MergedSummary {
   counterfactual: Map<string, Omit<CounterfactualRow, 'epoch'>>
 }
 
-export function mergeSummaries(parts: ShardSummaryLike[]): MergedSummary {
+export function mergeSummaries(parts: ShardSummary[]): MergedSummary {
   const cumulative: MergedSummary['cumulative'] = new Map()
   const matured: MergedSummary['matured'] = new Map()
   const counterfactual: MergedSummary['counterfactual'] = new Map()

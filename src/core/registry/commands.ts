@@ -1,10 +1,21 @@
 /**
- * @module adapters/do/registry-commands
- * The commands a model's coordinator accepts for its registry and routing.
+ * @module core/registry/commands
+ * The commands a model's coordinator accepts for its registry and routing, and the pure choice of
+ * the transition each one makes (core/registry/model-state).
  */
-import type { RollbackTarget } from '../../core/registry/model-state'
-import type { Backend, ChampionInput, ModelInput } from '../../schemas/model'
-import type { RoutingInput } from '../../schemas/routing'
+import { DomainError } from '../errors'
+import {
+  putVersion,
+  rollback,
+  setChampion,
+  setRouting,
+  upsertModel,
+  type ModelState,
+  type RollbackTarget,
+  type Transition,
+} from './model-state'
+import type { RoutingInput } from '../routing/types'
+import type { Backend, ChampionInput, ModelInput } from './types'
 
 export type RegistryCommand =
   | { type: 'upsert_model'; input: ModelInput }
@@ -19,4 +30,32 @@ export interface CommandMeta {
   requestId: string
   /** Expected current epoch (If-Match), or null for an unconditional command. */
   ifMatch: number | null
+}
+
+/**
+ * The transition `cmd` makes from `current`, or null when it changes nothing. Throws DomainError
+ * on refusal (unknown model, invalid routing, immutable version...).
+ */
+export function decideCommand(
+  cmd: RegistryCommand,
+  current: ModelState | null,
+  model: string,
+  ctx: { now: string; salt: () => string },
+): Transition | null {
+  if (cmd.type === 'upsert_model') return upsertModel(current, model, cmd.input, { now: ctx.now, salt: ctx.salt() })
+  if (current === null) throw new DomainError('model_not_found', `model ${model} is not registered`)
+  switch (cmd.type) {
+    case 'put_version':
+      return putVersion(current, cmd.version, cmd.backend, { now: ctx.now })
+    case 'set_champion':
+      return setChampion(current, cmd.input, { now: ctx.now, ...(cmd.reason ? { actorReason: cmd.reason } : {}) })
+    case 'set_routing':
+      return setRouting(current, cmd.input, { now: ctx.now })
+    case 'rollback':
+      return rollback(current, cmd.target, { now: ctx.now, reason: cmd.reason })
+    default: {
+      const unknown: never = cmd
+      throw new DomainError('internal', `unknown command ${JSON.stringify(unknown)}`)
+    }
+  }
 }

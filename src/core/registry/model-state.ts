@@ -9,8 +9,8 @@
 import { DomainError, type FieldError } from '../errors'
 import { CURRENT_HASH_VERSION, type HashVersion } from '../routing/hash'
 import { toBasisPoints } from '../routing/select'
-import type { Backend, BusinessMetric, ChampionInput, ModelInput, ShadowCompare } from '../../schemas/model'
-import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../../schemas/routing'
+import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../routing/types'
+import type { Backend, BusinessMetric, ChampionInput, ModelInput, ShadowCompare } from './types'
 
 export interface VersionRecord {
   backend: Backend

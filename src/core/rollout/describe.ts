@@ -3,7 +3,7 @@
  * Short human labels for steps and durations. They end up in event reasons, alert summaries and
  * publish reasons, so they are deterministic (no locale) and compact.
  */
-import type { RuleCondition } from '../../schemas/routing'
+import type { RuleCondition } from '../routing/types'
 import type { Step } from './types'
 
 /** "36 h", "90 min", "45 s", "250 ms": the largest unit that keeps a whole number. */

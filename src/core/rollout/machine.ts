@@ -17,7 +17,7 @@
  * - any non-terminal phase: abort → aborted; rollback → rolled_back.
  */
 import { DomainError } from '../errors'
-import type { CohortRule } from '../../schemas/routing'
+import type { CohortRule } from '../routing/types'
 import { resolveConfig } from './config'
 import { stepLabel } from './describe'
 import { onApprove, onEvaluation, onPublished, onRollbackConfirmed } from './handlers'

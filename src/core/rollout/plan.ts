@@ -16,7 +16,7 @@
  * with the pre-rollout baseline instead.
  */
 import type { GateConfig } from '../gates/types'
-import type { CohortRule, ShadowTarget } from '../../schemas/routing'
+import type { CohortRule, ShadowTarget } from '../routing/types'
 import type { GatedStepKind, RolloutConfig, Step } from './types'
 
 /** A routing table as `PUT /admin/models/{model}/routing` takes it (RoutingInput, no reason). */

@@ -8,8 +8,8 @@
  */
 import type { GateConfig, VerdictRecord } from '../gates/types'
 import type { RollbackTarget } from '../registry/model-state'
-import type { RiskTier } from '../../schemas/common'
-import type { CohortRule, RuleCondition } from '../../schemas/routing'
+import type { RiskTier } from '../registry/types'
+import type { CohortRule, RuleCondition } from '../routing/types'
 
 export type { RiskTier, RollbackTarget }
 

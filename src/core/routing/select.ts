@@ -18,7 +18,7 @@
  *   hash (salted with the target version) so that the cohort share is sticky and monotone too, and
  *   uncorrelated with the weight buckets. Units not selected fall through to the next rule.
  */
-import type { CohortRule, RoutingSnapshot, RoutingTable } from '../../schemas/routing'
+import type { CohortRule, RoutingSnapshot, RoutingTable } from './types'
 import { BUCKETS, bucketOf } from './hash'
 
 export type Arm = 'champion' | 'challenger' | 'cohort'

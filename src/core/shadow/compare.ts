@@ -27,6 +27,12 @@ export type ComparatorConfig =
 export type ComparisonSide = 'champion' | 'shadow'
 
 /** Verdict for one champion/shadow pair. */
+/** Exact equality of the whole JSON answer (keys order-insensitive) when a model sets nothing. */
+export const DEFAULT_SHADOW_COMPARE: { pointer: string; comparator: ComparatorConfig } = {
+  pointer: '',
+  comparator: { kind: 'text', min_similarity: 1, normalize: false },
+}
+
 export interface ShadowComparison {
   verdict: 'agree' | 'diverge' | 'error'
   /** Human-readable explanation; champion-caused errors start with `not comparable: champion`. */

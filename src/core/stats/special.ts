@@ -9,6 +9,7 @@
  * Source: statistics.md §7 ("only Math.log/sqrt/exp plus a 10-line lgamma") and §2.3 (Φ for the
  * half-normal-mixture p-value), §3 (χ² p-value for SRM display).
  */
+/* eslint-disable no-loss-of-precision -- the coefficients are written as published, digits beyond a double included */
 
 const SQRT_PI = Math.sqrt(Math.PI)
 const SQRT_2PI = Math.sqrt(2 * Math.PI)

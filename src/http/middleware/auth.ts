@@ -36,13 +36,13 @@ const ACTOR_RE = /^[A-Za-z0-9._@-]{1,64}$/
 
 /** Resolves the caller's role; rejects with 401 when the token matches neither secret. */
 export const authenticate = createMiddleware<AppEnv>(async function authenticate(c, next) {
-  const admin = c.env.ADMIN_TOKEN
-  if (!admin) throw new DomainError('not_configured', 'ADMIN_TOKEN is not set; see .dev.vars.example')
+  const { adminToken: admin, approverToken } = c.var.services.settings
+  if (admin === null) throw new DomainError('not_configured', 'ADMIN_TOKEN is not set; see .dev.vars.example')
   const token = bearer(c.req.header('authorization'))
   if (token === null) throw new DomainError('unauthorized', 'send Authorization: Bearer <token>')
   let role: Role | null = null
   if (await tokensEqual(token, admin)) role = 'operator'
-  else if (c.env.APPROVER_TOKEN && (await tokensEqual(token, c.env.APPROVER_TOKEN))) role = 'approver'
+  else if (approverToken !== null && (await tokensEqual(token, approverToken))) role = 'approver'
   if (role === null) throw new DomainError('unauthorized', 'the bearer token is not valid')
   const name = c.req.header('x-modelgate-actor')
   if (name !== undefined && name !== '' && !ACTOR_RE.test(name)) {

@@ -1,12 +1,12 @@
 /**
- * @module http/routes/gateway/openapi
+ * @module http/routes/data-plane-docs
  * OpenAPI entries for the data plane, which the Worker entry serves ahead of the Hono app (see
  * index.ts) and therefore registers no Hono route to generate them from.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import { z } from 'zod'
-import type { AppEnv } from '../../context'
-import { problems } from '../../openapi'
+import type { AppEnv } from '../context'
+import { problems } from '../openapi'
 
 const answerHeaders = {
   'x-request-id': {

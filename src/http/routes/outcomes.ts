@@ -1,15 +1,14 @@
 /**
- * @module http/routes/gateway/outcomes
+ * @module http/routes/outcomes
  * `POST /v1/outcomes`: delayed business outcomes, one or a batch of up to 1,000, attributed to
  * the arm that served the request through its signed request id.
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { DomainError } from '../../../core/errors'
-import { settingsOf } from '../../../env'
-import { GATEWAY_KEY_HEADER } from '../../../gateway/headers'
-import { REJECT_REASONS, ingestOutcomes } from '../../../services/measurement'
-import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { DomainError } from '../../core/errors'
+import { GATEWAY_KEY_HEADER } from '../../core/protocol'
+import { REJECT_REASONS } from '../../services/measurement'
+import { jsonBody, jsonResponse, newRouter, problems } from '../openapi'
 
 export const MAX_OUTCOMES = 1_000
 
@@ -60,13 +59,13 @@ const postOutcomes = createRoute({
 export const outcomeRoutes = newRouter()
 
 outcomeRoutes.openapi(postOutcomes, async (c) => {
-  const keys = settingsOf(c.env).gatewayKeys
+  const keys = c.var.services.settings.gatewayKeys
   if (keys.length > 0 && !keys.includes(c.req.header(GATEWAY_KEY_HEADER) ?? '')) {
     throw new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`)
   }
   const body = c.req.valid('json')
   const items = 'outcomes' in body ? body.outcomes : [body]
-  const results = await ingestOutcomes(c.env, items, Date.now(), (p) => c.executionCtx.waitUntil(p))
+  const results = await c.var.services.measurement.ingestOutcomes(items, Date.now(), (p) => c.executionCtx.waitUntil(p))
   const count = (s: string) => results.filter((r) => r.status === s).length
   return c.json(
     { accepted: count('accepted'), duplicates: count('duplicate'), rejected: count('rejected'), results },

@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers'
-import { collectSummary } from '../../../src/services/summary'
+import { buildServices } from '../../../src/compose'
 import { sumWhere, type MergedSummary } from '../../../src/core/metrics/summary'
 
 /** Everything recorded for a model so far, with outcomes matured as of `now`. */
@@ -7,7 +7,7 @@ export function summary(
   model: string,
   opts: { now?: number; metrics?: Array<{ name: string; windowMs: number }>; shards?: number } = {},
 ): Promise<MergedSummary> {
-  return collectSummary(env, model, opts.shards ?? 4, {
+  return buildServices(env).measurement.summary(model, opts.shards ?? 4, {
     minEpoch: 0,
     now: opts.now ?? Date.now(),
     metrics: opts.metrics ?? [],

@@ -29,7 +29,7 @@ import {
 import { caseStream, DELAY_MS, loanOutcome, populationStats } from '../../../scripts/demo/simulation'
 import { evaluateGates } from '../../../src/core/gates/evaluate'
 import type { StageEvidence } from '../../../src/core/gates/types'
-import { buildRolloutConfig } from '../../../src/core/rollout/request'
+import { buildRolloutConfig } from '../../../src/services/coordinator/rollout-request'
 import { emptyHistogram } from '../../../src/core/stats/histogram'
 import { addValue, emptyMoments } from '../../../src/core/stats/moments'
 import { createRng } from '../../../src/core/stats/sim/prng'

@@ -4,13 +4,13 @@
  * data), actions follow the role, and text from the API is escaped.
  */
 import { describe, expect, it } from 'vitest'
-import type { RolloutView } from '../../../src/adapters/do/rollout-runner'
+import type { RolloutView } from '../../../src/schemas/rollout-view'
 import type { Series } from '../../../src/core/metrics/series'
 import type { ModelView } from '../../../src/schemas/views'
 import { ModelPage } from '../../../src/ui/model-page'
 import { OverviewPage } from '../../../src/ui/overview'
 import { SHELL_ASSETS, Shell } from '../../../src/ui/shell'
-import type { ModelPageData } from '../../../src/ui/view-model'
+import type { ModelPageData } from '../../../src/schemas/dashboard'
 
 const NOW = Date.UTC(2026, 10, 26, 10, 30)
 const MIN = 60_000

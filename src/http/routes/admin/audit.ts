@@ -5,19 +5,11 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import {
-  auditStreams,
-  listAudit,
-  listModels,
-  openDb,
-  streamEntries,
-  type AuditCursor,
-} from '../../../adapters/d1/registry-store'
-import { verifyChain, verifyChainToHead, type AuditEntry } from '../../../core/audit/chain'
+import type { AuditEntry } from '../../../core/audit/chain'
+import type { AuditCursor } from '../../../services/audit'
 import { DomainError } from '../../../core/errors'
 import { AuditList } from '../../../schemas/views'
 import { jsonResponse, newRouter, problems } from '../../openapi'
-import { coordinatorOf } from '../../../services/registry'
 
 const security = [{ bearer: [] }]
 
@@ -123,34 +115,13 @@ function csvCell(v: unknown): string {
 export const auditRoutes = newRouter()
 
 auditRoutes.openapi(verify, async (c) => {
-  const db = openDb(c.env.DB)
-  const { model } = c.req.valid('query')
-  // Every model's stream, also one whose rows were all deleted (it is then missing from the log).
-  const streams = model
-    ? [model]
-    : [...new Set([...(await auditStreams(db)), ...(await listModels(db)).map((m) => m.name)])].sort()
-  const reports = []
-  for (const stream of streams) {
-    // The head first: entries appended while D1 is read (a cron tick) lie beyond it and are not
-    // judged against it. A head D1 has not caught up with (a write outage) cannot judge the tail.
-    const head = await coordinatorOf(c.env, stream).auditHead()
-    const entries = await streamEntries(db, stream)
-    const verdict =
-      head === null || !head.inD1
-        ? await verifyChain(entries)
-        : await verifyChainToHead(
-            stream,
-            entries.filter((e) => e.seq <= head.seq),
-            head,
-          )
-    reports.push({ stream, ...verdict })
-  }
+  const reports = await c.var.services.audit.verify(c.req.valid('query').model)
   return c.json({ ok: reports.every((r) => r.ok), streams: reports }, 200)
 })
 
 auditRoutes.openapi(list, async (c) => {
   const q = c.req.valid('query')
-  const entries = await listAudit(openDb(c.env.DB), {
+  const entries = await c.var.services.audit.list({
     ...(q.model ? { stream: q.model } : {}),
     // Stored times are toISOString() text (milliseconds, Z); a query time is compared in that form.
     ...(q.from ? { from: new Date(q.from).toISOString() } : {}),

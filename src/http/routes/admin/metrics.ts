@@ -5,14 +5,10 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { latestSamples } from '../../../adapters/d1/metrics-store'
-import { listModels, openDb } from '../../../adapters/d1/registry-store'
 import { DomainError } from '../../../core/errors'
 import { minuteOf } from '../../../core/metrics/aggregate'
 import { renderPrometheus } from '../../../core/metrics/prometheus'
 import { ModelName } from '../../../schemas/common'
-import { prometheusSeries, readSeries } from '../../../services/measurement'
-import { getModelView } from '../../../services/registry'
 import { jsonResponse, newRouter, problems } from '../../openapi'
 
 const security = [{ bearer: [] }]
@@ -125,7 +121,7 @@ export const metricRoutes = newRouter()
 metricRoutes.openapi(series, async (c) => {
   const { model } = c.req.valid('param')
   const q = c.req.valid('query')
-  await getModelView(c.env, model) // 404 for unknown models
+  await c.var.services.registry.view(model) // 404 for unknown models
   const now = Date.now()
   const to = parseTime(q.to, now, now, 'query.to')
   const from = parseTime(q.from, to - 3_600_000, now, 'query.from')
@@ -141,7 +137,7 @@ metricRoutes.openapi(series, async (c) => {
       fields: [{ field: 'query.step', message: 'too small for this range' }],
     })
   }
-  const series = await readSeries(openDb(c.env.DB), model, fromMinute, toMinute, stepMinutes)
+  const series = await c.var.services.measurement.series(model, fromMinute, toMinute, stepMinutes)
   return c.json(
     {
       model,
@@ -155,19 +151,17 @@ metricRoutes.openapi(series, async (c) => {
 })
 
 metricRoutes.openapi(prometheus, async (c) => {
-  const models = await listModels(openDb(c.env.DB))
+  const { registry, measurement } = c.var.services
+  const models = await registry.models()
   const text = renderPrometheus(
-    await prometheusSeries(
-      c.env,
-      models.map((m) => ({ name: m.name, shards: m.metric_shards })),
-    ),
+    await measurement.prometheus(models.map((m) => ({ name: m.name, shards: m.metric_shards }))),
   )
   return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
 })
 
 metricRoutes.openapi(samples, async (c) => {
   const { model } = c.req.valid('param')
-  await getModelView(c.env, model)
-  const rows = await latestSamples(openDb(c.env.DB), model, c.req.valid('query').limit)
+  await c.var.services.registry.view(model)
+  const rows = await c.var.services.measurement.samples(model, c.req.valid('query').limit)
   return c.json({ samples: rows }, 200)
 })

@@ -5,13 +5,12 @@
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { openDb, listModelOverviews } from '../../../adapters/d1/registry-store'
-import { DomainError } from '../../../core/errors'
 import { ModelName, VersionName } from '../../../schemas/common'
 import { ChampionInput, ModelInput, VersionInput } from '../../../schemas/model'
 import { RoutingInput } from '../../../schemas/routing'
 import { ModelList, ModelView, PublishedRouting } from '../../../schemas/views'
-import { getModelView, runRegistryCommand, type CommandOutcome } from '../../../services/registry'
+import type { CommandOutcome } from '../../../services/registry'
+import type { RegistryCommand } from '../../../core/registry/commands'
 import type { AppEnv } from '../../context'
 import { requireRole } from '../../middleware/auth'
 import { IfMatchHeader, jsonBody, jsonResponse, newRouter, parseIfMatch, problems } from '../../openapi'
@@ -134,8 +133,16 @@ function published(out: CommandOutcome) {
   return { ...r, epoch: out.snapshot.epoch, published_at: out.snapshot.published_at }
 }
 
-function withEtag(c: Context<AppEnv>, epoch: number): void {
-  c.header('etag', `"${epoch}"`)
+/** Sends one registry command for the path's model (with the request's If-Match) and sets the ETag. */
+async function run(
+  c: Context<AppEnv>,
+  model: string,
+  ifMatch: string | undefined,
+  cmd: RegistryCommand,
+): Promise<CommandOutcome> {
+  const out = await c.var.services.registry.command(cmd, meta(c, model, ifMatch))
+  c.header('etag', `"${out.view.epoch}"`)
+  return out
 }
 
 export const modelRoutes = newRouter()
@@ -147,85 +154,57 @@ modelRoutes.use('/models/*', async (c, next) => {
 })
 
 modelRoutes.openapi(putModel, async (c) => {
-  const { model } = c.req.valid('param')
-  const out = await runRegistryCommand(
-    c.env,
-    { type: 'upsert_model', input: c.req.valid('json') },
-    meta(c, model, c.req.valid('header')['if-match']),
-  )
-  withEtag(c, out.view.epoch)
+  const input = c.req.valid('json')
+  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
+    type: 'upsert_model',
+    input,
+  })
   return c.json(out.view, out.created ? 201 : 200)
 })
 
 modelRoutes.openapi(getModel, async (c) => {
-  const view = await getModelView(c.env, c.req.valid('param').model)
-  withEtag(c, view.epoch)
+  const view = await c.var.services.registry.view(c.req.valid('param').model)
+  c.header('etag', `"${view.epoch}"`)
   return c.json(view, 200)
 })
 
-modelRoutes.openapi(listAll, async (c) => c.json({ models: await listModelOverviews(openDb(c.env.DB)) }, 200))
+modelRoutes.openapi(listAll, async (c) => c.json({ models: await c.var.services.registry.overviews() }, 200))
 
 modelRoutes.openapi(putVersion, async (c) => {
   const { model, version } = c.req.valid('param')
-  const body = c.req.valid('json')
-  if (
-    'service' in body.backend &&
-    typeof (c.env as unknown as Record<string, unknown>)[body.backend.service] !== 'object'
-  ) {
-    throw serviceMissing(body.backend.service)
-  }
-  const out = await runRegistryCommand(
-    c.env,
-    { type: 'put_version', version, backend: body.backend },
-    meta(c, model, c.req.valid('header')['if-match']),
-  )
-  withEtag(c, out.view.epoch)
+  const { backend } = c.req.valid('json')
+  const out = await run(c, model, c.req.valid('header')['if-match'], { type: 'put_version', version, backend })
   return c.json(out.view, out.created ? 201 : 200)
 })
 
 modelRoutes.openapi(postChampion, async (c) => {
-  const { model } = c.req.valid('param')
-  const out = await runRegistryCommand(
-    c.env,
-    { type: 'set_champion', input: c.req.valid('json') },
-    meta(c, model, c.req.valid('header')['if-match']),
-  )
-  withEtag(c, out.view.epoch)
+  const input = c.req.valid('json')
+  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
+    type: 'set_champion',
+    input,
+  })
   return c.json(out.view, 200)
 })
 
 modelRoutes.openapi(putRouting, async (c) => {
-  const { model } = c.req.valid('param')
-  const out = await runRegistryCommand(
-    c.env,
-    { type: 'set_routing', input: c.req.valid('json') },
-    meta(c, model, c.req.valid('header')['if-match']),
-  )
-  withEtag(c, out.view.epoch)
+  const input = c.req.valid('json')
+  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
+    type: 'set_routing',
+    input,
+  })
   return c.json(published(out), 200)
 })
 
 modelRoutes.openapi(postRollback, async (c) => {
   const { model } = c.req.valid('param')
   const at = new Date().toISOString()
-  const before = await getModelView(c.env, model)
+  const before = await c.var.services.registry.view(model)
   // The body is optional: without one the validator yields {}, and the defaults apply.
-  const input = RollbackInput.parse(c.req.valid('json') ?? {})
-  const reason = input.reason ?? `rollback to ${input.target} requested by ${c.get('actor')}`
-  const out = await runRegistryCommand(
-    c.env,
-    { type: 'rollback', target: input.target, reason },
-    meta(c, model, c.req.valid('header')['if-match']),
-  )
-  withEtag(c, out.view.epoch)
+  const { target, reason } = RollbackInput.parse(c.req.valid('json') ?? {})
+  const why = reason ?? `rollback to ${target} requested by ${c.get('actor')}`
+  const out = await run(c, model, c.req.valid('header')['if-match'], { type: 'rollback', target, reason: why })
   return c.json(
     { ...published(out), rolled_back_from: before.routing, ended_rollout: before.active_rollout?.id ?? null, at },
     200,
   )
 })
-
-function serviceMissing(service: string): DomainError {
-  return new DomainError('validation_failed', `service binding ${service} is not bound to this Worker`, {
-    fields: [{ field: 'backend.service', message: `add a [[services]] binding named ${service} to wrangler.toml` }],
-  })
-}

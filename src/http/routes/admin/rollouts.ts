@@ -1,31 +1,18 @@
 /**
  * @module http/routes/admin/rollouts
- * Rollouts, their actions and verdicts; incidents with retrospectives; alert webhooks.
+ * Rollouts, their actions and verdicts.
  */
 import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { openDb } from '../../../adapters/d1/registry-store'
-import { listDeliveries, listIncidents, listRollouts, listVerdicts } from '../../../adapters/d1/rollout-store'
 import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
 import { ModelName } from '../../../schemas/common'
-import { IncidentView } from '../../../schemas/views'
 import { EvaluationReport } from '../../../schemas/evaluation'
-import {
-  ApproveInput,
-  OperatorActionInput,
-  RetrospectiveInput,
-  StartRolloutInput,
-  WebhooksInput,
-} from '../../../schemas/rollout'
-import { coordinatorOf, getModelView } from '../../../services/registry'
-import { getRollout, modelOfIncident, rolloutCommand, startRollout, unwrapIncident } from '../../../services/rollouts'
+import { ApproveInput, OperatorActionInput, StartRolloutInput } from '../../../schemas/rollout'
 import { requireRole } from '../../middleware/auth'
 import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
-import { DomainError } from '../../../core/errors'
 
 const security = [{ bearer: [] }]
 const RolloutId = z.object({ id: z.string().regex(/^ro_[0-9a-z]{26}$/, 'a rollout id (ro_…)') })
-const IncidentId = z.object({ id: z.string().regex(/^inc_[0-9a-z]{26}$/, 'an incident id (inc_…)') })
 
 export const RolloutViewSchema = z
   .object({
@@ -81,7 +68,8 @@ rolloutRoutes.openapi(
       ...problems(400, 401, 403, 404, 409, 413, 415, 503),
     },
   }),
-  async (c) => c.json(await startRollout(c.env, c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201),
+  async (c) =>
+    c.json(await c.var.services.rollouts.start(c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201),
 )
 
 rolloutRoutes.openapi(
@@ -99,8 +87,7 @@ rolloutRoutes.openapi(
   }),
   async (c) => {
     const { model } = c.req.valid('param')
-    await getModelView(c.env, model)
-    return c.json({ rollouts: await listRollouts(openDb(c.env.DB), model, 100) }, 200)
+    return c.json({ rollouts: await c.var.services.rollouts.list(model, 100) }, 200)
   },
 )
 
@@ -116,7 +103,7 @@ rolloutRoutes.openapi(
       ...problems(401),
     },
   }),
-  async (c) => c.json({ rollouts: await listRollouts(openDb(c.env.DB), undefined, 200) }, 200),
+  async (c) => c.json({ rollouts: await c.var.services.rollouts.list(undefined, 200) }, 200),
 )
 
 rolloutRoutes.openapi(
@@ -129,7 +116,7 @@ rolloutRoutes.openapi(
     request: { params: RolloutId },
     responses: { 200: jsonResponse(RolloutViewSchema, 'The rollout'), ...problems(400, 401, 404) },
   }),
-  async (c) => c.json(await getRollout(c.env, c.req.valid('param').id), 200),
+  async (c) => c.json(await c.var.services.rollouts.get(c.req.valid('param').id), 200),
 )
 
 rolloutRoutes.openapi(
@@ -153,8 +140,7 @@ rolloutRoutes.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid('param')
-    await getRollout(c.env, id)
-    return c.json({ verdicts: await listVerdicts(openDb(c.env.DB), id, c.req.valid('query').limit) }, 200)
+    return c.json({ verdicts: await c.var.services.rollouts.verdicts(id, c.req.valid('query').limit) }, 200)
   },
 )
 
@@ -173,7 +159,11 @@ for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
     async (c) => {
       const body = OperatorActionInput.parse(c.req.valid('json') ?? {})
       return c.json(
-        await rolloutCommand(c.env, c.req.valid('param').id, { type: action, reason: body.reason }, c.get('actor')),
+        await c.var.services.rollouts.command(
+          c.req.valid('param').id,
+          { type: action, reason: body.reason },
+          c.get('actor'),
+        ),
         200,
       )
     },
@@ -194,8 +184,7 @@ rolloutRoutes.openapi(
   async (c) => {
     const b = c.req.valid('json')
     return c.json(
-      await rolloutCommand(
-        c.env,
+      await c.var.services.rollouts.command(
         c.req.valid('param').id,
         { type: 'approve', evidenceHash: b.evidence_hash, step: b.step, comment: b.comment },
         c.get('actor'),
@@ -218,141 +207,11 @@ rolloutRoutes.openapi(
   }),
   async (c) =>
     c.json(
-      await rolloutCommand(
-        c.env,
+      await c.var.services.rollouts.command(
         c.req.valid('param').id,
         { type: 'evaluation', report: c.req.valid('json') },
         c.get('actor'),
       ),
       200,
     ),
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/incidents',
-    tags: ['incidents'],
-    security,
-    summary: 'Rollback incidents, newest first',
-    request: { query: z.object({ model: z.string().optional() }) },
-    responses: { 200: jsonResponse(z.object({ incidents: z.array(IncidentView) }), 'Incidents'), ...problems(401) },
-  }),
-  async (c) =>
-    c.json(
-      {
-        incidents: (await listIncidents(
-          openDb(c.env.DB),
-          c.req.valid('query').model,
-          200,
-        )) as unknown as IncidentView[],
-      },
-      200,
-    ),
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/incidents/{id}',
-    tags: ['incidents'],
-    security,
-    summary: 'One incident: trigger, impact, confirmation, retrospective',
-    request: { params: IncidentId },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 404) },
-  }),
-  async (c) => {
-    const { id } = c.req.valid('param')
-    const row = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).incidentById(id)
-    if (!row) throw new DomainError('not_found', `incident ${id} not found`)
-    return c.json(row as unknown as IncidentView, 200)
-  },
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'post',
-    path: '/incidents/{id}/retrospective',
-    tags: ['incidents'],
-    security,
-    summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
-    middleware: [requireRole('operator')] as const,
-    request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
-  }),
-  async (c) => {
-    const { id } = c.req.valid('param')
-    const out = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).retrospective(
-      id,
-      c.req.valid('json'),
-      c.get('actor'),
-    )
-    return c.json(unwrapIncident(out as object) as unknown as IncidentView, 200)
-  },
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'post',
-    path: '/incidents/{id}/action-items/{index}/close',
-    tags: ['incidents'],
-    security,
-    summary: 'Close one action item',
-    middleware: [requireRole('operator')] as const,
-    request: {
-      params: IncidentId.extend({
-        index: z
-          .string()
-          .regex(/^\d{1,4}$/, 'an action item index (0, 1, …)')
-          .transform(Number),
-      }),
-    },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404) },
-  }),
-  async (c) => {
-    const { id, index } = c.req.valid('param')
-    const out = await coordinatorOf(c.env, await modelOfIncident(c.env, id)).closeActionItem(id, index, c.get('actor'))
-    return c.json(unwrapIncident(out as object) as unknown as IncidentView, 200)
-  },
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'put',
-    path: '/models/{model}/webhooks',
-    tags: ['alerts'],
-    security,
-    summary: "Replace the model's alert webhooks (json, slack or pagerduty bodies)",
-    request: { params: z.object({ model: ModelName }), body: jsonBody(WebhooksInput) },
-    responses: {
-      200: jsonResponse(z.object({ webhooks: z.array(z.record(z.string(), z.unknown())) }), 'Webhooks'),
-      ...problems(400, 401, 403, 404, 413, 415),
-    },
-  }),
-  async (c) => {
-    const { model } = c.req.valid('param')
-    await getModelView(c.env, model)
-    const rows = await coordinatorOf(c.env, model).setWebhooks(c.req.valid('json').webhooks, c.get('actor'))
-    return c.json({ webhooks: rows as Array<Record<string, unknown>> }, 200)
-  },
-)
-
-rolloutRoutes.openapi(
-  createRoute({
-    method: 'get',
-    path: '/models/{model}/webhook-deliveries',
-    tags: ['alerts'],
-    security,
-    summary: 'Recorded delivery attempts, newest first',
-    request: { params: z.object({ model: ModelName }) },
-    responses: {
-      200: jsonResponse(z.object({ deliveries: z.array(z.record(z.string(), z.unknown())) }), 'Deliveries'),
-      ...problems(400, 401, 404),
-    },
-  }),
-  async (c) => {
-    const { model } = c.req.valid('param')
-    await getModelView(c.env, model) // 404 for an unknown model, as documented
-    return c.json({ deliveries: await listDeliveries(openDb(c.env.DB), model, 500) }, 200)
-  },
 )

@@ -102,7 +102,7 @@ describe('model state transitions', () => {
   })
 
   it('refuses routing before a champion and unknown champions', () => {
-    let s = upsertModel(null, 'm', ModelInput.parse({ risk: 'low' }), { now: T, salt: 'salt-abcdefgh' }).state
+    const s = upsertModel(null, 'm', ModelInput.parse({ risk: 'low' }), { now: T, salt: 'salt-abcdefgh' }).state
     expect(codeOf(() => setRouting(s, { weights: { v1: 100 }, rules: [] }, { now: T }))).toBe('no_champion')
     expect(codeOf(() => setChampion(s, { version: 'v1', keep_weights: false }, { now: T }))).toBe('validation_failed')
     expect(codeOf(() => rollback(s, 'champion', { now: T, reason: 'x' }))).toBe('no_champion')

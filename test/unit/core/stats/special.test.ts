@@ -1,3 +1,4 @@
+/* eslint-disable no-loss-of-precision -- reference values are written with the digits their sources publish */
 import { describe, expect, it } from 'vitest'
 import {
   chiSquareSurvival,

@@ -15,10 +15,9 @@ import { ModelName } from '../../../../schemas/common'
 import { ModelPage } from '../../../../ui/model-page'
 import { OverviewPage } from '../../../../ui/overview'
 import { Shell } from '../../../../ui/shell'
-import { DEFAULT_WINDOW, WINDOWS, WINDOW_KEYS, type WindowKey } from '../../../../ui/view-model'
+import { DEFAULT_WINDOW, WINDOWS, WINDOW_KEYS, type WindowKey } from '../../../../schemas/dashboard'
 import type { AppEnv } from '../../../context'
 import { authenticate } from '../../../middleware/auth'
-import { loadModelPage, loadOverview } from './data'
 
 /**
  * No framing, no third-party anything, nothing inline: the script and stylesheet are the shell's
@@ -79,13 +78,13 @@ uiRoutes.get('/models/:model', (c) => {
 uiRoutes.use('/fragments/*', authenticate)
 
 uiRoutes.get('/fragments/overview', async (c) => {
-  const data = await loadOverview(c.env, Date.now())
+  const data = await c.var.services.dashboard.overview(Date.now())
   fragmentHeaders(c)
   return c.html(<OverviewPage data={data} role={c.get('role')} />)
 })
 
 uiRoutes.get('/fragments/models/:model', async (c) => {
-  const data = await loadModelPage(c.env, modelParam(c), windowParam(c), Date.now())
+  const data = await c.var.services.dashboard.modelPage(modelParam(c), windowParam(c), Date.now())
   fragmentHeaders(c)
   return c.html(<ModelPage data={data} role={c.get('role')} />)
 })

@@ -1,0 +1,75 @@
+/**
+ * @module adapters/do/coordinator-client
+ * The RPC contract of a model's coordinator (`durable-objects/model-coordinator` implements it) and
+ * the one way to reach it: by model name. Callers get the unwrapped client (adapters/do/unwrapped).
+ */
+import type { Result } from '../../core/errors'
+import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
+import type { EvaluationReport } from '../../schemas/evaluation'
+import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../../schemas/rollout'
+import type { RoutingSnapshot } from '../../schemas/routing'
+import type { ModelView } from '../../schemas/views'
+import type { OperatorAction } from '../../core/rollout/index'
+import type { IncidentRow, WebhookRow } from '../d1/outbox'
+import { unwrapped, type StubSource, type Unwrapped } from './unwrapped'
+import type { RolloutView } from '../../schemas/rollout-view'
+
+export type { RolloutView }
+
+/** The outcome of a registry command; `snapshot` lets the caller's isolate route by it at once. */
+export interface CommandOutcome {
+  changed: boolean
+  created: boolean
+  snapshot: RoutingSnapshot
+  view: ModelView
+}
+
+/** A rollout after a command, with the model's current snapshot. */
+export interface RolloutOutcome {
+  rollout: RolloutView
+  snapshot: RoutingSnapshot
+}
+
+/** Operator inputs on a rollout, as the HTTP layer sends them. */
+export type RolloutCommand =
+  | { type: OperatorAction; reason?: string | undefined }
+  | { type: 'approve'; evidenceHash: string; step?: number | undefined; comment?: string | undefined }
+  | { type: 'evaluation'; report: EvaluationReport }
+
+export interface TickResult {
+  rollout: string | null
+  phase: string | null
+  decision: string | null
+  snapshot: RoutingSnapshot | null
+}
+
+/** The audit head the coordinator sealed, and whether D1 holds everything up to it. */
+export interface AuditHeadView {
+  seq: number
+  hash: string
+  inD1: boolean
+}
+
+export interface CoordinatorRpc {
+  view(): Promise<Result<ModelView | null>>
+  snapshot(): Promise<Result<RoutingSnapshot | null>>
+  auditHead(): Promise<Result<AuditHeadView | null>>
+  command(cmd: RegistryCommand, meta: CommandMeta): Promise<Result<CommandOutcome>>
+  startRollout(req: StartRolloutInput, actor: string): Promise<Result<RolloutOutcome>>
+  /** `at` pins the clock for this command (tests); it can only move the clock forward. */
+  rolloutCommand(id: string, cmd: RolloutCommand, actor: string, at?: number): Promise<Result<RolloutOutcome>>
+  rolloutView(id: string): Promise<Result<RolloutView | null>>
+  activeRolloutId(): Promise<Result<string | null>>
+  tick(at: number): Promise<Result<TickResult>>
+  setWebhooks(list: WebhookInput[], actor: string): Promise<Result<WebhookRow[]>>
+  retrospective(incidentId: string, input: RetrospectiveInput, actor: string): Promise<Result<IncidentRow>>
+  closeActionItem(incidentId: string, index: number, actor: string): Promise<Result<IncidentRow>>
+  incidentById(id: string): Promise<Result<IncidentRow | null>>
+  reconcile(now: number): Promise<Result<void>>
+}
+
+export type CoordinatorClient = Unwrapped<CoordinatorRpc>
+
+export function coordinatorClient(ns: StubSource, model: string): CoordinatorClient {
+  return unwrapped(ns.get(ns.idFromName(model)) as unknown as CoordinatorRpc)
+}

@@ -1,0 +1,157 @@
+/**
+ * @module compose
+ * The composition root: the one place that turns bindings into services. The Hono app, the data
+ * plane, the cron handler and the Durable Objects all build what they use here, so services are
+ * the only door to D1, KV and Durable Object stubs (docs/architecture.md).
+ *
+ * Two lifetimes:
+ * - `isolateOf(env)`: what every request an isolate serves shares (module scope is isolate scope
+ *   on Workers): settings, the routing snapshot cache, the measurement recorder, the shadow
+ *   in-flight slots and the request-id signer. Built once per env object.
+ * - `buildServices(env)`: the service objects, cheap to build, per request or per object.
+ */
+import { openDb } from './adapters/d1/registry-store'
+import { coordinatorClient } from './adapters/do/coordinator-client'
+import { shardByName, shardClient } from './adapters/do/shard-client'
+import { readCurrentSnapshot } from './adapters/kv/routing-snapshot-store'
+import { settingsOf, type Settings } from './config/settings'
+import { readySigningKey, signRequestId, signRequestIdWith } from './core/attribution/request-token'
+import { newId } from './core/ids'
+import type { Arm } from './core/routing/select'
+import { MeasurementRecorder } from './data-plane/recorder'
+import { ShadowSlots } from './data-plane/shadow'
+import { SnapshotCache } from './data-plane/snapshot-cache'
+import { AuditService } from './services/audit'
+import type { WebhookPoster } from './services/coordinator/webhook-deliverer'
+import { DashboardService } from './services/dashboard'
+import { d1History, type HistoryWriter } from './services/history'
+import { MeasurementService } from './services/measurement'
+import { kvPublication, type RoutingPublication } from './services/publication'
+import { RegistryService } from './services/registry'
+import { RolloutService } from './services/rollouts'
+import { runScheduled, type TickReport } from './services/scheduled'
+
+/** What a minted request id names (see core/attribution/request-token). */
+export interface RequestIdInfo {
+  model: string
+  version: string
+  arm: Arm
+  cohort: boolean
+  epoch: number
+  at: number
+  shards: number
+}
+
+export interface IsolateScope {
+  settings: Settings
+  snapshots: SnapshotCache
+  /** Null when recording is off (benchmark baseline only). */
+  recorder: MeasurementRecorder | null
+  shadowSlots: ShadowSlots
+  /** Resolves a Workers service binding by name (undefined when not bound). */
+  service: (name: string) => Fetcher | undefined
+  /** Mints the id a client sees: signed when a secret is configured (synchronous once warm). */
+  mintRequestId: (info: RequestIdInfo) => string | Promise<string>
+}
+
+const scopes = new WeakMap<object, IsolateScope>()
+
+export function isolateOf(env: Env): IsolateScope {
+  const hit = scopes.get(env)
+  if (hit) return hit
+  const scope = newIsolateScope(env)
+  scopes.set(env, scope)
+  return scope
+}
+
+function newIsolateScope(env: Env): IsolateScope {
+  const settings = settingsOf(env)
+  const secret = settings.requestIdSecret
+  const kv = env.ROUTING
+  return {
+    settings,
+    snapshots: new SnapshotCache({
+      ttlMs: settings.snapshotTtlMs,
+      now: () => Date.now(),
+      read: (model) => readCurrentSnapshot(kv, model),
+    }),
+    recorder: settings.recording
+      ? new MeasurementRecorder({
+          flushMs: settings.measureFlushMs,
+          maxBatch: settings.measureBatch,
+          ship: (shard, batchId, batch) => shardByName(env.METRICS_SHARD, shard).ingest(batchId, batch),
+        })
+      : null,
+    shadowSlots: new ShadowSlots(settings.shadowMaxInflight),
+    service: (name) => {
+      const b = (env as unknown as Record<string, unknown>)[name]
+      return b && typeof (b as Fetcher).fetch === 'function' ? (b as Fetcher) : undefined
+    },
+    mintRequestId: (info) => {
+      if (secret === null) return newId('req')
+      // Synchronous once this isolate has derived the key (every request but the first).
+      const key = readySigningKey(secret)
+      return key === null ? signRequestId(secret, info) : signRequestIdWith(key, info)
+    },
+  }
+}
+
+export interface Services {
+  settings: Settings
+  registry: RegistryService
+  rollouts: RolloutService
+  measurement: MeasurementService
+  audit: AuditService
+  dashboard: DashboardService
+  /** D1 history for coordinators' outboxes. */
+  history: HistoryWriter
+  /** KV publication for coordinators. */
+  publication: RoutingPublication
+  webhookPoster: WebhookPoster
+  /** The cron tick (gates, reconciliation, rollups, pruning). */
+  scheduled: (scheduledTime: number) => Promise<TickReport>
+}
+
+const postWebhook: WebhookPoster = (url, body, signal) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': 'modelgate-webhook/1' },
+    body,
+    signal,
+  })
+
+export function buildServices(env: Env): Services {
+  const isolate = isolateOf(env)
+  const db = openDb(env.DB)
+  const coordinator = (model: string) => coordinatorClient(env.MODEL_COORDINATOR, model)
+  const snapshots = isolate.snapshots
+  const registry = new RegistryService({
+    db,
+    coordinator,
+    snapshots,
+    hasBinding: (name) => typeof (env as unknown as Record<string, unknown>)[name] === 'object',
+  })
+  const rollouts = new RolloutService({ db, coordinator, snapshots, registry })
+  const measurement = new MeasurementService({
+    db,
+    shard: (model, shard) => shardClient(env.METRICS_SHARD, model, shard),
+    snapshots,
+    requestIdSecret: isolate.settings.requestIdSecret,
+  })
+  return {
+    settings: isolate.settings,
+    registry,
+    rollouts,
+    measurement,
+    audit: new AuditService({ db, coordinator }),
+    dashboard: new DashboardService({ db, registry, rollouts, measurement }),
+    history: d1History(db),
+    publication: kvPublication(env.ROUTING),
+    webhookPoster: postWebhook,
+    scheduled: (at) =>
+      runScheduled(
+        { registry, rollouts, measurement, coordinator, historyRetentionDays: isolate.settings.historyRetentionDays },
+        at,
+      ),
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * @module config/settings
+ * The Worker's settings, parsed once per env object by one zod schema. Bindings are typed by the
+ * generated `Env` (worker-configuration.d.ts, from `npm run cf-typegen`); vars and secrets arrive
+ * as strings, and nothing else in the code reads them from `env`: it reads `Settings`.
+ */
+import { z } from 'zod'
+import { DomainError } from '../core/errors'
+
+const intVar = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return def
+      const n = Number(s)
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}]` })
+        return z.NEVER
+      }
+      return n
+    })
+
+/** An optional secret: unset and empty are the same (null). */
+const secret = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s === '' ? null : s))
+
+export const SettingsSchema = z
+  .object({
+    SNAPSHOT_TTL_MS: intVar(5_000, 0, 600_000),
+    KV_MIN_WRITE_INTERVAL_MS: intVar(1_000, 0, 60_000),
+    MAX_BODY_BYTES: intVar(10 * 1024 * 1024, 1, 100 * 1024 * 1024),
+    REPLAY_BODY_BYTES: intVar(1024 * 1024, 0, 100 * 1024 * 1024),
+    MAX_HOPS: intVar(3, 1, 20),
+    /** How long an isolate's measurement batch stays open before it is shipped to its shard. */
+    MEASURE_FLUSH_MS: intVar(1_000, 0, 10_000),
+    /** Measurements after which a batch closes early (it ships aggregated rows: this bounds delay, not size). */
+    MEASURE_BATCH: intVar(1_000, 1, 1_000),
+    SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
+    SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),
+    SHADOW_CAPTURE_BYTES: intVar(1024 * 1024, 1_024, 10 * 1024 * 1024),
+    /** Days of per-minute history kept in D1 (the metrics API and dashboard read it; gates do not). */
+    HISTORY_RETENTION_DAYS: intVar(35, 1, 3_650),
+    /** 'off' disables per-request recording (benchmark baseline only). */
+    RECORDING: z.string().optional(),
+    /** Comma-separated data-plane keys; when set, /v1 requires `x-modelgate-key`. */
+    GATEWAY_KEYS: z.string().optional(),
+    /** Operator bearer token. */
+    ADMIN_TOKEN: secret,
+    /** Approver bearer token; only approvals need it. */
+    APPROVER_TOKEN: secret,
+    /** Signs request ids (outcome attribution). Falls back to a key derived from ADMIN_TOKEN. */
+    REQUEST_ID_SECRET: secret,
+  })
+  .transform((p) => ({
+    snapshotTtlMs: p.SNAPSHOT_TTL_MS,
+    kvMinWriteIntervalMs: p.KV_MIN_WRITE_INTERVAL_MS,
+    maxBodyBytes: p.MAX_BODY_BYTES,
+    replayBodyBytes: p.REPLAY_BODY_BYTES,
+    maxHops: p.MAX_HOPS,
+    gatewayKeys: (p.GATEWAY_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    recording: p.RECORDING !== 'off',
+    measureFlushMs: p.MEASURE_FLUSH_MS,
+    measureBatch: p.MEASURE_BATCH,
+    shadowTimeoutMs: p.SHADOW_TIMEOUT_MS,
+    shadowMaxInflight: p.SHADOW_MAX_INFLIGHT,
+    shadowCaptureBytes: p.SHADOW_CAPTURE_BYTES,
+    historyRetentionDays: p.HISTORY_RETENTION_DAYS,
+    adminToken: p.ADMIN_TOKEN,
+    approverToken: p.APPROVER_TOKEN,
+    /**
+     * Without REQUEST_ID_SECRET the signing key is derived from ADMIN_TOKEN (domain separated), so a
+     * fresh checkout works; production should set its own secret.
+     */
+    requestIdSecret: p.REQUEST_ID_SECRET ?? (p.ADMIN_TOKEN === null ? null : `modelgate-request-id:${p.ADMIN_TOKEN}`),
+  }))
+
+export type Settings = z.infer<typeof SettingsSchema>
+
+const cache = new WeakMap<object, Settings>()
+
+/** Typed settings for this env (cached per env object). Bad vars → `not_configured` (503) naming each. */
+export function settingsOf(env: Env): Settings {
+  const hit = cache.get(env)
+  if (hit) return hit
+  const parsed = SettingsSchema.safeParse(env)
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new DomainError('not_configured', `invalid configuration: ${msg}`)
+  }
+  cache.set(env, parsed.data)
+  return parsed.data
+}

@@ -1,0 +1,58 @@
+/**
+ * @module core/metrics/shard-data
+ * The data a metrics shard answers with: cumulative evidence for gates (`ShardSummary`, for a
+ * `StageQuery`) and changed rows for the D1 history rollup (`ExportBatch`).
+ */
+import type { Agg, AggKey } from './aggregate'
+import type { CounterfactualRow, MaturedRow } from './outcomes'
+
+/** Which evidence a gate reads: epochs in [minEpoch, maxEpoch], outcomes matured by `now`. */
+export interface StageQuery {
+  minEpoch: number
+  maxEpoch?: number
+  now: number
+  metrics: Array<{ name: string; windowMs: number }>
+}
+
+export interface ShardSummary {
+  cumulative: Array<{ epoch: number; version: string; arm: string; segment: string; agg: Agg }>
+  matured: MaturedRow[]
+  counterfactual: CounterfactualRow[]
+}
+
+export interface ExportedMinute {
+  key: AggKey
+  agg: Agg
+  /** The shard's revision of this row: D1 keeps the newest copy when rollups overlap. */
+  rev: number
+}
+
+export interface ExportedOutcome {
+  minute: number
+  epoch: number
+  version: string
+  arm: string
+  segment: string
+  metric: string
+  n: number
+  sum: number
+  sumSq: number
+  /** As ExportedMinute.rev. */
+  rev: number
+}
+
+export interface ShadowSample {
+  at: number
+  requestId: string
+  version: string
+  verdict: string
+  championOutput: unknown
+  shadowOutput: unknown
+}
+
+export interface ExportBatch {
+  minutes: ExportedMinute[]
+  outcomes: ExportedOutcome[]
+  samples: ShadowSample[]
+  cursor: number
+}

@@ -1,0 +1,54 @@
+/**
+ * @module core/registry/types
+ * The registry's vocabulary as the core uses it: risk tiers, backends, business metrics and the
+ * inputs of registry commands. src/schemas validates the wire format into exactly these shapes
+ * (a compile-time check there keeps the two equal).
+ */
+import type { ComparatorConfig } from '../shadow/compare'
+
+export const RISK_TIERS = ['low', 'medium', 'high'] as const
+/** Blast radius of the model, used by approval policy. */
+export type RiskTier = (typeof RISK_TIERS)[number]
+
+/** An HTTP base URL (the request path is appended) or a Workers service binding. */
+export type Backend = { url: string; timeout_ms: number } | { service: string; timeout_ms: number }
+
+export type MetricDirection = 'higher_is_better' | 'lower_is_better'
+
+/** A business outcome that arrives after the response (POST /v1/outcomes). */
+export interface BusinessMetric {
+  name: string
+  kind: 'proportion' | 'mean'
+  direction: MetricDirection
+  /** Attribution window: outcomes later than this after the request are rejected. */
+  window_s: number
+  /** Winsorization bounds for mean metrics. */
+  cap?: number | undefined
+  floor?: number | undefined
+  /** For proportion metrics sent as labels: which labels count as a positive outcome. */
+  positive_labels: string[]
+  /** Relative non-inferiority margin used by gates. */
+  margin: number
+}
+
+/** How shadow outputs are extracted (a JSON pointer) and compared with the champion's. */
+export interface ShadowCompare {
+  pointer: string
+  comparator: ComparatorConfig
+}
+
+export interface ModelInput {
+  risk: RiskTier
+  unit_header: string
+  sla?: { p99_ms: number } | undefined
+  fallback_to_champion: boolean
+  metrics: BusinessMetric[]
+  shadow_compare: ShadowCompare | null
+  metric_shards: number
+}
+
+export interface ChampionInput {
+  version: string
+  /** Keep the current weights instead of switching 100% to the new champion. */
+  keep_weights: boolean
+}

@@ -1,0 +1,66 @@
+/**
+ * @module core/routing/types
+ * Routing tables (what an operator or a rollout asks for) and snapshots (what the data plane
+ * routes by), as the core uses them. src/schemas validates the wire format and KV values into
+ * exactly these shapes.
+ */
+import type { Backend, BusinessMetric, ShadowCompare } from '../registry/types'
+import type { HashVersion } from './hash'
+
+/** Matches a request header: exactly one of equals, in or prefix. */
+export interface RuleCondition {
+  header: string
+  equals?: string | undefined
+  in?: string[] | undefined
+  prefix?: string | undefined
+}
+
+export interface CohortRule {
+  when: RuleCondition
+  version: string
+  /** Share of the matching cohort sent to the version (sticky); the rest falls through. */
+  percent?: number | undefined
+}
+
+export interface ShadowTarget {
+  version: string
+  sample_rate: number
+}
+
+export interface RoutingInput {
+  weights: Record<string, number>
+  rules: CohortRule[]
+  shadow?: ShadowTarget | null | undefined
+  reason?: string | undefined
+}
+
+/** The routing part of a snapshot, weights in percent. */
+export interface RoutingTable {
+  champion: string
+  weights: Record<string, number>
+  rules: CohortRule[]
+  shadow: ShadowTarget | null
+}
+
+/**
+ * Everything the data plane needs to route one request, published by the model's coordinator.
+ * Immutable once published: a change produces a new snapshot with a larger epoch.
+ */
+export interface RoutingSnapshot {
+  schema: 1
+  model: string
+  epoch: number
+  hash_version: HashVersion
+  salt: string
+  unit_header: string
+  fallback_to_champion: boolean
+  /** Null until a champion is set. */
+  routing: RoutingTable | null
+  versions: Record<string, Backend>
+  metrics: BusinessMetric[]
+  shadow_compare: ShadowCompare | null
+  metric_shards: number
+  published_at: string
+  actor: string
+  reason: string
+}

@@ -1,0 +1,463 @@
+/**
+ * @module data-plane/forward
+ * The request hot path: route one inference request to a model version and stream the answer back.
+ *
+ * Budget: one in-memory snapshot lookup (a KV read at most once per TTL), a hash, and the upstream
+ * fetch. Nothing here awaits D1 or a Durable Object; measurements leave through `onComplete`, which
+ * the caller hands to `waitUntil`.
+ *
+ * Failure semantics:
+ * - timeout before response headers → 504; connect/transport error → 502 (problem+json);
+ * - a non-champion version that times out, cannot be reached or answers 5xx is retried once on the
+ *   champion when the model allows it and the body can be replayed; the answer says so in
+ *   `x-model-fallback`. Bodies are kept for replay only on that path and only up to
+ *   REPLAY_BODY_BYTES (a declared length as a native tee, an undeclared one buffered); a larger
+ *   body streams straight through (buffered prefix first) and cannot fall back.
+ * - a body above MAX_BODY_BYTES → 413, before or while streaming.
+ */
+import { DomainError } from '../core/errors'
+import { selectRoute, type Arm, type RouteDecision } from '../core/routing/select'
+import type { Backend } from '../schemas/model'
+import type { RoutingSnapshot } from '../schemas/routing'
+import type { Settings } from '../config/settings'
+import { problemResponse } from '../problem/problem'
+import { GATEWAY_KEY_HEADER, HOPS_HEADER } from '../core/protocol'
+import { downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import type { SnapshotCache } from './snapshot-cache'
+
+export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
+
+/** What the gateway observed for one client request; measurement consumes it later. */
+export interface ForwardRecord {
+  model: string
+  epoch: number
+  version: string
+  arm: Arm
+  status: number
+  /** How the answering attempt ended (gateway-generated 504/502 are 'timeout'/'unreachable'). */
+  outcome: AttemptOutcome
+  latencyMs: number
+  requestId: string
+  startedAt: number
+  /** Set when a non-champion attempt failed and the champion answered instead. */
+  fallback: { from: string; fromArm: Arm; reason: string } | null
+  /** The decision that chose the first attempt (for shadow copies and attribution). */
+  decision: RouteDecision
+  snapshot: RoutingSnapshot
+}
+
+export interface ForwardDeps {
+  settings: Settings
+  cache: SnapshotCache
+  /** Resolves a Workers service binding by name (undefined when not bound). */
+  service: (name: string) => Fetcher | undefined
+  defer: (p: Promise<unknown>) => void
+  random: () => number
+  now: () => number
+  /**
+   * Mints the id a client sees (plain or signed, see measurement), once per request. It names the
+   * version and arm the request was assigned to, also when the champion answers after a fallback:
+   * outcomes are attributed where the exposure is counted (intent to treat).
+   */
+  mintRequestId: (info: {
+    model: string
+    version: string
+    arm: Arm
+    cohort: boolean
+    epoch: number
+    at: number
+    shards: number
+  }) => string | Promise<string>
+  /** Called once the response head is ready (the body may still be streaming). */
+  onComplete?: (record: ForwardRecord) => void
+  /** Starts a shadow copy in the background; absent → shadowing off. */
+  shadow?: (copy: ShadowCopy) => void
+}
+
+/** Everything a shadow copy needs, handed over after the client's response head is ready. */
+export interface ShadowCopy {
+  snapshot: RoutingSnapshot
+  requestId: string
+  at: number
+  method: string
+  /** The client's headers (see headerRecord). */
+  headers: HeaderRecord
+  path: string
+  search: string
+  hops: number
+  /** Tee branch of the request body, or null; null championBody means the champion failed. */
+  requestBody: ReadableStream<Uint8Array> | null
+  championBody: ReadableStream<Uint8Array> | null
+  championStatus: number
+}
+
+interface ForwardInput {
+  request: Request
+  model: string
+  /** Path after /v1/models/<model>, percent-encoded as received, starting with '/' or empty. */
+  path: string
+  search: string
+  /** Mints the id used for errors that happen before a version is chosen. */
+  provisionalId: () => string
+}
+
+class BodyTooLarge extends Error {}
+
+/** What the head timer resolves with when it wins the race. */
+const TIMED_OUT = Symbol('timed out')
+
+export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<Response> {
+  const { request, model } = input
+  // Every read of a runtime object is a call into the runtime: the headers are read in one pass.
+  const reqHeaders = headerRecord(request.headers)
+  const early = (err: DomainError, headers: Record<string, string> = {}) =>
+    problemResponse(err, input.provisionalId(), headers, new URL(request.url).pathname)
+
+  if (deps.settings.gatewayKeys.length > 0) {
+    const key = reqHeaders[GATEWAY_KEY_HEADER]
+    if (key === undefined || !deps.settings.gatewayKeys.includes(key)) {
+      return early(new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`))
+    }
+  }
+  const parsedHops = hopsOf(reqHeaders[HOPS_HEADER])
+  if (parsedHops === null) {
+    return early(
+      new DomainError(
+        'validation_failed',
+        `${HOPS_HEADER} must be a non-negative integer (the gateway sets it; clients should not)`,
+        { fields: [{ field: `header.${HOPS_HEADER}`, message: 'not a non-negative integer' }] },
+      ),
+    )
+  }
+  const hops: number = parsedHops
+  if (hops >= deps.settings.maxHops) {
+    return early(
+      new DomainError(
+        'loop_detected',
+        `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`,
+      ),
+    )
+  }
+  const declared = reqHeaders['content-length']
+  const length = declared === undefined ? null : Number(declared)
+  if (length !== null && length > deps.settings.maxBodyBytes) {
+    return early(
+      new DomainError(
+        'payload_too_large',
+        `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`,
+      ),
+    )
+  }
+
+  // A fresh cached snapshot is taken without a promise; otherwise wait for KV (once per TTL).
+  let snapshot: RoutingSnapshot | null | undefined = deps.cache.peek(model)
+  if (snapshot === undefined) {
+    try {
+      snapshot = await deps.cache.get(model, deps.defer)
+    } catch (err) {
+      if (err instanceof DomainError) return early(err)
+      throw err
+    }
+  }
+  if (snapshot === null) return early(new DomainError('model_not_found', `model ${model} is not registered`))
+  const epochHeader = { 'x-routing-epoch': String(snapshot.epoch) }
+  const unitKey = reqHeaders[snapshot.unit_header.toLowerCase()]
+  const decision = selectRoute(snapshot, {
+    header: (h) => reqHeaders[h.toLowerCase()] ?? null,
+    unitKey: unitKey === undefined || unitKey === '' ? null : unitKey,
+    random: deps.random,
+  })
+  if (decision === null) return early(new DomainError('no_champion', `model ${model} has no champion yet`), epochHeader)
+  const chosen: RouteDecision = decision
+  const champion = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).champion
+
+  // Body: kept twice only where a fallback could need to send it again.
+  const method = request.method.toUpperCase()
+  const requestBody = request.body as ReadableStream<Uint8Array> | null
+  const bodyless = method === 'GET' || method === 'HEAD' || requestBody === null
+  const mayFallBack = decision.version !== champion && snapshot.fallback_to_champion
+  // Shadow copies pair with the champion's answer, so only champion-routed requests are sampled.
+  const shadowTarget = (snapshot.routing as NonNullable<RoutingSnapshot['routing']>).shadow
+  const shadowing =
+    deps.shadow !== undefined &&
+    shadowTarget !== null &&
+    decision.version === champion &&
+    deps.random() < shadowTarget.sample_rate
+  let source = requestBody
+  let shadowBody: ReadableStream<Uint8Array> | null = null
+  if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
+  let body: Uint8Array | ReadableStream | null = null
+  /** The second copy of a declared, small body, kept for a fallback to send again. */
+  let replay: ReadableStream<Uint8Array> | null = null
+  let replayable = true
+  const tooLarge = { hit: false }
+  if (!bodyless && source !== null) {
+    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === requestBody) {
+      // Declared and small enough: a native tee. The first attempt starts at once, without waiting
+      // for the whole body (an await here cost a round through the event loop on every canary
+      // request), and the second copy stays in the runtime until a fallback reads it.
+      ;[body, replay] = source.tee()
+    } else if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
+      const buffered = await bufferUpTo(source, deps.settings.replayBodyBytes)
+      if (buffered.kind === 'complete') body = buffered.bytes
+      else {
+        body = limitBody(buffered.stream, deps.settings.maxBodyBytes, tooLarge)
+        replayable = false
+      }
+    } else {
+      body = length !== null ? source : limitBody(source, deps.settings.maxBodyBytes, tooLarge)
+      replayable = false
+    }
+  }
+
+  const startedAt = deps.now()
+  const minted = deps.mintRequestId({
+    model,
+    version: decision.version,
+    arm: decision.arm,
+    cohort: decision.cohortRule !== null,
+    epoch: snapshot.epoch,
+    at: startedAt,
+    shards: snapshot.metric_shards,
+  })
+  const requestId = typeof minted === 'string' ? minted : await minted
+  const first = await attempt(decision.version, decision.arm)
+  if (first.kind === 'too_large') {
+    await shadowBody?.cancel().catch(() => undefined)
+    return early(
+      new DomainError('payload_too_large', `body exceeds the limit of ${deps.settings.maxBodyBytes} bytes`),
+      epochHeader,
+    )
+  }
+  const failed = first.kind !== 'response' || first.response.status >= 500
+  if (failed && mayFallBack && replayable) {
+    if (first.kind === 'response') await first.response.body?.cancel().catch(() => undefined)
+    const reason = first.kind === 'response' ? `status ${first.response.status}` : first.kind
+    if (replay !== null) body = replay
+    const second = await attempt(champion, 'champion')
+    if (second.kind === 'too_large') return early(new DomainError('payload_too_large', 'body too large'), epochHeader)
+    return respond(second, { from: decision.version, fromArm: decision.arm, reason })
+  }
+  // The unused copy is released now rather than held until the request ends.
+  if (replay !== null) deps.defer(replay.cancel().catch(() => undefined))
+  return respond(first, null)
+
+  type Attempt =
+    | { kind: 'response'; response: Response; version: string; arm: Arm; requestId: string }
+    | { kind: 'timeout' | 'unreachable'; version: string; arm: Arm; requestId: string; message: string }
+    | { kind: 'too_large' }
+
+  async function attempt(version: string, arm: Arm): Promise<Attempt> {
+    const backend = snapshot!.versions[version] as Backend | undefined
+    if (backend === undefined) {
+      return {
+        kind: 'unreachable',
+        version,
+        arm,
+        requestId,
+        message: `version ${version} has no backend in epoch ${snapshot!.epoch}`,
+      }
+    }
+    const headers = upstreamRequestHeaders(reqHeaders, {
+      'x-request-id': requestId,
+      [HOPS_HEADER]: String(hops + 1),
+      'x-modelgate-model': model,
+      'x-modelgate-version': version,
+    })
+    // The timer races the response head only and is cleared once the head is in, so a body that
+    // streams for longer is never cut. A race rather than an abort signal, which would stay
+    // attached to the response body for its whole life: one runtime object less per request. A
+    // fetch that loses the race is left to the runtime, which cancels it when this request ends.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(resolve, backend.timeout_ms, TIMED_OUT)
+    })
+    const init: RequestInit = { method, headers, body, redirect: 'manual' }
+    try {
+      let pending: Promise<Response>
+      if ('url' in backend) {
+        pending = fetch(`${backend.url}${input.path}${input.search}`, init)
+      } else {
+        const svc = deps.service(backend.service)
+        if (!svc)
+          return {
+            kind: 'unreachable',
+            version,
+            arm,
+            requestId,
+            message: `service binding ${backend.service} is not bound to this Worker`,
+          }
+        pending = svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
+      }
+      const response = await Promise.race([pending, expired])
+      if (response === TIMED_OUT) {
+        pending
+          .then(
+            (late) => late.body?.cancel(),
+            () => undefined,
+          )
+          .catch(() => undefined)
+        return {
+          kind: 'timeout',
+          version,
+          arm,
+          requestId,
+          message: `no response headers within ${backend.timeout_ms} ms`,
+        }
+      }
+      if (tooLarge.hit) {
+        // Some backends answer a truncated body; the client still sent too much.
+        await response.body?.cancel().catch(() => undefined)
+        return { kind: 'too_large' }
+      }
+      return { kind: 'response', response, version, arm, requestId }
+    } catch (err) {
+      if (tooLarge.hit) return { kind: 'too_large' }
+      return { kind: 'unreachable', version, arm, requestId, message: (err as Error).message || 'connection failed' }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+    }
+  }
+
+  function respond(a: Exclude<Attempt, { kind: 'too_large' }>, fallback: ForwardRecord['fallback']): Response {
+    const latencyMs = deps.now() - startedAt
+    const gatewayHeaders: Record<string, string> = {
+      'x-request-id': a.requestId,
+      'x-model-version': a.version,
+      'x-routing-epoch': String(snapshot!.epoch),
+      'x-model-arm': a.arm,
+    }
+    if (fallback) gatewayHeaders['x-model-fallback'] = `from=${fallback.from}; reason="${fallback.reason}"`
+    // The exact latency the gateway recorded for this answer (time to the upstream's response head).
+    if (a.kind === 'response') gatewayHeaders['server-timing'] = `upstream;dur=${latencyMs}`
+    let response: Response
+    if (a.kind === 'response') {
+      let clientBody = a.response.body
+      let championBody: ReadableStream<Uint8Array> | null = null
+      if (shadowing && clientBody !== null) [clientBody, championBody] = clientBody.tee()
+      response = downstreamResponse(a.response, clientBody, gatewayHeaders)
+      if (shadowing) {
+        deps.shadow?.({
+          snapshot: snapshot!,
+          requestId: a.requestId,
+          at: startedAt,
+          method,
+          headers: reqHeaders,
+          path: input.path,
+          search: input.search,
+          hops,
+          requestBody: shadowBody,
+          championBody,
+          championStatus: a.response.status,
+        })
+      }
+    } else {
+      if (shadowing)
+        deps.shadow?.({
+          snapshot: snapshot!,
+          requestId: a.requestId,
+          at: startedAt,
+          method,
+          headers: reqHeaders,
+          path: input.path,
+          search: input.search,
+          hops,
+          requestBody: shadowBody,
+          championBody: null,
+          championStatus: 0,
+        })
+      const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
+      response = problemResponse(
+        new DomainError(code, `${model}/${a.version}: ${a.message}`),
+        a.requestId,
+        gatewayHeaders,
+        new URL(request.url).pathname,
+      )
+    }
+    deps.onComplete?.({
+      model,
+      epoch: snapshot!.epoch,
+      version: a.version,
+      arm: a.arm,
+      status: response.status,
+      outcome: a.kind,
+      latencyMs,
+      requestId: a.requestId,
+      startedAt,
+      fallback,
+      decision: chosen,
+      snapshot: snapshot!,
+    })
+    return response
+  }
+}
+
+type Buffered = { kind: 'complete'; bytes: Uint8Array } | { kind: 'partial'; stream: ReadableStream<Uint8Array> }
+
+/**
+ * Reads a body into memory if it fits in `limit` bytes (so it can be sent twice). Otherwise returns
+ * a stream that replays what was read and then continues with the rest, so nothing is lost.
+ */
+async function bufferUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Buffered> {
+  const reader = body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    chunks.push(value)
+    size += value.byteLength
+    if (size > limit) {
+      const prefix = chunks
+      return {
+        kind: 'partial',
+        stream: new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const next = prefix.shift()
+            if (next) return controller.enqueue(next)
+            const { done: end, value: more } = await reader.read()
+            if (end) controller.close()
+            else controller.enqueue(more)
+          },
+          cancel: (reason) => reader.cancel(reason),
+        }),
+      }
+    }
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) {
+    bytes.set(c, offset)
+    offset += c.byteLength
+  }
+  return { kind: 'complete', bytes }
+}
+
+/**
+ * Pass a body through while counting bytes; error the stream past `max`. A pull-based stream (not
+ * pipeThrough) so that the error reaches the fetch and leaves no rejected promise behind.
+ */
+function limitBody(body: ReadableStream<Uint8Array>, max: number, flag: { hit: boolean }): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  let seen = 0
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read()
+      if (done) {
+        controller.close()
+        return
+      }
+      seen += value.byteLength
+      if (seen > max) {
+        flag.hit = true
+        await reader.cancel().catch(() => undefined)
+        controller.error(new BodyTooLarge(`body exceeds ${max} bytes`))
+        return
+      }
+      controller.enqueue(value)
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+}

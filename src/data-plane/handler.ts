@@ -1,0 +1,108 @@
+/**
+ * @module data-plane/handler
+ * `ANY /v1/models/{model}/{path...}`: the data plane, read top to bottom:
+ * 1. this handler splits the path and takes what the isolate shares (compose `isolateOf`);
+ * 2. `forward` routes by the cached snapshot and streams the chosen version's answer back;
+ * 3. when the answer's head is ready, its measurement goes to the recorder and a shadow copy (if
+ *    sampled) to `runShadow`, both through `waitUntil`: nothing after routing is awaited before the
+ *    upstream fetch.
+ * The Worker entry calls it directly, ahead of the admin app's router and middleware.
+ */
+import { isolateOf, type IsolateScope } from '../compose'
+import { DomainError, toDomainError } from '../core/errors'
+import { newId } from '../core/ids'
+import type { MeasuredArm, RequestMeasurement } from '../core/metrics/aggregate'
+import { problemResponse } from '../problem/problem'
+import { forward, type ForwardRecord, type ShadowCopy } from './forward'
+import { runShadow } from './shadow'
+
+export const INFERENCE_PREFIX = '/v1/models/'
+
+const provisionalId = () => newId('req')
+
+/** The data plane; never throws (a domain error becomes its problem; anything else a 500 problem, logged). */
+export async function handleInference(request: Request, env: Env, ctx: ExecutionContext, url: URL): Promise<Response> {
+  try {
+    return await inference(request, isolateOf(env), ctx, url)
+  } catch (err) {
+    const id = newId('req')
+    if (!(err instanceof DomainError)) console.error(`[${id}] ${request.method} ${url.pathname}:`, err)
+    return problemResponse(toDomainError(err), id, {}, url.pathname)
+  }
+}
+
+async function inference(request: Request, scope: IsolateScope, ctx: ExecutionContext, url: URL): Promise<Response> {
+  // Split the raw (still percent-encoded) path so the backend sees exactly what the client sent.
+  const rest = url.pathname.slice(INFERENCE_PREFIX.length)
+  const slash = rest.indexOf('/')
+  const segment = slash === -1 ? rest : rest.slice(0, slash)
+  let model: string
+  try {
+    model = decodeURIComponent(segment)
+  } catch {
+    const err = new DomainError(
+      'model_not_found',
+      `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`,
+    )
+    return problemResponse(err, newId('req'), {}, url.pathname)
+  }
+  const path = slash === -1 ? '' : rest.slice(slash)
+  const input = { request, model, path, search: url.search, provisionalId }
+  const deps = {
+    settings: scope.settings,
+    cache: scope.snapshots,
+    service: scope.service,
+    random: Math.random,
+    now: Date.now,
+    mintRequestId: scope.mintRequestId,
+    defer: (p: Promise<unknown>) => ctx.waitUntil(p),
+  }
+  const recorder = scope.recorder
+  if (recorder === null) return forward(input, deps)
+
+  const settings = scope.settings
+  const shadow = (copy: ShadowCopy) => {
+    const target = copy.snapshot.routing?.shadow
+    const backend = target ? copy.snapshot.versions[target.version] : undefined
+    if (!target || !backend) return
+    const shadowInput = {
+      ...copy,
+      epoch: copy.snapshot.epoch,
+      model,
+      version: target.version,
+      backend,
+      compare: copy.snapshot.shadow_compare,
+    }
+    const shadowDeps = {
+      timeoutMs: settings.shadowTimeoutMs,
+      slots: scope.shadowSlots,
+      captureBytes: settings.shadowCaptureBytes,
+      maxRequestBytes: settings.replayBodyBytes,
+      now: () => Date.now(),
+      service: scope.service,
+    }
+    ctx.waitUntil(runShadow(shadowInput, shadowDeps).then((m) => recorder.add(model, copy.snapshot.metric_shards, m)))
+  }
+  const onComplete = (r: ForwardRecord) => {
+    // Only the request that opened the batch waits for it (see data-plane/recorder).
+    const flushed = recorder.add(model, r.snapshot.metric_shards, toMeasurement(r))
+    if (flushed) ctx.waitUntil(flushed)
+  }
+  return forward(input, { ...deps, onComplete, shadow })
+}
+
+function toMeasurement(r: ForwardRecord): RequestMeasurement {
+  return {
+    type: 'request',
+    requestId: r.requestId,
+    at: r.startedAt,
+    epoch: r.epoch,
+    version: r.version,
+    arm: r.arm as MeasuredArm,
+    segment: r.decision.cohortRule !== null ? 'cohort' : '',
+    status: r.status,
+    outcome: r.outcome,
+    latencyMs: r.latencyMs,
+    fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
+  }
+}

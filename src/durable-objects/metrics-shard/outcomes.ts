@@ -1,0 +1,130 @@
+/**
+ * @module durable-objects/metrics-shard/outcomes
+ * Business outcomes: recorded per request minute (idempotent per request id and metric), and
+ * folded into `matured` once the metric's attribution window has passed for a minute; later
+ * outcomes for a folded minute are refused as expired (docs/statistics.md, maturation).
+ */
+import { exposuresOf, minuteOf, type Agg } from '../../core/metrics/aggregate'
+import type { MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
+import type { ShardCounterfactuals } from './counterfactual'
+import type { ShardMeta } from './tables'
+
+export class ShardOutcomes {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly meta: ShardMeta,
+    private readonly counterfactuals: ShardCounterfactuals,
+  ) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql
+  }
+
+  /** Records outcomes in one transaction; refuses minutes already folded. */
+  record(items: OutcomeItem[]): OutcomeStatus[] {
+    const statuses: OutcomeStatus[] = []
+    this.storage.transactionSync(() => {
+      const rev = this.meta.nextRev()
+      for (const item of items) {
+        const minute = minuteOf(item.claims.at)
+        const fold = this.sql
+          .exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', item.metric)
+          .toArray()[0]
+        if (fold && fold.upto >= minute) {
+          statuses.push('expired')
+          continue
+        }
+        const inserted = this.sql.exec(
+          'INSERT OR IGNORE INTO seen (request_id, metric, minute) VALUES (?, ?, ?)',
+          item.requestId,
+          item.metric,
+          minute,
+        ).rowsWritten
+        if (inserted === 0) {
+          statuses.push('duplicate')
+          continue
+        }
+        const c = item.claims
+        const segment = c.cohort ? 'cohort' : ''
+        this.sql.exec(
+          `INSERT INTO outcome (minute, epoch, version, arm, segment, metric, n, sum, sum_sq, rev) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+           ON CONFLICT DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq, rev = excluded.rev`,
+          minute,
+          c.epoch,
+          c.version,
+          c.arm,
+          segment,
+          item.metric,
+          item.value,
+          item.value * item.value,
+          rev,
+        )
+        this.counterfactuals.score(item)
+        statuses.push('accepted')
+      }
+    })
+    return statuses
+  }
+
+  /** Move every minute whose requests are all older than `maturedBefore` into `matured`. */
+  fold(metric: string, maturedBefore: number): void {
+    const target = minuteOf(maturedBefore) - 1
+    const prev =
+      this.sql.exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', metric).toArray()[0]?.upto ?? -1
+    if (target <= prev) return
+    this.storage.transactionSync(() => {
+      const sums = new Map<string, MaturedRow>()
+      const rowFor = (epoch: number, version: string, arm: string, segment: string) => {
+        const k = `${epoch}|${version}|${arm}|${segment}`
+        let r = sums.get(k)
+        if (!r) {
+          r = { epoch, version, arm, segment, metric, exposures: 0, n: 0, sum: 0, sumSq: 0 }
+          sums.set(k, r)
+        }
+        return r
+      }
+      for (const r of this.sql.exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>(
+        'SELECT epoch, version, arm, segment, data FROM agg WHERE minute > ? AND minute <= ? AND arm != ?',
+        prev,
+        target,
+        'shadow',
+      )) {
+        rowFor(r.epoch, r.version, r.arm, r.segment).exposures += exposuresOf(JSON.parse(r.data) as Agg)
+      }
+      for (const r of this.sql.exec<{
+        epoch: number
+        version: string
+        arm: string
+        segment: string
+        n: number
+        sum: number
+        sum_sq: number
+      }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, prev, target)) {
+        const row = rowFor(r.epoch, r.version, r.arm, r.segment)
+        row.n += r.n
+        row.sum += r.sum
+        row.sumSq += r.sum_sq
+      }
+      for (const r of sums.values()) {
+        this.sql.exec(
+          `INSERT INTO matured (epoch, version, arm, segment, metric, exposures, n, sum, sum_sq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO UPDATE SET exposures = exposures + excluded.exposures, n = n + excluded.n, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq`,
+          r.epoch,
+          r.version,
+          r.arm,
+          r.segment,
+          metric,
+          r.exposures,
+          r.n,
+          r.sum,
+          r.sumSq,
+        )
+      }
+      this.sql.exec(
+        'INSERT INTO folds (metric, upto) VALUES (?, ?) ON CONFLICT DO UPDATE SET upto = excluded.upto',
+        metric,
+        target,
+      )
+    })
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * @module durable-objects/metrics-shard/tables
+ * The shard's SQLite tables and its revision counter.
+ *
+ * - agg: per (minute, epoch, version, arm, segment) rows: history, exported to D1 by cron;
+ * - cum: per (epoch, version, arm, segment) running totals: what gates read (no minute scans);
+ * - outcome / matured / folds: outcomes per request minute, folded into `matured` once the
+ *   metric's attribution window has passed (docs/statistics.md, maturation), after which late
+ *   outcomes for that minute are refused as expired;
+ * - seen: request ids that already gave an outcome (idempotency); pairs: shadow outputs awaiting
+ *   their outcome; cf_pending: outcomes that arrived before their pair; cf_cum: counterfactual
+ *   scores; samples: shadow pairs for D1;
+ * - totals: monotonic counters for Prometheus; batches: ingested batch ids (replays are no-ops);
+ * - meta: the revision counter (`rev`) and the export cursor (`exported`).
+ */
+
+export function createTables(sql: SqlStorage): void {
+  sql.exec(`
+    CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS agg (minute INTEGER, epoch INTEGER, version TEXT, arm TEXT, segment TEXT, data TEXT NOT NULL, rev INTEGER NOT NULL, PRIMARY KEY (minute, epoch, version, arm, segment));
+    CREATE INDEX IF NOT EXISTS agg_rev ON agg (rev);
+    CREATE TABLE IF NOT EXISTS cum (epoch INTEGER, version TEXT, arm TEXT, segment TEXT, data TEXT NOT NULL, PRIMARY KEY (epoch, version, arm, segment));
+    CREATE TABLE IF NOT EXISTS outcome (minute INTEGER, epoch INTEGER, version TEXT, arm TEXT, segment TEXT, metric TEXT, n INTEGER, sum REAL, sum_sq REAL, rev INTEGER NOT NULL, PRIMARY KEY (minute, epoch, version, arm, segment, metric));
+    CREATE INDEX IF NOT EXISTS outcome_rev ON outcome (rev);
+    CREATE TABLE IF NOT EXISTS matured (epoch INTEGER, version TEXT, arm TEXT, segment TEXT, metric TEXT, exposures INTEGER, n INTEGER, sum REAL, sum_sq REAL, PRIMARY KEY (epoch, version, arm, segment, metric));
+    CREATE TABLE IF NOT EXISTS folds (metric TEXT PRIMARY KEY, upto INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS seen (request_id TEXT, metric TEXT, minute INTEGER, PRIMARY KEY (request_id, metric));
+    CREATE TABLE IF NOT EXISTS pairs (request_id TEXT PRIMARY KEY, minute INTEGER, epoch INTEGER, version TEXT, champion TEXT, shadow TEXT);
+    CREATE TABLE IF NOT EXISTS cf_pending (request_id TEXT, metric TEXT, raw TEXT NOT NULL, comparator TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (request_id, metric));
+    CREATE TABLE IF NOT EXISTS cf_cum (epoch INTEGER, version TEXT, metric TEXT, data TEXT NOT NULL, PRIMARY KEY (epoch, version, metric));
+    CREATE TABLE IF NOT EXISTS samples (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL, rev INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS totals (version TEXT, arm TEXT, data TEXT NOT NULL, PRIMARY KEY (version, arm));
+    CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+  `)
+}
+
+/** Meta values and the revision counter. This object is the table's only writer. */
+export class ShardMeta {
+  /** Last revision written; null = read it from meta. */
+  private rev: number | null = null
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  value(k: string): number {
+    return this.sql.exec<{ v: number }>('SELECT v FROM meta WHERE k = ?', k).toArray()[0]?.v ?? 0
+  }
+
+  /** The next revision: one per transaction, so a revision's rows are few and read whole by the export. */
+  nextRev(): number {
+    const rev = (this.rev ?? this.value('rev')) + 1
+    this.rev = rev
+    this.sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = excluded.v', 'rev', rev)
+    return rev
+  }
+
+  /** After a rolled-back transaction: the counter in memory may be ahead of the table. */
+  forget(): void {
+    this.rev = null
+  }
+
+  raise(k: string, v: number): void {
+    this.sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = max(v, excluded.v)', k, v)
+  }
+}

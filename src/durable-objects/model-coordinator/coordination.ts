@@ -1,0 +1,228 @@
+/**
+ * @module durable-objects/model-coordinator/coordination
+ * The coordinator's parts wired together: its store, journal and publisher, the rollout clock, the
+ * registry commit, and the `CoordinatorPort` the use cases run against.
+ */
+import type { OutboxRecord } from '../../adapters/d1/outbox'
+import type { AuditHeadView } from '../../adapters/do/coordinator-client'
+import type { Services } from '../../compose'
+import { DomainError } from '../../core/errors'
+import { newId, newSalt } from '../../core/ids'
+import { decideCommand, type CommandMeta, type RegistryCommand } from '../../core/registry/commands'
+import { toSnapshot, type ModelState } from '../../core/registry/model-state'
+import { isTerminal } from '../../core/rollout/index'
+import { weightRanges } from '../../core/routing/select'
+import type { RoutingSnapshot } from '../../schemas/routing'
+import type { ModelView } from '../../schemas/views'
+import type { AuditFacts, CoordinatorPort } from '../../services/coordinator/ports'
+import { Journal } from './journal'
+import { Publisher } from './publisher'
+import { CoordinatorStore } from './storage'
+
+/** A webhook delivery the runner asks for. */
+export interface DeliveryRequest {
+  webhook: Parameters<CoordinatorPort['enqueueDelivery']>[0]
+  event: string
+  body: unknown
+}
+
+export interface Committed {
+  record: { state: ModelState; snapshot: RoutingSnapshot } | null
+  /** The command brought a model or version into existence (HTTP 201). */
+  created: boolean
+}
+
+export class Coordination {
+  readonly store: CoordinatorStore
+  readonly journal: Journal
+  readonly publisher: Publisher
+  readonly port: CoordinatorPort
+  private loaded: Promise<void> | null = null
+  /**
+   * The rollout clock never runs backwards: ticks carry the scheduler's time, and anything after a
+   * tick is stamped no earlier than it (tests drive ticks with an explicit clock).
+   */
+  private clockFloor = 0
+
+  constructor(
+    storage: DurableObjectStorage,
+    private readonly services: Services,
+    enqueue: (d: DeliveryRequest) => Promise<void>,
+  ) {
+    this.store = new CoordinatorStore(storage)
+    const armAlarm = (at: number) => this.store.armAlarm(at)
+    this.journal = new Journal({
+      storage,
+      writeHistory: (records) => services.history.write(records),
+      armAlarm,
+      label: () => this.store.state?.model ?? 'unregistered model',
+    })
+    this.publisher = new Publisher(services.publication, services.settings.kvMinWriteIntervalMs, armAlarm)
+    this.port = this.buildPort(enqueue)
+  }
+
+  load(): Promise<void> {
+    this.loaded ??= this.store.load().then(({ head, outboxSeq }) => this.journal.restore(head, outboxSeq))
+    return this.loaded
+  }
+
+  now(): number {
+    return Math.max(Date.now(), this.clockFloor)
+  }
+
+  /** Moves the rollout clock forward to `at` (a tick's scheduled time); never back. */
+  pinClock(at: number): void {
+    this.clockFloor = Math.max(this.clockFloor, at)
+  }
+
+  requireModel(): ModelState {
+    if (this.store.state === null) throw new DomainError('model_not_found', 'model is not registered')
+    return this.store.state
+  }
+
+  currentSnapshot(reason: string): RoutingSnapshot {
+    const s = this.requireModel()
+    return toSnapshot(s, { actor: 'system', reason, now: s.updated_at })
+  }
+
+  checkIfMatch(ifMatch: number | null): void {
+    const current = this.store.state
+    if (ifMatch !== null && (current === null || current.epoch !== ifMatch)) {
+      throw new DomainError(
+        'precondition_failed',
+        `If-Match epoch ${ifMatch} is stale; the current epoch is ${current?.epoch ?? 'none (model not registered)'}`,
+        { extra: { current_epoch: current?.epoch ?? null } },
+      )
+    }
+  }
+
+  /**
+   * The audit head this object had sealed up to when asked, and whether D1 holds everything up to
+   * it (its outbox flushed); null for a model that was never registered here.
+   */
+  async auditHead(): Promise<AuditHeadView | null> {
+    if (this.store.state === null) return null
+    const head = { ...this.journal.head }
+    await this.journal.flush()
+    // A failed D1 write leaves records in the outbox (the alarm retries them): D1 may lag the head.
+    return { ...head, inD1: !(await this.journal.pending()) }
+  }
+
+  /** Decides and commits a registry command (under the caller's lock); publishing is the caller's. */
+  async commit(cmd: RegistryCommand, meta: CommandMeta): Promise<Committed> {
+    const current = this.store.state
+    if (current !== null && current.model !== meta.model) {
+      throw new DomainError('internal', 'coordinator addressed with a different model name')
+    }
+    this.checkIfMatch(meta.ifMatch)
+    const now = new Date().toISOString()
+    const transition = decideCommand(cmd, current, meta.model, { now, salt: () => newSalt() })
+    if (transition === null) return { record: null, created: false }
+    const next = transition.state
+    const change = transition.change
+    const snapshot = toSnapshot(next, { actor: meta.actor, reason: change.reason, now })
+    const facts: AuditFacts = {
+      action: change.action,
+      target: change.target,
+      before: change.before ?? null,
+      after: { ...((change.after as object | null) ?? {}), epoch: next.epoch },
+      reason: change.reason,
+      actor: meta.actor,
+    }
+    const records = (entry: Parameters<Parameters<Journal['commit']>[3]>[0]): OutboxRecord[] => [
+      { kind: 'registry', state: next, snapshot },
+      { kind: 'audit', entry },
+    ]
+    // The atomic commit: state, audit head and outbox record land together or not at all.
+    await this.journal.commit(facts, next.model, now, records, { state: next })
+    this.store.state = next
+    return {
+      record: { state: next, snapshot },
+      created: change.action === 'model.create' || change.action === 'version.register',
+    }
+  }
+
+  view(s: ModelState): ModelView {
+    const active = this.store.active
+    return {
+      model: {
+        name: s.model,
+        risk: s.risk,
+        unit_header: s.unit_header,
+        sla: s.sla,
+        fallback_to_champion: s.fallback_to_champion,
+        metrics: s.metrics,
+        shadow_compare: s.shadow_compare,
+        metric_shards: s.metric_shards,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+      },
+      versions: Object.entries(s.versions)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, v]) => ({
+          name,
+          backend: v.backend,
+          registered_at: v.registered_at,
+          first_exposed_epoch: v.first_exposed_epoch,
+        })),
+      champion: s.routing?.champion ?? null,
+      previous_champion: s.previous_champion,
+      routing: s.routing,
+      epoch: s.epoch,
+      published_epoch: this.publisher.published,
+      bucket_ranges: s.routing ? weightRanges(s.routing) : [],
+      active_rollout:
+        active && !isTerminal(active.state.phase) ? { id: active.state.id, phase: active.state.phase } : null,
+    }
+  }
+
+  /** D1 history first, then the edge; a failure of either schedules a retry (publish_pending for KV). */
+  async propagate(snapshot: RoutingSnapshot): Promise<void> {
+    await this.journal.flush()
+    await this.publisher.publish(snapshot)
+  }
+
+  /** Commit and publish a registry change while already holding the lock (rollout actions). */
+  private async registryUnderLock(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot> {
+    const meta = { model: this.requireModel().model, actor, requestId: 'controller', ifMatch: null }
+    const { record } = await this.commit(cmd, meta)
+    if (record === null) return this.currentSnapshot('unchanged')
+    try {
+      await this.propagate(record.snapshot)
+    } catch (err) {
+      // The change is committed and the alarm retries its edge publish. The runbook must go on
+      // with the committed epoch: a throw here would skip the rest of a rollback (its verdict,
+      // alerts, incident and confirmation) or leave a promoted step without its epoch, ungated.
+      if (!(err instanceof DomainError && err.code === 'publish_pending')) throw err
+      console.warn(`${record.snapshot.model}: ${err.detail}`)
+    }
+    return record.snapshot
+  }
+
+  private buildPort(enqueue: (d: DeliveryRequest) => Promise<void>): CoordinatorPort {
+    const stream = () => this.requireModel().model
+    return {
+      now: () => this.now(),
+      newId: (prefix) => newId(prefix),
+      model: () => this.requireModel(),
+      registry: (cmd, actor) => this.registryUnderLock(cmd, actor),
+      audit: (facts) => this.journal.audit(facts, stream(), new Date().toISOString()),
+      outbox: (records) => this.journal.outbox(records),
+      summary: (q) => this.services.measurement.summary(stream(), this.requireModel().metric_shards, q),
+      active: () => this.store.active,
+      rollout: (id) => this.store.rollout(id),
+      saveRollout: (r) => this.store.saveRollout(r),
+      lastRollbackAt: () => this.store.lastRollbackAt,
+      noteRollback: (at) => this.store.noteRollback(at),
+      incident: (id) => this.store.incident(id),
+      incidents: () => this.store.incidents(),
+      saveIncident: async (row) => {
+        await this.store.saveIncident(row)
+        await this.journal.outbox([{ kind: 'incident', row }])
+      },
+      webhooks: () => this.store.hooks,
+      saveWebhooks: (rows) => this.store.saveHooks(rows),
+      enqueueDelivery: (webhook, event, body) => enqueue({ webhook, event, body }),
+    }
+  }
+}

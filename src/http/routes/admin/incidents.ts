@@ -1,0 +1,117 @@
+/**
+ * @module http/routes/admin/incidents
+ * Rollback incidents with their retrospectives and action items; a model's alert webhooks and
+ * their delivery attempts.
+ */
+import { createRoute } from '@hono/zod-openapi'
+import { z } from 'zod'
+import { ModelName } from '../../../schemas/common'
+import { RetrospectiveInput, WebhooksInput } from '../../../schemas/rollout'
+import { DeliveryList, IncidentList, IncidentView, WebhookList } from '../../../schemas/views'
+import { requireRole } from '../../middleware/auth'
+import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+
+const security = [{ bearer: [] }]
+const IncidentId = z.object({ id: z.string().regex(/^inc_[0-9a-z]{26}$/, 'an incident id (inc_…)') })
+
+export const incidentRoutes = newRouter()
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/incidents',
+    tags: ['incidents'],
+    security,
+    summary: 'Rollback incidents, newest first',
+    request: { query: z.object({ model: z.string().optional() }) },
+    responses: { 200: jsonResponse(IncidentList, 'Incidents'), ...problems(401) },
+  }),
+  async (c) => c.json({ incidents: await c.var.services.rollouts.incidents(c.req.valid('query').model, 200) }, 200),
+)
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/incidents/{id}',
+    tags: ['incidents'],
+    security,
+    summary: 'One incident: trigger, impact, confirmation, retrospective',
+    request: { params: IncidentId },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 404) },
+  }),
+  async (c) => c.json(await c.var.services.rollouts.incident(c.req.valid('param').id), 200),
+)
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/incidents/{id}/retrospective',
+    tags: ['incidents'],
+    security,
+    summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
+    middleware: [requireRole('operator')] as const,
+    request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    return c.json(await c.var.services.rollouts.retrospective(id, c.req.valid('json'), c.get('actor')), 200)
+  },
+)
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/incidents/{id}/action-items/{index}/close',
+    tags: ['incidents'],
+    security,
+    summary: 'Close one action item',
+    middleware: [requireRole('operator')] as const,
+    request: {
+      params: IncidentId.extend({
+        index: z
+          .string()
+          .regex(/^\d{1,4}$/, 'an action item index (0, 1, …)')
+          .transform(Number),
+      }),
+    },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404) },
+  }),
+  async (c) => {
+    const { id, index } = c.req.valid('param')
+    return c.json(await c.var.services.rollouts.closeActionItem(id, index, c.get('actor')), 200)
+  },
+)
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/models/{model}/webhooks',
+    tags: ['alerts'],
+    security,
+    summary: "Replace the model's alert webhooks (json, slack or pagerduty bodies)",
+    middleware: [requireRole('operator')] as const,
+    request: { params: z.object({ model: ModelName }), body: jsonBody(WebhooksInput) },
+    responses: { 200: jsonResponse(WebhookList, 'Webhooks'), ...problems(400, 401, 403, 404, 413, 415) },
+  }),
+  async (c) => {
+    const { model } = c.req.valid('param')
+    return c.json(
+      { webhooks: await c.var.services.rollouts.setWebhooks(model, c.req.valid('json').webhooks, c.get('actor')) },
+      200,
+    )
+  },
+)
+
+incidentRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/models/{model}/webhook-deliveries',
+    tags: ['alerts'],
+    security,
+    summary: 'Recorded delivery attempts, newest first',
+    request: { params: z.object({ model: ModelName }) },
+    responses: { 200: jsonResponse(DeliveryList, 'Deliveries'), ...problems(400, 401, 404) },
+  }),
+  async (c) => c.json({ deliveries: await c.var.services.rollouts.deliveries(c.req.valid('param').model, 500) }, 200),
+)

@@ -1,0 +1,69 @@
+/**
+ * @module schemas/dashboard
+ * What each dashboard page renders: plain data gathered by the fragment handlers
+ * (services/dashboard) and passed to the components (src/ui).
+ */
+import type { RolloutView } from './rollout-view'
+import type { AuditEntry } from '../core/audit/chain'
+import type { Series } from '../core/metrics/series'
+import type { ModelView } from './views'
+
+const MINUTE = 60_000
+
+/** Chart windows offered on the model page, with a bucket size that keeps ≤ ~100 points. */
+export const WINDOWS = {
+  '15m': { ms: 15 * MINUTE, stepMinutes: 1 },
+  '1h': { ms: 60 * MINUTE, stepMinutes: 1 },
+  '6h': { ms: 360 * MINUTE, stepMinutes: 5 },
+  '24h': { ms: 1_440 * MINUTE, stepMinutes: 15 },
+  '7d': { ms: 10_080 * MINUTE, stepMinutes: 120 },
+} as const
+export type WindowKey = keyof typeof WINDOWS
+export const WINDOW_KEYS = Object.keys(WINDOWS) as WindowKey[]
+export const DEFAULT_WINDOW: WindowKey = '1h'
+
+/** The last verdict as the rollouts table keeps it. */
+export interface LastVerdict {
+  decision: string
+  reason: string
+  at: string
+}
+
+/** One row of the rollouts table (D1), with its JSON columns typed. */
+export interface RolloutRow {
+  id: string
+  challenger: string
+  champion: string
+  phase: string
+  outcome: string | null
+  createdAt: string
+  endedAt: string | null
+  lastVerdict: LastVerdict | null
+}
+
+export interface OverviewModel {
+  name: string
+  risk: string
+  view: ModelView
+  /** The active rollout (full view), or null. */
+  active: RolloutView | null
+  /** The newest rollout, active or not (for "last verdict" and "last outcome"). */
+  latest: RolloutRow | null
+}
+
+export interface OverviewData {
+  now: number
+  models: OverviewModel[]
+}
+
+export interface ModelPageData {
+  now: number
+  view: ModelView
+  /** The active rollout, else the newest one; null when the model never had one. */
+  rollout: RolloutView | null
+  rollouts: RolloutRow[]
+  series: Series[]
+  window: { key: WindowKey; from: number; to: number; stepMs: number }
+  /** Newest first. */
+  audit: AuditEntry[]
+}

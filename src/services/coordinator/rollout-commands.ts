@@ -1,0 +1,76 @@
+/**
+ * @module services/coordinator/rollout-commands
+ * Operator commands on a rollout (pause, resume, promote, abort, rollback, approve, evaluation)
+ * and the gate tick, each turned into one input of the rollout machine and run by the runner.
+ */
+import { DomainError } from '../../core/errors'
+import type { RolloutCommand } from '../../adapters/do/coordinator-client'
+import { isTerminal, type Input } from '../../core/rollout/index'
+import type { CoordinatorPort } from './ports'
+import type { RolloutRunner, StoredRollout } from './rollout-runner'
+import { evaluationInput } from './start-rollout'
+
+export async function rolloutById(port: CoordinatorPort, id: string): Promise<StoredRollout> {
+  const active = port.active()
+  if (active?.state.id === id) return active
+  const stored = await port.rollout(id)
+  if (!stored) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
+  return stored
+}
+
+export async function runRolloutCommand(
+  port: CoordinatorPort,
+  runner: RolloutRunner,
+  id: string,
+  cmd: RolloutCommand,
+  actor: string,
+): Promise<StoredRollout> {
+  const stored = await rolloutById(port, id)
+  const now = port.now()
+  let input: Input
+  switch (cmd.type) {
+    case 'approve':
+      input = {
+        type: 'approve',
+        now,
+        approver: actor,
+        evidenceHash: cmd.evidenceHash,
+        currentEvidenceHash: await runner.evidenceHash(stored.state),
+        forStep: cmd.step,
+        comment: cmd.comment,
+      }
+      break
+    case 'evaluation':
+      input = evaluationInput(port, cmd.report, actor)
+      break
+    default:
+      input = { type: cmd.type, now, actor, reason: cmd.reason }
+  }
+  return runner.run(stored, input, actor)
+}
+
+export interface TickOutcome {
+  rollout: string | null
+  phase: string | null
+  decision: string | null
+  /** Whether the tick may have changed routing (the caller refreshes its snapshot cache). */
+  routed: boolean
+}
+
+/** One gate tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
+export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, now: number): Promise<TickOutcome> {
+  const stored = port.active()
+  if (!stored) return { rollout: null, phase: null, decision: null, routed: false }
+  if (isTerminal(stored.state.phase)) {
+    await runner.confirmRollback(stored, now)
+    return { rollout: stored.state.id, phase: port.active()?.state.phase ?? null, decision: null, routed: false }
+  }
+  const verdict = await runner.evaluate(stored, now)
+  const r = stored.state
+  const next = await runner.run(
+    stored,
+    { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict },
+    'controller',
+  )
+  return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null, routed: true }
+}

@@ -1,0 +1,415 @@
+/**
+ * @module services/coordinator/rollout-runner
+ * Executes the pure rollout machine inside the model's coordinator: gathers evidence from the
+ * metrics shards, asks the gates for a verdict, applies the machine and runs the actions it returns
+ * (publishing routing through the registry, alerts, incidents, verdict rows). Everything runs under
+ * the coordinator's lock, so a tick and an operator action never interleave.
+ */
+import { sha256Hex } from '../../core/audit/chain'
+import { alertBody, type AlertMessage } from '../../core/alerts/format'
+import { sumWhere, type MergedSummary } from '../../core/metrics/summary'
+import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
+import { errorsOf, exposuresOf } from '../../core/metrics/aggregate'
+import { evaluateGates } from '../../core/gates/evaluate'
+import type { VerdictRecord } from '../../core/gates/types'
+import {
+  PHASE_DESCRIPTIONS,
+  QUIET_EVENTS,
+  allowedOperatorActions,
+  apply,
+  evidenceDigestInput,
+  gateConfigForStep,
+  isTerminal,
+  stepLabel,
+  type Action,
+  type Input,
+  type RolloutState,
+  type Step,
+  type Transition,
+} from '../../core/rollout/index'
+import { quantile } from '../../core/stats/histogram'
+import { isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../core/rollout/confirmation'
+import type { ModelState } from '../../core/registry/model-state'
+import type { RolloutView } from '../../schemas/rollout-view'
+import type { CoordinatorPort, StoredRollout } from './ports'
+
+export type { StoredRollout }
+
+/** What the runner needs from the coordinator: a part of the use cases' port. */
+export type RunnerPort = Pick<
+  CoordinatorPort,
+  | 'now'
+  | 'newId'
+  | 'model'
+  | 'registry'
+  | 'audit'
+  | 'outbox'
+  | 'summary'
+  | 'webhooks'
+  | 'enqueueDelivery'
+  | 'saveRollout'
+  | 'incident'
+  | 'saveIncident'
+  | 'noteRollback'
+>
+
+function metricSpecs(model: ModelState): MetricSpec[] {
+  return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
+}
+
+function metricWindows(model: ModelState) {
+  return model.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export class RolloutRunner {
+  constructor(private readonly port: RunnerPort) {}
+
+  /** The step whose gates apply now (a watch reads the step before it for routing only). */
+  currentStep(r: RolloutState): Step | null {
+    return r.stepIndex >= 0 ? (r.plan[r.stepIndex] ?? null) : null
+  }
+
+  /** Gate verdict for the current step, or null while there is nothing to evaluate. */
+  async evaluate(stored: StoredRollout, now: number): Promise<VerdictRecord | null> {
+    const r = stored.state
+    const step = this.currentStep(r)
+    if (step === null || r.stepEpoch === null || step.kind === 'switch') return null
+    const gate = gateConfigForStep(r.config, step)
+    if (gate === null) return null
+    const model = this.port.model()
+    const q = { minEpoch: r.stepEpoch, now, metrics: metricWindows(model) }
+    const summary = await this.port.summary(q)
+    const { champion, challenger } = r.config
+    let spec: EvidenceSpec
+    switch (step.kind) {
+      case 'canary':
+        spec = { kind: 'canary', champion, challenger, weight: step.weight }
+        break
+      case 'cohort':
+        spec = { kind: 'cohort', champion, challenger, percent: step.percent }
+        break
+      case 'shadow':
+        spec = { kind: 'shadow', champion, challenger }
+        break
+      case 'watch': {
+        const before = (stored.meta.finalEpoch ?? r.stepEpoch) - 1
+        const baseline = await this.port.summary({ minEpoch: 0, maxEpoch: before, now, metrics: q.metrics })
+        spec = { kind: 'watch', champion, challenger, baseline }
+        break
+      }
+      default: {
+        const never: never = step
+        return never
+      }
+    }
+    return evaluateGates(
+      buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: r.stepStartedAt, now }),
+      gate,
+    )
+  }
+
+  async evidenceHash(r: RolloutState): Promise<string> {
+    return sha256Hex(evidenceDigestInput(r))
+  }
+
+  /** Apply one input and run everything it asks for (including follow-up confirmations). */
+  async run(stored: StoredRollout, input: Input, actor: string): Promise<StoredRollout> {
+    return this.execute(stored, apply(stored.state, input), actor)
+  }
+
+  async execute(stored: StoredRollout, t: Transition, actor: string): Promise<StoredRollout> {
+    let current: StoredRollout = { state: t.state, meta: stored.meta }
+    await this.record(current, t)
+    for (const action of t.actions) current = await this.act(current, action, actor)
+    return current
+  }
+
+  /** Persist the state, the D1 row and (for real events) an audit entry. */
+  private async record(s: StoredRollout, t: Transition): Promise<void> {
+    await this.port.saveRollout(s)
+    const r = s.state
+    const last = r.verdicts.at(-1) ?? null
+    await this.port.outbox([
+      {
+        kind: 'rollout',
+        row: {
+          id: r.id,
+          model: r.config.model,
+          challenger: r.config.challenger,
+          champion: r.config.champion,
+          strategies: r.config.strategies,
+          phase: r.phase,
+          stepIndex: r.stepIndex,
+          outcome: r.outcome,
+          createdAt: iso(r.createdAt),
+          updatedAt: iso(r.updatedAt),
+          endedAt: r.endedAt === null ? null : iso(r.endedAt),
+          lastVerdict: last ? { decision: last.decision, reason: last.reason, at: iso(last.at) } : null,
+        },
+      },
+    ])
+    if (!QUIET_EVENTS.has(t.event.type)) {
+      await this.port.audit({
+        action: `rollout.${t.event.type}`,
+        target: r.id,
+        before: null,
+        after: { phase: r.phase, step: r.stepIndex, details: t.event.details ?? null },
+        reason: t.event.reason,
+        actor: t.event.actor,
+      })
+    }
+  }
+
+  private async act(s: StoredRollout, action: Action, actor: string): Promise<StoredRollout> {
+    const r = s.state
+    switch (action.type) {
+      case 'publish_routing': {
+        const snap = await this.port.registry(
+          {
+            type: 'set_routing',
+            input: {
+              weights: action.routing.weights,
+              rules: action.routing.rules,
+              shadow: action.routing.shadow,
+              reason: action.reason,
+            },
+          },
+          actor,
+        )
+        return this.published(s, snap.epoch)
+      }
+      case 'set_champion': {
+        const snap = await this.port.registry(
+          { type: 'set_champion', input: { version: action.version, keep_weights: false }, reason: action.reason },
+          actor,
+        )
+        return this.published({ ...s, meta: { ...s.meta, finalEpoch: snap.epoch } }, snap.epoch)
+      }
+      case 'rollback_routing': {
+        const liveFrom = r.stepEpoch ?? s.meta.startEpoch
+        const snap = await this.port.registry({ type: 'rollback', target: action.target, reason: action.reason }, actor)
+        await this.port.noteRollback(this.port.now())
+        const next = {
+          ...s,
+          meta: { ...s.meta, rollbackEpoch: snap.epoch, failedStep: { fromEpoch: liveFrom, toEpoch: snap.epoch - 1 } },
+        }
+        await this.port.saveRollout(next)
+        return next
+      }
+      case 'alert': {
+        const msg: AlertMessage = {
+          kind: action.kind,
+          severity: action.severity,
+          summary: action.summary,
+          details: action.details,
+          model: r.config.model,
+          rolloutId: r.id,
+          at: this.port.now(),
+        }
+        for (const wh of this.port.webhooks()) {
+          const events = wh.events as string[]
+          if (!events.includes(action.kind)) continue
+          await this.port.enqueueDelivery(
+            wh,
+            action.kind,
+            alertBody(wh.format as 'json' | 'slack' | 'pagerduty', msg, { routingKey: wh.routingKey ?? null }),
+          )
+        }
+        return s
+      }
+      case 'open_incident': {
+        const id = this.port.newId('inc')
+        const impact = await this.impact(s)
+        const now = this.port.now()
+        await this.port.saveIncident({
+          id,
+          model: r.config.model,
+          rolloutId: r.id,
+          at: iso(now),
+          trigger: action.trigger,
+          actor,
+          summary: action.summary,
+          impact,
+          confirmation: null,
+          retrospective: null,
+          openActionItems: 0,
+          updatedAt: iso(now),
+        })
+        await this.port.audit({
+          action: 'incident.open',
+          target: id,
+          before: null,
+          after: { rollout: r.id, trigger: action.trigger, impact },
+          reason: action.summary,
+          actor,
+        })
+        const next = { ...s, meta: { ...s.meta, incidentId: id } }
+        await this.port.saveRollout(next)
+        return next
+      }
+      case 'record_verdict': {
+        const v = action.verdict
+        await this.port.outbox([
+          {
+            kind: 'verdict',
+            row: {
+              id: this.port.newId('vrd'),
+              rolloutId: r.id,
+              model: r.config.model,
+              stepIndex: v.stepIndex,
+              stepEpoch: v.stepEpoch,
+              at: iso(v.at),
+              decision: v.decision,
+              decisive: v.decisive,
+              reason: v.reason,
+              metrics: v.metrics,
+              srm: v.srm,
+            },
+          },
+        ])
+        await this.port.audit({
+          action: 'rollout.verdict',
+          target: r.id,
+          before: null,
+          after: { decision: v.decision, step: v.stepIndex, decisive: v.decisive, metrics: v.metrics, srm: v.srm },
+          reason: v.reason,
+          actor: 'controller',
+        })
+        return s
+      }
+      default: {
+        const never: never = action
+        return never
+      }
+    }
+  }
+
+  /** The step's routing is live: tell the machine (statistics restart from this epoch). */
+  private async published(s: StoredRollout, epoch: number): Promise<StoredRollout> {
+    return this.run(
+      s,
+      { type: 'step_published', now: this.port.now(), stepIndex: s.state.stepIndex, epoch },
+      'controller',
+    )
+  }
+
+  /** Requests the challenger served, and how its errors and metrics compared, over the rollout. */
+  private async impact(s: StoredRollout): Promise<Record<string, unknown>> {
+    const r = s.state
+    const summary = await this.port.summary({ minEpoch: s.meta.startEpoch, now: this.port.now(), metrics: [] })
+    const ch = sumWhere(summary, (x) => x.version === r.config.challenger && x.arm !== 'shadow')
+    const base = sumWhere(summary, (x) => x.version === r.config.champion && x.arm !== 'shadow')
+    const rate = (e: number, n: number) => (n > 0 ? e / n : null)
+    const chRate = rate(errorsOf(ch), exposuresOf(ch))
+    const baseRate = rate(errorsOf(base), exposuresOf(base))
+    const last = r.verdicts.at(-1)
+    return {
+      challenger_requests: exposuresOf(ch),
+      challenger_errors: errorsOf(ch),
+      challenger_error_rate: chRate,
+      champion_error_rate: baseRate,
+      error_rate_delta: chRate !== null && baseRate !== null ? chRate - baseRate : null,
+      challenger_p99_ms: ch.latency.count ? quantile(ch.latency, 0.99) : null,
+      champion_p99_ms: base.latency.count ? quantile(base.latency, 0.99) : null,
+      metric_deltas: last
+        ? Object.fromEntries(
+            last.metrics.map((m) => [
+              m.metric,
+              {
+                champion: m.champion.estimate,
+                challenger: m.challenger.estimate,
+                delta:
+                  m.champion.estimate !== null && m.challenger.estimate !== null
+                    ? m.challenger.estimate - m.champion.estimate
+                    : null,
+                decision: m.decision,
+              },
+            ]),
+          )
+        : {},
+    }
+  }
+
+  /**
+   * After a rollback: confirm that the stable version carries the traffic under the rollback's
+   * epoch and that error rate and latency are back to the failed stage's champion baseline. A
+   * "not confirmed" is checked again on later ticks until it recovers or the give-up time passes.
+   */
+  async confirmRollback(s: StoredRollout, now: number): Promise<StoredRollout | null> {
+    const rb = s.state.rollback
+    if (!rb || (rb.confirmation !== null && isFinal(rb.confirmation)) || s.meta.rollbackEpoch === null) return null
+    const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
+    const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
+    if (!readyToJudge(stable.requests, now - rb.at)) return null
+    const restored = (summary: MergedSummary) =>
+      sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
+    const failed = s.meta.failedStep
+    const during = failed
+      ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] }))
+      : null
+    // Read only when needed: the version's whole history before the rollout (per-epoch totals).
+    const before =
+      during !== null && during.requests > 0
+        ? null
+        : restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
+    const baseline = rollbackBaseline(during, before)
+    const judged = judgeRollback({
+      stable,
+      baseline,
+      challengerRequests: sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow')
+        .requests,
+      elapsedMs: now - rb.at,
+    })
+    const { ok } = judged
+    if (!worthRecording(rb.confirmation, ok, now - rb.at)) return null
+    const details = { epoch: s.meta.rollbackEpoch, stable_version: rb.version, ...judged.details }
+    const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
+    if (s.meta.incidentId) {
+      const inc = await this.port.incident(s.meta.incidentId)
+      if (inc)
+        await this.port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
+    }
+    return next
+  }
+
+  /** The admin view of a rollout. */
+  async view(s: StoredRollout): Promise<RolloutView> {
+    const r = s.state
+    const step = this.currentStep(r)
+    return {
+      id: r.id,
+      model: r.config.model,
+      champion: r.config.champion,
+      challenger: r.config.challenger,
+      strategies: r.config.strategies,
+      phase: r.phase,
+      phase_description: PHASE_DESCRIPTIONS[r.phase],
+      terminal: isTerminal(r.phase),
+      step: step
+        ? {
+            index: r.stepIndex,
+            kind: step.kind,
+            label: stepLabel(step),
+            started_at: iso(r.stepStartedAt),
+            epoch: r.stepEpoch,
+          }
+        : null,
+      plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p) })),
+      evaluation: r.evaluation,
+      pending_approval: r.pendingApproval ? { ...r.pendingApproval, evidence_hash: await this.evidenceHash(r) } : null,
+      approvals: r.approvals,
+      allowed_actions: allowedOperatorActions(r),
+      verdicts: r.verdicts,
+      events: r.events,
+      rollback: r.rollback,
+      outcome: r.outcome,
+      incident_id: s.meta.incidentId,
+      created_at: iso(r.createdAt),
+      updated_at: iso(r.updatedAt),
+      ended_at: r.endedAt === null ? null : iso(r.endedAt),
+      config: r.config,
+    }
+  }
+}

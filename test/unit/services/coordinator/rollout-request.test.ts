@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest'
+import { buildRolloutConfig } from '../../../../src/services/coordinator/rollout-request'
+import { BusinessMetric } from '../../../../src/schemas/model'
+import { StartRolloutInput } from '../../../../src/schemas/rollout'
+
+const facts = {
+  model: 'm',
+  champion: 'v1',
+  slaP99Ms: 250,
+  metrics: [BusinessMetric.parse({ name: 'repaid', kind: 'proportion', direction: 'higher_is_better' })],
+  championLatency: null,
+  championP99Ms: null,
+}
+
+describe('buildRolloutConfig', () => {
+  it('builds default gates per stage kind from the model (business metrics, SLA), nothing weaker', () => {
+    const { config, weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({ challenger: 'v2', strategy: ['shadow', 'canary'] }),
+      facts,
+    )
+    expect(weaker).toEqual([])
+    expect(config.strategies).toEqual(['shadow', 'canary'])
+    expect(config.gates.canary!.business).toEqual([
+      { metric: 'repaid', kind: 'proportion', direction: 'higher_is_better', margin: 0.02 },
+    ])
+    expect(config.gates.canary!.latency!.thresholdMs).toBe(250)
+    expect(config.gates.cohort).toEqual(config.gates.canary)
+    expect(config.durations).toEqual({ stageMinMs: 86_400_000, shadowMinMs: 172_800_000, watchMs: 259_200_000 })
+  })
+
+  it('turns seconds into milliseconds and lists every override weaker than the defaults', () => {
+    const { config, weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2',
+        strategy: 'canary',
+        durations: { stage_min_s: 60 },
+        gates: {
+          canary: {
+            min_sample: 100,
+            alpha_fail: 0.1,
+            business: [{ metric: 'repaid', margin: 0.1 }],
+            error_rate: { margin: 0.25, floor: 0.05 },
+          },
+        },
+      }),
+      facts,
+    )
+    expect(config.gates.canary!.minDurationMs).toBe(60_000)
+    expect(weaker).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('repaid: margin'),
+        expect.stringContaining('alphaFail'),
+        expect.stringContaining('minSamplePerArm'),
+        expect.stringContaining('error_rate: floor'),
+      ]),
+    )
+    expect(weaker.filter((w) => !w.startsWith('canary: '))).toEqual(['durations.stage_min_s 1 min < default 24 h'])
+  })
+
+  it('counts plan and approval settings that ask less than the defaults as weaker, so an approver must sign off', () => {
+    const { weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2',
+        strategy: ['shadow', 'canary'],
+        durations: { shadow_min_s: 3_600, watch_s: 1 },
+        shadow: { min_samples: 100 },
+        approval: { recent_rollback_window_s: 1, max_stage_jump: 100 },
+      }),
+      facts,
+    )
+    expect(weaker).toEqual([
+      'durations.shadow_min_s 1 h < default 48 h',
+      'durations.watch_s 1 s < default 72 h',
+      'approval.recent_rollback_window_s 1 s < default 7 d',
+      'shadow.min_samples 100 < default 10000',
+      'approval.max_stage_jump 100 > default 50',
+    ])
+  })
+
+  it('does not count stricter plan settings as weaker', () => {
+    const { weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2',
+        strategy: ['shadow', 'canary'],
+        durations: { stage_min_s: 2 * 86_400, watch_s: 7 * 86_400 },
+        approval: { recent_rollback_window_s: 30 * 86_400, max_stage_jump: 25, require_final_approval_for_risk: 'low' },
+      }),
+      facts,
+    )
+    expect(weaker).toEqual([])
+  })
+
+  it('can remove a gate, which counts as weaker', () => {
+    const { config, weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({ challenger: 'v2', strategy: 'canary', gates: { canary: { latency: null } } }),
+      facts,
+    )
+    expect(config.gates.canary!.latency).toBeNull()
+    expect(weaker).toContain('canary: latency: gate removed')
+  })
+})
