@@ -16,6 +16,8 @@
  * (DEMO_MAX_MINUTES, 10). Tokens: ADMIN_TOKEN / APPROVER_TOKEN from the env or .dev.vars.
  * Exit code 0 when both scenarios ended as expected, 1 otherwise, 2 on a setup error, 130 on Ctrl-C.
  */
+import type { RolloutView } from '../src/schemas/rollout-view'
+import { liteView } from './demo/view'
 import path from 'node:path'
 import { ApiError, Gateway, loadTokens } from './demo/client'
 import { WEIGHTS, type ScorerVersion } from './demo/credit-model'
@@ -340,7 +342,8 @@ async function main(): Promise<number> {
           )
             continue
           const v = await gw
-            .admin<RolloutViewLite>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 })
+            .admin<RolloutView>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 })
+            .then(liteView)
             .catch(() => null)
           if (v?.rollback && v.rollback.confirmation === null) {
             held.add(s.rolloutId)
@@ -363,10 +366,8 @@ async function main(): Promise<number> {
     // 3. Start both rollouts; an approver signs off the weak gates.
     await sleep(2_000) // the champion serves alone for a moment first
     for (const s of scenarios) {
-      const started = await gw.admin<RolloutViewLite>(
-        'POST',
-        `/models/${s.model}/rollouts`,
-        rolloutRequest(s.spec, Date.now()),
+      const started = liteView(
+        await gw.admin<RolloutView>('POST', `/models/${s.model}/rollouts`, rolloutRequest(s.spec, Date.now())),
       )
       s.rolloutId = started.id
       s.view = started
@@ -386,11 +387,13 @@ async function main(): Promise<number> {
       say(
         `${at()} ${s.spec.key}  a human approver would review the evidence and approve hash ${pa.evidence_hash?.slice(0, 12)}…; the demo does it with APPROVER_TOKEN`,
       )
-      const approved = await gw.admin<RolloutViewLite>(
-        'POST',
-        `/rollouts/${started.id}/approve`,
-        { evidence_hash: pa.evidence_hash, comment: 'npm run demo: overrides reviewed (see the demo output)' },
-        { as: 'approver' },
+      const approved = liteView(
+        await gw.admin<RolloutView>(
+          'POST',
+          `/rollouts/${started.id}/approve`,
+          { evidence_hash: pa.evidence_hash, comment: 'npm run demo: overrides reviewed (see the demo output)' },
+          { as: 'approver' },
+        ),
       )
       s.startedAt = Date.now()
       s.view = approved
@@ -409,7 +412,9 @@ async function main(): Promise<number> {
       for (const s of scenarios) {
         if (s.done || !s.rolloutId) continue
         try {
-          const v = await gw.admin<RolloutViewLite>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 })
+          const v = liteView(
+            await gw.admin<RolloutView>('GET', `/rollouts/${s.rolloutId}`, undefined, { timeoutMs: 10_000 }),
+          )
           s.view = v
           reportEvents(s, v)
           await advanceScenario(s, v)
@@ -568,7 +573,7 @@ async function main(): Promise<number> {
       })
       s.incident = retro
       say(
-        `${at()} ${s.spec.key}  retrospective recorded: ${retro.retrospective?.action_items.length ?? 0} action items, ${retro.openActionItems ?? 0} open — ${s.model} is not blocked`,
+        `${at()} ${s.spec.key}  retrospective recorded: ${retro.retrospective?.action_items.length ?? 0} action items, ${retro.open_action_items ?? 0} open — ${s.model} is not blocked`,
       )
     }
     s.done = true

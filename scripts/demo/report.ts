@@ -63,7 +63,7 @@ export interface IncidentLite {
     root_cause: string
     action_items: Array<{ text: string; owner: string | null; status: string }>
   } | null
-  openActionItems?: number
+  open_action_items?: number
 }
 
 // ───────────────────────────── small formatters ─────────────────────────────
@@ -283,8 +283,8 @@ export function checkScenario(r: Pick<ScenarioResult, 'expect' | 'view' | 'incid
   if (v.rollback?.confirmation && !v.rollback.confirmation.ok) out.push('the rollback confirmation failed')
   if (v.phase === 'rolled_back' && r.incident === null) out.push('no incident recorded')
   if (r.incident && r.incident.retrospective === null) out.push('no retrospective recorded')
-  if (r.incident && (r.incident.openActionItems ?? 0) > 0)
-    out.push(`${r.incident.openActionItems} action items still open`)
+  if (r.incident && (r.incident.open_action_items ?? 0) > 0)
+    out.push(`${r.incident.open_action_items} action items still open`)
   return out
 }
 
@@ -392,7 +392,7 @@ export function renderSummary(
       if (retro) {
         const closed = retro.action_items.filter((a) => a.status === 'closed').length
         out.push(
-          `    retro     recorded: ${closed}/${retro.action_items.length} action items closed, ${r.incident.openActionItems ?? 0} open (open items would block the next rollout)`,
+          `    retro     recorded: ${closed}/${retro.action_items.length} action items closed, ${r.incident.open_action_items ?? 0} open (open items would block the next rollout)`,
         )
       }
     }

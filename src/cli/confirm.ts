@@ -44,7 +44,7 @@ export interface Confirmation {
 export function fromRollout(r: RolloutView, fallback: { epoch: number; weight: number }): Confirmation | null {
   const c = r.rollback?.confirmation
   if (!r.rollback || !c) return null
-  const d: RollbackConfirmationDetails = c.details ?? {}
+  const d: RollbackConfirmationDetails = (c.details ?? {}) as RollbackConfirmationDetails
   return {
     ok: c.ok,
     source: 'controller',
@@ -57,7 +57,7 @@ export function fromRollout(r: RolloutView, fallback: { epoch: number; weight: n
     p99Ms: d.p99_ms ?? null,
     baselineErrorRate: d.baseline_error_rate ?? null,
     baselineP99Ms: d.baseline_p99_ms ?? null,
-    timeToConfirmMs: c.timeToConfirmMs,
+    timeToConfirmMs: c.time_to_confirm_ms,
     ...(d.reason ? { reason: d.reason } : {}),
   }
 }

@@ -3,7 +3,6 @@
  * How a rollout reads in the terminal, shared by status, rollout start, the actions and approve:
  * phase with its meaning, the step, the latest verdict and what an operator may do next.
  */
-import { confirmationState } from '../core/rollout/confirmation'
 import type { RolloutView, VerdictView } from './api-types'
 import { formatDuration } from './duration'
 import { NONE, keyValues, time, type Cell } from './format'
@@ -37,9 +36,9 @@ export function withDecision(v: Pick<VerdictView, 'decision' | 'reason'>): strin
 export function approvalText(r: RolloutView, now: number): string {
   const a = r.pending_approval
   if (!a) return 'none pending'
-  const left = a.expiresAt - now
+  const left = Date.parse(a.expires_at) - now
   const expiry = left > 0 ? `expires in ${formatDuration(left)}` : 'expired'
-  return `needed for ${stepLabel(r, a.forStep)} (${a.rules.join(', ')}); ${expiry}`
+  return `needed for ${stepLabel(r, a.for_step)} (${a.rules.join(', ')}); ${expiry}`
 }
 
 /** The block printed under "ROLLOUT <id>". */
@@ -68,13 +67,12 @@ type RecordedView = NonNullable<NonNullable<RolloutView['rollback']>['confirmati
 
 /** A rollback's confirmation in words, as `modelgate status` prints it. */
 export function confirmationText(c: RecordedView | null): string {
-  const why = c?.details?.reason ? ` (${c.details.reason})` : ''
-  const state = confirmationState(c)
+  if (c === null) return 'confirmation pending'
+  const why = typeof c.details?.reason === 'string' ? ` (${c.details.reason})` : ''
+  const state = c.state
   switch (state) {
-    case 'pending':
-      return 'confirmation pending'
     case 'confirmed':
-      return `confirmed after ${formatDuration((c as RecordedView).timeToConfirmMs)}`
+      return `confirmed after ${formatDuration(c.time_to_confirm_ms)}`
     case 'checking_again':
       return `not confirmed yet${why}; checked again every tick`
     case 'not_confirmed':

@@ -3,7 +3,7 @@
  * What each dashboard page renders: plain data gathered by the fragment handlers
  * (services/dashboard) and passed to the components (src/ui).
  */
-import type { RolloutView } from './rollout-view'
+import type { RolloutSummary, RolloutView } from './rollout-view'
 import type { AuditEntry } from '../core/audit/chain'
 import type { Series } from '../core/metrics/series'
 import type { ModelView } from './views'
@@ -22,25 +22,6 @@ export type WindowKey = keyof typeof WINDOWS
 export const WINDOW_KEYS = Object.keys(WINDOWS) as WindowKey[]
 export const DEFAULT_WINDOW: WindowKey = '1h'
 
-/** The last verdict as the rollouts table keeps it. */
-export interface LastVerdict {
-  decision: string
-  reason: string
-  at: string
-}
-
-/** One row of the rollouts table (D1), with its JSON columns typed. */
-export interface RolloutRow {
-  id: string
-  challenger: string
-  champion: string
-  phase: string
-  outcome: string | null
-  createdAt: string
-  endedAt: string | null
-  lastVerdict: LastVerdict | null
-}
-
 export interface OverviewModel {
   name: string
   risk: string
@@ -48,7 +29,7 @@ export interface OverviewModel {
   /** The active rollout (full view), or null. */
   active: RolloutView | null
   /** The newest rollout, active or not (for "last verdict" and "last outcome"). */
-  latest: RolloutRow | null
+  latest: RolloutSummary | null
 }
 
 export interface OverviewData {
@@ -61,7 +42,7 @@ export interface ModelPageData {
   view: ModelView
   /** The active rollout, else the newest one; null when the model never had one. */
   rollout: RolloutView | null
-  rollouts: RolloutRow[]
+  rollouts: RolloutSummary[]
   series: Series[]
   window: { key: WindowKey; from: number; to: number; stepMs: number }
   /** Newest first. */

@@ -1,31 +1,175 @@
 /**
  * @module schemas/rollout-view
- * The admin view of a rollout, as GET /admin/rollouts/{id} returns it.
+ * A rollout as the API shows it (GET /admin/rollouts/{id} and every rollout action), and a row of
+ * the rollout lists. snake_case, times as RFC 3339 text, durations in milliseconds.
  */
-import type { RolloutState } from '../core/rollout/index'
+import { z } from 'zod'
+import { EVENT_TYPES, OUTCOMES, PHASES, STRATEGIES } from '../core/rollout/types'
+import { IsoTime, RiskTier } from './common'
+import { RuleCondition } from './routing'
+import { VerdictView } from './verdict'
 
-export interface RolloutView {
-  id: string
-  model: string
-  champion: string
-  challenger: string
-  strategies: string[]
-  phase: RolloutState['phase']
-  phase_description: string
-  terminal: boolean
-  step: { index: number; kind: string; label: string; started_at: string; epoch: number | null } | null
-  plan: Array<{ index: number; kind: string; label: string }>
-  evaluation: RolloutState['evaluation']
-  pending_approval: (NonNullable<RolloutState['pendingApproval']> & { evidence_hash: string }) | null
-  approvals: RolloutState['approvals']
-  allowed_actions: string[]
-  verdicts: RolloutState['verdicts']
-  events: RolloutState['events']
-  rollback: RolloutState['rollback']
-  outcome: RolloutState['outcome']
-  incident_id: string | null
-  created_at: string
-  updated_at: string
-  ended_at: string | null
-  config: RolloutState['config']
-}
+const ApprovalRule = z.enum(['final_step_risk', 'recent_rollback', 'stage_jump', 'weak_gates'])
+
+export const RolloutEventView = z
+  .object({
+    at: IsoTime,
+    type: z.enum(EVENT_TYPES),
+    actor: z.string(),
+    reason: z.string(),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'RolloutEvent' })
+
+export const PendingApprovalView = z
+  .object({
+    for_step: z.number().int(),
+    reason: z.string(),
+    rules: z.array(ApprovalRule),
+    requested_at: IsoTime,
+    expires_at: IsoTime,
+    evidence_hash: z.string().meta({ description: 'Pass it to POST /admin/rollouts/{id}/approve' }),
+  })
+  .meta({ id: 'PendingApproval' })
+
+export const ApprovalView = z
+  .object({
+    approver: z.string(),
+    at: IsoTime,
+    for_step: z.number().int(),
+    evidence_hash: z.string(),
+    reason: z.string(),
+    rules: z.array(ApprovalRule),
+    comment: z.string().nullable(),
+  })
+  .meta({ id: 'Approval' })
+
+export const EvaluationStatusView = z
+  .object({
+    status: z.enum(['missing', 'passed', 'failed', 'waived']),
+    report: z.unknown().meta({ description: 'The offline report as submitted, with the checks made of it' }),
+    reason: z.string(),
+    at: IsoTime.nullable(),
+  })
+  .meta({ id: 'EvaluationStatus' })
+
+export const RollbackView = z
+  .object({
+    at: IsoTime,
+    actor: z.string(),
+    trigger: z.enum(['gate_fail', 'operator_rollback', 'abort']),
+    target: z.enum(['champion', 'previous_champion']),
+    version: z.string().meta({ description: 'The stable version that carries the traffic afterwards' }),
+    from_step: z.number().int(),
+    reason: z.string(),
+    confirmation: z
+      .object({
+        at: IsoTime,
+        ok: z.boolean(),
+        state: z.enum(['confirmed', 'checking_again', 'not_confirmed']).meta({
+          description: 'checking_again: not confirmed yet, checked again every tick until the give-up time',
+        }),
+        time_to_confirm_ms: z.number(),
+        details: z.record(z.string(), z.unknown()).nullable(),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'RolloutRollback' })
+
+const GateView = z
+  .object({
+    business: z.array(
+      z.object({
+        metric: z.string(),
+        kind: z.enum(['proportion', 'mean']),
+        direction: z.enum(['higher_is_better', 'lower_is_better']),
+        margin: z.number(),
+        fail_margin: z.number().nullable(),
+      }),
+    ),
+    error_rate: z.object({ margin: z.number(), fail_margin: z.number().nullable(), floor: z.number() }).nullable(),
+    latency: z.object({ threshold_ms: z.number(), margin: z.number(), fail_margin: z.number().nullable() }).nullable(),
+    divergence: z.object({ max_rate: z.number() }).nullable(),
+    alpha_pass: z.number(),
+    alpha_fail: z.number(),
+    srm_alpha: z.number(),
+    min_sample_per_arm: z.number(),
+    min_duration_ms: z.number(),
+    max_duration_ms: z.number(),
+  })
+  .meta({ id: 'StageGates' })
+export type GateView = z.infer<typeof GateView>
+
+export const RolloutConfigView = z
+  .object({
+    strategies: z.array(z.enum(STRATEGIES)),
+    stages: z.array(z.number()),
+    durations: z.object({ stage_min_ms: z.number(), shadow_min_ms: z.number(), watch_ms: z.number() }),
+    shadow: z.object({ sample_rate: z.number(), min_samples: z.number() }),
+    gates: z.object({
+      shadow: GateView.optional(),
+      canary: GateView.optional(),
+      cohort: GateView.optional(),
+      watch: GateView.optional(),
+    }),
+    cohort: z.object({ when: RuleCondition, percents: z.array(z.number()), promote: z.boolean() }).nullable(),
+    approval: z.object({
+      require_final_approval_for_risk: RiskTier,
+      recent_rollback_window_ms: z.number(),
+      max_stage_jump: z.number(),
+      approval_ttl_ms: z.number(),
+    }),
+  })
+  .meta({ id: 'RolloutConfig', description: 'The resolved plan and gates the rollout runs with' })
+
+const StepView = z.object({ index: z.number().int(), kind: z.string(), label: z.string() })
+
+export const RolloutView = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    champion: z.string(),
+    challenger: z.string(),
+    strategies: z.array(z.enum(STRATEGIES)),
+    phase: z.enum(PHASES),
+    phase_description: z.string(),
+    terminal: z.boolean(),
+    step: StepView.extend({ started_at: IsoTime, epoch: z.number().int().nullable() }).nullable(),
+    plan: z.array(StepView),
+    evaluation: EvaluationStatusView,
+    pending_approval: PendingApprovalView.nullable(),
+    approvals: z.array(ApprovalView),
+    allowed_actions: z.array(z.string()),
+    verdicts: z.array(VerdictView).meta({ description: 'Recent verdicts with per-metric numbers, oldest first' }),
+    events: z.array(RolloutEventView),
+    rollback: RollbackView.nullable(),
+    outcome: z.enum(OUTCOMES).nullable(),
+    incident_id: z.string().nullable(),
+    created_at: IsoTime,
+    updated_at: IsoTime,
+    ended_at: IsoTime.nullable(),
+    config: RolloutConfigView,
+  })
+  .meta({ id: 'Rollout' })
+export type RolloutView = z.infer<typeof RolloutView>
+
+/** A rollout in a list (GET /admin/rollouts, /admin/models/{model}/rollouts), from D1. */
+export const RolloutSummary = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    champion: z.string(),
+    challenger: z.string(),
+    strategies: z.array(z.string()),
+    phase: z.string(),
+    step_index: z.number().int(),
+    outcome: z.string().nullable(),
+    created_at: IsoTime,
+    updated_at: IsoTime,
+    ended_at: IsoTime.nullable(),
+    last_verdict: z.object({ decision: z.string(), reason: z.string(), at: IsoTime }).nullable(),
+  })
+  .meta({ id: 'RolloutSummary' })
+export type RolloutSummary = z.infer<typeof RolloutSummary>
+
+export const RolloutList = z.object({ rollouts: z.array(RolloutSummary) }).meta({ id: 'RolloutList' })

@@ -3,8 +3,7 @@
  * What each dashboard page shows, gathered from the same services the admin API routes call (no
  * HTTP round trip to ourselves). Every loader takes `now` so a page is one consistent picture.
  */
-import { listAudit, storedVerdictOf, type Db } from '../adapters/d1/registry-store'
-import { listRollouts } from '../adapters/d1/rollout-store'
+import { listAudit, type Db } from '../adapters/d1/registry-store'
 import type { AuditEntry } from '../core/audit/chain'
 import { minuteOf } from '../core/metrics/aggregate'
 import {
@@ -12,9 +11,9 @@ import {
   type ModelPageData,
   type OverviewData,
   type OverviewModel,
-  type RolloutRow,
   type WindowKey,
 } from '../schemas/dashboard'
+import type { RolloutSummary } from '../schemas/rollout-view'
 import type { MeasurementService } from './measurement'
 import type { RegistryService } from './registry'
 import type { RolloutService } from './rollouts'
@@ -76,17 +75,7 @@ export class DashboardService {
     return listAudit(this.deps.db, { stream: model, limit, newestFirst: true })
   }
 
-  private async rolloutRows(model: string, limit: number): Promise<RolloutRow[]> {
-    const rows = await listRollouts(this.deps.db, model, limit)
-    return rows.map((r) => ({
-      id: r.id,
-      challenger: r.challenger,
-      champion: r.champion,
-      phase: r.phase,
-      outcome: r.outcome,
-      createdAt: r.createdAt,
-      endedAt: r.endedAt,
-      lastVerdict: storedVerdictOf(r.lastVerdict),
-    }))
+  private async rolloutRows(model: string, limit: number): Promise<RolloutSummary[]> {
+    return this.deps.rollouts.list(model, limit)
   }
 }

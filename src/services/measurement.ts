@@ -16,7 +16,9 @@ import type { StageQuery } from '../core/metrics/shard-data'
 import { shardOf } from '../core/metrics/shards'
 import { mergeSummaries, type MergedSummary } from '../core/metrics/summary'
 import { DEFAULT_SHADOW_COMPARE } from '../core/shadow/compare'
+import type { ShadowSampleView } from '../schemas/metrics'
 import type { SnapshotSink } from './snapshot-sink'
+import { shadowSampleView } from './views/records'
 
 export interface OutcomeInput {
   request_id: string
@@ -232,7 +234,7 @@ export class MeasurementService {
     return builder.build()
   }
 
-  samples(model: string, limit: number) {
-    return latestSamples(this.deps.db, model, limit)
+  async samples(model: string, limit: number): Promise<ShadowSampleView[]> {
+    return (await latestSamples(this.deps.db, model, limit)).map(shadowSampleView)
   }
 }

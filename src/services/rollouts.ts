@@ -16,8 +16,12 @@ import {
 import type { CoordinatorClient, RolloutCommand, RolloutOutcome } from '../adapters/do/coordinator-client'
 import { DomainError } from '../core/errors'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../schemas/rollout'
-import type { RolloutView } from '../schemas/rollout-view'
-import type { IncidentView } from '../schemas/views'
+import type { DeliveryView, WebhookView } from '../schemas/alerts'
+import type { IncidentView } from '../schemas/incident'
+import type { RolloutSummary, RolloutView } from '../schemas/rollout-view'
+import type { VerdictRow } from '../schemas/verdict'
+import { deliveryView, incidentView, webhookView } from './views/records'
+import { rolloutSummary, verdictRowView } from './views/rollout'
 import type { RegistryService } from './registry'
 import type { SnapshotSink } from './snapshot-sink'
 
@@ -56,44 +60,42 @@ export class RolloutService {
   }
 
   /** Rollouts of one model (404 for an unknown model) or of every model, newest first. */
-  async list(model: string | undefined, limit: number) {
+  async list(model: string | undefined, limit: number): Promise<RolloutSummary[]> {
     if (model !== undefined) await this.deps.registry.view(model)
-    return listRollouts(this.deps.db, model, limit)
+    return (await listRollouts(this.deps.db, model, limit)).map(rolloutSummary)
   }
 
-  async verdicts(id: string, limit: number) {
+  async verdicts(id: string, limit: number): Promise<VerdictRow[]> {
     await this.get(id)
-    return listVerdicts(this.deps.db, id, limit)
+    return (await listVerdicts(this.deps.db, id, limit)).map(verdictRowView)
   }
 
   async incidents(model: string | undefined, limit: number): Promise<IncidentView[]> {
-    return (await listIncidents(this.deps.db, model, limit)) as unknown as IncidentView[]
+    return (await listIncidents(this.deps.db, model, limit)).map(incidentView)
   }
 
   async incident(id: string): Promise<IncidentView> {
     const row = await this.deps.coordinator(await this.incidentModel(id)).incidentById(id)
     if (!row) throw new DomainError('not_found', `incident ${id} not found`)
-    return row as unknown as IncidentView
+    return incidentView(row)
   }
 
   async retrospective(id: string, input: RetrospectiveInput, actor: string): Promise<IncidentView> {
-    const row = await this.deps.coordinator(await this.incidentModel(id)).retrospective(id, input, actor)
-    return row as unknown as IncidentView
+    return incidentView(await this.deps.coordinator(await this.incidentModel(id)).retrospective(id, input, actor))
   }
 
   async closeActionItem(id: string, index: number, actor: string): Promise<IncidentView> {
-    const row = await this.deps.coordinator(await this.incidentModel(id)).closeActionItem(id, index, actor)
-    return row as unknown as IncidentView
+    return incidentView(await this.deps.coordinator(await this.incidentModel(id)).closeActionItem(id, index, actor))
   }
 
-  async setWebhooks(model: string, list: WebhookInput[], actor: string): Promise<Array<Record<string, unknown>>> {
+  async setWebhooks(model: string, list: WebhookInput[], actor: string): Promise<WebhookView[]> {
     await this.deps.registry.view(model)
-    return (await this.deps.coordinator(model).setWebhooks(list, actor)) as unknown as Array<Record<string, unknown>>
+    return (await this.deps.coordinator(model).setWebhooks(list, actor)).map(webhookView)
   }
 
-  async deliveries(model: string, limit: number) {
+  async deliveries(model: string, limit: number): Promise<DeliveryView[]> {
     await this.deps.registry.view(model) // 404 for an unknown model, as documented
-    return listDeliveries(this.deps.db, model, limit)
+    return (await listDeliveries(this.deps.db, model, limit)).map(deliveryView)
   }
 
   /**

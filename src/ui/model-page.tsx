@@ -5,7 +5,6 @@
  * the per-arm charts, the stage timeline with every verdict's reason, and the audit log.
  */
 import type { RolloutView } from '../schemas/rollout-view'
-import { confirmationReason, confirmationState, type ConfirmationState } from '../core/rollout/confirmation'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
@@ -38,7 +37,7 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
   const operator = role === 'operator'
   const pending = rollout?.pending_approval ?? null
   const allowed = new Set(rollout?.allowed_actions ?? [])
-  const pendingLabel = pending ? (rollout?.plan[pending.forStep]?.label ?? `step ${pending.forStep + 1}`) : ''
+  const pendingLabel = pending ? (rollout?.plan[pending.for_step]?.label ?? `step ${pending.for_step + 1}`) : ''
   return (
     <section class="panel" aria-labelledby="actions-title" id="actions">
       <h3 id="actions-title">Actions</h3>
@@ -60,7 +59,7 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
             data-action="approve"
             data-rollout={rollout.id}
             data-evidence={pending.evidence_hash}
-            data-step={String(pending.forStep)}
+            data-step={String(pending.for_step)}
             data-label={pendingLabel}
           >
             Approve {pendingLabel}
@@ -141,11 +140,11 @@ function RolloutSection({ data, role }: { data: ModelPageData; role: string }) {
       {r.pending_approval ? (
         <div class="panel pending" id="pending-approval" role="note">
           <strong>Approval needed</strong> for{' '}
-          {r.plan[r.pending_approval.forStep]?.label ?? `step ${r.pending_approval.forStep + 1}`}:{' '}
+          {r.plan[r.pending_approval.for_step]?.label ?? `step ${r.pending_approval.for_step + 1}`}:{' '}
           {r.pending_approval.reason}
           <div class="small">
-            Rules: {r.pending_approval.rules.join(', ')} · approvable until {formatTime(r.pending_approval.expiresAt)} ·
-            evidence <code>{r.pending_approval.evidence_hash}</code>
+            Rules: {r.pending_approval.rules.join(', ')} · approvable until {formatTime(r.pending_approval.expires_at)}{' '}
+            · evidence <code>{r.pending_approval.evidence_hash}</code>
           </div>
         </div>
       ) : null}
@@ -305,7 +304,7 @@ export function ModelPage({ data, role }: ModelPageProps) {
                     <Badge kind="ph" value={r.phase} />
                   </td>
                   <td>{r.outcome?.replace(/_/g, ' ') ?? '–'}</td>
-                  <td class="small">{formatTime(r.createdAt)}</td>
+                  <td class="small">{formatTime(r.created_at)}</td>
                 </tr>
               ))}
             </tbody>
@@ -316,7 +315,7 @@ export function ModelPage({ data, role }: ModelPageProps) {
   )
 }
 
-const CONFIRMATION_WORDS: Record<Exclude<ConfirmationState, 'pending'>, string> = {
+const CONFIRMATION_WORDS: Record<Recorded['state'], string> = {
   confirmed: 'confirmed',
   checking_again: 'not confirmed yet (checked again every tick)',
   not_confirmed: 'NOT confirmed',
@@ -325,9 +324,8 @@ const CONFIRMATION_WORDS: Record<Exclude<ConfirmationState, 'pending'>, string> 
 type Recorded = NonNullable<NonNullable<RolloutView['rollback']>['confirmation']>
 
 function confirmationLine(c: Recorded | null): string {
-  const state = confirmationState(c)
-  if (c === null || state === 'pending') return 'confirmation pending'
-  const reason = confirmationReason(c.details)
+  if (c === null) return 'confirmation pending'
+  const reason = typeof c.details?.reason === 'string' ? c.details.reason : null
   const why = reason === null ? '' : `: ${reason}`
-  return `confirmation: ${CONFIRMATION_WORDS[state]} after ${Math.round(c.timeToConfirmMs / 1000)} s${why}`
+  return `confirmation: ${CONFIRMATION_WORDS[c.state]} after ${Math.round(c.time_to_confirm_ms / 1000)} s${why}`
 }

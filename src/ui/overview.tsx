@@ -26,8 +26,8 @@ function RolloutCell({ m, now }: { m: OverviewModel; now: number }) {
   if (m.latest) {
     return (
       <span class="muted small">
-        none active; last {m.latest.outcome ?? m.latest.phase} ({formatAgo(m.latest.endedAt ?? m.latest.createdAt, now)}
-        )
+        none active; last {m.latest.outcome ?? m.latest.phase} (
+        {formatAgo(m.latest.ended_at ?? m.latest.created_at, now)})
       </span>
     )
   }
@@ -36,9 +36,7 @@ function RolloutCell({ m, now }: { m: OverviewModel; now: number }) {
 
 function VerdictCell({ m, now }: { m: OverviewModel; now: number }) {
   const fromState = m.active?.verdicts.at(-1)
-  const v = fromState
-    ? { decision: fromState.decision, reason: fromState.reason, at: new Date(fromState.at).toISOString() }
-    : m.latest?.lastVerdict
+  const v = fromState ?? m.latest?.last_verdict
   if (!v) return <span class="muted">–</span>
   return (
     <>

@@ -18,13 +18,13 @@ export type StepStatus = 'done' | 'current' | 'held' | 'awaiting approval' | 'fa
 /** Where a step of the plan stands, from the rollout's phase and current step. */
 export function stepStatus(r: Pick<RolloutView, 'phase' | 'step' | 'pending_approval'>, index: number): StepStatus {
   const current = r.step?.index ?? -1
-  if (r.pending_approval && r.pending_approval.forStep === index) return 'awaiting approval'
+  if (r.pending_approval && r.pending_approval.for_step === index) return 'awaiting approval'
   if (index < current) return 'done'
   if (index === current) {
     if (r.phase === 'completed') return 'done'
     if (r.phase === 'rolled_back' || r.phase === 'aborted') return 'failed'
     // Its gates passed; it stays live until an approver lets the next step in.
-    if (r.pending_approval && r.pending_approval.forStep > index) return 'held'
+    if (r.pending_approval && r.pending_approval.for_step > index) return 'held'
     return 'current'
   }
   return r.phase === 'rolled_back' || r.phase === 'aborted' ? 'skipped' : 'pending'
@@ -79,14 +79,14 @@ function VerdictItem({ v }: { v: Verdict }) {
                   <td class="num">{formatNumber(m.champion.estimate, 4)}</td>
                   <td class="num">{formatNumber(m.challenger.n, 6)}</td>
                   <td class="num">{formatNumber(m.challenger.estimate, 4)}</td>
-                  <td class="num">{formatNumber(m.pValue, 3)}</td>
+                  <td class="num">{formatNumber(m.p_value, 3)}</td>
                   <td>{m.decision.replace(/_/g, ' ')}</td>
                   <td>{m.reason}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <p class="small muted">Sample ratio check: {v.srm.reason}</p>
+          {v.srm ? <p class="small muted">Sample ratio check: {v.srm.reason}</p> : null}
         </details>
       ) : null}
     </li>
@@ -99,7 +99,7 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
       <ol class="timeline" aria-label={`Stages of rollout ${r.id}`}>
         {r.plan.map((step) => {
           const status = stepStatus(r, step.index)
-          const { shown, hidden } = shownVerdicts(r.verdicts.filter((v) => v.stepIndex === step.index))
+          const { shown, hidden } = shownVerdicts(r.verdicts.filter((v) => v.step_index === step.index))
           return (
             <li class={`st-${status.replace(/ /g, '-')}`} data-step={String(step.index)} data-status={status}>
               <span class="step-title">

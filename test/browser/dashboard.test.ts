@@ -225,7 +225,7 @@ describe('dashboard', () => {
     expect(await steps.count()).toBe(4) // shadow, canary 60%, canary 100%, watch
     const shadowStep = steps.nth(0)
     expect(await shadowStep.getAttribute('data-status')).toBe('held') // passed; live until the approval
-    for (const v of seeded.verdicts.filter((x) => x.stepIndex === 0)) {
+    for (const v of seeded.verdicts.filter((x) => x.step_index === 0)) {
       expect(await shadowStep.textContent()).toContain(v.reason)
     }
     expect(await shadowStep.locator('li[data-decision=PASS]').count()).toBeGreaterThan(0)
@@ -251,7 +251,7 @@ describe('dashboard', () => {
     let r = await rollout(gateway, seeded.id)
     expect(r.phase).toBe('progressing')
     expect(r.step?.label).toBe('canary 60%')
-    expect(r.approvals.at(-1)).toMatchObject({ approver: 'approver', forStep: 1 })
+    expect(r.approvals.at(-1)).toMatchObject({ approver: 'approver', for_step: 1 })
     expect(
       (await gateway.admin<{ routing: { weights: Record<string, number> } }>('GET', `/models/${model}`)).routing
         .weights,
@@ -301,7 +301,7 @@ describe('dashboard', () => {
     expect(served.v2).toBeGreaterThan(150)
     await gateway.scheduled(clock.next())
     const r = await rollout(gateway, seeded.id)
-    const canary = r.verdicts.filter((v) => v.stepIndex === 1)
+    const canary = r.verdicts.filter((v) => v.step_index === 1)
     expect(canary.length).toBeGreaterThan(0)
 
     await openModelPage(model)

@@ -5,6 +5,7 @@
  * approver before the jump to 60% (rule stage_jump), with a decisive shadow verdict behind it.
  * Each test seeds a model of its own (mintModel), so any test can run alone or in any order.
  */
+import type { RolloutView } from '../../src/schemas/rollout-view'
 import type { LiveGateway } from '../../scripts/lib/live-gateway'
 import { hashUnit } from '../support/upstream-server'
 
@@ -33,15 +34,8 @@ export const ROLLOUT = {
   reason: 'quarterly retrain with new bureau features',
 }
 
-export interface Rollout {
-  id: string
-  phase: string
-  step: { index: number; label: string } | null
-  pending_approval: { forStep: number; evidence_hash: string; reason: string; rules: string[] } | null
-  verdicts: Array<{ decision: string; reason: string; stepIndex: number; decisive: boolean }>
-  approvals: Array<{ approver: string; forStep: number }>
-  allowed_actions: string[]
-}
+/** The rollout view, as the admin API answers it. */
+export type Rollout = RolloutView
 
 let unit = 0
 
@@ -137,7 +131,7 @@ export async function seed(
   await traffic(g, model, 600) // shadow stage: every request copied to v2
   await g.scheduled(clock.next())
   const r = await rollout(g, started.id)
-  if (r.phase !== 'awaiting_approval' || r.pending_approval?.forStep !== 1) {
+  if (r.phase !== 'awaiting_approval' || r.pending_approval?.for_step !== 1) {
     throw new Error(
       `expected the shadow stage to pass and canary 60% to await approval: ${JSON.stringify({ phase: r.phase, last: r.verdicts.at(-1) })}`,
     )

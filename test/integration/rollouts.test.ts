@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { bucketOf } from '../../src/core/routing/hash'
-import { IncidentView } from '../../src/schemas/views'
+import { IncidentView } from '../../src/schemas/incident'
 import { coordinatorClient } from '../../src/adapters/do/coordinator-client'
 import { hashUnit } from '../support/upstream-server'
 import { APPROVER, admin, adminOk, infer, problemOf, settle, uniqueModel } from './helpers/harness'
@@ -92,7 +92,7 @@ describe('a good challenger walks the whole plan', () => {
         expect(metric).toHaveProperty('champion.n')
         expect(metric).toHaveProperty('challenger.estimate')
         expect(metric).toHaveProperty('boundary')
-        expect(metric).toHaveProperty('pValue')
+        expect(metric).toHaveProperty('p_value')
       }
     }
     const audit = await adminOk('GET', `/audit?model=${m}&limit=500`)
@@ -136,7 +136,7 @@ describe('a bad challenger', () => {
     await cron(clock)
     let r = await rollout(started.id)
     expect(r.phase, r.verdicts.at(-1)?.reason).toBe('rolled_back')
-    expect(r.rollback).toMatchObject({ trigger: 'gate_fail', version: 'v1', fromStep: 0 })
+    expect(r.rollback).toMatchObject({ trigger: 'gate_fail', version: 'v1', from_step: 0 })
     const failed = r.verdicts.find((v: any) => v.decision === 'FAIL')
     expect(failed.reason).toMatch(/error/i)
     expect((await adminOk('GET', `/models/${m}`)).routing.weights).toEqual({ v1: 100 })
@@ -149,10 +149,10 @@ describe('a bad challenger', () => {
     expect(r.rollback.confirmation, JSON.stringify([r.rollback.confirmation, r.events.slice(-2)])).toMatchObject({
       ok: true,
     })
-    expect(r.rollback.confirmation.timeToConfirmMs).toBeGreaterThan(0)
+    expect(r.rollback.confirmation.time_to_confirm_ms).toBeGreaterThan(0)
 
     const incident = await adminOk('GET', `/incidents/${r.incident_id}`)
-    expect(incident).toMatchObject({ trigger: 'gate_fail', rolloutId: started.id })
+    expect(incident).toMatchObject({ trigger: 'gate_fail', rollout_id: started.id })
     expect(incident.impact.challenger_requests).toBeGreaterThan(100)
     expect(incident.impact.challenger_error_rate).toBeGreaterThan(0.4)
     expect(incident.confirmation.ok).toBe(true)
@@ -194,7 +194,7 @@ describe('a bad challenger', () => {
     })
     expect(IncidentView.safeParse(withRetro).error).toBeUndefined()
     expect(withRetro).toMatchObject({
-      openActionItems: 1,
+      open_action_items: 1,
       retrospective: { action_items: [{ status: 'open', owner: 'ml-platform' }] },
     })
     const blocked = await admin('POST', `/models/${m}/rollouts`, {
@@ -263,7 +263,7 @@ describe('a bad challenger', () => {
     r = await rollout(started.id)
     expect(r.rollback.confirmation, JSON.stringify(r.rollback.confirmation)).toMatchObject({
       ok: true,
-      timeToConfirmMs: 3 * MIN,
+      time_to_confirm_ms: 3 * MIN,
     })
     expect(r.events.slice(events).map((e: any) => e.type)).toEqual(['rollback_confirmed'])
     expect((await adminOk('GET', `/incidents/${r.incident_id}`)).confirmation.ok).toBe(true)

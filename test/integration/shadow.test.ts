@@ -218,10 +218,10 @@ describe('stored shadow samples', () => {
     const verdicts = new Set(samples.map((s: any) => s.verdict))
     expect(verdicts).toEqual(new Set(['agree', 'diverge']))
     for (const s of samples) {
-      expect(s.requestHash).toMatch(/^[0-9a-f]{16}$/)
-      expect(s.championOutput).toBe('approve')
-      expect(['approve', 'decline']).toContain(s.shadowOutput)
-      expect(s.verdict).toBe(s.shadowOutput === 'approve' ? 'agree' : 'diverge')
+      expect(s.request_hash).toMatch(/^[0-9a-f]{16}$/)
+      expect(s.champion_output).toBe('approve')
+      expect(['approve', 'decline']).toContain(s.shadow_output)
+      expect(s.verdict).toBe(s.shadow_output === 'approve' ? 'agree' : 'diverge')
     }
     // The raw request id is never stored, only its hash.
     expect(JSON.stringify(samples)).not.toContain(answers[0]!.id)

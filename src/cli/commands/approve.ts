@@ -39,13 +39,13 @@ export const approveCommand: CommandSpec = {
       io,
       keyValues(
         [
-          ['step', `${pending.forStep + 1} of ${r.plan.length}: ${stepLabel(r, pending.forStep)}`],
+          ['step', `${pending.for_step + 1} of ${r.plan.length}: ${stepLabel(r, pending.for_step)}`],
           ['rules', pending.rules.join(', ')],
           ['reason', pending.reason],
           ['verdict', verdictText(r.verdicts.at(-1))],
           [
             'requested',
-            `${time(pending.requestedAt)}; expires ${time(pending.expiresAt)} (in ${formatDuration(Math.max(0, pending.expiresAt - io.now()))})`,
+            `${time(pending.requested_at)}; expires ${time(pending.expires_at)} (in ${formatDuration(Math.max(0, Date.parse(pending.expires_at) - io.now()))})`,
           ],
           ['evidence', pending.evidence_hash],
         ],
@@ -56,7 +56,7 @@ export const approveCommand: CommandSpec = {
     if (!bool(p, 'yes')) {
       if (!io.interactive)
         throw new UsageError('no terminal to confirm on: pass --yes to approve non-interactively', 'approve')
-      const answer = (await io.ask(`Approve ${stepLabel(r, pending.forStep)} of ${r.id}? [y/N] `)).trim().toLowerCase()
+      const answer = (await io.ask(`Approve ${stepLabel(r, pending.for_step)} of ${r.id}? [y/N] `)).trim().toLowerCase()
       if (answer !== 'y' && answer !== 'yes') {
         eprintln(io, 'not approved')
         return 0
@@ -65,14 +65,14 @@ export const approveCommand: CommandSpec = {
     const comment = str(p, 'comment')
     const after = await ctx.api.json<RolloutView>('POST', `/rollouts/${seg(id)}/approve`, {
       evidence_hash: pending.evidence_hash,
-      step: pending.forStep,
+      step: pending.for_step,
       ...(comment ? { comment } : {}),
     })
     if (ctx.json) {
       printJson(io, after)
       return 0
     }
-    println(io, `approved ${stepLabel(r, pending.forStep)}: ${rolloutHeading(after)}`)
+    println(io, `approved ${stepLabel(r, pending.for_step)}: ${rolloutHeading(after)}`)
     println(io, rolloutLines(after, io.now()))
     return 0
   },

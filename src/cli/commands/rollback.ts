@@ -8,7 +8,6 @@
  * Locally (`npm start` = wrangler dev) cron never fires on its own, and confirmation needs ticks:
  * for a gateway on this machine the CLI calls the scheduled handler itself while it waits.
  */
-import { isFinal } from '../../core/rollout/confirmation'
 import { bool, str, type CommandSpec, type Context } from '../args'
 import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
 import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
@@ -197,7 +196,7 @@ function fromRolloutOrWaiting(r: RolloutView, f: WaitFacts): Confirmation | stri
     return `the controller confirms on a cron tick once ${f.stable} has ${CONFIRM.minRequests} requests under epoch ${f.rb.epoch}`
   // The controller checks a "not confirmed" again on every tick until its give-up time.
   const recorded = r.rollback?.confirmation
-  if (recorded && !isFinal(recorded))
+  if (recorded && recorded.state === 'checking_again')
     return `not confirmed yet: ${c.reason ?? 'metrics not back to baseline'}; the controller checks again on every tick`
   return c
 }

@@ -43,7 +43,7 @@ export const verdictsCommand: CommandSpec = {
       println(io, `no verdicts yet for ${rollout.id} (${rollout.phase}); gates are evaluated on each cron tick`)
       return 0
     }
-    const label = (v: VerdictRow) => `${stepLabel(rollout, v.stepIndex)}${v.decisive ? ' *' : ''}`
+    const label = (v: VerdictRow) => `${stepLabel(rollout, v.step_index)}${v.decisive ? ' *' : ''}`
     if (!bool(p, 'metrics')) {
       println(
         io,
@@ -84,7 +84,7 @@ export const verdictsCommand: CommandSpec = {
               num(m.challenger.estimate),
               num(m.contrast),
               num(m.boundary),
-              num(m.pValue),
+              num(m.p_value),
               num(m.margin),
               m.decision,
             ]),
@@ -93,10 +93,10 @@ export const verdictsCommand: CommandSpec = {
         )
       }
       if (v.srm) {
-        const share = v.srm.observedShare === null ? NONE : pct(v.srm.observedShare)
+        const share = v.srm.observed_share === null ? NONE : pct(v.srm.observed_share)
         println(
           io,
-          `  srm: ${v.srm.alarm ? 'ALARM' : 'ok'}, challenger share ${share} vs ${pct(v.srm.expectedShare)}, p = ${num(v.srm.pValue)}`,
+          `  srm: ${v.srm.alarm ? 'ALARM' : 'ok'}, challenger share ${share} vs ${pct(v.srm.expected_share)}, p = ${num(v.srm.p_value)}`,
         )
       }
     })

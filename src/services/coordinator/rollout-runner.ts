@@ -7,20 +7,17 @@
  */
 import { sha256Hex } from '../../core/audit/chain'
 import { alertBody, type AlertMessage } from '../../core/alerts/format'
+import { snakeKeys } from '../../core/case'
 import { sumWhere, type MergedSummary } from '../../core/metrics/summary'
 import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
 import { errorsOf, exposuresOf } from '../../core/metrics/aggregate'
 import { evaluateGates } from '../../core/gates/evaluate'
 import type { VerdictRecord } from '../../core/gates/types'
 import {
-  PHASE_DESCRIPTIONS,
   QUIET_EVENTS,
-  allowedOperatorActions,
   apply,
   evidenceDigestInput,
   gateConfigForStep,
-  isTerminal,
-  stepLabel,
   type Action,
   type Input,
   type RolloutState,
@@ -31,6 +28,7 @@ import { quantile } from '../../core/stats/histogram'
 import { isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../core/rollout/confirmation'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RolloutView } from '../../schemas/rollout-view'
+import { rolloutView } from '../views/rollout'
 import type { CoordinatorPort, StoredRollout } from './ports'
 
 export type { StoredRollout }
@@ -155,7 +153,7 @@ export class RolloutRunner {
         action: `rollout.${t.event.type}`,
         target: r.id,
         before: null,
-        after: { phase: r.phase, step: r.stepIndex, details: t.event.details ?? null },
+        after: { phase: r.phase, step: r.stepIndex, details: snakeKeys(t.event.details ?? null) },
         reason: t.event.reason,
         actor: t.event.actor,
       })
@@ -203,7 +201,7 @@ export class RolloutRunner {
           kind: action.kind,
           severity: action.severity,
           summary: action.summary,
-          details: action.details,
+          details: snakeKeys(action.details) as Record<string, unknown>,
           model: r.config.model,
           rolloutId: r.id,
           at: this.port.now(),
@@ -376,40 +374,6 @@ export class RolloutRunner {
 
   /** The admin view of a rollout. */
   async view(s: StoredRollout): Promise<RolloutView> {
-    const r = s.state
-    const step = this.currentStep(r)
-    return {
-      id: r.id,
-      model: r.config.model,
-      champion: r.config.champion,
-      challenger: r.config.challenger,
-      strategies: r.config.strategies,
-      phase: r.phase,
-      phase_description: PHASE_DESCRIPTIONS[r.phase],
-      terminal: isTerminal(r.phase),
-      step: step
-        ? {
-            index: r.stepIndex,
-            kind: step.kind,
-            label: stepLabel(step),
-            started_at: iso(r.stepStartedAt),
-            epoch: r.stepEpoch,
-          }
-        : null,
-      plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p) })),
-      evaluation: r.evaluation,
-      pending_approval: r.pendingApproval ? { ...r.pendingApproval, evidence_hash: await this.evidenceHash(r) } : null,
-      approvals: r.approvals,
-      allowed_actions: allowedOperatorActions(r),
-      verdicts: r.verdicts,
-      events: r.events,
-      rollback: r.rollback,
-      outcome: r.outcome,
-      incident_id: s.meta.incidentId,
-      created_at: iso(r.createdAt),
-      updated_at: iso(r.updatedAt),
-      ended_at: r.endedAt === null ? null : iso(r.endedAt),
-      config: r.config,
-    }
+    return rolloutView(s, await this.evidenceHash(s.state))
   }
 }

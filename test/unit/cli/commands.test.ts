@@ -27,11 +27,11 @@ function rollout(over: Record<string, unknown> = {}) {
       { index: 1, kind: 'canary', label: 'canary 100%' },
     ],
     pending_approval: {
-      forStep: 0,
+      for_step: 0,
       reason: "gates weaker than the model's defaults",
       rules: ['weak_gates'],
-      requestedAt: t0,
-      expiresAt: t0 + 86_400_000,
+      requested_at: new Date(t0).toISOString(),
+      expires_at: new Date(t0 + 86_400_000).toISOString(),
       evidence_hash: HASH,
     },
     allowed_actions: ['abort', 'rollback'],
@@ -282,12 +282,12 @@ describe('rollback that ends an exposed rollout (confirmed by the controller)', 
   it("reports the controller's record, or exit 5 when it recorded the rollback as finally unconfirmed", async () => {
     for (const ok of [true, false]) {
       const rb = {
-        at: t0,
+        at: new Date(t0).toISOString(),
         actor: 'operator',
         trigger: 'operator_rollback',
         target: 'champion',
         version: 'v1',
-        fromStep: 0,
+        from_step: 0,
         reason: 'r',
       }
       // The failed case is the controller's final verdict, taken after its 30-minute give-up time.
@@ -298,9 +298,10 @@ describe('rollback that ends an exposed rollout (confirmed by the controller)', 
             n < 3
               ? null
               : {
-                  at: t0 + took,
+                  at: new Date(t0 + took).toISOString(),
                   ok,
-                  timeToConfirmMs: took,
+                  state: ok ? 'confirmed' : 'not_confirmed',
+                  time_to_confirm_ms: took,
                   details: {
                     epoch: 7,
                     stable_version: 'v1',
@@ -335,24 +336,26 @@ describe('rollback that ends an exposed rollout (confirmed by the controller)', 
 
   it('keeps waiting through a "not confirmed yet" that the controller will check again', async () => {
     const rb = {
-      at: t0,
+      at: new Date(t0).toISOString(),
       actor: 'controller',
       trigger: 'gate_fail',
       target: 'champion',
       version: 'v1',
-      fromStep: 0,
+      from_step: 0,
       reason: 'r',
     }
     const early = {
-      at: t0 + 60_000,
+      at: new Date(t0 + 60_000).toISOString(),
       ok: false,
-      timeToConfirmMs: 60_000,
+      state: 'checking_again',
+      time_to_confirm_ms: 60_000,
       details: { epoch: 7, reason: 'error rate 12% still above baseline 1%' },
     }
     const later = {
-      at: t0 + 180_000,
+      at: new Date(t0 + 180_000).toISOString(),
       ok: true,
-      timeToConfirmMs: 180_000,
+      state: 'confirmed',
+      time_to_confirm_ms: 180_000,
       details: { epoch: 7, error_rate: 0.004, p99_ms: 9 },
     }
     const { io, polls } = rollbackIo((n) =>
@@ -376,12 +379,12 @@ describe('rollback that ends an exposed rollout (confirmed by the controller)', 
 describe('rollback polling', () => {
   it('outlives a failing poll: a 503 while waiting is a status line, not the end', async () => {
     const rb = {
-      at: t0,
+      at: new Date(t0).toISOString(),
       actor: 'operator',
       trigger: 'gate_fail',
       target: 'champion',
       version: 'v1',
-      fromStep: 0,
+      from_step: 0,
       reason: 'r',
     }
     const { io, polls } = rollbackIo((n) =>
@@ -392,9 +395,10 @@ describe('rollback polling', () => {
             rollback: {
               ...rb,
               confirmation: {
-                at: t0,
+                at: new Date(t0).toISOString(),
                 ok: true,
-                timeToConfirmMs: 61_000,
+                state: 'confirmed',
+                time_to_confirm_ms: 61_000,
                 details: { epoch: 7, error_rate: 0, p99_ms: 3 },
               },
             },

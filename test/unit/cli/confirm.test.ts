@@ -22,6 +22,7 @@ function series(version: string, arm: string, perMinute: Record<number, number>)
     points: Object.entries(perMinute).map(([m, requests]) => ({
       t: new Date(t0 + Number(m) * MIN).toISOString(),
       requests,
+      exposures: requests,
       errors: 0,
       error_rate: requests ? 0 : null,
       p50_ms: requests ? 2 : null,
@@ -152,6 +153,7 @@ describe('health back to baseline', () => {
     const point = (requests: number, p50: number, p95: number, p99: number) => ({
       t: new Date(t0 + MIN).toISOString(),
       requests,
+      exposures: requests,
       errors: 1,
       error_rate: 1 / requests,
       p50_ms: p50,
@@ -176,41 +178,43 @@ describe('health back to baseline', () => {
 })
 
 describe("the controller's record", () => {
-  const view = (confirmation: unknown): RolloutView => ({
-    id: 'ro_x',
-    model: 'credit',
-    champion: 'v1',
-    challenger: 'v2',
-    strategies: ['canary'],
-    phase: 'rolled_back',
-    phase_description: '',
-    terminal: true,
-    step: null,
-    plan: [],
-    pending_approval: null,
-    allowed_actions: [],
-    verdicts: [],
-    events: [],
-    incident_id: 'inc_x',
-    rollback: {
-      at: 1,
-      actor: 'operator',
-      trigger: 'operator_rollback',
-      target: 'champion',
-      version: 'v1',
-      fromStep: 0,
-      reason: 'r',
-      confirmation,
-    } as RolloutView['rollback'],
-  })
+  const view = (confirmation: unknown): RolloutView =>
+    ({
+      id: 'ro_x',
+      model: 'credit',
+      champion: 'v1',
+      challenger: 'v2',
+      strategies: ['canary'],
+      phase: 'rolled_back',
+      phase_description: '',
+      terminal: true,
+      step: null,
+      plan: [],
+      pending_approval: null,
+      allowed_actions: [],
+      verdicts: [],
+      events: [],
+      incident_id: 'inc_x',
+      rollback: {
+        at: '2026-11-26T10:00:00.000Z',
+        actor: 'operator',
+        trigger: 'operator_rollback',
+        target: 'champion',
+        version: 'v1',
+        from_step: 0,
+        reason: 'r',
+        confirmation,
+      } as RolloutView['rollback'],
+    }) as unknown as RolloutView
 
   it('is null until the controller decided, then carries its numbers', () => {
     expect(fromRollout(view(null), { epoch: 12, weight: 100 })).toBeNull()
     const c = fromRollout(
       view({
-        at: 2,
+        at: '2026-11-26T10:01:12.000Z',
         ok: true,
-        timeToConfirmMs: 72_000,
+        state: 'confirmed',
+        time_to_confirm_ms: 72_000,
         details: {
           epoch: 12,
           stable_version: 'v1',
@@ -244,9 +248,10 @@ describe("the controller's record", () => {
   it("reports an unconfirmed rollback with the controller's reason", () => {
     const c = fromRollout(
       view({
-        at: 2,
+        at: '2026-11-26T10:30:00.001Z',
         ok: false,
-        timeToConfirmMs: 1_800_001,
+        state: 'not_confirmed',
+        time_to_confirm_ms: 1_800_001,
         details: { epoch: 12, stable_version: 'v1', reason: 'not confirmed within 30 min' },
       }),
       { epoch: 12, weight: 100 },

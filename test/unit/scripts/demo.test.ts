@@ -251,7 +251,7 @@ const incident: IncidentLite = {
       { text: 'b', owner: null, status: 'closed' },
     ],
   },
-  openActionItems: 0,
+  open_action_items: 0,
 }
 
 describe('demo report', () => {

@@ -141,7 +141,7 @@ describe('stage status', () => {
     const pending = {
       ...base,
       phase: 'awaiting_approval' as const,
-      pending_approval: { forStep: 2, reason: '', rules: [], requestedAt: 0, expiresAt: 0, evidence_hash: '' },
+      pending_approval: { for_step: 2, reason: '', rules: [], requested_at: '', expires_at: '', evidence_hash: '' },
     }
     expect(stepStatus(pending, 2)).toBe('awaiting approval')
     expect(stepStatus(pending, 1)).toBe('held')

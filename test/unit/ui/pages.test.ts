@@ -14,6 +14,7 @@ import type { ModelPageData } from '../../../src/schemas/dashboard'
 
 const NOW = Date.UTC(2026, 10, 26, 10, 30)
 const MIN = 60_000
+const iso = (ms: number) => new Date(ms).toISOString()
 
 async function render(el: unknown): Promise<string> {
   return String(await el)
@@ -83,13 +84,13 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
       { index: 1, kind: 'canary', label: 'canary 100%' },
       { index: 2, kind: 'watch', label: 'watch (2 min)' },
     ],
-    evaluation: { status: 'waived', report: null, reason: 'low risk', at: NOW - 40 * MIN },
+    evaluation: { status: 'waived', report: null, reason: 'low risk', at: iso(NOW - 40 * MIN) },
     pending_approval: {
-      forStep: 1,
+      for_step: 1,
       reason: "canary 100% gives a medium-risk model's traffic to the challenger",
       rules: ['final_step_risk'],
-      requestedAt: NOW - MIN,
-      expiresAt: NOW + 60 * MIN,
+      requested_at: iso(NOW - MIN),
+      expires_at: iso(NOW + 60 * MIN),
       evidence_hash: 'ab'.repeat(32),
     },
     approvals: [],
@@ -98,10 +99,10 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
       {
         decision: 'PASS',
         reason: 'PASS: all 2 gates passed after 30 min with 1,200 exposures; SRM clean.',
-        elapsedMs: 30 * MIN,
-        at: NOW - MIN,
-        stepIndex: 0,
-        stepEpoch: 7,
+        elapsed_ms: 30 * MIN,
+        at: iso(NOW - MIN),
+        step_index: 0,
+        step_epoch: 7,
         decisive: true,
         metrics: [
           {
@@ -111,19 +112,25 @@ function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
             challenger: { n: 300, estimate: 0.01 },
             contrast: null,
             boundary: 0.3,
-            pValue: 0.01,
+            p_value: 0.01,
             margin: 0.25,
             alpha: 0.025,
             decision: 'pass',
             reason: 'PASS: error_rate <fine>',
           },
         ],
-        srm: { alarm: false, pValue: 0.6, observedShare: 0.25, expectedShare: 0.25, reason: 'SRM clean' },
+        srm: { alarm: false, p_value: 0.6, observed_share: 0.25, expected_share: 0.25, reason: 'SRM clean' },
       },
     ],
     events: [
-      { at: NOW - 40 * MIN, type: 'started', actor: 'operator', reason: 'rollout of v2 over v1' },
-      { at: NOW - MIN, type: 'approval_requested', actor: 'controller', reason: 'approval needed before canary 100%' },
+      { at: iso(NOW - 40 * MIN), type: 'started', actor: 'operator', reason: 'rollout of v2 over v1', details: null },
+      {
+        at: iso(NOW - MIN),
+        type: 'approval_requested',
+        actor: 'controller',
+        reason: 'approval needed before canary 100%',
+        details: null,
+      },
     ],
     rollback: null,
     outcome: null,
@@ -340,14 +347,14 @@ describe('model page', () => {
       outcome: 'rolled_back',
       ended_at: new Date(NOW).toISOString(),
       rollback: {
-        at: NOW - MIN,
+        at: iso(NOW - MIN),
         actor: 'controller',
         trigger: 'gate_fail',
         target: 'champion',
         version: 'v1',
-        fromStep: 0,
+        from_step: 0,
         reason: 'FAIL: error_rate',
-        confirmation: { at: NOW, ok: true, timeToConfirmMs: 60_000, details: {} },
+        confirmation: { at: iso(NOW), ok: true, state: 'confirmed', time_to_confirm_ms: 60_000, details: {} },
       },
     })
     const html = await render(ModelPage({ data: pageData({ rollout: r }), role: 'operator' }))
@@ -360,11 +367,23 @@ describe('model page', () => {
 
   it.each([
     [
-      { at: NOW, ok: false, timeToConfirmMs: 60_000, details: { reason: 'error rate 12% still above baseline 1%' } },
+      {
+        at: iso(NOW),
+        ok: false,
+        state: 'checking_again' as const,
+        time_to_confirm_ms: 60_000,
+        details: { reason: 'error rate 12% still above baseline 1%' },
+      },
       'confirmation: not confirmed yet (checked again every tick) after 60 s: error rate 12% still above baseline 1%',
     ],
     [
-      { at: NOW, ok: false, timeToConfirmMs: 1_860_000, details: { reason: 'not confirmed within 30 min' } },
+      {
+        at: iso(NOW),
+        ok: false,
+        state: 'not_confirmed' as const,
+        time_to_confirm_ms: 1_860_000,
+        details: { reason: 'not confirmed within 30 min' },
+      },
       'confirmation: NOT confirmed after 1860 s: not confirmed within 30 min',
     ],
     [null, 'confirmation pending'],
@@ -377,12 +396,12 @@ describe('model page', () => {
       outcome: 'rolled_back',
       ended_at: new Date(NOW).toISOString(),
       rollback: {
-        at: NOW - MIN,
+        at: iso(NOW - MIN),
         actor: 'controller',
         trigger: 'gate_fail',
         target: 'champion',
         version: 'v1',
-        fromStep: 0,
+        from_step: 0,
         reason: 'FAIL: error_rate',
         confirmation,
       },

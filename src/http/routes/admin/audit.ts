@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { AuditEntry } from '../../../core/audit/chain'
 import type { AuditCursor } from '../../../services/audit'
 import { DomainError } from '../../../core/errors'
-import { AuditList } from '../../../schemas/views'
+import { AuditList, ChainReport } from '../../../schemas/audit'
 import { jsonResponse, newRouter, problems } from '../../openapi'
 
 const security = [{ bearer: [] }]
@@ -22,20 +22,6 @@ const AuditQuery = z.object({
   format: z.enum(['json', 'jsonl', 'csv']).default('json'),
   order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'desc: newest first' }),
 })
-
-const ChainReport = z
-  .object({
-    ok: z.boolean(),
-    streams: z.array(
-      z.object({
-        stream: z.string(),
-        ok: z.boolean(),
-        checked: z.number().int(),
-        broken_at: z.object({ stream: z.string(), seq: z.number().int(), problem: z.string() }).nullable(),
-      }),
-    ),
-  })
-  .meta({ id: 'ChainReport' })
 
 const list = createRoute({
   method: 'get',

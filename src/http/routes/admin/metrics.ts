@@ -9,6 +9,7 @@ import { DomainError } from '../../../core/errors'
 import { minuteOf } from '../../../core/metrics/aggregate'
 import { renderPrometheus } from '../../../core/metrics/prometheus'
 import { ModelName } from '../../../schemas/common'
+import { MetricsResponse, ShadowSampleList } from '../../../schemas/metrics'
 import { jsonResponse, newRouter, problems } from '../../openapi'
 
 const security = [{ bearer: [] }]
@@ -34,32 +35,6 @@ export function parseTime(v: string | undefined, fallback: number, now: number, 
   if (!(t >= 0 && t <= MAX_TIME_MS)) throw bad('between 1970 and the year 9999')
   return t
 }
-
-const SeriesPoint = z.object({
-  t: z.string(),
-  requests: z.number(),
-  exposures: z.number(),
-  errors: z.number(),
-  error_rate: z.number().nullable(),
-  p50_ms: z.number().nullable(),
-  p95_ms: z.number().nullable(),
-  p99_ms: z.number().nullable(),
-  shadow_pairs: z.number(),
-  divergence_rate: z.number().nullable(),
-  business: z.record(
-    z.string(),
-    z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() }),
-  ),
-})
-const MetricsResponse = z
-  .object({
-    model: z.string(),
-    from: z.string(),
-    to: z.string(),
-    step_s: z.number(),
-    series: z.array(z.object({ version: z.string(), arm: z.string(), points: z.array(SeriesPoint) })),
-  })
-  .meta({ id: 'MetricsSeries' })
 
 const series = createRoute({
   method: 'get',
@@ -108,10 +83,7 @@ const samples = createRoute({
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
   },
   responses: {
-    200: jsonResponse(
-      z.object({ samples: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'ShadowSamples' }),
-      'Samples, newest first',
-    ),
+    200: jsonResponse(ShadowSampleList, 'Samples, newest first'),
     ...problems(400, 401, 404),
   },
 })

@@ -6,6 +6,8 @@ import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
 import { ModelName } from '../../../schemas/common'
+import { RolloutList, RolloutView } from '../../../schemas/rollout-view'
+import { VerdictList } from '../../../schemas/verdict'
 import { EvaluationReport } from '../../../schemas/evaluation'
 import { ApproveInput, OperatorActionInput, StartRolloutInput } from '../../../schemas/rollout'
 import { requireRole } from '../../middleware/auth'
@@ -14,42 +16,8 @@ import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 const security = [{ bearer: [] }]
 const RolloutId = z.object({ id: z.string().regex(/^ro_[0-9a-z]{26}$/, 'a rollout id (ro_…)') })
 
-export const RolloutViewSchema = z
-  .object({
-    id: z.string(),
-    model: z.string(),
-    champion: z.string(),
-    challenger: z.string(),
-    strategies: z.array(z.string()),
-    phase: z.string(),
-    phase_description: z.string(),
-    terminal: z.boolean(),
-    step: z
-      .object({
-        index: z.number(),
-        kind: z.string(),
-        label: z.string(),
-        started_at: z.string(),
-        epoch: z.number().nullable(),
-      })
-      .nullable(),
-    plan: z.array(z.object({ index: z.number(), kind: z.string(), label: z.string() })),
-    pending_approval: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .meta({ description: 'Includes evidence_hash: pass it to /approve' }),
-    allowed_actions: z.array(z.string()),
-    verdicts: z
-      .array(z.record(z.string(), z.unknown()))
-      .meta({ description: 'Recent verdicts with per-metric numbers' }),
-    events: z.array(z.record(z.string(), z.unknown())),
-    incident_id: z.string().nullable(),
-  })
-  .catchall(z.unknown())
-  .meta({ id: 'Rollout' })
-
 const rolloutOk = {
-  200: jsonResponse(RolloutViewSchema, 'The rollout after the action'),
+  200: jsonResponse(RolloutView, 'The rollout after the action'),
   ...problems(400, 401, 403, 404, 409, 413, 415),
 }
 
@@ -64,7 +32,7 @@ rolloutRoutes.openapi(
     summary: 'Start a rollout (one active rollout per model)',
     request: { params: z.object({ model: ModelName }), body: jsonBody(StartRolloutInput) },
     responses: {
-      201: jsonResponse(RolloutViewSchema, 'The new rollout'),
+      201: jsonResponse(RolloutView, 'The new rollout'),
       ...problems(400, 401, 403, 404, 409, 413, 415, 503),
     },
   }),
@@ -81,7 +49,7 @@ rolloutRoutes.openapi(
     summary: 'Rollouts of a model, newest first',
     request: { params: z.object({ model: ModelName }) },
     responses: {
-      200: jsonResponse(z.object({ rollouts: z.array(z.record(z.string(), z.unknown())) }), 'Rollouts'),
+      200: jsonResponse(RolloutList, 'Rollouts, newest first'),
       ...problems(400, 401, 404),
     },
   }),
@@ -99,7 +67,7 @@ rolloutRoutes.openapi(
     security,
     summary: 'Recent rollouts of every model',
     responses: {
-      200: jsonResponse(z.object({ rollouts: z.array(z.record(z.string(), z.unknown())) }), 'Rollouts'),
+      200: jsonResponse(RolloutList, 'Rollouts, newest first'),
       ...problems(401),
     },
   }),
@@ -114,7 +82,7 @@ rolloutRoutes.openapi(
     security,
     summary: 'Phase, step, weights, every verdict with its numbers, approvals and events',
     request: { params: RolloutId },
-    responses: { 200: jsonResponse(RolloutViewSchema, 'The rollout'), ...problems(400, 401, 404) },
+    responses: { 200: jsonResponse(RolloutView, 'The rollout'), ...problems(400, 401, 404) },
   }),
   async (c) => c.json(await c.var.services.rollouts.get(c.req.valid('param').id), 200),
 )
@@ -131,10 +99,7 @@ rolloutRoutes.openapi(
       query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(5_000) }),
     },
     responses: {
-      200: jsonResponse(
-        z.object({ verdicts: z.array(z.record(z.string(), z.unknown())) }).meta({ id: 'VerdictList' }),
-        'Verdicts, oldest first',
-      ),
+      200: jsonResponse(VerdictList, 'Verdicts, oldest first'),
       ...problems(400, 401, 404),
     },
   }),
