@@ -21,9 +21,12 @@ import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../config/settings'
 import { problemResponse } from '../problem/problem'
-import { GATEWAY_KEY_HEADER, HOPS_HEADER } from '../core/protocol'
-import { downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import { HOPS_HEADER } from '../core/protocol'
+import { admit } from './admission'
+import { downstreamResponse, headerRecord, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import { planBody } from './request-body'
 import type { SnapshotCache } from './snapshot-cache'
+import { headWithin, sendUpstream, type ServiceLookup } from './upstream'
 
 export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
 
@@ -49,8 +52,7 @@ export interface ForwardRecord {
 export interface ForwardDeps {
   settings: Settings
   cache: SnapshotCache
-  /** Resolves a Workers service binding by name (undefined when not bound). */
-  service: (name: string) => Fetcher | undefined
+  service: ServiceLookup
   defer: (p: Promise<unknown>) => void
   random: () => number
   now: () => number
@@ -101,11 +103,6 @@ interface ForwardInput {
   provisionalId: () => string
 }
 
-class BodyTooLarge extends Error {}
-
-/** What the head timer resolves with when it wins the race. */
-const TIMED_OUT = Symbol('timed out')
-
 export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<Response> {
   const { request, model } = input
   // Every read of a runtime object is a call into the runtime: the headers are read in one pass.
@@ -113,41 +110,9 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   const early = (err: DomainError, headers: Record<string, string> = {}) =>
     problemResponse(err, input.provisionalId(), headers, new URL(request.url).pathname)
 
-  if (deps.settings.gatewayKeys.length > 0) {
-    const key = reqHeaders[GATEWAY_KEY_HEADER]
-    if (key === undefined || !deps.settings.gatewayKeys.includes(key)) {
-      return early(new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`))
-    }
-  }
-  const parsedHops = hopsOf(reqHeaders[HOPS_HEADER])
-  if (parsedHops === null) {
-    return early(
-      new DomainError(
-        'validation_failed',
-        `${HOPS_HEADER} must be a non-negative integer (the gateway sets it; clients should not)`,
-        { fields: [{ field: `header.${HOPS_HEADER}`, message: 'not a non-negative integer' }] },
-      ),
-    )
-  }
-  const hops: number = parsedHops
-  if (hops >= deps.settings.maxHops) {
-    return early(
-      new DomainError(
-        'loop_detected',
-        `request passed through the gateway ${hops} times; a version's backend probably points back at the gateway`,
-      ),
-    )
-  }
-  const declared = reqHeaders['content-length']
-  const length = declared === undefined ? null : Number(declared)
-  if (length !== null && length > deps.settings.maxBodyBytes) {
-    return early(
-      new DomainError(
-        'payload_too_large',
-        `body of ${length} bytes exceeds the limit of ${deps.settings.maxBodyBytes} bytes`,
-      ),
-    )
-  }
+  const admitted = admit(reqHeaders, deps.settings)
+  if (admitted instanceof DomainError) return early(admitted)
+  const { hops, length } = admitted
 
   // A fresh cached snapshot is taken without a promise; otherwise wait for KV (once per TTL).
   let snapshot: RoutingSnapshot | null | undefined = deps.cache.peek(model)
@@ -183,32 +148,12 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     shadowTarget !== null &&
     decision.version === champion &&
     deps.random() < shadowTarget.sample_rate
-  let source = requestBody
+  let source = bodyless ? null : requestBody
   let shadowBody: ReadableStream<Uint8Array> | null = null
-  if (shadowing && !bodyless && source !== null) [source, shadowBody] = source.tee()
-  let body: Uint8Array | ReadableStream | null = null
-  /** The second copy of a declared, small body, kept for a fallback to send again. */
-  let replay: ReadableStream<Uint8Array> | null = null
-  let replayable = true
-  const tooLarge = { hit: false }
-  if (!bodyless && source !== null) {
-    if (mayFallBack && length !== null && length <= deps.settings.replayBodyBytes && source === requestBody) {
-      // Declared and small enough: a native tee. The first attempt starts at once, without waiting
-      // for the whole body (an await here cost a round through the event loop on every canary
-      // request), and the second copy stays in the runtime until a fallback reads it.
-      ;[body, replay] = source.tee()
-    } else if (mayFallBack && (length === null || length <= deps.settings.replayBodyBytes)) {
-      const buffered = await bufferUpTo(source, deps.settings.replayBodyBytes)
-      if (buffered.kind === 'complete') body = buffered.bytes
-      else {
-        body = limitBody(buffered.stream, deps.settings.maxBodyBytes, tooLarge)
-        replayable = false
-      }
-    } else {
-      body = length !== null ? source : limitBody(source, deps.settings.maxBodyBytes, tooLarge)
-      replayable = false
-    }
-  }
+  if (shadowing && source !== null) [source, shadowBody] = source.tee()
+  const planned = planBody(source, source === requestBody, length, mayFallBack, deps.settings)
+  const plan = planned instanceof Promise ? await planned : planned
+  let body = plan.body
 
   const startedAt = deps.now()
   const minted = deps.mintRequestId({
@@ -230,16 +175,16 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     )
   }
   const failed = first.kind !== 'response' || first.response.status >= 500
-  if (failed && mayFallBack && replayable) {
+  if (failed && mayFallBack && plan.replayable) {
     if (first.kind === 'response') await first.response.body?.cancel().catch(() => undefined)
     const reason = first.kind === 'response' ? `status ${first.response.status}` : first.kind
-    if (replay !== null) body = replay
+    if (plan.replay !== null) body = plan.replay
     const second = await attempt(champion, 'champion')
     if (second.kind === 'too_large') return early(new DomainError('payload_too_large', 'body too large'), epochHeader)
     return respond(second, { from: decision.version, fromArm: decision.arm, reason })
   }
   // The unused copy is released now rather than held until the request ends.
-  if (replay !== null) deps.defer(replay.cancel().catch(() => undefined))
+  if (plan.replay !== null) deps.defer(plan.replay.cancel().catch(() => undefined))
   return respond(first, null)
 
   type Attempt =
@@ -250,13 +195,8 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   async function attempt(version: string, arm: Arm): Promise<Attempt> {
     const backend = snapshot!.versions[version] as Backend | undefined
     if (backend === undefined) {
-      return {
-        kind: 'unreachable',
-        version,
-        arm,
-        requestId,
-        message: `version ${version} has no backend in epoch ${snapshot!.epoch}`,
-      }
+      const message = `version ${version} has no backend in epoch ${snapshot!.epoch}`
+      return { kind: 'unreachable', version, arm, requestId, message }
     }
     const headers = upstreamRequestHeaders(reqHeaders, {
       'x-request-id': requestId,
@@ -264,59 +204,17 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       'x-modelgate-model': model,
       'x-modelgate-version': version,
     })
-    // The timer races the response head only and is cleared once the head is in, so a body that
-    // streams for longer is never cut. A race rather than an abort signal, which would stay
-    // attached to the response body for its whole life: one runtime object less per request. A
-    // fetch that loses the race is left to the runtime, which cancels it when this request ends.
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(resolve, backend.timeout_ms, TIMED_OUT)
-    })
     const init: RequestInit = { method, headers, body, redirect: 'manual' }
-    try {
-      let pending: Promise<Response>
-      if ('url' in backend) {
-        pending = fetch(`${backend.url}${input.path}${input.search}`, init)
-      } else {
-        const svc = deps.service(backend.service)
-        if (!svc)
-          return {
-            kind: 'unreachable',
-            version,
-            arm,
-            requestId,
-            message: `service binding ${backend.service} is not bound to this Worker`,
-          }
-        pending = svc.fetch(`http://${backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
-      }
-      const response = await Promise.race([pending, expired])
-      if (response === TIMED_OUT) {
-        pending
-          .then(
-            (late) => late.body?.cancel(),
-            () => undefined,
-          )
-          .catch(() => undefined)
-        return {
-          kind: 'timeout',
-          version,
-          arm,
-          requestId,
-          message: `no response headers within ${backend.timeout_ms} ms`,
-        }
-      }
-      if (tooLarge.hit) {
-        // Some backends answer a truncated body; the client still sent too much.
-        await response.body?.cancel().catch(() => undefined)
-        return { kind: 'too_large' }
-      }
-      return { kind: 'response', response, version, arm, requestId }
-    } catch (err) {
-      if (tooLarge.hit) return { kind: 'too_large' }
-      return { kind: 'unreachable', version, arm, requestId, message: (err as Error).message || 'connection failed' }
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
+    const head = await headWithin(
+      sendUpstream(backend, input.path, input.search, init, deps.service),
+      backend.timeout_ms,
+    )
+    if (plan.tooLarge.hit) {
+      // Some backends answer a truncated body; the client still sent too much.
+      if (head.kind === 'response') await head.response.body?.cancel().catch(() => undefined)
+      return { kind: 'too_large' }
     }
+    return { ...head, version, arm, requestId }
   }
 
   function respond(a: Exclude<Attempt, { kind: 'too_large' }>, fallback: ForwardRecord['fallback']): Response {
@@ -390,74 +288,4 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     })
     return response
   }
-}
-
-type Buffered = { kind: 'complete'; bytes: Uint8Array } | { kind: 'partial'; stream: ReadableStream<Uint8Array> }
-
-/**
- * Reads a body into memory if it fits in `limit` bytes (so it can be sent twice). Otherwise returns
- * a stream that replays what was read and then continues with the rest, so nothing is lost.
- */
-async function bufferUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Buffered> {
-  const reader = body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    chunks.push(value)
-    size += value.byteLength
-    if (size > limit) {
-      const prefix = chunks
-      return {
-        kind: 'partial',
-        stream: new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            const next = prefix.shift()
-            if (next) return controller.enqueue(next)
-            const { done: end, value: more } = await reader.read()
-            if (end) controller.close()
-            else controller.enqueue(more)
-          },
-          cancel: (reason) => reader.cancel(reason),
-        }),
-      }
-    }
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    bytes.set(c, offset)
-    offset += c.byteLength
-  }
-  return { kind: 'complete', bytes }
-}
-
-/**
- * Pass a body through while counting bytes; error the stream past `max`. A pull-based stream (not
- * pipeThrough) so that the error reaches the fetch and leaves no rejected promise behind.
- */
-function limitBody(body: ReadableStream<Uint8Array>, max: number, flag: { hit: boolean }): ReadableStream<Uint8Array> {
-  const reader = body.getReader()
-  let seen = 0
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read()
-      if (done) {
-        controller.close()
-        return
-      }
-      seen += value.byteLength
-      if (seen > max) {
-        flag.hit = true
-        await reader.cancel().catch(() => undefined)
-        controller.error(new BodyTooLarge(`body exceeds ${max} bytes`))
-        return
-      }
-      controller.enqueue(value)
-    },
-    cancel(reason) {
-      return reader.cancel(reason)
-    },
-  })
 }

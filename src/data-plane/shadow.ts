@@ -6,12 +6,14 @@
  * cap on concurrent copies drops (and counts) copies instead of queueing them.
  */
 import type { ShadowMeasurement } from '../core/metrics/aggregate'
-import { DEFAULT_SHADOW_COMPARE, extractAndCompare } from '../core/shadow/compare'
+import { DEFAULT_SHADOW_COMPARE } from '../core/shadow/comparator'
+import { extractAndCompare } from '../core/shadow/compare'
 import { storedOutput } from '../core/shadow/stored-output'
 import type { Backend, ShadowCompare } from '../schemas/model'
 import type { ShadowCopy } from './forward'
 import { HOPS_HEADER } from '../core/protocol'
 import { upstreamRequestHeaders } from './headers'
+import { sendUpstream, type ServiceLookup } from './upstream'
 
 /** A shadow copy as the data plane hands it over, resolved to its target (version and backend). */
 export interface ShadowInput extends Omit<ShadowCopy, 'snapshot'> {
@@ -48,7 +50,7 @@ export interface ShadowDeps {
   captureBytes: number
   maxRequestBytes: number
   now: () => number
-  service: (name: string) => Fetcher | undefined
+  service: ServiceLookup
 }
 
 type Capture = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' | 'failed' | 'timeout' }
@@ -143,13 +145,7 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
         signal: controller.signal,
         redirect: 'manual',
       }
-      let res: Response
-      if ('url' in input.backend) res = await fetch(`${input.backend.url}${input.path}${input.search}`, init)
-      else {
-        const svc = deps.service(input.backend.service)
-        if (!svc) throw new Error(`service binding ${input.backend.service} is not bound`)
-        res = await svc.fetch(`http://${input.backend.service.toLowerCase()}${input.path || '/'}${input.search}`, init)
-      }
+      const res = await sendUpstream(input.backend, input.path, input.search, init, deps.service)
       latencyMs = deps.now() - started
       status = res.status
       // The abort signal bounds this read (it covers the response body too).

@@ -3,7 +3,7 @@
  * Registry shapes: models, versions and their backends.
  */
 import { z } from 'zod'
-import { validateComparator, type ComparatorConfig } from '../core/shadow/compare'
+import { validateComparator, type ComparatorConfig } from '../core/shadow/comparator'
 import { isValidPointer } from '../core/shadow/json-pointer'
 import { HeaderName, IsoTime, ModelName, RiskTier, VersionName } from './common'
 import type * as core from '../core/registry/types'

@@ -262,23 +262,3 @@ export async function auditStreams(db: Db): Promise<string[]> {
     .orderBy(asc(schema.auditLog.stream))
   return rows.map((r) => r.stream)
 }
-
-export async function routingHistoryOf(
-  db: Db,
-  model: string,
-  limit: number,
-): Promise<Array<{ epoch: number; actor: string; reason: string; created_at: string; snapshot: unknown }>> {
-  const rows = await db
-    .select()
-    .from(schema.routingHistory)
-    .where(eq(schema.routingHistory.model, model))
-    .orderBy(desc(schema.routingHistory.epoch))
-    .limit(limit)
-  return rows.map((r) => ({
-    epoch: r.epoch,
-    actor: r.actor,
-    reason: r.reason,
-    created_at: r.createdAt,
-    snapshot: r.snapshot,
-  }))
-}

@@ -38,14 +38,3 @@ export async function writeCurrentSnapshot(kv: KVNamespace, snapshot: RoutingSna
     metadata: { epoch: snapshot.epoch },
   })
 }
-
-export async function readEpochSnapshot(
-  kv: KVNamespace,
-  model: string,
-  epoch: number,
-): Promise<RoutingSnapshot | null> {
-  const raw = await kv.get(epochKey(model, epoch), { type: 'json' })
-  if (raw === null) return null
-  const parsed = RoutingSnapshot.safeParse(raw)
-  return parsed.success ? parsed.data : null
-}

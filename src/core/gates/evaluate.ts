@@ -33,7 +33,8 @@
 import { emptyMoments } from '../stats/moments'
 import { sequentialSrm } from '../stats/srm'
 import { duration, int, num, pct } from './format'
-import { type TestLevels, divergenceVerdict, eventSplitVerdict, niVerdict, tailExceedanceVerdict } from './metric-tests'
+import { type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
+import { divergenceVerdict, tailExceedanceVerdict } from './rate-tests'
 import type { BusinessGate, GateConfig, GateDecision, MetricVerdict, StageEvidence, VerdictRecord } from './types'
 
 type GateTest = (levels: TestLevels) => MetricVerdict

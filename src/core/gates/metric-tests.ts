@@ -13,13 +13,11 @@
  *   else the PASS side. For `event_split` the contrast is the challenger's share of the events and
  *   the boundary the share at the (fail) margin; larger is worse.
  *
- * Source: statistics.md §2.2–2.4 (NI tests), §2.8 (event split), §4.2 (tail exceedance),
- * §5 (divergence rate).
+ * Source: statistics.md §2.2–2.4 (NI tests), §2.8 (event split). Rate tests: ./rate-tests.
  */
 
 import { type EventSplitResult, eventSplitTest } from '../stats/event-split'
-import { countAbove, type ExpHistogram, snapToBucketEdge } from '../stats/histogram'
-import { type Moments, momentsFromProportion } from '../stats/moments'
+import type { Moments } from '../stats/moments'
 import { oneSampleRateTest } from '../stats/rate-test'
 import { nonInferiorityTest } from '../stats/sequential'
 import { int, num, pct, signedPct } from './format'
@@ -62,13 +60,13 @@ export function marginScaleTau2(margin: number, championMean: number): number {
   return tau * tau
 }
 
-type Base = Pick<MetricVerdict, 'metric' | 'test' | 'champion' | 'challenger' | 'margin' | 'alpha'>
+export type Base = Pick<MetricVerdict, 'metric' | 'test' | 'champion' | 'challenger' | 'margin' | 'alpha'>
 
 /**
  * The verdict as one explicit literal: this runs every tick for every test, and building it with
  * object spread measured several times the cost of the statistical test itself.
  */
-function verdict(
+export function verdict(
   b: Base,
   contrast: number | null,
   boundary: number | null,
@@ -91,7 +89,7 @@ function verdict(
   }
 }
 
-function insufficient(b: Base, why: string): MetricVerdict {
+export function insufficient(b: Base, why: string): MetricVerdict {
   return verdict(b, null, null, null, 'insufficient_data', `${b.metric}: insufficient data: ${why}.`)
 }
 
@@ -247,135 +245,4 @@ export function eventSplitVerdict(input: EventSplitVerdictInput, levels: TestLev
     }
   }
   return verdict(base, q, boundary, pValue, r.decision, reason)
-}
-
-/** Share of answers a p99 threshold allows above it. */
-const P99_EXCEEDANCE = 0.01
-
-/** Input of `tailExceedanceVerdict`. */
-export interface TailInput {
-  champion: ExpHistogram
-  challenger: ExpHistogram
-  thresholdMs: number
-  margin: number
-  failMargin: number
-}
-
-/**
- * Latency as tail exceedance (statistics.md §4.2): the threshold is snapped UP to a bucket edge of
- * the coarser of the two histograms, so both exceedance counts are exact; then the proportion NI
- * test, lower is better.
- */
-export function tailExceedanceVerdict(input: TailInput, levels: TestLevels): MetricVerdict {
-  const scale = Math.min(input.champion.scale, input.challenger.scale)
-  const t0 = snapToBucketEdge(scale, input.thresholdMs)
-  const arm = (h: ExpHistogram) => momentsFromProportion(countAbove(h, t0), h.count)
-  const min = levels.minSamplePerArm
-  if (countAbove(input.champion, t0) === 0 && input.champion.count >= min && input.challenger.count >= min) {
-    // No champion answer above the threshold (an SLA above all it serves): a relative margin on a
-    // zero rate means nothing, and would leave a far slower challenger undecided forever. A p99
-    // threshold allows 1% of answers above it: the challenger's share is tested against that cap,
-    // FAIL when shown above it, PASS when shown below.
-    return capVerdict(
-      {
-        metric: 'latency',
-        test: 'tail_exceedance',
-        events: countAbove(input.challenger, t0),
-        n: input.challenger.count,
-        maxRate: P99_EXCEEDANCE,
-        what: `answers above ${num(t0)} ms (the champion had none of ${int(input.champion.count)})`,
-        unit: 'answers',
-        championN: input.champion.count,
-      },
-      levels,
-    )
-  }
-  return niVerdict(
-    {
-      metric: 'latency',
-      test: 'tail_exceedance',
-      direction: 'lower_is_better',
-      margin: input.margin,
-      failMargin: input.failMargin,
-      champion: arm(input.champion),
-      challenger: arm(input.challenger),
-      proportion: true,
-      show: pct,
-      label: `> ${num(t0)} ms`,
-    },
-    levels,
-  )
-}
-
-/** Input of `divergenceVerdict`. */
-export interface DivergenceInput {
-  pairs: number
-  diverged: number
-  maxRate: number
-}
-
-/** Shadow divergence rate against a fixed maximum (statistics.md §5), one-sample rate test. */
-export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): MetricVerdict {
-  return capVerdict(
-    {
-      metric: 'divergence',
-      test: 'divergence_rate',
-      events: input.diverged,
-      n: input.pairs,
-      maxRate: input.maxRate,
-      what: 'pairs diverged',
-      unit: 'pairs',
-      championN: null,
-    },
-    levels,
-  )
-}
-
-/** A rate against a fixed maximum, one-sample rate test (statistics.md §5): divergence, latency above a p99. */
-function capVerdict(
-  input: {
-    metric: string
-    test: MetricVerdict['test']
-    events: number
-    n: number
-    maxRate: number
-    what: string
-    unit: string
-    championN: number | null
-  },
-  levels: TestLevels,
-): MetricVerdict {
-  const { events: x, n, maxRate } = input
-  const r = oneSampleRateTest({
-    events: x,
-    n,
-    maxRate,
-    alphaPass: levels.alphaPass,
-    alphaFail: levels.alphaFail,
-    minSample: levels.minSamplePerArm,
-  })
-  const base: Base = {
-    metric: input.metric,
-    test: input.test,
-    champion: { n: input.championN ?? n, estimate: input.championN === null ? null : 0 },
-    challenger: { n, estimate: n > 0 ? x / n : null },
-    margin: maxRate,
-    alpha: levels.alphaFail,
-  }
-  const obs = `${int(x)} of ${int(n)} ${input.what} = ${pct(r.estimate)} vs max ${pct(maxRate)}`
-  if (r.decision === 'insufficient_data') {
-    return insufficient(base, `${obs}; need ≥ ${int(levels.minSamplePerArm)} ${input.unit}`)
-  }
-  const contrast = maxRate - r.estimate
-  const failSide = r.decision === 'fail' || (r.decision !== 'pass' && contrast < 0)
-  const boundary = failSide ? -r.failBoundary : r.passBoundary
-  const pValue = failSide ? r.pValueFail : r.pValuePass
-  const p = `always-valid p = ${num(pValue)}`
-  const reason =
-    r.decision === 'fail'
-      ? `FAIL: ${input.metric} ${obs}, rate shown above the maximum, ${p} < ${num(levels.alphaFail)}.`
-      : r.decision === 'pass'
-        ? `PASS: ${input.metric} ${obs}, rate shown below the maximum, ${p} < ${num(levels.alphaPass)}.`
-        : `CONTINUE: ${input.metric} ${obs}, ${p}, no claim yet.`
-  return verdict(base, contrast, boundary, pValue, r.decision, reason)
 }

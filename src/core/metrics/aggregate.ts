@@ -12,7 +12,6 @@ import { addLatency, emptyLatencyCounts, type LatencyCounts } from './prometheus
 
 /** Arm of a measurement: the routing arm, or `shadow` for copies sent to a shadow target. */
 export type MeasuredArm = 'champion' | 'challenger' | 'cohort' | 'shadow'
-export const MEASURED_ARMS: readonly MeasuredArm[] = ['champion', 'challenger', 'cohort', 'shadow']
 
 /** Requests that matched a cohort rule (treatment or control) carry segment `cohort`. */
 export type Segment = '' | 'cohort'

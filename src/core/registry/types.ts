@@ -4,7 +4,7 @@
  * inputs of registry commands. src/schemas validates the wire format into exactly these shapes
  * (a compile-time check there keeps the two equal).
  */
-import type { ComparatorConfig } from '../shadow/compare'
+import type { ComparatorConfig } from '../shadow/comparator'
 
 export const RISK_TIERS = ['low', 'medium', 'high'] as const
 /** Blast radius of the model, used by approval policy. */

@@ -7,32 +7,24 @@
  * (`side: 'shadow'`), while a failed champion makes the pair uninformative (`side: 'champion'`) and
  * the gate should drop it. Config problems (bad pointer or comparator) have `side: null`.
  *
- * Also scores a single output against a delayed ground-truth outcome, for counterfactual
- * correctness of the shadow once labels arrive.
  */
 
+import {
+  fmt,
+  labelOf,
+  numberOf,
+  preview,
+  textOf,
+  validateComparator,
+  type CompareOptions,
+  type ComparatorConfig,
+} from './comparator'
 import { parsePointer, resolvePointer } from './json-pointer'
 import { editSimilarity, normalizeText } from './similarity'
 
-/** How a champion/shadow output pair is judged. */
-export type ComparatorConfig =
-  // Divergent if labels differ: strings, numbers and booleans compared exactly after String().
-  | { kind: 'label' }
-  // Divergent if |a − b| > tol_abs + tol_rel·|a|, a = champion (numpy.isclose style).
-  | { kind: 'numeric'; tol_abs: number; tol_rel: number }
-  // Divergent if normalized edit similarity < min_similarity; `normalize` defaults to true.
-  | { kind: 'text'; min_similarity: number; normalize?: boolean }
-
-/** Which response made a pair fail (`ShadowComparison.side` is `null` when neither did). */
 export type ComparisonSide = 'champion' | 'shadow'
 
 /** Verdict for one champion/shadow pair. */
-/** Exact equality of the whole JSON answer (keys order-insensitive) when a model sets nothing. */
-export const DEFAULT_SHADOW_COMPARE: { pointer: string; comparator: ComparatorConfig } = {
-  pointer: '',
-  comparator: { kind: 'text', min_similarity: 1, normalize: false },
-}
-
 export interface ShadowComparison {
   verdict: 'agree' | 'diverge' | 'error'
   /** Human-readable explanation; champion-caused errors start with `not comparable: champion`. */
@@ -50,12 +42,6 @@ export interface ShadowComparison {
 }
 
 /** Tuning that is not part of a rollout's comparator config. */
-export interface CompareOptions {
-  /** Text comparator: code points compared per side (default 4096, see `editSimilarity`). */
-  maxCodePoints?: number
-}
-
-/** Input of {@link extractAndCompare}: both raw responses plus the rollout's pointer/comparator. */
 export interface ExtractAndCompareInput extends CompareOptions {
   /** RFC 6901 pointer to the output inside each JSON body ('' = the whole body). */
   pointer: string
@@ -64,133 +50,6 @@ export interface ExtractAndCompareInput extends CompareOptions {
   shadowBody: string
   championStatus: number
   shadowStatus: number
-}
-
-/** Counterfactual score of one output against its ground truth. */
-export type OutcomeScore = { correct: boolean } | { loss: number }
-
-const KIND_FIELDS: Record<ComparatorConfig['kind'], readonly string[]> = {
-  label: ['kind'],
-  numeric: ['kind', 'tol_abs', 'tol_rel'],
-  text: ['kind', 'min_similarity', 'normalize'],
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
-}
-
-/** Short rendering of an arbitrary value for reasons; never throws, never huge. */
-function preview(v: unknown): string {
-  let s: string
-  // JSON.stringify would print NaN and Infinity as null and throws on BigInt: say what it is.
-  if (typeof v === 'number' && !Number.isFinite(v)) s = String(v)
-  else if (typeof v === 'bigint') s = `${v}n`
-  else if (v === undefined) s = 'undefined'
-  else {
-    try {
-      s = JSON.stringify(v) ?? String(v)
-    } catch {
-      s = String(v)
-    }
-  }
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s
-}
-
-/**
- * Rounds for display only (the exact numbers are in the verdict's fields). 12 digits hides binary
- * noise like 0.10000000000000009 yet still separates a gap from a tolerance it narrowly exceeds.
- */
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(12)))
-}
-
-/**
- * Checks a comparator config without zod, returning one `field: problem` message per issue
- * (empty when valid). Unknown fields are problems too: a typo like `normalise` must not silently
- * fall back to the default.
- */
-export function validateComparator(x: unknown): string[] {
-  if (!isRecord(x)) return [`comparator: must be an object, got ${preview(x)}`]
-  const kind = x['kind']
-  if (kind !== 'label' && kind !== 'numeric' && kind !== 'text') {
-    return [`kind: must be one of 'label', 'numeric', 'text', got ${preview(kind)}`]
-  }
-  const problems: string[] = []
-  const allowed = KIND_FIELDS[kind]
-  for (const key of Object.keys(x)) {
-    if (!allowed.includes(key)) problems.push(`${key}: unknown field for kind '${kind}'`)
-  }
-  const nonNegative = (field: string): void => {
-    const v = x[field]
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      problems.push(`${field}: must be a finite number >= 0, got ${preview(v)}`)
-    }
-  }
-  if (kind === 'numeric') {
-    nonNegative('tol_abs')
-    nonNegative('tol_rel')
-  } else if (kind === 'text') {
-    const min = x['min_similarity']
-    if (typeof min !== 'number' || !(min >= 0 && min <= 1)) {
-      problems.push(`min_similarity: must be a number in [0, 1], got ${preview(min)}`)
-    }
-    const normalize = x['normalize']
-    if (normalize !== undefined && typeof normalize !== 'boolean') {
-      problems.push(`normalize: must be a boolean if present, got ${preview(normalize)}`)
-    }
-  }
-  return problems
-}
-
-/** Type guard over {@link validateComparator}. */
-export function isComparatorConfig(x: unknown): x is ComparatorConfig {
-  return validateComparator(x).length === 0
-}
-
-/**
- * A label as compared: strings as-is, numbers and booleans through String() (so `1` and `"1"`
- * agree). Anything else is not a label, so `null`.
- */
-function labelOf(v: unknown): string | null {
-  if (typeof v === 'string') return v
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-  return null
-}
-
-/**
- * A finite number from a JSON number or a numeric string (via Number()). Blank strings are
- * rejected because Number('') is 0, and booleans because a true/false output is not a regression
- * value.
- */
-function numberOf(v: unknown): number | null {
-  let n: number
-  if (typeof v === 'number') n = v
-  else if (typeof v === 'string' && v.trim() !== '') n = Number(v)
-  else return null
-  return Number.isFinite(n) ? n : null
-}
-
-/**
- * JSON with object keys sorted, so two models that emit the same object with different key order
- * are textually identical.
- */
-function canonicalJson(v: unknown): string | undefined {
-  return JSON.stringify(v, (_key, val: unknown) => {
-    if (!isRecord(val)) return val
-    const sorted: Record<string, unknown> = {}
-    for (const k of Object.keys(val).sort()) sorted[k] = val[k]
-    return sorted
-  })
-}
-
-/** The text a text comparator sees: strings as-is, other JSON values as canonical JSON. */
-function textOf(v: unknown): string | null {
-  if (typeof v === 'string') return v
-  try {
-    return canonicalJson(v) ?? null
-  } catch {
-    return null // BigInt or a cycle: cannot come from JSON.parse, but compareOutputs takes unknown
-  }
 }
 
 function error(
@@ -396,55 +255,4 @@ export function extractAndCompare(opts: ExtractAndCompareInput): ShadowCompariso
   }
 
   return compareOutputs(champion, shadowAt.value, comparator, opts)
-}
-
-/**
- * Scores one model output against its delayed ground truth, for counterfactual comparison of
- * champion and shadow once outcomes arrive.
- *
- * - label → `{ correct }`: String(output) === String(outcome); an output that is not a
- *   string/number/boolean is never correct.
- * - numeric → `{ loss }`: absolute error |output − outcome|. Numeric strings are accepted on both
- *   sides; a boolean outcome counts as 1/0 (a probability scored against a conversion).
- * - text → `{ correct }`: normalized edit similarity (with `normalizeText` unless
- *   `normalize: false`) ≥ min_similarity. Non-string outputs are compared as canonical JSON.
- *
- * @throws {TypeError} if the comparator is invalid, or if a numeric comparator gets an output or
- *   outcome that is not a finite number: there is no honest loss to report for it.
- */
-export function scoreOutcome(
-  output: unknown,
-  outcome: number | string | boolean,
-  comparator: ComparatorConfig,
-  opts: CompareOptions = {},
-): OutcomeScore {
-  const problems = validateComparator(comparator)
-  if (problems.length > 0) throw new TypeError(`invalid comparator: ${problems.join('; ')}`)
-  switch (comparator.kind) {
-    case 'label': {
-      const label = labelOf(output)
-      return { correct: label !== null && label === String(outcome) }
-    }
-    case 'numeric': {
-      const y = numberOf(output)
-      if (y === null) {
-        throw new TypeError(`cannot score output ${preview(output)}: not a finite number`)
-      }
-      const truth = typeof outcome === 'boolean' ? (outcome ? 1 : 0) : numberOf(outcome)
-      if (truth === null) {
-        throw new TypeError(`cannot score against outcome ${preview(outcome)}: not a finite number`)
-      }
-      return { loss: Math.abs(y - truth) }
-    }
-    case 'text': {
-      let text = textOf(output)
-      if (text === null) return { correct: false }
-      let truth = String(outcome)
-      if (comparator.normalize !== false) {
-        text = normalizeText(text)
-        truth = normalizeText(truth)
-      }
-      return { correct: editSimilarity(text, truth, opts).similarity >= comparator.min_similarity }
-    }
-  }
 }

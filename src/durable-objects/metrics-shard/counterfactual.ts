@@ -9,7 +9,8 @@
  */
 import { minuteOf, type ShadowMeasurement } from '../../core/metrics/aggregate'
 import type { OutcomeItem } from '../../core/metrics/outcomes'
-import { scoreOutcome, type ComparatorConfig } from '../../core/shadow/compare'
+import type { ComparatorConfig } from '../../core/shadow/comparator'
+import { scoreOutcome } from '../../core/shadow/score'
 import { isOmittedOutput, storedOutput } from '../../core/shadow/stored-output'
 import { addValue, emptyMoments, type Moments } from '../../core/stats/moments'
 

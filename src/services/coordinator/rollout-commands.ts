@@ -7,6 +7,7 @@ import { DomainError } from '../../core/errors'
 import type { RolloutCommand } from '../../adapters/do/coordinator-client'
 import { isTerminal, type Input } from '../../core/rollout/index'
 import type { CoordinatorPort } from './ports'
+import { confirmRollback } from './rollback-confirmation'
 import type { RolloutRunner, StoredRollout } from './rollout-runner'
 import { evaluationInput } from './start-rollout'
 
@@ -62,7 +63,7 @@ export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, 
   const stored = port.active()
   if (!stored) return { rollout: null, phase: null, decision: null, routed: false }
   if (isTerminal(stored.state.phase)) {
-    await runner.confirmRollback(stored, now)
+    await confirmRollback(port, runner, stored, now)
     return { rollout: stored.state.id, phase: port.active()?.state.phase ?? null, decision: null, routed: false }
   }
   const verdict = await runner.evaluate(stored, now)

@@ -8,9 +8,7 @@
 import { sha256Hex } from '../../core/audit/chain'
 import { alertBody, type AlertMessage } from '../../core/alerts/format'
 import { snakeKeys } from '../../core/case'
-import { sumWhere, type MergedSummary } from '../../core/metrics/summary'
 import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
-import { errorsOf, exposuresOf } from '../../core/metrics/aggregate'
 import { evaluateGates } from '../../core/gates/evaluate'
 import type { VerdictRecord } from '../../core/gates/types'
 import {
@@ -24,8 +22,7 @@ import {
   type Step,
   type Transition,
 } from '../../core/rollout/index'
-import { quantile } from '../../core/stats/histogram'
-import { isFinal, judgeRollback, readyToJudge, rollbackBaseline, worthRecording } from '../../core/rollout/confirmation'
+import { incidentImpact, type IncidentImpact } from '../../core/rollout/impact'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RolloutView } from '../../schemas/rollout-view'
 import { rolloutView } from '../views/rollout'
@@ -294,82 +291,9 @@ export class RolloutRunner {
   }
 
   /** Requests the challenger served, and how its errors and metrics compared, over the rollout. */
-  private async impact(s: StoredRollout): Promise<Record<string, unknown>> {
-    const r = s.state
+  private async impact(s: StoredRollout): Promise<IncidentImpact> {
     const summary = await this.port.summary({ minEpoch: s.meta.startEpoch, now: this.port.now(), metrics: [] })
-    const ch = sumWhere(summary, (x) => x.version === r.config.challenger && x.arm !== 'shadow')
-    const base = sumWhere(summary, (x) => x.version === r.config.champion && x.arm !== 'shadow')
-    const rate = (e: number, n: number) => (n > 0 ? e / n : null)
-    const chRate = rate(errorsOf(ch), exposuresOf(ch))
-    const baseRate = rate(errorsOf(base), exposuresOf(base))
-    const last = r.verdicts.at(-1)
-    return {
-      challenger_requests: exposuresOf(ch),
-      challenger_errors: errorsOf(ch),
-      challenger_error_rate: chRate,
-      champion_error_rate: baseRate,
-      error_rate_delta: chRate !== null && baseRate !== null ? chRate - baseRate : null,
-      challenger_p99_ms: ch.latency.count ? quantile(ch.latency, 0.99) : null,
-      champion_p99_ms: base.latency.count ? quantile(base.latency, 0.99) : null,
-      metric_deltas: last
-        ? Object.fromEntries(
-            last.metrics.map((m) => [
-              m.metric,
-              {
-                champion: m.champion.estimate,
-                challenger: m.challenger.estimate,
-                delta:
-                  m.champion.estimate !== null && m.challenger.estimate !== null
-                    ? m.challenger.estimate - m.champion.estimate
-                    : null,
-                decision: m.decision,
-              },
-            ]),
-          )
-        : {},
-    }
-  }
-
-  /**
-   * After a rollback: confirm that the stable version carries the traffic under the rollback's
-   * epoch and that error rate and latency are back to the failed stage's champion baseline. A
-   * "not confirmed" is checked again on later ticks until it recovers or the give-up time passes.
-   */
-  async confirmRollback(s: StoredRollout, now: number): Promise<StoredRollout | null> {
-    const rb = s.state.rollback
-    if (!rb || (rb.confirmation !== null && isFinal(rb.confirmation)) || s.meta.rollbackEpoch === null) return null
-    const after = await this.port.summary({ minEpoch: s.meta.rollbackEpoch, now, metrics: [] })
-    const stable = sumWhere(after, (x) => x.version === rb.version && x.arm !== 'shadow')
-    if (!readyToJudge(stable.requests, now - rb.at)) return null
-    const restored = (summary: MergedSummary) =>
-      sumWhere(summary, (x) => x.version === rb.version && x.arm !== 'shadow')
-    const failed = s.meta.failedStep
-    const during = failed
-      ? restored(await this.port.summary({ minEpoch: failed.fromEpoch, maxEpoch: failed.toEpoch, now, metrics: [] }))
-      : null
-    // Read only when needed: the version's whole history before the rollout (per-epoch totals).
-    const before =
-      during !== null && during.requests > 0
-        ? null
-        : restored(await this.port.summary({ minEpoch: 0, maxEpoch: s.meta.startEpoch, now, metrics: [] }))
-    const baseline = rollbackBaseline(during, before)
-    const judged = judgeRollback({
-      stable,
-      baseline,
-      challengerRequests: sumWhere(after, (x) => x.version === s.state.config.challenger && x.arm !== 'shadow')
-        .requests,
-      elapsedMs: now - rb.at,
-    })
-    const { ok } = judged
-    if (!worthRecording(rb.confirmation, ok, now - rb.at)) return null
-    const details = { epoch: s.meta.rollbackEpoch, stable_version: rb.version, ...judged.details }
-    const next = await this.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
-    if (s.meta.incidentId) {
-      const inc = await this.port.incident(s.meta.incidentId)
-      if (inc)
-        await this.port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
-    }
-    return next
+    return incidentImpact(summary, s.state)
   }
 
   /** The admin view of a rollout. */

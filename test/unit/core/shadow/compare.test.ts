@@ -4,15 +4,9 @@
  */
 
 import { describe, expect, it } from 'vitest'
-import {
-  compareOutputs,
-  extractAndCompare,
-  isComparatorConfig,
-  scoreOutcome,
-  validateComparator,
-  type ComparatorConfig,
-  type ShadowComparison,
-} from '../../../../src/core/shadow'
+import { isComparatorConfig, validateComparator, type ComparatorConfig } from '../../../../src/core/shadow/comparator'
+import { compareOutputs, extractAndCompare, type ShadowComparison } from '../../../../src/core/shadow/compare'
+import { scoreOutcome } from '../../../../src/core/shadow/score'
 
 const LABEL: ComparatorConfig = { kind: 'label' }
 const numeric = (tol_abs: number, tol_rel: number): ComparatorConfig => ({

@@ -4,7 +4,12 @@
  */
 
 import { describe, expect, it } from 'vitest'
-import { JsonPointerSyntaxError, isValidPointer, parsePointer, resolvePointer } from '../../../../src/core/shadow'
+import {
+  JsonPointerSyntaxError,
+  isValidPointer,
+  parsePointer,
+  resolvePointer,
+} from '../../../../src/core/shadow/json-pointer'
 
 // RFC 6901 §5.
 const RFC_DOC: unknown = JSON.parse(`{

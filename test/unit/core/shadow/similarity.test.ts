@@ -11,7 +11,7 @@ import {
   levenshtein,
   normalizeText,
   normalizedEditSimilarity,
-} from '../../../../src/core/shadow'
+} from '../../../../src/core/shadow/similarity'
 
 /** Reference: full-matrix Wagner–Fischer over code points. */
 function reference(a: string, b: string): number {

@@ -1,0 +1,60 @@
+/**
+ * @module data-plane/upstream
+ * Calling a model version's backend: an HTTP base URL (the request path is appended) or a Workers
+ * service binding, and waiting for its response head at most the version's timeout.
+ */
+import type { Backend } from '../schemas/model'
+
+/** Resolves a Workers service binding by name (undefined when not bound). */
+export type ServiceLookup = (name: string) => Fetcher | undefined
+
+/**
+ * Starts the call. Rejects when the backend is a service binding this Worker does not have.
+ * @param path the path after /v1/models/<model>, as received (percent-encoded), or ''
+ */
+export function sendUpstream(
+  backend: Backend,
+  path: string,
+  search: string,
+  init: RequestInit,
+  service: ServiceLookup,
+): Promise<Response> {
+  if ('url' in backend) return fetch(`${backend.url}${path}${search}`, init)
+  const svc = service(backend.service)
+  if (!svc) return Promise.reject(new Error(`service binding ${backend.service} is not bound to this Worker`))
+  return svc.fetch(`http://${backend.service.toLowerCase()}${path || '/'}${search}`, init)
+}
+
+/** What the head timer resolves with when it wins the race. */
+const TIMED_OUT = Symbol('timed out')
+
+export type HeadResult = { kind: 'response'; response: Response } | { kind: 'timeout' | 'unreachable'; message: string }
+
+/**
+ * The response head within `timeoutMs`. The timer races the head only and is cleared once it is
+ * in, so a body that streams for longer is never cut. A race rather than an abort signal, which
+ * would stay attached to the response body for its whole life: one runtime object less per
+ * request. A call that loses the race is left to the runtime, which cancels it when the request
+ * ends; its late body is cancelled if it still comes.
+ */
+export async function headWithin(pending: Promise<Response>, timeoutMs: number): Promise<HeadResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+  })
+  try {
+    const response = await Promise.race([pending, expired])
+    if (response !== TIMED_OUT) return { kind: 'response', response }
+    pending
+      .then(
+        (late) => late.body?.cancel(),
+        () => undefined,
+      )
+      .catch(() => undefined)
+    return { kind: 'timeout', message: `no response headers within ${timeoutMs} ms` }
+  } catch (err) {
+    return { kind: 'unreachable', message: (err as Error).message || 'connection failed' }
+  } finally {
+    if (timer !== undefined) clearTimeout(timer)
+  }
+}
