@@ -1,8 +1,9 @@
 // ESLint: TypeScript rules, and the import boundaries of docs/architecture.md checked by the
 // linter so that nobody has to remember them. Layers, outermost first:
-//   entry (src/index.ts) → http, data-plane, durable-objects, cron → compose → services → adapters
+//   entry (src/index.ts) → http, data-plane, durable-objects → compose → services → adapters
 //   → schemas → core
 // Each zone below forbids an import that would point outwards (or skip the services layer).
+// docs/architecture.md §1 shows the picture.
 import js from '@eslint/js'
 import importX from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
@@ -10,7 +11,7 @@ import tseslint from 'typescript-eslint'
 /** One zone of import-x/no-restricted-paths: files in `target` may not import from `from`. */
 const zone = (target, from, message, except) => ({ target, from, message, ...(except ? { except } : {}) })
 
-const OUTER = ['./src/index.ts', './src/http', './src/data-plane', './src/durable-objects', './src/cron']
+const OUTER = ['./src/index.ts', './src/http', './src/data-plane', './src/durable-objects']
 
 export default tseslint.config(
   {
@@ -53,23 +54,23 @@ export default tseslint.config(
               'services are called by the outer layers, never the other way.',
             ),
             zone(
-              ['./src/http', './src/cron', './src/data-plane'],
+              ['./src/http', './src/data-plane'],
               './src/adapters',
               'go through a service (built by src/compose.ts): services are the only door to D1, KV and Durable Objects.',
             ),
             zone(
               './src/http',
-              ['./src/data-plane', './src/durable-objects', './src/cron'],
+              ['./src/data-plane', './src/durable-objects'],
               'http is one of the outer layers; share code through services or core.',
             ),
             zone(
               './src/data-plane',
-              ['./src/http', './src/durable-objects', './src/cron'],
+              ['./src/http', './src/durable-objects'],
               'the data plane does not depend on the admin app.',
             ),
             zone(
               './src/durable-objects',
-              ['./src/http', './src/data-plane', './src/cron'],
+              ['./src/http', './src/data-plane'],
               'Durable Objects call use-case modules in services.',
             ),
             zone(

@@ -15,9 +15,8 @@ import { coordinatorClient } from './adapters/do/coordinator-client'
 import { shardByName, shardClient } from './adapters/do/shard-client'
 import { readCurrentSnapshot } from './adapters/kv/routing-snapshot-store'
 import { settingsOf, type Settings } from './config/settings'
-import { readySigningKey, signRequestId, signRequestIdWith } from './core/attribution/request-token'
+import { readySigningKey, signRequestId, signRequestIdWith, type SignedClaims } from './core/attribution/request-token'
 import { newId } from './core/ids'
-import type { Arm } from './core/routing/select'
 import { MeasurementRecorder } from './data-plane/recorder'
 import { ShadowSlots } from './data-plane/shadow'
 import { SnapshotCache } from './data-plane/snapshot-cache'
@@ -31,17 +30,6 @@ import { RegistryService } from './services/registry'
 import { RolloutService } from './services/rollouts'
 import { runScheduled, type TickReport } from './services/scheduled'
 
-/** What a minted request id names (see core/attribution/request-token). */
-export interface RequestIdInfo {
-  model: string
-  version: string
-  arm: Arm
-  cohort: boolean
-  epoch: number
-  at: number
-  shards: number
-}
-
 export interface IsolateScope {
   settings: Settings
   snapshots: SnapshotCache
@@ -51,7 +39,7 @@ export interface IsolateScope {
   /** Resolves a Workers service binding by name (undefined when not bound). */
   service: (name: string) => Fetcher | undefined
   /** Mints the id a client sees: signed when a secret is configured (synchronous once warm). */
-  mintRequestId: (info: RequestIdInfo) => string | Promise<string>
+  mintRequestId: (info: SignedClaims) => string | Promise<string>
 }
 
 const scopes = new WeakMap<object, IsolateScope>()

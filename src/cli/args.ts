@@ -20,6 +20,16 @@ export interface OptionSpec {
   description: string
 }
 
+/** An option that takes a value, shown in help as `value` (e.g. "<version>"). */
+export function stringOption(value: string, description: string, more: { multiple?: boolean } = {}): OptionSpec {
+  return { type: 'string', ...more, value, description }
+}
+
+/** An option without a value (a flag), optionally with a one-letter alias. */
+export function booleanOption(description: string, short?: string): OptionSpec {
+  return { type: 'boolean', ...(short ? { short } : {}), description }
+}
+
 export type Values = Record<string, string | boolean | string[] | undefined>
 
 export interface Parsed {
@@ -51,23 +61,11 @@ export interface CommandSpec {
 }
 
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  url: {
-    type: 'string',
-    value: '<url>',
-    description: 'gateway URL (env MODELGATE_URL, default http://127.0.0.1:8787)',
-  },
-  token: {
-    type: 'string',
-    value: '<token>',
-    description: 'bearer token (env MODELGATE_TOKEN; approve: MODELGATE_APPROVER_TOKEN)',
-  },
-  actor: {
-    type: 'string',
-    value: '<name>',
-    description: 'your name in the audit log, sent as x-modelgate-actor (env MODELGATE_ACTOR)',
-  },
-  json: { type: 'boolean', description: "print the API's JSON instead of tables" },
-  help: { type: 'boolean', short: 'h', description: 'show help for the command' },
+  url: stringOption('<url>', 'gateway URL (env MODELGATE_URL, default http://127.0.0.1:8787)'),
+  token: stringOption('<token>', 'bearer token (env MODELGATE_TOKEN; approve: MODELGATE_APPROVER_TOKEN)'),
+  actor: stringOption('<name>', 'your name in the audit log, sent as x-modelgate-actor (env MODELGATE_ACTOR)'),
+  json: booleanOption("print the API's JSON instead of tables"),
+  help: booleanOption('show help for the command', 'h'),
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787'

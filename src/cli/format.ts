@@ -10,6 +10,11 @@ export interface Column {
   align?: 'left' | 'right'
 }
 
+/** A right-aligned column (numbers). */
+export function right(header: string): Column {
+  return { header, align: 'right' }
+}
+
 /** Shown for absent values, so that a column never silently collapses. */
 export const NONE = '—'
 

@@ -15,6 +15,7 @@
  *   body streams straight through (buffered prefix first) and cannot fall back.
  * - a body above MAX_BODY_BYTES → 413, before or while streaming.
  */
+import type { SignedClaims } from '../core/attribution/request-token'
 import { DomainError } from '../core/errors'
 import { selectRoute, type Arm, type RouteDecision } from '../core/routing/select'
 import type { Backend } from '../schemas/model'
@@ -61,15 +62,7 @@ export interface ForwardDeps {
    * version and arm the request was assigned to, also when the champion answers after a fallback:
    * outcomes are attributed where the exposure is counted (intent to treat).
    */
-  mintRequestId: (info: {
-    model: string
-    version: string
-    arm: Arm
-    cohort: boolean
-    epoch: number
-    at: number
-    shards: number
-  }) => string | Promise<string>
+  mintRequestId: (info: SignedClaims) => string | Promise<string>
   /** Called once the response head is ready (the body may still be streaming). */
   onComplete?: (record: ForwardRecord) => void
   /** Starts a shadow copy in the background; absent → shadowing off. */
@@ -229,41 +222,12 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     // The exact latency the gateway recorded for this answer (time to the upstream's response head).
     if (a.kind === 'response') gatewayHeaders['server-timing'] = `upstream;dur=${latencyMs}`
     let response: Response
+    let championBody: ReadableStream<Uint8Array> | null = null
     if (a.kind === 'response') {
       let clientBody = a.response.body
-      let championBody: ReadableStream<Uint8Array> | null = null
       if (shadowing && clientBody !== null) [clientBody, championBody] = clientBody.tee()
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
-      if (shadowing) {
-        deps.shadow?.({
-          snapshot: snapshot!,
-          requestId: a.requestId,
-          at: startedAt,
-          method,
-          headers: reqHeaders,
-          path: input.path,
-          search: input.search,
-          hops,
-          requestBody: shadowBody,
-          championBody,
-          championStatus: a.response.status,
-        })
-      }
     } else {
-      if (shadowing)
-        deps.shadow?.({
-          snapshot: snapshot!,
-          requestId: a.requestId,
-          at: startedAt,
-          method,
-          headers: reqHeaders,
-          path: input.path,
-          search: input.search,
-          hops,
-          requestBody: shadowBody,
-          championBody: null,
-          championStatus: 0,
-        })
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
       response = problemResponse(
         new DomainError(code, `${model}/${a.version}: ${a.message}`),
@@ -271,6 +235,21 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
         gatewayHeaders,
         new URL(request.url).pathname,
       )
+    }
+    if (shadowing) {
+      deps.shadow?.({
+        snapshot: snapshot!,
+        requestId: a.requestId,
+        at: startedAt,
+        method,
+        headers: reqHeaders,
+        path: input.path,
+        search: input.search,
+        hops,
+        requestBody: shadowBody,
+        championBody,
+        championStatus: a.kind === 'response' ? a.response.status : 0,
+      })
     }
     deps.onComplete?.({
       model,

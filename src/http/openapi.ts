@@ -3,10 +3,11 @@
  * Helpers that keep route definitions short: the same zod schema validates a body and documents it.
  */
 import { z } from 'zod'
-import { OpenAPIHono } from '@hono/zod-openapi'
+import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
 import { DomainError } from '../core/errors'
 import type { AppEnv } from './context'
 import { fieldErrors } from '../problem/problem'
+import { ModelName } from '../schemas/common'
 import { Problem } from '../schemas/problem'
 
 export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
@@ -43,6 +44,19 @@ export function problems(...statuses: number[]) {
   )
 }
 
+const BEARER = [{ bearer: [] }]
+
+type AdminRouteConfig<P extends string> = Omit<RouteConfig, 'path' | 'tags' | 'security'> & { path: P }
+
+/**
+ * `createRoute` for the admin API: the route is filed under `tag`, and, as every admin route takes
+ * a bearer token, gets the bearer security requirement and the 401 problem.
+ */
+export function adminRoute<P extends string, R extends AdminRouteConfig<P>>(tag: string, route: R) {
+  const responses = { ...route.responses, ...problems(401) }
+  return createRoute({ tags: [tag], security: BEARER, ...route, responses })
+}
+
 /** A sub-app whose validation failures become 400 problems listing every bad field. */
 export function newRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
@@ -57,9 +71,8 @@ export function newRouter(): OpenAPIHono<AppEnv> {
   })
 }
 
-export const ModelParam = z.object({
-  model: z.string().meta({ param: { name: 'model', in: 'path' }, example: 'credit-risk' }),
-})
+/** The `{model}` of an admin path. */
+export const ModelPath = z.object({ model: ModelName })
 
 export const IfMatchHeader = z.object({
   'if-match': z

@@ -3,6 +3,7 @@
  * A model's alert webhooks and the recorded attempts to deliver them.
  */
 import { z } from 'zod'
+import { DELIVERY_STATUSES } from '../core/alerts/format'
 import { ALERT_KINDS } from '../core/rollout/io'
 import { IsoTime } from './common'
 
@@ -30,7 +31,7 @@ export const DeliveryView = z
     event: z.string(),
     format: z.string(),
     at: IsoTime,
-    status: z.enum(['delivered', 'retrying', 'gave_up']),
+    status: z.enum(DELIVERY_STATUSES),
     response_code: z.number().int().nullable(),
     error: z.string().nullable(),
   })

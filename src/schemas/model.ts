@@ -1,13 +1,14 @@
 /**
  * @module schemas/model
- * Registry shapes: models, versions and their backends.
+ * Registry shapes: models, versions and their backends, as the admin API accepts them; the views
+ * that show them are in schemas/views.
  */
 import { z } from 'zod'
 import { validateComparator, type ComparatorConfig } from '../core/shadow/comparator'
 import { isValidPointer } from '../core/shadow/json-pointer'
-import { HeaderName, IsoTime, ModelName, RiskTier, VersionName } from './common'
+import { HeaderName, RiskTier, VersionName } from './common'
 import type * as core from '../core/registry/types'
-import type { Assert, Conforms } from './conforms'
+import type { Checked } from './conforms'
 
 export const MAX_TIMEOUT_MS = 300_000
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -24,24 +25,21 @@ const HttpUrl = z
   .meta({ example: 'http://127.0.0.1:9101' })
 
 export const HttpBackend = z
-  .object({
+  .strictObject({
     url: HttpUrl,
     timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   })
-  .strict()
   .meta({ id: 'HttpBackend', description: 'An HTTP base URL; the request path is appended to it' })
 
 export const ServiceBackend = z
-  .object({
+  .strictObject({
     service: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a Workers service binding name, e.g. MODEL_V2'),
     timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
   })
-  .strict()
   .meta({ id: 'ServiceBackend', description: 'A Workers service binding declared in wrangler.toml' })
 
 export const Backend = z.union([HttpBackend, ServiceBackend]).meta({ id: 'Backend' })
-export type Backend = core.Backend
-type _Backend = Assert<Conforms<typeof Backend, core.Backend>>
+export type Backend = Checked<typeof Backend, core.Backend>
 
 export const MetricName = z
   .string()
@@ -49,7 +47,7 @@ export const MetricName = z
 
 /** A business outcome that arrives after the response (POST /v1/outcomes). */
 export const BusinessMetric = z
-  .object({
+  .strictObject({
     name: MetricName,
     kind: z.enum(['proportion', 'mean']).meta({
       description: 'proportion: share of matured requests with a positive outcome; mean: average outcome value',
@@ -79,14 +77,12 @@ export const BusinessMetric = z
       .default(0.02)
       .meta({ description: 'Relative non-inferiority margin used by gates' }),
   })
-  .strict()
   .meta({ id: 'BusinessMetric' })
-export type BusinessMetric = core.BusinessMetric
-type _BusinessMetric = Assert<Conforms<typeof BusinessMetric, core.BusinessMetric>>
+export type BusinessMetric = Checked<typeof BusinessMetric, core.BusinessMetric>
 
 /** How shadow outputs are extracted and compared with the champion's (see core/shadow). */
 export const ShadowCompare = z
-  .object({
+  .strictObject({
     pointer: z
       .string()
       .refine(isValidPointer, 'a JSON pointer (RFC 6901), e.g. /predictions/0/label')
@@ -99,21 +95,16 @@ export const ShadowCompare = z
       .transform((c) => c as ComparatorConfig)
       .meta({ description: '{kind:"label"} | {kind:"numeric",tol_abs,tol_rel} | {kind:"text",min_similarity}' }),
   })
-  .strict()
   .meta({ id: 'ShadowCompare' })
-export type ShadowCompare = core.ShadowCompare
-type _ShadowCompare = Assert<Conforms<typeof ShadowCompare, core.ShadowCompare>>
+export type ShadowCompare = Checked<typeof ShadowCompare, core.ShadowCompare>
 
 export const MAX_METRIC_SHARDS = 64
 
 export const ModelInput = z
-  .object({
+  .strictObject({
     risk: RiskTier,
     unit_header: HeaderName.default('x-unit-id'),
-    sla: z
-      .object({ p99_ms: z.number().positive().max(MAX_TIMEOUT_MS) })
-      .strict()
-      .optional(),
+    sla: z.strictObject({ p99_ms: z.number().positive().max(MAX_TIMEOUT_MS) }).optional(),
     fallback_to_champion: z.boolean().default(true),
     metrics: z
       .array(BusinessMetric)
@@ -127,51 +118,19 @@ export const ModelInput = z
       description: "Durable Objects that aggregate this model's measurements (raise for hot models)",
     }),
   })
-  .strict()
   .meta({ id: 'ModelInput' })
-export type ModelInput = core.ModelInput
-type _ModelInput = Assert<Conforms<typeof ModelInput, core.ModelInput>>
+export type ModelInput = Checked<typeof ModelInput, core.ModelInput>
 
-export const VersionInput = z.object({ backend: Backend }).strict().meta({ id: 'VersionInput' })
+export const VersionInput = z.strictObject({ backend: Backend }).meta({ id: 'VersionInput' })
 export type VersionInput = z.infer<typeof VersionInput>
 
 export const ChampionInput = z
-  .object({
+  .strictObject({
     version: VersionName,
     keep_weights: z
       .boolean()
       .default(false)
       .meta({ description: 'Keep the current weights instead of switching 100% to the new champion' }),
   })
-  .strict()
   .meta({ id: 'ChampionInput' })
-export type ChampionInput = core.ChampionInput
-type _ChampionInput = Assert<Conforms<typeof ChampionInput, core.ChampionInput>>
-
-export const VersionView = z
-  .object({
-    name: VersionName,
-    backend: Backend,
-    registered_at: IsoTime,
-    first_exposed_epoch: z.number().int().nullable().meta({
-      description: 'First epoch that routed traffic to this version; from then on it is immutable',
-    }),
-  })
-  .meta({ id: 'Version' })
-export type VersionView = z.infer<typeof VersionView>
-
-export const ModelConfig = z
-  .object({
-    name: ModelName,
-    risk: RiskTier,
-    unit_header: z.string(),
-    sla: z.object({ p99_ms: z.number() }).nullable(),
-    fallback_to_champion: z.boolean(),
-    metrics: z.array(BusinessMetric),
-    shadow_compare: ShadowCompare.nullable(),
-    metric_shards: z.number().int(),
-    created_at: IsoTime,
-    updated_at: IsoTime,
-  })
-  .meta({ id: 'ModelConfig' })
-export type ModelConfig = z.infer<typeof ModelConfig>
+export type ChampionInput = Checked<typeof ChampionInput, core.ChampionInput>

@@ -76,6 +76,9 @@ export const RollbackView = z
   })
   .meta({ id: 'RolloutRollback' })
 
+/** A non-inferiority margin and the FAIL margin (at most the margin; null: the margin itself). */
+const Margins = { margin: z.number(), fail_margin: z.number().nullable() }
+
 const GateView = z
   .object({
     business: z.array(
@@ -83,12 +86,11 @@ const GateView = z
         metric: z.string(),
         kind: z.enum(['proportion', 'mean']),
         direction: z.enum(['higher_is_better', 'lower_is_better']),
-        margin: z.number(),
-        fail_margin: z.number().nullable(),
+        ...Margins,
       }),
     ),
-    error_rate: z.object({ margin: z.number(), fail_margin: z.number().nullable(), floor: z.number() }).nullable(),
-    latency: z.object({ threshold_ms: z.number(), margin: z.number(), fail_margin: z.number().nullable() }).nullable(),
+    error_rate: z.object({ ...Margins, floor: z.number() }).nullable(),
+    latency: z.object({ threshold_ms: z.number(), ...Margins }).nullable(),
     divergence: z.object({ max_rate: z.number() }).nullable(),
     alpha_pass: z.number(),
     alpha_fail: z.number(),
@@ -124,12 +126,13 @@ export const RolloutConfigView = z
 
 const StepView = z.object({ index: z.number().int(), kind: z.string(), label: z.string() })
 
+/** Fields a rollout and its list row share: who rolls out what, and when. */
+const RolloutNames = { id: z.string(), model: z.string(), champion: z.string(), challenger: z.string() }
+const RolloutTimes = { created_at: IsoTime, updated_at: IsoTime, ended_at: IsoTime.nullable() }
+
 export const RolloutView = z
   .object({
-    id: z.string(),
-    model: z.string(),
-    champion: z.string(),
-    challenger: z.string(),
+    ...RolloutNames,
     strategies: z.array(z.enum(STRATEGIES)),
     phase: z.enum(PHASES),
     phase_description: z.string(),
@@ -145,9 +148,7 @@ export const RolloutView = z
     rollback: RollbackView.nullable(),
     outcome: z.enum(OUTCOMES).nullable(),
     incident_id: z.string().nullable(),
-    created_at: IsoTime,
-    updated_at: IsoTime,
-    ended_at: IsoTime.nullable(),
+    ...RolloutTimes,
     config: RolloutConfigView,
   })
   .meta({ id: 'Rollout' })
@@ -156,17 +157,12 @@ export type RolloutView = z.infer<typeof RolloutView>
 /** A rollout in a list (GET /admin/rollouts, /admin/models/{model}/rollouts), from D1. */
 export const RolloutSummary = z
   .object({
-    id: z.string(),
-    model: z.string(),
-    champion: z.string(),
-    challenger: z.string(),
+    ...RolloutNames,
     strategies: z.array(z.string()),
     phase: z.string(),
     step_index: z.number().int(),
     outcome: z.string().nullable(),
-    created_at: IsoTime,
-    updated_at: IsoTime,
-    ended_at: IsoTime.nullable(),
+    ...RolloutTimes,
     last_verdict: z.object({ decision: z.string(), reason: z.string(), at: IsoTime }).nullable(),
   })
   .meta({ id: 'RolloutSummary' })

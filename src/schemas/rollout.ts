@@ -18,44 +18,41 @@ const Seconds = z
 const Margin = z.number().min(0).max(1)
 
 export const GateOverrides = z
-  .object({
+  .strictObject({
     business: z
-      .array(z.object({ metric: z.string(), margin: Margin.optional(), fail_margin: Margin.optional() }).strict())
+      .array(z.strictObject({ metric: z.string(), margin: Margin.optional(), fail_margin: Margin.optional() }))
       .optional()
       .meta({ description: 'Per business metric of the model: margin overrides (default 2% relative)' }),
     error_rate: z
-      .object({
+      .strictObject({
         margin: Margin,
         fail_margin: Margin.optional(),
         floor: Margin.optional().meta({
           description: 'Absolute rate under which the error gate passes (default 0.1%)',
         }),
       })
-      .strict()
       .nullable()
       .optional(),
     latency: z
-      .object({
+      .strictObject({
         threshold_ms: z.number().positive().optional(),
         margin: z.number().min(0).max(10),
         fail_margin: z.number().min(0).max(10).optional(),
       })
-      .strict()
       .nullable()
       .optional(),
-    divergence: z.object({ max_rate: Margin }).strict().nullable().optional(),
+    divergence: z.strictObject({ max_rate: Margin }).nullable().optional(),
     alpha_pass: z.number().gt(0).lt(0.5).optional(),
     alpha_fail: z.number().gt(0).lt(0.5).optional(),
     srm_alpha: z.number().gt(0).lt(0.5).optional(),
     min_sample: z.number().int().min(1).optional().meta({ description: 'Minimum exposures per arm before a PASS' }),
     max_duration_s: Seconds.optional().meta({ description: 'Stage cap: reaching it undecided gives INCONCLUSIVE' }),
   })
-  .strict()
   .meta({ id: 'GateOverrides' })
 export type GateOverrides = z.infer<typeof GateOverrides>
 
 export const StartRolloutInput = z
-  .object({
+  .strictObject({
     challenger: VersionName,
     strategy: z.union([z.enum(STRATEGIES), z.array(z.enum(STRATEGIES)).min(1).max(4)]).meta({
       description: 'One strategy or a composite plan run in order, e.g. ["shadow", "canary"]',
@@ -67,36 +64,38 @@ export const StartRolloutInput = z
       .optional()
       .meta({ description: 'Canary weights, default [5, 25, 50, 100]' }),
     durations: z
-      .object({ stage_min_s: Seconds.optional(), shadow_min_s: Seconds.optional(), watch_s: Seconds.optional() })
-      .strict()
+      .strictObject({ stage_min_s: Seconds.optional(), shadow_min_s: Seconds.optional(), watch_s: Seconds.optional() })
       .optional()
       .meta({ description: 'Defaults: 24 h per stage, 48 h shadow, 72 h watch' }),
     shadow: z
-      .object({ sample_rate: z.number().gt(0).max(1).optional(), min_samples: z.number().int().min(1).optional() })
-      .strict()
+      .strictObject({
+        sample_rate: z.number().gt(0).max(1).optional(),
+        min_samples: z.number().int().min(1).optional(),
+      })
       .optional(),
     cohort: z
-      .object({
+      .strictObject({
         when: RuleCondition,
         percents: z.array(Percent).min(1).max(20).optional(),
         promote: z.boolean().optional(),
       })
-      .strict()
       .optional()
       .meta({ description: 'Feature-flag cohort: who gets the challenger, and the widening percents' }),
     gates: z
-      .object({ shadow: GateOverrides.optional(), canary: GateOverrides.optional(), watch: GateOverrides.optional() })
-      .strict()
+      .strictObject({
+        shadow: GateOverrides.optional(),
+        canary: GateOverrides.optional(),
+        watch: GateOverrides.optional(),
+      })
       .optional()
       .meta({ description: "Overrides of the model's default gates per stage kind (cohort stages use canary gates)" }),
     approval: z
-      .object({
+      .strictObject({
         require_final_approval_for_risk: z.enum(['low', 'medium', 'high']).optional(),
         recent_rollback_window_s: Seconds.optional(),
         max_stage_jump: z.number().min(1).max(100).optional(),
         approval_ttl_s: Seconds.optional(),
       })
-      .strict()
       .optional(),
     waive_evaluation: z
       .boolean()
@@ -105,46 +104,40 @@ export const StartRolloutInput = z
     evaluation: EvaluationReport.optional().meta({ description: 'Submit the offline report with the start request' }),
     reason: z.string().max(500).optional(),
   })
-  .strict()
   .meta({ id: 'StartRolloutInput' })
 export type StartRolloutInput = z.infer<typeof StartRolloutInput>
 
 export const OperatorActionInput = z
-  .object({ reason: z.string().max(500).optional() })
-  .strict()
+  .strictObject({ reason: z.string().max(500).optional() })
   .meta({ id: 'OperatorActionInput' })
 
 export const ApproveInput = z
-  .object({
+  .strictObject({
     evidence_hash: z.string().regex(/^[0-9a-f]{64}$/, 'the evidence_hash shown by GET /admin/rollouts/{id}'),
     step: z.number().int().min(0).optional(),
     comment: z.string().max(1000).optional(),
   })
-  .strict()
   .meta({ id: 'ApproveInput' })
 
 export const RetrospectiveInput = z
-  .object({
+  .strictObject({
     root_cause: z.string().min(1).max(5000),
     action_items: z
       .array(
-        z
-          .object({
-            text: z.string().min(1).max(1000),
-            owner: z.string().max(200).optional(),
-            done: z.boolean().default(false),
-          })
-          .strict(),
+        z.strictObject({
+          text: z.string().min(1).max(1000),
+          owner: z.string().max(200).optional(),
+          done: z.boolean().default(false),
+        }),
       )
       .max(50)
       .default([]),
   })
-  .strict()
   .meta({ id: 'RetrospectiveInput' })
 export type RetrospectiveInput = z.infer<typeof RetrospectiveInput>
 
 export const Webhook = z
-  .object({
+  .strictObject({
     url: z
       .string()
       .url()
@@ -161,14 +154,10 @@ export const Webhook = z
       .optional()
       .meta({ description: 'PagerDuty integration key (required for the pagerduty format)' }),
   })
-  .strict()
   .refine((w) => w.format !== 'pagerduty' || w.routing_key !== undefined, {
     message: 'a pagerduty webhook needs its routing_key',
     path: ['routing_key'],
   })
   .meta({ id: 'Webhook' })
-export const WebhooksInput = z
-  .object({ webhooks: z.array(Webhook).max(20) })
-  .strict()
-  .meta({ id: 'WebhooksInput' })
+export const WebhooksInput = z.strictObject({ webhooks: z.array(Webhook).max(20) }).meta({ id: 'WebhooksInput' })
 export type WebhookInput = z.infer<typeof Webhook>

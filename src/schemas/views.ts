@@ -1,11 +1,39 @@
 /**
  * @module schemas/views
- * Response shapes of the admin API.
+ * Response shapes of the admin API: a model with its versions and routing, and the model list.
  */
 import { z } from 'zod'
-import { Epoch, IsoTime, ModelName } from './common'
-import { ModelConfig, VersionView } from './model'
+import { Epoch, IsoTime, ModelName, RiskTier, VersionName } from './common'
+import { Backend, BusinessMetric, ShadowCompare } from './model'
 import { RoutingTable } from './routing'
+
+export const VersionView = z
+  .object({
+    name: VersionName,
+    backend: Backend,
+    registered_at: IsoTime,
+    first_exposed_epoch: z.number().int().nullable().meta({
+      description: 'First epoch that routed traffic to this version; from then on it is immutable',
+    }),
+  })
+  .meta({ id: 'Version' })
+export type VersionView = z.infer<typeof VersionView>
+
+export const ModelConfig = z
+  .object({
+    name: ModelName,
+    risk: RiskTier,
+    unit_header: z.string(),
+    sla: z.object({ p99_ms: z.number() }).nullable(),
+    fallback_to_champion: z.boolean(),
+    metrics: z.array(BusinessMetric),
+    shadow_compare: ShadowCompare.nullable(),
+    metric_shards: z.number().int(),
+    created_at: IsoTime,
+    updated_at: IsoTime,
+  })
+  .meta({ id: 'ModelConfig' })
+export type ModelConfig = z.infer<typeof ModelConfig>
 
 export const BucketRange = z.object({ version: z.string(), from: z.number().int(), to: z.number().int() })
 

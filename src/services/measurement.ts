@@ -215,21 +215,13 @@ export class MeasurementService {
   ): Promise<Series[]> {
     const db = this.deps.db
     const builder = new SeriesBuilder(fromMinute, toMinute, stepMinutes)
+    const fold = <T extends { minute: number }>(
+      rows: (db: Db, model: string, from: number, to: number, limit?: number) => Promise<T[]>,
+      take: (page: T[]) => void,
+    ) => pagedByMinute((from, to, limit) => rows(db, model, from, to, limit), fromMinute, toMinute, take, pageRows)
     await Promise.all([
-      pagedByMinute(
-        (f, t, l) => minuteRows(db, model, f, t, l),
-        fromMinute,
-        toMinute,
-        (rows) => builder.addMinutes(rows),
-        pageRows,
-      ),
-      pagedByMinute(
-        (f, t, l) => outcomeRows(db, model, f, t, l),
-        fromMinute,
-        toMinute,
-        (rows) => builder.addOutcomes(rows),
-        pageRows,
-      ),
+      fold(minuteRows, (page) => builder.addMinutes(page)),
+      fold(outcomeRows, (page) => builder.addOutcomes(page)),
     ])
     return builder.build()
   }

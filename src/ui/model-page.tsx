@@ -8,7 +8,7 @@ import type { RolloutView } from '../schemas/rollout-view'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
-import { Badge, Time, WeightsBar } from './parts'
+import { Badge, ColumnHeads, Time, WeightsBar } from './parts'
 import { Timeline } from './timeline'
 import { WINDOW_KEYS, type ModelPageData } from '../schemas/dashboard'
 
@@ -206,15 +206,7 @@ function Audit({ data }: { data: ModelPageData }) {
       ) : (
         <table>
           <caption class="sr-only">The newest {data.audit.length} audit entries of this model, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Time', 'Actor', 'Action', 'Target', 'Reason']} />
           <tbody>
             {data.audit.map((e) => (
               <tr data-action={e.action}>
@@ -284,15 +276,7 @@ export function ModelPage({ data, role }: ModelPageProps) {
         <section aria-labelledby="history-title">
           <h2 id="history-title">Rollout history</h2>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Rollout</th>
-                <th scope="col">Champion → challenger</th>
-                <th scope="col">Phase</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Started</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Rollout', 'Champion → challenger', 'Phase', 'Outcome', 'Started']} />
             <tbody>
               {data.rollouts.map((r) => (
                 <tr>

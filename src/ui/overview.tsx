@@ -6,7 +6,7 @@
  */
 import type { OverviewData, OverviewModel } from '../schemas/dashboard'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
-import { Badge, WeightsBar } from './parts'
+import { Badge, ColumnHeads, WeightsBar } from './parts'
 
 export interface OverviewProps {
   data: OverviewData
@@ -66,17 +66,7 @@ export function OverviewPage({ data, role }: OverviewProps) {
           <caption class="sr-only">
             Models: champion, routing weights, active rollout, phase, step and last verdict
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Champion</th>
-              <th scope="col">Weights</th>
-              <th scope="col">Rollout</th>
-              <th scope="col">Phase</th>
-              <th scope="col">Step</th>
-              <th scope="col">Last verdict</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Model', 'Champion', 'Weights', 'Rollout', 'Phase', 'Step', 'Last verdict']} />
           <tbody>
             {data.models.map((m) => {
               const routing = m.view.routing

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * @module ui/parts
- * Small shared pieces: status badges, times and the routing weights bar.
+ * Small shared pieces: status badges, times, table headers and the routing weights bar.
  */
 import { formatShortTime, formatTime } from './format'
 
@@ -13,6 +13,21 @@ export function Time({ at }: { at: number | string }) {
     <time class="t" datetime={new Date(ms).toISOString()} title={formatTime(ms)}>
       {formatShortTime(ms)}
     </time>
+  )
+}
+
+/** A table's header row; the columns named in `numeric` hold numbers (right-aligned). */
+export function ColumnHeads({ columns, numeric = [] }: { columns: string[]; numeric?: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th scope="col" class={numeric.includes(c) ? 'num' : undefined}>
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
   )
 }
 

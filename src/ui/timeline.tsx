@@ -6,7 +6,7 @@
  */
 import type { RolloutView } from '../schemas/rollout-view'
 import { formatNumber, formatTime } from './format'
-import { Badge, Time } from './parts'
+import { Badge, ColumnHeads, Time } from './parts'
 
 type Verdict = RolloutView['verdicts'][number]
 
@@ -37,6 +37,9 @@ function shownVerdicts(all: Verdict[]): { shown: Verdict[]; hidden: number } {
   return { shown, hidden: all.length - shown.length }
 }
 
+/** The numbers behind a verdict, per metric. */
+const NUMBER_COLUMNS = ['Champion n', 'Champion', 'Challenger n', 'Challenger', 'p-value']
+
 function VerdictItem({ v }: { v: Verdict }) {
   return (
     <li class={`d-${v.decision}${v.decisive ? ' decisive' : ''}`} data-decision={v.decision}>
@@ -49,28 +52,7 @@ function VerdictItem({ v }: { v: Verdict }) {
         <details>
           <summary class="small">Numbers behind this verdict</summary>
           <table class="small">
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                <th scope="col" class="num">
-                  Champion n
-                </th>
-                <th scope="col" class="num">
-                  Champion
-                </th>
-                <th scope="col" class="num">
-                  Challenger n
-                </th>
-                <th scope="col" class="num">
-                  Challenger
-                </th>
-                <th scope="col" class="num">
-                  p-value
-                </th>
-                <th scope="col">Decision</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
+            <ColumnHeads columns={['Metric', ...NUMBER_COLUMNS, 'Decision', 'Reason']} numeric={NUMBER_COLUMNS} />
             <tbody>
               {v.metrics.map((m) => (
                 <tr>
@@ -131,14 +113,7 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
       ) : (
         <table id="events">
           <caption class="sr-only">Rollout events, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Event</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Reason</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Time', 'Event', 'Actor', 'Reason']} />
           <tbody>
             {[...r.events].reverse().map((e) => (
               <tr data-event={e.type}>

@@ -3,11 +3,11 @@
  * D1 history of measurements: idempotent upserts of shard exports, and range reads for the
  * metrics API. Rows are per shard so a re-exported row replaces itself instead of adding up.
  */
-import { and, asc, desc, eq, gte, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, gte, lt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { errorsOf, type Agg } from '../../core/metrics/aggregate'
 import type { ExportBatch } from '../../core/metrics/shard-data'
-import type { Db } from './registry-store'
+import { newestRows, type Db } from './registry-store'
 import * as schema from './schema'
 
 /** Samples kept per model (oldest deleted first). */
@@ -129,6 +129,23 @@ export async function pruneHistory(db: Db, model: string, beforeMinute: number, 
   return deleted
 }
 
+/** A model's rows of a per-minute table in [fromMinute, toMinute], in minute order; at most `limit` when given. */
+async function inMinutes<T extends typeof schema.metricMinutes | typeof schema.outcomeMinutes>(
+  db: Db,
+  table: T,
+  model: string,
+  fromMinute: number,
+  toMinute: number,
+  limit?: number,
+) {
+  const q = db
+    .select()
+    .from(table)
+    .where(and(eq(table.model, model), gte(table.minute, fromMinute), lte(table.minute, toMinute)))
+    .orderBy(asc(table.minute))
+  return limit === undefined ? await q : await q.limit(limit)
+}
+
 /** Minute rows of [fromMinute, toMinute] in minute order; at most `limit` when given (see readSeries). */
 export async function minuteRows(
   db: Db,
@@ -137,18 +154,7 @@ export async function minuteRows(
   toMinute: number,
   limit?: number,
 ): Promise<Array<{ minute: number; version: string; arm: string; segment: string; epoch: number; agg: Agg }>> {
-  const q = db
-    .select()
-    .from(schema.metricMinutes)
-    .where(
-      and(
-        eq(schema.metricMinutes.model, model),
-        gte(schema.metricMinutes.minute, fromMinute),
-        lte(schema.metricMinutes.minute, toMinute),
-      ),
-    )
-    .orderBy(asc(schema.metricMinutes.minute))
-  const rows = limit === undefined ? await q : await q.limit(limit)
+  const rows = await inMinutes(db, schema.metricMinutes, model, fromMinute, toMinute, limit)
   return rows.map((r) => ({
     minute: r.minute,
     version: r.version,
@@ -161,25 +167,13 @@ export async function minuteRows(
 
 /** Outcome rows of [fromMinute, toMinute] in minute order; at most `limit` when given. */
 export async function outcomeRows(db: Db, model: string, fromMinute: number, toMinute: number, limit?: number) {
-  const q = db
-    .select()
-    .from(schema.outcomeMinutes)
-    .where(
-      and(
-        eq(schema.outcomeMinutes.model, model),
-        gte(schema.outcomeMinutes.minute, fromMinute),
-        lte(schema.outcomeMinutes.minute, toMinute),
-      ),
-    )
-    .orderBy(asc(schema.outcomeMinutes.minute))
-  return limit === undefined ? await q : await q.limit(limit)
+  return inMinutes(db, schema.outcomeMinutes, model, fromMinute, toMinute, limit)
 }
 
-export async function latestSamples(db: Db, model: string, limit: number) {
-  return db
-    .select()
-    .from(schema.shadowSamples)
-    .where(eq(schema.shadowSamples.model, model))
-    .orderBy(desc(schema.shadowSamples.id))
-    .limit(limit)
+/** A stored shadow pair, as D1 returns it. */
+export type ShadowSampleRecord = typeof schema.shadowSamples.$inferSelect
+
+export async function latestSamples(db: Db, model: string, limit: number): Promise<ShadowSampleRecord[]> {
+  const t = schema.shadowSamples
+  return newestRows(db, t, eq(t.model, model), t.id, limit)
 }

@@ -6,6 +6,7 @@
  */
 import { eq, lte } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
+import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core'
 import type { AuditEntry } from '../../core/audit/chain'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
@@ -27,40 +28,32 @@ export type OutboxRecord =
   | { kind: 'delivery'; row: DeliveryRow }
   | { kind: 'webhooks'; model: string; rows: WebhookRow[] }
 
+/** Inserts a row, or replaces the stored one unless that one is newer (rows carry their updatedAt). */
+function upsertNewer<T extends typeof schema.rollouts | typeof schema.incidents>(
+  db: Db,
+  table: T,
+  row: T['$inferInsert'],
+): BatchItem<'sqlite'> {
+  // Every column but the key (drizzle leaves undefined values out of the SET).
+  const set: SQLiteUpdateSetSource<T> = { ...row, id: undefined }
+  return db
+    .insert(table)
+    .values(row)
+    .onConflictDoUpdate({ target: table.id, set, setWhere: lte(table.updatedAt, row.updatedAt) })
+}
+
 function statements(db: Db, r: OutboxRecord): BatchItem<'sqlite'>[] {
   switch (r.kind) {
     case 'registry':
       return historyStatements(db, { state: r.state, snapshot: r.snapshot })
     case 'audit':
       return [auditInsert(db, r.entry)]
-    case 'rollout': {
-      const { id: _id, ...set } = r.row
-      return [
-        db
-          .insert(schema.rollouts)
-          .values(r.row)
-          .onConflictDoUpdate({
-            target: schema.rollouts.id,
-            set,
-            setWhere: lte(schema.rollouts.updatedAt, r.row.updatedAt),
-          }),
-      ]
-    }
+    case 'rollout':
+      return [upsertNewer(db, schema.rollouts, r.row)]
     case 'verdict':
       return [db.insert(schema.verdicts).values(r.row).onConflictDoNothing()]
-    case 'incident': {
-      const { id: _id, ...set } = r.row
-      return [
-        db
-          .insert(schema.incidents)
-          .values(r.row)
-          .onConflictDoUpdate({
-            target: schema.incidents.id,
-            set,
-            setWhere: lte(schema.incidents.updatedAt, r.row.updatedAt),
-          }),
-      ]
-    }
+    case 'incident':
+      return [upsertNewer(db, schema.incidents, r.row)]
     case 'delivery':
       return [db.insert(schema.webhookDeliveries).values(r.row).onConflictDoNothing()]
     case 'webhooks': {

@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
 import type { BatchItem } from 'drizzle-orm/batch'
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { AuditEntry } from '../../core/audit/chain'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
@@ -17,6 +18,17 @@ export type Db = DrizzleD1Database<typeof schema>
 
 export function openDb(d1: D1Database): Db {
   return drizzle(d1, { schema })
+}
+
+/** The newest `limit` rows of `table` that match `where` (all when undefined), newest first by `by`. */
+export function newestRows<T extends SQLiteTable>(
+  db: Db,
+  table: T,
+  where: SQL | undefined,
+  by: SQLiteColumn,
+  limit: number,
+) {
+  return db.select().from(table).where(where).orderBy(desc(by)).limit(limit)
 }
 
 /** One committed registry change: the model's new state and the snapshot it published. */
@@ -85,23 +97,7 @@ export function historyStatements(db: Db, rec: HistoryRecord): BatchItem<'sqlite
 }
 
 export function auditInsert(db: Db, e: AuditEntry): BatchItem<'sqlite'> {
-  return db
-    .insert(schema.auditLog)
-    .values({
-      id: e.id,
-      stream: e.stream,
-      seq: e.seq,
-      at: e.at,
-      actor: e.actor,
-      action: e.action,
-      target: e.target,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      reason: e.reason,
-      prevHash: e.prev_hash,
-      hash: e.hash,
-    })
-    .onConflictDoNothing()
+  return db.insert(schema.auditLog).values(e).onConflictDoNothing()
 }
 
 export interface ModelSummary {
@@ -204,23 +200,6 @@ export interface AuditQuery {
   newestFirst?: boolean
 }
 
-function rowToEntry(r: typeof schema.auditLog.$inferSelect): AuditEntry {
-  return {
-    id: r.id,
-    stream: r.stream,
-    seq: r.seq,
-    at: r.at,
-    actor: r.actor,
-    action: r.action,
-    target: r.target,
-    before: r.before ?? null,
-    after: r.after ?? null,
-    reason: r.reason,
-    prev_hash: r.prevHash,
-    hash: r.hash,
-  }
-}
-
 export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
   const conds: SQL[] = []
   if (q.stream !== undefined) conds.push(eq(schema.auditLog.stream, q.stream))
@@ -236,23 +215,17 @@ export async function listAudit(db: Db, q: AuditQuery): Promise<AuditEntry[]> {
     )
   }
   const dir = q.newestFirst ? desc : asc
-  const rows = await db
+  return db
     .select()
     .from(t)
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(dir(t.at), dir(t.stream), dir(t.seq))
     .limit(q.limit)
-  return rows.map(rowToEntry)
 }
 
 /** All entries of one stream in chain order, for verification. */
 export async function streamEntries(db: Db, stream: string): Promise<AuditEntry[]> {
-  const rows = await db
-    .select()
-    .from(schema.auditLog)
-    .where(eq(schema.auditLog.stream, stream))
-    .orderBy(asc(schema.auditLog.seq))
-  return rows.map(rowToEntry)
+  return db.select().from(schema.auditLog).where(eq(schema.auditLog.stream, stream)).orderBy(asc(schema.auditLog.seq))
 }
 
 export async function auditStreams(db: Db): Promise<string[]> {

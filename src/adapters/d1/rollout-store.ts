@@ -2,35 +2,27 @@
  * @module adapters/d1/rollout-store
  * Reads over rollouts, verdicts, incidents and webhook deliveries (written by the coordinators).
  */
-import { and, desc, eq, isNull, or, gte } from 'drizzle-orm'
-import type { Db } from './registry-store'
+import { and, eq, isNull, or, gte } from 'drizzle-orm'
+import { newestRows, type Db } from './registry-store'
 import * as schema from './schema'
 
-export async function rolloutModel(db: Db, id: string): Promise<string | null> {
-  const row = await db
-    .select({ model: schema.rollouts.model })
-    .from(schema.rollouts)
-    .where(eq(schema.rollouts.id, id))
-    .limit(1)
+/** The model a rollout or incident belongs to; null when there is no such id. */
+async function modelOf<T extends typeof schema.rollouts | typeof schema.incidents>(db: Db, table: T, id: string) {
+  const row = await db.select({ model: table.model }).from(table).where(eq(table.id, id)).limit(1)
   return row[0]?.model ?? null
 }
 
-export async function incidentModel(db: Db, id: string): Promise<string | null> {
-  const row = await db
-    .select({ model: schema.incidents.model })
-    .from(schema.incidents)
-    .where(eq(schema.incidents.id, id))
-    .limit(1)
-  return row[0]?.model ?? null
+export function rolloutModel(db: Db, id: string): Promise<string | null> {
+  return modelOf(db, schema.rollouts, id)
+}
+
+export function incidentModel(db: Db, id: string): Promise<string | null> {
+  return modelOf(db, schema.incidents, id)
 }
 
 export async function listRollouts(db: Db, model: string | undefined, limit: number) {
-  return db
-    .select()
-    .from(schema.rollouts)
-    .where(model ? eq(schema.rollouts.model, model) : undefined)
-    .orderBy(desc(schema.rollouts.createdAt))
-    .limit(limit)
+  const t = schema.rollouts
+  return newestRows(db, t, model ? eq(t.model, model) : undefined, t.createdAt, limit)
 }
 
 /**
@@ -52,29 +44,20 @@ export async function modelsToTick(db: Db, recentSince: string): Promise<string[
 
 /** The newest `limit` verdicts of a rollout, in time order (a long watch can exceed any page). */
 export async function listVerdicts(db: Db, rolloutId: string, limit: number) {
-  const rows = await db
-    .select()
-    .from(schema.verdicts)
-    .where(eq(schema.verdicts.rolloutId, rolloutId))
-    .orderBy(desc(schema.verdicts.at))
-    .limit(limit)
+  const t = schema.verdicts
+  const rows = await newestRows(db, t, eq(t.rolloutId, rolloutId), t.at, limit)
   return rows.reverse()
 }
 
 export async function listIncidents(db: Db, model: string | undefined, limit: number) {
-  return db
-    .select()
-    .from(schema.incidents)
-    .where(model ? eq(schema.incidents.model, model) : undefined)
-    .orderBy(desc(schema.incidents.at))
-    .limit(limit)
+  const t = schema.incidents
+  return newestRows(db, t, model ? eq(t.model, model) : undefined, t.at, limit)
 }
 
-export async function listDeliveries(db: Db, model: string, limit: number) {
-  return db
-    .select()
-    .from(schema.webhookDeliveries)
-    .where(eq(schema.webhookDeliveries.model, model))
-    .orderBy(desc(schema.webhookDeliveries.at))
-    .limit(limit)
+/** A recorded delivery attempt, as D1 returns it. */
+export type DeliveryRecord = typeof schema.webhookDeliveries.$inferSelect
+
+export async function listDeliveries(db: Db, model: string, limit: number): Promise<DeliveryRecord[]> {
+  const t = schema.webhookDeliveries
+  return newestRows(db, t, eq(t.model, model), t.at, limit)
 }

@@ -5,6 +5,8 @@
  * it writes them through an outbox, so a D1 outage delays history but never loses it.
  */
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { DeliveryStatus } from '../../core/alerts/format'
+import type { AlertKind } from '../../core/rollout/io'
 
 export const models = sqliteTable('models', {
   name: text('name').primaryKey(),
@@ -57,7 +59,8 @@ export const auditLog = sqliteTable(
     before: text('before', { mode: 'json' }),
     after: text('after', { mode: 'json' }),
     reason: text('reason').notNull(),
-    prevHash: text('prev_hash').notNull(),
+    // Named as AuditEntry names it: entries go in and come out without a mapping.
+    prev_hash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
   (t) => [uniqueIndex('audit_stream_seq').on(t.stream, t.seq), index('audit_at').on(t.at)],
@@ -196,7 +199,7 @@ export const webhooks = sqliteTable(
     model: text('model').notNull(),
     url: text('url').notNull(),
     format: text('format').notNull(),
-    events: text('events', { mode: 'json' }).notNull(),
+    events: text('events', { mode: 'json' }).$type<AlertKind[]>().notNull(),
     routingKey: text('routing_key'),
     createdAt: text('created_at').notNull(),
   },
@@ -214,7 +217,7 @@ export const webhookDeliveries = sqliteTable(
     event: text('event').notNull(),
     format: text('format').notNull(),
     at: text('at').notNull(),
-    status: text('status').notNull(),
+    status: text('status').$type<DeliveryStatus>().notNull(),
     responseCode: integer('response_code'),
     error: text('error'),
   },

@@ -3,7 +3,7 @@
  * `modelgate promote|pause|resume|abort <rollout> [--reason …]`: one operator action each,
  * POST /admin/rollouts/{id}/{action}; prints where the rollout stands afterwards.
  */
-import { str, type CommandSpec } from '../args'
+import { str, stringOption, type CommandSpec } from '../args'
 import type { RolloutView } from '../api-types'
 import { println } from '../io'
 import { rolloutHeading, rolloutLines } from '../rollout-view'
@@ -23,7 +23,7 @@ function actionCommand(action: RolloutAction): CommandSpec {
     name: action,
     summary: ACTIONS[action].summary,
     args: ['<rollout>'],
-    options: { reason: { type: 'string', value: '<text>', description: 'why, for the audit log' } },
+    options: { reason: stringOption('<text>', 'why, for the audit log') },
     async run(ctx, p) {
       const id = p.positionals[0] as string
       const reason = str(p, 'reason')

@@ -4,7 +4,7 @@
  * that asked for a human, the reason and the latest verdict — then POSTs the evidence hash that
  * evidence produced. If anything changes in between, the gateway refuses the stale hash.
  */
-import { bool, str, type CommandSpec } from '../args'
+import { bool, booleanOption, str, stringOption, type CommandSpec } from '../args'
 import type { RolloutView } from '../api-types'
 import { formatDuration } from '../duration'
 import { RefusedError, UsageError } from '../exit'
@@ -19,8 +19,8 @@ export const approveCommand: CommandSpec = {
   args: ['<rollout>'],
   role: 'approver',
   options: {
-    yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation (needed without a terminal)' },
-    comment: { type: 'string', value: '<text>', description: 'a note kept with the approval' },
+    yes: booleanOption('do not ask for confirmation (needed without a terminal)', 'y'),
+    comment: stringOption('<text>', 'a note kept with the approval'),
   },
   details: [
     'The token is --token, else MODELGATE_APPROVER_TOKEN (for a local gateway, APPROVER_TOKEN from ./.dev.vars).',

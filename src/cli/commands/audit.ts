@@ -6,10 +6,10 @@
  * The API pages oldest-first with a cursor and has no "newest n", so the CLI pages through and
  * keeps the last n entries (bounded memory).
  */
-import { positiveInt, str, bool, type CommandSpec, type Context } from '../args'
+import { bool, booleanOption, positiveInt, str, stringOption, type CommandSpec, type Context } from '../args'
 import type { AuditEntry, AuditListResponse, ChainReport } from '../api-types'
 import { EXIT, UsageError } from '../exit'
-import { table, time } from '../format'
+import { right, table, time } from '../format'
 import { eprintln, println } from '../io'
 import { printJson, seg } from './shared'
 
@@ -24,16 +24,12 @@ export const auditCommand: CommandSpec = {
   summary: "a model's audit log (table, or --format json|jsonl|csv to export)",
   args: ['<model>'],
   options: {
-    limit: {
-      type: 'string',
-      value: '<n>',
-      description: 'the newest n entries (table default 50; exports default all)',
-    },
-    all: { type: 'boolean', description: 'every entry, also in the table' },
-    format: { type: 'string', value: '<format>', description: 'table (default) | json | jsonl | csv' },
-    from: { type: 'string', value: '<time>', description: 'entries at or after this RFC 3339 time' },
-    to: { type: 'string', value: '<time>', description: 'entries at or before this RFC 3339 time' },
-    wide: { type: 'boolean', description: 'do not shorten long reasons in the table' },
+    limit: stringOption('<n>', 'the newest n entries (table default 50; exports default all)'),
+    all: booleanOption('every entry, also in the table'),
+    format: stringOption('<format>', 'table (default) | json | jsonl | csv'),
+    from: stringOption('<time>', 'entries at or after this RFC 3339 time'),
+    to: stringOption('<time>', 'entries at or before this RFC 3339 time'),
+    wide: booleanOption('do not shorten long reasons in the table'),
   },
   details: ["jsonl and csv are the gateway's export formats (GET /admin/audit?format=…), one page after another."],
   examples: ['modelgate audit credit-risk --limit 20', 'modelgate audit credit-risk --format csv > audit.csv'],
@@ -73,7 +69,7 @@ export const auditVerifyCommand: CommandSpec = {
       println(
         ctx.io,
         table(
-          ['STREAM', 'OK', { header: 'CHECKED', align: 'right' }, 'BROKEN AT'],
+          ['STREAM', 'OK', right('CHECKED'), 'BROKEN AT'],
           report.streams.map((s) => [
             s.stream,
             s.ok ? 'yes' : 'NO',
@@ -191,7 +187,7 @@ function printTable(ctx: Context, model: string, entries: AuditEntry[], reasonWi
   println(
     ctx.io,
     table(
-      [{ header: 'SEQ', align: 'right' }, 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'REASON'],
+      [right('SEQ'), 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'REASON'],
       entries.map((e) => [
         e.seq,
         time(e.at),

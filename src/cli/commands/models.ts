@@ -4,7 +4,7 @@
  */
 import type { CommandSpec } from '../args'
 import type { ModelListResponse, ModelView } from '../api-types'
-import { table, weights } from '../format'
+import { right, table, weights } from '../format'
 import { println } from '../io'
 import { mapLimit, printJson, seg } from './shared'
 
@@ -35,10 +35,7 @@ export const modelsCommand: CommandSpec = {
       v.active_rollout?.id,
       v.active_rollout?.phase,
     ])
-    println(
-      ctx.io,
-      table(['MODEL', 'RISK', 'CHAMPION', { header: 'EPOCH', align: 'right' }, 'WEIGHTS', 'ROLLOUT', 'PHASE'], rows),
-    )
+    println(ctx.io, table(['MODEL', 'RISK', 'CHAMPION', right('EPOCH'), 'WEIGHTS', 'ROLLOUT', 'PHASE'], rows))
     return 0
   },
 }

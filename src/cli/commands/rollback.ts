@@ -8,7 +8,7 @@
  * Locally (`npm start` = wrangler dev) cron never fires on its own, and confirmation needs ticks:
  * for a gateway on this machine the CLI calls the scheduled handler itself while it waits.
  */
-import { bool, str, type CommandSpec, type Context } from '../args'
+import { bool, booleanOption, str, stringOption, type CommandSpec, type Context } from '../args'
 import type { MetricsResponse, ModelView, RollbackResponse, RolloutView } from '../api-types'
 import { ApiError, EXIT, NetworkError, UsageError } from '../exit'
 import {
@@ -41,24 +41,18 @@ export const rollbackCommand: CommandSpec = {
   summary: 'route 100% to the champion in one publish and wait until that is confirmed',
   args: ['<model>'],
   options: {
-    reason: { type: 'string', value: '<text>', description: 'why, for the audit log and the incident' },
-    target: {
-      type: 'string',
-      value: '<target>',
-      description: 'champion (default) | previous_champion (undo the last champion switch)',
-    },
-    'no-wait': { type: 'boolean', description: 'print the new epoch and return without waiting for confirmation' },
-    timeout: {
-      type: 'string',
-      value: '<duration>',
-      description: 'how long to wait for confirmation (default 10m); exit code 5 when it runs out',
-    },
-    interval: { type: 'string', value: '<duration>', description: 'how often to poll while waiting (default 5s)' },
-    'trigger-cron': {
-      type: 'boolean',
-      description: `call ${CRON_TRIGGER_PATH} every 10 s while waiting (default on for 127.0.0.1/localhost)`,
-    },
-    'no-trigger-cron': { type: 'boolean', description: "never trigger cron; wait for the gateway's own ticks" },
+    reason: stringOption('<text>', 'why, for the audit log and the incident'),
+    target: stringOption('<target>', 'champion (default) | previous_champion (undo the last champion switch)'),
+    'no-wait': booleanOption('print the new epoch and return without waiting for confirmation'),
+    timeout: stringOption(
+      '<duration>',
+      'how long to wait for confirmation (default 10m); exit code 5 when it runs out',
+    ),
+    interval: stringOption('<duration>', 'how often to poll while waiting (default 5s)'),
+    'trigger-cron': booleanOption(
+      `call ${CRON_TRIGGER_PATH} every 10 s while waiting (default on for 127.0.0.1/localhost)`,
+    ),
+    'no-trigger-cron': booleanOption("never trigger cron; wait for the gateway's own ticks"),
   },
   details: [
     "Confirmation: when the rollback ends an exposed rollout, the gateway's controller confirms it on a cron",

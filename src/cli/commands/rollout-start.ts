@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { STRATEGIES } from '../../core/rollout/types'
-import { bool, list, str, type CommandSpec, type Parsed } from '../args'
+import { bool, booleanOption, list, str, stringOption, type CommandSpec, type Parsed } from '../args'
 import type { RolloutView, StartRolloutBody } from '../api-types'
 import { parseDuration } from '../duration'
 import { UsageError } from '../exit'
@@ -23,47 +23,23 @@ export const rolloutStartCommand: CommandSpec = {
   summary: 'start a rollout of a challenger (shadow, canary, blue_green, feature_flag or a plan)',
   args: ['<model>'],
   options: {
-    challenger: { type: 'string', value: '<version>', description: 'the version to roll out (required)' },
-    strategy: {
-      type: 'string',
-      multiple: true,
-      value: '<name>',
-      description: `${STRATEGIES.join(' | ')}; repeat or comma-separate for a plan run in order (required)`,
-    },
-    stages: { type: 'string', value: '<p,p,…>', description: 'canary weights in percent, e.g. 5,25,50,100' },
-    'stage-min': {
-      type: 'string',
-      value: '<duration>',
-      description: 'minimum time per canary stage, e.g. 60s, 5m, 24h',
-    },
-    'shadow-min': { type: 'string', value: '<duration>', description: 'minimum time in shadow' },
-    watch: { type: 'string', value: '<duration>', description: 'watch period after 100%' },
-    'shadow-rate': { type: 'string', value: '<0..1>', description: 'share of requests copied to the shadow' },
-    'shadow-samples': {
-      type: 'string',
-      value: '<n>',
-      description: 'minimum shadowed requests before the shadow gate may pass',
-    },
-    'waive-evaluation': {
-      type: 'boolean',
-      description: 'skip the offline evaluation gate (low-risk models only; recorded)',
-    },
-    evaluation: {
-      type: 'string',
-      value: '<file.json>',
-      description: 'the offline evaluation report to submit with the start',
-    },
-    gates: {
-      type: 'string',
-      value: '<file.json>',
-      description: 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }',
-    },
-    body: {
-      type: 'string',
-      value: '<file.json>',
-      description: 'a base request body (cohort, approval, …); flags override its fields',
-    },
-    reason: { type: 'string', value: '<text>', description: 'why, for the audit log' },
+    challenger: stringOption('<version>', 'the version to roll out (required)'),
+    strategy: stringOption(
+      '<name>',
+      `${STRATEGIES.join(' | ')}; repeat or comma-separate for a plan run in order (required)`,
+      { multiple: true },
+    ),
+    stages: stringOption('<p,p,…>', 'canary weights in percent, e.g. 5,25,50,100'),
+    'stage-min': stringOption('<duration>', 'minimum time per canary stage, e.g. 60s, 5m, 24h'),
+    'shadow-min': stringOption('<duration>', 'minimum time in shadow'),
+    watch: stringOption('<duration>', 'watch period after 100%'),
+    'shadow-rate': stringOption('<0..1>', 'share of requests copied to the shadow'),
+    'shadow-samples': stringOption('<n>', 'minimum shadowed requests before the shadow gate may pass'),
+    'waive-evaluation': booleanOption('skip the offline evaluation gate (low-risk models only; recorded)'),
+    evaluation: stringOption('<file.json>', 'the offline evaluation report to submit with the start'),
+    gates: stringOption('<file.json>', 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }'),
+    body: stringOption('<file.json>', 'a base request body (cohort, approval, …); flags override its fields'),
+    reason: stringOption('<text>', 'why, for the audit log'),
   },
   details: [
     'Durations accept ms, s, m, h and d (a bare number is seconds) and are sent as seconds.',

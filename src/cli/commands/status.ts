@@ -5,7 +5,7 @@
  */
 import type { CommandSpec } from '../args'
 import type { MetricsResponse, ModelView, RolloutView } from '../api-types'
-import { NONE, keyValues, ms, pct, table, weights } from '../format'
+import { NONE, keyValues, ms, pct, right, table, weights } from '../format'
 import { println } from '../io'
 import { metricsQuery, totals } from '../metrics'
 import { rolloutHeading, rolloutLines } from '../rollout-view'
@@ -80,7 +80,7 @@ export const statusCommand: CommandSpec = {
       println(
         io,
         table(
-          ['VERSION', { header: 'WEIGHT', align: 'right' }, 'BUCKETS (of 10000)'],
+          ['VERSION', right('WEIGHT'), 'BUCKETS (of 10000)'],
           view.bucket_ranges.map((b) => [
             b.version,
             `${view.routing?.weights[b.version] ?? (b.to - b.from) / 100}%`,
@@ -132,12 +132,12 @@ export const statusCommand: CommandSpec = {
           [
             'VERSION',
             'ARM',
-            { header: 'REQUESTS', align: 'right' },
-            { header: 'ERRORS', align: 'right' },
-            { header: 'ERROR RATE', align: 'right' },
-            { header: 'P50', align: 'right' },
-            { header: 'P99', align: 'right' },
-            { header: 'DIVERGENCE', align: 'right' },
+            right('REQUESTS'),
+            right('ERRORS'),
+            right('ERROR RATE'),
+            right('P50'),
+            right('P99'),
+            right('DIVERGENCE'),
           ],
           arms.map((a) => [
             a.version,

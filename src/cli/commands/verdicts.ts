@@ -4,9 +4,9 @@
  * `--metrics`, the numbers behind each one (per-arm n and estimate, contrast, boundary,
  * always-valid p-value, margin) and the sample-ratio check.
  */
-import { bool, positiveInt, str, type CommandSpec } from '../args'
+import { bool, booleanOption, positiveInt, str, stringOption, type CommandSpec } from '../args'
 import type { RolloutView, VerdictRow } from '../api-types'
-import { NONE, num, pct, table, time } from '../format'
+import { NONE, num, pct, right, table, time } from '../format'
 import { println } from '../io'
 import { stepLabel, withDecision } from '../rollout-view'
 import { printJson, seg } from './shared'
@@ -16,13 +16,10 @@ export const verdictsCommand: CommandSpec = {
   summary: "a rollout's verdict history; --metrics for the numbers behind each decision",
   args: ['<rollout>'],
   options: {
-    metrics: {
-      type: 'boolean',
-      description: 'per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin',
-    },
-    limit: { type: 'string', value: '<n>', description: 'the newest n verdicts (default 50)' },
-    all: { type: 'boolean', description: 'every verdict' },
-    decisive: { type: 'boolean', description: 'only verdicts that changed the rollout' },
+    metrics: booleanOption('per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin'),
+    limit: stringOption('<n>', 'the newest n verdicts (default 50)'),
+    all: booleanOption('every verdict'),
+    decisive: booleanOption('only verdicts that changed the rollout'),
   },
   async run(ctx, p) {
     const id = p.positionals[0] as string
@@ -65,14 +62,14 @@ export const verdictsCommand: CommandSpec = {
             [
               'METRIC',
               'TEST',
-              { header: 'CHAMP N', align: 'right' },
-              { header: 'CHAMP EST', align: 'right' },
-              { header: 'CHALL N', align: 'right' },
-              { header: 'CHALL EST', align: 'right' },
-              { header: 'CONTRAST', align: 'right' },
-              { header: 'BOUNDARY', align: 'right' },
-              { header: 'P-VALUE', align: 'right' },
-              { header: 'MARGIN', align: 'right' },
+              right('CHAMP N'),
+              right('CHAMP EST'),
+              right('CHALL N'),
+              right('CHALL EST'),
+              right('CONTRAST'),
+              right('BOUNDARY'),
+              right('P-VALUE'),
+              right('MARGIN'),
               'DECISION',
             ],
             v.metrics.map((m) => [

@@ -8,6 +8,10 @@ import type { AlertKind, Severity } from '../rollout/io'
 export const WEBHOOK_FORMATS = ['json', 'slack', 'pagerduty'] as const
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number]
 
+/** How a delivery attempt ended: delivered, to be tried again, or given up after the last retry. */
+export const DELIVERY_STATUSES = ['delivered', 'retrying', 'gave_up'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
 export interface AlertMessage {
   kind: AlertKind
   severity: Severity

@@ -6,14 +6,11 @@
  * reason text, which matters because approvals hash the verdicts they were shown
  * (`evidence-hash.ts`). Internal to the gates module.
  */
+import { significant } from '../stats/format'
 
 /** Three significant digits, plain notation when readable, exponent otherwise. */
 export function num(x: number): string {
-  if (!Number.isFinite(x)) return String(x)
-  if (x === 0) return '0'
-  const abs = Math.abs(x)
-  if (abs >= 1e-4 && abs < 1e7) return String(Number(x.toPrecision(3)))
-  return x.toExponential(2)
+  return significant(x, 3)
 }
 
 /** A fraction as a percentage, e.g. 0.0193 → "1.93%". */

@@ -101,54 +101,51 @@ export function buildEvidence(
   clock: { stageStartedAt: number; now: number },
 ): StageEvidence {
   const base = { stageStartedAt: clock.stageStartedAt, now: clock.now }
+  if (spec.kind === 'shadow') {
+    return {
+      ...base,
+      champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
+      challenger: emptyArm(metrics),
+      shadow: shadowEvidence(summary, spec.challenger),
+      expectedChallengerShare: 0,
+    }
+  }
+  const { champion, challenger, share } = comparedArms(spec)
+  return {
+    ...base,
+    // A watch compares with the previous champion's baseline from before the rollout.
+    champion: armEvidence(spec.kind === 'watch' ? spec.baseline : summary, metrics, champion),
+    challenger: armEvidence(summary, metrics, challenger),
+    shadow: null,
+    expectedChallengerShare: share,
+  }
+}
+
+/** The rows of each arm of a stage that exposes the challenger, and the challenger's design share. */
+function comparedArms(spec: Exclude<EvidenceSpec, { kind: 'shadow' }>): {
+  champion: RowFilter
+  challenger: RowFilter
+  share: number
+} {
   switch (spec.kind) {
     case 'canary':
       return {
-        ...base,
-        champion: armEvidence(
-          summary,
-          metrics,
-          (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === '',
-        ),
-        challenger: armEvidence(
-          summary,
-          metrics,
-          (r) => r.version === spec.challenger && r.arm === 'challenger' && r.segment === '',
-        ),
-        shadow: null,
-        expectedChallengerShare: spec.weight / 100,
+        champion: (r) => r.version === spec.champion && r.arm === 'champion' && r.segment === '',
+        challenger: (r) => r.version === spec.challenger && r.arm === 'challenger' && r.segment === '',
+        share: spec.weight / 100,
       }
     case 'cohort':
       return {
-        ...base,
-        champion: armEvidence(
-          summary,
-          metrics,
-          (r) => r.version === spec.champion && r.arm === 'champion' && (spec.percent >= 100 || r.segment === 'cohort'),
-        ),
-        challenger: armEvidence(
-          summary,
-          metrics,
-          (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort',
-        ),
-        shadow: null,
-        expectedChallengerShare: spec.percent / 100,
-      }
-    case 'shadow':
-      return {
-        ...base,
-        champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
-        challenger: emptyArm(metrics),
-        shadow: shadowEvidence(summary, spec.challenger),
-        expectedChallengerShare: 0,
+        champion: (r) =>
+          r.version === spec.champion && r.arm === 'champion' && (spec.percent >= 100 || r.segment === 'cohort'),
+        challenger: (r) => r.version === spec.challenger && r.arm === 'cohort' && r.segment === 'cohort',
+        share: spec.percent / 100,
       }
     case 'watch':
       return {
-        ...base,
-        champion: armEvidence(spec.baseline, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
-        challenger: armEvidence(summary, metrics, (r) => r.version === spec.challenger && r.arm !== 'shadow'),
-        shadow: null,
-        expectedChallengerShare: 1,
+        champion: (r) => r.version === spec.champion && r.arm !== 'shadow',
+        challenger: (r) => r.version === spec.challenger && r.arm !== 'shadow',
+        share: 1,
       }
     default: {
       const never: never = spec

@@ -31,54 +31,42 @@ export function mergeSummaries(parts: ShardSummary[]): MergedSummary {
       mergeAgg(cur.agg, r.agg)
     }
     for (const r of p.matured) {
-      const k = `${r.version}|${r.arm}|${r.segment}|${r.metric}`
-      const cur = matured.get(k)
-      if (!cur)
-        matured.set(k, {
-          version: r.version,
-          arm: r.arm,
-          segment: r.segment,
-          metric: r.metric,
-          exposures: r.exposures,
-          n: r.n,
-          sum: r.sum,
-          sumSq: r.sumSq,
-        })
-      else
-        matured.set(k, {
-          ...cur,
-          exposures: cur.exposures + r.exposures,
-          n: cur.n + r.n,
-          sum: cur.sum + r.sum,
-          sumSq: cur.sumSq + r.sumSq,
-        })
+      fold(matured, `${r.version}|${r.arm}|${r.segment}|${r.metric}`, r, (cur) => ({
+        ...cur,
+        exposures: cur.exposures + r.exposures,
+        n: cur.n + r.n,
+        sum: cur.sum + r.sum,
+        sumSq: cur.sumSq + r.sumSq,
+      }))
     }
     for (const r of p.counterfactual) {
-      const k = `${r.version}|${r.metric}`
-      const cur = counterfactual.get(k)
-      if (!cur)
-        counterfactual.set(k, {
-          version: r.version,
-          metric: r.metric,
-          n: r.n,
-          championCorrect: r.championCorrect,
-          shadowCorrect: r.shadowCorrect,
-          championLoss: r.championLoss,
-          shadowLoss: r.shadowLoss,
-        })
-      else {
-        counterfactual.set(k, {
-          ...cur,
-          n: cur.n + r.n,
-          championCorrect: cur.championCorrect + r.championCorrect,
-          shadowCorrect: cur.shadowCorrect + r.shadowCorrect,
-          championLoss: mergeMoments(cur.championLoss, r.championLoss),
-          shadowLoss: mergeMoments(cur.shadowLoss, r.shadowLoss),
-        })
-      }
+      fold(counterfactual, `${r.version}|${r.metric}`, r, (cur) => ({
+        ...cur,
+        n: cur.n + r.n,
+        championCorrect: cur.championCorrect + r.championCorrect,
+        shadowCorrect: cur.shadowCorrect + r.shadowCorrect,
+        championLoss: mergeMoments(cur.championLoss, r.championLoss),
+        shadowLoss: mergeMoments(cur.shadowLoss, r.shadowLoss),
+      }))
     }
   }
   return { cumulative, matured, counterfactual }
+}
+
+/** Puts `row` (without its epoch) under `key`, or, when the key is taken, what `merged` makes of the entry. */
+function fold<T extends { epoch: number }>(
+  into: Map<string, Omit<T, 'epoch'>>,
+  key: string,
+  row: T,
+  merged: (cur: Omit<T, 'epoch'>) => Omit<T, 'epoch'>,
+): void {
+  const cur = into.get(key)
+  if (cur) {
+    into.set(key, merged(cur))
+  } else {
+    const { epoch: _epoch, ...rest } = row
+    into.set(key, rest)
+  }
 }
 
 /** Sum of every row matching a predicate. */

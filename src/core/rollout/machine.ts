@@ -125,30 +125,25 @@ export function start(input: RolloutConfigInput, ctx: StartContext): Transition 
   return retag(t, 'started')
 }
 
+/** The handler of each input type. */
+const HANDLERS: { [T in Input['type']]: (state: RolloutState, input: Extract<Input, { type: T }>) => Transition } = {
+  tick: onTick,
+  evaluation_report: onEvaluation,
+  approve: onApprove,
+  pause: onOperator,
+  resume: onOperator,
+  promote: onOperator,
+  abort: onOperator,
+  rollback: onOperator,
+  step_published: onPublished,
+  rollback_confirmed: onRollbackConfirmed,
+}
+
 /** Apply one input. Throws DomainError('conflict' | 'approval_required') when it is refused. */
 export function apply(state: RolloutState, input: Input): Transition {
-  switch (input.type) {
-    case 'tick':
-      return onTick(state, input)
-    case 'evaluation_report':
-      return onEvaluation(state, input)
-    case 'approve':
-      return onApprove(state, input)
-    case 'pause':
-    case 'resume':
-    case 'promote':
-    case 'abort':
-    case 'rollback':
-      return onOperator(state, input)
-    case 'step_published':
-      return onPublished(state, input)
-    case 'rollback_confirmed':
-      return onRollbackConfirmed(state, input)
-    default: {
-      const never: never = input
-      return never
-    }
-  }
+  // The table pairs each type with its handler; TypeScript cannot follow that pairing through a lookup.
+  const handler = HANDLERS[input.type] as (state: RolloutState, input: Input) => Transition
+  return handler(state, input)
 }
 
 /** Start reports one `started` event, whatever its first transition was. */

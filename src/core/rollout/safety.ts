@@ -8,7 +8,7 @@
  */
 import type { VerdictRecord } from '../gates/types'
 import { formatDuration } from './describe'
-import type { Action, Transition } from './io'
+import type { Action, Severity, Transition } from './io'
 import { CONTROLLER, championSwitched, commit, labelAt, recordVerdict } from './record'
 import type { RollbackRecord, RolloutState } from './types'
 
@@ -116,61 +116,67 @@ export function endWithRollback(
 
 /** SRM: freeze everything (no promotion, no rollback) and page. */
 export function halt(state: RolloutState, now: number, verdict: VerdictRecord): Transition {
-  const recorded = recordVerdict(state, verdict, now, true)
-  const { model, challenger } = state.config
-  const label = labelAt(state, state.stepIndex)
-  const next: RolloutState = {
-    ...recorded.state,
+  return holdOnVerdict(state, now, verdict, (label, { model, challenger }) => ({
     phase: 'halted',
-    hold: { cause: 'srm', since: now, actor: CONTROLLER },
-    pendingApproval: null,
-  }
-  const alert: Action = {
-    type: 'alert',
-    kind: 'srm',
+    cause: 'srm',
     severity: 'critical',
     summary: `${model}: sample-ratio mismatch at ${label} of ${challenger}; rollout halted`,
-    details: { rollout: state.id, model, challenger, step: label, srm: verdict.srm },
-  }
-  const reason =
-    `HALT at ${label}: ${verdict.srm.reason}; ` + 'no promotion and no rollback until an operator resumes or rolls back'
-  return commit(state, next, [recorded.action, alert], {
-    at: now,
-    type: 'halted',
-    actor: CONTROLLER,
-    reason,
-  })
+    details: { srm: verdict.srm },
+    reason:
+      `HALT at ${label}: ${verdict.srm.reason}; ` +
+      'no promotion and no rollback until an operator resumes or rolls back',
+  }))
 }
 
 /** INCONCLUSIVE: pause and alert; never promote. */
 export function pauseInconclusive(state: RolloutState, now: number, verdict: VerdictRecord): Transition {
+  return holdOnVerdict(state, now, verdict, (label, { model, challenger }) => ({
+    phase: 'paused',
+    cause: 'inconclusive',
+    severity: 'warning',
+    summary: `${model}: ${challenger} is INCONCLUSIVE at ${label}; paused for a human decision`,
+    details: { reason: verdict.reason, elapsed: formatDuration(verdict.elapsedMs) },
+    reason: `INCONCLUSIVE at ${label}: ${verdict.reason}; paused (promote, resume or rollback)`,
+  }))
+}
+
+/** How a verdict holds the rollout: the phase, the controller's hold, the alert and the event reason. */
+interface VerdictHold {
+  phase: 'halted' | 'paused'
+  cause: 'srm' | 'inconclusive'
+  severity: Severity
+  summary: string
+  /** Alert details besides the rollout, model, challenger and step. */
+  details: Record<string, unknown>
+  reason: string
+}
+
+/**
+ * Records the verdict, holds the rollout at its current step (a halt also drops a pending
+ * approval) and alerts; the event is the controller's.
+ */
+function holdOnVerdict(
+  state: RolloutState,
+  now: number,
+  verdict: VerdictRecord,
+  describe: (label: string, config: RolloutState['config']) => VerdictHold,
+): Transition {
   const recorded = recordVerdict(state, verdict, now, true)
   const { model, challenger } = state.config
   const label = labelAt(state, state.stepIndex)
+  const h = describe(label, state.config)
   const next: RolloutState = {
     ...recorded.state,
-    phase: 'paused',
-    hold: { cause: 'inconclusive', since: now, actor: CONTROLLER },
+    phase: h.phase,
+    hold: { cause: h.cause, since: now, actor: CONTROLLER },
+    ...(h.phase === 'halted' ? { pendingApproval: null } : {}),
   }
   const alert: Action = {
     type: 'alert',
-    kind: 'inconclusive',
-    severity: 'warning',
-    summary: `${model}: ${challenger} is INCONCLUSIVE at ${label}; paused for a human decision`,
-    details: {
-      rollout: state.id,
-      model,
-      challenger,
-      step: label,
-      reason: verdict.reason,
-      elapsed: formatDuration(verdict.elapsedMs),
-    },
+    kind: h.cause,
+    severity: h.severity,
+    summary: h.summary,
+    details: { rollout: state.id, model, challenger, step: label, ...h.details },
   }
-  const reason = `INCONCLUSIVE at ${label}: ${verdict.reason}; paused (promote, resume or rollback)`
-  return commit(state, next, [recorded.action, alert], {
-    at: now,
-    type: 'paused',
-    actor: CONTROLLER,
-    reason,
-  })
+  return commit(state, next, [recorded.action, alert], { at: now, type: h.phase, actor: CONTROLLER, reason: h.reason })
 }

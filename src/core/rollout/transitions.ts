@@ -13,14 +13,11 @@ import { approvalNeeded, type ApprovalRequirement } from './policy'
 import { championSwitched, commit, labelAt, type Cause } from './record'
 import type { Outcome, RolloutState } from './types'
 
+/** A move to step `toStep` at `now`, for `cause`, after the actions `pre`. */
+type StepMove = (state: RolloutState, toStep: number, now: number, cause: Cause, pre?: Action[]) => Transition
+
 /** Go to `toStep` (or complete after the last step), asking for approval first if policy wants. */
-export function advance(
-  state: RolloutState,
-  toStep: number,
-  now: number,
-  cause: Cause,
-  pre: Action[] = [],
-): Transition {
+export const advance: StepMove = (state, toStep, now, cause, pre = []) => {
   if (toStep >= state.plan.length) return complete(state, now, cause, pre)
   const need = approvalNeeded(state, { ...state.policy, toStep })
   if (need !== null) return requestApproval(state, toStep, need, now, cause, pre)
@@ -31,13 +28,7 @@ export function advance(
  * Enter a step: publish its routing (or make the challenger champion for a step to 100%) and
  * restart its clock. A watch publishes nothing: the previous step's routing and epoch stay live.
  */
-export function enterStep(
-  state: RolloutState,
-  toStep: number,
-  now: number,
-  cause: Cause,
-  pre: Action[] = [],
-): Transition {
+export const enterStep: StepMove = (state, toStep, now, cause, pre = []) => {
   const step = state.plan[toStep]
   if (step === undefined) return complete(state, now, cause, pre)
   const { champion, challenger } = state.config

@@ -17,21 +17,8 @@ export type { RiskTier, RollbackTarget }
 export const STRATEGIES = ['shadow', 'canary', 'blue_green', 'feature_flag'] as const
 export type Strategy = (typeof STRATEGIES)[number]
 
-export const PHASES = [
-  'awaiting_evaluation',
-  'awaiting_approval',
-  'progressing',
-  'paused',
-  'halted',
-  'watching',
-  'completed',
-  'rolled_back',
-  'aborted',
-] as const
-export type Phase = (typeof PHASES)[number]
-
 /** One line per phase, for the admin view and the docs (as Flagger documents its phases). */
-export const PHASE_DESCRIPTIONS: Record<Phase, string> = {
+export const PHASE_DESCRIPTIONS = {
   awaiting_evaluation: 'waiting for a passing offline evaluation report; the challenger gets no traffic',
   awaiting_approval: 'the next step needs an approver; the current exposure is held',
   progressing: 'the current step is live and its gates are evaluated every tick',
@@ -41,7 +28,10 @@ export const PHASE_DESCRIPTIONS: Record<Phase, string> = {
   completed: 'the watch ended cleanly; the rollout is over',
   rolled_back: 'traffic went back to the stable version after a FAIL or an operator rollback',
   aborted: 'stopped by an operator; traffic went back to the stable version',
-}
+} satisfies Record<string, string>
+export type Phase = keyof typeof PHASE_DESCRIPTIONS
+/** Every phase, in the order above. */
+export const PHASES = Object.keys(PHASE_DESCRIPTIONS) as readonly Phase[]
 
 /** Whether the rollout is over: ticks and operator actions no longer change it. */
 export function isTerminal(phase: Phase): boolean {

@@ -107,30 +107,23 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
     const rule = table.rules[i] as CohortRule
     if (!ruleMatches(rule, input.header)) continue
     cohortRule ??= i
-    if (rule.percent === undefined) {
-      return {
-        version: rule.version,
-        arm: armOf(table, rule.version, true),
-        bucket: null,
-        sticky,
-        ruleIndex: i,
-        cohortRule,
-        reason: `cohort rule ${i} matched header ${rule.when.header}`,
-      }
+    if (rule.percent !== undefined) {
+      const cohortBucket = sticky
+        ? bucketOf(snapshot.hash_version, `${snapshot.salt}:cohort:${rule.version}`, input.unitKey as string)
+        : Math.floor(input.random() * BUCKETS)
+      if (cohortBucket >= toBasisPoints(rule.percent)) continue
     }
-    const cohortBucket = sticky
-      ? bucketOf(snapshot.hash_version, `${snapshot.salt}:cohort:${rule.version}`, input.unitKey as string)
-      : Math.floor(input.random() * BUCKETS)
-    if (cohortBucket < toBasisPoints(rule.percent)) {
-      return {
-        version: rule.version,
-        arm: armOf(table, rule.version, true),
-        bucket: null,
-        sticky,
-        ruleIndex: i,
-        cohortRule,
-        reason: `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort`,
-      }
+    return {
+      version: rule.version,
+      arm: armOf(table, rule.version, true),
+      bucket: null,
+      sticky,
+      ruleIndex: i,
+      cohortRule,
+      reason:
+        rule.percent === undefined
+          ? `cohort rule ${i} matched header ${rule.when.header}`
+          : `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort`,
     }
   }
 

@@ -19,7 +19,7 @@ import {
   type CompareOptions,
   type ComparatorConfig,
 } from './comparator'
-import { parsePointer, resolvePointer } from './json-pointer'
+import { parsePointer, resolvePointer, type PointerResolution } from './json-pointer'
 import { editSimilarity, normalizeText } from './similarity'
 
 export type ComparisonSide = 'champion' | 'shadow'
@@ -99,14 +99,9 @@ export function compareOutputs(
   if (badCap !== null) return error(null, badCap, champion, shadow)
   switch (comparator.kind) {
     case 'label': {
-      const a = labelOf(champion)
-      if (a === null) {
-        return notComparable(`output ${preview(champion)} is not a label`, champion, shadow)
-      }
-      const b = labelOf(shadow)
-      if (b === null) {
-        return shadowError(`output ${preview(shadow)} is not a label`, champion, shadow)
-      }
+      const pair = bothOutputs(labelOf, 'is not a label', champion, shadow)
+      if (!Array.isArray(pair)) return pair
+      const [a, b] = pair
       const agree = a === b
       return {
         verdict: agree ? 'agree' : 'diverge',
@@ -119,14 +114,9 @@ export function compareOutputs(
       }
     }
     case 'numeric': {
-      const a = numberOf(champion)
-      if (a === null) {
-        return notComparable(`output ${preview(champion)} is not a finite number`, champion, shadow)
-      }
-      const b = numberOf(shadow)
-      if (b === null) {
-        return shadowError(`output ${preview(shadow)} is not a finite number`, champion, shadow)
-      }
+      const pair = bothOutputs(numberOf, 'is not a finite number', champion, shadow)
+      if (!Array.isArray(pair)) return pair
+      const [a, b] = pair
       const difference = b - a
       const gap = Math.abs(difference)
       const tolerance = comparator.tol_abs + comparator.tol_rel * Math.abs(a)
@@ -148,14 +138,9 @@ export function compareOutputs(
       }
     }
     case 'text': {
-      let a = textOf(champion)
-      if (a === null) {
-        return notComparable(`output ${preview(champion)} has no text form`, champion, shadow)
-      }
-      let b = textOf(shadow)
-      if (b === null) {
-        return shadowError(`output ${preview(shadow)} has no text form`, champion, shadow)
-      }
+      const pair = bothOutputs(textOf, 'has no text form', champion, shadow)
+      if (!Array.isArray(pair)) return pair
+      let [a, b] = pair
       if (comparator.normalize !== false) {
         a = normalizeText(a)
         b = normalizeText(b)
@@ -186,6 +171,23 @@ export function compareOutputs(
   }
 }
 
+/**
+ * Both outputs as the comparator reads them (`read` gives null for an output it cannot judge), or
+ * the error for the first that fails: the champion's first, as for every check.
+ */
+function bothOutputs<T>(
+  read: (output: unknown) => T | null,
+  problem: string,
+  champion: unknown,
+  shadow: unknown,
+): [T, T] | ShadowComparison {
+  const a = read(champion)
+  if (a === null) return notComparable(`output ${preview(champion)} ${problem}`, champion, shadow)
+  const b = read(shadow)
+  if (b === null) return shadowError(`output ${preview(shadow)} ${problem}`, champion, shadow)
+  return [a, b]
+}
+
 /** Options are caller config, so a bad cap is a `side: null` error rather than a throw. */
 function checkOptions(opts: CompareOptions): string | null {
   const max = opts.maxCodePoints
@@ -197,12 +199,16 @@ function is2xx(status: number): boolean {
   return Number.isInteger(status) && status >= 200 && status <= 299
 }
 
-function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
+/** The output at `pointer` in a JSON response body, or why there is none. */
+function outputAt(body: string, pointer: string): PointerResolution {
+  let doc: unknown
   try {
-    return { ok: true, value: JSON.parse(body) as unknown }
+    doc = JSON.parse(body)
   } catch {
-    return { ok: false }
+    return { found: false, reason: 'response is not JSON' }
   }
+  const at = resolvePointer(doc, pointer)
+  return at.found ? at : { found: false, reason: `output not found at ${JSON.stringify(pointer)}: ${at.reason}` }
 }
 
 /**
@@ -234,25 +240,15 @@ export function extractAndCompare(opts: ExtractAndCompareInput): ShadowCompariso
       undefined,
     )
   }
-  const championDoc = parseJson(opts.championBody)
-  if (!championDoc.ok) return notComparable('response is not JSON', undefined, undefined)
-  const championAt = resolvePointer(championDoc.value, pointer)
-  if (!championAt.found) {
-    const where = `output not found at ${JSON.stringify(pointer)}: ${championAt.reason}`
-    return notComparable(where, undefined, undefined)
-  }
+  const championAt = outputAt(opts.championBody, pointer)
+  if (!championAt.found) return notComparable(championAt.reason, undefined, undefined)
   const champion = championAt.value
 
   if (!is2xx(opts.shadowStatus)) {
     return shadowError(`returned HTTP ${opts.shadowStatus}`, champion, undefined)
   }
-  const shadowDoc = parseJson(opts.shadowBody)
-  if (!shadowDoc.ok) return shadowError('response is not JSON', champion, undefined)
-  const shadowAt = resolvePointer(shadowDoc.value, pointer)
-  if (!shadowAt.found) {
-    const where = `output not found at ${JSON.stringify(pointer)}: ${shadowAt.reason}`
-    return shadowError(where, champion, undefined)
-  }
+  const shadowAt = outputAt(opts.shadowBody, pointer)
+  if (!shadowAt.found) return shadowError(shadowAt.reason, champion, undefined)
 
   return compareOutputs(champion, shadowAt.value, comparator, opts)
 }

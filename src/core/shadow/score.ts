@@ -3,15 +3,8 @@
  * Counterfactual scoring: one output (champion's or shadow's) against the delayed ground-truth
  * outcome of its request, once it arrives.
  */
-import {
-  labelOf,
-  numberOf,
-  preview,
-  textOf,
-  validateComparator,
-  type CompareOptions,
-  type ComparatorConfig,
-} from './comparator'
+import type { CompareOptions, ComparatorConfig } from './comparator'
+import { labelOf, numberOf, preview, textOf, validateComparator } from './comparator'
 import { editSimilarity, normalizeText } from './similarity'
 
 /** Counterfactual score of one output against its ground truth. */

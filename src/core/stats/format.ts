@@ -5,13 +5,18 @@
  * Source: architecture-anchors.md §9.2 rule 2 (decisions are values with a reason).
  */
 
-/** Four significant digits, plain notation when readable, exponent otherwise. */
-export function fmt(x: number): string {
+/** `digits` significant digits, plain notation when readable, exponent otherwise. */
+export function significant(x: number, digits: number): string {
   if (!Number.isFinite(x)) return String(x)
   if (x === 0) return '0'
   const abs = Math.abs(x)
-  if (abs >= 1e-4 && abs < 1e7) return String(Number(x.toPrecision(4)))
-  return x.toExponential(3)
+  if (abs >= 1e-4 && abs < 1e7) return String(Number(x.toPrecision(digits)))
+  return x.toExponential(digits - 1)
+}
+
+/** Four significant digits, plain notation when readable, exponent otherwise. */
+export function fmt(x: number): string {
+  return significant(x, 4)
 }
 
 /** A fraction as a percentage with up to 4 significant digits, e.g. 0.0213 → "2.13%". */

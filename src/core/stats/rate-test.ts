@@ -84,20 +84,18 @@ export function oneSampleRateTest(input: RateTestInput): RateTestResult {
     const reason = `Insufficient data: ${obs}; need n ≥ ${Math.max(1, input.minSample)}.`
     return { decision: 'insufficient_data', ...result, reason }
   }
-  if (estimate - r0 > failBoundary) {
+  // FAIL and PASS mirror each other: the rate shown above or below r₀ by more than that side's boundary.
+  const shown = (decision: 'fail' | 'pass', amount: number, boundary: number, alpha: number, p: number) => {
+    const [side, what] = decision === 'fail' ? ['above', 'excess'] : ['below', 'gap']
     const reason =
-      `FAIL: rate shown above ${pct(r0)}: ${obs}, excess ${fmt(estimate - r0)} > ` +
-      `${fmt(failBoundary)} at α = ${input.alphaFail} ` +
-      `(always-valid p = ${fmt(result.pValueFail)}).`
-    return { decision: 'fail', ...result, reason }
+      `${decision.toUpperCase()}: rate shown ${side} ${pct(r0)}: ${obs}, ${what} ${fmt(amount)} > ` +
+      `${fmt(boundary)} at α = ${alpha} (always-valid p = ${fmt(p)}).`
+    return { decision, ...result, reason }
   }
-  if (r0 - estimate > passBoundary) {
-    const reason =
-      `PASS: rate shown below ${pct(r0)}: ${obs}, gap ${fmt(r0 - estimate)} > ` +
-      `${fmt(passBoundary)} at α = ${input.alphaPass} ` +
-      `(always-valid p = ${fmt(result.pValuePass)}).`
-    return { decision: 'pass', ...result, reason }
-  }
+  if (estimate - r0 > failBoundary)
+    return shown('fail', estimate - r0, failBoundary, input.alphaFail, result.pValueFail)
+  if (r0 - estimate > passBoundary)
+    return shown('pass', r0 - estimate, passBoundary, input.alphaPass, result.pValuePass)
   const reason =
     `CONTINUE: ${obs}; pass needs a gap > ${fmt(passBoundary)}, ` + `fail an excess > ${fmt(failBoundary)}.`
   return { decision: 'continue', ...result, reason }

@@ -9,6 +9,27 @@
 import { emptyAgg, mergeAgg, type Agg, type AggKey, type AggRow } from '../../core/metrics/aggregate'
 import { addLatencyCounts, emptyTotals, type LatencyCounts, type Totals } from '../../core/metrics/prometheus'
 
+/** A table of merged rows: reading one by its key columns (in order), and writing it back. */
+interface MergedTable {
+  name: string
+  select: string
+  upsert: string
+}
+
+const AGG: MergedTable = {
+  name: 'agg',
+  select: 'SELECT data FROM agg WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?',
+  upsert:
+    'INSERT INTO agg (minute, epoch, version, arm, segment, data, rev) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, rev = excluded.rev',
+}
+
+const CUM: MergedTable = {
+  name: 'cum',
+  select: 'SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?',
+  upsert:
+    'INSERT INTO cum (epoch, version, arm, segment, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
+}
+
 export class ShardAggregates {
   private readonly rows = new Map<string, Agg>()
   private readonly totals = new Map<string, Totals>()
@@ -31,16 +52,6 @@ export class ShardAggregates {
     this.totals.clear()
   }
 
-  private cached(cacheKey: string, load: () => string | undefined): Agg {
-    let row = this.rows.get(cacheKey)
-    if (!row) {
-      const data = load()
-      row = data ? (JSON.parse(data) as Agg) : emptyAgg()
-      this.rows.set(cacheKey, row)
-    }
-    return row
-  }
-
   /** Drop cached minute rows older than the previous minute (late batches reload them). */
   private trimCache(minute: number): void {
     if (minute <= this.cachedMinute) return
@@ -53,56 +64,24 @@ export class ShardAggregates {
 
   private mergeRow(key: AggKey, agg: Agg, rev: number): void {
     this.trimCache(key.minute)
-    const merged = this.cached(
-      `agg|${key.minute}|${key.epoch}|${key.version}|${key.arm}|${key.segment}`,
-      () =>
-        this.sql
-          .exec<{ data: string }>(
-            `SELECT data FROM agg WHERE minute = ? AND epoch = ? AND version = ? AND arm = ? AND segment = ?`,
-            key.minute,
-            key.epoch,
-            key.version,
-            key.arm,
-            key.segment,
-          )
-          .toArray()[0]?.data,
-    )
-    mergeAgg(merged, agg)
-    this.sql.exec(
-      `INSERT INTO agg (minute, epoch, version, arm, segment, data, rev) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data, rev = excluded.rev`,
-      key.minute,
-      key.epoch,
-      key.version,
-      key.arm,
-      key.segment,
-      JSON.stringify(merged),
-      rev,
-    )
+    this.mergeAt(AGG, [key.minute, key.epoch, key.version, key.arm, key.segment], agg, rev)
   }
 
   private mergeCum(key: AggKey, agg: Agg): void {
-    const merged = this.cached(
-      `cum|${key.epoch}|${key.version}|${key.arm}|${key.segment}`,
-      () =>
-        this.sql
-          .exec<{ data: string }>(
-            'SELECT data FROM cum WHERE epoch = ? AND version = ? AND arm = ? AND segment = ?',
-            key.epoch,
-            key.version,
-            key.arm,
-            key.segment,
-          )
-          .toArray()[0]?.data,
-    )
-    mergeAgg(merged, agg)
-    this.sql.exec(
-      'INSERT INTO cum (epoch, version, arm, segment, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
-      key.epoch,
-      key.version,
-      key.arm,
-      key.segment,
-      JSON.stringify(merged),
-    )
+    this.mergeAt(CUM, [key.epoch, key.version, key.arm, key.segment], agg)
+  }
+
+  /** Merges `agg` into the row at `key` (read once, then cached) and writes the row back. */
+  private mergeAt(table: MergedTable, key: Array<string | number>, agg: Agg, ...extra: number[]): void {
+    const cacheKey = `${table.name}|${key.join('|')}`
+    let row = this.rows.get(cacheKey)
+    if (!row) {
+      const data = this.sql.exec<{ data: string }>(table.select, ...key).toArray()[0]?.data
+      row = data ? (JSON.parse(data) as Agg) : emptyAgg()
+      this.rows.set(cacheKey, row)
+    }
+    mergeAgg(row, agg)
+    this.sql.exec(table.upsert, ...key, JSON.stringify(row), ...extra)
   }
 
   /** Totals are exact counters: the row's counts, its classic latency buckets counted by the Worker. */

@@ -4,64 +4,38 @@
  * history rollup.
  */
 import type { Agg, AggKey } from '../../core/metrics/aggregate'
-import type { CounterfactualRow } from '../../core/metrics/outcomes'
-import type { ExportBatch, ShadowSample, ShardSummary, StageQuery } from '../../core/metrics/shard-data'
+import type { CounterfactualRow, MaturedRow } from '../../core/metrics/outcomes'
+import type {
+  ExportBatch,
+  ExportedOutcome,
+  ShadowSample,
+  ShardSummary,
+  StageQuery,
+} from '../../core/metrics/shard-data'
+
+/** A row type as SqlStorage returns it (columns are aliased to the core field names). */
+type Row<T> = T & Record<string, SqlStorageValue>
+type Keyed<K> = Row<K & { data: string }>
 
 /** Rows of epochs in [minEpoch, maxEpoch] (the caller has folded the metrics first). */
 export function readSummary(sql: SqlStorage, q: StageQuery): ShardSummary {
-  const maxEpoch = q.maxEpoch ?? Number.MAX_SAFE_INTEGER
-  const cumulative = sql
-    .exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>(
-      'SELECT epoch, version, arm, segment, data FROM cum WHERE epoch BETWEEN ? AND ?',
-      q.minEpoch,
-      maxEpoch,
-    )
-    .toArray()
-    .map((r) => ({
-      epoch: r.epoch,
-      version: r.version,
-      arm: r.arm,
-      segment: r.segment,
-      agg: JSON.parse(r.data) as Agg,
-    }))
-  const matured = sql
-    .exec<{
-      epoch: number
-      version: string
-      arm: string
-      segment: string
-      metric: string
-      exposures: number
-      n: number
-      sum: number
-      sum_sq: number
-    }>('SELECT * FROM matured WHERE epoch BETWEEN ? AND ?', q.minEpoch, maxEpoch)
-    .toArray()
-    .map((r) => ({
-      epoch: r.epoch,
-      version: r.version,
-      arm: r.arm,
-      segment: r.segment,
-      metric: r.metric,
-      exposures: r.exposures,
-      n: r.n,
-      sum: r.sum,
-      sumSq: r.sum_sq,
-    }))
-  const counterfactual = sql
-    .exec<{ epoch: number; version: string; metric: string; data: string }>(
-      'SELECT * FROM cf_cum WHERE epoch BETWEEN ? AND ?',
-      q.minEpoch,
-      maxEpoch,
-    )
-    .toArray()
-    .map((r) => ({
-      epoch: r.epoch,
-      version: r.version,
-      metric: r.metric,
-      ...(JSON.parse(r.data) as Omit<CounterfactualRow, 'epoch' | 'version' | 'metric'>),
-    }))
-  return { cumulative, matured, counterfactual }
+  const epochs = <T extends Row<object>>(select: string) =>
+    sql.exec<T>(`${select} WHERE epoch BETWEEN ? AND ?`, q.minEpoch, q.maxEpoch ?? Number.MAX_SAFE_INTEGER).toArray()
+  type CumKey = Omit<ShardSummary['cumulative'][number], 'agg'>
+  type CfKey = Pick<CounterfactualRow, 'epoch' | 'version' | 'metric'>
+  const cumulative = epochs<Keyed<CumKey>>('SELECT epoch, version, arm, segment, data FROM cum')
+  const matured = epochs<Row<MaturedRow>>(
+    'SELECT epoch, version, arm, segment, metric, exposures, n, sum, sum_sq AS sumSq FROM matured',
+  )
+  const counterfactual = epochs<Keyed<CfKey>>('SELECT epoch, version, metric, data FROM cf_cum')
+  return {
+    cumulative: cumulative.map(({ data, ...key }) => ({ ...key, agg: JSON.parse(data) as Agg })),
+    matured,
+    counterfactual: counterfactual.map(({ data, ...key }) => ({
+      ...key,
+      ...(JSON.parse(data) as Omit<CounterfactualRow, keyof CfKey>),
+    })),
+  }
 }
 
 /**
@@ -74,51 +48,26 @@ export function readSummary(sql: SqlStorage, q: StageQuery): ShardSummary {
  * call, so the cursor never passes a row that was not returned.
  */
 export function readExport(sql: SqlStorage, cursor: number, limit: number): ExportBatch {
-  type MinuteRow = {
-    minute: number
-    epoch: number
-    version: string
-    arm: string
-    segment: string
-    data: string
-    rev: number
-  }
-  type OutcomeRow = {
-    minute: number
-    epoch: number
-    version: string
-    arm: string
-    segment: string
-    metric: string
-    n: number
-    sum: number
-    sum_sq: number
-    rev: number
-  }
+  type MinuteRow = Keyed<AggKey & { rev: number }>
   type SampleRow = { data: string; rev: number }
-  const read = (upto: number | null) => ({
-    minutes: sql
-      .exec<MinuteRow>(
-        `SELECT * FROM agg WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`,
-        cursor,
-        upto ?? limit,
-      )
-      .toArray(),
-    outcomes: sql
-      .exec<OutcomeRow>(
-        `SELECT * FROM outcome WHERE rev > ?${upto === null ? ' ORDER BY rev LIMIT ?' : ' AND rev <= ? ORDER BY rev'}`,
-        cursor,
-        upto ?? limit,
-      )
-      .toArray(),
-    samples: sql
-      .exec<SampleRow>(
-        `SELECT data, rev FROM samples WHERE rev > ?${upto === null ? ' ORDER BY seq LIMIT ?' : ' AND rev <= ? ORDER BY seq'}`,
-        cursor,
-        upto ?? limit,
-      )
-      .toArray(),
-  })
+  const read = (upto: number | null) => {
+    const changed = <T extends Row<{ rev: number }>>(select: string, order: string) =>
+      sql
+        .exec<T>(
+          `${select} WHERE rev > ?${upto === null ? ` ORDER BY ${order} LIMIT ?` : ` AND rev <= ? ORDER BY ${order}`}`,
+          cursor,
+          upto ?? limit,
+        )
+        .toArray()
+    return {
+      minutes: changed<MinuteRow>('SELECT minute, epoch, version, arm, segment, data, rev FROM agg', 'rev'),
+      outcomes: changed<Row<ExportedOutcome>>(
+        'SELECT minute, epoch, version, arm, segment, metric, n, sum, sum_sq AS sumSq, rev FROM outcome',
+        'rev',
+      ),
+      samples: changed<SampleRow>('SELECT data, rev FROM samples', 'seq'),
+    }
+  }
   let rows = read(null)
   const tables = [rows.minutes, rows.outcomes, rows.samples] as Array<Array<{ rev: number }>>
   const full = tables.filter((t) => t.length === limit)
@@ -129,29 +78,8 @@ export function readExport(sql: SqlStorage, cursor: number, limit: number): Expo
     rows = read(next)
   }
   return {
-    minutes: rows.minutes.map((r) => ({
-      key: {
-        minute: r.minute,
-        epoch: r.epoch,
-        version: r.version,
-        arm: r.arm as AggKey['arm'],
-        segment: r.segment as AggKey['segment'],
-      },
-      agg: JSON.parse(r.data) as Agg,
-      rev: r.rev,
-    })),
-    outcomes: rows.outcomes.map((r) => ({
-      minute: r.minute,
-      epoch: r.epoch,
-      version: r.version,
-      arm: r.arm,
-      segment: r.segment,
-      metric: r.metric,
-      n: r.n,
-      sum: r.sum,
-      sumSq: r.sum_sq,
-      rev: r.rev,
-    })),
+    minutes: rows.minutes.map(({ data, rev, ...key }) => ({ key, agg: JSON.parse(data) as Agg, rev })),
+    outcomes: rows.outcomes,
     samples: rows.samples.map((r) => JSON.parse(r.data) as ShadowSample),
     cursor: next,
   }

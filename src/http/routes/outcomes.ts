@@ -13,18 +13,17 @@ import { jsonBody, jsonResponse, newRouter, problems } from '../openapi'
 export const MAX_OUTCOMES = 1_000
 
 const Outcome = z
-  .object({
+  .strictObject({
     request_id: z.string().min(1).max(300).meta({ description: 'x-request-id of the answer being scored' }),
     value: z
       .union([z.number(), z.string().max(100), z.boolean()])
       .meta({ description: 'A number, or a label (proportion metrics count positive_labels as 1)' }),
     metric: z.string().max(41).optional().meta({ description: "Metric name; default: the model's first metric" }),
   })
-  .strict()
   .meta({ id: 'Outcome' })
 
 const OutcomeBody = z
-  .union([Outcome, z.object({ outcomes: z.array(Outcome).min(1).max(MAX_OUTCOMES) }).strict()])
+  .union([Outcome, z.strictObject({ outcomes: z.array(Outcome).min(1).max(MAX_OUTCOMES) })])
   .meta({ id: 'OutcomeBatch', description: 'One outcome, or { outcomes: [...] } with up to 1,000' })
 
 const OutcomeReport = z

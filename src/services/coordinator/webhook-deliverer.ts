@@ -4,6 +4,7 @@
  * loses nothing), POSTed with a timeout, retried with exponential backoff driven by the object's
  * alarm, and every attempt is recorded (D1 `webhook_deliveries`).
  */
+import type { DeliveryStatus } from '../../core/alerts/format'
 import { newId } from '../../core/ids'
 import type { OutboxRecord, WebhookRow } from '../../adapters/d1/outbox'
 
@@ -77,7 +78,7 @@ export class WebhookDeliverer {
     let earliest = Number.POSITIVE_INFINITY
     for (const d of due) {
       const attempt = d.attempt + 1
-      let status = 'delivered'
+      let status: DeliveryStatus | 'failed' = 'delivered'
       let code: number | null = null
       let error: string | null = null
       const controller = new AbortController()

@@ -3,8 +3,9 @@
  * Rows the coordinators record (incidents, webhooks, deliveries) and the stored shadow samples, as
  * the API shows them (schemas/incident, schemas/alerts, schemas/metrics).
  */
-import type { DeliveryRow, IncidentRow, WebhookRow } from '../../adapters/d1/outbox'
-import type { latestSamples } from '../../adapters/d1/metrics-store'
+import type { IncidentRow, WebhookRow } from '../../adapters/d1/outbox'
+import type { ShadowSampleRecord } from '../../adapters/d1/metrics-store'
+import type { DeliveryRecord } from '../../adapters/d1/rollout-store'
 import type { DeliveryView, WebhookView } from '../../schemas/alerts'
 import type { IncidentView } from '../../schemas/incident'
 import type { ShadowSampleView } from '../../schemas/metrics'
@@ -32,13 +33,13 @@ export function webhookView(r: WebhookRow): WebhookView {
     model: r.model,
     url: r.url,
     format: r.format,
-    events: r.events as WebhookView['events'],
+    events: r.events,
     routing_key: r.routingKey ?? null,
     created_at: r.createdAt,
   }
 }
 
-export function deliveryView(r: DeliveryRow): DeliveryView {
+export function deliveryView(r: DeliveryRecord): DeliveryView {
   return {
     id: r.id,
     attempt: r.attempt,
@@ -47,15 +48,13 @@ export function deliveryView(r: DeliveryRow): DeliveryView {
     event: r.event,
     format: r.format,
     at: r.at,
-    status: r.status as DeliveryView['status'],
-    response_code: r.responseCode ?? null,
-    error: r.error ?? null,
+    status: r.status,
+    response_code: r.responseCode,
+    error: r.error,
   }
 }
 
-type SampleRecord = Awaited<ReturnType<typeof latestSamples>>[number]
-
-export function shadowSampleView(r: SampleRecord): ShadowSampleView {
+export function shadowSampleView(r: ShadowSampleRecord): ShadowSampleView {
   return {
     id: r.id,
     at: r.at,

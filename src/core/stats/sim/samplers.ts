@@ -55,29 +55,9 @@ export function sampleBinomial(rng: Rng, n: number, p: number): number {
   const logF = lgamma(n + 1) - lgamma(mode + 1) - lgamma(n - mode + 1)
   const fMode = Math.exp(logF + mode * Math.log(p) + (n - mode) * Math.log1p(-p))
   const pq = p / q
-  let u = rng.uniform() - fMode
-  if (u <= 0) return mode
-  let kd = mode
-  let fd = fMode
-  let ku = mode
-  let fu = fMode
-  for (;;) {
-    const canDown = kd > 0 && fd > 0
-    const canUp = ku < n && fu > 0
-    if (!canDown && !canUp) return mode // rounding left a sliver of mass: give it to the mode
-    if (canDown) {
-      fd *= kd / (n - kd + 1) / pq
-      kd--
-      u -= fd
-      if (u <= 0) return kd
-    }
-    if (canUp) {
-      fu *= ((n - ku) / (ku + 1)) * pq
-      ku++
-      u -= fu
-      if (u <= 0) return ku
-    }
-  }
+  const down = (k: number) => k / (n - k + 1) / pq
+  const up = (k: number) => ((n - k) / (k + 1)) * pq
+  return searchFromMode(rng, mode, fMode, n, down, up)
 }
 
 /** Poisson(lambda), exact by inversion from the mode (normal approximation above 1e7). */
@@ -88,6 +68,24 @@ export function samplePoisson(rng: Rng, lambda: number): number {
   }
   const mode = Math.floor(lambda)
   const fMode = Math.exp(mode * Math.log(lambda) - lambda - lgamma(mode + 1))
+  const down = (k: number) => k / lambda
+  const up = (k: number) => lambda / (k + 1)
+  return searchFromMode(rng, mode, fMode, Infinity, down, up)
+}
+
+/**
+ * Exact inversion of one uniform draw, searched outward from the mode of a distribution on
+ * [0, max]: the probabilities of k = mode, mode − 1, mode + 1, … are subtracted in turn until the
+ * draw is used up. P(mode) is `fMode`; P(k − 1) = P(k) · `down(k)` and P(k + 1) = P(k) · `up(k)`.
+ */
+function searchFromMode(
+  rng: Rng,
+  mode: number,
+  fMode: number,
+  max: number,
+  down: (k: number) => number,
+  up: (k: number) => number,
+): number {
   let u = rng.uniform() - fMode
   if (u <= 0) return mode
   let kd = mode
@@ -96,16 +94,16 @@ export function samplePoisson(rng: Rng, lambda: number): number {
   let fu = fMode
   for (;;) {
     const canDown = kd > 0 && fd > 0
-    const canUp = fu > 0
-    if (!canDown && !canUp) return mode
+    const canUp = ku < max && fu > 0
+    if (!canDown && !canUp) return mode // rounding left a sliver of mass: give it to the mode
     if (canDown) {
-      fd *= kd / lambda
+      fd *= down(kd)
       kd--
       u -= fd
       if (u <= 0) return kd
     }
     if (canUp) {
-      fu *= lambda / (ku + 1)
+      fu *= up(ku)
       ku++
       u -= fu
       if (u <= 0) return ku

@@ -3,15 +3,12 @@
  * The append-only audit log: filtered listing with keyset pagination, JSON-lines and CSV export,
  * and verification of every stream's hash chain.
  */
-import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import type { AuditEntry } from '../../../core/audit/chain'
 import type { AuditCursor } from '../../../services/audit'
 import { DomainError } from '../../../core/errors'
 import { AuditList, ChainReport } from '../../../schemas/audit'
-import { jsonResponse, newRouter, problems } from '../../openapi'
-
-const security = [{ bearer: [] }]
+import { adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
 
 const AuditQuery = z.object({
   model: z.string().optional().meta({ description: "Only this model's stream" }),
@@ -23,11 +20,9 @@ const AuditQuery = z.object({
   order: z.enum(['asc', 'desc']).default('asc').meta({ description: 'desc: newest first' }),
 })
 
-const list = createRoute({
+const list = adminRoute('audit', {
   method: 'get',
   path: '/audit',
-  tags: ['audit'],
-  security,
   summary: 'Audit entries (JSON page, JSON lines or CSV)',
   request: { query: AuditQuery },
   responses: {
@@ -39,21 +34,16 @@ const list = createRoute({
         'text/csv': { schema: z.string() },
       },
     },
-    ...problems(400, 401),
+    ...problems(400),
   },
 })
 
-const verify = createRoute({
+const verify = adminRoute('audit', {
   method: 'get',
   path: '/audit/verify',
-  tags: ['audit'],
-  security,
   summary: 'Verify the hash chain of every audit stream (or one model)',
   request: { query: z.object({ model: z.string().optional() }) },
-  responses: {
-    200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken'),
-    ...problems(401),
-  },
+  responses: { 200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken') },
 })
 
 function encodeCursor(e: AuditEntry): string {

@@ -3,56 +3,47 @@
  * Rollback incidents with their retrospectives and action items; a model's alert webhooks and
  * their delivery attempts.
  */
-import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { ModelName } from '../../../schemas/common'
 import { RetrospectiveInput, WebhooksInput } from '../../../schemas/rollout'
 import { DeliveryList, WebhookList } from '../../../schemas/alerts'
 import { IncidentList, IncidentView } from '../../../schemas/incident'
 import { requireRole } from '../../middleware/auth'
-import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 
-const security = [{ bearer: [] }]
 const IncidentId = z.object({ id: z.string().regex(/^inc_[0-9a-z]{26}$/, 'an incident id (inc_…)') })
 
 export const incidentRoutes = newRouter()
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('incidents', {
     method: 'get',
     path: '/incidents',
-    tags: ['incidents'],
-    security,
     summary: 'Rollback incidents, newest first',
     request: { query: z.object({ model: z.string().optional() }) },
-    responses: { 200: jsonResponse(IncidentList, 'Incidents'), ...problems(401) },
+    responses: { 200: jsonResponse(IncidentList, 'Incidents') },
   }),
   async (c) => c.json({ incidents: await c.var.services.rollouts.incidents(c.req.valid('query').model, 200) }, 200),
 )
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('incidents', {
     method: 'get',
     path: '/incidents/{id}',
-    tags: ['incidents'],
-    security,
     summary: 'One incident: trigger, impact, confirmation, retrospective',
     request: { params: IncidentId },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 404) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 404) },
   }),
   async (c) => c.json(await c.var.services.rollouts.incident(c.req.valid('param').id), 200),
 )
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('incidents', {
     method: 'post',
     path: '/incidents/{id}/retrospective',
-    tags: ['incidents'],
-    security,
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
     middleware: [requireRole('operator')] as const,
     request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404, 413, 415) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 403, 404, 413, 415) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -61,11 +52,9 @@ incidentRoutes.openapi(
 )
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('incidents', {
     method: 'post',
     path: '/incidents/{id}/action-items/{index}/close',
-    tags: ['incidents'],
-    security,
     summary: 'Close one action item',
     middleware: [requireRole('operator')] as const,
     request: {
@@ -76,7 +65,7 @@ incidentRoutes.openapi(
           .transform(Number),
       }),
     },
-    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 401, 403, 404) },
+    responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 403, 404) },
   }),
   async (c) => {
     const { id, index } = c.req.valid('param')
@@ -85,15 +74,13 @@ incidentRoutes.openapi(
 )
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('alerts', {
     method: 'put',
     path: '/models/{model}/webhooks',
-    tags: ['alerts'],
-    security,
     summary: "Replace the model's alert webhooks (json, slack or pagerduty bodies)",
     middleware: [requireRole('operator')] as const,
-    request: { params: z.object({ model: ModelName }), body: jsonBody(WebhooksInput) },
-    responses: { 200: jsonResponse(WebhookList, 'Webhooks'), ...problems(400, 401, 403, 404, 413, 415) },
+    request: { params: ModelPath, body: jsonBody(WebhooksInput) },
+    responses: { 200: jsonResponse(WebhookList, 'Webhooks'), ...problems(400, 403, 404, 413, 415) },
   }),
   async (c) => {
     const { model } = c.req.valid('param')
@@ -105,14 +92,12 @@ incidentRoutes.openapi(
 )
 
 incidentRoutes.openapi(
-  createRoute({
+  adminRoute('alerts', {
     method: 'get',
     path: '/models/{model}/webhook-deliveries',
-    tags: ['alerts'],
-    security,
     summary: 'Recorded delivery attempts, newest first',
-    request: { params: z.object({ model: ModelName }) },
-    responses: { 200: jsonResponse(DeliveryList, 'Deliveries'), ...problems(400, 401, 404) },
+    request: { params: ModelPath },
+    responses: { 200: jsonResponse(DeliveryList, 'Deliveries'), ...problems(400, 404) },
   }),
   async (c) => c.json({ deliveries: await c.var.services.rollouts.deliveries(c.req.valid('param').model, 500) }, 200),
 )

@@ -3,16 +3,13 @@
  * Reading the numbers: per-arm series from D1 history, the Prometheus exposition of the shards'
  * monotonic totals, and the stored shadow pair samples.
  */
-import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { DomainError } from '../../../core/errors'
 import { minuteOf } from '../../../core/metrics/aggregate'
 import { renderPrometheus } from '../../../core/metrics/prometheus'
-import { ModelName } from '../../../schemas/common'
 import { MetricsResponse, ShadowSampleList } from '../../../schemas/metrics'
-import { jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
 
-const security = [{ bearer: [] }]
 const MAX_POINTS = 1_500
 
 /** The last millisecond of year 9999: later (or negative) times cannot be written as RFC 3339. */
@@ -36,56 +33,40 @@ export function parseTime(v: string | undefined, fallback: number, now: number, 
   return t
 }
 
-const series = createRoute({
+const SeriesQuery = z.object({
+  from: z.string().optional().meta({ description: 'Default -1h' }),
+  to: z.string().optional().meta({ description: 'Default now' }),
+  step: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .multipleOf(60, 'a multiple of 60 seconds')
+    .default(60)
+    .meta({ description: 'Seconds, multiple of 60' }),
+})
+
+const series = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/metrics',
-  tags: ['metrics'],
-  security,
   summary: 'Per-arm series: requests, error rate, p50/p95/p99, business metric mean with count, divergence rate',
-  request: {
-    params: z.object({ model: ModelName }),
-    query: z.object({
-      from: z.string().optional().meta({ description: 'Default -1h' }),
-      to: z.string().optional().meta({ description: 'Default now' }),
-      step: z.coerce
-        .number()
-        .int()
-        .min(60)
-        .max(86_400)
-        .multipleOf(60, 'a multiple of 60 seconds')
-        .default(60)
-        .meta({ description: 'Seconds, multiple of 60' }),
-    }),
-  },
-  responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 401, 404) },
+  request: { params: ModelPath, query: SeriesQuery },
+  responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 404) },
 })
 
-const prometheus = createRoute({
+const prometheus = adminRoute('metrics', {
   method: 'get',
   path: '/metrics',
-  tags: ['metrics'],
-  security,
   summary: 'Prometheus text exposition (counters and latency histograms by model, version, arm)',
-  responses: {
-    200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } },
-    ...problems(401),
-  },
+  responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } } },
 })
 
-const samples = createRoute({
+const samples = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/shadow-samples',
-  tags: ['metrics'],
-  security,
   summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
-  request: {
-    params: z.object({ model: ModelName }),
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-  },
-  responses: {
-    200: jsonResponse(ShadowSampleList, 'Samples, newest first'),
-    ...problems(400, 401, 404),
-  },
+  request: { params: ModelPath, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: { 200: jsonResponse(ShadowSampleList, 'Samples, newest first'), ...problems(400, 404) },
 })
 
 export const metricRoutes = newRouter()

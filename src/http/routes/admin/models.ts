@@ -3,9 +3,8 @@
  * Registry and routing administration: models, versions, champion, routing override, rollback.
  * Handlers parse, call one service verb and map the result.
  */
-import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
-import { ModelName, VersionName } from '../../../schemas/common'
+import { VersionName } from '../../../schemas/common'
 import { ChampionInput, ModelInput, VersionInput } from '../../../schemas/model'
 import { RoutingInput } from '../../../schemas/routing'
 import { ModelList, ModelView, PublishedRouting } from '../../../schemas/views'
@@ -13,22 +12,28 @@ import type { CommandOutcome } from '../../../services/registry'
 import type { RegistryCommand } from '../../../core/registry/commands'
 import type { AppEnv } from '../../context'
 import { requireRole } from '../../middleware/auth'
-import { IfMatchHeader, jsonBody, jsonResponse, newRouter, parseIfMatch, problems } from '../../openapi'
+import {
+  IfMatchHeader,
+  ModelPath,
+  adminRoute,
+  jsonBody,
+  jsonResponse,
+  newRouter,
+  parseIfMatch,
+  problems,
+} from '../../openapi'
 import type { Context } from 'hono'
 
-const security = [{ bearer: [] }]
-const ModelPath = z.object({ model: ModelName })
-const VersionPath = z.object({ model: ModelName, version: VersionName })
+const VersionPath = ModelPath.extend({ version: VersionName })
 
 export const RollbackInput = z
-  .object({
+  .strictObject({
     target: z.enum(['champion', 'previous_champion']).default('champion').meta({
       description:
         '`champion`: 100% to the current champion; `previous_champion`: undo the last champion switch (blue/green)',
     }),
     reason: z.string().max(500).optional(),
   })
-  .strict()
   .meta({ id: 'RollbackInput' })
 
 const RollbackResult = PublishedRouting.extend({
@@ -40,92 +45,74 @@ const RollbackResult = PublishedRouting.extend({
   at: z.string().meta({ description: 'When the rollback was requested' }),
 }).meta({ id: 'RollbackResult' })
 
-const putModel = createRoute({
+const putModel = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}',
-  tags: ['registry'],
-  security,
   summary: 'Register a model or update its settings',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ModelInput) },
   responses: {
     200: jsonResponse(ModelView, 'Updated'),
     201: jsonResponse(ModelView, 'Created'),
-    ...problems(400, 401, 403, 412, 413, 415),
+    ...problems(400, 403, 412, 413, 415),
   },
 })
 
-const getModel = createRoute({
+const getModel = adminRoute('registry', {
   method: 'get',
   path: '/models/{model}',
-  tags: ['registry'],
-  security,
   summary: 'Model, versions, current routing table and epoch',
   request: { params: ModelPath },
-  responses: { 200: jsonResponse(ModelView, 'The model'), ...problems(400, 401, 404) },
+  responses: { 200: jsonResponse(ModelView, 'The model'), ...problems(400, 404) },
 })
 
-const listAll = createRoute({
+const listAll = adminRoute('registry', {
   method: 'get',
   path: '/models',
-  tags: ['registry'],
-  security,
   summary: 'List models',
-  responses: { 200: jsonResponse(ModelList, 'Models'), ...problems(401) },
+  responses: { 200: jsonResponse(ModelList, 'Models') },
 })
 
-const putVersion = createRoute({
+const putVersion = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}/versions/{version}',
-  tags: ['registry'],
-  security,
   summary: 'Register a version (immutable once it has served traffic)',
   request: { params: VersionPath, headers: IfMatchHeader, body: jsonBody(VersionInput) },
   responses: {
     200: jsonResponse(ModelView, 'Unchanged or updated'),
     201: jsonResponse(ModelView, 'Registered'),
-    ...problems(400, 401, 403, 404, 409, 412, 413, 415),
+    ...problems(400, 403, 404, 409, 412, 413, 415),
   },
 })
 
-const postChampion = createRoute({
+const postChampion = adminRoute('registry', {
   method: 'post',
   path: '/models/{model}/champion',
-  tags: ['registry'],
-  security,
   summary: 'Set the champion (atomic switch of 100% unless keep_weights)',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ChampionInput) },
-  responses: { 200: jsonResponse(ModelView, 'Champion set'), ...problems(400, 401, 403, 404, 412, 413, 415) },
+  responses: { 200: jsonResponse(ModelView, 'Champion set'), ...problems(400, 403, 404, 412, 413, 415) },
 })
 
-const putRouting = createRoute({
+const putRouting = adminRoute('routing', {
   method: 'put',
   path: '/models/{model}/routing',
-  tags: ['routing'],
-  security,
   summary: 'Operator override of weights, cohort rules and shadow target',
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(RoutingInput) },
   responses: {
     200: jsonResponse(PublishedRouting, 'The published table'),
-    ...problems(400, 401, 403, 404, 412, 413, 415, 503),
+    ...problems(400, 403, 404, 412, 413, 415, 503),
   },
 })
 
-const postRollback = createRoute({
+const postRollback = adminRoute('routing', {
   method: 'post',
   path: '/models/{model}/rollback',
-  tags: ['routing'],
-  security,
   summary: 'Route 100% to the champion (or previous champion) in one publish',
   request: { params: ModelPath, headers: IfMatchHeader, body: { ...jsonBody(RollbackInput), required: false } },
   responses: {
     200: jsonResponse(RollbackResult, 'Published rollback'),
-    ...problems(400, 401, 403, 404, 409, 412, 413, 415, 503),
+    ...problems(400, 403, 404, 409, 412, 413, 415, 503),
   },
 })
-
-function meta(c: Context<AppEnv>, model: string, ifMatch: string | undefined) {
-  return { model, actor: c.get('actor'), requestId: c.get('requestId'), ifMatch: parseIfMatch(ifMatch) }
-}
 
 function published(out: CommandOutcome) {
   const r = out.snapshot.routing
@@ -133,14 +120,22 @@ function published(out: CommandOutcome) {
   return { ...r, epoch: out.snapshot.epoch, published_at: out.snapshot.published_at }
 }
 
+/** The context of a handler for a `/models/{model}…` route that takes If-Match. */
+type ModelCommandContext = Context<
+  AppEnv,
+  string,
+  { out: { param: { model: string }; header: { 'if-match'?: string | undefined } } }
+>
+
 /** Sends one registry command for the path's model (with the request's If-Match) and sets the ETag. */
-async function run(
-  c: Context<AppEnv>,
-  model: string,
-  ifMatch: string | undefined,
-  cmd: RegistryCommand,
-): Promise<CommandOutcome> {
-  const out = await c.var.services.registry.command(cmd, meta(c, model, ifMatch))
+async function run(c: ModelCommandContext, cmd: RegistryCommand): Promise<CommandOutcome> {
+  const meta = {
+    model: c.req.valid('param').model,
+    actor: c.get('actor'),
+    requestId: c.get('requestId'),
+    ifMatch: parseIfMatch(c.req.valid('header')['if-match']),
+  }
+  const out = await c.var.services.registry.command(cmd, meta)
   c.header('etag', `"${out.view.epoch}"`)
   return out
 }
@@ -154,11 +149,7 @@ modelRoutes.use('/models/*', async (c, next) => {
 })
 
 modelRoutes.openapi(putModel, async (c) => {
-  const input = c.req.valid('json')
-  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
-    type: 'upsert_model',
-    input,
-  })
+  const out = await run(c, { type: 'upsert_model', input: c.req.valid('json') })
   return c.json(out.view, out.created ? 201 : 200)
 })
 
@@ -171,27 +162,18 @@ modelRoutes.openapi(getModel, async (c) => {
 modelRoutes.openapi(listAll, async (c) => c.json({ models: await c.var.services.registry.overviews() }, 200))
 
 modelRoutes.openapi(putVersion, async (c) => {
-  const { model, version } = c.req.valid('param')
-  const { backend } = c.req.valid('json')
-  const out = await run(c, model, c.req.valid('header')['if-match'], { type: 'put_version', version, backend })
+  const { version } = c.req.valid('param')
+  const out = await run(c, { type: 'put_version', version, backend: c.req.valid('json').backend })
   return c.json(out.view, out.created ? 201 : 200)
 })
 
 modelRoutes.openapi(postChampion, async (c) => {
-  const input = c.req.valid('json')
-  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
-    type: 'set_champion',
-    input,
-  })
+  const out = await run(c, { type: 'set_champion', input: c.req.valid('json') })
   return c.json(out.view, 200)
 })
 
 modelRoutes.openapi(putRouting, async (c) => {
-  const input = c.req.valid('json')
-  const out = await run(c, c.req.valid('param').model, c.req.valid('header')['if-match'], {
-    type: 'set_routing',
-    input,
-  })
+  const out = await run(c, { type: 'set_routing', input: c.req.valid('json') })
   return c.json(published(out), 200)
 })
 
@@ -202,7 +184,7 @@ modelRoutes.openapi(postRollback, async (c) => {
   // The body is optional: without one the validator yields {}, and the defaults apply.
   const { target, reason } = RollbackInput.parse(c.req.valid('json') ?? {})
   const why = reason ?? `rollback to ${target} requested by ${c.get('actor')}`
-  const out = await run(c, model, c.req.valid('header')['if-match'], { type: 'rollback', target, reason: why })
+  const out = await run(c, { type: 'rollback', target, reason: why })
   return c.json(
     { ...published(out), rolled_back_from: before.routing, ended_rollout: before.active_rollout?.id ?? null, at },
     200,

@@ -2,56 +2,64 @@
  * @module http/routes/admin/rollouts
  * Rollouts, their actions and verdicts.
  */
-import { createRoute } from '@hono/zod-openapi'
 import { z } from 'zod'
 import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
-import { ModelName } from '../../../schemas/common'
 import { RolloutList, RolloutView } from '../../../schemas/rollout-view'
 import { VerdictList } from '../../../schemas/verdict'
 import { EvaluationReport } from '../../../schemas/evaluation'
 import { ApproveInput, OperatorActionInput, StartRolloutInput } from '../../../schemas/rollout'
+import type { RolloutCommand } from '../../../services/rollouts'
+import type { AppEnv, Role } from '../../context'
 import { requireRole } from '../../middleware/auth'
-import { jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import type { RouteConfig } from '@hono/zod-openapi'
+import type { Context } from 'hono'
 
-const security = [{ bearer: [] }]
 const RolloutId = z.object({ id: z.string().regex(/^ro_[0-9a-z]{26}$/, 'a rollout id (ro_…)') })
 
-const rolloutOk = {
-  200: jsonResponse(RolloutView, 'The rollout after the action'),
-  ...problems(400, 401, 403, 404, 409, 413, 415),
+type Body = NonNullable<NonNullable<RouteConfig['request']>['body']>
+
+/** POST /rollouts/{id}/<action>, for `role` only: one command, answered with the rollout after it. */
+function actionRoute<B extends Body>(action: string, role: Role, route: { summary: string; body: B }) {
+  return adminRoute('rollouts', {
+    method: 'post',
+    path: `/rollouts/{id}/${action}`,
+    summary: route.summary,
+    middleware: [requireRole(role)] as const,
+    request: { params: RolloutId, body: route.body },
+    responses: {
+      200: jsonResponse(RolloutView, 'The rollout after the action'),
+      ...problems(400, 403, 404, 409, 413, 415),
+    },
+  })
+}
+
+/** Sends one command to the rollout as the request's actor; answers with the rollout after it. */
+async function command(c: Context<AppEnv>, id: string, cmd: RolloutCommand) {
+  return c.json(await c.var.services.rollouts.command(id, cmd, c.get('actor')), 200)
 }
 
 export const rolloutRoutes = newRouter()
 
 rolloutRoutes.openapi(
-  createRoute({
+  adminRoute('rollouts', {
     method: 'post',
     path: '/models/{model}/rollouts',
-    tags: ['rollouts'],
-    security,
     summary: 'Start a rollout (one active rollout per model)',
-    request: { params: z.object({ model: ModelName }), body: jsonBody(StartRolloutInput) },
-    responses: {
-      201: jsonResponse(RolloutView, 'The new rollout'),
-      ...problems(400, 401, 403, 404, 409, 413, 415, 503),
-    },
+    request: { params: ModelPath, body: jsonBody(StartRolloutInput) },
+    responses: { 201: jsonResponse(RolloutView, 'The new rollout'), ...problems(400, 403, 404, 409, 413, 415, 503) },
   }),
   async (c) =>
     c.json(await c.var.services.rollouts.start(c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201),
 )
 
 rolloutRoutes.openapi(
-  createRoute({
+  adminRoute('rollouts', {
     method: 'get',
     path: '/models/{model}/rollouts',
-    tags: ['rollouts'],
-    security,
     summary: 'Rollouts of a model, newest first',
-    request: { params: z.object({ model: ModelName }) },
-    responses: {
-      200: jsonResponse(RolloutList, 'Rollouts, newest first'),
-      ...problems(400, 401, 404),
-    },
+    request: { params: ModelPath },
+    responses: { 200: jsonResponse(RolloutList, 'Rollouts, newest first'), ...problems(400, 404) },
   }),
   async (c) => {
     const { model } = c.req.valid('param')
@@ -60,48 +68,36 @@ rolloutRoutes.openapi(
 )
 
 rolloutRoutes.openapi(
-  createRoute({
+  adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts',
-    tags: ['rollouts'],
-    security,
     summary: 'Recent rollouts of every model',
-    responses: {
-      200: jsonResponse(RolloutList, 'Rollouts, newest first'),
-      ...problems(401),
-    },
+    responses: { 200: jsonResponse(RolloutList, 'Rollouts, newest first') },
   }),
   async (c) => c.json({ rollouts: await c.var.services.rollouts.list(undefined, 200) }, 200),
 )
 
 rolloutRoutes.openapi(
-  createRoute({
+  adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts/{id}',
-    tags: ['rollouts'],
-    security,
     summary: 'Phase, step, weights, every verdict with its numbers, approvals and events',
     request: { params: RolloutId },
-    responses: { 200: jsonResponse(RolloutView, 'The rollout'), ...problems(400, 401, 404) },
+    responses: { 200: jsonResponse(RolloutView, 'The rollout'), ...problems(400, 404) },
   }),
   async (c) => c.json(await c.var.services.rollouts.get(c.req.valid('param').id), 200),
 )
 
 rolloutRoutes.openapi(
-  createRoute({
+  adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts/{id}/verdicts',
-    tags: ['rollouts'],
-    security,
     summary: 'The newest verdict rows of a rollout (D1 history), in time order',
     request: {
       params: RolloutId,
       query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(5_000) }),
     },
-    responses: {
-      200: jsonResponse(VerdictList, 'Verdicts, oldest first'),
-      ...problems(400, 401, 404),
-    },
+    responses: { 200: jsonResponse(VerdictList, 'Verdicts, oldest first'), ...problems(400, 404) },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
@@ -111,72 +107,32 @@ rolloutRoutes.openapi(
 
 for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
   rolloutRoutes.openapi(
-    createRoute({
-      method: 'post',
-      path: `/rollouts/{id}/${action}`,
-      tags: ['rollouts'],
-      security,
+    actionRoute(action, 'operator', {
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} a rollout (operator)`,
-      middleware: [requireRole('operator')] as const,
-      request: { params: RolloutId, body: { ...jsonBody(OperatorActionInput), required: false } },
-      responses: rolloutOk,
+      body: { ...jsonBody(OperatorActionInput), required: false },
     }),
     async (c) => {
       const body = OperatorActionInput.parse(c.req.valid('json') ?? {})
-      return c.json(
-        await c.var.services.rollouts.command(
-          c.req.valid('param').id,
-          { type: action, reason: body.reason },
-          c.get('actor'),
-        ),
-        200,
-      )
+      return command(c, c.req.valid('param').id, { type: action, reason: body.reason })
     },
   )
 }
 
 rolloutRoutes.openapi(
-  createRoute({
-    method: 'post',
-    path: '/rollouts/{id}/approve',
-    tags: ['rollouts'],
-    security,
+  actionRoute('approve', 'approver', {
     summary: 'Approve the pending step (approver token only); pins the evidence hash it saw',
-    middleware: [requireRole('approver')] as const,
-    request: { params: RolloutId, body: jsonBody(ApproveInput) },
-    responses: rolloutOk,
+    body: jsonBody(ApproveInput),
   }),
   async (c) => {
-    const b = c.req.valid('json')
-    return c.json(
-      await c.var.services.rollouts.command(
-        c.req.valid('param').id,
-        { type: 'approve', evidenceHash: b.evidence_hash, step: b.step, comment: b.comment },
-        c.get('actor'),
-      ),
-      200,
-    )
+    const { evidence_hash: evidenceHash, step, comment } = c.req.valid('json')
+    return command(c, c.req.valid('param').id, { type: 'approve', evidenceHash, step, comment })
   },
 )
 
 rolloutRoutes.openapi(
-  createRoute({
-    method: 'post',
-    path: '/rollouts/{id}/evaluation',
-    tags: ['rollouts'],
-    security,
+  actionRoute('evaluation', 'operator', {
     summary: "Submit the challenger's offline evaluation report (quality, fairness, p99 under load, slices)",
-    middleware: [requireRole('operator')] as const,
-    request: { params: RolloutId, body: jsonBody(EvaluationReport) },
-    responses: rolloutOk,
+    body: jsonBody(EvaluationReport),
   }),
-  async (c) =>
-    c.json(
-      await c.var.services.rollouts.command(
-        c.req.valid('param').id,
-        { type: 'evaluation', report: c.req.valid('json') },
-        c.get('actor'),
-      ),
-      200,
-    ),
+  async (c) => command(c, c.req.valid('param').id, { type: 'evaluation', report: c.req.valid('json') }),
 )
