@@ -1,5 +1,5 @@
 /**
- * `npm run simulate`: the decision-quality benchmark of statistics.md §6.1. Simulates a 10%
+ * `npm run simulate`: the decision-quality benchmark of docs/statistics.md §13. Simulates a 10%
  * canary minute by minute for 24 h in each scenario (A/A, conversion −m/2, −m, −2.5m, 3× errors,
  * latency 0/5/20% slower, SRM), judges every tick with the real `evaluateGates` and with the
  * naive threshold rule, and prints false rollback, false promotion, power, time to decision,

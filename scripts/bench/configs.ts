@@ -43,7 +43,7 @@ export interface GatewayConfig {
   path: string
   bindings?: Record<string, string>
   miniflare?: Partial<WorkerOptions>
-  /** What this configuration must show against the bare proxy (the issue that set it). */
+  /** What this configuration must show against the bare proxy (its target, as listed in the README under "Figures and the commands that reproduce them"). */
   targets: Targets
   seed(ctx: SeedContext): Promise<void>
 }

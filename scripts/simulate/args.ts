@@ -20,7 +20,7 @@ export interface SimulateOptions {
 
 export const USAGE = `Usage: npx tsx scripts/simulate.ts [flags]   (npm run simulate -- [flags])
 
-Decision-quality benchmark of the gates (statistics.md §6.1): simulated per-minute traffic judged
+Decision-quality benchmark of the gates (docs/statistics.md §13): simulated per-minute traffic judged
 by the real evaluateGates every tick, against the naive threshold rule.
 
   --runs N          runs per scenario (default ${DEFAULT_RUNS}: rates near 1–5% to ±0.6–1.4%

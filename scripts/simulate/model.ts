@@ -1,5 +1,5 @@
 /**
- * The simulated world of `npm run simulate` (statistics.md §6.1): traffic, base rates, scenarios
+ * The simulated world of `npm run simulate` (docs/statistics.md §13.1): traffic, base rates, scenarios
  * and the gate configs they are judged with.
  *
  * Traffic: 6,000 req/min split 10/90 (600 challenger req/min), 1-minute ticks, a 24 h cap.
@@ -55,7 +55,7 @@ export interface Scenario {
 const ALL: SimMetric[] = ['business', 'errors', 'latency']
 const base = { conversionEffect: 0, errorRatio: 1, latencySlowdown: 0, actualShare: DESIGN_SHARE }
 
-/** The scenarios of statistics.md §6.1, in report order. */
+/** The scenarios of docs/statistics.md §13.2, in report order. */
 export const SCENARIOS: Scenario[] = [
   { ...base, name: 'aa', title: 'A/A: identical challenger, all metrics combined', metrics: ALL },
   {

@@ -36,7 +36,7 @@ function pad(s: string, n: number): string {
 /** The header: what was simulated, with the seed and run count needed to reproduce it. */
 export function renderHeader(seed: number, runs: number): string {
   return [
-    'modelgate decision-quality benchmark (statistics.md §6.1), real evaluateGates every tick',
+    'modelgate decision-quality benchmark (docs/statistics.md §13), real evaluateGates every tick',
     `seed ${seed}, ${runs} runs per scenario; reproduce with ` +
       `npx tsx scripts/simulate.ts --seed ${seed} --runs ${runs}`,
     `traffic ${REQUESTS_PER_MINUTE}/min, challenger share ${pct(DESIGN_SHARE)}, 1-min ticks, ` +

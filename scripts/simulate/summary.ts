@@ -1,5 +1,5 @@
 /**
- * Decision-quality summaries of simulated runs (statistics.md §6.1 step 5) and the acceptance
+ * Decision-quality summaries of simulated runs (docs/statistics.md §13.4) and the acceptance
  * targets, as data (for --json) and as text.
  *
  * Rates come with a Wilson 95% upper/lower bound so that a reader can see what the run count
@@ -97,7 +97,7 @@ function rateWithCi(g: GateSummary, o: Outcome): string {
   return `${pct(g.rate[o])} (95% CI ${pct(lo)}–${pct(hi)})`
 }
 
-/** The acceptance targets of the brief (statistics.md §6.1 step 8). */
+/** The acceptance targets (docs/statistics.md §13.4). */
 export const TARGETS: TargetSpec[] = [
   {
     target: 'A/A false rollback ≤ 2%',

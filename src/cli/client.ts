@@ -1,7 +1,7 @@
 /**
  * @module cli/client
  * The admin API over fetch: bearer token, actor header, JSON in and out, and every non-2xx answer
- * turned into an ApiError that carries the problem document (src/http/problem.ts).
+ * turned into an ApiError that carries the problem document (src/problem/problem.ts).
  */
 import { ApiError, NetworkError, type Problem } from './exit'
 

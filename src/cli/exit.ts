@@ -27,7 +27,7 @@ export interface ProblemField {
   message: string
 }
 
-/** The RFC 9457 problem the admin API sends (src/http/problem.ts), as far as the CLI reads it. */
+/** The RFC 9457 problem the admin API sends (src/problem/problem.ts), as far as the CLI reads it. */
 export interface Problem {
   type?: string
   title: string

@@ -8,9 +8,9 @@
  * - `isWeakerThan` lists every way a config tolerates more (larger margins or α, smaller samples
  *   or durations, a removed gate); an empty list means "at least as strict on every axis".
  *
- * Source: statistics.md §0 (α levels, SRM α = 0.001), §2.4 (margins), §2.6 (minimum duration ≥ one
- * diurnal cycle), §4.2 (p99 margin → exceedance margin), §5 (divergence, 48 h shadow window),
- * §6.2 C (relative +25% error margin).
+ * Source: docs/statistics.md §2.6 (defaults: α levels, SRM α = 0.001, margins, minimum duration ≥ one
+ * diurnal cycle), §7.2 (p99 margin → exceedance margin), §8.3 (divergence), §2.6 (48 h shadow window),
+ * §6 (relative +25% error margin).
  */
 
 import {
@@ -42,17 +42,17 @@ export interface DefaultGateOptions {
   business?: BusinessGateInput[]
   /**
    * The champion's frozen historical latency histogram. With it, the latency margin is mapped
-   * from a p99 slowdown δ (statistics.md §4.2); without it the fixed `latencyMargin` is used.
+   * from a p99 slowdown δ (docs/statistics.md §7.2); without it the fixed `latencyMargin` is used.
    */
   championLatency?: ExpHistogram
-  /** Tolerated p99 slowdown δ for the §4.2 mapping (default 10%). */
+  /** Tolerated p99 slowdown δ for the docs/statistics.md §7.2 mapping (default 10%). */
   p99Slowdown?: number
 }
 
 /** The default numbers, exported so that docs and tests quote one source. */
 export const GATE_DEFAULTS = {
   businessMargin: 0.02,
-  /** Relative: the challenger may have up to +25% errors (statistics.md §6.2 C). */
+  /** Relative: the challenger may have up to +25% errors (docs/statistics.md §6). */
   errorMargin: 0.25,
   /**
    * Absolute error-rate floor (0.1%): below it errors are too rare for the relative test (which
@@ -63,7 +63,7 @@ export const GATE_DEFAULTS = {
    * Relative margin on the exceedance rate at the champion's p99 when no histogram is given:
    * +50% (1% → 1.5%) is a p99 slowdown of about +8% for a lognormal tail with σ = 0.5 and +17%
    * for σ = 1, i.e. roughly the usual "p99 within 10%" across typical service tails, without
-   * the 7–35% false rollbacks of comparing p99 point estimates (§4.2).
+   * the 6–34% false rollbacks of comparing p99 point estimates in the benchmark (docs/statistics.md §7, §13.4).
    */
   latencyMargin: 0.5,
   p99Slowdown: 0.1,
@@ -71,7 +71,7 @@ export const GATE_DEFAULTS = {
   alphaFail: 0.05,
   srmAlpha: 0.001,
   minSamplePerArm: 1000,
-  /** ≥ one diurnal cycle; 48 h for shadow, as in the "10,000 requests or 48 hours" rule (§5). */
+  /** ≥ one diurnal cycle; 48 h for shadow, together with the 10,000-pair minimum (both are required; docs/statistics.md §2.6). */
   minDurationMs: { shadow: 48 * HOUR_MS, canary: 24 * HOUR_MS, watch: 24 * HOUR_MS },
   maxDurationMs: 7 * 24 * HOUR_MS,
   divergenceMaxRate: 0.05,
@@ -79,7 +79,7 @@ export const GATE_DEFAULTS = {
 
 /**
  * The exceedance margin equivalent to "challenger p99 ≤ (1 + δ)·champion p99" read off the
- * champion's frozen histogram: m = F̄(t0/(1+δ))/F̄(t0) − 1 (statistics.md §4.2; 0.64 for a
+ * champion's frozen histogram: m = F̄(t0/(1+δ))/F̄(t0) − 1 (docs/statistics.md §7.2; 0.64 for a
  * lognormal with σ = 0.5 and δ = 10%). t0 is snapped up to a bucket edge; t0/(1+δ) falls between
  * two edges, where log F̄ is interpolated linearly in the bucket index (rounding it to an edge
  * would move m by ~10% at scale 6). Returns null when the histogram has nothing above t0.

@@ -6,8 +6,8 @@
  * - Pure: a function of (evidence, config) only; time is `evidence.now`. No I/O, no randomness.
  * - Not sticky: each call judges the current cumulative evidence. Every test is always valid
  *   (time-uniform), so the caller may evaluate at every tick, or every request, with no penalty,
- *   and should act on (and record) the first PASS, FAIL or HALT (statistics.md §2.1, §2.3).
- * - Order (statistics.md §0, §2.7, §3): SRM first → HALT on alarm (neither PASS nor FAIL, even if
+ *   and should act on (and record) the first PASS, FAIL or HALT (docs/statistics.md §2.5, §3).
+ * - Order (docs/statistics.md §2.3, §2.4, §9): SRM first → HALT on alarm (neither PASS nor FAIL, even if
  *   a metric fails; the failing metrics are named in the reason). Then FAIL if any test fails,
  *   at any time. PASS needs every test to pass, elapsed ≥ minDuration, both arms ≥ minSample and
  *   at least one test. Otherwise INCONCLUSIVE at the cap, else CONTINUE.
@@ -27,7 +27,7 @@
  *   limitation). With no champion evidence they stay `insufficient_data` and the stage ends
  *   INCONCLUSIVE.
  *
- * Source: statistics.md §0, §2.3, §2.6–2.8, §3, §4.2, §5.
+ * Source: docs/statistics.md §2 (decisions and their combination), §3, §5–§9.
  */
 
 import { emptyMoments } from '../stats/moments'
@@ -209,7 +209,7 @@ function combine(
 }
 
 /**
- * Judge one stage from its cumulative evidence (statistics.md §0). Pure and not sticky: the
+ * Judge one stage from its cumulative evidence (docs/statistics.md §2.3). Pure and not sticky: the
  * caller acts on the first PASS/FAIL/HALT; evaluating again on more data never invalidates an
  * earlier claim because every test is always valid.
  *

@@ -4,16 +4,16 @@
  *
  * Invariants:
  * - Pure functions of cumulative evidence; every test is time-uniform (always valid), so the
- *   caller may evaluate at every tick with no penalty (statistics.md §2.1, §2.6).
+ *   caller may evaluate at every tick with no penalty (docs/statistics.md §3).
  * - `alpha` in a verdict is the FAIL level of that test (α_fail/K, Bonferroni); every PASS test
- *   runs at the configured α_pass with no correction (intersection–union, §2.7).
+ *   runs at the configured α_pass with no correction (intersection–union, docs/statistics.md §2.4).
  * - Signed boundaries for the contrast-type tests (ni_*, tail_exceedance, divergence_rate): the
  *   contrast is oriented so that positive is good; PASS needs contrast > boundary (> 0), FAIL
  *   needs contrast < boundary (< 0). The side shown is the FAIL side when the estimate leans bad,
  *   else the PASS side. For `event_split` the contrast is the challenger's share of the events and
  *   the boundary the share at the (fail) margin; larger is worse.
  *
- * Source: statistics.md §2.2–2.4 (NI tests), §2.8 (event split). Rate tests: ./rate-tests.
+ * Source: docs/statistics.md §5 (non-inferiority tests), §6 (event split). Rate tests: ./rate-tests.
  */
 
 import { type EventSplitResult, eventSplitTest } from '../stats/event-split'
@@ -40,20 +40,20 @@ export const MIN_TAU_REL = 0.01
 /**
  * Below this many pooled events (successes or failures, whichever is rarer) a proportion test
  * (conversion, exceedance) makes no claim: the CLT plug-in variance is unreliable with a handful
- * of events (statistics.md §2.3 asks for 50–100 per arm; pooling keeps a challenger with zero bad
+ * of events (docs/statistics.md §5.4: 50 pooled rather than 50–100 per arm; pooling keeps a challenger with zero bad
  * events from being blocked forever).
  */
 export const MIN_POOLED_EVENTS = 50
 
 /**
- * Mixing variance by margin scale (statistics.md §2.4): τ = τ_rel·μ_A with τ_rel = max(m, 1%).
+ * Mixing variance by margin scale (docs/statistics.md §4.4): τ = τ_rel·μ_A with τ_rel = max(m, 1%).
  *
  * Why this choice: the config fixes τ on the relative scale (prior mass on effects the size of
  * the margin), so τ needs no traffic forecast, and it tunes the boundary to the moment a
  * margin-sized effect becomes detectable, whatever the traffic. The conversion to the contrast's
  * units uses the champion's running mean, the most precise number in the stage (about 90% of the
  * traffic in a 10% canary); it converges within minutes, so τ is constant up to a plug-in of the
- * same kind as the variance estimate V̂. §6.2 measured false rates ≤ α with this choice.
+ * same kind as the variance estimate V̂. The benchmark (docs/statistics.md §13.4) measures false rates ≤ α with this choice.
  */
 export function marginScaleTau2(margin: number, championMean: number): number {
   const tau = Math.max(margin, MIN_TAU_REL) * championMean
@@ -110,7 +110,7 @@ export interface NiVerdictInput {
   label?: string
 }
 
-/** Non-inferiority of the challenger on a relative margin (statistics.md §2.2–2.4). */
+/** Non-inferiority of the challenger on a relative margin (docs/statistics.md §5). */
 export function niVerdict(input: NiVerdictInput, levels: TestLevels): MetricVerdict {
   const { champion: a, challenger: b, show } = input
   const base: Base = {
@@ -181,7 +181,7 @@ export interface EventSplitVerdictInput {
 }
 
 /**
- * The exact event-split test (statistics.md §2.8) with λ = the observed challenger share of the
+ * The exact event-split test (docs/statistics.md §6; this choice of λ: §6.5) with λ = the observed challenger share of the
  * exposures: conditioning on the realised exposures is what the Poisson argument needs, and the
  * SRM check guards the split itself.
  */

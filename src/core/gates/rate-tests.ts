@@ -4,7 +4,7 @@
  * or the rate against the 1% a p99 allows when the champion never exceeds it), and shadow
  * divergence against its maximum. Same conventions as ./metric-tests.
  *
- * Source: statistics.md §4.2 (tail exceedance), §5 (divergence rate).
+ * Source: docs/statistics.md §7 (tail exceedance), §8 (one-sample rate test, divergence).
  */
 import { countAbove, type ExpHistogram, snapToBucketEdge } from '../stats/histogram'
 import { momentsFromProportion } from '../stats/moments'
@@ -26,7 +26,7 @@ export interface TailInput {
 }
 
 /**
- * Latency as tail exceedance (statistics.md §4.2): the threshold is snapped UP to a bucket edge of
+ * Latency as tail exceedance (docs/statistics.md §7): the threshold is snapped UP to a bucket edge of
  * the coarser of the two histograms, so both exceedance counts are exact; then the proportion NI
  * test, lower is better.
  */
@@ -78,7 +78,7 @@ export interface DivergenceInput {
   maxRate: number
 }
 
-/** Shadow divergence rate against a fixed maximum (statistics.md §5), one-sample rate test. */
+/** Shadow divergence rate against a fixed maximum (docs/statistics.md §8.3), one-sample rate test. */
 export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): MetricVerdict {
   return capVerdict(
     {
@@ -95,7 +95,7 @@ export function divergenceVerdict(input: DivergenceInput, levels: TestLevels): M
   )
 }
 
-/** A rate against a fixed maximum, one-sample rate test (statistics.md §5): divergence, latency above a p99. */
+/** A rate against a fixed maximum, one-sample rate test (docs/statistics.md §8, §7.4): divergence, latency above a p99. */
 function capVerdict(
   input: {
     metric: string

@@ -1,7 +1,7 @@
 /**
  * @module core/gates/types
  * The contract between measurement (what the gateway observed) and gates (what it means).
- * Evidence is cumulative for one stage: statistics restart per stage (statistics.md §2.6).
+ * Evidence is cumulative for one stage: statistics restart per stage (docs/statistics.md §10.4).
  */
 import type { ExpHistogram } from '../stats/histogram'
 import type { Moments } from '../stats/moments'
@@ -15,7 +15,7 @@ export interface ArmEvidence {
   /** Upstream latency of answered requests, ms. */
   latency: ExpHistogram
   /**
-   * Business outcomes per metric, counting matured requests only (statistics.md §2.6): a request is
+   * Business outcomes per metric, counting matured requests only (docs/statistics.md §10.2): a request is
    * added once `now ≥ t_request + attribution window`, with its final outcome.
    * - proportion metrics: n = matured exposures, mean = share with a positive outcome;
    * - mean metrics: n = matured requests that received an outcome, moments of the winsorised value.

@@ -26,7 +26,7 @@ export function outcomeNumber(
   }
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN
   if (!Number.isFinite(n)) return { ok: false, reason: `mean metric ${metric.name} takes a finite number` }
-  // Winsorise at bounds fixed in advance (statistics.md §2.6): heavy tails would otherwise
+  // Winsorise at bounds fixed in advance (docs/statistics.md §10.3): heavy tails would otherwise
   // inflate variance and false rollbacks.
   let v = n
   if (metric.cap !== undefined && v > metric.cap) v = metric.cap

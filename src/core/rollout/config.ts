@@ -1,6 +1,6 @@
 /**
  * @module core/rollout/config
- * Defaults of the rollout configuration (issue 4) and their resolution. Every default is a plain
+ * Defaults of the rollout configuration (listed with the gate defaults in docs/statistics.md §2.6) and their resolution. Every default is a plain
  * number here, so a demo can shrink them to minutes by passing its own values.
  */
 import type { RolloutConfig, RolloutConfigInput } from './types'

@@ -1,6 +1,6 @@
 /**
  * @module core/rollout/policy
- * When a human must approve, and whether an approval still holds (issue 4, "Humans in the loop").
+ * When a human must approve, and whether an approval still holds (README, "Humans where the blast radius demands it").
  *
  * An approver is needed before entering a step when any rule applies:
  * - `final_step_risk`: the step gives the challenger 100% and the model's risk tier is at or above

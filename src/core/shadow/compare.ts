@@ -1,6 +1,6 @@
 /**
  * @module core/shadow/compare
- * Per-request shadow verdicts (statistics.md §5): pick the output out of the champion and shadow
+ * Per-request shadow verdicts (docs/statistics.md §8.3): pick the output out of the champion and shadow
  * responses with a JSON pointer, compare them with the rollout's comparator, and return
  * `agree` / `diverge` / `error`. The divergence-rate gate consumes these as 0/1 indicators, so
  * the module is strict about *who* broke a pair: a failed shadow is evidence against the shadow
@@ -37,7 +37,7 @@ export interface ShadowComparison {
   shadowOutput: unknown
   /** Text comparator: normalized edit similarity in [0, 1]. */
   similarity?: number
-  /** Numeric comparator: signed `shadow − champion` (the paired difference r_i of §5). */
+  /** Numeric comparator: signed `shadow − champion` (the paired difference r_i; docs/statistics.md §8.3). */
   difference?: number
 }
 

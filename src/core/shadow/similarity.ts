@@ -1,7 +1,7 @@
 /**
  * @module core/shadow/similarity
  * Edit distance and normalized edit similarity for comparing champion and shadow text outputs
- * (statistics.md §5, "Text (LLM) outputs").
+ * (docs/statistics.md §8.3, text comparator).
  *
  * Distances count Unicode code points, not UTF-16 units, so an emoji or a CJK extension character
  * is one edit. They do not count grapheme clusters: `e` + U+0301 is two code points, which is why

@@ -7,7 +7,7 @@
  * approximation), and assume a positive champion mean. Margins are ≥ 0 (a relative margin for a
  * higher-is-better metric is < 1).
  *
- * Source: statistics.md §2.2 (contrast table) and §2.4 (τ² by planned horizon, τ by margin).
+ * Source: docs/statistics.md §5.1 (contrast table) and §4.4 (τ² by planned horizon, τ by margin).
  */
 
 import { cAlpha } from './mixture'
@@ -51,7 +51,7 @@ function championWeight(spec: MarginSpec): number {
 }
 
 /**
- * The acceptability contrast of §2.2:
+ * The acceptability contrast of docs/statistics.md §5.1:
  * - higher is better: D̂ = ȳ_B − (1−m)ȳ_A (relative) or ȳ_B − ȳ_A + m (absolute);
  * - lower is better:  D̂ = (1+m)ȳ_A − ȳ_B (relative) or ȳ_A − ȳ_B + m (absolute);
  * with V = v_B + k²·v_A, v = s²/n, k the champion weight.
@@ -94,7 +94,7 @@ export function planVariance(input: PlanInput): number {
 }
 
 /**
- * τ² = c_α·V_plan (§2.4, the recommended default): the boundary is tightest at the planned cap.
+ * τ² = c_α·V_plan (docs/statistics.md §4.4; a library option: the gates use the margin scale instead): the boundary is tightest at the planned cap.
  * Compute it once, before the test, with the α of the side it is for (pass or fail, and the fail
  * test with its own margin m_f).
  */
@@ -103,7 +103,7 @@ export function planTau2(input: PlanInput & { alpha: number }): number {
 }
 
 /**
- * τ² = (m·μ_A)² for a relative margin, m² for an absolute one (§2.4 "margin scale"): prior mass on
+ * τ² = (m·μ_A)² for a relative margin, m² for an absolute one (docs/statistics.md §4.4 "margin scale"): prior mass on
  * effects of the size of the margin. An alternative to `planTau2`, not the default.
  */
 export function tau2FromMargin(input: MarginSpec & { championMean: number }): number {

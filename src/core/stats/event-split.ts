@@ -11,7 +11,7 @@
  * requests per arm the caller passes λ = n_B/(n_A + n_B) from the planned split (restart the test
  * when the split changes, e.g. per ramp stage).
  *
- * Source: statistics.md §2.8 (Lindon & Malek 2022; Netflix counting processes).
+ * Source: docs/statistics.md §6 (Lindon & Malek 2022; Netflix counting processes).
  */
 
 import { fmt, pct } from './format'

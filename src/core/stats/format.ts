@@ -2,7 +2,7 @@
  * Number formatting for the human-readable `reason` strings of the tests.
  *
  * Invariant: deterministic (no locale), short (4 significant digits). Internal to the stats core.
- * Source: architecture-anchors.md §9.2 rule 2 (decisions are values with a reason).
+ * Every decision carries the reason it was made, in words an operator reads; these keep them short.
  */
 
 /** `digits` significant digits, plain notation when readable, exponent otherwise. */

@@ -12,8 +12,8 @@
  *   recording at the coarser scale directly.
  * - State is plain JSON: empty histograms store min = max = 0 (not ±Infinity, which JSON drops).
  *
- * Source: statistics.md §4.1 (exponential histogram, relative error (base−1)/(base+1), merging by
- * downscaling) and §4.2 (exceedance counts exact on bucket edges).
+ * Source: docs/statistics.md §11.1–11.3 (exponential histogram, relative error (base−1)/(base+1), merging by
+ * downscaling) and §11.4 (exceedance counts exact on bucket edges).
  */
 
 /** Sparse exponential histogram; `buckets` maps a bucket index (as a string) to its count. */

@@ -6,8 +6,8 @@
  * is ≤ 0, P(∃ n: D̂_n > B_α(V_n)) ≤ α, whatever the number of looks. τ² (the mixing variance) must
  * be fixed before the test; validity does not depend on it, only speed does.
  *
- * Source: statistics.md §2.1 (mSPRT, multiplier table), §2.3 (boundary, half-normal p-value),
- * §2.4 (τ² = c_α·V_plan).
+ * Source: docs/statistics.md §4.1 (mSPRT), §4.5 (multiplier table), §4.2–4.3 (boundary, half-normal p-value),
+ * §4.4 (τ² = c_α·V_plan).
  */
 
 import { logNormalCdf } from './special'

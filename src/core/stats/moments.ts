@@ -6,7 +6,7 @@
  * exact up to floating point and associative, so shards can be merged in any order. M2 is the sum
  * of squared deviations from the mean (never negative).
  *
- * Source: statistics.md §2.2 (Welford updates, Chan et al. merge, sums and proportions forms).
+ * Source: docs/statistics.md §5.2 (Welford updates, Chan et al. merge, sums and proportions forms).
  */
 
 /** Count, mean and sum of squared deviations from the mean (Welford's M2). */

@@ -1,12 +1,12 @@
 /**
  * One-sample always-valid test of a rate against a fixed threshold r₀: shadow divergence rate
- * (§5) and the SLA tail-exceedance variant (§4.2, "P(latency_B > SLA) ≤ 1%").
+ * (docs/statistics.md §8.3), the latency tail when the champion has no exceedance (§7.4, at most the 1% a p99 allows) and the error-rate floor (§6.6).
  *
  * Invariant: the variance is the KNOWN variance at the null boundary, V = r₀(1−r₀)/n, not a plug-in
  * estimate, so there is no zero-variance degeneracy. PASS (rate shown below r₀) and FAIL (rate
- * shown above r₀) are the two one-sided normal-mixture tests of §2.3 on r₀ − r̂ and r̂ − r₀.
+ * shown above r₀) are the two one-sided normal-mixture tests of docs/statistics.md §4.2 on r₀ − r̂ and r̂ − r₀.
  *
- * Source: statistics.md §5 (divergence gate), §4.2 (SLA variant), §2.3–2.4 (boundary, τ²).
+ * Source: docs/statistics.md §8 (rate test, divergence gate), §7.4 (latency cap), §6.6 (error floor), §4.2–4.4 (boundary, τ²).
  */
 
 import { fmt, pct } from './format'
@@ -15,8 +15,8 @@ import type { TestDecision } from './types'
 
 /**
  * Default planned horizon N_plan for τ² = c_α·r₀(1−r₀)/N_plan: the boundary is tightest around
- * 10,000 observations, the "min 10,000 requests" scale of the shadow rule (§5), and within ~20%
- * of its best width from ~1,000 to ~1,000,000 (§2.1 table).
+ * 10,000 observations, the 10,000-pair minimum of shadow steps (docs/statistics.md §2.6), and within ~20%
+ * of its best width from ~10,000 to ~1,000,000, ~32% wider at ~1,000 (docs/statistics.md §4.5).
  */
 export const DEFAULT_RATE_PLAN_N = 10_000
 

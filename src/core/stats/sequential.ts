@@ -8,11 +8,11 @@
  *   P(ever FAIL | challenger within m_f) ≤ α_fail (asymptotically, CLT plug-in variance).
  * - Not sticky: the caller acts on (and records) the first PASS or FAIL.
  * - If both claims hold at once (possible only when m_f < m), FAIL wins: rolling back is the safe
- *   action and §0 lets a FAIL happen at any time.
+ *   action and docs/statistics.md §2.3 lets a FAIL happen at any time.
  * - Valid only when the analysis unit is the randomization unit, outcomes are added when mature and
- *   never revised, and the split is fixed during the test (§2.6).
+ *   never revised, and the split is fixed during the test (docs/statistics.md §3.3).
  *
- * Source: statistics.md §2.1–2.4 and §2.6.
+ * Source: docs/statistics.md §3, §4 and §5.
  */
 
 import { type Contrast, checkMargin, niContrast } from './contrast'
@@ -74,7 +74,7 @@ function checkInput(input: NonInferiorityInput): void {
 }
 
 /**
- * Evaluate the PASS and FAIL tests on cumulative data (§2.3):
+ * Evaluate the PASS and FAIL tests on cumulative data (docs/statistics.md §5.3):
  * PASS if D̂(m) > B_αpass(V(m)); FAIL if D̂(m_f) < −B_αfail(V(m_f)); otherwise CONTINUE.
  * Returns `insufficient_data` below `minSamplePerArm` or when a contrast variance is not positive
  * (e.g. a proportion with no events in either arm), where the normal approximation is unusable.

@@ -6,8 +6,8 @@
  * accurate to roughly 1e-13 relative (absolute near the zeros of lgamma at 1 and 2), which is far
  * below anything that can move a gate decision.
  *
- * Source: statistics.md §7 ("only Math.log/sqrt/exp plus a 10-line lgamma") and §2.3 (Φ for the
- * half-normal-mixture p-value), §3 (χ² p-value for SRM display).
+ * Source: docs/statistics.md §14 (special functions, Math only) and §4.3 (Φ for the
+ * half-normal-mixture p-value), §9.3 (χ² p-value for SRM display).
  */
 /* eslint-disable no-loss-of-precision -- the coefficients are written as published, digits beyond a double included */
 

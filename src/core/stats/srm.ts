@@ -8,7 +8,7 @@
  * neither PASS nor FAIL. Counts must be in assignment units (requests, or first exposures of users
  * under sticky routing).
  *
- * Source: statistics.md §3 (Lindon & Malek 2022; Optimizely ssrm-test, concentration 10,000).
+ * Source: docs/statistics.md §9 (Lindon & Malek 2022; Optimizely ssrm-test, concentration 10,000).
  */
 
 import { fmt, pct } from './format'

@@ -2,7 +2,7 @@
  * Closed vocabularies shared by the sequential tests.
  *
  * Invariant: these unions are the whole vocabulary; callers switch over them exhaustively.
- * Source: statistics.md §2.2 (orientation and margin kinds) and §2.3 (decision rule).
+ * Source: docs/statistics.md §5.1 (orientation and margin kinds) and §2.1 (decisions of one test).
  */
 
 /** Which way is good for the metric: conversion is higher-is-better, errors lower-is-better. */

@@ -2,7 +2,7 @@
  * @module durable-objects/metrics-shard/outcomes
  * Business outcomes: recorded per request minute (idempotent per request id and metric), and
  * folded into `matured` once the metric's attribution window has passed for a minute; later
- * outcomes for a folded minute are refused as expired (docs/statistics.md, maturation).
+ * outcomes for a folded minute are refused as expired (docs/statistics.md §10.2).
  */
 import { exposuresOf, minuteOf, type Agg } from '../../core/metrics/aggregate'
 import type { MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'

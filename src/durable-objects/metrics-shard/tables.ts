@@ -5,7 +5,7 @@
  * - agg: per (minute, epoch, version, arm, segment) rows: history, exported to D1 by cron;
  * - cum: per (epoch, version, arm, segment) running totals: what gates read (no minute scans);
  * - outcome / matured / folds: outcomes per request minute, folded into `matured` once the
- *   metric's attribution window has passed (docs/statistics.md, maturation), after which late
+ *   metric's attribution window has passed (docs/statistics.md §10.2), after which late
  *   outcomes for that minute are refused as expired;
  * - seen: request ids that already gave an outcome (idempotency); pairs: shadow outputs awaiting
  *   their outcome; cf_pending: outcomes that arrived before their pair; cf_cum: counterfactual

@@ -1,7 +1,7 @@
 /**
  * @module http/middleware/request-id
  * Gives every request an id before anything can fail, and puts it on every response. The data
- * plane replaces it with the id of the answer (see gateway/forward); this never overwrites one.
+ * plane replaces it with the id of the answer (see data-plane/forward); this never overwrites one.
  */
 import { createMiddleware } from 'hono/factory'
 import { newId } from '../../core/ids'

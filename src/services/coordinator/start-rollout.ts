@@ -1,7 +1,7 @@
 /**
  * @module services/coordinator/start-rollout
  * Starting a rollout: validate the challenger against the registry, resolve the plan and gates
- * from the model's defaults and the request (core/rollout/request), fix the approval facts, and
+ * from the model's defaults and the request (./rollout-request), fix the approval facts, and
  * run the machine's first transition.
  */
 import { judgeOfflineReport } from '../../core/evaluation/offline'

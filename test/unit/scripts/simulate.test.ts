@@ -33,7 +33,7 @@ describe('simulation bookkeeping', { timeout: 60_000 }, () => {
     const g = summariseGate(results, 'sequential')
     expect(g.count.FAIL, JSON.stringify(g)).toBeLessThanOrEqual(2)
     expect(g.count.HALT).toBeLessThanOrEqual(1)
-    // The naive rule, checked every tick, rolls most of them back (statistics.md §0).
+    // The naive rule, checked every tick, rolls most of them back (docs/statistics.md §3.1, §13.4).
     expect(summariseGate(results, 'naive').rate.FAIL).toBeGreaterThan(0.5)
     // "PASS any time" never decides later than the 24 h-minimum gate.
     for (const r of results) {

@@ -5,7 +5,7 @@
  * drifted from the rules fails there. `reason` strings are not part of the contract and are left
  * out.
  *
- * Source: statistics.md §0, §2.3, §2.7, §2.8, §3, §4.2, §5.
+ * Source: docs/statistics.md §2 (decisions, Bonferroni split), §5–§9.
  */
 
 import { writeFileSync } from 'node:fs'
@@ -87,7 +87,7 @@ add('shadow: no shadow evidence at the cap', shadowStage(null, 7 * 24), shadowCo
 const file = {
   specVersion: '1',
   description:
-    'Vectors for evaluateGates (statistics.md §0, §2–§5). Numbers are IEEE doubles; compare ' +
+    'Vectors for evaluateGates (docs/statistics.md §2, §5–§9) [regenerate or edit evaluate-v1.json:3 identically]. Numbers are IEEE doubles; compare ' +
     'with relative tolerance ~1e-9. `reason` strings are not part of the contract.',
   hourMs: HOUR,
   cases,

@@ -4,7 +4,7 @@
  * cross-checks every expected value against independent formulas, so a regenerated file that
  * drifted from the math fails there.
  *
- * Source: statistics.md §2–§5; architecture-anchors.md §9.2 rule 5 (versioned vectors).
+ * Source: docs/statistics.md §4–§9 and §13.5; the vectors are versioned, so a change of a test is a new file, never an edit.
  */
 
 import { writeFileSync } from 'node:fs'
@@ -160,7 +160,7 @@ for (const [name, events, n] of [
 const file = {
   specVersion: '1',
   description:
-    'Vectors for the modelgate statistics core (statistics.md §2–§5). Numbers are IEEE doubles; ' +
+    'Vectors for the modelgate statistics core (docs/statistics.md §4–§9) [regenerate or edit sequential-v1.json:3 identically]. Numbers are IEEE doubles; ' +
     'compare with relative tolerance ~1e-9. `reason` strings are not part of the contract.',
   cases,
 }

@@ -2,7 +2,7 @@
  * Seeded PRNG and samplers for simulations (`npm run simulate`) and property tests.
  *
  * Invariant: pure given a seed; never imported by gate decision code.
- * Source: statistics.md §6.1.
+ * Source: docs/statistics.md §13 and §14.
  */
 
 export { createRng, type Rng } from './prng'

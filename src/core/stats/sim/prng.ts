@@ -6,7 +6,7 @@
  * same sequence, on every platform (32-bit integer arithmetic only). Never used by the gate itself;
  * decisions take no randomness.
  *
- * Source: statistics.md §6.1 (seeded simulation protocol); Blackman & Vigna, xoshiro128**.
+ * Source: docs/statistics.md §13 and §14 (seeded simulation protocol); Blackman & Vigna, xoshiro128**.
  */
 
 /** A seeded generator. Its internal state advances on every call. */

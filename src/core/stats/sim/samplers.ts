@@ -7,7 +7,7 @@
  * variance 1e7; beyond that they switch to a rounded normal approximation, whose error is
  * negligible at that size (skewness < 3e-4) but which is no longer exact.
  *
- * Source: statistics.md §6.1 step 4 (counts via Binomial(n_tick, p), latency via multinomial).
+ * Source: docs/statistics.md §13.1 and §14 (exact Binomial/Poisson counts per tick; multinomial by conditional binomials).
  */
 
 import { lgamma } from '../special'

@@ -54,7 +54,7 @@ describe('defaultGateConfig', () => {
     expect(defaultGateConfig({ stage: 'canary' }).latency).toBeNull()
   })
 
-  it('maps a 10% p99 slowdown to ≈ +64% exceedance for a lognormal σ = 0.5 tail (§4.2)', () => {
+  it('maps a 10% p99 slowdown to ≈ +64% exceedance for a lognormal σ = 0.5 tail (docs/statistics.md §7.2)', () => {
     const h = emptyHistogram()
     const n = 200_000
     for (let i = 0; i < n; i++) recordValue(h, 100 * Math.exp(0.5 * normalQuantile((i + 0.5) / n)))

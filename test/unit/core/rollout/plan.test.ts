@@ -38,7 +38,7 @@ describe('plans-v1 vectors', () => {
 })
 
 describe('resolveConfig', () => {
-  it('fills the issue-4 defaults', () => {
+  it('fills the rollout defaults (docs/statistics.md §2.6)', () => {
     const c = resolveConfig({ ...config(), durations: undefined, shadow: undefined })
     expect(c.stages).toEqual([5, 25, 50, 100])
     expect(c.durations).toEqual({

@@ -11,7 +11,7 @@ describe('oneSampleRateTest', () => {
     const r = oneSampleRateTest(input(210, 10_000))
     expect(r.variance).toBeCloseTo((0.02 * 0.98) / 10_000, 18)
     expect(DEFAULT_RATE_PLAN_N).toBe(10_000)
-    // At n = N_plan the boundary is the §2.1 multiplier 2.779 × SE (hand value 0.003891).
+    // At n = N_plan the boundary is the docs/statistics.md §4.5 multiplier 2.779 × SE (hand value 0.003891).
     expect(r.passBoundary).toBeCloseTo(0.00389073192943893, 14)
     expect(r.failBoundary).toBe(r.passBoundary)
     expect(r.decision).toBe('continue')

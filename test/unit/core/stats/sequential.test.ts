@@ -15,7 +15,7 @@ import {
 import { relDiff } from './helpers/prng'
 import { growthBookHalfWidth, quadratureHalfNormalPValue } from './helpers/reference'
 
-describe('cAlpha and the multiplier table of statistics.md §2.1', () => {
+describe('cAlpha and the multiplier table of docs/statistics.md §4.5', () => {
   // [α, c_α, multiplier at η = c_α, at 0.1× / 10× / 100× the tuned sample size]
   const TABLE: [number, number, number, number, number, number][] = [
     [0.05, 6.33, 2.78, 3.68, 2.99, 3.33],
@@ -91,7 +91,7 @@ describe('mixtureBoundary', () => {
   })
 })
 
-describe('alwaysValidPValue (half-normal mixture, §2.3)', () => {
+describe('alwaysValidPValue (half-normal mixture, docs/statistics.md §4.3)', () => {
   it('agrees with brute-force quadrature of the mixture', () => {
     for (const [d, V, tau2] of [
       [0.001, 1e-6, 6e-6],
@@ -133,7 +133,7 @@ describe('alwaysValidPValue (half-normal mixture, §2.3)', () => {
   })
 })
 
-describe('niContrast (table of §2.2)', () => {
+describe('niContrast (table of docs/statistics.md §5.1)', () => {
   // Champion 5000/100000 = 5%, challenger 1010/20000 = 5.05%; v_k = p(1−p)/(n−1).
   const champion = momentsFromProportion(5000, 100_000)
   const challenger = momentsFromProportion(1010, 20_000)
@@ -171,7 +171,7 @@ describe('niContrast (table of §2.2)', () => {
   })
 })
 
-describe('planning τ² (§2.4)', () => {
+describe('planning τ² (docs/statistics.md §4.4)', () => {
   it('computes V_plan = s_B²/N_B + (1−m)²·s_A²/N_A and τ² = c_α·V_plan', () => {
     const s2 = 0.05 * 0.95
     const plan = {

@@ -3,10 +3,10 @@ import { sequentialSrm } from '../../../../src/core/stats/srm'
 import { createRng, sampleBinomial } from './helpers/prng'
 import { median, simulateEventSplit, simulateProportionNi } from './helpers/simulate'
 
-// Fast sanity simulations (statistics.md §6). The full protocol (≥ 4,000 runs) belongs to the
+// Fast sanity simulations (docs/statistics.md §13.5). The full protocol (npm run simulate, docs/statistics.md §13) belongs to the
 // separate simulation script; these only check that the gate behaves as the report says.
 
-describe('A/A proportion non-inferiority test (scenario A of §6.2)', () => {
+describe('A/A proportion non-inferiority test (the aa and conv-5pct scenarios of docs/statistics.md §13.2)', () => {
   const scenario = {
     runs: 300,
     seed: 20240501,
@@ -36,7 +36,7 @@ describe('A/A proportion non-inferiority test (scenario A of §6.2)', () => {
   })
 })
 
-describe('event-split test on rare errors (§2.8)', () => {
+describe('event-split test on rare errors (docs/statistics.md §6)', () => {
   const scenario = {
     runs: 100,
     seed: 7,
@@ -62,7 +62,7 @@ describe('event-split test on rare errors (§2.8)', () => {
   })
 })
 
-describe('sequential SRM (§3)', () => {
+describe('sequential SRM (docs/statistics.md §9)', () => {
   function runSrm(runs: number, challengerShare: number, seed: number): number[] {
     const alarms: number[] = []
     for (let run = 0; run < runs; run++) {

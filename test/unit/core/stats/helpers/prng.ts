@@ -3,7 +3,7 @@
  * `src/core/stats/sim`, so the simulation script and the tests draw identically) plus exact
  * reference computations used by property tests.
  *
- * Source: statistics.md §6.1 (seeded simulation protocol).
+ * Source: docs/statistics.md §14 (seeded PRNG) and §13.
  */
 
 export * from '../../../../../src/core/stats/sim'

@@ -2,7 +2,7 @@
  * Independent reference computations for cross-checking the statistics core: different formulas
  * (GrowthBook's parameterisation) or brute-force numerical integration, never the code under test.
  *
- * Source: statistics.md §2.1 (GrowthBook form), §2.3 (half-normal mixture), §2.8 and §3 (Beta and
+ * Source: docs/statistics.md §4.2 (GrowthBook form), §4.1 and §4.3 (half-normal mixture), §6.3 and §9.1 (Beta and
  * Dirichlet mixtures).
  */
 

@@ -3,7 +3,7 @@
  * cumulative per-arm state exactly as the Durable Object would, evaluates the test every tick and
  * stops at the first PASS or FAIL (decisions are sticky).
  *
- * Source: statistics.md §6.1 (protocol) and §6.2 (scenario A, event-split results).
+ * Source: docs/statistics.md §13 (protocol and results; these fast helpers: §13.5).
  */
 
 import { eventSplitTest } from '../../../../../src/core/stats/event-split'
