@@ -113,7 +113,16 @@ async function main(): Promise<void> {
 
   const dev: ChildProcess = spawn(
     wrangler,
-    ['dev', '--ip', '127.0.0.1', '--port', String(gatewayPort), '--show-interactive-dev-session=false'],
+    // --test-scheduled serves /__scheduled: one cron tick on request (cron never fires locally).
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(gatewayPort),
+      '--show-interactive-dev-session=false',
+      '--test-scheduled',
+    ],
     {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -145,7 +154,7 @@ modelgate is running on ${gateway}
   curl -s ${gateway}/admin/models/credit-risk -H 'authorization: Bearer ${vars.ADMIN_TOKEN}'
 
   # run the cron tick now (locally cron never fires by itself)
-  curl -s '${gateway}/cdn-cgi/handler/scheduled'
+  curl -s '${gateway}/__scheduled'
 
 Ctrl-C stops the gateway and the demo model.`)
 }

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   // On disk, not in memory: workerd caps SQLite memory per process, and locally every object's
   // database lives in this one process (5,000 of them at 1,000 models with 4 metrics shards each).
   const doDir = mkdtempSync(path.join(os.tmpdir(), 'modelgate-tick-scale-'))
-  const gw = await startLiveGateway({ durableObjectsDir: doDir })
+  const gw = await startLiveGateway({ durableObjectsDir: doDir, staticAssets: false })
   const failuresSeen = countCronFailures()
   const rows: Array<{
     rollouts: number

@@ -104,7 +104,8 @@ export class Gateway {
 
   /** One cron tick, as the Cloudflare scheduler would fire it (local dev: never by itself). */
   async tick(timeoutMs = 30_000): Promise<void> {
-    const res = await fetch(`${this.base}/cdn-cgi/handler/scheduled`, { signal: AbortSignal.timeout(timeoutMs) })
+    // wrangler dev --test-scheduled (npm start); see CRON_TRIGGER_PATH in src/cli/commands/rollback.ts.
+    const res = await fetch(`${this.base}/__scheduled`, { signal: AbortSignal.timeout(timeoutMs) })
     await res.arrayBuffer()
     if (!res.ok) throw new Error(`cron tick → ${res.status}`)
   }

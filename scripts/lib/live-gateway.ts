@@ -29,6 +29,8 @@ export interface LiveGatewayOptions {
   bindings?: Record<string, string>
   /** Keep Durable Object storage on disk under this folder instead of in memory. */
   durableObjectsDir?: string
+  /** Serve the dashboard's and Swagger UI's static files (see GatewayWorkerOptions.staticAssets). */
+  staticAssets?: boolean
 }
 
 export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<LiveGateway> {
@@ -41,6 +43,7 @@ export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<L
       KV_MIN_WRITE_INTERVAL_MS: '5',
       ...opts.bindings,
     },
+    staticAssets: opts.staticAssets ?? true,
     ...(opts.durableObjectsDir
       ? { miniflare: { durableObjectsPersist: opts.durableObjectsDir } as GatewayWorkerOptions['miniflare'] }
       : {}),

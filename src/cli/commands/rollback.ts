@@ -34,7 +34,12 @@ const MINUTE = 60_000
 /** While waiting, how often to run the local scheduled handler (a stand-in for the 1-min cron). */
 const TRIGGER_EVERY_MS = 10_000
 const PROGRESS_EVERY_MS = 30_000
-export const CRON_TRIGGER_PATH = '/cdn-cgi/handler/scheduled'
+/**
+ * Where a local gateway runs one cron tick on request: `wrangler dev --test-scheduled` (what
+ * `npm start` and `npm run dev` run). wrangler 4.86's /cdn-cgi/handler/scheduled fails with a 500
+ * once the Worker has static assets (it reaches the assets router, which has no scheduled handler).
+ */
+export const CRON_TRIGGER_PATH = '/__scheduled'
 
 export const rollbackCommand: CommandSpec = {
   name: NAME,
@@ -62,7 +67,7 @@ export const rollbackCommand: CommandSpec = {
     'rollback minute in which no other version served, >= 20 requests on the stable version, and error',
     'rate and latency within the baseline of the hour before. Latency is compared as the controller does:',
     'p99 when both windows have >= 1,000 answers, p95 from 100, the median below that.',
-    `Cron trigger: wrangler dev serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
+    `Cron trigger: wrangler dev --test-scheduled serves ${CRON_TRIGGER_PATH}; a deployed gateway runs its cron every minute.`,
     '--json prints { "rollback": <POST answer>, "rollout_id", "confirmation", "status" } once done.',
   ],
   examples: [

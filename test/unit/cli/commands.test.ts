@@ -173,7 +173,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     const routes: Record<string, Handler> = {
       'GET /admin/models/credit': () => ({ active_rollout: null }),
       'POST /admin/models/credit/rollback': () => rolledBack,
-      'GET /cdn-cgi/handler/scheduled': () => new Response('ok', { status: opts.cron }),
+      'GET /__scheduled': () => new Response('ok', { status: opts.cron }),
       'GET /admin/models/credit/metrics': ({ url }) => {
         const from = url.searchParams.get('from')
         if (url.searchParams.get('to'))
@@ -208,7 +208,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     expect(io.stdout()).toContain(
       'baseline: error rate 0.0%, p99 10 ms; 25 requests on v1, 0 on other versions (from the metrics API, minutes from 2026-11-26T10:01:00Z on)',
     )
-    expect(io.calls.filter((c) => c.path.startsWith('/cdn-cgi/handler/scheduled')).length).toBeGreaterThanOrEqual(1)
+    expect(io.calls.filter((c) => c.path.startsWith('/__scheduled')).length).toBeGreaterThanOrEqual(1)
   })
 
   it('compares the quantile the window supports: a p99 of 300 answers is a blip, their p95 decides', async () => {
@@ -241,7 +241,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
       'error: rollback of credit not confirmed within 2 m: v1 has 0 of 20 requests in the minutes from 2026-11-26T10:01:00Z on; last served by v2 at 2026-11-26T10:00:00Z',
     )
     expect(io.stderr()).toContain('still waiting')
-    expect(io.calls.filter((c) => c.path.startsWith('/cdn-cgi/')).length).toBe(1)
+    expect(io.calls.filter((c) => c.path.startsWith('/__scheduled')).length).toBe(1)
   })
 
   it('--no-wait --json prints the published rollback and returns at once; remote gateways are never cron-triggered', async () => {
@@ -254,7 +254,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     })
     const remote = fakeIo({ routes: api({ readyAfter: 0, cron: 200 }) })
     expect(await main(['rollback', 'credit'], remote)).toBe(0)
-    expect(remote.calls.some((c) => c.path.startsWith('/cdn-cgi/'))).toBe(false)
+    expect(remote.calls.some((c) => c.path.startsWith('/__scheduled'))).toBe(false)
     expect(await main(['rollback', 'credit', '--target', 'yesterday'], fakeIo())).toBe(2)
   })
 })
