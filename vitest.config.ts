@@ -42,6 +42,15 @@ export default defineConfig({
                 MEASURE_FLUSH_MS: '100',
                 // The in-flight cap on shadow copies is unit-tested; here every copy must run.
                 SHADOW_MAX_INFLIGHT: '1000',
+                // Tests drive gate ticks with their own clock; a coordinator's alarm ticking at the
+                // wall clock's minute would add verdicts between them. Self-ticking is tested on a
+                // live gateway (test/e2e).
+                ROLLOUT_TICK_MS: '0',
+                // The fault-injection wrappers (adapters/faults), with an empty plan until a test sets one.
+                FAULT_INJECTION: 'on',
+                // A hung binding costs a test seconds, not the default 20 s.
+                DO_TIMEOUT_MS: '3000',
+                D1_TIMEOUT_MS: '2000',
               },
               // A model version reached through a Workers service binding instead of a URL.
               serviceBindings: {

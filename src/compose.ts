@@ -10,13 +10,16 @@
  *   in-flight slots and the request-id signer. Built once per env object.
  * - `buildServices(env)`: the service objects, cheap to build, per request or per object.
  */
+import { guardedD1 } from './adapters/d1/guarded'
 import { openDb } from './adapters/d1/registry-store'
+import { faultState, faultyBindings, setFaultPlan } from './adapters/faults'
 import { coordinatorClient } from './adapters/do/coordinator-client'
 import { shardByName, shardClient } from './adapters/do/shard-client'
 import { readCurrentSnapshot } from './adapters/kv/routing-snapshot-store'
 import { settingsOf, type Settings } from './config/settings'
 import { readySigningKey, signRequestId, signRequestIdWith, type SignedClaims } from './core/attribution/request-token'
 import { newId } from './core/ids'
+import type { FaultPlan, FaultState } from './schemas/faults'
 import { MeasurementRecorder } from './data-plane/recorder'
 import { ShadowSlots } from './data-plane/shadow'
 import { SnapshotCache } from './data-plane/snapshot-cache'
@@ -25,7 +28,7 @@ import type { WebhookPoster } from './services/coordinator/webhook-deliverer'
 import { DashboardService } from './services/dashboard'
 import { d1History, type HistoryWriter } from './services/history'
 import { MeasurementService } from './services/measurement'
-import { kvPublication, type RoutingPublication } from './services/publication'
+import { kvPublication, kvTickIndex, type RoutingPublication, type TickIndex } from './services/publication'
 import { RegistryService } from './services/registry'
 import { RolloutService } from './services/rollouts'
 import { runScheduled, type TickReport } from './services/scheduled'
@@ -43,6 +46,18 @@ export interface IsolateScope {
 }
 
 const scopes = new WeakMap<object, IsolateScope>()
+const faultyEnvs = new WeakMap<object, Env>()
+
+/**
+ * The bindings services are built on: the Worker's own, or (FAULT_INJECTION=on: tests and
+ * `npm run chaos`) the same ones behind the fault-injection wrappers of adapters/faults.
+ */
+function bindingsOf(env: Env): Env {
+  if (!settingsOf(env).faultInjection) return env
+  let wrapped = faultyEnvs.get(env)
+  if (!wrapped) faultyEnvs.set(env, (wrapped = faultyBindings(env)))
+  return wrapped
+}
 
 export function isolateOf(env: Env): IsolateScope {
   const hit = scopes.get(env)
@@ -55,7 +70,8 @@ export function isolateOf(env: Env): IsolateScope {
 function newIsolateScope(env: Env): IsolateScope {
   const settings = settingsOf(env)
   const secret = settings.requestIdSecret
-  const kv = env.ROUTING
+  const bindings = bindingsOf(env)
+  const kv = bindings.ROUTING
   return {
     settings,
     snapshots: new SnapshotCache({
@@ -67,7 +83,8 @@ function newIsolateScope(env: Env): IsolateScope {
       ? new MeasurementRecorder({
           flushMs: settings.measureFlushMs,
           maxBatch: settings.measureBatch,
-          ship: (shard, batchId, batch) => shardByName(env.METRICS_SHARD, shard).ingest(batchId, batch),
+          ship: (shard, batchId, batch) =>
+            shardByName(bindings.METRICS_SHARD, shard, settings.doTimeoutMs).ingest(batchId, batch),
         })
       : null,
     shadowSlots: new ShadowSlots(settings.shadowMaxInflight),
@@ -95,7 +112,11 @@ export interface Services {
   history: HistoryWriter
   /** KV publication for coordinators. */
   publication: RoutingPublication
+  /** The models that want gate ticks (coordinators write it; the cron reads it when D1 fails). */
+  tickIndex: TickIndex
   webhookPoster: WebhookPoster
+  /** Fault injection (FAULT_INJECTION=on only; null otherwise). */
+  faults: { set: (plan: FaultPlan) => void; state: () => FaultState } | null
   /** The cron tick (gates, reconciliation, rollups, pruning). */
   scheduled: (scheduledTime: number) => Promise<TickReport>
 }
@@ -110,8 +131,10 @@ const postWebhook: WebhookPoster = (url, body, signal) =>
 
 export function buildServices(env: Env): Services {
   const isolate = isolateOf(env)
-  const db = openDb(env.DB)
-  const coordinator = (model: string) => coordinatorClient(env.MODEL_COORDINATOR, model)
+  const b = bindingsOf(env)
+  const db = openDb(guardedD1(b.DB, isolate.settings.d1TimeoutMs))
+  const doTimeout = isolate.settings.doTimeoutMs
+  const coordinator = (model: string) => coordinatorClient(b.MODEL_COORDINATOR, model, doTimeout)
   const snapshots = isolate.snapshots
   const registry = new RegistryService({
     db,
@@ -119,10 +142,11 @@ export function buildServices(env: Env): Services {
     snapshots,
     hasBinding: (name) => typeof (env as unknown as Record<string, unknown>)[name] === 'object',
   })
-  const rollouts = new RolloutService({ db, coordinator, snapshots, registry })
+  const tickIndex = kvTickIndex(b.ROUTING)
+  const rollouts = new RolloutService({ db, coordinator, snapshots, registry, tickIndex })
   const measurement = new MeasurementService({
     db,
-    shard: (model, shard) => shardClient(env.METRICS_SHARD, model, shard),
+    shard: (model, shard) => shardClient(b.METRICS_SHARD, model, shard, doTimeout),
     snapshots,
     requestIdSecret: isolate.settings.requestIdSecret,
   })
@@ -134,8 +158,10 @@ export function buildServices(env: Env): Services {
     audit: new AuditService({ db, coordinator }),
     dashboard: new DashboardService({ db, registry, rollouts, measurement }),
     history: d1History(db),
-    publication: kvPublication(env.ROUTING),
+    publication: kvPublication(b.ROUTING),
+    tickIndex,
     webhookPoster: postWebhook,
+    faults: isolate.settings.faultInjection ? { set: setFaultPlan, state: faultState } : null,
     scheduled: (at) =>
       runScheduled(
         { registry, rollouts, measurement, coordinator, historyRetentionDays: isolate.settings.historyRetentionDays },

@@ -136,7 +136,11 @@ export function stableTotals(series: MetricsSeries[], stable: string): (ArmTotal
     p50Ms: worst(all.map((t) => t.p50Ms)),
     p95Ms: worst(all.map((t) => t.p95Ms)),
     p99Ms: worst(all.map((t) => t.p99Ms)),
+    durationP50Ms: worst(all.map((t) => t.durationP50Ms)),
+    durationP95Ms: worst(all.map((t) => t.durationP95Ms)),
+    durationP99Ms: worst(all.map((t) => t.durationP99Ms)),
     shadowPairs: 0,
+    shadowSkipped: 0,
     divergenceRate: null,
     latencyCount: served.length ? Math.min(...served) : 0,
   }

@@ -14,18 +14,27 @@ export interface ArmTotals {
   exposures: number
   errors: number
   errorRate: number | null
+  /** Time to first byte. */
   p50Ms: number | null
   p95Ms: number | null
   p99Ms: number | null
+  /** Total duration (to the body's last byte). */
+  durationP50Ms: number | null
+  durationP95Ms: number | null
+  durationP99Ms: number | null
   shadowPairs: number
+  /** Shadow arm: copies skipped (in-flight cap, oversized or timed-out inputs). */
+  shadowSkipped: number
   divergenceRate: number | null
 }
 
 export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean = () => true): ArmTotals {
-  // A server from before `exposures` existed: its requests are the nearest denominator.
+  // A server from before `exposures` existed: its requests are the nearest denominator. One from
+  // before durations and skipped shadow copies has neither (none shown).
   const exposuresOf = (p: MetricsPoint) => p.exposures ?? p.requests
+  const skippedOf = (p: MetricsPoint) => p.shadow_skipped ?? 0
   const points = series.points.filter(
-    (p) => keep(p) && (p.requests > 0 || exposuresOf(p) > 0 || p.errors > 0 || p.shadow_pairs > 0),
+    (p) => keep(p) && (p.requests > 0 || exposuresOf(p) > 0 || p.errors > 0 || p.shadow_pairs > 0 || skippedOf(p) > 0),
   )
   const requests = sum(points.map((p) => p.requests))
   const exposures = sum(points.map(exposuresOf))
@@ -48,7 +57,11 @@ export function totals(series: MetricsSeries, keep: (p: MetricsPoint) => boolean
     p50Ms: worst((p) => p.p50_ms),
     p95Ms: worst((p) => p.p95_ms),
     p99Ms: worst((p) => p.p99_ms),
+    durationP50Ms: worst((p) => p.duration_p50_ms ?? null),
+    durationP95Ms: worst((p) => p.duration_p95_ms ?? null),
+    durationP99Ms: worst((p) => p.duration_p99_ms ?? null),
     shadowPairs: pairs,
+    shadowSkipped: sum(points.map(skippedOf)),
     divergenceRate: pairs > 0 ? diverged / pairs : null,
   }
 }

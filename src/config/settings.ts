@@ -41,8 +41,19 @@ export const SettingsSchema = z
     SHADOW_TIMEOUT_MS: intVar(10_000, 1, 25_000),
     SHADOW_MAX_INFLIGHT: intVar(16, 0, 1_000),
     SHADOW_CAPTURE_BYTES: intVar(1024 * 1024, 1_024, 10 * 1024 * 1024),
+    /**
+     * Each coordinator's own gate tick while it has a rollout to watch, aligned to multiples of
+     * this interval (the cron trigger is the backstop); 0 leaves ticking to the cron alone.
+     */
+    ROLLOUT_TICK_MS: intVar(60_000, 0, 3_600_000),
     /** Days of per-minute history kept in D1 (the metrics API and dashboard read it; gates do not). */
     HISTORY_RETENTION_DAYS: intVar(35, 1, 3_650),
+    /** Longest wait for one D1 query or batch; then it counts as failed (503 storage_unavailable). */
+    D1_TIMEOUT_MS: intVar(5_000, 100, 60_000),
+    /** Longest wait for one Durable Object call (a coordinator or a metrics shard); then 503. */
+    DO_TIMEOUT_MS: intVar(20_000, 100, 300_000),
+    /** 'on' lets tests and `npm run chaos` inject binding faults (adapters/faults). Never in production. */
+    FAULT_INJECTION: z.enum(['on', 'off', '']).optional(),
     /** 'off' disables per-request recording (benchmark baseline only). */
     RECORDING: z.string().optional(),
     /** Comma-separated data-plane keys; when set, /v1 requires `x-modelgate-key`. */
@@ -71,6 +82,10 @@ export const SettingsSchema = z
     shadowMaxInflight: p.SHADOW_MAX_INFLIGHT,
     shadowCaptureBytes: p.SHADOW_CAPTURE_BYTES,
     historyRetentionDays: p.HISTORY_RETENTION_DAYS,
+    rolloutTickMs: p.ROLLOUT_TICK_MS,
+    d1TimeoutMs: p.D1_TIMEOUT_MS,
+    doTimeoutMs: p.DO_TIMEOUT_MS,
+    faultInjection: p.FAULT_INJECTION === 'on',
     adminToken: p.ADMIN_TOKEN,
     approverToken: p.APPROVER_TOKEN,
     /**

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'loop_detected',
   'approval_required',
   'publish_pending',
+  'storage_unavailable',
   'not_configured',
   'internal',
 ] as const
@@ -84,7 +85,10 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: SerializedD
  * anything else is `internal` (the caller logs the original).
  */
 export function toDomainError(err: unknown): DomainError {
-  if (err instanceof DomainError) return err
+  // A library may wrap ours (drizzle wraps a failed query's error in its own, as `cause`).
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DomainError) return e
+  }
   return new DomainError('internal', 'unexpected error; the request id identifies it in the logs', { cause: err })
 }
 

@@ -55,3 +55,21 @@ export function newId(prefix: IdPrefix, random: RandomBytes = cryptoRandomBytes)
 export function newSalt(random: RandomBytes = cryptoRandomBytes): string {
   return encodeBase32(random(10))
 }
+
+/**
+ * Ids of things that live in one model's coordinator (rollouts, incidents) carry the model's name
+ * after `~` (a character model names cannot contain, and URL-safe), so any Worker finds the
+ * coordinator from the id alone, with no index to read: the commands that stop a bad rollout keep
+ * working while D1 is down. Ids made before the suffix have none (see `modelOfId`).
+ */
+export const MODEL_ID_SEPARATOR = '~'
+
+export function modelScopedId(id: string, model: string): string {
+  return `${id}${MODEL_ID_SEPARATOR}${model}`
+}
+
+/** The model an id names, or null for an id without one. */
+export function modelOfId(id: string): string | null {
+  const at = id.indexOf(MODEL_ID_SEPARATOR)
+  return at < 0 ? null : id.slice(at + 1)
+}

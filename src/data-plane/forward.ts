@@ -3,11 +3,15 @@
  * The request hot path: route one inference request to a model version and stream the answer back.
  *
  * Budget: one in-memory snapshot lookup (a KV read at most once per TTL), a hash, and the upstream
- * fetch. Nothing here awaits D1 or a Durable Object; measurements leave through `onComplete`, which
- * the caller hands to `waitUntil`.
+ * fetch. Nothing here awaits D1 or a Durable Object; measurements leave through `onComplete`, once
+ * the answer's body has ended, inside `waitUntil`.
  *
  * Failure semantics:
- * - timeout before response headers → 504; connect/transport error → 502 (problem+json);
+ * - timeout before response headers (counted from when the request body has been sent) → 504;
+ *   connect/transport error → 502 (problem+json);
+ * - a body that breaks off or goes silent longer than the version's `stream_idle_timeout_ms` after
+ *   the head is closed cleanly for the client after what arrived, and measured as an error
+ *   (`stream_error`, `stream_stalled`); a client that cancels is measured as what the upstream did;
  * - a non-champion version that times out, cannot be reached or answers 5xx is retried once on the
  *   champion when the model allows it and the body can be replayed; the answer says so in
  *   `x-model-fallback`. Bodies are kept for replay only on that path and only up to
@@ -17,6 +21,8 @@
  */
 import type { SignedClaims } from '../core/attribution/request-token'
 import { DomainError } from '../core/errors'
+import type { RequestOutcome } from '../core/metrics/aggregate'
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../core/registry/types'
 import { selectRoute, type Arm, type RouteDecision } from '../core/routing/select'
 import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
@@ -25,11 +31,13 @@ import { problemResponse } from '../problem/problem'
 import { HOPS_HEADER } from '../core/protocol'
 import { admit } from './admission'
 import { downstreamResponse, headerRecord, upstreamRequestHeaders, type HeaderRecord } from './headers'
-import { planBody } from './request-body'
+import { planBody, sendable } from './request-body'
+import { watchBody, type BodyEnd } from './response-body'
 import type { SnapshotCache } from './snapshot-cache'
 import { headWithin, sendUpstream, type ServiceLookup } from './upstream'
 
-export type AttemptOutcome = 'response' | 'timeout' | 'unreachable'
+/** How the answering attempt ended (see core/metrics/aggregate RequestOutcome). */
+export type AttemptOutcome = RequestOutcome
 
 /** What the gateway observed for one client request; measurement consumes it later. */
 export interface ForwardRecord {
@@ -38,9 +46,19 @@ export interface ForwardRecord {
   version: string
   arm: Arm
   status: number
-  /** How the answering attempt ended (gateway-generated 504/502 are 'timeout'/'unreachable'). */
+  /**
+   * How the answering attempt ended: gateway-generated 504/502 are 'timeout'/'unreachable'; an
+   * upstream answer is 'response' when its body ended (or the client cancelled it), 'stream_error'
+   * or 'stream_stalled' when it broke off or went silent.
+   */
   outcome: AttemptOutcome
+  /** Time to first byte: from the upstream call to its response head (the server-timing value). */
   latencyMs: number
+  /**
+   * From the upstream call to the end of the body (its last byte, error, stall or the client's
+   * cancel, which makes it a lower bound); null when no head arrived.
+   */
+  durationMs: number | null
   requestId: string
   startedAt: number
   /** Set when a non-champion attempt failed and the champion answered instead. */
@@ -63,11 +81,17 @@ export interface ForwardDeps {
    * outcomes are attributed where the exposure is counted (intent to treat).
    */
   mintRequestId: (info: SignedClaims) => string | Promise<string>
-  /** Called once the response head is ready (the body may still be streaming). */
-  onComplete?: (record: ForwardRecord) => void
+  /**
+   * Called once per request, when the answer's body has ended (done, error, stall or the client's
+   * cancel), inside `defer`; gateway-made answers at once. What it returns is deferred with it.
+   */
+  onComplete?: (record: ForwardRecord) => Promise<unknown> | null | void
   /** Starts a shadow copy in the background; absent → shadowing off. */
   shadow?: (copy: ShadowCopy) => void
 }
+
+/** Without a measurement, a body is still watched (the client's stream ends on a stall or reset). */
+const ignoreEnd = (): void => undefined
 
 /** Everything a shadow copy needs, handed over after the client's response head is ready. */
 export interface ShadowCopy {
@@ -181,7 +205,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   return respond(first, null)
 
   type Attempt =
-    | { kind: 'response'; response: Response; version: string; arm: Arm; requestId: string }
+    | { kind: 'response'; response: Response; version: string; arm: Arm; requestId: string; idleMs: number }
     | { kind: 'timeout' | 'unreachable'; version: string; arm: Arm; requestId: string; message: string }
     | { kind: 'too_large' }
 
@@ -197,17 +221,23 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       'x-modelgate-model': model,
       'x-modelgate-version': version,
     })
-    const init: RequestInit = { method, headers, body, redirect: 'manual' }
+    // The head timer starts once the body has been sent (a slow upload is not the backend's).
+    const upload = sendable(body, length)
+    const init: RequestInit = { method, headers, body: upload.body, redirect: 'manual' }
     const head = await headWithin(
       sendUpstream(backend, input.path, input.search, init, deps.service),
       backend.timeout_ms,
+      upload.sent,
     )
     if (plan.tooLarge.hit) {
       // Some backends answer a truncated body; the client still sent too much.
       if (head.kind === 'response') await head.response.body?.cancel().catch(() => undefined)
       return { kind: 'too_large' }
     }
-    return { ...head, version, arm, requestId }
+    if (head.kind !== 'response') return { ...head, version, arm, requestId }
+    // Backends stored before the idle timeout existed lack it.
+    const idleMs = backend.stream_idle_timeout_ms ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS
+    return { ...head, version, arm, requestId, idleMs }
   }
 
   function respond(a: Exclude<Attempt, { kind: 'too_large' }>, fallback: ForwardRecord['fallback']): Response {
@@ -223,9 +253,39 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     if (a.kind === 'response') gatewayHeaders['server-timing'] = `upstream;dur=${latencyMs}`
     let response: Response
     let championBody: ReadableStream<Uint8Array> | null = null
+    const record: ForwardRecord = {
+      model,
+      epoch: snapshot!.epoch,
+      version: a.version,
+      arm: a.arm,
+      status: 0,
+      outcome: a.kind,
+      latencyMs,
+      durationMs: a.kind === 'response' ? latencyMs : null,
+      requestId: a.requestId,
+      startedAt,
+      fallback,
+      decision: chosen,
+      snapshot: snapshot!,
+    }
+    let watched = false
     if (a.kind === 'response') {
       let clientBody = a.response.body
+      // The shadow copy reads its own branch: a champion answer that breaks off or stalls leaves
+      // that branch broken or waiting (the copy is then skipped), not cut short as the client's is.
       if (shadowing && clientBody !== null) [clientBody, championBody] = clientBody.tee()
+      if (clientBody !== null) {
+        watched = true
+        if (deps.onComplete === undefined) {
+          clientBody = watchBody(clientBody, a.idleMs, deps.now, ignoreEnd)
+        } else {
+          let ended!: (end: BodyEnd) => void
+          const end = new Promise<BodyEnd>((resolve) => (ended = resolve))
+          clientBody = watchBody(clientBody, a.idleMs, deps.now, ended)
+          // Held by waitUntil until the body has ended, so a cancelled body is still measured.
+          deps.defer(end.then((how) => complete(record, how)))
+        }
+      }
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
     } else {
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
@@ -251,20 +311,19 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
         championStatus: a.kind === 'response' ? a.response.status : 0,
       })
     }
-    deps.onComplete?.({
-      model,
-      epoch: snapshot!.epoch,
-      version: a.version,
-      arm: a.arm,
-      status: response.status,
-      outcome: a.kind,
-      latencyMs,
-      requestId: a.requestId,
-      startedAt,
-      fallback,
-      decision: chosen,
-      snapshot: snapshot!,
-    })
+    record.status = response.status
+    if (!watched) {
+      const flushed = deps.onComplete?.(record)
+      if (flushed) deps.defer(flushed)
+    }
     return response
+  }
+
+  /** The record of an answer whose body has ended, handed to `onComplete`. */
+  function complete(record: ForwardRecord, how: BodyEnd): unknown {
+    record.durationMs = deps.now() - startedAt
+    if (how === 'error') record.outcome = 'stream_error'
+    else if (how === 'stalled') record.outcome = 'stream_stalled'
+    return deps.onComplete?.(record)
   }
 }

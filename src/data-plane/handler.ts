@@ -3,9 +3,10 @@
  * `ANY /v1/models/{model}/{path...}`: the data plane, read top to bottom:
  * 1. this handler splits the path and takes what the isolate shares (compose `isolateOf`);
  * 2. `forward` routes by the cached snapshot and streams the chosen version's answer back;
- * 3. when the answer's head is ready, its measurement goes to the recorder and a shadow copy (if
- *    sampled) to `runShadow`, both through `waitUntil`: nothing after routing is awaited before the
- *    upstream fetch.
+ * 3. when the answer's head is ready, a shadow copy (if sampled) goes to `runShadow`; when its
+ *    body has ended (done, broken off, stalled or cancelled by the client), its measurement goes to
+ *    the recorder; both through `waitUntil`: nothing after routing is awaited before the upstream
+ *    fetch.
  * The Worker entry calls it directly, ahead of the admin app's router and middleware.
  */
 import { isolateOf, type IsolateScope } from '../compose'
@@ -81,15 +82,21 @@ async function inference(request: Request, scope: IsolateScope, ctx: ExecutionCo
       now: () => Date.now(),
       service: scope.service,
     }
-    ctx.waitUntil(runShadow(shadowInput, shadowDeps).then((m) => recorder.add(model, copy.snapshot.metric_shards, m)))
+    ctx.waitUntil(
+      runShadow(shadowInput, shadowDeps)
+        .then((m) => recorder.add(model, copy.snapshot.metric_shards, m))
+        .catch(counted),
+    )
   }
-  const onComplete = (r: ForwardRecord) => {
-    // Only the request that opened the batch waits for it (see data-plane/recorder).
-    const flushed = recorder.add(model, r.snapshot.metric_shards, toMeasurement(r))
-    if (flushed) ctx.waitUntil(flushed)
-  }
+  // Only the request that opened the batch waits for it (see data-plane/recorder): forward hands
+  // the promise it returns to waitUntil.
+  const onComplete = (r: ForwardRecord) =>
+    recorder.add(model, r.snapshot.metric_shards, toMeasurement(r))?.catch(counted) ?? null
   return forward(input, { ...deps, onComplete, shadow })
 }
+
+/** A batch dropped after its retries was logged and counted by the recorder (see data-plane/recorder). */
+const counted = (): void => undefined
 
 function toMeasurement(r: ForwardRecord): RequestMeasurement {
   return {
@@ -103,6 +110,7 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
     status: r.status,
     outcome: r.outcome,
     latencyMs: r.latencyMs,
+    durationMs: r.durationMs,
     fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
   }
 }

@@ -17,6 +17,15 @@
  * request contexts: a promise created in one request and settled from another is flagged by
  * workerd ("resolved from a different request context"), and continuations of a finished request
  * are cancelled. A full batch is closed to new records and still flushed by its owner's timer.
+ *
+ * Loss: a batch whose every attempt failed is dropped. Its counts (records, and one batch) stay in
+ * the isolate, per model, and the next batch of that model to leave carries them (`dropped`); the
+ * shard adds them to its Prometheus loss counters when that batch lands (once: batch ids make
+ * retries no-ops). A batch takes the counts it carries out of the isolate's tally while in flight,
+ * so two batches never report the same loss, and gives them back if it is dropped too. What is
+ * still lost: the counts of an isolate that ends (evicted, redeployed, crashed) before another
+ * batch of that model lands, and, until one lands, the counts of a model that gets no more traffic
+ * in this isolate. The measurements themselves are gone either way; only their number is kept.
  */
 import {
   addMeasurement,
@@ -25,11 +34,13 @@ import {
   type MeasurementBatch,
   type ShadowMeasurement,
 } from '../core/metrics/aggregate'
+import type { DroppedCounts } from '../core/metrics/prometheus'
 import { shardName, shardOf } from '../core/metrics/shards'
 import { newId } from '../core/ids'
 
 interface Pending {
   key: string
+  model: string
   rows: Map<string, AggRow>
   shadows: ShadowMeasurement[]
   /** Measurements added (the batch closes at maxBatch). */
@@ -45,7 +56,10 @@ export interface RecorderStats {
   batches: number
   records: number
   retries: number
+  /** Records in batches dropped after every retry failed. */
   dropped: number
+  /** Batches dropped after every retry failed. */
+  droppedBatches: number
 }
 
 export interface RecorderOptions {
@@ -61,7 +75,9 @@ export class MeasurementRecorder {
   private readonly pending = new Map<string, Pending>()
   /** Per model: the open batch that takes request counts. */
   private readonly requestBatch = new Map<string, Pending>()
-  readonly stats: RecorderStats = { batches: 0, records: 0, retries: 0, dropped: 0 }
+  readonly stats: RecorderStats = { batches: 0, records: 0, retries: 0, dropped: 0, droppedBatches: 0 }
+  /** Per model: losses not yet reported to a shard (and not carried by a batch in flight). */
+  private readonly unreported = new Map<string, DroppedCounts>()
   private readonly random: () => number
 
   constructor(private readonly opts: RecorderOptions) {
@@ -86,7 +102,7 @@ export class MeasurementRecorder {
     }
     let opened: Promise<void> | null = null
     if (!batch) {
-      batch = this.open(key)
+      batch = this.open(key, model)
       opened = batch.done
     }
     if (m.type === 'request') this.requestBatch.set(model, batch)
@@ -97,14 +113,14 @@ export class MeasurementRecorder {
     return opened
   }
 
-  private open(key: string): Pending {
+  private open(key: string, model: string): Pending {
     let resolve!: () => void
     let reject!: (e: unknown) => void
     const done = new Promise<void>((res, rej) => {
       resolve = res
       reject = rej
     })
-    const batch: Pending = { key, rows: new Map(), shadows: [], records: 0, done, resolve, reject }
+    const batch: Pending = { key, model, rows: new Map(), shadows: [], records: 0, done, resolve, reject }
     this.pending.set(key, batch)
     setTimeout(() => void this.flush(batch), this.opts.flushMs)
     return batch
@@ -120,6 +136,12 @@ export class MeasurementRecorder {
     this.close(batch)
     const id = newId('bat')
     const payload: MeasurementBatch = { rows: [...batch.rows.values()], shadows: batch.shadows }
+    // Earlier losses of this model ride along, taken out of the tally while this batch is in flight.
+    const carried = this.unreported.get(batch.model)
+    if (carried !== undefined) {
+      this.unreported.delete(batch.model)
+      payload.dropped = carried
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await this.opts.ship(batch.key, id, payload)
@@ -131,6 +153,11 @@ export class MeasurementRecorder {
         const delay = RETRY_DELAYS_MS[attempt]
         if (delay === undefined) {
           this.stats.dropped += batch.records
+          this.stats.droppedBatches++
+          this.lose(batch.model, {
+            records: batch.records + (carried?.records ?? 0),
+            batches: 1 + (carried?.batches ?? 0),
+          })
           console.error(
             `measurement batch ${id} for ${batch.key} dropped after ${attempt + 1} attempts: ${(err as Error).message}`,
           )
@@ -141,5 +168,16 @@ export class MeasurementRecorder {
         await new Promise((r) => setTimeout(r, delay))
       }
     }
+  }
+
+  /** Adds losses to the model's tally, for its next batch to report. */
+  private lose(model: string, n: DroppedCounts): void {
+    const cur = this.unreported.get(model)
+    this.unreported.set(model, cur ? { records: cur.records + n.records, batches: cur.batches + n.batches } : n)
+  }
+
+  /** Losses of `model` not yet reported (nor carried by a batch in flight); for tests and diagnostics. */
+  unreportedLoss(model: string): DroppedCounts | null {
+    return this.unreported.get(model) ?? null
   }
 }

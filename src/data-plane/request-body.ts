@@ -123,3 +123,67 @@ function limitBody(body: ReadableStream<Uint8Array>, max: number, flag: { hit: b
     },
   })
 }
+
+/** A body as fetch sends it, and when fetch has read it to its end (null: at once). */
+export interface Sendable {
+  body: Uint8Array | ReadableStream | null
+  sent: Promise<void> | null
+}
+
+/**
+ * What an attempt hands to fetch, and when the upstream's head timer may start (see upstream
+ * `headWithin`): bytes and no body at once; a stream once fetch has read it to its end, so a slow
+ * client upload does not count against the backend's timeout. A declared length streams through a
+ * FixedLengthStream, piped natively (no JavaScript per chunk, and the backend still sees the
+ * length); otherwise (no declared length, or a runtime without FixedLengthStream) a pull-based
+ * stream notes the end. A body that fails or is cancelled also releases the timer (fetch then
+ * fails, or has its answer already).
+ * @param length the declared content-length, or null
+ */
+export function sendable(body: Uint8Array | ReadableStream | null, length: number | null): Sendable {
+  if (body === null || body instanceof Uint8Array) return { body, sent: null }
+  const stream = body as ReadableStream<Uint8Array>
+  if (length !== null && typeof FixedLengthStream === 'function') {
+    // A body from the network or a service binding pipes natively. (workerd cannot pipe one
+    // transform stream into another: a Request built in this isolate around a FixedLengthStream
+    // would wait here; only tests calling the handler in-process build those.)
+    const fixed = new FixedLengthStream(length)
+    const sent = stream.pipeTo(fixed.writable).then(
+      () => undefined,
+      () => undefined,
+    )
+    return { body: fixed.readable, sent }
+  }
+  let end!: () => void
+  const sent = new Promise<void>((resolve) => (end = resolve))
+  return { body: endSignalled(stream, end), sent }
+}
+
+/** `body`, read only as fetch asks for it, calling `end` once it has been read to its end (or failed). */
+function endSignalled(body: ReadableStream<Uint8Array>, end: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let r: ReadableStreamReadResult<Uint8Array>
+        try {
+          r = await reader.read()
+        } catch (err) {
+          end()
+          throw err
+        }
+        if (r.done) {
+          controller.close()
+          end()
+        } else {
+          controller.enqueue(r.value)
+        }
+      },
+      cancel(reason) {
+        end()
+        return reader.cancel(reason)
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}

@@ -137,6 +137,7 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
     let shadowText = ''
     let shadowTooLarge = false
     let latencyMs: number | null = null
+    let durationMs: number | null = null
     try {
       const init: RequestInit = {
         method: input.method,
@@ -150,8 +151,10 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
       status = res.status
       // The abort signal bounds this read (it covers the response body too).
       const answer = await capture(res.body, deps.captureBytes, null)
-      if (answer.kind === 'ok') shadowText = decoder.decode(answer.bytes)
-      else if (answer.kind === 'too_large') shadowTooLarge = true
+      if (answer.kind === 'ok') {
+        durationMs = deps.now() - started
+        shadowText = decoder.decode(answer.bytes)
+      } else if (answer.kind === 'too_large') shadowTooLarge = true
       else status = 0
     } catch {
       status = 0 // timeout or connection failure: an error of the shadow
@@ -161,7 +164,7 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
     const champion = await championCapture
     // A champion answer that broke off, came too slowly or is too large to compare, or a shadow
     // answer too large to compare, says nothing about the shadow's quality: skipped, not an error.
-    if (champion.kind !== 'ok' || shadowTooLarge) return { ...base, verdict: 'skipped', latencyMs }
+    if (champion.kind !== 'ok' || shadowTooLarge) return { ...base, verdict: 'skipped', latencyMs, durationMs }
     const compare = input.compare ?? DEFAULT_SHADOW_COMPARE
     const result = extractAndCompare({
       pointer: compare.pointer,
@@ -172,12 +175,13 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
       shadowStatus: status === 0 ? 599 : status,
     })
     // A pair the champion made incomparable says nothing about the shadow.
-    if (result.verdict === 'error' && result.side === 'champion') return { ...base, verdict: 'skipped', latencyMs }
-    if (result.verdict === 'error') return { ...base, verdict: 'error', latencyMs }
+    if (result.verdict === 'error' && result.side === 'champion')
+      return { ...base, verdict: 'skipped', latencyMs, durationMs }
+    if (result.verdict === 'error') return { ...base, verdict: 'error', latencyMs, durationMs }
     // Bounded here too, so a batch never carries megabytes of outputs to the shard.
     const championOutput = storedOutput(result.championOutput).value
     const shadowOutput = storedOutput(result.shadowOutput).value
-    return { ...base, verdict: result.verdict, latencyMs, championOutput, shadowOutput }
+    return { ...base, verdict: result.verdict, latencyMs, durationMs, championOutput, shadowOutput }
   } finally {
     deps.slots.release()
   }

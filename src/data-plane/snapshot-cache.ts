@@ -12,7 +12,10 @@
  *   so an outage costs one KV read per TTL, not one per request, and is never taken for "missing".
  * - A request waits for another request's read at most `waitMs`: on Workers a read started by a
  *   request that was then cancelled may never settle, and must not hang every later request.
+ * - Every read, the first one included, gets `readTimeoutMs`: a hanging KV costs a cold isolate a
+ *   503 `snapshot_unavailable` within that time (remembered for one TTL), not a hung request.
  */
+import { withDeadline } from '../core/deadline'
 import { DomainError } from '../core/errors'
 import type { RoutingSnapshot, SnapshotRead } from '../schemas/routing'
 
@@ -33,6 +36,8 @@ export interface SnapshotCacheOptions {
   maxEntries?: number
   /** Longest wait for a read another request started (default 2 s); then this request reads itself. */
   waitMs?: number
+  /** Longest wait for one KV read (default 2 s); then it counts as failed. */
+  readTimeoutMs?: number
 }
 
 export class SnapshotCache {
@@ -131,7 +136,10 @@ export class SnapshotCache {
       return existing.refreshing
     const run = (async () => {
       this.reads++
-      const result = await this.opts.read(model)
+      const timeout = this.opts.readTimeoutMs ?? 2_000
+      const result = await withDeadline(this.opts.read(model), timeout, `the KV read of ${model}'s routing`).catch(
+        (err: unknown): SnapshotRead => ({ kind: 'error', reason: (err as Error).message }),
+      )
       const current = this.entries.get(model)
       const last = current?.snapshot ?? null
       switch (result.kind) {

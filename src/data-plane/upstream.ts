@@ -1,7 +1,8 @@
 /**
  * @module data-plane/upstream
  * Calling a model version's backend: an HTTP base URL (the request path is appended) or a Workers
- * service binding, and waiting for its response head at most the version's timeout.
+ * service binding, and waiting for its response head at most the version's timeout, counted from
+ * when the request body has been sent.
  */
 import type { Backend } from '../schemas/model'
 
@@ -31,16 +32,27 @@ const TIMED_OUT = Symbol('timed out')
 export type HeadResult = { kind: 'response'; response: Response } | { kind: 'timeout' | 'unreachable'; message: string }
 
 /**
- * The response head within `timeoutMs`. The timer races the head only and is cleared once it is
- * in, so a body that streams for longer is never cut. A race rather than an abort signal, which
- * would stay attached to the response body for its whole life: one runtime object less per
+ * The response head within `timeoutMs` of the request body having been sent (`sent`, see
+ * request-body `sendable`; null: at once), so that a slow client upload does not eat the backend's
+ * timeout. The timer races the head only and is cleared once it is in, so a body that streams for
+ * longer is never cut (see response-body for its idle timeout). A race rather than an abort signal,
+ * which would stay attached to the response body for its whole life: one runtime object less per
  * request. A call that loses the race is left to the runtime, which cancels it when the request
  * ends; its late body is cancelled if it still comes.
  */
-export async function headWithin(pending: Promise<Response>, timeoutMs: number): Promise<HeadResult> {
+export async function headWithin(
+  pending: Promise<Response>,
+  timeoutMs: number,
+  sent: Promise<void> | null = null,
+): Promise<HeadResult> {
   let timer: ReturnType<typeof setTimeout> | undefined
+  let over = false
   const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+    if (sent === null) timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+    else
+      void sent.then(() => {
+        if (!over) timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+      })
   })
   try {
     const response = await Promise.race([pending, expired])
@@ -51,10 +63,11 @@ export async function headWithin(pending: Promise<Response>, timeoutMs: number):
         () => undefined,
       )
       .catch(() => undefined)
-    return { kind: 'timeout', message: `no response headers within ${timeoutMs} ms` }
+    return { kind: 'timeout', message: `no response headers within ${timeoutMs} ms after the request was sent` }
   } catch (err) {
     return { kind: 'unreachable', message: (err as Error).message || 'connection failed' }
   } finally {
+    over = true
     if (timer !== undefined) clearTimeout(timer)
   }
 }

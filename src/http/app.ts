@@ -21,6 +21,7 @@ import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
 import { uiRoutes } from './routes/admin/ui'
 import { incidentRoutes } from './routes/admin/incidents'
+import { faultRoutes } from './routes/admin/faults'
 import { documentDataPlane } from './routes/data-plane-docs'
 import { outcomeRoutes } from './routes/outcomes'
 import { newRouter } from './openapi'
@@ -99,6 +100,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   admin.route('/', metricRoutes)
   admin.route('/', rolloutRoutes)
   admin.route('/', incidentRoutes)
+  admin.route('/', faultRoutes)
   app.route('/admin', admin)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })

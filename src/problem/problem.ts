@@ -43,6 +43,7 @@ export function statusOf(code: ErrorCode): number {
     case 'no_champion':
     case 'snapshot_unavailable':
     case 'publish_pending':
+    case 'storage_unavailable':
     case 'not_configured':
       return 503
     case 'upstream_timeout':
@@ -81,11 +82,30 @@ const TITLES: Record<ErrorCode, string> = {
   loop_detected: 'Request loop detected',
   approval_required: 'Approval required',
   publish_pending: 'Change recorded, publication pending',
+  storage_unavailable: 'Storage temporarily unavailable',
   not_configured: 'Gateway not configured',
   internal: 'Internal error',
 }
 
+/**
+ * Seconds after which a retry may succeed, for the failures that pass on their own (the
+ * `Retry-After` header and the body's `retry_after`); null for the others.
+ */
+export function retryAfterOf(code: ErrorCode): number | null {
+  switch (code) {
+    case 'snapshot_unavailable':
+      return 1
+    case 'publish_pending':
+      return 2
+    case 'storage_unavailable':
+      return 5
+    default:
+      return null
+  }
+}
+
 export function problemBody(err: DomainError, requestId: string, instance?: string): Problem {
+  const retryAfter = retryAfterOf(err.code)
   return {
     type: `${DOCS_BASE}${err.code}`,
     title: TITLES[err.code],
@@ -95,6 +115,7 @@ export function problemBody(err: DomainError, requestId: string, instance?: stri
     request_id: requestId,
     ...(instance ? { instance } : {}),
     ...(err.fields ? { errors: err.fields } : {}),
+    ...(retryAfter === null ? {} : { retry_after: retryAfter }),
     ...(err.extra ?? {}),
   }
 }
@@ -108,6 +129,8 @@ export function problemResponse(
   const body = problemBody(err, requestId, instance)
   const h = new Headers({ 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId, ...headers })
   if (err.code === 'unauthorized') h.set('www-authenticate', 'Bearer realm="modelgate"')
+  const retryAfter = retryAfterOf(err.code)
+  if (retryAfter !== null && !h.has('retry-after')) h.set('retry-after', String(retryAfter))
   return new Response(JSON.stringify(body), { status: body.status, headers: h })
 }
 

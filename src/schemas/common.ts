@@ -33,6 +33,21 @@ export const Percent = z
   .refine((p) => Math.abs(Math.round(p * 100) - p * 100) < 1e-9, 'at most two decimals')
   .meta({ example: 10 })
 
+/**
+ * The id of something kept by one model's coordinator: `<prefix>_<26 base32>`, then `~<model>`
+ * (core/ids, modelScopedId). Ids made before the model suffix existed have none.
+ */
+function modelScopedId(prefix: string, what: string) {
+  const re = new RegExp(`^${prefix}_[0-9a-z]{26}(~${NAME_RE.source.slice(1, -1)})?$`)
+  return z
+    .string()
+    .regex(re, `${what} id (${prefix}_…~model)`)
+    .meta({ example: `${prefix}_01jf4k3m9qz8r7t6v5w4x3y2a1~credit-risk` })
+}
+
+export const RolloutId = modelScopedId('ro', 'a rollout')
+export const IncidentId = modelScopedId('inc', 'an incident')
+
 export const Epoch = z.number().int().nonnegative().meta({ description: 'Routing epoch' })
 
 export const RiskTier = z.enum(RISK_TIERS).meta({ description: 'Blast radius of the model, used by approval policy' })

@@ -8,16 +8,39 @@ import type { Series } from '../core/metrics/series'
 import { IsoTime } from './common'
 import type { Assert, Conforms } from './conforms'
 
+const Ttfb = (q: string) =>
+  z
+    .number()
+    .nullable()
+    .meta({ description: `${q} of the time to first byte (upstream call to response head), ms` })
+const Duration = (q: string) =>
+  z
+    .number()
+    .nullable()
+    .meta({
+      description: `${q} of the total duration (upstream call to the body's last byte, or its error or stall), ms; null where none was recorded (e.g. rows from before durations)`,
+    })
+
 export const SeriesPoint = z.object({
   t: z.string(),
   requests: z.number(),
   exposures: z.number(),
-  errors: z.number(),
+  errors: z.number().meta({
+    description:
+      'Failed exposures: 5xx, timeouts, connect errors, bodies that broke off or stalled, failed attempts that fell back',
+  }),
   error_rate: z.number().nullable(),
-  p50_ms: z.number().nullable(),
-  p95_ms: z.number().nullable(),
-  p99_ms: z.number().nullable(),
+  p50_ms: Ttfb('Median'),
+  p95_ms: Ttfb('95th percentile'),
+  p99_ms: Ttfb('99th percentile'),
+  duration_p50_ms: Duration('Median'),
+  duration_p95_ms: Duration('95th percentile'),
+  duration_p99_ms: Duration('99th percentile'),
   shadow_pairs: z.number(),
+  shadow_skipped: z.number().meta({
+    description:
+      'Shadow arm: copies skipped (in-flight cap reached, oversized inputs, inputs slower than the shadow timeout); 0 for other arms',
+  }),
   divergence_rate: z.number().nullable(),
   business: z.record(
     z.string(),
@@ -31,6 +54,10 @@ export const MetricsResponse = z
     to: z.string(),
     step_s: z.number(),
     series: z.array(z.object({ version: z.string(), arm: z.string(), points: z.array(SeriesPoint) })),
+    measurements_dropped: z.object({ records: z.number().int(), batches: z.number().int() }).meta({
+      description:
+        "The model's measurements lost before reaching a metrics shard (batches dropped after every retry), since its shards began: not limited to [from, to], and read from the shards, not the history. An isolate reports its losses in its next batch that lands, so losses of an isolate that ended before another batch landed are not counted",
+    }),
   })
   .meta({ id: 'MetricsSeries' })
 export type MetricsResponse = z.infer<typeof MetricsResponse>

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { validateComparator, type ComparatorConfig } from '../core/shadow/comparator'
 import { isValidPointer } from '../core/shadow/json-pointer'
 import { HeaderName, RiskTier, VersionName } from './common'
+import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, LATENCY_MEASURES, MAX_STREAM_IDLE_TIMEOUT_MS } from '../core/registry/types'
 import type * as core from '../core/registry/types'
 import type { Checked } from './conforms'
 
@@ -24,17 +25,34 @@ const HttpUrl = z
   .transform((u) => u.replace(/\/+$/, ''))
   .meta({ example: 'http://127.0.0.1:9101' })
 
+const HeadTimeout = z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS).meta({
+  description: 'Wait for the response head, counted from when the request body has been sent (504 after it)',
+})
+
+const StreamIdleTimeout = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_STREAM_IDLE_TIMEOUT_MS)
+  .default(DEFAULT_STREAM_IDLE_TIMEOUT_MS)
+  .meta({
+    description:
+      "Longest silence between two chunks of the answer's body; a body that stalls longer is ended for the client (closed after what arrived) and counts as an error of the version",
+  })
+
 export const HttpBackend = z
   .strictObject({
     url: HttpUrl,
-    timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
+    timeout_ms: HeadTimeout,
+    stream_idle_timeout_ms: StreamIdleTimeout,
   })
   .meta({ id: 'HttpBackend', description: 'An HTTP base URL; the request path is appended to it' })
 
 export const ServiceBackend = z
   .strictObject({
     service: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'a Workers service binding name, e.g. MODEL_V2'),
-    timeout_ms: z.number().int().min(1).max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
+    timeout_ms: HeadTimeout,
+    stream_idle_timeout_ms: StreamIdleTimeout,
   })
   .meta({ id: 'ServiceBackend', description: 'A Workers service binding declared in wrangler.toml' })
 
@@ -100,6 +118,12 @@ export type ShadowCompare = Checked<typeof ShadowCompare, core.ShadowCompare>
 
 export const MAX_METRIC_SHARDS = 64
 
+export const LatencyMeasure = z.enum(LATENCY_MEASURES).meta({
+  id: 'LatencyMeasure',
+  description:
+    "Which latency the latency gate reads: ttfb, time to the response head (an LLM stream's first token), or duration, time to the body's last byte (its last token)",
+})
+
 export const ModelInput = z
   .strictObject({
     risk: RiskTier,
@@ -117,6 +141,7 @@ export const ModelInput = z
     metric_shards: z.number().int().min(1).max(MAX_METRIC_SHARDS).default(4).meta({
       description: "Durable Objects that aggregate this model's measurements (raise for hot models)",
     }),
+    latency_measure: LatencyMeasure.default('ttfb'),
   })
   .meta({ id: 'ModelInput' })
 export type ModelInput = Checked<typeof ModelInput, core.ModelInput>

@@ -14,6 +14,11 @@ export const Problem = z
     request_id: z.string(),
     instance: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    retry_after: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Seconds after which a retry may succeed (also the Retry-After header)' }),
   })
   .catchall(z.unknown())
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' })

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { Epoch, IsoTime, ModelName, RiskTier, VersionName } from './common'
-import { Backend, BusinessMetric, ShadowCompare } from './model'
+import { Backend, BusinessMetric, LatencyMeasure, ShadowCompare } from './model'
 import { RoutingTable } from './routing'
 
 export const VersionView = z
@@ -29,6 +29,9 @@ export const ModelConfig = z
     metrics: z.array(BusinessMetric),
     shadow_compare: ShadowCompare.nullable(),
     metric_shards: z.number().int(),
+    latency_measure: LatencyMeasure.optional().meta({
+      description: 'Which latency the latency gate reads (see ModelInput); absent: ttfb',
+    }),
     created_at: IsoTime,
     updated_at: IsoTime,
   })

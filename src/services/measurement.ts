@@ -10,7 +10,13 @@ import { verifyRequestId, type RequestClaims } from '../core/attribution/request
 import { DomainError } from '../core/errors'
 import { outcomeNumber, type OutcomeItem, type OutcomeValue } from '../core/metrics/outcomes'
 import { pagedByMinute, SERIES_PAGE_ROWS } from '../core/metrics/paged'
-import { mergeTotals, type Totals, type TotalsSeries } from '../core/metrics/prometheus'
+import {
+  mergeTotals,
+  type DroppedCounts,
+  type ModelLoss,
+  type Totals,
+  type TotalsSeries,
+} from '../core/metrics/prometheus'
 import { SeriesBuilder, type Series } from '../core/metrics/series'
 import type { StageQuery } from '../core/metrics/shard-data'
 import { shardOf } from '../core/metrics/shards'
@@ -181,24 +187,43 @@ export class MeasurementService {
     return pruneHistory(this.deps.db, model, beforeMinute)
   }
 
-  /** Totals per (model, version, arm), merged over shards, for Prometheus. */
-  async prometheus(models: Array<{ name: string; shards: number }>): Promise<TotalsSeries[]> {
-    const out: TotalsSeries[] = []
+  /**
+   * Totals per (model, version, arm), merged over shards, and per model the measurements isolates
+   * lost before a shard (every model listed, zeros included), for Prometheus.
+   */
+  async prometheus(
+    models: Array<{ name: string; shards: number }>,
+  ): Promise<{ series: TotalsSeries[]; losses: ModelLoss[] }> {
+    const series: TotalsSeries[] = []
+    const losses: ModelLoss[] = []
     for (const m of models) {
       const merged = new Map<string, { version: string; arm: string; totals: Totals }>()
       const perShard = await Promise.all(
         Array.from({ length: m.shards }, (_, s) => this.deps.shard(m.name, s).totals()),
       )
-      for (const rows of perShard) {
-        for (const r of rows) {
+      const loss: ModelLoss = { model: m.name, records: 0, batches: 0 }
+      for (const shard of perShard) {
+        for (const r of shard.rows) {
           const k = `${r.version}|${r.arm}`
           const cur = merged.get(k)
           merged.set(k, cur ? { ...cur, totals: mergeTotals(cur.totals, r.totals) } : r)
         }
+        loss.records += shard.dropped.records
+        loss.batches += shard.dropped.batches
       }
-      for (const r of merged.values()) out.push({ model: m.name, ...r })
+      for (const r of merged.values()) series.push({ model: m.name, ...r })
+      losses.push(loss)
     }
-    return out
+    return { series, losses }
+  }
+
+  /** The model's measurements lost before reaching a shard, summed over its shards (since they began). */
+  async dropped(model: string, shards: number): Promise<DroppedCounts> {
+    const perShard = await Promise.all(Array.from({ length: shards }, (_, s) => this.deps.shard(model, s).totals()))
+    return perShard.reduce<DroppedCounts>(
+      (a, t) => ({ records: a.records + t.dropped.records, batches: a.batches + t.dropped.batches }),
+      { records: 0, batches: 0 },
+    )
   }
 
   /**

@@ -4,6 +4,7 @@
  * plane reads through its snapshot cache).
  */
 import { currentKey, writeCurrentSnapshot, writeEpochSnapshot } from '../adapters/kv/routing-snapshot-store'
+import { listTicking, markTicking } from '../adapters/kv/tick-index'
 import type { RoutingSnapshot } from '../schemas/routing'
 
 export interface RoutingPublication {
@@ -11,6 +12,16 @@ export interface RoutingPublication {
   writeCurrent(snapshot: RoutingSnapshot): Promise<void>
   /** The epoch the edge's current snapshot carries, or null when there is none. */
   liveEpoch(model: string): Promise<number | null>
+}
+
+/** Which models want gate ticks: written by their coordinators, read by the cron when D1 fails. */
+export interface TickIndex {
+  mark(model: string, ticking: boolean): Promise<void>
+  list(): Promise<string[]>
+}
+
+export function kvTickIndex(kv: KVNamespace): TickIndex {
+  return { mark: (model, on) => markTicking(kv, model, on), list: () => listTicking(kv) }
 }
 
 export function kvPublication(kv: KVNamespace): RoutingPublication {

@@ -15,6 +15,7 @@ import {
 } from '../adapters/d1/rollout-store'
 import type { CoordinatorClient, RolloutCommand, RolloutOutcome } from '../adapters/do/coordinator-client'
 import { DomainError } from '../core/errors'
+import { modelOfId } from '../core/ids'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../schemas/rollout'
 import type { DeliveryView, WebhookView } from '../schemas/alerts'
 import type { IncidentView } from '../schemas/incident'
@@ -24,6 +25,7 @@ import { deliveryView, incidentView, webhookView } from './views/records'
 import { rolloutSummary, verdictRowView } from './views/rollout'
 import type { RegistryService } from './registry'
 import type { SnapshotSink } from './snapshot-sink'
+import type { TickIndex } from './publication'
 
 export type { RolloutCommand }
 
@@ -32,6 +34,7 @@ export interface RolloutDeps {
   coordinator: (model: string) => CoordinatorClient
   snapshots: SnapshotSink
   registry: RegistryService
+  tickIndex: TickIndex
 }
 
 export interface TickSummary {
@@ -104,7 +107,7 @@ export class RolloutService {
    */
   async tick(now: number, concurrency = 50): Promise<TickSummary> {
     const started = Date.now()
-    const models = await modelsToTick(this.deps.db, new Date(now - 3_600_000).toISOString())
+    const models = await this.modelsToTick(now)
     const failures: TickSummary['failures'] = []
     let acted = 0
     let next = 0
@@ -124,20 +127,36 @@ export class RolloutService {
     return { models: models.length, acted, failures, durationMs: Date.now() - started }
   }
 
+  /**
+   * D1 knows which rollouts are running; when D1 fails, the coordinators' own KV index says who
+   * wants ticks, so the backstop goes on (each coordinator also ticks itself: ./coordinator).
+   */
+  private async modelsToTick(now: number): Promise<string[]> {
+    try {
+      return await modelsToTick(this.deps.db, new Date(now - 3_600_000).toISOString())
+    } catch (err) {
+      console.warn(`cron: D1 failed (${(err as Error).message}); ticking the models of the KV tick index`)
+      return this.deps.tickIndex.list()
+    }
+  }
+
   private installed(out: RolloutOutcome): RolloutView {
     this.deps.snapshots.put(out.snapshot)
     return out.rollout
   }
 
-  /** The model owning a rollout id (rollout ids are global; their state lives with the model). */
+  /**
+   * The model owning a rollout: named by the id itself (core/ids, modelScopedId), so that pause,
+   * abort and approve need no D1; only ids made before that are looked up in D1.
+   */
   private async modelOf(id: string): Promise<string> {
-    const model = await rolloutModel(this.deps.db, id)
+    const model = modelOfId(id) ?? (await rolloutModel(this.deps.db, id))
     if (model === null) throw new DomainError('rollout_not_found', `rollout ${id} not found`)
     return model
   }
 
   private async incidentModel(id: string): Promise<string> {
-    const model = await incidentModel(this.deps.db, id)
+    const model = modelOfId(id) ?? (await incidentModel(this.deps.db, id))
     if (model === null) throw new DomainError('not_found', `incident ${id} not found`)
     return model
   }

@@ -30,7 +30,16 @@ export interface ScheduledDeps {
 export async function runScheduled(deps: ScheduledDeps, scheduledTime: number): Promise<TickReport> {
   // Gates first: a rollback must not wait behind housekeeping.
   const rollouts = await deps.rollouts.tick(scheduledTime)
-  const models = await deps.registry.models()
+  // Housekeeping needs the model list from D1; without it, it waits for the next tick (the
+  // coordinators retry their own propagation from their alarms meanwhile).
+  let models: Array<{ name: string; metric_shards: number }>
+  try {
+    models = await deps.registry.models()
+  } catch (err) {
+    const failure = { model: '*', error: `model list unavailable: ${(err as Error).message}` }
+    for (const f of [...rollouts.failures, failure]) console.error(`cron: ${f.model}: ${f.error}`)
+    return { at: scheduledTime, models: 0, failures: [failure], rollouts }
+  }
   const keepFrom = minuteOf(scheduledTime - deps.historyRetentionDays * 86_400_000)
   const results = await Promise.allSettled(
     models.map(async (m) => {

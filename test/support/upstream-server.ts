@@ -7,6 +7,10 @@
  *   /mode/sse-<n>-<ms>/...  n server-sent events, <ms> apart
  *   /mode/garbage/...     200 with a body that is not JSON
  *   /mode/hang/...        never answers
+ *   /mode/stall-after-head[-<n>]/...  a text/event-stream head and <n> events (default 1), then
+ *                         silence with the connection open (until the client goes away)
+ *   /mode/reset-mid-stream[-<n>]/...  a text/event-stream head and <n> events (default 1), then
+ *                         the connection reset (destroyed without ending the chunked body)
  *   /mode/predict-<kind>-<rate>/...  a deterministic "model": reads {"x": <int>} and answers
  *                         {"label"|"score"|"text": ...}; with rate r > 0, a fixed r-share of inputs
  *                         (by hash of x) get a different output, to plant shadow divergence
@@ -114,6 +118,16 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       if (delay === undefined) return answer()
       const t = setTimeout(answer, Number(delay))
       res.on('close', () => clearTimeout(t))
+      return
+    }
+    if (mode.startsWith('stall-after-head') || mode.startsWith('reset-mid-stream')) {
+      const n = Number(/-(\d+)$/.exec(mode)?.[1] ?? 1)
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-upstream': name })
+      for (let i = 0; i < n; i++) res.write(`data: {"i":${i}}\n\n`)
+      if (mode.startsWith('reset-mid-stream')) {
+        const t = setTimeout(() => res.socket?.destroy(), 50)
+        res.on('close', () => clearTimeout(t))
+      }
       return
     }
     if (mode === 'hang') {

@@ -7,11 +7,11 @@ import type { Result } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
 import type { EvaluationReport } from '../../schemas/evaluation'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../../schemas/rollout'
-import type { RoutingSnapshot } from '../../schemas/routing'
+import type { RoutingSnapshot, RoutingTable } from '../../schemas/routing'
 import type { ModelView } from '../../schemas/views'
 import type { OperatorAction } from '../../core/rollout/index'
 import type { IncidentRow, WebhookRow } from '../d1/outbox'
-import { unwrapped, type StubSource, type Unwrapped } from './unwrapped'
+import { DEFAULT_DEADLINE_MS, unwrapped, type StubSource, type Unwrapped } from './unwrapped'
 import type { RolloutView } from '../../schemas/rollout-view'
 
 export type { RolloutView }
@@ -22,6 +22,10 @@ export interface CommandOutcome {
   created: boolean
   snapshot: RoutingSnapshot
   view: ModelView
+  /** The routing table the command replaced (read under the coordinator's lock). */
+  before: RoutingTable | null
+  /** The active rollout a one-command rollback ended through its runbook, or null. */
+  ended_rollout: string | null
 }
 
 /** A rollout after a command, with the model's current snapshot. */
@@ -70,6 +74,7 @@ export interface CoordinatorRpc {
 
 export type CoordinatorClient = Unwrapped<CoordinatorRpc>
 
-export function coordinatorClient(ns: StubSource, model: string): CoordinatorClient {
-  return unwrapped(ns.get(ns.idFromName(model)) as unknown as CoordinatorRpc)
+export function coordinatorClient(ns: StubSource, model: string, deadlineMs = DEFAULT_DEADLINE_MS): CoordinatorClient {
+  const what = `the coordinator of ${model}`
+  return unwrapped(ns.get(ns.idFromName(model)) as unknown as CoordinatorRpc, { what, deadlineMs })
 }

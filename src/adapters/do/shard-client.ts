@@ -6,10 +6,9 @@
 import type { Result } from '../../core/errors'
 import type { Measurement, MeasurementBatch } from '../../core/metrics/aggregate'
 import type { OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
-import type { Totals } from '../../core/metrics/prometheus'
-import type { ExportBatch, ShardSummary, StageQuery } from '../../core/metrics/shard-data'
+import type { ExportBatch, ShardSummary, ShardTotals, StageQuery } from '../../core/metrics/shard-data'
 import { shardName } from '../../core/metrics/shards'
-import { unwrapped, type StubSource, type Unwrapped } from './unwrapped'
+import { DEFAULT_DEADLINE_MS, unwrapped, type StubSource, type Unwrapped } from './unwrapped'
 
 export interface ShardRpc {
   /** Applies a batch once; a replayed batch id changes nothing (`applied: false`). */
@@ -19,16 +18,22 @@ export interface ShardRpc {
   exportSince(cursor: number, limit?: number): Promise<Result<ExportBatch>>
   ackExport(cursor: number): Promise<Result<void>>
   exportCursor(): Promise<Result<number>>
-  totals(): Promise<Result<Array<{ version: string; arm: string; totals: Totals }>>>
+  /** Prometheus counters: totals per (version, arm) and the measurements isolates lost on the way. */
+  totals(): Promise<Result<ShardTotals>>
 }
 
 export type ShardClient = Unwrapped<ShardRpc>
 
 /** The shard named `name` (`<model>#<n>`, see core/metrics/shards). */
-export function shardByName(ns: StubSource, name: string): ShardClient {
-  return unwrapped(ns.get(ns.idFromName(name)) as unknown as ShardRpc)
+export function shardByName(ns: StubSource, name: string, deadlineMs = DEFAULT_DEADLINE_MS): ShardClient {
+  return unwrapped(ns.get(ns.idFromName(name)) as unknown as ShardRpc, { what: `metrics shard ${name}`, deadlineMs })
 }
 
-export function shardClient(ns: StubSource, model: string, shard: number): ShardClient {
-  return shardByName(ns, shardName(model, shard))
+export function shardClient(
+  ns: StubSource,
+  model: string,
+  shard: number,
+  deadlineMs = DEFAULT_DEADLINE_MS,
+): ShardClient {
+  return shardByName(ns, shardName(model, shard), deadlineMs)
 }

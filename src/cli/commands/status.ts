@@ -12,6 +12,14 @@ import { rolloutHeading, rolloutLines } from '../rollout-view'
 import { printJson, seg } from './shared'
 import { formatCondition } from '../../core/rollout/describe'
 
+/** The model's lost measurements; a server from before the field says nothing (shown as unknown). */
+function droppedLine(metrics: MetricsResponse): string {
+  const d = metrics.measurements_dropped as MetricsResponse['measurements_dropped'] | undefined
+  if (d === undefined) return 'unknown (the gateway does not report it)'
+  if (d.records === 0 && d.batches === 0) return 'none'
+  return `${d.records} in ${d.batches} batch${d.batches === 1 ? '' : 'es'} (since the shards began)`
+}
+
 export const statusCommand: CommandSpec = {
   name: 'status',
   summary: 'champion, versions, weights and buckets, active rollout, last hour per arm',
@@ -19,7 +27,10 @@ export const statusCommand: CommandSpec = {
   options: {},
   details: [
     'The per-arm numbers come from GET /admin/models/{model}/metrics over the last 60 minutes; they',
-    'appear once the per-minute cron has rolled the measurements up.',
+    'appear once the per-minute cron has rolled the measurements up. P99 is the time to first byte,',
+    "DUR P99 the total duration (to the body's last byte); SKIPPED counts shadow copies not compared",
+    '(in-flight cap, oversized or slow inputs). Dropped measurements are the ones isolates lost before',
+    'a metrics shard, since the shards began (from the same response, read from the shards).',
     '--json prints { "model": <model view>, "rollout": <rollout view or null>, "metrics": <series> }.',
   ],
   async run(ctx, p) {
@@ -121,7 +132,7 @@ export const statusCommand: CommandSpec = {
     println(io)
     const arms = metrics.series
       .map((s) => totals(s))
-      .filter((t) => t.requests > 0 || t.exposures > 0 || t.shadowPairs > 0)
+      .filter((t) => t.requests > 0 || t.exposures > 0 || t.shadowPairs > 0 || t.shadowSkipped > 0)
     println(io, `LAST HOUR (${metrics.from.slice(11, 16)}–${metrics.to.slice(11, 16)} UTC, per arm)`)
     if (arms.length === 0) {
       println(io, '  no requests recorded (measurements reach this view through the per-minute cron)')
@@ -137,7 +148,9 @@ export const statusCommand: CommandSpec = {
             right('ERROR RATE'),
             right('P50'),
             right('P99'),
+            right('DUR P99'),
             right('DIVERGENCE'),
+            right('SKIPPED'),
           ],
           arms.map((a) => [
             a.version,
@@ -147,12 +160,15 @@ export const statusCommand: CommandSpec = {
             pct(a.errorRate, 2),
             ms(a.p50Ms),
             ms(a.p99Ms),
+            ms(a.durationP99Ms),
             a.arm === 'shadow' ? `${pct(a.divergenceRate)} of ${a.shadowPairs}` : NONE,
+            a.arm === 'shadow' ? a.shadowSkipped : NONE,
           ]),
           '  ',
         ),
       )
     }
+    println(io, keyValues([['measurements dropped', droppedLine(metrics)]], '  '))
     return 0
   },
 }

@@ -6,9 +6,18 @@
  * so merging shards and minutes is exact and order-independent. Rows are keyed by
  * (minute, epoch, version, arm, segment); a stage's evidence is the merge of its epochs' rows.
  */
+import type { LatencyMeasure } from '../registry/types'
 import { emptyHistogram, mergeInto, recordValue, type ExpHistogram } from '../stats/histogram'
 import { addValue, emptyMoments, mergeMoments, type Moments } from '../stats/moments'
-import { addLatency, emptyLatencyCounts, type LatencyCounts } from './prometheus'
+import {
+  addDuration,
+  addLatency,
+  emptyDurationCounts,
+  emptyLatencyCounts,
+  type BucketCounts,
+  type DroppedCounts,
+  type LatencyCounts,
+} from './prometheus'
 
 /** Arm of a measurement: the routing arm, or `shadow` for copies sent to a shadow target. */
 export type MeasuredArm = 'champion' | 'challenger' | 'cohort' | 'shadow'
@@ -35,6 +44,13 @@ export interface Agg {
   s5xx: number
   timeouts: number
   unreachable: number
+  /**
+   * Answers whose body broke off after the head (a reset or transport error), and answers whose
+   * body went silent longer than the backend's `stream_idle_timeout_ms`: errors of the version,
+   * counted here instead of their status class. Rows stored before these fields lack them (none).
+   */
+  streamErrors?: number
+  streamStalls?: number
   /** Answers given by this version after another version's attempt failed (fallback). */
   fallbackAnswers: number
   /**
@@ -45,8 +61,14 @@ export interface Agg {
   fallbackErrors: number
   /** Attempts of this version that failed and were answered by the champion instead. */
   failedAttempts: number
+  /** Time to first byte (the response head) of answered requests, ms. */
   latency: ExpHistogram
   latencyMoments: Moments
+  /**
+   * Total duration of answered requests, ms: from the upstream call to the body's last byte (or to
+   * its error, stall, or the client's cancel). Rows stored before it lack it: read with `durationOf`.
+   */
+  duration?: ExpHistogram
   /** Shadow arm only: copies attempted, comparable pairs, divergent pairs, failed copies, skipped. */
   shadowAttempts: number
   shadowPairs: number
@@ -67,14 +89,29 @@ export function emptyAgg(): Agg {
     fallbackAnswers: 0,
     fallbackErrors: 0,
     failedAttempts: 0,
+    streamErrors: 0,
+    streamStalls: 0,
     latency: emptyHistogram(LATENCY_SCALE),
     latencyMoments: emptyMoments(),
+    duration: emptyHistogram(LATENCY_SCALE),
     shadowAttempts: 0,
     shadowPairs: 0,
     shadowDiverged: 0,
     shadowErrors: 0,
     shadowSkipped: 0,
   }
+}
+
+/**
+ * How the answering attempt ended: an upstream response whose body ended (or that the client
+ * cancelled: what the upstream did up to then), a gateway timeout or connect error before the
+ * head, or a body that broke off (`stream_error`) or went silent too long (`stream_stalled`).
+ */
+export type RequestOutcome = 'response' | 'timeout' | 'unreachable' | 'stream_error' | 'stream_stalled'
+
+/** Whether the upstream's response head arrived (the outcomes that carry latencies). */
+export function headArrived(outcome: RequestOutcome): boolean {
+  return outcome !== 'timeout' && outcome !== 'unreachable'
 }
 
 /** What the Worker reports for one client response (see data-plane/forward ForwardRecord). */
@@ -87,9 +124,11 @@ export interface RequestMeasurement {
   arm: MeasuredArm
   segment: Segment
   status: number
-  /** How the answering attempt ended: an upstream response, or a gateway timeout/connect error. */
-  outcome: 'response' | 'timeout' | 'unreachable'
+  outcome: RequestOutcome
+  /** Time to first byte: from the upstream call to its response head. */
   latencyMs: number
+  /** From the upstream call to the end of the body; null or absent when no head arrived. */
+  durationMs?: number | null
   /** The failed first attempt, when the champion answered instead. */
   fallback: { version: string; arm: MeasuredArm } | null
 }
@@ -102,8 +141,10 @@ export interface ShadowMeasurement {
   epoch: number
   version: string
   verdict: 'agree' | 'diverge' | 'error' | 'skipped'
-  /** Shadow call latency (ms), when it answered. */
+  /** Shadow call latency (ms) to its response head, when it answered. */
   latencyMs: number | null
+  /** Shadow call duration (ms) to the end of its body, when it was read to the end. */
+  durationMs?: number | null
   /** Extracted outputs for counterfactual scoring (kept until the attribution window ends). */
   championOutput?: unknown
   shadowOutput?: unknown
@@ -119,18 +160,35 @@ export function keyString(k: AggKey): string {
   return `${k.minute}|${k.epoch}|${k.version}|${k.arm}|${k.segment}`
 }
 
+/** The row's duration histogram; empty for rows stored before it existed. */
+export function durationOf(a: Agg): ExpHistogram {
+  return a.duration ?? emptyHistogram(LATENCY_SCALE)
+}
+
+/** The histogram a latency gate reads: time to first byte, or total duration. */
+export function latencyFor(a: Agg, measure: LatencyMeasure): ExpHistogram {
+  return measure === 'duration' ? durationOf(a) : a.latency
+}
+
+function recordDuration(agg: Agg, ms: number | null | undefined): void {
+  if (ms !== null && ms !== undefined) recordValue((agg.duration ??= emptyHistogram(LATENCY_SCALE)), ms)
+}
+
 /** Add one client response to the answering version's row. */
 export function addRequest(agg: Agg, m: RequestMeasurement): void {
   agg.requests++
   if (m.outcome === 'timeout') agg.timeouts++
   else if (m.outcome === 'unreachable') agg.unreachable++
+  else if (m.outcome === 'stream_error') agg.streamErrors = (agg.streamErrors ?? 0) + 1
+  else if (m.outcome === 'stream_stalled') agg.streamStalls = (agg.streamStalls ?? 0) + 1
   else if (m.status >= 500) agg.s5xx++
   else if (m.status >= 400) agg.s4xx++
   else if (m.status >= 300) agg.s3xx++
   else agg.s2xx++
-  if (m.outcome === 'response') {
+  if (headArrived(m.outcome)) {
     recordValue(agg.latency, m.latencyMs)
     agg.latencyMoments = addValue(agg.latencyMoments, m.latencyMs)
+    recordDuration(agg, m.durationMs)
   }
   if (m.fallback) {
     agg.fallbackAnswers++
@@ -157,6 +215,7 @@ export function addShadow(agg: Agg, m: ShadowMeasurement): void {
     recordValue(agg.latency, m.latencyMs)
     agg.latencyMoments = addValue(agg.latencyMoments, m.latencyMs)
   }
+  recordDuration(agg, m.durationMs)
 }
 
 /** Merge `src` into `target` (exact). */
@@ -171,8 +230,12 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.fallbackAnswers += src.fallbackAnswers
   target.fallbackErrors = (target.fallbackErrors ?? 0) + (src.fallbackErrors ?? 0)
   target.failedAttempts += src.failedAttempts
+  target.streamErrors = (target.streamErrors ?? 0) + (src.streamErrors ?? 0)
+  target.streamStalls = (target.streamStalls ?? 0) + (src.streamStalls ?? 0)
   mergeInto(target.latency, src.latency)
   target.latencyMoments = mergeMoments(target.latencyMoments, src.latencyMoments)
+  target.duration ??= emptyHistogram(LATENCY_SCALE)
+  if (src.duration) mergeInto(target.duration, src.duration)
   target.shadowAttempts += src.shadowAttempts
   target.shadowPairs += src.shadowPairs
   target.shadowDiverged += src.shadowDiverged
@@ -182,11 +245,19 @@ export function mergeAgg(target: Agg, src: Agg): void {
 
 /**
  * Errors of a row as gates count them, over the same requests as `exposuresOf`: 5xx, timeouts,
- * connect errors and failed attempts, minus failed rescues of another arm's requests (counted
- * there as its failed attempt).
+ * connect errors, bodies that broke off or stalled, and failed attempts, minus failed rescues of
+ * another arm's requests (counted there as its failed attempt).
  */
 export function errorsOf(a: Agg): number {
-  return a.s5xx + a.timeouts + a.unreachable + a.failedAttempts - (a.fallbackErrors ?? 0)
+  return (
+    a.s5xx +
+    a.timeouts +
+    a.unreachable +
+    (a.streamErrors ?? 0) +
+    (a.streamStalls ?? 0) +
+    a.failedAttempts -
+    (a.fallbackErrors ?? 0)
+  )
 }
 
 /** Requests routed to this arm by design: answered ones, plus failed attempts, minus rescues. */
@@ -196,12 +267,14 @@ export function exposuresOf(a: Agg): number {
 
 /**
  * One row of a measurement batch: its key, its aggregate, and the exact Prometheus bucket counts of
- * the latencies it holds (classic `le` buckets cannot be derived from the exponential histogram).
+ * the latencies and durations it holds (classic `le` buckets cannot be derived from the exponential
+ * histogram). Rows from Workers deployed before durations lack `promDuration` (none).
  */
 export interface AggRow {
   key: AggKey
   agg: Agg
   prom: LatencyCounts
+  promDuration?: BucketCounts
 }
 
 function rowFor(
@@ -215,7 +288,12 @@ function rowFor(
   const k = `${minute}|${epoch}|${version}|${arm}|${segment}`
   let row = rows.get(k)
   if (!row) {
-    row = { key: { minute, epoch, version, arm, segment }, agg: emptyAgg(), prom: emptyLatencyCounts() }
+    row = {
+      key: { minute, epoch, version, arm, segment },
+      agg: emptyAgg(),
+      prom: emptyLatencyCounts(),
+      promDuration: emptyDurationCounts(),
+    }
     rows.set(k, row)
   }
   return row
@@ -231,13 +309,21 @@ export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void 
   if (m.type === 'request') {
     const row = rowFor(rows, minute, m.epoch, m.version, m.arm, m.segment)
     addRequest(row.agg, m)
-    if (m.outcome === 'response') addLatency(row.prom, m.latencyMs)
+    if (headArrived(m.outcome)) {
+      addLatency(row.prom, m.latencyMs)
+      if (m.durationMs !== null && m.durationMs !== undefined) addDuration(durationCounts(row), m.durationMs)
+    }
     if (m.fallback) addFailedAttempt(rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment).agg)
   } else {
     const row = rowFor(rows, minute, m.epoch, m.version, 'shadow', '')
     addShadow(row.agg, m)
     if (m.latencyMs !== null) addLatency(row.prom, m.latencyMs)
+    if (m.durationMs !== null && m.durationMs !== undefined) addDuration(durationCounts(row), m.durationMs)
   }
+}
+
+function durationCounts(row: AggRow): BucketCounts {
+  return (row.promDuration ??= emptyDurationCounts())
 }
 
 /**
@@ -248,6 +334,11 @@ export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void 
 export interface MeasurementBatch {
   rows: AggRow[]
   shadows: ShadowMeasurement[]
+  /**
+   * Measurements of this batch's model that the sending isolate dropped after their batch's retries
+   * failed, carried by the next batch that lands (see data-plane/recorder); absent when none.
+   */
+  dropped?: DroppedCounts
 }
 
 /** Group measurements into rows (see addMeasurement). */

@@ -12,11 +12,14 @@
  *   exposure by design;
  * - watch: the new champion's traffic since the final step against the previous champion's
  *   pre-rollout baseline (non-concurrent, so SRM does not apply).
+ *
+ * Latency evidence is the model's `latency_measure`: time to first byte (default) or total duration.
  */
 import type { ArmEvidence, ShadowEvidence, StageEvidence } from '../gates/types'
+import type { LatencyMeasure } from '../registry/types'
 import { emptyHistogram } from '../stats/histogram'
 import { momentsFromProportion, momentsFromSums, type Moments } from '../stats/moments'
-import { LATENCY_SCALE, errorsOf, exposuresOf } from './aggregate'
+import { LATENCY_SCALE, errorsOf, exposuresOf, latencyFor } from './aggregate'
 import { sumWhere, type MergedSummary } from './summary'
 
 export interface MetricSpec {
@@ -46,12 +49,17 @@ function outcomesFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFil
   return out
 }
 
-export function armEvidence(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): ArmEvidence {
+export function armEvidence(
+  summary: MergedSummary,
+  metrics: MetricSpec[],
+  pred: RowFilter,
+  measure: LatencyMeasure = 'ttfb',
+): ArmEvidence {
   const agg = sumWhere(summary, pred)
   return {
     exposures: exposuresOf(agg),
     errors: errorsOf(agg),
-    latency: agg.latency,
+    latency: latencyFor(agg, measure),
     outcomes: outcomesFor(summary, metrics, pred),
   }
 }
@@ -65,7 +73,11 @@ function emptyArm(metrics: MetricSpec[]): ArmEvidence {
   }
 }
 
-export function shadowEvidence(summary: MergedSummary, shadowVersion: string): ShadowEvidence {
+export function shadowEvidence(
+  summary: MergedSummary,
+  shadowVersion: string,
+  measure: LatencyMeasure = 'ttfb',
+): ShadowEvidence {
   const agg = sumWhere(summary, (r) => r.arm === 'shadow' && r.version === shadowVersion)
   const counterfactual: ShadowEvidence['counterfactual'] = {}
   for (const cf of summary.counterfactual.values()) {
@@ -83,7 +95,7 @@ export function shadowEvidence(summary: MergedSummary, shadowVersion: string): S
     diverged: agg.shadowDiverged,
     errors: agg.shadowErrors,
     attempts: agg.shadowAttempts,
-    latency: agg.latency,
+    latency: latencyFor(agg, measure),
     counterfactual,
   }
 }
@@ -94,19 +106,30 @@ export type EvidenceSpec =
   | { kind: 'shadow'; champion: string; challenger: string }
   | { kind: 'watch'; champion: string; challenger: string; baseline: MergedSummary }
 
+export interface EvidenceOptions {
+  stageStartedAt: number
+  now: number
+  /**
+   * Which latency the arms' latency evidence is: the model's `latency_measure` (absent: `ttfb`,
+   * also for model states stored before the setting).
+   */
+  latencyMeasure?: LatencyMeasure | undefined
+}
+
 export function buildEvidence(
   summary: MergedSummary,
   spec: EvidenceSpec,
   metrics: MetricSpec[],
-  clock: { stageStartedAt: number; now: number },
+  opts: EvidenceOptions,
 ): StageEvidence {
-  const base = { stageStartedAt: clock.stageStartedAt, now: clock.now }
+  const base = { stageStartedAt: opts.stageStartedAt, now: opts.now }
+  const measure = opts.latencyMeasure ?? 'ttfb'
   if (spec.kind === 'shadow') {
     return {
       ...base,
-      champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow'),
+      champion: armEvidence(summary, metrics, (r) => r.version === spec.champion && r.arm !== 'shadow', measure),
       challenger: emptyArm(metrics),
-      shadow: shadowEvidence(summary, spec.challenger),
+      shadow: shadowEvidence(summary, spec.challenger, measure),
       expectedChallengerShare: 0,
     }
   }
@@ -114,8 +137,8 @@ export function buildEvidence(
   return {
     ...base,
     // A watch compares with the previous champion's baseline from before the rollout.
-    champion: armEvidence(spec.kind === 'watch' ? spec.baseline : summary, metrics, champion),
-    challenger: armEvidence(summary, metrics, challenger),
+    champion: armEvidence(spec.kind === 'watch' ? spec.baseline : summary, metrics, champion, measure),
+    challenger: armEvidence(summary, metrics, challenger, measure),
     shadow: null,
     expectedChallengerShare: share,
   }

@@ -2,8 +2,8 @@
  * @module core/metrics/series
  * Per-arm time series for the metrics API, built from per-minute rows (any number of shards).
  */
-import { emptyAgg, errorsOf, exposuresOf, mergeAgg, type Agg } from './aggregate'
-import { quantile } from '../stats/histogram'
+import { durationOf, emptyAgg, errorsOf, exposuresOf, mergeAgg, type Agg } from './aggregate'
+import { quantile, type ExpHistogram } from '../stats/histogram'
 
 export interface MinuteRow {
   minute: number
@@ -33,10 +33,17 @@ export interface SeriesPoint {
   exposures: number
   errors: number
   error_rate: number | null
+  /** Time to first byte (the response head). */
   p50_ms: number | null
   p95_ms: number | null
   p99_ms: number | null
+  /** Total duration, to the body's last byte; null where no duration was recorded. */
+  duration_p50_ms: number | null
+  duration_p95_ms: number | null
+  duration_p99_ms: number | null
   shadow_pairs: number
+  /** Shadow arm: copies skipped (in-flight cap, oversized or timed-out inputs); 0 elsewhere. */
+  shadow_skipped: number
   divergence_rate: number | null
   business: Record<string, { n: number; mean: number | null; ci95: [number, number] | null }>
 }
@@ -110,11 +117,16 @@ export class SeriesBuilder {
   }
 }
 
+function quantileMs(h: ExpHistogram, q: number): number | null {
+  return h.count > 0 ? round(quantile(h, q), 3) : null
+}
+
 function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
   const agg = c?.agg ?? emptyAgg()
   const exposures = exposuresOf(agg)
   const errors = errorsOf(agg)
   const h = agg.latency
+  const d = durationOf(agg)
   const business: SeriesPoint['business'] = {}
   for (const [metric, b] of c?.business ?? []) {
     const mean = b.n > 0 ? b.sum / b.n : null
@@ -139,10 +151,14 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
         : exposures > 0
           ? round(errors / exposures)
           : null,
-    p50_ms: h.count > 0 ? round(quantile(h, 0.5), 3) : null,
-    p95_ms: h.count > 0 ? round(quantile(h, 0.95), 3) : null,
-    p99_ms: h.count > 0 ? round(quantile(h, 0.99), 3) : null,
+    p50_ms: quantileMs(h, 0.5),
+    p95_ms: quantileMs(h, 0.95),
+    p99_ms: quantileMs(h, 0.99),
+    duration_p50_ms: quantileMs(d, 0.5),
+    duration_p95_ms: quantileMs(d, 0.95),
+    duration_p99_ms: quantileMs(d, 0.99),
     shadow_pairs: agg.shadowPairs,
+    shadow_skipped: agg.shadowSkipped,
     divergence_rate: agg.shadowPairs > 0 ? round(agg.shadowDiverged / agg.shadowPairs) : null,
     business,
   }

@@ -5,6 +5,7 @@
  */
 import type { Agg, AggKey } from './aggregate'
 import type { CounterfactualRow, MaturedRow } from './outcomes'
+import type { DroppedCounts, Totals } from './prometheus'
 
 /** Which evidence a gate reads: epochs in [minEpoch, maxEpoch], outcomes matured by `now`. */
 export interface StageQuery {
@@ -18,6 +19,13 @@ export interface ShardSummary {
   cumulative: Array<{ epoch: number; version: string; arm: string; segment: string; agg: Agg }>
   matured: MaturedRow[]
   counterfactual: CounterfactualRow[]
+}
+
+/** A shard's Prometheus counters: totals per (version, arm), and the measurements lost before it. */
+export interface ShardTotals {
+  rows: Array<{ version: string; arm: string; totals: Totals }>
+  /** Reported by isolates in batches that landed here (see data-plane/recorder). */
+  dropped: DroppedCounts
 }
 
 export interface ExportedMinute {

@@ -15,6 +15,7 @@ import {
   type Transition,
 } from './model-state'
 import type { RoutingInput } from '../routing/types'
+import { sameRouting } from './routing-table'
 import type { Backend, ChampionInput, ModelInput } from './types'
 
 export type RegistryCommand =
@@ -51,8 +52,14 @@ export function decideCommand(
       return setChampion(current, cmd.input, { now: ctx.now, ...(cmd.reason ? { actorReason: cmd.reason } : {}) })
     case 'set_routing':
       return setRouting(current, cmd.input, { now: ctx.now })
-    case 'rollback':
-      return rollback(current, cmd.target, { now: ctx.now, reason: cmd.reason })
+    case 'rollback': {
+      // Already there: nothing to publish (a repeated rollback, or one that raced the change it
+      // meant to undo and found the traffic already on the stable version).
+      const t = rollback(current, cmd.target, { now: ctx.now, reason: cmd.reason })
+      const unchanged =
+        sameRouting(current.routing, t.state.routing) && current.previous_champion === t.state.previous_champion
+      return unchanged ? null : t
+    }
     default: {
       const unknown: never = cmd
       throw new DomainError('internal', `unknown command ${JSON.stringify(unknown)}`)

@@ -6,11 +6,19 @@
  * record), or throws a `DomainError`. Each successful transition bumps the epoch by exactly one, so
  * the epoch names one immutable snapshot. Time and the model's salt are passed in.
  */
-import { DomainError, type FieldError } from '../errors'
+import { DomainError } from '../errors'
 import { CURRENT_HASH_VERSION, type HashVersion } from '../routing/hash'
-import { toBasisPoints } from '../routing/select'
 import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../routing/types'
-import type { Backend, BusinessMetric, ChampionInput, ModelInput, ShadowCompare } from './types'
+import { routingProblems } from './routing-table'
+import {
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  type Backend,
+  type BusinessMetric,
+  type ChampionInput,
+  type LatencyMeasure,
+  type ModelInput,
+  type ShadowCompare,
+} from './types'
 
 export interface VersionRecord {
   backend: Backend
@@ -28,6 +36,8 @@ export interface ModelState {
   shadow_compare: ShadowCompare | null
   /** Aggregation shards; never decreases, so readers can always find every shard written to. */
   metric_shards: number
+  /** Which latency the latency gate reads; absent in states stored before the setting: `ttfb`. */
+  latency_measure?: LatencyMeasure
   created_at: string
   updated_at: string
   salt: string
@@ -80,6 +90,7 @@ export function upsertModel(
     metrics: input.metrics,
     shadow_compare: input.shadow_compare,
     metric_shards: Math.max(input.metric_shards, current?.metric_shards ?? 1),
+    latency_measure: input.latency_measure,
   }
   if (current === null) {
     const state: ModelState = {
@@ -107,6 +118,7 @@ export function upsertModel(
     metrics: current.metrics,
     shadow_compare: current.shadow_compare,
     metric_shards: current.metric_shards,
+    latency_measure: current.latency_measure ?? 'ttfb',
   }
   const state = { ...bump(current, ctx.now), ...settings }
   return {
@@ -119,8 +131,13 @@ export function sameBackend(a: Backend, b: Backend): boolean {
   return JSON.stringify(canonicalBackend(a)) === JSON.stringify(canonicalBackend(b))
 }
 
+/** The backend with its fields in one order, and defaults filled in where it was stored without them. */
 function canonicalBackend(b: Backend): Backend {
-  return 'url' in b ? { url: b.url, timeout_ms: b.timeout_ms } : { service: b.service, timeout_ms: b.timeout_ms }
+  const timeouts = {
+    timeout_ms: b.timeout_ms,
+    stream_idle_timeout_ms: b.stream_idle_timeout_ms ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  }
+  return 'url' in b ? { url: b.url, ...timeouts } : { service: b.service, ...timeouts }
 }
 
 /**
@@ -274,30 +291,6 @@ export function rollback(
 
 function dropZeroWeights(weights: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(weights).filter(([, w]) => w > 0))
-}
-
-/** Collects every problem with a routing table, so a 400 lists all of them at once. */
-export function routingProblems(state: ModelState, routing: RoutingTable): FieldError[] {
-  const problems: FieldError[] = []
-  const known = (v: string) => state.versions[v] !== undefined
-  let total = 0
-  for (const [version, percent] of Object.entries(routing.weights)) {
-    if (!known(version)) problems.push({ field: `weights.${version}`, message: `version ${version} is not registered` })
-    total += toBasisPoints(percent)
-  }
-  if (total !== 10_000) problems.push({ field: 'weights', message: `weights must sum to 100 (got ${total / 100})` })
-  routing.rules.forEach((rule, i) => {
-    if (!known(rule.version))
-      problems.push({ field: `rules.${i}.version`, message: `version ${rule.version} is not registered` })
-  })
-  if (routing.shadow) {
-    if (!known(routing.shadow.version)) {
-      problems.push({ field: 'shadow.version', message: `version ${routing.shadow.version} is not registered` })
-    } else if (routing.shadow.version === routing.champion) {
-      problems.push({ field: 'shadow.version', message: 'the champion cannot shadow itself' })
-    }
-  }
-  return problems
 }
 
 function assertRoutingValid(state: ModelState, routing: RoutingTable): void {

@@ -10,8 +10,27 @@ export const RISK_TIERS = ['low', 'medium', 'high'] as const
 /** Blast radius of the model, used by approval policy. */
 export type RiskTier = (typeof RISK_TIERS)[number]
 
-/** An HTTP base URL (the request path is appended) or a Workers service binding. */
-export type Backend = { url: string; timeout_ms: number } | { service: string; timeout_ms: number }
+/** How long a version's answer body may go without a byte before the gateway ends it (ms). */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 30_000
+export const MAX_STREAM_IDLE_TIMEOUT_MS = 300_000
+
+/**
+ * An HTTP base URL (the request path is appended) or a Workers service binding. `timeout_ms` bounds
+ * the wait for the response head once the request body has been sent; `stream_idle_timeout_ms` the
+ * silence between two chunks of the answer's body (a body that stalls longer ends for the client
+ * and counts as an error). Backends stored before `stream_idle_timeout_ms` existed lack it: read it
+ * as DEFAULT_STREAM_IDLE_TIMEOUT_MS.
+ */
+export type Backend =
+  | { url: string; timeout_ms: number; stream_idle_timeout_ms: number }
+  | { service: string; timeout_ms: number; stream_idle_timeout_ms: number }
+
+export const LATENCY_MEASURES = ['ttfb', 'duration'] as const
+/**
+ * Which latency the latency gate reads: `ttfb`, time to the response head (first byte; for an LLM
+ * stream, the first token), or `duration`, time to the last byte of the body (the last token).
+ */
+export type LatencyMeasure = (typeof LATENCY_MEASURES)[number]
 
 export type MetricDirection = 'higher_is_better' | 'lower_is_better'
 
@@ -45,6 +64,7 @@ export interface ModelInput {
   metrics: BusinessMetric[]
   shadow_compare: ShadowCompare | null
   metric_shards: number
+  latency_measure: LatencyMeasure
 }
 
 export interface ChampionInput {

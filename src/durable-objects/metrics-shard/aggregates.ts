@@ -7,7 +7,14 @@
  * writer), so a batch costs no SELECT and no JSON parse per key. Bounded: old minutes are dropped.
  */
 import { emptyAgg, mergeAgg, type Agg, type AggKey, type AggRow } from '../../core/metrics/aggregate'
-import { addLatencyCounts, emptyTotals, type LatencyCounts, type Totals } from '../../core/metrics/prometheus'
+import {
+  addLatencyCounts,
+  emptyTotals,
+  sumDurationCounts,
+  type BucketCounts,
+  type LatencyCounts,
+  type Totals,
+} from '../../core/metrics/prometheus'
 
 /** A table of merged rows: reading one by its key columns (in order), and writing it back. */
 interface MergedTable {
@@ -39,10 +46,10 @@ export class ShardAggregates {
 
   /** Merges rows under revision `rev` (inside the caller's transaction). */
   add(rows: AggRow[], rev: number): void {
-    for (const { key, agg, prom } of rows) {
+    for (const { key, agg, prom, promDuration } of rows) {
       this.mergeRow(key, agg, rev)
       this.mergeCum(key, agg)
-      this.addTotals(key, agg, prom)
+      this.addTotals(key, agg, prom, promDuration)
     }
   }
 
@@ -85,7 +92,7 @@ export class ShardAggregates {
   }
 
   /** Totals are exact counters: the row's counts, its classic latency buckets counted by the Worker. */
-  private addTotals(key: AggKey, agg: Agg, prom: LatencyCounts): void {
+  private addTotals(key: AggKey, agg: Agg, prom: LatencyCounts, duration: BucketCounts | undefined): void {
     const tk = `${key.version}|${key.arm}`
     let t = this.totals.get(tk)
     if (!t) {
@@ -105,10 +112,14 @@ export class ShardAggregates {
     add('5xx', agg.s5xx)
     add('timeout', agg.timeouts)
     add('unreachable', agg.unreachable)
+    add('stream_error', agg.streamErrors ?? 0)
+    add('stream_stalled', agg.streamStalls ?? 0)
     t.failedAttempts += agg.failedAttempts
     t.shadowPairs += agg.shadowPairs
     t.shadowDiverged += agg.shadowDiverged
+    t.shadowSkipped = (t.shadowSkipped ?? 0) + agg.shadowSkipped
     addLatencyCounts(t, prom)
+    t.duration = sumDurationCounts(t.duration, duration)
     this.sql.exec(
       'INSERT INTO totals (version, arm, data) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET data = excluded.data',
       key.version,

@@ -19,7 +19,7 @@ import {
 } from '../../core/metrics/aggregate'
 import type { OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
 import type { Totals } from '../../core/metrics/prometheus'
-import type { ExportBatch, ShardSummary, StageQuery } from '../../core/metrics/shard-data'
+import type { ExportBatch, ShardSummary, ShardTotals, StageQuery } from '../../core/metrics/shard-data'
 import type { ShardRpc } from '../../adapters/do/shard-client'
 import { resultOf } from '../rpc'
 import { ShardAggregates } from './aggregates'
@@ -53,7 +53,9 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
 
   /**
    * Apply a batch once; a replayed batch id changes nothing. A plain measurement list (what Workers
-   * deployed before pre-aggregation send, until their isolates retire) is aggregated here.
+   * deployed before pre-aggregation send, until their isolates retire) is aggregated here. The
+   * measurements the sending isolate lost earlier (`dropped`) are added to this shard's loss
+   * counters, once, like the rest of the batch.
    */
   ingest(batchId: string, batch: MeasurementBatch | Measurement[]): Promise<Result<{ applied: boolean }>> {
     return resultOf('metrics shard ingest', async () => {
@@ -70,6 +72,10 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
           const rev = this.meta.nextRev()
           this.aggregates.add(b.rows, rev)
           this.counterfactuals.store(b.shadows, rev)
+          if (b.dropped) {
+            this.meta.add('dropped_records', b.dropped.records)
+            this.meta.add('dropped_batches', b.dropped.batches)
+          }
         })
       } catch (err) {
         // The transaction rolled back; the caches may hold merges that never landed.
@@ -111,14 +117,15 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
     return resultOf('metrics shard cursor', async () => this.meta.value('exported'))
   }
 
-  /** Monotonic totals per (version, arm) for Prometheus. */
-  totals(): Promise<Result<Array<{ version: string; arm: string; totals: Totals }>>> {
-    return resultOf('metrics shard totals', async () =>
-      this.sql
+  /** Monotonic totals per (version, arm), and the measurements isolates lost, for Prometheus. */
+  totals(): Promise<Result<ShardTotals>> {
+    return resultOf('metrics shard totals', async () => ({
+      rows: this.sql
         .exec<{ version: string; arm: string; data: string }>('SELECT * FROM totals')
         .toArray()
         .map((r) => ({ version: r.version, arm: r.arm, totals: JSON.parse(r.data) as Totals })),
-    )
+      dropped: { records: this.meta.value('dropped_records'), batches: this.meta.value('dropped_batches') },
+    }))
   }
 
   override async alarm(): Promise<void> {

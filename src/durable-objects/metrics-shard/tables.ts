@@ -11,7 +11,8 @@
  *   their outcome; cf_pending: outcomes that arrived before their pair; cf_cum: counterfactual
  *   scores; samples: shadow pairs for D1;
  * - totals: monotonic counters for Prometheus; batches: ingested batch ids (replays are no-ops);
- * - meta: the revision counter (`rev`) and the export cursor (`exported`).
+ * - meta: the revision counter (`rev`), the export cursor (`exported`), and the measurements
+ *   isolates reported lost (`dropped_records`, `dropped_batches`: Prometheus counters).
  */
 
 export function createTables(sql: SqlStorage): void {
@@ -56,6 +57,11 @@ export class ShardMeta {
   /** After a rolled-back transaction: the counter in memory may be ahead of the table. */
   forget(): void {
     this.rev = null
+  }
+
+  /** Adds `n` to the counter `k` (inside the caller's transaction). */
+  add(k: string, n: number): void {
+    this.sql.exec('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = v + excluded.v', k, n)
   }
 
   raise(k: string, v: number): void {

@@ -17,14 +17,10 @@ import type { ModelView } from '../../schemas/views'
 import type { AuditFacts, CoordinatorPort } from '../../services/coordinator/ports'
 import { Journal } from './journal'
 import { Publisher } from './publisher'
-import { CoordinatorStore } from './storage'
+import { CoordinatorStore, keys } from './storage'
 
-/** A webhook delivery the runner asks for. */
-export interface DeliveryRequest {
-  webhook: Parameters<CoordinatorPort['enqueueDelivery']>[0]
-  event: string
-  body: unknown
-}
+/** How soon the alarm runs an intent that a throw or a reset left half done. */
+const INTENT_RETRY_MS = 2_000
 
 export interface Committed {
   record: { state: ModelState; snapshot: RoutingSnapshot } | null
@@ -47,7 +43,8 @@ export class Coordination {
   constructor(
     storage: DurableObjectStorage,
     private readonly services: Services,
-    enqueue: (d: DeliveryRequest) => Promise<void>,
+    /** Called after a write that stored webhook deliveries: they go out now, not at the next alarm. */
+    onDeliveries: () => void,
   ) {
     this.store = new CoordinatorStore(storage)
     const armAlarm = (at: number) => this.store.armAlarm(at)
@@ -58,7 +55,7 @@ export class Coordination {
       label: () => this.store.state?.model ?? 'unregistered model',
     })
     this.publisher = new Publisher(services.publication, services.settings.kvMinWriteIntervalMs, armAlarm)
-    this.port = this.buildPort(enqueue)
+    this.port = this.buildPort(onDeliveries)
   }
 
   load(): Promise<void> {
@@ -199,7 +196,7 @@ export class Coordination {
     return record.snapshot
   }
 
-  private buildPort(enqueue: (d: DeliveryRequest) => Promise<void>): CoordinatorPort {
+  private buildPort(onDeliveries: () => void): CoordinatorPort {
     const stream = () => this.requireModel().model
     return {
       now: () => this.now(),
@@ -212,6 +209,24 @@ export class Coordination {
       active: () => this.store.active,
       rollout: (id) => this.store.rollout(id),
       saveRollout: (r) => this.store.saveRollout(r),
+      persist: async (r, effects) => {
+        const extra: Record<string, unknown> = { [keys.rollout(r.state.id)]: r, active: r.state.id }
+        if (effects.incident) extra[keys.incident(effects.incident.id)] = effects.incident
+        for (const d of effects.deliveries ?? []) extra[keys.delivery(d.id)] = d
+        const records = effects.records ?? []
+        await this.journal.write({
+          audit: effects.audit,
+          stream: stream(),
+          at: new Date().toISOString(),
+          records: (entry) => (entry ? [...records, { kind: 'audit', entry }] : records),
+          extra,
+        })
+        this.store.active = r
+        // If the rest of the intent never runs here (a throw, a reset), the alarm runs it.
+        if (r.intent) await this.store.armAlarm(Date.now() + INTENT_RETRY_MS)
+        void this.journal.flush()
+        if ((effects.deliveries ?? []).length > 0) onDeliveries()
+      },
       lastRollbackAt: () => this.store.lastRollbackAt,
       noteRollback: (at) => this.store.noteRollback(at),
       incident: (id) => this.store.incident(id),
@@ -222,7 +237,6 @@ export class Coordination {
       },
       webhooks: () => this.store.hooks,
       saveWebhooks: (rows) => this.store.saveHooks(rows),
-      enqueueDelivery: (webhook, event, body) => enqueue({ webhook, event, body }),
     }
   }
 }

@@ -33,25 +33,29 @@ import type { RolloutView } from '../../schemas/rollout-view'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { ModelView } from '../../schemas/views'
 import { closeActionItem, recordRetrospective } from '../../services/coordinator/incidents'
-import { guardDuringRollout } from '../../services/coordinator/registry-guard'
-import { runRolloutCommand, tickRollout } from '../../services/coordinator/rollout-commands'
+import { runRolloutCommand } from '../../services/coordinator/rollout-commands'
 import { RolloutRunner, type StoredRollout } from '../../services/coordinator/rollout-runner'
 import { startRollout } from '../../services/coordinator/start-rollout'
 import { WebhookDeliverer } from '../../services/coordinator/webhook-deliverer'
 import { replaceWebhooks } from '../../services/coordinator/webhooks'
 import { resultOf } from '../rpc'
 import { Coordination } from './coordination'
+import { commandOutcome, commandUnderLock } from './registry-command'
+import { RolloutTicks, TickSchedule } from './tick-schedule'
+
+const ALARM_RETRY_MS = 5_000
 
 export class ModelCoordinator extends DurableObject<Env> implements CoordinatorRpc {
   private readonly parts: Coordination
   private readonly runner: RolloutRunner
   private readonly deliverer: WebhookDeliverer
+  private readonly ticks: RolloutTicks
   private lock: Promise<unknown> = Promise.resolve()
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     const services = buildServices(env)
-    this.parts = new Coordination(ctx.storage, services, (d) => this.deliverer.enqueue(d.webhook, d.event, d.body))
+    this.parts = new Coordination(ctx.storage, services, () => void this.deliverer.deliverDue(Date.now()))
     this.deliverer = new WebhookDeliverer({
       store: this.parts.store.deliveries(),
       outbox: (records) => this.parts.journal.outbox(records),
@@ -60,6 +64,16 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
       now: () => Date.now(),
     })
     this.runner = new RolloutRunner(this.parts.port)
+    this.ticks = new RolloutTicks(
+      this.parts,
+      this.runner,
+      new TickSchedule({
+        intervalMs: services.settings.rolloutTickMs,
+        armAlarm: (at) => this.parts.store.armAlarm(at),
+        index: services.tickIndex,
+      }),
+      (fn) => this.serialize(fn),
+    )
   }
 
   // ───────────────────────────── registry ─────────────────────────────
@@ -81,33 +95,18 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
     })
   }
 
+  /** A registry command; its preconditions are checked under the lock (./registry-command). */
   command(cmd: RegistryCommand, meta: CommandMeta): Promise<Result<CommandOutcome>> {
     return this.rpc('command', async () => {
-      if (guardDuringRollout(this.parts.store.active, this.parts.store.state, cmd) === 'end_rollout') {
-        // The one-command rollback also ends the active rollout, through its own runbook. Its
-        // If-Match still holds: a stale epoch means the caller decided on a routing that changed.
-        this.parts.checkIfMatch(meta.ifMatch)
-        const id = (this.parts.store.active as StoredRollout).state.id
-        const reason = cmd.type === 'rollback' ? cmd.reason : undefined
-        await this.rolloutStep(() =>
-          runRolloutCommand(this.parts.port, this.runner, id, { type: 'rollback', reason }, meta.actor),
-        )
-        const view = this.parts.view(this.parts.requireModel())
-        return { changed: true, created: false, snapshot: this.parts.currentSnapshot('rollback'), view }
+      const done = await this.serialize(() => commandUnderLock(this.parts, this.runner, cmd, meta))
+      // Outside the lock: D1 and the edge follow, and a burst of commands shares their writes.
+      if (done.committed?.record) await this.parts.propagate(done.committed.record.snapshot)
+      else await this.parts.journal.flush()
+      if (done.endedRollout !== null) {
+        void this.deliverer.deliverDue(Date.now())
+        await this.ticks.sync()
       }
-      const committed = await this.serialize(() => this.parts.commit(cmd, meta))
-      // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
-      if (cmd.type === 'rollback' && committed.record !== null) await this.parts.store.noteRollback(this.parts.now())
-      if (committed.record !== null) await this.parts.propagate(committed.record.snapshot)
-      const state = this.parts.requireModel()
-      return {
-        changed: committed.record !== null,
-        created: committed.created,
-        snapshot:
-          committed.record?.snapshot ??
-          toSnapshot(state, { actor: meta.actor, reason: 'unchanged', now: state.updated_at }),
-        view: this.parts.view(state),
-      }
+      return commandOutcome(this.parts, done, meta.actor)
     })
   }
 
@@ -139,36 +138,23 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
     return this.rpc('activeRolloutId', async () => this.parts.store.active?.state.id ?? null)
   }
 
-  /** One gate tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
+  /** The cron's gate tick for the minute `at` (the coordinator's own alarm runs the same one). */
   tick(at: number): Promise<Result<TickResult>> {
-    // Not rolloutStep: the tick's D1 writes follow on their own. Waiting for them would hold the
-    // cron's fan-out on D1's single writer, and no decision depends on them.
-    return this.rpc('tick', () =>
-      this.serialize(async () => {
-        this.parts.pinClock(at)
-        const out = await tickRollout(this.parts.port, this.runner, this.parts.now())
-        const snapshot = out.routed ? this.parts.currentSnapshot('current') : null
-        return { rollout: out.rollout, phase: out.phase, decision: out.decision, snapshot }
-      }),
-    )
+    return this.rpc('tick', () => this.ticks.tickAt(at))
   }
 
   // ─────────────────────── incidents and webhooks ───────────────────────
 
   setWebhooks(list: WebhookInput[], actor: string): Promise<Result<WebhookRow[]>> {
-    return this.rpc('setWebhooks', () => this.recorded(() => replaceWebhooks(this.parts.port, list, actor)))
+    return this.recordedRpc('setWebhooks', () => replaceWebhooks(this.parts.port, list, actor))
   }
 
   retrospective(incidentId: string, input: RetrospectiveInput, actor: string): Promise<Result<IncidentRow>> {
-    return this.rpc('retrospective', () =>
-      this.recorded(() => recordRetrospective(this.parts.port, incidentId, input, actor)),
-    )
+    return this.recordedRpc('retrospective', () => recordRetrospective(this.parts.port, incidentId, input, actor))
   }
 
   closeActionItem(incidentId: string, index: number, actor: string): Promise<Result<IncidentRow>> {
-    return this.rpc('closeActionItem', () =>
-      this.recorded(() => closeActionItem(this.parts.port, incidentId, index, actor)),
-    )
+    return this.recordedRpc('closeActionItem', () => closeActionItem(this.parts.port, incidentId, index, actor))
   }
 
   incidentById(id: string): Promise<Result<IncidentRow | null>> {
@@ -177,9 +163,20 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
 
   // ───────────────────────────── upkeep ─────────────────────────────
 
+  /**
+   * Finishes an interrupted decision, runs the gate tick it owes (./tick-schedule), retries what
+   * did not propagate and arms the next tick. Every step runs even when an earlier one throws; a
+   * failed step brings the alarm back after ALARM_RETRY_MS.
+   */
   override async alarm(): Promise<void> {
     await this.parts.load()
-    await this.upkeep()
+    const { ticks } = this
+    for (const step of [() => this.settle(), () => ticks.selfTick(), () => this.upkeep(), () => ticks.sync()]) {
+      await step().catch(async (err: unknown) => {
+        console.error(`${this.parts.store.state?.model ?? 'coordinator'}: alarm step failed:`, err)
+        await this.parts.store.armAlarm(Date.now() + ALARM_RETRY_MS)
+      })
+    }
   }
 
   /** Retry whatever did not propagate: outbox records to D1, the latest snapshot to KV, webhooks. */
@@ -199,19 +196,40 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
   private rpc<T>(name: string, fn: () => Promise<T>): Promise<Result<T>> {
     return resultOf(`coordinator.${name}`, async () => {
       await this.parts.load()
+      await this.settle()
       return fn()
     })
+  }
+
+  private recordedRpc<T>(name: string, fn: () => Promise<T>): Promise<Result<T>> {
+    return this.rpc(name, () => this.recorded(fn))
+  }
+
+  /** Runs what a crash left of the last decision (see `serialize`) before anything reads the state. */
+  private async settle(): Promise<void> {
+    if (this.parts.store.active?.intent) await this.recorded(async () => undefined)
   }
 
   /** A rollout step under the lock, recorded in D1 before the answer, with the current snapshot. */
   private async rolloutStep(fn: () => Promise<StoredRollout>): Promise<RolloutOutcome> {
     const stored = await this.recorded(fn)
     void this.deliverer.deliverDue(Date.now())
+    await this.ticks.sync()
     return { rollout: await this.runner.view(stored), snapshot: this.parts.currentSnapshot('current') }
   }
 
+  /**
+   * The lock. Whatever holds it first runs the rest of an intent a throw, a reset or a deploy left
+   * (RolloutRunner.resume), so nothing changes the registry or the rollout before the last
+   * decision's effects have all run, and reads after an RPC see them.
+   */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn)
+    const next = async () => {
+      const active = this.parts.store.active
+      if (active?.intent) await this.runner.resume(active)
+      return fn()
+    }
+    const run = this.lock.then(next, next)
     this.lock = run.catch(() => undefined)
     return run
   }

@@ -44,55 +44,67 @@ export class Journal {
   static readonly KEYS = ['head', 'outbox_seq'] as const
 
   /**
-   * Seals `facts` into the chain and commits it with `records(entry)` in the outbox and `extra`
-   * keys (the model's new state), all in one atomic put.
+   * One atomic write: `facts` sealed into the chain (when given), `records(entry)` in the outbox
+   * (when any), and `extra` keys (the model's new state, a rollout, an incident...).
    */
-  commit(
+  write(w: {
+    audit?: AuditFacts | undefined
+    stream: string
+    at: string
+    records: (entry: AuditEntry | null) => OutboxRecord[]
+    extra?: Record<string, unknown>
+  }): Promise<AuditEntry | null> {
+    return this.appending(async () => {
+      const entry = w.audit === undefined ? null : await this.seal(w.audit, w.stream, w.at)
+      const records = w.records(entry)
+      const seq = records.length > 0 ? this.outboxSeq + 1 : this.outboxSeq
+      await this.deps.storage.put({
+        ...(w.extra ?? {}),
+        ...(entry ? { head: { seq: entry.seq, hash: entry.hash } } : {}),
+        ...(records.length > 0 ? { outbox_seq: seq, [outboxKey(seq)]: records } : {}),
+      })
+      this.outboxSeq = seq
+      if (entry) this.head = { seq: entry.seq, hash: entry.hash }
+      return entry
+    })
+  }
+
+  /** Seals `facts` and commits it with `records(entry)` and `extra` keys in one atomic put. */
+  async commit(
     facts: AuditFacts,
     stream: string,
     at: string,
     records: (entry: AuditEntry) => OutboxRecord[],
     extra: Record<string, unknown> = {},
   ): Promise<AuditEntry> {
-    return this.appending(async () => {
-      const entry = await sealEntry({
-        id: newId('aud'),
-        stream,
-        seq: this.head.seq + 1,
-        at,
-        actor: facts.actor,
-        action: facts.action,
-        target: facts.target,
-        before: facts.before ?? null,
-        after: facts.after ?? null,
-        reason: facts.reason,
-        prev_hash: this.head.hash,
-      })
-      const seq = this.outboxSeq + 1
-      await this.deps.storage.put({
-        ...extra,
-        head: { seq: entry.seq, hash: entry.hash },
-        outbox_seq: seq,
-        [outboxKey(seq)]: records(entry),
-      })
-      this.outboxSeq = seq
-      this.head = { seq: entry.seq, hash: entry.hash }
-      return entry
-    })
+    const entry = await this.write({ audit: facts, stream, at, records: (e) => records(e as AuditEntry), extra })
+    return entry as AuditEntry
   }
 
-  /** Appends a non-registry audit entry (rollout events, verdicts, incidents, webhooks). */
+  /** Appends a non-registry audit entry (incidents, webhooks). */
   async audit(facts: AuditFacts, stream: string, at: string): Promise<void> {
-    await this.commit(facts, stream, at, (entry) => [{ kind: 'audit', entry }])
+    await this.write({ audit: facts, stream, at, records: (entry) => (entry ? [{ kind: 'audit', entry }] : []) })
   }
 
   async outbox(records: OutboxRecord[]): Promise<void> {
-    await this.appending(async () => {
-      const seq = this.outboxSeq + 1
-      await this.deps.storage.put({ outbox_seq: seq, [outboxKey(seq)]: records })
-      this.outboxSeq = seq
-    })
+    await this.write({ stream: '', at: '', records: () => records })
     void this.flush()
+  }
+
+  private seal(facts: AuditFacts, stream: string, at: string): Promise<AuditEntry> {
+    return sealEntry({
+      id: newId('aud'),
+      stream,
+      seq: this.head.seq + 1,
+      at,
+      actor: facts.actor,
+      action: facts.action,
+      target: facts.target,
+      before: facts.before ?? null,
+      after: facts.after ?? null,
+      reason: facts.reason,
+      prev_hash: this.head.hash,
+    })
   }
 
   /** Whether records are still waiting for D1 (a D1 write failed and the alarm retries). */

@@ -4,6 +4,7 @@
  * current one paced to KV's one write per second per key (core/routing/publish-pacer). A publish
  * that fails or takes too long arms the alarm, which retries it (`reconcile`).
  */
+import { withDeadline } from '../../core/deadline'
 import { DomainError } from '../../core/errors'
 import { toSnapshot, type ModelState } from '../../core/registry/model-state'
 import { PublishPacer } from '../../core/routing/publish-pacer'
@@ -37,8 +38,7 @@ export class Publisher {
   /** Publishes a committed snapshot; throws `publish_pending` (and arms a retry) when it fails. */
   async publish(snapshot: RoutingSnapshot): Promise<void> {
     try {
-      await this.kv.writeEpoch(snapshot)
-      await withTimeout(this.pacer.publish(snapshot), PUBLISH_WAIT_MS)
+      await withDeadline(this.write(snapshot), PUBLISH_WAIT_MS, 'the KV publish')
     } catch (err) {
       await this.armAlarm(Date.now() + RETRY_DELAY_MS)
       throw new DomainError(
@@ -49,8 +49,17 @@ export class Publisher {
     }
   }
 
+  private async write(snapshot: RoutingSnapshot): Promise<void> {
+    await this.kv.writeEpoch(snapshot)
+    await this.pacer.publish(snapshot)
+  }
+
   /** Republishes the current state if KV may not have it (after a failure or a restart). */
-  async reconcile(state: ModelState): Promise<void> {
+  reconcile(state: ModelState): Promise<void> {
+    return withDeadline(this.republish(state), PUBLISH_WAIT_MS, 'the KV republish')
+  }
+
+  private async republish(state: ModelState): Promise<void> {
     if (this.pacer.published >= state.epoch) return
     // After a restart the pacer knows nothing; ask KV before writing again.
     if ((await this.kv.liveEpoch(state.model)) === state.epoch) {
@@ -62,23 +71,6 @@ export class Publisher {
       reason: 'republish after failure',
       now: new Date().toISOString(),
     })
-    await this.kv.writeEpoch(snapshot)
-    await this.pacer.publish(snapshot)
+    await this.write(snapshot)
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)
-    p.then(
-      (v) => {
-        clearTimeout(t)
-        resolve(v)
-      },
-      (e) => {
-        clearTimeout(t)
-        reject(e)
-      },
-    )
-  })
 }

@@ -12,6 +12,13 @@ import type { AuditHead } from './journal'
 
 const DELIVERY_PREFIX = 'wh:'
 
+/** The storage keys, in one place: `persist` writes several of them in one atomic put. */
+export const keys = {
+  rollout: (id: string) => `rollout:${id}`,
+  incident: (id: string) => `incident:${id}`,
+  delivery: (id: string) => `${DELIVERY_PREFIX}${id}`,
+}
+
 export class CoordinatorStore {
   state: ModelState | null = null
   active: StoredRollout | null = null
@@ -33,12 +40,12 @@ export class CoordinatorStore {
 
   async rollout(id: string): Promise<StoredRollout | null> {
     if (this.active?.state.id === id) return this.active
-    return (await this.storage.get<StoredRollout>(`rollout:${id}`)) ?? null
+    return (await this.storage.get<StoredRollout>(keys.rollout(id))) ?? null
   }
 
   /** Saves a rollout and makes it the model's active (or last) one. */
   async saveRollout(r: StoredRollout): Promise<void> {
-    await this.storage.put({ [`rollout:${r.state.id}`]: r, active: r.state.id })
+    await this.storage.put({ [keys.rollout(r.state.id)]: r, active: r.state.id })
     this.active = r
   }
 
@@ -48,7 +55,7 @@ export class CoordinatorStore {
   }
 
   async incident(id: string): Promise<IncidentRow | null> {
-    return (await this.storage.get<IncidentRow>(`incident:${id}`)) ?? null
+    return (await this.storage.get<IncidentRow>(keys.incident(id))) ?? null
   }
 
   async incidents(): Promise<IncidentRow[]> {
@@ -56,7 +63,7 @@ export class CoordinatorStore {
   }
 
   async saveIncident(row: IncidentRow): Promise<void> {
-    await this.storage.put(`incident:${row.id}`, row)
+    await this.storage.put(keys.incident(row.id), row)
   }
 
   async saveHooks(rows: WebhookRow[]): Promise<void> {
@@ -67,9 +74,9 @@ export class CoordinatorStore {
   /** Pending webhook deliveries, kept until delivered or given up. */
   deliveries(): DeliveryStore {
     return {
-      put: (d) => this.storage.put(`${DELIVERY_PREFIX}${d.id}`, d),
+      put: (d) => this.storage.put(keys.delivery(d.id), d),
       delete: async (id) => {
-        await this.storage.delete(`${DELIVERY_PREFIX}${id}`)
+        await this.storage.delete(keys.delivery(id))
       },
       list: async () => [...(await this.storage.list<PendingDelivery>({ prefix: DELIVERY_PREFIX })).values()],
     }

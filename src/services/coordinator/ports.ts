@@ -15,11 +15,12 @@ import type { MergedSummary } from '../../core/metrics/summary'
 import type { StageQuery } from '../../core/metrics/shard-data'
 import type { RollbackTarget } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
-import type { RolloutState } from '../../core/rollout/index'
+import type { Action, RolloutState } from '../../core/rollout/index'
+import type { PendingDelivery } from './webhook-deliverer'
 
 /** Extra facts the runner keeps beside the machine state. */
 export interface RolloutMeta {
-  /** Epoch when the rollout started (impact is counted from here). */
+  /** The model's epoch when the rollout started: the rollout's own epochs are the ones after it. */
   startEpoch: number
   /** Epoch of the final step to 100% (the watch baseline is everything before it). */
   finalEpoch: number | null
@@ -30,9 +31,43 @@ export interface RolloutMeta {
   incidentId: string | null
 }
 
+/** One action still to run, and on whose behalf (the audit log and incidents name them). */
+export interface PendingAction {
+  action: Action
+  actor: string
+}
+
+/**
+ * A decision's effects still to run, written together with the decision before any of them runs
+ * (see RolloutRunner). A throw, an object reset or a deploy leaves it in storage, and the next
+ * call to the object (or its alarm) runs the rest.
+ */
+export interface Intent {
+  /** In order; the head runs next. */
+  pending: PendingAction[]
+  /** The model's epoch when the head became due: a registry action whose epoch moved on is done. */
+  epoch: number
+  /** Counts decisions over the rollout's life; with `done`, it names what an action creates. */
+  seq: number
+  /** Actions of this intent already run. */
+  done: number
+}
+
 export interface StoredRollout {
   state: RolloutState
   meta: RolloutMeta
+  /** Effects of the last decision that have not all run; null when none are pending. */
+  intent?: Intent | null
+  /** Decisions recorded over the rollout's life (the intent's `seq` of the last one). */
+  decisions?: number
+}
+
+/** What one atomic write stores together with a rollout (all or nothing). */
+export interface RolloutEffects {
+  audit?: AuditFacts
+  records?: OutboxRecord[]
+  incident?: IncidentRow
+  deliveries?: PendingDelivery[]
 }
 
 /** One audit entry to seal into the model's hash chain. */
@@ -61,6 +96,8 @@ export interface CoordinatorPort {
   active(): StoredRollout | null
   rollout(id: string): Promise<StoredRollout | null>
   saveRollout(r: StoredRollout): Promise<void>
+  /** Saves the rollout with these effects in one atomic write; deliveries then go out at once. */
+  persist(r: StoredRollout, effects: RolloutEffects): Promise<void>
 
   lastRollbackAt(): number | null
   noteRollback(at: number): Promise<void>
@@ -71,7 +108,6 @@ export interface CoordinatorPort {
 
   webhooks(): WebhookRow[]
   saveWebhooks(rows: WebhookRow[]): Promise<void>
-  enqueueDelivery(webhook: WebhookRow, event: string, body: unknown): Promise<void>
 }
 
 export type { RollbackTarget }

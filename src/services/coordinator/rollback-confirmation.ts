@@ -44,10 +44,10 @@ export async function confirmRollback(
   const { ok } = judged
   if (!worthRecording(rb.confirmation, ok, now - rb.at)) return null
   const details = { epoch: s.meta.rollbackEpoch, stable_version: rb.version, ...judged.details }
-  const next = await runner.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller')
-  if (s.meta.incidentId) {
-    const inc = await port.incident(s.meta.incidentId)
-    if (inc) await port.saveIncident({ ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) })
-  }
+  // The incident learns the verdict in the same write as the rollout (see RolloutRunner.execute).
+  const inc = s.meta.incidentId ? await port.incident(s.meta.incidentId) : null
+  const incident = inc ? { ...inc, confirmation: { ok, at: iso(now), ...details }, updatedAt: iso(now) } : undefined
+  const effects = incident ? { incident, records: [{ kind: 'incident' as const, row: incident }] } : {}
+  const next = await runner.run(s, { type: 'rollback_confirmed', now, ok, details }, 'controller', effects)
   return next
 }

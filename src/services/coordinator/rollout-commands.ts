@@ -5,6 +5,7 @@
  */
 import { DomainError } from '../../core/errors'
 import type { RolloutCommand } from '../../adapters/do/coordinator-client'
+import { isFinal } from '../../core/rollout/confirmation'
 import { isTerminal, type Input } from '../../core/rollout/index'
 import type { CoordinatorPort } from './ports'
 import { confirmRollback } from './rollback-confirmation'
@@ -58,20 +59,41 @@ export interface TickOutcome {
   routed: boolean
 }
 
-/** One gate tick: evaluate the active rollout's gates and act; confirm a pending rollback. */
-export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, now: number): Promise<TickOutcome> {
+/**
+ * One gate tick, scheduled at `at` (the cron's minute, or the coordinator's own alarm): evaluate
+ * the active rollout's gates and act; confirm a pending rollback. A tick for a time the rollout
+ * has already been ticked at does nothing, so the cron and the alarm both ticking the same minute
+ * give one verdict.
+ */
+export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, at: number): Promise<TickOutcome> {
   const stored = port.active()
   if (!stored) return { rollout: null, phase: null, decision: null, routed: false }
+  const now = Math.max(at, port.now())
   if (isTerminal(stored.state.phase)) {
     await confirmRollback(port, runner, stored, now)
     return { rollout: stored.state.id, phase: port.active()?.state.phase ?? null, decision: null, routed: false }
   }
-  const verdict = await runner.evaluate(stored, now)
   const r = stored.state
+  if (r.lastTickAt !== null && at <= r.lastTickAt)
+    return { rollout: r.id, phase: r.phase, decision: null, routed: false }
+  const verdict = await runner.evaluate(stored, now)
   const next = await runner.run(
     stored,
     { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict },
     'controller',
   )
   return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null, routed: true }
+}
+
+/**
+ * Whether the model's coordinator should keep ticking: a rollout still running, a rollback whose
+ * confirmation is not final (it gives up after docs/statistics.md's confirmation window), or
+ * effects of a decision still to run.
+ */
+export function needsTicks(s: StoredRollout | null): boolean {
+  if (s === null) return false
+  if (s.intent) return true
+  if (!isTerminal(s.state.phase)) return true
+  const rb = s.state.rollback
+  return rb !== null && s.meta.rollbackEpoch !== null && (rb.confirmation === null || !isFinal(rb.confirmation))
 }

@@ -6,6 +6,7 @@
  */
 import { judgeOfflineReport } from '../../core/evaluation/offline'
 import { DomainError } from '../../core/errors'
+import { modelScopedId } from '../../core/ids'
 import { sumWhere } from '../../core/metrics/summary'
 import { isTerminal, start, type Input } from '../../core/rollout/index'
 import { buildRolloutConfig } from './rollout-request'
@@ -58,7 +59,7 @@ export async function startRollout(
   })
   const openItems = (await port.incidents()).reduce((a, i) => a + (i.openActionItems ?? 0), 0)
   const t = start(config, {
-    id: port.newId('ro'),
+    id: modelScopedId(port.newId('ro'), model.model),
     now,
     risk: model.risk,
     lastRollbackAt: port.lastRollbackAt(),

@@ -5,7 +5,6 @@
  * alarm, and every attempt is recorded (D1 `webhook_deliveries`).
  */
 import type { DeliveryStatus } from '../../core/alerts/format'
-import { newId } from '../../core/ids'
 import type { OutboxRecord, WebhookRow } from '../../adapters/d1/outbox'
 
 export interface PendingDelivery {
@@ -42,26 +41,18 @@ export interface DelivererPorts {
   now: () => number
 }
 
+/**
+ * A delivery due at once (`nextAt` 0, whatever the clock), not yet attempted. The caller stores it
+ * (see RolloutRunner) and runs `deliverDue`.
+ */
+export function pendingDelivery(id: string, wh: WebhookRow, event: string, body: unknown): PendingDelivery {
+  return { id, webhookId: wh.id, model: wh.model, url: wh.url, format: wh.format, event, body, attempt: 0, nextAt: 0 }
+}
+
 export class WebhookDeliverer {
   private running: Promise<void> | null = null
 
   constructor(private readonly ports: DelivererPorts) {}
-
-  async enqueue(wh: WebhookRow, event: string, body: unknown): Promise<void> {
-    const d: PendingDelivery = {
-      id: newId('whd'),
-      webhookId: wh.id,
-      model: wh.model,
-      url: wh.url,
-      format: wh.format,
-      event,
-      body,
-      attempt: 0,
-      nextAt: this.ports.now(),
-    }
-    await this.ports.store.put(d)
-    await this.ports.armAlarm(d.nextAt + BACKOFF_MS[0]!)
-  }
 
   async pending(): Promise<PendingDelivery[]> {
     return this.ports.store.list()

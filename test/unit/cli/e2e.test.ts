@@ -174,7 +174,7 @@ describe('modelgate against a live gateway', () => {
       'e2e',
     )
     expect(started.code, started.stderr).toBe(0)
-    const id = /rollout (ro_[0-9a-z]{26})/.exec(started.stdout)?.[1] as string
+    const id = /rollout (ro_[0-9a-z]{26}~credit)/.exec(started.stdout)?.[1] as string
     expect(id).toBeDefined()
     expect(started.stdout).toContain('plan:       canary 25% → canary 50% → canary 100% → watch (2 min)')
     expect(started.stdout).toMatch(/phase:\s+awaiting_approval/)
@@ -248,7 +248,7 @@ describe('modelgate against a live gateway', () => {
     const result = await rollback
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
     expect(result.stdout).toMatch(
-      /^rolled back credit: epoch (\d+), v1 100% \(was v1 50%, v2 50%\)\nended rollout ro_\w+\n/,
+      /^rolled back credit: epoch (\d+), v1 100% \(was v1 50%, v2 50%\)\nended rollout ro_\w+~credit\n/,
     )
     const epoch = /epoch (\d+), v1 100%/.exec(result.stdout)?.[1]
     expect(result.stdout).toContain(`confirmed: v1 carries 100% since epoch ${epoch}; error rate 0.0%, p99 `)
@@ -275,7 +275,7 @@ describe('modelgate against a live gateway', () => {
     ])
     expect(table.code, table.stderr).toBe(0)
     expect(table.stdout).toMatch(/^SEQ\s+TIME\s+ACTOR\s+ACTION\s+TARGET\s+REASON\n/)
-    expect(table.stdout).toMatch(/operator:alice\s+rollout\.started\s+ro_\w+\s+/)
+    expect(table.stdout).toMatch(/operator:alice\s+rollout\.started\s+ro_\w+~credit\s+/)
     expect(table.stdout).toMatch(/approver:carol\s+rollout\.approved/)
     expect(table.stdout).toMatch(/routing\.rollback\s+credit\s+.*e2e rollback/)
     expect(csv.code).toBe(0)

@@ -167,6 +167,100 @@ describe('MeasurementRecorder', () => {
     await vi.advanceTimersByTimeAsync(10 + 50 + 200 + 800 + 2_000)
     expect(await settled).toBe('shard unavailable')
     expect(calls).toHaveLength(0)
-    expect(recorder.stats).toMatchObject({ batches: 0, dropped: 2, retries: 4 })
+    expect(recorder.stats).toMatchObject({ batches: 0, dropped: 2, droppedBatches: 1, retries: 4 })
+  })
+})
+
+describe('MeasurementRecorder: lost batches are reported by the next batch that lands', () => {
+  const EVERY_RETRY = 10 + 50 + 200 + 800 + 2_000
+
+  beforeEach(() => {
+    vi.useFakeTimers()
+    vi.spyOn(console, 'error').mockImplementation(() => undefined)
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
+
+  /** A shard that is down while `down()` says so; records the batches that land. */
+  function flakyShards(down: (shard: string) => boolean) {
+    const calls: Call[] = []
+    const ship = async (shard: string, batchId: string, batch: MeasurementBatch) => {
+      if (down(shard)) throw new Error('shard unavailable')
+      calls.push({ shard, batchId, batch: structuredClone(batch) })
+    }
+    return { ship, calls }
+  }
+
+  async function drop(recorder: MeasurementRecorder, model: string, n: number) {
+    const owner = recorder.add(model, 1, request(`${model}-lost-0`))!
+    for (let i = 1; i < n; i++) recorder.add(model, 1, request(`${model}-lost-${i}`))
+    const settled = owner.catch(() => 'dropped')
+    await vi.advanceTimersByTimeAsync(EVERY_RETRY)
+    expect(await settled).toBe('dropped')
+  }
+
+  it("carries the model's dropped records and batches in its next batch, once", async () => {
+    let isDown = true
+    const { ship, calls } = flakyShards(() => isDown)
+    const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 100, ship })
+    await drop(recorder, 'm', 3)
+    expect(recorder.unreportedLoss('m')).toEqual({ records: 3, batches: 1 })
+    isDown = false
+    const next = recorder.add('m', 1, request('ok-1'))
+    await vi.advanceTimersByTimeAsync(10)
+    await next
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.batch.dropped).toEqual({ records: 3, batches: 1 })
+    expect(recorder.unreportedLoss('m')).toBeNull()
+    // Reported once: the batch after that carries nothing.
+    const after = recorder.add('m', 1, request('ok-2'))
+    await vi.advanceTimersByTimeAsync(10)
+    await after
+    expect(calls[1]!.batch.dropped).toBeUndefined()
+  })
+
+  it('keeps the counts of other models apart', async () => {
+    let isDown = true
+    const { ship, calls } = flakyShards(() => isDown)
+    const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 100, ship })
+    await drop(recorder, 'a', 2)
+    isDown = false
+    const other = recorder.add('b', 1, request('b-1'))
+    await vi.advanceTimersByTimeAsync(10)
+    await other
+    expect(calls[0]!.batch.dropped).toBeUndefined()
+    expect(recorder.unreportedLoss('a')).toEqual({ records: 2, batches: 1 })
+  })
+
+  it('gives the counts back when the batch carrying them is dropped too, adding its own', async () => {
+    let isDown = true
+    const { ship, calls } = flakyShards(() => isDown)
+    const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 100, ship })
+    await drop(recorder, 'm', 2)
+    await drop(recorder, 'm', 1)
+    expect(recorder.unreportedLoss('m')).toEqual({ records: 3, batches: 2 })
+    isDown = false
+    const next = recorder.add('m', 1, request('ok'))
+    await vi.advanceTimersByTimeAsync(10)
+    await next
+    expect(calls[0]!.batch.dropped).toEqual({ records: 3, batches: 2 })
+    expect(recorder.stats).toMatchObject({ dropped: 3, droppedBatches: 2 })
+  })
+
+  it('lets only one of two batches in flight carry the counts (no double report)', async () => {
+    let isDown = true
+    const { ship, calls } = flakyShards(() => isDown)
+    const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 100, ship, random: () => 0 })
+    await drop(recorder, 'm', 2)
+    isDown = false
+    // A request batch on shard 0 and a shadow batch on its request id's shard leave together.
+    const owners = [recorder.add('m', 4, request('r')), recorder.add('m', 4, shadow('s-2'))].filter((p) => p !== null)
+    await vi.advanceTimersByTimeAsync(10)
+    await Promise.all(owners)
+    expect(calls.map((c) => c.shard).sort()).toEqual(['m#0', 'm#1'])
+    const carried = calls.map((c) => c.batch.dropped).filter((d) => d !== undefined)
+    expect(carried).toEqual([{ records: 2, batches: 1 }])
   })
 })

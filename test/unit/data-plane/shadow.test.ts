@@ -16,7 +16,7 @@ function input(championBody: string, overrides: Partial<ShadowInput> = {}): Shad
     epoch: 3,
     model: 'm',
     version: 'v2',
-    backend: { service: 'SVC', timeout_ms: 1000 },
+    backend: { service: 'SVC', timeout_ms: 1000, stream_idle_timeout_ms: 30_000 },
     compare: { pointer: '/label', comparator: { kind: 'label' } },
     method: 'POST',
     headers: {},

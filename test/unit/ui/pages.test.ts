@@ -46,13 +46,13 @@ function modelView(overrides: Partial<ModelView> = {}): ModelView {
     versions: [
       {
         name: 'v1',
-        backend: { url: 'http://a', timeout_ms: 30000 },
+        backend: { url: 'http://a', timeout_ms: 30000, stream_idle_timeout_ms: 30000 },
         registered_at: '2026-11-26T09:00:00.000Z',
         first_exposed_epoch: 1,
       },
       {
         name: 'v2',
-        backend: { url: 'http://b', timeout_ms: 30000 },
+        backend: { url: 'http://b', timeout_ms: 30000, stream_idle_timeout_ms: 30000 },
         registered_at: '2026-11-26T09:00:00.000Z',
         first_exposed_epoch: 4,
       },
@@ -154,7 +154,11 @@ function point(i: number, p: Partial<Series['points'][number]> = {}): Series['po
     p50_ms: null,
     p95_ms: null,
     p99_ms: null,
+    duration_p50_ms: null,
+    duration_p95_ms: null,
+    duration_p99_ms: null,
     shadow_pairs: 0,
+    shadow_skipped: 0,
     divergence_rate: null,
     business: {},
     ...p,

@@ -4,13 +4,14 @@
  * their delivery attempts.
  */
 import { z } from 'zod'
+import { IncidentId } from '../../../schemas/common'
 import { RetrospectiveInput, WebhooksInput } from '../../../schemas/rollout'
 import { DeliveryList, WebhookList } from '../../../schemas/alerts'
 import { IncidentList, IncidentView } from '../../../schemas/incident'
 import { requireRole } from '../../middleware/auth'
 import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 
-const IncidentId = z.object({ id: z.string().regex(/^inc_[0-9a-z]{26}$/, 'an incident id (inc_…)') })
+const IncidentIdParam = z.object({ id: IncidentId })
 
 export const incidentRoutes = newRouter()
 
@@ -30,7 +31,7 @@ incidentRoutes.openapi(
     method: 'get',
     path: '/incidents/{id}',
     summary: 'One incident: trigger, impact, confirmation, retrospective',
-    request: { params: IncidentId },
+    request: { params: IncidentIdParam },
     responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 404) },
   }),
   async (c) => c.json(await c.var.services.rollouts.incident(c.req.valid('param').id), 200),
@@ -42,7 +43,7 @@ incidentRoutes.openapi(
     path: '/incidents/{id}/retrospective',
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
     middleware: [requireRole('operator')] as const,
-    request: { params: IncidentId, body: jsonBody(RetrospectiveInput) },
+    request: { params: IncidentIdParam, body: jsonBody(RetrospectiveInput) },
     responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 403, 404, 413, 415) },
   }),
   async (c) => {
@@ -58,7 +59,7 @@ incidentRoutes.openapi(
     summary: 'Close one action item',
     middleware: [requireRole('operator')] as const,
     request: {
-      params: IncidentId.extend({
+      params: IncidentIdParam.extend({
         index: z
           .string()
           .regex(/^\d{1,4}$/, 'an action item index (0, 1, …)')

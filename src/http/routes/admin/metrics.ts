@@ -49,7 +49,8 @@ const SeriesQuery = z.object({
 const series = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/metrics',
-  summary: 'Per-arm series: requests, error rate, p50/p95/p99, business metric mean with count, divergence rate',
+  summary:
+    'Per-arm series: requests, error rate, time to first byte and duration p50/p95/p99, business metric mean with count, divergence rate, skipped shadow copies; measurements lost before a shard',
   request: { params: ModelPath, query: SeriesQuery },
   responses: { 200: jsonResponse(MetricsResponse, 'Series per (version, arm)'), ...problems(400, 404) },
 })
@@ -57,7 +58,8 @@ const series = adminRoute('metrics', {
 const prometheus = adminRoute('metrics', {
   method: 'get',
   path: '/metrics',
-  summary: 'Prometheus text exposition (counters and latency histograms by model, version, arm)',
+  summary:
+    'Prometheus text exposition (counters, latency and duration histograms by model, version, arm; skipped shadow copies; measurements lost before a shard, by model)',
   responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } } },
 })
 
@@ -74,7 +76,7 @@ export const metricRoutes = newRouter()
 metricRoutes.openapi(series, async (c) => {
   const { model } = c.req.valid('param')
   const q = c.req.valid('query')
-  await c.var.services.registry.view(model) // 404 for unknown models
+  const view = await c.var.services.registry.view(model) // 404 for unknown models
   const now = Date.now()
   const to = parseTime(q.to, now, now, 'query.to')
   const from = parseTime(q.from, to - 3_600_000, now, 'query.from')
@@ -90,7 +92,11 @@ metricRoutes.openapi(series, async (c) => {
       fields: [{ field: 'query.step', message: 'too small for this range' }],
     })
   }
-  const series = await c.var.services.measurement.series(model, fromMinute, toMinute, stepMinutes)
+  const measurement = c.var.services.measurement
+  const [series, dropped] = await Promise.all([
+    measurement.series(model, fromMinute, toMinute, stepMinutes),
+    measurement.dropped(model, view.model.metric_shards),
+  ])
   return c.json(
     {
       model,
@@ -98,6 +104,7 @@ metricRoutes.openapi(series, async (c) => {
       to: new Date(toMinute * 60_000).toISOString(),
       step_s: stepMinutes * 60,
       series,
+      measurements_dropped: dropped,
     },
     200,
   )
@@ -106,9 +113,10 @@ metricRoutes.openapi(series, async (c) => {
 metricRoutes.openapi(prometheus, async (c) => {
   const { registry, measurement } = c.var.services
   const models = await registry.models()
-  const text = renderPrometheus(
-    await measurement.prometheus(models.map((m) => ({ name: m.name, shards: m.metric_shards }))),
+  const { series, losses } = await measurement.prometheus(
+    models.map((m) => ({ name: m.name, shards: m.metric_shards })),
   )
+  const text = renderPrometheus(series, losses)
   return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
 })
 

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { VersionName } from '../../../schemas/common'
 import { ChampionInput, ModelInput, VersionInput } from '../../../schemas/model'
-import { RoutingInput } from '../../../schemas/routing'
+import { RoutingInput, RoutingTable } from '../../../schemas/routing'
 import { ModelList, ModelView, PublishedRouting } from '../../../schemas/views'
 import type { CommandOutcome } from '../../../services/registry'
 import type { RegistryCommand } from '../../../core/registry/commands'
@@ -37,7 +37,8 @@ export const RollbackInput = z
   .meta({ id: 'RollbackInput' })
 
 const RollbackResult = PublishedRouting.extend({
-  rolled_back_from: z.unknown(),
+  changed: z.boolean().meta({ description: 'false: the routing already was the target; nothing was published' }),
+  rolled_back_from: RoutingTable.nullable().meta({ description: 'The routing table the rollback replaced' }),
   ended_rollout: z
     .string()
     .nullable()
@@ -178,15 +179,16 @@ modelRoutes.openapi(putRouting, async (c) => {
 })
 
 modelRoutes.openapi(postRollback, async (c) => {
-  const { model } = c.req.valid('param')
   const at = new Date().toISOString()
-  const before = await c.var.services.registry.view(model)
   // The body is optional: without one the validator yields {}, and the defaults apply.
   const { target, reason } = RollbackInput.parse(c.req.valid('json') ?? {})
   const why = reason ?? `rollback to ${target} requested by ${c.get('actor')}`
   const out = await run(c, { type: 'rollback', target, reason: why })
-  return c.json(
-    { ...published(out), rolled_back_from: before.routing, ended_rollout: before.active_rollout?.id ?? null, at },
-    200,
-  )
+  const result = {
+    ...published(out),
+    changed: out.changed,
+    rolled_back_from: out.before,
+    ended_rollout: out.ended_rollout,
+  }
+  return c.json({ ...result, at }, 200)
 })

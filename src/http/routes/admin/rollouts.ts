@@ -3,6 +3,7 @@
  * Rollouts, their actions and verdicts.
  */
 import { z } from 'zod'
+import { RolloutId } from '../../../schemas/common'
 import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
 import { RolloutList, RolloutView } from '../../../schemas/rollout-view'
 import { VerdictList } from '../../../schemas/verdict'
@@ -15,7 +16,7 @@ import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } fr
 import type { RouteConfig } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 
-const RolloutId = z.object({ id: z.string().regex(/^ro_[0-9a-z]{26}$/, 'a rollout id (ro_…)') })
+const RolloutIdParam = z.object({ id: RolloutId })
 
 type Body = NonNullable<NonNullable<RouteConfig['request']>['body']>
 
@@ -26,7 +27,7 @@ function actionRoute<B extends Body>(action: string, role: Role, route: { summar
     path: `/rollouts/{id}/${action}`,
     summary: route.summary,
     middleware: [requireRole(role)] as const,
-    request: { params: RolloutId, body: route.body },
+    request: { params: RolloutIdParam, body: route.body },
     responses: {
       200: jsonResponse(RolloutView, 'The rollout after the action'),
       ...problems(400, 403, 404, 409, 413, 415),
@@ -82,7 +83,7 @@ rolloutRoutes.openapi(
     method: 'get',
     path: '/rollouts/{id}',
     summary: 'Phase, step, weights, every verdict with its numbers, approvals and events',
-    request: { params: RolloutId },
+    request: { params: RolloutIdParam },
     responses: { 200: jsonResponse(RolloutView, 'The rollout'), ...problems(400, 404) },
   }),
   async (c) => c.json(await c.var.services.rollouts.get(c.req.valid('param').id), 200),
@@ -94,7 +95,7 @@ rolloutRoutes.openapi(
     path: '/rollouts/{id}/verdicts',
     summary: 'The newest verdict rows of a rollout (D1 history), in time order',
     request: {
-      params: RolloutId,
+      params: RolloutIdParam,
       query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(5_000) }),
     },
     responses: { 200: jsonResponse(VerdictList, 'Verdicts, oldest first'), ...problems(400, 404) },

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   addMeasurement,
   aggregate,
+  durationOf,
   emptyAgg,
   errorsOf,
   exposuresOf,
+  latencyFor,
   mergeAgg,
+  type Agg,
   type Measurement,
   type RequestMeasurement,
 } from '../../../../src/core/metrics/aggregate'
@@ -154,5 +157,83 @@ describe('rows carry exact Prometheus latency buckets', () => {
     const rows = new Map()
     for (const m of ms) addMeasurement(rows, m)
     expect(rows).toEqual(aggregate(ms))
+  })
+})
+
+describe('streams measured to the end', () => {
+  it('counts a body that broke off or stalled as an error of its version, not as its status class', () => {
+    const rows = aggregate([
+      req({ durationMs: 40 }),
+      req({ outcome: 'stream_error', durationMs: 900 }),
+      req({ outcome: 'stream_stalled', durationMs: 30_012 }),
+    ])
+    const a = [...rows.values()][0]!.agg
+    expect(a).toMatchObject({ requests: 3, s2xx: 1, s5xx: 0, streamErrors: 1, streamStalls: 1 })
+    expect([errorsOf(a), exposuresOf(a)]).toEqual([2, 3])
+    // The head arrived for all three: each has a time to first byte and a duration.
+    expect(a.latency.count).toBe(3)
+    expect(a.duration!.count).toBe(3)
+    expect(quantile(a.duration!, 1)).toBeCloseTo(30_012, -2)
+  })
+
+  it('keeps time to first byte and total duration in separate histograms, with exact Prometheus buckets', () => {
+    const rows = [
+      ...aggregate([
+        req({ latencyMs: 12, durationMs: 12 }),
+        req({ latencyMs: 15, durationMs: 4_000 }),
+        req({ latencyMs: 20, durationMs: 65_000 }),
+        req({ status: 504, outcome: 'timeout', latencyMs: 30_000, durationMs: null }),
+      ]).values(),
+    ]
+    const { agg, prom, promDuration } = rows[0]!
+    expect(agg.latency.count).toBe(3)
+    expect(quantile(agg.latency, 1)).toBeCloseTo(20, 0)
+    expect(agg.duration!.count).toBe(3)
+    expect(quantile(durationOf(agg), 1)).toBeCloseTo(65_000, -3)
+    expect(prom.latencyCount).toBe(3)
+    // le (ms) = 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000
+    expect(promDuration).toEqual({ le: [0, 0, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3], count: 3, sumMs: 69_012 })
+  })
+
+  it('picks the latency a gate reads', () => {
+    const a = [...aggregate([req({ latencyMs: 10, durationMs: 800 })]).values()][0]!.agg
+    expect(quantile(latencyFor(a, 'ttfb'), 0.5)).toBeCloseTo(10, 0)
+    expect(quantile(latencyFor(a, 'duration'), 0.5)).toBeCloseTo(800, -1)
+  })
+
+  it('reads a stored row from before durations and stream outcomes as having none, and merges into it', () => {
+    const storedBefore = (): Agg => {
+      const {
+        duration: _d,
+        streamErrors: _e,
+        streamStalls: _s,
+        ...old
+      } = {
+        ...emptyAgg(),
+        requests: 2,
+        s2xx: 1,
+        s5xx: 1,
+      }
+      return old as Agg
+    }
+    const stored = storedBefore()
+    expect(errorsOf(stored)).toBe(1)
+    expect(durationOf(stored).count).toBe(0)
+    const fresh = [...aggregate([req({ outcome: 'stream_stalled', durationMs: 500 })]).values()][0]!.agg
+    mergeAgg(stored, fresh)
+    expect([stored.requests, stored.streamStalls, stored.streamErrors, errorsOf(stored)]).toEqual([3, 1, 0, 2])
+    expect(durationOf(stored).count).toBe(1)
+    const merged = emptyAgg()
+    mergeAgg(merged, storedBefore())
+    expect([merged.duration!.count, errorsOf(merged)]).toEqual([0, 1])
+  })
+
+  it('records a shadow copy read to its end in the shadow row', () => {
+    const [row] = [
+      ...aggregate([
+        { type: 'shadow', requestId: 'r', at, epoch: 3, version: 'v2', verdict: 'agree', latencyMs: 5, durationMs: 50 },
+      ]).values(),
+    ]
+    expect([row!.agg.latency.count, row!.agg.duration!.count, row!.promDuration!.count]).toEqual([1, 1, 1])
   })
 })

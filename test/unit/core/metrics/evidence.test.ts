@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { aggregate, type RequestMeasurement } from '../../../../src/core/metrics/aggregate'
 import { buildEvidence } from '../../../../src/core/metrics/evidence'
 import { mergeSummaries, type MergedSummary } from '../../../../src/core/metrics/summary'
+import { quantile } from '../../../../src/core/stats/histogram'
 
 const at = 1_790_000_000_000
 const req = (
@@ -117,5 +118,44 @@ describe('buildEvidence', () => {
     expect(e.champion.outcomes.repaid).toMatchObject({ n: 90, mean: 0.5 })
     expect(e.champion.outcomes.revenue).toMatchObject({ n: 60, mean: 10 })
     expect(e.champion.outcomes.revenue!.m2).toBeCloseTo(9000 - 60 * 100, 6)
+  })
+})
+
+describe('buildEvidence: latency measure', () => {
+  const timed = (version: string, arm: RequestMeasurement['arm'], latencyMs: number, durationMs: number) => ({
+    ...req(version, arm, ''),
+    latencyMs,
+    durationMs,
+  })
+  // A challenger as quick to its first byte as the champion, and four times slower to its last.
+  const streams = [
+    ...Array.from({ length: 50 }, () => timed('v1', 'champion', 20, 400)),
+    ...Array.from({ length: 50 }, () => timed('v2', 'challenger', 20, 1_600)),
+  ]
+  const canary = { kind: 'canary', champion: 'v1', challenger: 'v2', weight: 50 } as const
+
+  it('reads time to first byte by default (and for model states stored before the setting)', () => {
+    for (const e of [
+      buildEvidence(summaryOf(streams), canary, [], clock),
+      buildEvidence(summaryOf(streams), canary, [], { ...clock, latencyMeasure: undefined }),
+      buildEvidence(summaryOf(streams), canary, [], { ...clock, latencyMeasure: 'ttfb' }),
+    ]) {
+      expect(quantile(e.champion.latency, 0.99)).toBeCloseTo(20, -1)
+      expect(quantile(e.challenger.latency, 0.99)).toBeCloseTo(20, -1)
+    }
+  })
+
+  it("reads the total duration when the model's latency_measure is duration", () => {
+    const e = buildEvidence(summaryOf(streams), canary, [], { ...clock, latencyMeasure: 'duration' })
+    expect(e.champion.latency.count).toBe(50)
+    expect(quantile(e.champion.latency, 0.99)).toBeCloseTo(400, -1)
+    expect(quantile(e.challenger.latency, 0.99)).toBeCloseTo(1_600, -1)
+  })
+
+  it('reads rows stored before durations as having none', () => {
+    const s = summaryOf(streams)
+    for (const r of s.cumulative.values()) delete r.agg.duration
+    const e = buildEvidence(s, canary, [], { ...clock, latencyMeasure: 'duration' })
+    expect([e.champion.latency.count, e.challenger.latency.count]).toEqual([0, 0])
   })
 })

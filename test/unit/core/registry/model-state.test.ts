@@ -4,16 +4,16 @@ import { ModelInput } from '../../../../src/schemas/model'
 import {
   putVersion,
   rollback,
-  routingProblems,
   setChampion,
   setRouting,
   toSnapshot,
   upsertModel,
   type ModelState,
 } from '../../../../src/core/registry/model-state'
+import { routingProblems } from '../../../../src/core/registry/routing-table'
 
 const T = '2026-11-26T10:00:00.000Z'
-const http = (url: string) => ({ url, timeout_ms: 1000 })
+const http = (url: string) => ({ url, timeout_ms: 1000, stream_idle_timeout_ms: 30_000 })
 
 function base(): ModelState {
   let s = upsertModel(null, 'm', ModelInput.parse({ risk: 'medium' }), { now: T, salt: 'salt-abcdefgh' }).state

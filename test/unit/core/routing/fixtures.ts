@@ -7,7 +7,7 @@ export function snapshotWith(
   const table: RoutingTable = { weights: { [routing.champion]: 100 }, rules: [], shadow: null, ...routing }
   const versions: RoutingSnapshot['versions'] = {}
   for (const v of new Set([table.champion, ...Object.keys(table.weights), ...table.rules.map((r) => r.version)])) {
-    versions[v] = { url: `http://127.0.0.1:1/${v}`, timeout_ms: 1000 }
+    versions[v] = { url: `http://127.0.0.1:1/${v}`, timeout_ms: 1000, stream_idle_timeout_ms: 30_000 }
   }
   return {
     schema: 1,

@@ -118,7 +118,7 @@ describe('cohort rules (acceptance 3)', () => {
       weights: { v1: 100 },
       rules: [rule({ header: 'x-tier', in: ['gold'] }, 'v3')],
     })
-    snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000 }
+    snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000, stream_idle_timeout_ms: 30_000 }
     for (const [i, u] of units.slice(0, 2000).entries()) {
       const gold = i % 3 === 0
       const d = route(snap, u, gold ? { 'x-tier': 'gold' } : { 'x-tier': 'silver' })
@@ -158,7 +158,7 @@ describe('cohort rules (acceptance 3)', () => {
       weights: { v1: 50, v2: 50 },
       rules: [rule({ header: 'x-beta', equals: '1' }, 'v3', 50)],
     })
-    snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000 }
+    snap.versions.v3 = { url: 'http://127.0.0.1:1/v3', timeout_ms: 1000, stream_idle_timeout_ms: 30_000 }
     const counts: Record<string, number> = {}
     for (const u of units) {
       const v = route(snap, u, { 'x-beta': '1' }).version

@@ -13,6 +13,10 @@
  *
  * The real `registry` also seals an audit entry for the registry change; here registry changes are
  * kept apart in `registryLog`, so `audits` holds exactly what the use cases asked `audit` for.
+ *
+ * Crash points: `crashAt = k` lets k writes (registry, persist, noteRollback, ...) through and
+ * throws `Crash` instead of the next one, which is then lost whole, as an atomic storage write is.
+ * The state written so far stays, so a new runner over the same port replays what is pending.
  */
 import type { IncidentRow, OutboxRecord, WebhookRow } from '../../../../src/adapters/d1/outbox'
 import { DomainError } from '../../../../src/core/errors'
@@ -33,7 +37,12 @@ import type { Backend, BusinessMetric, ModelInput, RiskTier } from '../../../../
 import { recordValue } from '../../../../src/core/stats/histogram'
 import { momentsFromSums } from '../../../../src/core/stats/moments'
 import type { RoutingSnapshot } from '../../../../src/schemas/routing'
-import type { AuditFacts, CoordinatorPort, StoredRollout } from '../../../../src/services/coordinator/ports'
+import type {
+  AuditFacts,
+  CoordinatorPort,
+  RolloutEffects,
+  StoredRollout,
+} from '../../../../src/services/coordinator/ports'
 
 export const T0 = Date.UTC(2026, 2, 2, 9, 0, 0)
 export const SEC = 1_000
@@ -55,7 +64,7 @@ export interface ModelOptions {
 }
 
 export function backendOf(version: string): Backend {
-  return { url: `https://models.example/${version}`, timeout_ms: 30_000 }
+  return { url: `https://models.example/${version}`, timeout_ms: 30_000, stream_idle_timeout_ms: 30_000 }
 }
 
 /** A registered model, built with the registry's own transitions (as the admin API would). */
@@ -69,6 +78,7 @@ export function buildModel(opts: ModelOptions = {}, now = T0): ModelState {
     metrics: opts.metrics ?? [],
     shadow_compare: null,
     metric_shards: 4,
+    latency_measure: 'ttfb',
   }
   const at = iso(now)
   let state = upsertModel(null, name, input, { now: at, salt: 'test-salt' }).state
@@ -120,9 +130,17 @@ export interface RegistryCall {
 }
 
 export interface Delivery {
+  id: string
   webhook: WebhookRow
   event: string
   body: unknown
+}
+
+/** What `crashAt` throws: an object reset between two writes, as far as the use case can tell. */
+export class Crash extends Error {
+  constructor(readonly write: string) {
+    super(`crash before ${write}`)
+  }
 }
 
 export class FakePort implements CoordinatorPort {
@@ -144,6 +162,10 @@ export class FakePort implements CoordinatorPort {
   readonly savedRollouts: StoredRollout[] = []
   lastRollback: number | null = null
   readonly rollbackNotes: number[] = []
+  /** Writes still allowed before a `Crash` (null: never crash). */
+  crashAt: number | null = null
+  /** Writes made so far (every kind counted by `crashAt`). */
+  writes = 0
 
   readonly traffic: TrafficRow[] = []
   readonly summaryQueries: StageQuery[] = []
@@ -229,6 +251,15 @@ export class FakePort implements CoordinatorPort {
     return this.registryLog.map((c) => c.cmd.type)
   }
 
+  /** Counts one write, or throws `Crash` when the crash point is reached (nothing is written). */
+  private write(name: string): void {
+    if (this.crashAt !== null && this.writes >= this.crashAt) {
+      this.crashAt = null
+      throw new Crash(name)
+    }
+    this.writes += 1
+  }
+
   // ───────────── CoordinatorPort ─────────────
 
   now(): number {
@@ -246,6 +277,7 @@ export class FakePort implements CoordinatorPort {
   }
 
   async registry(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot> {
+    this.write(`registry:${cmd.type}`)
     const current = this.model()
     const now = iso(this.clock)
     const t = decideCommand(cmd, current, current.model, { now, salt: () => 'test-salt' })
@@ -257,11 +289,13 @@ export class FakePort implements CoordinatorPort {
   }
 
   async audit(facts: AuditFacts): Promise<void> {
+    this.write(`audit:${facts.action}`)
     this.audits.push(structuredClone(facts))
     this.trace.push(`audit:${facts.action}`)
   }
 
   async outbox(records: OutboxRecord[]): Promise<void> {
+    this.write('outbox')
     this.outboxRecords.push(...structuredClone(records))
     for (const r of records) this.trace.push(`outbox:${r.kind}`)
   }
@@ -286,6 +320,35 @@ export class FakePort implements CoordinatorPort {
 
   /** As the coordinator's store: saving a rollout makes it the model's active (or last) one. */
   async saveRollout(r: StoredRollout): Promise<void> {
+    this.write('saveRollout')
+    this.keep(r)
+  }
+
+  /** The effects in the order the object's journal writes them, all in one write. */
+  async persist(r: StoredRollout, effects: RolloutEffects): Promise<void> {
+    this.write('persist')
+    this.keep(r)
+    if (effects.incident) this.incidentRows.set(effects.incident.id, structuredClone(effects.incident))
+    if (effects.audit) {
+      this.audits.push(structuredClone(effects.audit))
+      this.trace.push(`audit:${effects.audit.action}`)
+    }
+    for (const rec of effects.records ?? []) {
+      this.outboxRecords.push(structuredClone(rec))
+      this.trace.push(`outbox:${rec.kind}`)
+    }
+    for (const d of effects.deliveries ?? []) {
+      // Stored by id, as the object's storage keys them: writing one again replaces it.
+      const webhook = this.hooks.find((h) => h.id === d.webhookId) as WebhookRow
+      const entry = structuredClone({ id: d.id, webhook, event: d.event, body: d.body })
+      const at = this.deliveries.findIndex((x) => x.id === d.id)
+      if (at >= 0) this.deliveries[at] = entry
+      else this.deliveries.push(entry)
+      this.trace.push(`deliver:${d.event}`)
+    }
+  }
+
+  private keep(r: StoredRollout): void {
     const copy = structuredClone(r)
     this.rollouts.set(r.state.id, copy)
     this.activeRollout = copy
@@ -297,6 +360,7 @@ export class FakePort implements CoordinatorPort {
   }
 
   async noteRollback(at: number): Promise<void> {
+    this.write('noteRollback')
     this.lastRollback = at
     this.rollbackNotes.push(at)
     this.trace.push('noteRollback')
@@ -312,6 +376,7 @@ export class FakePort implements CoordinatorPort {
   }
 
   async saveIncident(row: IncidentRow): Promise<void> {
+    this.write('saveIncident')
     this.incidentRows.set(row.id, structuredClone(row))
     this.trace.push('saveIncident')
   }
@@ -321,12 +386,8 @@ export class FakePort implements CoordinatorPort {
   }
 
   async saveWebhooks(rows: WebhookRow[]): Promise<void> {
+    this.write('saveWebhooks')
     this.hooks = structuredClone(rows)
     this.trace.push('saveWebhooks')
-  }
-
-  async enqueueDelivery(webhook: WebhookRow, event: string, body: unknown): Promise<void> {
-    this.deliveries.push(structuredClone({ webhook, event, body }))
-    this.trace.push(`deliver:${event}`)
   }
 }

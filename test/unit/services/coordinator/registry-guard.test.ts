@@ -25,7 +25,7 @@ function rolloutIn(phase: Phase): StoredRollout {
   }
 }
 
-const other = { url: 'https://elsewhere.example/model', timeout_ms: 30_000 }
+const other = { url: 'https://elsewhere.example/model', timeout_ms: 30_000, stream_idle_timeout_ms: 30_000 }
 
 /** One command of every type, with what the guard answers while a rollout is active. */
 const TABLE: Array<{ name: string; cmd: RegistryCommand; active: 'commit' | 'end_rollout' | 'conflict' }> = [
@@ -40,6 +40,7 @@ const TABLE: Array<{ name: string; cmd: RegistryCommand; active: 'commit' | 'end
         metrics: [],
         shadow_compare: null,
         metric_shards: 4,
+        latency_measure: 'ttfb',
       },
     },
     active: 'commit',

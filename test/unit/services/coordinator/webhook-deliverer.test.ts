@@ -3,6 +3,7 @@ import type { DeliveryRow, OutboxRecord, WebhookRow } from '../../../../src/adap
 import {
   BACKOFF_MS,
   WebhookDeliverer,
+  pendingDelivery,
   type DeliveryStore,
   type PendingDelivery,
   type WebhookPoster,
@@ -55,9 +56,11 @@ function setup(post: WebhookPoster) {
     post: ctx.post,
     now: () => ctx.clock,
   })
+  // The runner stores a delivery in the same write as the decision that asks for it.
+  const enqueue = () => ctx.store.put(pendingDelivery('whd_test_1', hook, 'fail', body))
   const rows = () => ctx.records.map((r) => (r as Extract<OutboxRecord, { kind: 'delivery' }>).row as DeliveryRow)
   const pending = () => [...ctx.store.map.values()]
-  return { ...ctx, ctx, deliverer, rows, pending }
+  return { ...ctx, ctx, deliverer: Object.assign(deliverer, { enqueue }), rows, pending }
 }
 
 const respond = (status: number) => async () => new Response(status === 204 ? null : 'body', { status })
@@ -66,26 +69,19 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-describe('WebhookDeliverer.enqueue', () => {
-  it('stores the delivery before any attempt, due now, and arms the alarm', async () => {
-    const { deliverer, pending, alarms, post } = setup(respond(200))
-    await deliverer.enqueue(hook, 'fail', body)
-    expect(pending()).toEqual([
-      {
-        id: expect.stringMatching(/^whd_/),
-        webhookId: 'wh_1',
-        model: 'credit-risk',
-        url: hook.url,
-        format: 'json',
-        event: 'fail',
-        body,
-        attempt: 0,
-        nextAt: T0,
-      },
-    ])
-    // The caller attempts it at once; the alarm is the safety net one backoff later.
-    expect(alarms).toEqual([T0 + BACKOFF_MS[0]!])
-    expect(post).not.toHaveBeenCalled()
+describe('pendingDelivery', () => {
+  it('is due at once whatever the clock, not yet attempted, and names the webhook it goes to', () => {
+    expect(pendingDelivery('whd_1', hook, 'fail', body)).toEqual({
+      id: 'whd_1',
+      webhookId: 'wh_1',
+      model: 'credit-risk',
+      url: hook.url,
+      format: 'json',
+      event: 'fail',
+      body,
+      attempt: 0,
+      nextAt: 0,
+    })
   })
 })
 
@@ -93,7 +89,7 @@ describe('WebhookDeliverer.deliverDue', () => {
   it('delivers on a 2xx: POSTs the JSON body, removes the delivery and records the attempt', async () => {
     for (const status of [200, 204]) {
       const { deliverer, pending, rows, post, ctx } = setup(respond(status))
-      await deliverer.enqueue(hook, 'fail', body)
+      await deliverer.enqueue()
       const id = pending()[0]!.id
       ctx.clock += 10
       await deliverer.deliverDue(ctx.clock)
@@ -121,7 +117,7 @@ describe('WebhookDeliverer.deliverDue', () => {
 
   it('retries a 500: the next attempt at now + BACKOFF_MS[0], with the alarm armed there', async () => {
     const { deliverer, pending, rows, alarms, ctx } = setup(respond(500))
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     ctx.clock += 250
     await deliverer.deliverDue(ctx.clock)
     expect(pending()).toEqual([expect.objectContaining({ attempt: 1, nextAt: ctx.clock + BACKOFF_MS[0]! })])
@@ -135,7 +131,7 @@ describe('WebhookDeliverer.deliverDue', () => {
     const { deliverer, pending, rows, alarms, ctx } = setup(async () => {
       throw new TypeError('fetch failed')
     })
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     await deliverer.deliverDue(ctx.clock)
     expect(pending()).toEqual([expect.objectContaining({ attempt: 1, nextAt: ctx.clock + BACKOFF_MS[0]! })])
     expect(rows()).toEqual([
@@ -146,7 +142,7 @@ describe('WebhookDeliverer.deliverDue', () => {
 
   it('backs off by BACKOFF_MS[attempt] after each failure, then gives up after the last one and removes it', async () => {
     const { deliverer, pending, rows, alarms, post, ctx } = setup(respond(503))
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     const waits: number[] = []
     for (let attempt = 0; attempt < BACKOFF_MS.length; attempt++) {
       await deliverer.deliverDue(ctx.clock)
@@ -211,7 +207,7 @@ describe('WebhookDeliverer.deliverDue', () => {
           s.addEventListener('abort', () => reject(s.reason as Error))
         }),
     )
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     let settled = false
     const run = deliverer.deliverDue(ctx.clock).then(() => {
       settled = true
@@ -233,7 +229,7 @@ describe('WebhookDeliverer.deliverDue', () => {
   it('clears the timeout once the post answers', async () => {
     vi.useFakeTimers({ now: T0 })
     const { deliverer, rows, ctx } = setup(respond(200))
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     await deliverer.deliverDue(ctx.clock)
     expect(vi.getTimerCount()).toBe(0)
     expect(rows()[0]!.status).toBe('delivered')
@@ -247,7 +243,7 @@ describe('WebhookDeliverer.deliverDue', () => {
           release = resolve
         }),
     )
-    await deliverer.enqueue(hook, 'fail', body)
+    await deliverer.enqueue()
     const a = deliverer.deliverDue(ctx.clock)
     const b = deliverer.deliverDue(ctx.clock)
     expect(b).toBe(a)

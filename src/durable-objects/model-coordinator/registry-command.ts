@@ -1,0 +1,63 @@
+/**
+ * @module durable-objects/model-coordinator/registry-command
+ * A registry command under the coordinator's lock. Every precondition (the rollout guard,
+ * If-Match) is checked against the state the command will change, so a command racing a tick or
+ * another command either applies to what it checked or is refused (409/412), never answered 200
+ * for a change that did not happen.
+ */
+import type { CommandOutcome } from '../../adapters/do/coordinator-client'
+import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
+import { toSnapshot } from '../../core/registry/model-state'
+import type { RoutingTable } from '../../core/routing/types'
+import { guardDuringRollout } from '../../services/coordinator/registry-guard'
+import { runRolloutCommand } from '../../services/coordinator/rollout-commands'
+import type { RolloutRunner, StoredRollout } from '../../services/coordinator/rollout-runner'
+import type { Coordination, Committed } from './coordination'
+
+export interface LockedCommand {
+  /** The routing table the command replaced. */
+  before: RoutingTable | null
+  /** The rollout a one-command rollback ended through its runbook. */
+  endedRollout: string | null
+  changed: boolean
+  /** The registry's own commit; null when the rollout's runbook made the change. */
+  committed: Committed | null
+}
+
+/** Runs `cmd` (the caller holds the lock); propagation to D1 and KV is the caller's, outside it. */
+export async function commandUnderLock(
+  parts: Coordination,
+  runner: RolloutRunner,
+  cmd: RegistryCommand,
+  meta: CommandMeta,
+): Promise<LockedCommand> {
+  const before = parts.store.state?.routing ?? null
+  if (guardDuringRollout(parts.store.active, parts.store.state, cmd) === 'end_rollout') {
+    // The one-command rollback also ends the active rollout, through its own runbook. Its If-Match
+    // still holds: a stale epoch means the caller decided on a routing that changed.
+    parts.checkIfMatch(meta.ifMatch)
+    const id = (parts.store.active as StoredRollout).state.id
+    const reason = cmd.type === 'rollback' ? cmd.reason : undefined
+    const epoch = parts.requireModel().epoch
+    await runRolloutCommand(parts.port, runner, id, { type: 'rollback', reason }, meta.actor)
+    return { before, endedRollout: id, changed: parts.requireModel().epoch !== epoch, committed: null }
+  }
+  const committed = await parts.commit(cmd, meta)
+  // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
+  if (cmd.type === 'rollback' && committed.record !== null) await parts.store.noteRollback(parts.now())
+  return { before, endedRollout: null, changed: committed.record !== null, committed }
+}
+
+/** The answer to a registry command, once D1 and the edge have been given the change. */
+export function commandOutcome(parts: Coordination, done: LockedCommand, actor: string): CommandOutcome {
+  const state = parts.requireModel()
+  const reason = done.changed ? 'rollback' : 'unchanged'
+  return {
+    changed: done.changed,
+    created: done.committed?.created ?? false,
+    snapshot: done.committed?.record?.snapshot ?? toSnapshot(state, { actor, reason, now: state.updated_at }),
+    view: parts.view(state),
+    before: done.before,
+    ended_rollout: done.endedRollout,
+  }
+}

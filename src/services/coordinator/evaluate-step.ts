@@ -1,0 +1,66 @@
+/**
+ * @module services/coordinator/evaluate-step
+ * The gate verdict for a rollout's current step: the step's evidence from the metrics shards (from
+ * the step's epoch on; a watch also reads the baseline before the final step), judged by the gates
+ * configured for the step.
+ */
+import { evaluateGates } from '../../core/gates/evaluate'
+import type { VerdictRecord } from '../../core/gates/types'
+import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
+import type { ModelState } from '../../core/registry/model-state'
+import { gateConfigForStep, type RolloutState, type Step } from '../../core/rollout/index'
+import type { CoordinatorPort, StoredRollout } from './ports'
+
+function metricSpecs(model: ModelState): MetricSpec[] {
+  return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
+}
+
+function metricWindows(model: ModelState) {
+  return model.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+}
+
+/** The step whose gates apply now (a watch reads the step before it for routing only). */
+export function currentStep(r: RolloutState): Step | null {
+  return r.stepIndex >= 0 ? (r.plan[r.stepIndex] ?? null) : null
+}
+
+/** Gate verdict for the current step, or null while there is nothing to evaluate. */
+export async function evaluateStep(
+  port: Pick<CoordinatorPort, 'model' | 'summary'>,
+  stored: StoredRollout,
+  now: number,
+): Promise<VerdictRecord | null> {
+  const r = stored.state
+  const step = currentStep(r)
+  if (step === null || r.stepEpoch === null || step.kind === 'switch') return null
+  const gate = gateConfigForStep(r.config, step)
+  if (gate === null) return null
+  const model = port.model()
+  const q = { minEpoch: r.stepEpoch, now, metrics: metricWindows(model) }
+  const summary = await port.summary(q)
+  const { champion, challenger } = r.config
+  let spec: EvidenceSpec
+  switch (step.kind) {
+    case 'canary':
+      spec = { kind: 'canary', champion, challenger, weight: step.weight }
+      break
+    case 'cohort':
+      spec = { kind: 'cohort', champion, challenger, percent: step.percent }
+      break
+    case 'shadow':
+      spec = { kind: 'shadow', champion, challenger }
+      break
+    case 'watch': {
+      const before = (stored.meta.finalEpoch ?? r.stepEpoch) - 1
+      const baseline = await port.summary({ minEpoch: 0, maxEpoch: before, now, metrics: q.metrics })
+      spec = { kind: 'watch', champion, challenger, baseline }
+      break
+    }
+    default: {
+      const never: never = step
+      return never
+    }
+  }
+  const opts = { stageStartedAt: r.stepStartedAt, now, latencyMeasure: model.latency_measure }
+  return evaluateGates(buildEvidence(summary, spec, metricSpecs(model), opts), gate)
+}
