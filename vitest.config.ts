@@ -15,6 +15,17 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
       },
       {
+        // Live gateways under load (scripts/chaos): run after the other projects, so that their load
+        // does not compete with timing-sensitive tests for the machine's two cores.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
         // The dashboard in Chromium against a live gateway (scripts/lib/live-gateway.ts): the build
         // that the npm package @sparticuz/chromium ships, or Debian's (test/browser/launch.ts).
         test: {

@@ -20,11 +20,12 @@ let plan: FaultPlan = {}
 const counts: FaultCounts = { d1: 0, kv: 0, coordinator: 0, shard: 0 }
 
 export function setFaultPlan(next: FaultPlan): void {
-  plan = { ...next }
+  // A copy: the caller's objects changing later must not change the plan in force.
+  plan = structuredClone(next)
 }
 
 export function faultState(): FaultState {
-  return { plan, injected: { ...counts } }
+  return { plan: structuredClone(plan), injected: { ...counts } }
 }
 
 export class InjectedFault extends Error {

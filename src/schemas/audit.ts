@@ -34,6 +34,10 @@ export const ChainReport = z
         stream: z.string(),
         ok: z.boolean(),
         checked: z.number().int(),
+        complete: z.boolean().meta({
+          description:
+            "D1 holds every entry up to the writer's newest (false while a D1 outage's entries still wait in the writer's outbox: the check then covers the chain D1 has)",
+        }),
         broken_at: z.object({ stream: z.string(), seq: z.number().int(), problem: z.string() }).nullable(),
       }),
     ),

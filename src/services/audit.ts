@@ -30,7 +30,7 @@ export class AuditService {
   }
 
   /** Verifies one model's stream, or every stream (also one whose rows were all deleted). */
-  async verify(model: string | undefined): Promise<Array<{ stream: string } & ChainVerdict>> {
+  async verify(model: string | undefined): Promise<Array<{ stream: string; complete: boolean } & ChainVerdict>> {
     const db = this.deps.db
     const streams = model
       ? [model]
@@ -49,7 +49,8 @@ export class AuditService {
               entries.filter((e) => e.seq <= head.seq),
               head,
             )
-      reports.push({ stream, ...verdict })
+      // Streams without a writer's head (none recorded) are complete as far as anyone can tell.
+      reports.push({ stream, complete: head === null || head.inD1, ...verdict })
     }
     return reports
   }

@@ -74,6 +74,10 @@ describe('D1 down during a failing canary', () => {
     expect(down.view.rollback).toMatchObject({ trigger: 'gate_fail', version: 'v1' })
     expect((await problemOf(await admin('GET', `/rollouts?model=${m}`))).status).toBe(503)
 
+    // D1 reads again but its writes still fail: verify checks the chain D1 has and says it is behind.
+    setFaultPlan({ d1: { kind: 'fail', methods: ['batch'] } })
+    const behind = await adminOk('GET', `/audit/verify?model=${m}`)
+    expect(behind.streams[0]).toMatchObject({ stream: m, complete: false })
     setFaultPlan({})
     // The next cron tick (or the coordinator's alarm) delivers what D1 missed.
     await cron(Date.now() + 20 * MIN)
@@ -92,7 +96,7 @@ describe('D1 down during a failing canary', () => {
       ]),
     )
     const verified = await adminOk('GET', `/audit/verify?model=${m}`)
-    expect(verified).toMatchObject({ ok: true, streams: [{ stream: m, ok: true, checked: head!.seq }] })
+    expect(verified).toMatchObject({ ok: true, streams: [{ stream: m, ok: true, complete: true, checked: head!.seq }] })
     const rows = await adminOk('GET', `/rollouts?model=${m}`)
     expect(rows.rollouts[0]).toMatchObject({ id: down.id, phase: 'rolled_back' })
   }, 120_000)

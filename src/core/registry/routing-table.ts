@@ -6,7 +6,11 @@ import type { FieldError } from '../errors'
 import { toBasisPoints } from '../routing/select'
 import type { RoutingTable } from '../routing/types'
 
-/** Two routing tables send every request the same way (weights compared as percents, rules in order). */
+/**
+ * Two routing tables send every request the same way: zero weights and key order aside, weights,
+ * rules (in order) and the shadow are compared as written, so two tables written differently that
+ * route alike count as different (the rollback then publishes once more; never the reverse).
+ */
 export function sameRouting(a: RoutingTable | null, b: RoutingTable | null): boolean {
   if (a === null || b === null) return a === b
   const weights = (w: Record<string, number>) =>
