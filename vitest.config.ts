@@ -7,6 +7,7 @@ const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrat
 /** Tokens used by the integration tests only. */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const TEST_APPROVER_TOKEN = 'test-approver-token-0123456789abcdef'
+export const TEST_REPORTER_TOKEN = 'test-reporter-token-0123456789abcdef'
 
 export default defineConfig({
   test: {
@@ -45,6 +46,10 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 ADMIN_TOKEN: TEST_ADMIN_TOKEN,
                 APPROVER_TOKEN: TEST_APPROVER_TOKEN,
+                REPORTER_TOKENS: TEST_REPORTER_TOKEN,
+                // Stated, so that a developer's .dev.vars (MODELGATE_ENV=development, which the pool
+                // reads too) cannot make the tests of the example credentials' refusal pass or fail.
+                MODELGATE_ENV: 'production',
                 // Tests publish many changes per model; production keeps KV's 1 write/s/key.
                 KV_MIN_WRITE_INTERVAL_MS: '5',
                 MAX_BODY_BYTES: '65536',
@@ -62,6 +67,9 @@ export default defineConfig({
                 // A hung binding costs a test seconds, not the default 20 s.
                 DO_TIMEOUT_MS: '3000',
                 D1_TIMEOUT_MS: '2000',
+                // The test model servers (test/setup/upstreams.ts) listen on 127.0.0.1, which the
+                // egress policy refuses unless allowed (test/integration/egress.test.ts).
+                EGRESS_ALLOW: '127.0.0.1',
               },
               // A model version reached through a Workers service binding instead of a URL.
               serviceBindings: {
@@ -77,6 +85,8 @@ export default defineConfig({
           globalSetup: ['test/setup/upstreams.ts'],
           setupFiles: ['test/setup/apply-migrations.ts'],
           testTimeout: 30_000,
+          // Replays a fuzz run (test/integration/fuzz.test.ts prints the seed it used).
+          provide: { fuzzSeed: process.env.FUZZ_SEED ?? '' },
         },
       },
     ],

@@ -13,7 +13,7 @@
  *
  * Options (or env): --url (MODELGATE_URL, default http://127.0.0.1:8787), --seed (DEMO_SEED, 42),
  * --rate (DEMO_RATE, requests/s in all, 80; A gets 70%, B 30%), --tick (DEMO_TICK_S, 3), --max-minutes
- * (DEMO_MAX_MINUTES, 10). Tokens: ADMIN_TOKEN / APPROVER_TOKEN from the env or .dev.vars.
+ * (DEMO_MAX_MINUTES, 10). Tokens: ADMIN_TOKEN / APPROVER_TOKEN / REPORTER_TOKENS from the env or .dev.vars.
  * Exit code 0 when both scenarios ended as expected, 1 otherwise, 2 on a setup error, 130 on Ctrl-C.
  */
 import type { RolloutView } from '../src/schemas/rollout-view'
@@ -180,6 +180,14 @@ async function main(): Promise<number> {
       e instanceof ApiError && e.status === 401
         ? `APPROVER_TOKEN (from ${tokens.source.approver}) is not accepted by ${opts.url}: ${e.message}`
         : `approver check failed: ${(e as Error).message}`,
+    )
+  })
+  // An id that is not one: a valid reporter token gets it back rejected, any other answer is an error.
+  await gw.outcomes([{ request_id: 'demo-token-check', value: 0, metric: 'repaid' }]).catch((e: unknown) => {
+    throw new SetupError(
+      e instanceof ApiError && e.status === 401
+        ? `REPORTER_TOKENS (from ${tokens.source.reporter}) is not accepted by ${opts.url}: ${e.message}`
+        : `outcome reporter check failed: ${(e as Error).message}`,
     )
   })
 
@@ -647,5 +655,7 @@ main()
   .catch((err: unknown) => {
     const msg = err instanceof Error ? err.message : String(err)
     process.stderr.write(`\nnpm run demo failed: ${msg}\n`)
-    process.exit(err instanceof SetupError || /\.dev\.vars|ADMIN_TOKEN|APPROVER_TOKEN/.test(msg) ? 2 : 1)
+    process.exit(
+      err instanceof SetupError || /\.dev\.vars|ADMIN_TOKEN|APPROVER_TOKEN|REPORTER_TOKENS/.test(msg) ? 2 : 1,
+    )
   })

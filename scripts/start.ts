@@ -1,7 +1,10 @@
 /**
  * `npm start`: the gateway with local storage and a demo model, in one command.
  *
- * 1. creates .dev.vars from .dev.vars.example if missing (local admin/approver tokens);
+ * 1. creates .dev.vars from .dev.vars.example if missing (local admin/approver tokens, and
+ *    EGRESS_ALLOW=127.0.0.1 so that the gateway may call the local model servers), or adds to an
+ *    existing one the settings it lacks (e.g. REPORTER_TOKENS and MODELGATE_ENV=development, without
+ *    which a gateway refuses the example tokens: 503 insecure_configuration);
  * 2. applies the D1 migrations to the local database (.wrangler/state);
  * 3. starts two versions of a real model — a logistic-regression credit scorer — on
  *    127.0.0.1:9101 (v1) and 127.0.0.1:9102 (v2);
@@ -11,9 +14,9 @@
  * Ports: GATEWAY_PORT, DEMO_V1_PORT, DEMO_V2_PORT override the defaults.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { startCreditScorer } from './demo/credit-scorer'
+import { ensureDevVars } from './lib/dev-vars'
 
 const root = path.resolve(import.meta.dirname, '..')
 const wrangler = path.join(root, 'node_modules', '.bin', 'wrangler')
@@ -23,16 +26,9 @@ const v2Port = Number(process.env.DEMO_V2_PORT ?? 9102)
 const gateway = `http://127.0.0.1:${gatewayPort}`
 
 function devVars(): Record<string, string> {
-  const file = path.join(root, '.dev.vars')
-  if (!existsSync(file)) {
-    copyFileSync(path.join(root, '.dev.vars.example'), file)
-    console.log('created .dev.vars from .dev.vars.example')
-  }
-  const vars: Record<string, string> = {}
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*)\s*$/.exec(line)
-    if (m) vars[m[1] as string] = (m[2] as string).replace(/^"(.*)"$/, '$1')
-  }
+  const { vars, created, added } = ensureDevVars(root)
+  if (created) console.log('created .dev.vars from .dev.vars.example')
+  if (added.length > 0) console.log(`added to .dev.vars from .dev.vars.example: ${added.join(', ')}`)
   return vars
 }
 
@@ -78,7 +74,8 @@ async function seed(token: string, v1: string, v2: string): Promise<void> {
         unit_header: 'x-unit-id',
         sla: { p99_ms: 250 },
         // Outcomes: 1 = the loan was repaid, 0 = it defaulted, reported within an hour of the request.
-        metrics: [{ name: 'repaid', kind: 'mean', direction: 'higher_is_better', window_s: 3_600 }],
+        // A mean declares its bounds (cap and floor), so no single outcome can decide a gate.
+        metrics: [{ name: 'repaid', kind: 'mean', direction: 'higher_is_better', window_s: 3_600, cap: 1, floor: 0 }],
         // A shadow is judged on the decision it would have made, not on the whole body (which names the version).
         shadow_compare: { pointer: '/predictions/0/label', comparator: { kind: 'label' } },
       },
@@ -98,6 +95,7 @@ async function seed(token: string, v1: string, v2: string): Promise<void> {
 async function main(): Promise<void> {
   const vars = devVars()
   if (!vars.ADMIN_TOKEN) throw new Error('.dev.vars has no ADMIN_TOKEN')
+  const reporter = (vars.REPORTER_TOKENS ?? '').split(',')[0]?.trim() || '<a token of REPORTER_TOKENS>'
 
   console.log('applying D1 migrations to the local database…')
   const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], {
@@ -149,6 +147,10 @@ modelgate is running on ${gateway}
   # score an applicant (sticky: the same x-unit-id always gets the same version)
   curl -s ${gateway}/v1/models/credit-risk/predict -H 'content-type: application/json' -H 'x-unit-id: user-42' \\
     -d '{"features":{"income_k":52,"debt_to_income":0.31,"credit_history_years":6,"delinquencies_2y":0,"utilization":0.42}}' -i
+
+  # report its outcome later (1 = repaid): the request id from x-request-id, the reporter token from .dev.vars
+  curl -s ${gateway}/v1/outcomes -H 'authorization: Bearer ${reporter}' -H 'content-type: application/json' \\
+    -d '{"request_id":"<x-request-id>","metric":"repaid","value":1}'
 
   # the model, its versions and the current routing table (token from .dev.vars)
   curl -s ${gateway}/admin/models/credit-risk -H 'authorization: Bearer ${vars.ADMIN_TOKEN}'

@@ -18,6 +18,7 @@ import { shardByName, shardClient } from './adapters/do/shard-client'
 import { readCurrentSnapshot } from './adapters/kv/routing-snapshot-store'
 import { settingsOf, type Settings } from './config/settings'
 import { readySigningKey, signRequestId, signRequestIdWith, type SignedClaims } from './core/attribution/request-token'
+import { egressJudge } from './core/egress/policy'
 import { newId } from './core/ids'
 import type { FaultPlan, FaultState } from './schemas/faults'
 import { MeasurementRecorder } from './data-plane/recorder'
@@ -26,6 +27,7 @@ import { SnapshotCache } from './data-plane/snapshot-cache'
 import { AuditService } from './services/audit'
 import type { WebhookPoster } from './services/coordinator/webhook-deliverer'
 import { DashboardService } from './services/dashboard'
+import { egressCheckedPoster, type EgressCheck } from './services/egress'
 import { d1History, type HistoryWriter } from './services/history'
 import { MeasurementService } from './services/measurement'
 import { kvPublication, kvTickIndex, type RoutingPublication, type TickIndex } from './services/publication'
@@ -41,6 +43,8 @@ export interface IsolateScope {
   shadowSlots: ShadowSlots
   /** Resolves a Workers service binding by name (undefined when not bound). */
   service: (name: string) => Fetcher | undefined
+  /** The egress policy with EGRESS_ALLOW, remembered per URL (backends and webhooks). */
+  egress: EgressCheck
   /** Mints the id a client sees: signed when a secret is configured (synchronous once warm). */
   mintRequestId: (info: SignedClaims) => string | Promise<string>
 }
@@ -92,6 +96,7 @@ function newIsolateScope(env: Env): IsolateScope {
       const b = (env as unknown as Record<string, unknown>)[name]
       return b && typeof (b as Fetcher).fetch === 'function' ? (b as Fetcher) : undefined
     },
+    egress: egressJudge(settings.egressAllow),
     mintRequestId: (info) => {
       if (secret === null) return newId('req')
       // Synchronous once this isolate has derived the key (every request but the first).
@@ -121,12 +126,14 @@ export interface Services {
   scheduled: (scheduledTime: number) => Promise<TickReport>
 }
 
+// A redirect is answered, never followed: it could lead to an address the policy refuses.
 const postWebhook: WebhookPoster = (url, body, signal) =>
   fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'user-agent': 'modelgate-webhook/1' },
     body,
     signal,
+    redirect: 'manual',
   })
 
 export function buildServices(env: Env): Services {
@@ -141,14 +148,15 @@ export function buildServices(env: Env): Services {
     coordinator,
     snapshots,
     hasBinding: (name) => typeof (env as unknown as Record<string, unknown>)[name] === 'object',
+    egress: isolate.egress,
   })
   const tickIndex = kvTickIndex(b.ROUTING)
-  const rollouts = new RolloutService({ db, coordinator, snapshots, registry, tickIndex })
+  const rollouts = new RolloutService({ db, coordinator, snapshots, registry, tickIndex, egress: isolate.egress })
   const measurement = new MeasurementService({
     db,
     shard: (model, shard) => shardClient(b.METRICS_SHARD, model, shard, doTimeout),
     snapshots,
-    requestIdSecret: isolate.settings.requestIdSecret,
+    requestIdSecrets: isolate.settings.requestIdSecrets,
   })
   return {
     settings: isolate.settings,
@@ -160,7 +168,7 @@ export function buildServices(env: Env): Services {
     history: d1History(db),
     publication: kvPublication(b.ROUTING),
     tickIndex,
-    webhookPoster: postWebhook,
+    webhookPoster: egressCheckedPoster(isolate.egress, postWebhook),
     faults: isolate.settings.faultInjection ? { set: setFaultPlan, state: faultState } : null,
     scheduled: (at) =>
       runScheduled(

@@ -19,6 +19,8 @@ export const BASE_GATEWAY_BINDINGS: Record<string, string> = {
   // Seeding publishes four snapshots of one model back to back; production paces KV writes at
   // 1/s/key, which only slows the setup down and does not touch the request path measured here.
   KV_MIN_WRITE_INTERVAL_MS: '5',
+  // The benchmark's upstream listens on 127.0.0.1, which the egress policy refuses unless allowed.
+  EGRESS_ALLOW: '127.0.0.1',
 }
 
 /** Path the load generator POSTs to on the bare proxy; gateway targets end with the same path. */

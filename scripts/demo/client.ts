@@ -3,8 +3,8 @@
  * (predict, outcomes) and the local cron trigger. Every call has a timeout; admin errors carry the
  * problem+json title and detail.
  */
-import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { readDevVars } from '../lib/dev-vars'
 
 export class ApiError extends Error {
   constructor(
@@ -22,36 +22,37 @@ export class ApiError extends Error {
 export interface Tokens {
   admin: string
   approver: string
+  /** The outcome reporter's token: the first of REPORTER_TOKENS. */
+  reporter: string
   /** Where each token came from ("environment" or ".dev.vars"), for error messages. */
-  source: { admin: string; approver: string }
+  source: { admin: string; approver: string; reporter: string }
 }
 
 /** Tokens from the environment, else from .dev.vars (what `npm start` runs with). */
 export function loadTokens(root: string, env: NodeJS.ProcessEnv = process.env): Tokens {
   const file = path.join(root, '.dev.vars')
-  const vars: Record<string, string> = {}
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line)
-      if (m) vars[m[1] as string] = (m[2] as string).replace(/^"(.*)"$/, '$1')
-    }
-  }
+  const found = readDevVars(root)
+  const vars = found ?? {}
   const admin = env.ADMIN_TOKEN || vars.ADMIN_TOKEN || ''
   const approver = env.APPROVER_TOKEN || vars.APPROVER_TOKEN || ''
-  const missing = [admin ? null : 'ADMIN_TOKEN', approver ? null : 'APPROVER_TOKEN'].filter(Boolean)
+  const reporter = (env.REPORTER_TOKENS || vars.REPORTER_TOKENS || '').split(',')[0]!.trim()
+  const missing = [
+    admin ? null : 'ADMIN_TOKEN',
+    approver ? null : 'APPROVER_TOKEN',
+    reporter ? null : 'REPORTER_TOKENS',
+  ].filter(Boolean)
   if (missing.length > 0) {
-    const where = existsSync(file) ? `${file} has no ${missing.join(' / ')}` : `${file} does not exist`
+    const where = found ? `${file} has no ${missing.join(' / ')}` : `${file} does not exist`
     throw new Error(
-      `${where}. Run \`npm start\` once (it creates .dev.vars from .dev.vars.example), or export ${missing.join(' and ')}.`,
+      `${where}. Run \`npm start\` once (it creates .dev.vars from .dev.vars.example, or adds what an older one lacks), or export ${missing.join(' and ')}.`,
     )
   }
+  const from = (name: string) => (env[name] ? 'environment' : '.dev.vars')
   return {
     admin,
     approver,
-    source: {
-      admin: env.ADMIN_TOKEN ? 'environment' : '.dev.vars',
-      approver: env.APPROVER_TOKEN ? 'environment' : '.dev.vars',
-    },
+    reporter,
+    source: { admin: from('ADMIN_TOKEN'), approver: from('APPROVER_TOKEN'), reporter: from('REPORTER_TOKENS') },
   }
 }
 
@@ -146,7 +147,7 @@ export class Gateway {
   ): Promise<OutcomeReport> {
     const res = await fetch(`${this.base}/v1/outcomes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.tokens.reporter}` },
       body: JSON.stringify({ outcomes: items }),
       signal: AbortSignal.timeout(timeoutMs),
     })

@@ -27,6 +27,9 @@ export function modelInput(): Record<string, unknown> {
         kind: 'mean',
         direction: 'higher_is_better',
         window_s: 60,
+        // 1 = repaid, 0 = defaulted: the bounds every mean metric declares.
+        cap: 1,
+        floor: 0,
         margin: 0.02,
       },
     ],

@@ -10,11 +10,14 @@ import { buildGatewayBundle, startGateway, type GatewayWorkerOptions, type Runni
 
 export const LIVE_ADMIN_TOKEN = 'live-admin-token-0123456789abcdef'
 export const LIVE_APPROVER_TOKEN = 'live-approver-token-0123456789abcdef'
+export const LIVE_REPORTER_TOKEN = 'live-reporter-token-0123456789abcdef'
 
 export interface LiveGateway {
   url: string
   adminToken: string
   approverToken: string
+  /** An outcome reporter's token (REPORTER_TOKENS), for POST /v1/outcomes. */
+  reporterToken: string
   worker: RunningWorker
   /** Runs the Worker's scheduled handler (the cron tick) at `time`. */
   scheduled(time?: number): Promise<void>
@@ -40,7 +43,10 @@ export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<L
     bindings: {
       ADMIN_TOKEN: LIVE_ADMIN_TOKEN,
       APPROVER_TOKEN: LIVE_APPROVER_TOKEN,
+      REPORTER_TOKENS: LIVE_REPORTER_TOKEN,
       KV_MIN_WRITE_INTERVAL_MS: '5',
+      // The model servers and webhook receivers of scripts and tests listen on 127.0.0.1.
+      EGRESS_ALLOW: '127.0.0.1',
       ...opts.bindings,
     },
     staticAssets: opts.staticAssets ?? true,
@@ -65,6 +71,7 @@ export async function startLiveGateway(opts: LiveGatewayOptions = {}): Promise<L
     url: worker.url,
     adminToken: LIVE_ADMIN_TOKEN,
     approverToken: LIVE_APPROVER_TOKEN,
+    reporterToken: LIVE_REPORTER_TOKEN,
     worker,
     admin,
     async scheduled(time = Date.now()) {

@@ -5,7 +5,9 @@
  * as strings, and nothing else in the code reads them from `env`: it reads `Settings`.
  */
 import { z } from 'zod'
+import { parseEgressAllow } from '../core/egress/policy'
 import { DomainError } from '../core/errors'
+import { holdsExample, SECRET_SETTINGS, type SecretSetting } from './secrets'
 
 const intVar = (def: number, min: number, max: number) =>
   z
@@ -26,6 +28,36 @@ const secret = z
   .string()
   .optional()
   .transform((s) => (s === undefined || s === '' ? null : s))
+
+/** A comma-separated list; blanks dropped. */
+const list = z
+  .string()
+  .optional()
+  .transform((s) =>
+    (s ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
+
+/** `model=token,model=token` (a token may hold `=`; the first one ends the model name). */
+const modelTokens = list.transform((items, ctx) => {
+  const out: Array<{ model: string; token: string }> = []
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    const model = item.slice(0, eq).trim()
+    const token = item.slice(eq + 1).trim()
+    if (eq <= 0 || model === '' || token === '') {
+      ctx.addIssue({ code: 'custom', message: 'expected model=token pairs separated by commas' })
+      return z.NEVER
+    }
+    out.push({ model, token })
+  }
+  return out
+})
+
+/** What a request-id secret derived from ADMIN_TOKEN is (REQUEST_ID_SECRET unset). */
+const fromAdminToken = (token: string) => `modelgate-request-id:${token}`
 
 export const SettingsSchema = z
   .object({
@@ -56,14 +88,37 @@ export const SettingsSchema = z
     FAULT_INJECTION: z.enum(['on', 'off', '']).optional(),
     /** 'off' disables per-request recording (benchmark baseline only). */
     RECORDING: z.string().optional(),
-    /** Comma-separated data-plane keys; when set, /v1 requires `x-modelgate-key`. */
-    GATEWAY_KEYS: z.string().optional(),
+    /** Comma-separated data-plane keys; when set, /v1/models requires `x-modelgate-key`. */
+    GATEWAY_KEYS: list,
+    /**
+     * Exceptions to the egress policy (core/egress/policy): hosts, host:port, *.suffix or
+     * address/bits that backends and webhooks may use although they are inward (loopback, private…).
+     */
+    EGRESS_ALLOW: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        const { rules, errors } = parseEgressAllow(s ?? '')
+        for (const message of errors) ctx.addIssue({ code: 'custom', message })
+        return errors.length > 0 ? z.NEVER : rules
+      }),
     /** Operator bearer token. */
     ADMIN_TOKEN: secret,
     /** Approver bearer token; only approvals need it. */
     APPROVER_TOKEN: secret,
     /** Signs request ids (outcome attribution). Falls back to a key derived from ADMIN_TOKEN. */
     REQUEST_ID_SECRET: secret,
+    /**
+     * The request-id secret before a rotation: ids it signed still verify. The previous
+     * REQUEST_ID_SECRET, or the previous ADMIN_TOKEN when the key was derived from it.
+     */
+    REQUEST_ID_SECRET_PREVIOUS: secret,
+    /** Comma-separated bearer tokens that may report outcomes for every model. */
+    REPORTER_TOKENS: list,
+    /** `model=token,…`: bearer tokens that may report outcomes for one model's requests only. */
+    MODEL_REPORTER_TOKENS: modelTokens,
+    /** `development` allows the example credentials of .dev.vars.example; production is the default. */
+    MODELGATE_ENV: z.enum(['development', 'production', '']).optional(),
   })
   .transform((p) => ({
     snapshotTtlMs: p.SNAPSHOT_TTL_MS,
@@ -71,10 +126,8 @@ export const SettingsSchema = z
     maxBodyBytes: p.MAX_BODY_BYTES,
     replayBodyBytes: p.REPLAY_BODY_BYTES,
     maxHops: p.MAX_HOPS,
-    gatewayKeys: (p.GATEWAY_KEYS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    gatewayKeys: p.GATEWAY_KEYS,
+    egressAllow: p.EGRESS_ALLOW,
     recording: p.RECORDING !== 'off',
     measureFlushMs: p.MEASURE_FLUSH_MS,
     measureBatch: p.MEASURE_BATCH,
@@ -92,8 +145,44 @@ export const SettingsSchema = z
      * Without REQUEST_ID_SECRET the signing key is derived from ADMIN_TOKEN (domain separated), so a
      * fresh checkout works; production should set its own secret.
      */
-    requestIdSecret: p.REQUEST_ID_SECRET ?? (p.ADMIN_TOKEN === null ? null : `modelgate-request-id:${p.ADMIN_TOKEN}`),
+    requestIdSecret: p.REQUEST_ID_SECRET ?? (p.ADMIN_TOKEN === null ? null : fromAdminToken(p.ADMIN_TOKEN)),
+    /**
+     * Every secret a request id may verify under: the current one, then the previous one taken both
+     * ways (as a REQUEST_ID_SECRET and as an ADMIN_TOKEN the key was derived from), so one setting
+     * covers either rotation. Empty when there is no current secret (outcomes are not accepted).
+     */
+    requestIdSecrets: requestIdKeyring(p),
+    requestIdFromAdminToken: p.REQUEST_ID_SECRET === null,
+    reporterTokens: p.REPORTER_TOKENS,
+    modelReporterTokens: p.MODEL_REPORTER_TOKENS,
+    development: p.MODELGATE_ENV === 'development',
+    /** Secret settings holding an example credential outside development (config/secrets). */
+    insecure: p.MODELGATE_ENV === 'development' ? [] : SECRET_SETTINGS.filter((n) => holdsExample(valuesOf(p, n))),
   }))
+
+interface RawSecrets {
+  ADMIN_TOKEN: string | null
+  APPROVER_TOKEN: string | null
+  REQUEST_ID_SECRET: string | null
+  REQUEST_ID_SECRET_PREVIOUS: string | null
+  REPORTER_TOKENS: string[]
+  MODEL_REPORTER_TOKENS: Array<{ token: string }>
+  GATEWAY_KEYS: string[]
+}
+
+function valuesOf(p: RawSecrets, name: SecretSetting): string[] {
+  const v = p[name]
+  if (v === null) return []
+  if (typeof v === 'string') return [v]
+  return v.map((x) => (typeof x === 'string' ? x : x.token))
+}
+
+function requestIdKeyring(p: RawSecrets): string[] {
+  const current = p.REQUEST_ID_SECRET ?? (p.ADMIN_TOKEN === null ? null : fromAdminToken(p.ADMIN_TOKEN))
+  if (current === null) return []
+  const prev = p.REQUEST_ID_SECRET_PREVIOUS
+  return prev === null ? [current] : [current, prev, fromAdminToken(prev)]
+}
 
 export type Settings = z.infer<typeof SettingsSchema>
 

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'publish_pending',
   'storage_unavailable',
   'not_configured',
+  'insecure_configuration',
   'internal',
 ] as const
 

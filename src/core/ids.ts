@@ -3,7 +3,7 @@
  * Typed, prefixed identifiers. The randomness source is injected so tests can pin ids.
  */
 
-export type IdPrefix = 'req' | 'aud' | 'ro' | 'inc' | 'wh' | 'whd' | 'apr' | 'vrd' | 'bat'
+export type IdPrefix = 'req' | 'aud' | 'ro' | 'inc' | 'wh' | 'whd' | 'apr' | 'vrd' | 'bat' | 'chg'
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz' // Crockford base32, lower case
 

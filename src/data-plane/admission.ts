@@ -3,7 +3,9 @@
  * What a request must pass before it is routed: the data-plane key (when GATEWAY_KEYS is set), a
  * well-formed hop count below the loop limit, and a declared body within MAX_BODY_BYTES.
  */
+import { insecureFor } from '../config/secrets'
 import type { Settings } from '../config/settings'
+import { equalsAny } from '../core/constant-time'
 import { DomainError } from '../core/errors'
 import { GATEWAY_KEY_HEADER, HOPS_HEADER } from '../core/protocol'
 import { hopsOf, type HeaderRecord } from './headers'
@@ -16,11 +18,14 @@ export interface Admitted {
 
 export function admit(
   headers: HeaderRecord,
-  settings: Pick<Settings, 'gatewayKeys' | 'maxHops' | 'maxBodyBytes'>,
+  settings: Pick<Settings, 'gatewayKeys' | 'maxHops' | 'maxBodyBytes' | 'insecure' | 'requestIdFromAdminToken'>,
 ): Admitted | DomainError {
   if (settings.gatewayKeys.length > 0) {
+    const insecure = insecureFor('data_plane', settings)
+    if (insecure) return insecure
     const key = headers[GATEWAY_KEY_HEADER]
-    if (key === undefined || !settings.gatewayKeys.includes(key)) {
+    // Compared in constant time against every key: `includes` stops at the first differing character.
+    if (key === undefined || !equalsAny(key, settings.gatewayKeys)) {
       return new DomainError('unauthorized', `send a valid ${GATEWAY_KEY_HEADER} header`)
     }
   }

@@ -8,7 +8,8 @@
  *
  * Failure semantics:
  * - timeout before response headers (counted from when the request body has been sent) → 504;
- *   connect/transport error → 502 (problem+json);
+ *   connect/transport error or a URL the egress policy refuses → 502 (problem+json, the cause
+ *   logged with the request id, not shown);
  * - a body that breaks off or goes silent longer than the version's `stream_idle_timeout_ms` after
  *   the head is closed cleanly for the client after what arrived, and measured as an error
  *   (`stream_error`, `stream_stalled`); a client that cancels is measured as what the upstream did;
@@ -27,14 +28,19 @@ import { selectRoute, type Arm, type RouteDecision } from '../core/routing/selec
 import type { Backend } from '../schemas/model'
 import type { RoutingSnapshot } from '../schemas/routing'
 import type { Settings } from '../config/settings'
-import { problemResponse } from '../problem/problem'
 import { HOPS_HEADER } from '../core/protocol'
 import { admit } from './admission'
-import { downstreamResponse, headerRecord, upstreamRequestHeaders, type HeaderRecord } from './headers'
+import {
+  dataPlaneProblem,
+  downstreamResponse,
+  headerRecord,
+  upstreamRequestHeaders,
+  type HeaderRecord,
+} from './headers'
 import { planBody, sendable } from './request-body'
 import { watchBody, type BodyEnd } from './response-body'
 import type { SnapshotCache } from './snapshot-cache'
-import { headWithin, sendUpstream, type ServiceLookup } from './upstream'
+import { headWithin, sendUpstream, type EgressLookup, type ServiceLookup } from './upstream'
 
 /** How the answering attempt ended (see core/metrics/aggregate RequestOutcome). */
 export type AttemptOutcome = RequestOutcome
@@ -72,6 +78,7 @@ export interface ForwardDeps {
   settings: Settings
   cache: SnapshotCache
   service: ServiceLookup
+  egress: EgressLookup
   defer: (p: Promise<unknown>) => void
   random: () => number
   now: () => number
@@ -125,7 +132,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   // Every read of a runtime object is a call into the runtime: the headers are read in one pass.
   const reqHeaders = headerRecord(request.headers)
   const early = (err: DomainError, headers: Record<string, string> = {}) =>
-    problemResponse(err, input.provisionalId(), headers, new URL(request.url).pathname)
+    dataPlaneProblem(err, input.provisionalId(), headers, new URL(request.url).pathname)
 
   const admitted = admit(reqHeaders, deps.settings)
   if (admitted instanceof DomainError) return early(admitted)
@@ -213,6 +220,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     const backend = snapshot!.versions[version] as Backend | undefined
     if (backend === undefined) {
       const message = `version ${version} has no backend in epoch ${snapshot!.epoch}`
+      console.error(`[${requestId}] ${model}/${version} unreachable: ${message}`)
       return { kind: 'unreachable', version, arm, requestId, message }
     }
     const headers = upstreamRequestHeaders(reqHeaders, {
@@ -225,7 +233,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     const upload = sendable(body, length)
     const init: RequestInit = { method, headers, body: upload.body, redirect: 'manual' }
     const head = await headWithin(
-      sendUpstream(backend, input.path, input.search, init, deps.service),
+      sendUpstream(backend, input.path, input.search, init, deps.service, deps.egress),
       backend.timeout_ms,
       upload.sent,
     )
@@ -233,6 +241,11 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       // Some backends answer a truncated body; the client still sent too much.
       if (head.kind === 'response') await head.response.body?.cancel().catch(() => undefined)
       return { kind: 'too_large' }
+    }
+    if (head.kind === 'unreachable') {
+      // Host names and connect errors describe the inside of the network: logs only, never the client.
+      const target = 'url' in backend ? new URL(backend.url).origin : `service ${backend.service}`
+      console.error(`[${requestId}] ${model}/${version} unreachable at ${target}: ${head.message}`)
     }
     if (head.kind !== 'response') return { ...head, version, arm, requestId }
     // Backends stored before the idle timeout existed lack it.
@@ -289,8 +302,9 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
     } else {
       const code = a.kind === 'timeout' ? 'upstream_timeout' : 'upstream_unreachable'
-      response = problemResponse(
-        new DomainError(code, `${model}/${a.version}: ${a.message}`),
+      const why = a.kind === 'timeout' ? a.message : 'could not be reached (the request id finds the cause in the logs)'
+      response = dataPlaneProblem(
+        new DomainError(code, `${model}/${a.version}: ${why}`),
         a.requestId,
         gatewayHeaders,
         new URL(request.url).pathname,

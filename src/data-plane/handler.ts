@@ -13,8 +13,8 @@ import { isolateOf, type IsolateScope } from '../compose'
 import { DomainError, toDomainError } from '../core/errors'
 import { newId } from '../core/ids'
 import type { MeasuredArm, RequestMeasurement } from '../core/metrics/aggregate'
-import { problemResponse } from '../problem/problem'
 import { forward, type ForwardRecord, type ShadowCopy } from './forward'
+import { dataPlaneProblem } from './headers'
 import { runShadow } from './shadow'
 
 export const INFERENCE_PREFIX = '/v1/models/'
@@ -28,7 +28,7 @@ export async function handleInference(request: Request, env: Env, ctx: Execution
   } catch (err) {
     const id = newId('req')
     if (!(err instanceof DomainError)) console.error(`[${id}] ${request.method} ${url.pathname}:`, err)
-    return problemResponse(toDomainError(err), id, {}, url.pathname)
+    return dataPlaneProblem(toDomainError(err), id, {}, url.pathname)
   }
 }
 
@@ -45,7 +45,7 @@ async function inference(request: Request, scope: IsolateScope, ctx: ExecutionCo
       'model_not_found',
       `model path segment ${JSON.stringify(segment)} is not valid percent-encoding`,
     )
-    return problemResponse(err, newId('req'), {}, url.pathname)
+    return dataPlaneProblem(err, newId('req'), {}, url.pathname)
   }
   const path = slash === -1 ? '' : rest.slice(slash)
   const input = { request, model, path, search: url.search, provisionalId }
@@ -53,6 +53,7 @@ async function inference(request: Request, scope: IsolateScope, ctx: ExecutionCo
     settings: scope.settings,
     cache: scope.snapshots,
     service: scope.service,
+    egress: scope.egress,
     random: Math.random,
     now: Date.now,
     mintRequestId: scope.mintRequestId,
@@ -81,6 +82,7 @@ async function inference(request: Request, scope: IsolateScope, ctx: ExecutionCo
       maxRequestBytes: settings.replayBodyBytes,
       now: () => Date.now(),
       service: scope.service,
+      egress: scope.egress,
     }
     ctx.waitUntil(
       runShadow(shadowInput, shadowDeps)

@@ -1,8 +1,43 @@
 /**
  * @module data-plane/headers
  * Header hygiene for the proxy: hop-by-hop headers (RFC 9110 §7.6.1) and the gateway's own
- * credentials never cross to the model backend, and hop-by-hop headers never come back.
+ * credentials never cross to the model backend, and hop-by-hop headers never come back. Every
+ * answer the data plane gives, the model's and the gateway's own problems, carries the
+ * `ANSWER_HEADERS`.
  */
+import type { DomainError } from '../core/errors'
+import { problemResponse } from '../problem/problem'
+
+/**
+ * On every data-plane answer. A model's answer (any HTML it returns) is served on the gateway's
+ * origin, where the dashboard keeps the operator's token in sessionStorage (README, "Data plane"):
+ * - `content-security-policy: sandbox` renders such a document in a sandbox with an opaque origin
+ *   and no scripts, forms, popups or navigation of the top window: it cannot read the gateway
+ *   origin's storage nor act as the gateway's page. Programs that call the API ignore it: CSP
+ *   applies only to a document a browser renders.
+ * - `x-content-type-options: nosniff`: a browser takes the declared type, so a JSON or text answer
+ *   whose bytes look like HTML or script is not run as such.
+ * No `cross-origin-resource-policy`: it governs only no-cors loads (`<img>`, `<audio>`, `<script>`
+ * from another site; CORS fetches are not affected), the answers depend on no cookie or other
+ * ambient credential a foreign page could borrow, and `same-origin` would break a page elsewhere
+ * showing a model's image or audio answer. No opt-out per model either: what an opt-out could grant
+ * safely (scripts in an opaque origin) needs no gateway origin, and what it could not (the gateway's
+ * origin) is the token.
+ */
+export const ANSWER_HEADERS = {
+  'content-security-policy': 'sandbox',
+  'x-content-type-options': 'nosniff',
+} as const
+
+/** A gateway-made data-plane problem (problem/problem's answer plus the `ANSWER_HEADERS`). */
+export function dataPlaneProblem(
+  err: DomainError,
+  requestId: string,
+  headers: Record<string, string>,
+  instance: string,
+): Response {
+  return problemResponse(err, requestId, { ...headers, ...ANSWER_HEADERS }, instance)
+}
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -75,10 +110,11 @@ const RESPONSE_DROPS = [...HOP_BY_HOP].filter((n) => n !== 'content-length' && n
 
 /**
  * The client's response: the upstream's status and headers around `body`, minus hop-by-hop
- * headers, plus the gateway's. `new Response(body, upstream)` copies the headers natively once into
- * a mutable set, which is then cleaned in place with one delete per hop-by-hop name (a short fixed
- * list, where iterating the names would cost a runtime call per entry). A name listed in
- * `connection` is dropped, except content-length (the body is passed on as is).
+ * headers, plus the gateway's and the `ANSWER_HEADERS`. `new Response(body, upstream)` copies the
+ * headers natively once into a mutable set, which is then cleaned in place with one delete per
+ * hop-by-hop name (a short fixed list, where iterating the names would cost a runtime call per
+ * entry). A name listed in `connection` is dropped, except content-length (the body is passed on
+ * as is).
  */
 export function downstreamResponse(
   upstream: Response,
@@ -95,6 +131,11 @@ export function downstreamResponse(
     }
   }
   for (const name of RESPONSE_DROPS) h.delete(name)
+  // Appended, not set: the upstream's own policy keeps restricting its document (every policy of
+  // the list is enforced), and ours, the last, sandboxes it whatever the upstream's says (sandbox
+  // policies only ever narrow what a document may do, and a sandbox of no flags narrows it all).
+  h.append('content-security-policy', ANSWER_HEADERS['content-security-policy'])
+  h.set('x-content-type-options', ANSWER_HEADERS['x-content-type-options'])
   // The upstream's own server-timing entries stay; the gateway's is added to them.
   for (const k in extra) {
     if (k === 'server-timing') h.append(k, extra[k] as string)

@@ -13,7 +13,7 @@ import type { Backend, ShadowCompare } from '../schemas/model'
 import type { ShadowCopy } from './forward'
 import { HOPS_HEADER } from '../core/protocol'
 import { upstreamRequestHeaders } from './headers'
-import { sendUpstream, type ServiceLookup } from './upstream'
+import { sendUpstream, type EgressLookup, type ServiceLookup } from './upstream'
 
 /** A shadow copy as the data plane hands it over, resolved to its target (version and backend). */
 export interface ShadowInput extends Omit<ShadowCopy, 'snapshot'> {
@@ -51,6 +51,7 @@ export interface ShadowDeps {
   maxRequestBytes: number
   now: () => number
   service: ServiceLookup
+  egress: EgressLookup
 }
 
 type Capture = { kind: 'ok'; bytes: Uint8Array } | { kind: 'too_large' | 'failed' | 'timeout' }
@@ -146,7 +147,7 @@ export async function runShadow(input: ShadowInput, deps: ShadowDeps): Promise<S
         signal: controller.signal,
         redirect: 'manual',
       }
-      const res = await sendUpstream(input.backend, input.path, input.search, init, deps.service)
+      const res = await sendUpstream(input.backend, input.path, input.search, init, deps.service, deps.egress)
       latencyMs = deps.now() - started
       status = res.status
       // The abort signal bounds this read (it covers the response body too).

@@ -17,6 +17,7 @@
  */
 import { withDeadline } from '../core/deadline'
 import { DomainError } from '../core/errors'
+import { NAME_RE } from '../schemas/common'
 import type { RoutingSnapshot, SnapshotRead } from '../schemas/routing'
 
 interface Entry {
@@ -66,6 +67,9 @@ export class SnapshotCache {
    * @param defer schedules background work (ctx.waitUntil) for stale-while-revalidate.
    */
   async get(model: string, defer: (p: Promise<unknown>) => void): Promise<RoutingSnapshot | null> {
+    // Not a model name (schemas/common): no such model, without a KV read or an entry. KV refuses
+    // keys over 512 bytes, so a long name would otherwise read as an outage (503), not a 404.
+    if (!NAME_RE.test(model)) return null
     const entry = this.entries.get(model)
     const now = this.opts.now()
     if (entry === undefined) {

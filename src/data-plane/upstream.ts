@@ -4,13 +4,19 @@
  * service binding, and waiting for its response head at most the version's timeout, counted from
  * when the request body has been sent.
  */
+import type { EgressDecision } from '../core/egress/policy'
 import type { Backend } from '../schemas/model'
 
 /** Resolves a Workers service binding by name (undefined when not bound). */
 export type ServiceLookup = (name: string) => Fetcher | undefined
 
+/** The egress policy with EGRESS_ALLOW (compose `isolateOf`: remembered per URL, so cheap per request). */
+export type EgressLookup = (url: string) => EgressDecision
+
 /**
- * Starts the call. Rejects when the backend is a service binding this Worker does not have.
+ * Starts the call. Rejects when the backend is a service binding this Worker does not have, or a
+ * URL the egress policy refuses: a backend stored before the policy, or before EGRESS_ALLOW was
+ * narrowed, is not called (the registry refuses such URLs as they enter).
  * @param path the path after /v1/models/<model>, as received (percent-encoded), or ''
  */
 export function sendUpstream(
@@ -19,8 +25,13 @@ export function sendUpstream(
   search: string,
   init: RequestInit,
   service: ServiceLookup,
+  egress: EgressLookup,
 ): Promise<Response> {
-  if ('url' in backend) return fetch(`${backend.url}${path}${search}`, init)
+  if ('url' in backend) {
+    const d = egress(backend.url)
+    if (!d.ok) return Promise.reject(new Error(`refused by the egress policy: ${d.reason}`))
+    return fetch(`${backend.url}${path}${search}`, init)
+  }
   const svc = service(backend.service)
   if (!svc) return Promise.reject(new Error(`service binding ${backend.service} is not bound to this Worker`))
   return svc.fetch(`http://${backend.service.toLowerCase()}${path || '/'}${search}`, init)

@@ -11,12 +11,13 @@ import { DomainError, toDomainError } from '../core/errors'
 import { newId } from '../core/ids'
 import { buildServices } from '../compose'
 import type { AppEnv } from './context'
-import { authenticate } from './middleware/auth'
+import { authenticate, authenticateReporter } from './middleware/auth'
 import { requestId } from './middleware/request-id'
 import { problemResponse } from '../problem/problem'
 import { auditRoutes } from './routes/admin/audit'
 import { docsRoutes } from './routes/admin/docs'
 import { metricRoutes } from './routes/admin/metrics'
+import { changeRoutes } from './routes/admin/changes'
 import { modelRoutes } from './routes/admin/models'
 import { rolloutRoutes } from './routes/admin/rollouts'
 import { uiRoutes } from './routes/admin/ui'
@@ -83,6 +84,8 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   )
 
   app.get('/healthz', (c) => c.json({ ok: true }))
+  // Ahead of the body limit and the route's parser: an anonymous body is never buffered.
+  app.use('/v1/outcomes', authenticateReporter)
   app.use('/v1/*', limitBody)
   app.use('/admin/*', limitBody)
   app.route('/v1', outcomeRoutes)
@@ -96,6 +99,7 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   const admin = newRouter()
   admin.use('*', async (c, next) => (PUBLIC_ADMIN.has(c.req.path) ? next() : authenticate(c, next)))
   admin.route('/', modelRoutes)
+  admin.route('/', changeRoutes)
   admin.route('/', auditRoutes)
   admin.route('/', metricRoutes)
   admin.route('/', rolloutRoutes)
@@ -103,7 +107,17 @@ export function buildApp(): OpenAPIHono<AppEnv> {
   admin.route('/', faultRoutes)
   app.route('/admin', admin)
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "ADMIN_TOKEN (role `operator`) or APPROVER_TOKEN (role `approver`); an operation's security requirements name the roles it accepts",
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'reporterToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An outcome reporter token: REPORTER_TOKENS (every model) or MODEL_REPORTER_TOKENS (one model)',
+  })
   app.openAPIRegistry.registerComponent('securitySchemes', 'gatewayKey', {
     type: 'apiKey',
     in: 'header',

@@ -3,6 +3,7 @@
  * The Hono environment type shared by every route and middleware.
  */
 import type { Services } from '../compose'
+import type { ReporterModels } from '../services/measurement'
 
 export type Role = 'operator' | 'approver'
 
@@ -13,6 +14,8 @@ export interface AppVariables {
   role: Role
   /** Who acted, for the audit log: `operator`, `approver`, or `operator:<name>` via x-modelgate-actor. */
   actor: string
+  /** The models an outcome reporter's token covers (null: every model); set on /v1/outcomes. */
+  reporter: ReporterModels
 }
 
 export interface AppEnv {

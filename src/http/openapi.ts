@@ -5,7 +5,8 @@
 import { z } from 'zod'
 import { createRoute, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
 import { DomainError } from '../core/errors'
-import type { AppEnv } from './context'
+import type { AppEnv, Role } from './context'
+import { requireRole } from './middleware/auth'
 import { fieldErrors } from '../problem/problem'
 import { ModelName } from '../schemas/common'
 import { Problem } from '../schemas/problem'
@@ -44,17 +45,38 @@ export function problems(...statuses: number[]) {
   )
 }
 
-const BEARER = [{ bearer: [] }]
+/** Who may call an admin route: both roles (reads, and the writes the two-person rule may hold) or one. */
+export const ROLES = {
+  any: ['operator', 'approver'],
+  operator: ['operator'],
+  approver: ['approver'],
+} as const satisfies Record<string, readonly Role[]>
 
-type AdminRouteConfig<P extends string> = Omit<RouteConfig, 'path' | 'tags' | 'security'> & { path: P }
+type AdminRouteConfig<P extends string> = Omit<RouteConfig, 'path' | 'tags' | 'security' | 'middleware'> & {
+  path: P
+  roles: readonly Role[]
+}
 
 /**
- * `createRoute` for the admin API: the route is filed under `tag`, and, as every admin route takes
- * a bearer token, gets the bearer security requirement and the 401 problem.
+ * `createRoute` for the admin API: the route is filed under `tag`, takes the bearer token of one of
+ * its `roles` (401 without a valid token, 403 for another role, checked before the request is
+ * validated) and documents them as its security requirements' role names, one alternative per role
+ * (OpenAPI 3.1 allows role names for a non-OAuth scheme). Each route states its roles itself, so
+ * none depends on another router's middleware or on the order the routers are mounted in.
  */
 export function adminRoute<P extends string, R extends AdminRouteConfig<P>>(tag: string, route: R) {
-  const responses = { ...route.responses, ...problems(401) }
-  return createRoute({ tags: [tag], security: BEARER, ...route, responses })
+  const refused = ROLES.any.some((r) => !route.roles.includes(r))
+  const responses = { ...route.responses, ...problems(401, ...(refused ? [403] : [])) }
+  const config = createRoute({
+    tags: [tag],
+    security: route.roles.map((role) => ({ bearer: [role] })),
+    ...route,
+    middleware: [requireRole(...route.roles)] as const,
+    responses,
+  })
+  // Not an OpenAPI field (the generator would copy it into the operation); createRoute made a copy.
+  delete (config as { roles?: unknown }).roles
+  return config
 }
 
 /** A sub-app whose validation failures become 400 problems listing every bad field. */

@@ -45,6 +45,7 @@ export function statusOf(code: ErrorCode): number {
     case 'publish_pending':
     case 'storage_unavailable':
     case 'not_configured':
+    case 'insecure_configuration':
       return 503
     case 'upstream_timeout':
       return 504
@@ -84,6 +85,7 @@ const TITLES: Record<ErrorCode, string> = {
   publish_pending: 'Change recorded, publication pending',
   storage_unavailable: 'Storage temporarily unavailable',
   not_configured: 'Gateway not configured',
+  insecure_configuration: 'Gateway configured with an example credential',
   internal: 'Internal error',
 }
 

@@ -6,7 +6,8 @@
 import { z } from 'zod'
 import { RISK_TIERS, type RiskTier as CoreRiskTier } from '../core/registry/types'
 
-const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/
+/** A model or version name: what ModelName and VersionName accept. */
+export const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/
 
 export const ModelName = z
   .string()

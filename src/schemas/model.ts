@@ -7,7 +7,13 @@ import { z } from 'zod'
 import { validateComparator, type ComparatorConfig } from '../core/shadow/comparator'
 import { isValidPointer } from '../core/shadow/json-pointer'
 import { HeaderName, RiskTier, VersionName } from './common'
-import { DEFAULT_STREAM_IDLE_TIMEOUT_MS, LATENCY_MEASURES, MAX_STREAM_IDLE_TIMEOUT_MS } from '../core/registry/types'
+import {
+  DEFAULT_APPROVAL_POLICY,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  LATENCY_MEASURES,
+  MAX_STREAM_IDLE_TIMEOUT_MS,
+} from '../core/registry/types'
+import { boundsFix, missingBounds } from '../core/registry/bounds'
 import type * as core from '../core/registry/types'
 import type { Checked } from './conforms'
 
@@ -124,6 +130,30 @@ export const LatencyMeasure = z.enum(LATENCY_MEASURES).meta({
     "Which latency the latency gate reads: ttfb, time to the response head (an LLM stream's first token), or duration, time to the body's last byte (its last token)",
 })
 
+export const ApprovalPolicy = z
+  .strictObject({
+    two_person: z
+      .union([z.boolean(), z.array(RiskTier).max(3)])
+      .default(() => DEFAULT_APPROVAL_POLICY.two_person)
+      .meta({
+        description:
+          'Risk tiers whose guarded changes need an approver as well as the operator (true: every tier, false: none)',
+        example: ['medium', 'high'],
+      }),
+    max_unapproved_shift_percent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(DEFAULT_APPROVAL_POLICY.max_unapproved_shift_percent)
+      .meta({ description: 'Share of traffic an operator may move off the champion alone, outside a rollout' }),
+  })
+  .meta({
+    id: 'ApprovalPolicy',
+    description:
+      'The two-person rule (README, "Two-person rule"); default {"two_person":["medium","high"],"max_unapproved_shift_percent":10}',
+  })
+export type ApprovalPolicy = Checked<typeof ApprovalPolicy, core.ApprovalPolicy>
+
 export const ModelInput = z
   .strictObject({
     risk: RiskTier,
@@ -134,7 +164,19 @@ export const ModelInput = z
       .array(BusinessMetric)
       .max(10)
       .default([])
-      .refine((ms) => new Set(ms.map((m) => m.name)).size === ms.length, 'metric names must be unique'),
+      .refine((ms) => new Set(ms.map((m) => m.name)).size === ms.length, 'metric names must be unique')
+      .superRefine((ms, ctx) => {
+        // Checked on input only: models stored before the rule still load (they carry a warning).
+        for (const { metric, missing } of missingBounds(ms)) {
+          const i = ms.findIndex((m) => m.name === metric)
+          for (const bound of missing) ctx.addIssue({ code: 'custom', path: [i, bound], message: boundsFix(metric) })
+        }
+        ms.forEach((m, i) => {
+          if (m.cap !== undefined && m.floor !== undefined && m.floor > m.cap) {
+            ctx.addIssue({ code: 'custom', path: [i, 'floor'], message: `floor ${m.floor} is above cap ${m.cap}` })
+          }
+        })
+      }),
     shadow_compare: ShadowCompare.nullable()
       .default(null)
       .meta({ description: 'Default: exact equality of the whole JSON answer' }),
@@ -142,6 +184,10 @@ export const ModelInput = z
       description: "Durable Objects that aggregate this model's measurements (raise for hot models)",
     }),
     latency_measure: LatencyMeasure.default('ttfb'),
+    approval_policy: ApprovalPolicy.optional().meta({
+      description:
+        'Absent: the model keeps its policy (a new model gets the default). Changing it needs an approver where it applies',
+    }),
   })
   .meta({ id: 'ModelInput' })
 export type ModelInput = Checked<typeof ModelInput, core.ModelInput>

@@ -98,6 +98,8 @@ const GateView = z
     min_sample_per_arm: z.number(),
     min_duration_ms: z.number(),
     max_duration_ms: z.number(),
+    max_conflict_rate: z.number(),
+    min_conflicts: z.number(),
   })
   .meta({ id: 'StageGates' })
 export type GateView = z.infer<typeof GateView>

@@ -46,6 +46,15 @@ export const GateOverrides = z
     alpha_fail: z.number().gt(0).lt(0.5).optional(),
     srm_alpha: z.number().gt(0).lt(0.5).optional(),
     min_sample: z.number().int().min(1).optional().meta({ description: 'Minimum exposures per arm before a PASS' }),
+    max_conflict_rate: Margin.optional().meta({
+      description: "HALT when an arm's share of contradicted business outcomes exceeds it (default 1%)",
+    }),
+    min_conflicts: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Contradicted outcomes an arm needs before that HALT (default 20)' }),
     max_duration_s: Seconds.optional().meta({ description: 'Stage cap: reaching it undecided gives INCONCLUSIVE' }),
   })
   .meta({ id: 'GateOverrides' })

@@ -7,7 +7,16 @@
 import { z } from 'zod'
 import { IsoTime } from './common'
 
-const ArmEstimate = z.object({ n: z.number(), estimate: z.number().nullable() })
+const ArmEstimate = z.object({
+  n: z.number(),
+  estimate: z.number().nullable(),
+  conflicts: z.number().int().optional().meta({
+    description: "Business metrics: the arm's requests whose outcome a later report contradicted (first value kept)",
+  }),
+  conflict_rate: z.number().nullable().optional().meta({
+    description: 'Business metrics: conflicts / outcomes accepted for the step (null: none accepted yet)',
+  }),
+})
 
 export const MetricVerdictView = z
   .object({

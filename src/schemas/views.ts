@@ -4,8 +4,10 @@
  */
 import { z } from 'zod'
 import { Epoch, IsoTime, ModelName, RiskTier, VersionName } from './common'
-import { Backend, BusinessMetric, LatencyMeasure, ShadowCompare } from './model'
+import { ApprovalPolicy, Backend, BusinessMetric, LatencyMeasure, ShadowCompare } from './model'
 import { RoutingTable } from './routing'
+import type { ModelWarning as CoreModelWarning } from '../core/registry/bounds'
+import type { Checked } from './conforms'
 
 export const VersionView = z
   .object({
@@ -32,11 +34,28 @@ export const ModelConfig = z
     latency_measure: LatencyMeasure.optional().meta({
       description: 'Which latency the latency gate reads (see ModelInput); absent: ttfb',
     }),
+    approval_policy: ApprovalPolicy,
     created_at: IsoTime,
     updated_at: IsoTime,
   })
   .meta({ id: 'ModelConfig' })
 export type ModelConfig = z.infer<typeof ModelConfig>
+
+export const ModelWarning = z
+  .object({
+    code: z.enum(['unbounded_mean_metric']),
+    metric: z.string(),
+    detail: z.string(),
+    fix: z.string(),
+  })
+  .meta({
+    id: 'ModelWarning',
+    description: 'Something a model stored before a rule was added still lacks; it keeps working meanwhile',
+  })
+
+export type ModelWarning = Checked<typeof ModelWarning, CoreModelWarning>
+
+const Warnings = z.array(ModelWarning).meta({ description: 'What to fix in the model (empty: nothing)' })
 
 export const BucketRange = z.object({ version: z.string(), from: z.number().int(), to: z.number().int() })
 
@@ -55,6 +74,7 @@ export const ModelView = z
       .array(BucketRange)
       .meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
     active_rollout: z.object({ id: z.string(), phase: z.string() }).nullable(),
+    warnings: Warnings,
   })
   .meta({ id: 'ModelView' })
 export type ModelView = z.infer<typeof ModelView>
@@ -87,6 +107,7 @@ export const ModelListItem = ModelSummary.extend({
       last_verdict: z.object({ decision: z.string(), reason: z.string(), at: IsoTime }).nullable(),
     })
     .nullable(),
+  warnings: Warnings,
 }).meta({ id: 'ModelListItem' })
 
 export const ModelList = z.object({ models: z.array(ModelListItem) }).meta({

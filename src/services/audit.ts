@@ -13,7 +13,7 @@ import {
   type Db,
 } from '../adapters/d1/registry-store'
 import type { CoordinatorClient } from '../adapters/do/coordinator-client'
-import { verifyChain, verifyChainToHead, type AuditEntry, type ChainVerdict } from '../core/audit/chain'
+import { needsHeadAfter, verifyStream, type AuditEntry, type StreamVerdict } from '../core/audit/chain'
 
 export type { AuditCursor, AuditQuery }
 
@@ -29,28 +29,27 @@ export class AuditService {
     return listAudit(this.deps.db, q)
   }
 
-  /** Verifies one model's stream, or every stream (also one whose rows were all deleted). */
-  async verify(model: string | undefined): Promise<Array<{ stream: string; complete: boolean } & ChainVerdict>> {
+  /**
+   * Verifies one model's stream, or every stream: every model's, and every stream D1 has rows for
+   * (a model's whose rows were all deleted, or one no coordinator ever wrote: `head_missing`). A
+   * coordinator that cannot be asked for its head makes the whole check 503 (storage_unavailable),
+   * never a pass on the chain alone.
+   */
+  async verify(model: string | undefined): Promise<Array<{ stream: string } & StreamVerdict>> {
     const db = this.deps.db
     const streams = model
       ? [model]
       : [...new Set([...(await auditStreams(db)), ...(await listModels(db)).map((m) => m.name)])].sort()
     const reports = []
     for (const stream of streams) {
-      // The head first: entries appended while D1 is read (a cron tick) lie beyond it and are not
-      // judged against it. A head D1 has not caught up with (a write outage) cannot judge the tail.
-      const head = await this.deps.coordinator(stream).auditHead()
+      const coordinator = this.deps.coordinator(stream)
+      // The head, then D1, then (only when D1 has rows past that head) the head again: rows the
+      // writer appended while D1 was read lie below the second head; rows past it were never sealed
+      // (see core/audit/chain HeadsAround).
+      const before = await coordinator.auditHead()
       const entries = await streamEntries(db, stream)
-      const verdict =
-        head === null || !head.inD1
-          ? await verifyChain(entries)
-          : await verifyChainToHead(
-              stream,
-              entries.filter((e) => e.seq <= head.seq),
-              head,
-            )
-      // Streams without a writer's head (none recorded) are complete as far as anyone can tell.
-      reports.push({ stream, complete: head === null || head.inD1, ...verdict })
+      const after = needsHeadAfter(entries, before) ? await coordinator.auditHead() : before
+      reports.push({ stream, ...(await verifyStream(stream, entries, { before, after })) })
     }
     return reports
   }

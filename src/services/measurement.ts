@@ -12,6 +12,7 @@ import { outcomeNumber, type OutcomeItem, type OutcomeValue } from '../core/metr
 import { pagedByMinute, SERIES_PAGE_ROWS } from '../core/metrics/paged'
 import {
   mergeTotals,
+  type ConflictSeries,
   type DroppedCounts,
   type ModelLoss,
   type Totals,
@@ -35,6 +36,8 @@ export interface OutcomeInput {
 export const REJECT_REASONS = [
   'malformed_request_id',
   'invalid_signature',
+  'unknown_key',
+  'not_authorized',
   'unknown_model',
   'unknown_metric',
   'outside_attribution_window',
@@ -43,8 +46,18 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number]
 
 export type OutcomeResult =
-  | { request_id: string; status: 'accepted' | 'duplicate'; metric: string }
+  /** `conflict`: already counted with a different value, which stays (docs/statistics.md §10.6). */
+  | { request_id: string; status: 'accepted' | 'duplicate' | 'conflict'; metric: string }
   | { request_id: string; status: 'rejected'; reason: RejectReason; detail: string }
+
+/** The models whose outcomes a reporter's token covers: every model (null) or these. */
+export type ReporterModels = ReadonlySet<string> | null
+
+const VERIFY_DETAILS = {
+  malformed_request_id: 'not a modelgate request id',
+  invalid_signature: 'the request id was not issued by this gateway',
+  unknown_key: 'the request id was signed with a key this gateway no longer holds (see REQUEST_ID_SECRET_PREVIOUS)',
+} as const
 
 /** Clock skew tolerated for request ids that claim to come from the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000
@@ -53,8 +66,8 @@ export interface MeasurementDeps {
   db: Db
   shard: (model: string, shard: number) => ShardClient
   snapshots: SnapshotSink
-  /** The request-id signing secret (settings), or null when none is configured. */
-  requestIdSecret: string | null
+  /** The secrets request ids verify under (settings: current first); empty when none is configured. */
+  requestIdSecrets: readonly string[]
 }
 
 interface ShardGroup {
@@ -67,14 +80,19 @@ interface ShardGroup {
 export class MeasurementService {
   constructor(private readonly deps: MeasurementDeps) {}
 
-  /** Attributes each outcome through its signed request id and records it in its request's shard. */
+  /**
+   * Attributes each outcome through its signed request id and records it in its request's shard.
+   * An id of a model the reporter's token does not cover is `not_authorized`, checked before the
+   * model's configuration is read, so such a reporter learns nothing about other models.
+   */
   async ingestOutcomes(
     items: OutcomeInput[],
     now: number,
     defer: (p: Promise<unknown>) => void,
+    reporter: ReporterModels,
   ): Promise<OutcomeResult[]> {
-    const secret = this.deps.requestIdSecret
-    if (secret === null)
+    const secrets = this.deps.requestIdSecrets
+    if (secrets.length === 0)
       throw new DomainError('not_configured', 'set REQUEST_ID_SECRET (or ADMIN_TOKEN) to accept outcomes')
     const results: OutcomeResult[] = new Array(items.length)
     const byShard = new Map<string, ShardGroup>()
@@ -83,16 +101,16 @@ export class MeasurementService {
     }
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as OutcomeInput
-      const check = await verifyRequestId(secret, item.request_id)
+      const check = await verifyRequestId(secrets, item.request_id)
       if (!check.ok) {
-        const detail =
-          check.reason === 'invalid_signature'
-            ? 'the request id was not issued by this gateway'
-            : 'not a modelgate request id'
-        reject(i, check.reason, detail)
+        reject(i, check.reason, VERIFY_DETAILS[check.reason])
         continue
       }
       const claims: RequestClaims = check.claims
+      if (reporter !== null && !reporter.has(claims.model)) {
+        reject(i, 'not_authorized', `this reporter token does not cover model ${claims.model}`)
+        continue
+      }
       const snapshot = await this.deps.snapshots.get(claims.model, defer)
       if (snapshot === null) {
         reject(i, 'unknown_model', `model ${claims.model} is not registered`)
@@ -165,8 +183,13 @@ export class MeasurementService {
     return mergeSummaries(parts)
   }
 
-  /** Copy every shard's changed rows to D1 (idempotent; safe to repeat or to run concurrently). */
-  async rollup(model: string, shards: number): Promise<number> {
+  /**
+   * Copy every shard's changed rows to D1 (idempotent; safe to repeat or to run concurrently), then
+   * let each shard prune at `now`: it folds the model's business metrics and deletes what is rolled
+   * up and no longer needed, rollout or not (durable-objects/metrics-shard/retention).
+   */
+  async rollup(model: string, shards: number, now = Date.now()): Promise<number> {
+    const metrics = await this.metricWindows(model)
     let written = 0
     for (let shard = 0; shard < shards; shard++) {
       const client = this.deps.shard(model, shard)
@@ -178,8 +201,27 @@ export class MeasurementService {
         await client.ackExport(batch.cursor)
         cursor = batch.cursor
       }
+      // The export above is done either way; a failed prune is retried by the next tick, and must
+      // not keep the model's other shards from their rollup.
+      await client.prune(now, metrics).catch((err: unknown) => {
+        console.error(`rollup: prune of ${model}#${shard} failed: ${(err as Error).message}`)
+      })
     }
     return written
+  }
+
+  /**
+   * The model's business metrics and windows, from its routing snapshot (what outcome ingestion
+   * checks against). Null when unknown: the shards then keep what any window could still need.
+   */
+  private async metricWindows(model: string): Promise<StageQuery['metrics'] | null> {
+    try {
+      // No request context to extend: a stale snapshot's refresh just runs while the tick does.
+      const snapshot = await this.deps.snapshots.get(model, () => undefined)
+      return snapshot === null ? null : snapshot.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+    } catch {
+      return null
+    }
   }
 
   /** Deletes per-minute history of `model` older than `beforeMinute` (a bounded share per call). */
@@ -188,20 +230,23 @@ export class MeasurementService {
   }
 
   /**
-   * Totals per (model, version, arm), merged over shards, and per model the measurements isolates
-   * lost before a shard (every model listed, zeros included), for Prometheus.
+   * Totals per (model, version, arm), merged over shards, per model the measurements isolates
+   * lost before a shard (every model listed, zeros included), and the contradicted outcomes per
+   * (model, version, arm, metric) that has accepted any, for Prometheus.
    */
   async prometheus(
     models: Array<{ name: string; shards: number }>,
-  ): Promise<{ series: TotalsSeries[]; losses: ModelLoss[] }> {
+  ): Promise<{ series: TotalsSeries[]; losses: ModelLoss[]; conflicts: ConflictSeries[] }> {
     const series: TotalsSeries[] = []
     const losses: ModelLoss[] = []
+    const conflicts: ConflictSeries[] = []
     for (const m of models) {
       const merged = new Map<string, { version: string; arm: string; totals: Totals }>()
       const perShard = await Promise.all(
         Array.from({ length: m.shards }, (_, s) => this.deps.shard(m.name, s).totals()),
       )
       const loss: ModelLoss = { model: m.name, records: 0, batches: 0 }
+      const contradicted = new Map<string, ConflictSeries>()
       for (const shard of perShard) {
         for (const r of shard.rows) {
           const k = `${r.version}|${r.arm}`
@@ -210,11 +255,17 @@ export class MeasurementService {
         }
         loss.records += shard.dropped.records
         loss.batches += shard.dropped.batches
+        for (const c of shard.conflicts ?? []) {
+          const k = `${c.version}|${c.arm}|${c.metric}`
+          const cur = contradicted.get(k)
+          contradicted.set(k, { ...c, model: m.name, conflicts: (cur?.conflicts ?? 0) + c.conflicts })
+        }
       }
       for (const r of merged.values()) series.push({ model: m.name, ...r })
       losses.push(loss)
+      conflicts.push(...contradicted.values())
     }
-    return { series, losses }
+    return { series, losses, conflicts }
   }
 
   /** The model's measurements lost before reaching a shard, summed over its shards (since they began). */

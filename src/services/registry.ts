@@ -11,13 +11,15 @@ import {
   type ModelOverview,
   type ModelSummary,
 } from '../adapters/d1/registry-store'
-import type { CommandOutcome, CoordinatorClient } from '../adapters/do/coordinator-client'
+import type { ApprovedOutcome, CommandOutcome, CoordinatorClient } from '../adapters/do/coordinator-client'
 import { DomainError } from '../core/errors'
 import type { CommandMeta, RegistryCommand } from '../core/registry/commands'
+import type { PendingChange } from '../core/registry/two-person'
 import type { ModelView } from '../schemas/views'
+import { assertEgress, type EgressCheck } from './egress'
 import type { SnapshotSink } from './snapshot-sink'
 
-export type { CommandOutcome }
+export type { ApprovedOutcome, CommandOutcome }
 
 export interface RegistryDeps {
   db: Db
@@ -25,6 +27,8 @@ export interface RegistryDeps {
   snapshots: SnapshotSink
   /** Whether the Worker has a binding of this name (a version reached through a service binding). */
   hasBinding: (name: string) => boolean
+  /** The egress policy (services/egress): a backend URL it refuses is not stored. */
+  egress: EgressCheck
 }
 
 export class RegistryService {
@@ -41,9 +45,25 @@ export class RegistryService {
         ],
       })
     }
+    if (cmd.type === 'put_version' && 'url' in cmd.backend) {
+      assertEgress(this.deps.egress, [{ field: 'backend.url', url: cmd.backend.url }])
+    }
     const out = await this.deps.coordinator(meta.model).command(cmd, meta)
     this.deps.snapshots.put(out.snapshot)
     return out
+  }
+
+  /** Applies a change held for a second person, as `actor` (an approver). */
+  async approveChange(model: string, id: string, actor: string, requestId: string): Promise<ApprovedOutcome> {
+    const out = await this.deps.coordinator(model).approveChange(id, actor, requestId)
+    this.deps.snapshots.put(out.snapshot)
+    return out
+  }
+
+  /** Changes held for a second person that can still be approved; 404 for an unknown model. */
+  async pendingChanges(model: string): Promise<PendingChange[]> {
+    await this.view(model)
+    return this.deps.coordinator(model).pendingChanges()
   }
 
   /** The model's view; 404 for a model that is not registered. */

@@ -25,6 +25,7 @@ import { deliveryView, incidentView, webhookView } from './views/records'
 import { rolloutSummary, verdictRowView } from './views/rollout'
 import type { RegistryService } from './registry'
 import type { SnapshotSink } from './snapshot-sink'
+import { assertEgress, type EgressCheck } from './egress'
 import type { TickIndex } from './publication'
 
 export type { RolloutCommand }
@@ -35,6 +36,8 @@ export interface RolloutDeps {
   snapshots: SnapshotSink
   registry: RegistryService
   tickIndex: TickIndex
+  /** The egress policy (services/egress): webhooks it refuses are not stored. */
+  egress: EgressCheck
 }
 
 export interface TickSummary {
@@ -92,6 +95,10 @@ export class RolloutService {
   }
 
   async setWebhooks(model: string, list: WebhookInput[], actor: string): Promise<WebhookView[]> {
+    assertEgress(
+      this.deps.egress,
+      list.map((w, i) => ({ field: `webhooks.${i}.url`, url: w.url })),
+    )
     await this.deps.registry.view(model)
     return (await this.deps.coordinator(model).setWebhooks(list, actor)).map(webhookView)
   }

@@ -5,7 +5,7 @@
  * in it (decision, reason, and the per-metric numbers behind it), then the rollout's events.
  */
 import type { RolloutView } from '../schemas/rollout-view'
-import { formatNumber, formatTime } from './format'
+import { formatNumber, formatPercent, formatTime } from './format'
 import { Badge, ColumnHeads, Time } from './parts'
 
 type Verdict = RolloutView['verdicts'][number]
@@ -38,7 +38,23 @@ function shownVerdicts(all: Verdict[]): { shown: Verdict[]; hidden: number } {
 }
 
 /** The numbers behind a verdict, per metric. */
-const NUMBER_COLUMNS = ['Champion n', 'Champion', 'Challenger n', 'Challenger', 'p-value']
+const NUMBER_COLUMNS = [
+  'Champion n',
+  'Champion',
+  'Challenger n',
+  'Challenger',
+  'p-value',
+  'Champion conflicts',
+  'Challenger conflicts',
+]
+
+type ArmNumbers = Verdict['metrics'][number]['champion']
+
+/** A business metric's contradicted outcomes on an arm: "25 (41.7%)"; "–" for other metrics. */
+export function conflictCell(a: ArmNumbers): string {
+  if (a.conflicts === undefined) return '–'
+  return `${formatNumber(a.conflicts, 6)} (${formatPercent(a.conflict_rate ?? null)})`
+}
 
 function VerdictItem({ v }: { v: Verdict }) {
   return (
@@ -62,6 +78,8 @@ function VerdictItem({ v }: { v: Verdict }) {
                   <td class="num">{formatNumber(m.challenger.n, 6)}</td>
                   <td class="num">{formatNumber(m.challenger.estimate, 4)}</td>
                   <td class="num">{formatNumber(m.p_value, 3)}</td>
+                  <td class="num">{conflictCell(m.champion)}</td>
+                  <td class="num">{conflictCell(m.challenger)}</td>
                   <td>{m.decision.replace(/_/g, ' ')}</td>
                   <td>{m.reason}</td>
                 </tr>

@@ -10,7 +10,7 @@ import path from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startLiveGateway, type LiveGateway } from '../../scripts/lib/live-gateway'
-import { startUpstream, type UpstreamServer } from '../support/upstream-server'
+import { PROBE_READ, PROBE_STATIC, startUpstream, type UpstreamServer } from '../support/upstream-server'
 import { launchChromium } from './launch'
 import { Clock, mintModel, rollout, seed, traffic, type Rollout } from './seed'
 
@@ -357,5 +357,43 @@ describe('API docs', () => {
     for (const t of ['document', 'fetch', 'script', 'stylesheet']) expect(types, t).toContain(t)
     expect(foreignRequests).toEqual([])
     expect(pageErrors).toEqual([])
+  })
+})
+
+describe("a model's answer in the browser", () => {
+  it("cannot read the operator's token: the page a model returns runs in a sandbox, not on the gateway's origin", async () => {
+    // Two models answering HTML whose script reads sessionStorage; the second's upstream also sends
+    // its own CSP asking for a sandbox that allows scripts and the origin.
+    const [a] = upstreams
+    const models: string[] = []
+    for (const mode of ['html-probe', 'html-probe-csp']) {
+      const model = mintModel('answer')
+      await gateway.admin('PUT', `/models/${model}`, { risk: 'low' })
+      await gateway.admin('PUT', `/models/${model}/versions/v1`, { backend: { url: `${a!.url}/mode/${mode}` } })
+      await gateway.admin('POST', `/models/${model}/champion`, { version: 'v1' })
+      models.push(model)
+    }
+    // Signed in: the token is in this tab's sessionStorage for the gateway's origin, which
+    // survives navigating the tab to the model's URL on the same origin.
+    await signIn('/admin/ui')
+    expect(await page.evaluate(() => sessionStorage.getItem('modelgate.token'))).toBe(gateway.adminToken)
+    for (const [i, model] of models.entries()) {
+      const res = await page.goto(`${gateway.url}/v1/models/${model}/chat`)
+      expect(res?.status()).toBe(200)
+      expect(res?.headers()['content-type']).toContain('text/html')
+      // Playwright joins repeated header lines with a newline: the gateway's policy comes last.
+      expect(res?.headers()['content-security-policy']?.split(/,|\n/).at(-1)?.trim()).toBe('sandbox')
+      // The page was rendered (its static title), and its script never ran: nothing read, nothing
+      // reported. Without the sandbox the title would be PROBE_READ and the token.
+      const title = await page.title()
+      expect(title, model).toBe(PROBE_STATIC)
+      expect(title).not.toContain(PROBE_READ)
+      expect(title).not.toContain(gateway.adminToken)
+      await shot(`model-answer-${i === 0 ? 'plain' : 'upstream-csp'}`)
+    }
+    // The token was there all along: back on the dashboard, the same tab is still signed in.
+    await page.goto(`${gateway.url}/admin/ui`)
+    await page.waitForSelector('#main[aria-busy="false"]')
+    expect(await page.evaluate(() => sessionStorage.getItem('modelgate.token'))).toBe(gateway.adminToken)
   })
 })

@@ -65,7 +65,7 @@ export async function traffic(g: LiveGateway, model: string, n: number): Promise
   }
   const res = await fetch(`${g.url}/v1/outcomes`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.reporterToken}` },
     body: JSON.stringify({ outcomes }),
   })
   const report = (await res.json()) as { accepted: number }

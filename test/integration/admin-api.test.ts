@@ -2,7 +2,17 @@ import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, inject } from 'vitest'
 import type { Journal } from '../../src/durable-objects/model-coordinator/journal'
-import { ADMIN, APPROVER, admin, adminOk, call, infer, problemOf, setupModel, uniqueModel } from './helpers/harness'
+import {
+  ADMIN,
+  APPROVER,
+  admin,
+  adminOk,
+  infer,
+  postOutcomes,
+  problemOf,
+  setupModel,
+  uniqueModel,
+} from './helpers/harness'
 
 describe('admin auth', () => {
   it.each([
@@ -17,13 +27,23 @@ describe('admin auth', () => {
     expect(p.code).toBe('unauthorized')
   })
 
-  it('lets the approver read but not change routing (403)', async () => {
+  it('lets the approver read, but not make the operator-only writes (403)', async () => {
     const model = uniqueModel('auth')
     await setupModel(model, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
     await adminOk('GET', `/models/${model}`, undefined, 200, { token: APPROVER })
-    const res = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } }, { token: APPROVER })
+    // Routing, champion and settings are the approver's too (the two-person rule): see two-person.test.ts.
+    const res = await admin('POST', `/models/${model}/rollback`, undefined, { token: APPROVER })
     expect(res.status).toBe(403)
     expect((await problemOf(res)).code).toBe('forbidden')
+    const version = await admin(
+      'PUT',
+      `/models/${model}/versions/v2`,
+      { backend: { url: inject('upstreamB') } },
+      {
+        token: APPROVER,
+      },
+    )
+    expect(version.status).toBe(403)
   })
 
   it('records the named actor in the audit log', async () => {
@@ -126,6 +146,7 @@ describe('optimistic concurrency', () => {
   it('applies a change whose If-Match names the current epoch and refuses a stale one with 412', async () => {
     const model = uniqueModel('etag')
     const view = await setupModel(model, {
+      risk: 'low',
       versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
       champion: 'v1',
     })
@@ -162,6 +183,7 @@ describe('optimistic concurrency', () => {
   it('serializes concurrent changes: each gets its own epoch, none is lost', async () => {
     const model = uniqueModel('race')
     const view = await setupModel(model, {
+      risk: 'low',
       versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
       champion: 'v1',
     })
@@ -274,7 +296,11 @@ describe('rollback and audit', () => {
 
   it('works with an empty body and can undo a champion switch (blue/green)', async () => {
     const model = uniqueModel('bg')
-    await setupModel(model, { versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    await setupModel(model, {
+      risk: 'low',
+      versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
+      champion: 'v1',
+    })
     const switched = await adminOk('POST', `/models/${model}/champion`, { version: 'v2' })
     expect(switched.previous_champion).toBe('v1')
     expect((await infer(model)).headers.get('x-model-version')).toBe('v2')
@@ -290,6 +316,7 @@ describe('rollback and audit', () => {
   it('keeps a hash-chained audit log that verifies, and detects a tampered row', async () => {
     const model = uniqueModel('chain')
     await setupModel(model, {
+      risk: 'low',
       versions: { v1: inject('upstreamA'), v2: inject('upstreamB') },
       champion: 'v1',
       weights: { v1: 50, v2: 50 },
@@ -319,7 +346,7 @@ describe('rollback and audit', () => {
       .run()
     const verdict = await adminOk('GET', `/audit/verify?model=${model}`)
     expect(verdict.ok).toBe(false)
-    expect(verdict.streams[0].broken_at).toMatchObject({ seq: 5, problem: 'hash does not match the entry contents' })
+    expect(verdict.streams[0].broken_at).toMatchObject({ seq: 5, problem: 'hash_mismatch' })
   })
 
   it("detects deleted newest entries, and a stream deleted whole, against the writer's head", async () => {
@@ -329,14 +356,14 @@ describe('rollback and audit', () => {
     await env.DB.prepare('DELETE FROM audit_log WHERE stream = ? AND seq = 3').bind(model).run()
     const cut = await adminOk('GET', `/audit/verify?model=${model}`)
     expect(cut.ok).toBe(false)
-    expect(cut.streams[0].broken_at).toMatchObject({
-      seq: 3,
-      problem: 'entries 3..3 are missing (the writer sealed up to seq 3)',
-    })
+    expect(cut.streams[0].broken_at).toMatchObject({ seq: 3, problem: 'rows_missing' })
     await env.DB.prepare('DELETE FROM audit_log WHERE stream = ?').bind(model).run()
     const all = await adminOk('GET', '/audit/verify')
     expect(all.ok).toBe(false)
-    expect(all.streams.find((r: any) => r.stream === model)).toMatchObject({ ok: false, broken_at: { seq: 1 } })
+    expect(all.streams.find((r: any) => r.stream === model)).toMatchObject({
+      ok: false,
+      broken_at: { seq: 1, problem: 'rows_missing' },
+    })
   })
 
   it('exports the audit log as JSON lines and CSV, filtered and paginated', async () => {
@@ -439,13 +466,7 @@ describe('request limits and small validations', () => {
     })
     expect(res.status).toBe(413)
     expect((await problemOf(res)).code).toBe('payload_too_large')
-    const outcomes = await call(
-      new Request('http://gateway.test/v1/outcomes', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: big,
-      }),
-    )
+    const outcomes = await postOutcomes(undefined, { raw: big })
     expect(outcomes.status).toBe(413)
   })
 

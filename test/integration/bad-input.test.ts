@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ADMIN, admin, call, problemOf, uniqueModel } from './helpers/harness'
+import { ADMIN, admin, call, postOutcomes, problemOf, uniqueModel } from './helpers/harness'
 
 describe('bad input gets a clear problem, never a 500', () => {
   it('a JSON body sent without a JSON content type', async () => {
@@ -26,13 +26,7 @@ describe('bad input gets a clear problem, never a 500', () => {
 
   it('more than 1,000 outcomes in one batch', async () => {
     const outcomes = Array.from({ length: 1_001 }, (_, i) => ({ request_id: `r${i}`, value: 1 }))
-    const res = await call(
-      new Request('http://gateway.test/v1/outcomes', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ outcomes }),
-      }),
-    )
+    const res = await postOutcomes({ outcomes })
     expect(res.status).toBe(400)
     expect((await problemOf(res)).errors[0].field).toMatch(/outcomes/)
   })

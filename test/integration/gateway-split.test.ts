@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest'
-import { adminOk, infer, setupModel, uniqueModel } from './helpers/harness'
+import { adminConfirmed, infer, setupModel, uniqueModel } from './helpers/harness'
 
 /** Sends one request per unit, `parallel` at a time; returns unit → version. */
 async function routeUnits(
@@ -41,7 +41,8 @@ describe('sticky weighted split through the gateway (acceptance 2)', () => {
     const again = await routeUnits(model, sample)
     for (const u of sample) expect(again.get(u)).toBe(first.get(u))
 
-    await adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } })
+    // 50% off the champion of a medium-risk model: the approver confirms it (two-person.test.ts).
+    await adminConfirmed('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } })
     const wasOnV2 = units.filter((u) => first.get(u) === 'v2')
     const after = await routeUnits(model, wasOnV2)
     for (const u of wasOnV2) expect(after.get(u), `${u} flipped back`).toBe('v2')

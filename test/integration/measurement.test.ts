@@ -4,7 +4,17 @@ import { describe, expect, inject, it } from 'vitest'
 import { signRequestId } from '../../src/core/attribution/request-token'
 import { quantile, relativeError } from '../../src/core/stats/histogram'
 import { sumWhere } from '../../src/core/metrics/summary'
-import { admin, adminOk, call, infer, problemOf, setupModel, settle, uniqueModel } from './helpers/harness'
+import {
+  admin,
+  adminConfirmed,
+  adminOk,
+  infer,
+  postOutcomes,
+  problemOf,
+  setupModel,
+  settle,
+  uniqueModel,
+} from './helpers/harness'
 import { exactQuantile, requestsOf, serverTiming, summary } from './helpers/measure'
 
 async function drive(model: string, n: number, parallel = 64, body?: (i: number) => string) {
@@ -109,7 +119,7 @@ describe('metrics query validation', () => {
 describe('business outcomes', () => {
   const METRICS = [
     { name: 'repaid', kind: 'proportion', direction: 'higher_is_better', window_s: 600, positive_labels: ['repaid'] },
-    { name: 'revenue', kind: 'mean', direction: 'higher_is_better', window_s: 600, cap: 100 },
+    { name: 'revenue', kind: 'mean', direction: 'higher_is_better', window_s: 600, cap: 100, floor: 0 },
   ]
 
   async function modelWithMetrics(opts: { v2?: string; shards?: number } = {}) {
@@ -123,18 +133,9 @@ describe('business outcomes', () => {
     await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } }, 201)
     await adminOk('PUT', `/models/${model}/versions/v2`, { backend: { url: opts.v2 ?? inject('upstreamB') } }, 201)
     await adminOk('POST', `/models/${model}/champion`, { version: 'v1' })
-    await adminOk('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } })
+    // Half the traffic off the champion of a medium-risk model: the approver confirms it.
+    await adminConfirmed('PUT', `/models/${model}/routing`, { weights: { v1: 50, v2: 50 } })
     return model
-  }
-
-  function postOutcomes(body: unknown): Promise<Response> {
-    return call(
-      new Request('http://gateway.test/v1/outcomes', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    )
   }
 
   it('accepts valid ids, rejects forged, malformed and expired ones with a reason, and counts duplicates once', async () => {

@@ -4,7 +4,7 @@ import { bucketOf } from '../../src/core/routing/hash'
 import { IncidentView } from '../../src/schemas/incident'
 import { coordinatorClient } from '../../src/adapters/do/coordinator-client'
 import { hashUnit } from '../support/upstream-server'
-import { APPROVER, admin, adminOk, infer, problemOf, settle, uniqueModel } from './helpers/harness'
+import { APPROVER, admin, adminConfirmed, adminOk, infer, problemOf, settle, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout, traffic } from './helpers/rollout'
 
 const MIN = 60_000
@@ -386,7 +386,8 @@ describe('humans in the loop', () => {
 
   it('routes everything back on the one-command rollback even before the first step', async () => {
     const m = await model()
-    await adminOk('PUT', `/models/${m}/routing`, {
+    // A cohort rule to another version needs an approver on a medium-risk model (two-person.test.ts).
+    await adminConfirmed('PUT', `/models/${m}/routing`, {
       weights: { v1: 100 },
       rules: [{ when: { header: 'x-beta', equals: '1' }, version: 'v2' }],
     })

@@ -3,7 +3,7 @@ import { describe, expect, inject, it } from 'vitest'
 import { sumWhere } from '../../src/core/metrics/summary'
 import { hashUnit } from '../support/upstream-server'
 import { env } from 'cloudflare:workers'
-import { adminOk, call, infer, settle, uniqueModel } from './helpers/harness'
+import { adminOk, infer, postOutcomes, settle, uniqueModel } from './helpers/harness'
 import { summary } from './helpers/measure'
 
 async function shadowModel(opts: {
@@ -185,13 +185,7 @@ describe('paired comparison', () => {
     await settle()
     // Ground truth: "decline" was right for even x, "approve" for odd x.
     const outcomes = answers.map((a, x) => ({ request_id: a.id, value: x % 2 === 0 ? 'decline' : 'approve' }))
-    const res = await call(
-      new Request('http://gateway.test/v1/outcomes', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ outcomes }),
-      }),
-    )
+    const res = await postOutcomes({ outcomes })
     expect(((await res.json()) as any).accepted).toBe(200)
     const cf = (await summary(model)).counterfactual.get('v2|approved_ok')!
     // The champion always says approve: right on odd x. The shadow declines a planted 20%.

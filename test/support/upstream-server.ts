@@ -16,7 +16,14 @@
  *                         (by hash of x) get a different output, to plant shadow divergence
  *   /mode/flaky-<rate>[-<ms>]/...  500 for a fixed <rate> share of inputs (by hash of {"x"}), else
  *                         200; with <ms>, after that long
- *   /mode/sink/...        records the JSON body (a webhook receiver); GET /sink/log lists them
+ *   /mode/sink/...        records the JSON body and headers (a webhook receiver, a shadow copy's
+ *                         backend); GET /sink/log lists them
+ *   /mode/redirect-<status>/...  answers <status> with `location` pointing at this server's
+ *                         /mode/sink/... (an inward address): a client that follows it lands in the sink
+ *   /mode/html-probe[-csp]/...  a text/html page whose script tries to read sessionStorage and
+ *                         puts what it read in the title (`PROBE_READ` + JSON; `PROBE_BLOCKED` + the
+ *                         error's name when the read throws; `PROBE_STATIC` when it never ran); with
+ *                         -csp, the page's own CSP asks for a sandbox that allows scripts and its origin
  *   anything else         echo: JSON with server name, method, path, query, headers, body
  */
 import http from 'node:http'
@@ -47,8 +54,33 @@ export function hashUnit(x: number): number {
   return (h >>> 0) / 4294967296
 }
 
+/** Titles of the html-probe page (see the modes above). */
+export const PROBE_STATIC = 'probe: the script did not run'
+export const PROBE_READ = 'probe read: '
+export const PROBE_BLOCKED = 'probe blocked: '
+
+/** The upstream's own policy of /mode/html-probe-csp: a sandbox as loose as a sandbox gets. */
+export const PROBE_UPSTREAM_CSP = 'sandbox allow-scripts allow-same-origin allow-popups allow-top-navigation'
+
+const PROBE_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>${PROBE_STATIC}</title></head>
+<body><p id="probe">${PROBE_STATIC}</p>
+<script>
+  var seen;
+  try {
+    var all = {};
+    for (var i = 0; i < sessionStorage.length; i++) all[sessionStorage.key(i)] = sessionStorage.getItem(sessionStorage.key(i));
+    seen = ${JSON.stringify(PROBE_READ)} + JSON.stringify(all);
+  } catch (e) {
+    seen = ${JSON.stringify(PROBE_BLOCKED)} + (e && e.name);
+  }
+  document.title = seen;
+  document.getElementById('probe').textContent = seen;
+</script></body></html>
+`
+
 export async function startUpstream(name: string): Promise<UpstreamServer> {
-  const sink: Array<{ path: string; body: unknown; at: number }> = []
+  const sink: Array<{ path: string; body: unknown; at: number; headers: http.IncomingHttpHeaders }> = []
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (url.pathname === '/sink/log') {
@@ -90,6 +122,11 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       tick()
       return
     }
+    if (mode.startsWith('redirect-')) {
+      res.writeHead(Number(mode.slice(9)), { location: `http://${req.headers.host}/mode/sink${path}` })
+      res.end()
+      return
+    }
     if (mode === 'sink') {
       let parsed: unknown = body
       try {
@@ -97,7 +134,7 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
       } catch {
         // keep the raw text
       }
-      sink.push({ path, body: parsed, at: Date.now() })
+      sink.push({ path, body: parsed, at: Date.now(), headers: req.headers })
       res.writeHead(202, { 'content-type': 'application/json' })
       res.end('{"ok":true}')
       return
@@ -150,6 +187,15 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
             : { text: flip ? `a completely different answer about item ${x}` : `the answer for item ${x} is fine` }
       res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
       res.end(JSON.stringify({ server: name, ...out }))
+      return
+    }
+    if (mode === 'html-probe' || mode === 'html-probe-csp') {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'x-upstream': name,
+        ...(mode === 'html-probe-csp' ? { 'content-security-policy': PROBE_UPSTREAM_CSP } : {}),
+      })
+      res.end(PROBE_PAGE)
       return
     }
     if (mode === 'garbage') {

@@ -10,6 +10,7 @@ import { drizzle, type DrizzleD1Database } from 'drizzle-orm/d1'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { AuditEntry } from '../../core/audit/chain'
+import { modelWarnings, type ModelWarning } from '../../core/registry/bounds'
 import type { ModelState } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import * as schema from './schema'
@@ -133,6 +134,8 @@ export function storedVerdictOf(v: unknown): { decision: string; reason: string;
 export interface ModelOverview extends ModelSummary {
   /** Weights of the routing table at the model's current epoch (empty before the first publish). */
   weights: Record<string, number>
+  /** What the model still lacks, from the metrics of its current snapshot (core/registry/bounds). */
+  warnings: ModelWarning[]
   active_rollout: {
     id: string
     challenger: string
@@ -159,6 +162,7 @@ export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
     db.select().from(schema.rollouts).where(isNull(schema.rollouts.endedAt)).orderBy(desc(schema.rollouts.createdAt)),
   ])
   const weights = new Map(tables.map((t) => [t.model, (t.snapshot as RoutingSnapshot).routing?.weights ?? {}]))
+  const warnings = new Map(tables.map((t) => [t.model, modelWarnings((t.snapshot as RoutingSnapshot).metrics ?? [])]))
   const running = new Map<string, (typeof active)[number]>()
   for (const r of active) if (!running.has(r.model)) running.set(r.model, r)
   return models.map((m) => {
@@ -171,6 +175,7 @@ export async function listModelOverviews(db: Db): Promise<ModelOverview[]> {
       metric_shards: m.metricShards,
       updated_at: m.updatedAt,
       weights: weights.get(m.name) ?? {},
+      warnings: warnings.get(m.name) ?? [],
       active_rollout: r
         ? {
             id: r.id,

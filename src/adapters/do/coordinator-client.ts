@@ -5,6 +5,7 @@
  */
 import type { Result } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
+import type { PendingChange } from '../../core/registry/two-person'
 import type { EvaluationReport } from '../../schemas/evaluation'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../../schemas/rollout'
 import type { RoutingSnapshot, RoutingTable } from '../../schemas/routing'
@@ -26,6 +27,13 @@ export interface CommandOutcome {
   before: RoutingTable | null
   /** The active rollout a one-command rollback ended through its runbook, or null. */
   ended_rollout: string | null
+  /** Set when the change waits for an approver (nothing changed yet): core/registry/two-person. */
+  held: PendingChange | null
+}
+
+/** A held change an approver confirmed, and the outcome of applying it. */
+export interface ApprovedOutcome extends CommandOutcome {
+  change: PendingChange & { approved_by: string; approved_at: string }
 }
 
 /** A rollout after a command, with the model's current snapshot. */
@@ -59,6 +67,10 @@ export interface CoordinatorRpc {
   snapshot(): Promise<Result<RoutingSnapshot | null>>
   auditHead(): Promise<Result<AuditHeadView | null>>
   command(cmd: RegistryCommand, meta: CommandMeta): Promise<Result<CommandOutcome>>
+  /** Applies a held change as `actor` (an approver), if it still may be: core/registry/two-person. */
+  approveChange(id: string, actor: string, requestId: string): Promise<Result<ApprovedOutcome>>
+  /** Held changes that can still be approved. */
+  pendingChanges(): Promise<Result<PendingChange[]>>
   startRollout(req: StartRolloutInput, actor: string): Promise<Result<RolloutOutcome>>
   /** `at` pins the clock for this command (tests); it can only move the clock forward. */
   rolloutCommand(id: string, cmd: RolloutCommand, actor: string, at?: number): Promise<Result<RolloutOutcome>>

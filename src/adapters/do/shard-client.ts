@@ -20,6 +20,13 @@ export interface ShardRpc {
   exportCursor(): Promise<Result<number>>
   /** Prometheus counters: totals per (version, arm) and the measurements isolates lost on the way. */
   totals(): Promise<Result<ShardTotals>>
+  /**
+   * Housekeeping after a rollup, at the caller's clock: folds `metrics` (the model's business
+   * metrics; null = unknown) as of `now`, then deletes rows that are exported and no longer needed.
+   */
+  prune(now: number, metrics: StageQuery['metrics'] | null): Promise<Result<void>>
+  /** Rows per table (a full count; for tests and operators). */
+  tableCounts(): Promise<Result<Record<string, number>>>
 }
 
 export type ShardClient = Unwrapped<ShardRpc>

@@ -31,6 +31,7 @@ export const statusCommand: CommandSpec = {
     "DUR P99 the total duration (to the body's last byte); SKIPPED counts shadow copies not compared",
     '(in-flight cap, oversized or slow inputs). Dropped measurements are the ones isolates lost before',
     'a metrics shard, since the shards began (from the same response, read from the shards).',
+    'WARNINGS lists what the model still lacks (a mean metric without cap and floor), with the fix.',
     '--json prints { "model": <model view>, "rollout": <rollout view or null>, "metrics": <series> }.',
   ],
   async run(ctx, p) {
@@ -70,6 +71,13 @@ export const statusCommand: CommandSpec = {
         '  ',
       ),
     )
+    // A server from before the field sends none.
+    const warnings = (view.warnings as ModelView['warnings'] | undefined) ?? []
+    if (warnings.length > 0) {
+      println(io)
+      println(io, 'WARNINGS')
+      for (const w of warnings) println(io, `  ${w.code} ${w.metric}: ${w.detail}\n    fix: ${w.fix}`)
+    }
     println(io)
     println(io, 'VERSIONS')
     println(

@@ -2,7 +2,8 @@
  * @module cli/commands/verdicts
  * `modelgate verdicts <rollout>`: every gate evaluation with its decision and reason; with
  * `--metrics`, the numbers behind each one (per-arm n and estimate, contrast, boundary,
- * always-valid p-value, margin) and the sample-ratio check.
+ * always-valid p-value, margin), each business metric's contradicted outcomes per arm, and the
+ * sample-ratio check.
  */
 import { bool, booleanOption, positiveInt, str, stringOption, type CommandSpec } from '../args'
 import type { RolloutView, VerdictRow } from '../api-types'
@@ -10,6 +11,15 @@ import { NONE, num, pct, right, table, time } from '../format'
 import { println } from '../io'
 import { stepLabel, withDecision } from '../rollout-view'
 import { printJson, seg } from './shared'
+
+type MetricRow = VerdictRow['metrics'][number]
+
+/** A business metric's contradicted outcomes per arm, or null for metrics (and verdicts) without them. */
+export function conflictLine(m: MetricRow): string | null {
+  if (m.champion.conflicts === undefined && m.challenger.conflicts === undefined) return null
+  const arm = (a: MetricRow['champion']) => `${a.conflicts ?? 0} (${pct(a.conflict_rate)})`
+  return `  conflicts ${m.metric}: champion ${arm(m.champion)}, challenger ${arm(m.challenger)}`
+}
 
 export const verdictsCommand: CommandSpec = {
   name: 'verdicts',
@@ -88,6 +98,10 @@ export const verdictsCommand: CommandSpec = {
             '  ',
           ),
         )
+      }
+      for (const m of v.metrics) {
+        const line = conflictLine(m)
+        if (line !== null) println(io, line)
       }
       if (v.srm) {
         const share = v.srm.observed_share === null ? NONE : pct(v.srm.observed_share)

@@ -27,6 +27,7 @@ const EMOJI: Record<AlertKind, string> = {
   rollback: ':rewind:',
   inconclusive: ':grey_question:',
   srm: ':warning:',
+  outcome_conflicts: ':warning:',
   approval_needed: ':raising_hand:',
   rollback_confirmed: ':white_check_mark:',
 }

@@ -3,12 +3,24 @@
  * Signed request ids: `x-request-id` carries what outcome attribution needs, so the hot path writes
  * nothing per request. Format (fields separated by `~`, which model and version names cannot hold):
  *
- *   mg2~<model>~<version>~<arm><segment>~<epoch b36>~<shards b36>~<time ms b36>~<nonce>~<mac>
+ *   mg3~<model>~<version>~<arm><segment>~<epoch b36>~<shards b36>~<time ms b36>~<nonce>~<kid>~<mac>
  *
  * `shards` is the model's metric shard count when the id was minted: an outcome must reach the
  * shard that saw the request's shadow pair and remembers its earlier outcomes, and the count can
- * grow meanwhile. `mg1` ids (the same without it, minted before) still verify; their shard comes
- * from the current count. Version and arm are the ones the request was assigned to.
+ * grow meanwhile. Version and arm are the ones the request was assigned to.
+ *
+ * `kid` names the key that signed the id: 24 bits of SHA-256 over the secret under its own domain
+ * (never bits of the MAC key). Ids are minted with the current secret and verify under it or the
+ * previous one (REQUEST_ID_SECRET_PREVIOUS, a rotation window); an id whose key is neither is
+ * `unknown_key`, told apart from a forged or altered one (`invalid_signature`). The kid is under
+ * the MAC, so an id whose kid was altered reads as `unknown_key` too. It gives an attacker nothing
+ * the 64-bit tag does not already: both let one test a guessed secret offline, which is why the
+ * secret must be long and random.
+ *
+ * Earlier layouts still verify, under either key: `mg2` (the same without the kid) and `mg1`
+ * (without the kid and the shard count; its shard comes from the current count). Without a kid
+ * the two outcomes are told apart no better than before: an id of a retired key is
+ * `invalid_signature`.
  *
  * `mac` is a 64-bit SipHash-2-4 tag over everything before it (base64url), keyed with 128 bits
  * derived once per isolate from the secret by SHA-256. SipHash is a PRF designed for exactly this
@@ -41,37 +53,58 @@ export interface RequestClaims {
 /** What the gateway signs: every claim known. */
 export type SignedClaims = RequestClaims & { shards: number }
 
-const PREFIX = 'mg2'
-const LEGACY_PREFIX = 'mg1'
+const PREFIX = 'mg3'
+/** Layouts by prefix: how many `~`-separated parts, and whether they carry shards and a kid. */
+const LAYOUTS: Record<string, { parts: number; shards: boolean; kid: boolean }> = {
+  mg1: { parts: 8, shards: false, kid: false },
+  mg2: { parts: 9, shards: true, kid: false },
+  mg3: { parts: 10, shards: true, kid: true },
+}
 const ARM_CODES: Record<TokenArm, string> = { champion: 'c', challenger: 'h', cohort: 'k' }
 const CODE_ARMS: Record<string, TokenArm> = { c: 'champion', h: 'challenger', k: 'cohort' }
 /** An 8-byte tag in unpadded base64url. */
 const TAG_CHARS = 11
 const NONCE_BYTES = 5
+/** 3 bytes of fingerprint in Crockford base32. */
+const KID = /^[0-9a-z]{5}$/
 
-const keys = new Map<string, SipKey>()
-const pending = new Map<string, Promise<SipKey>>()
+/** A request-id key: the SipHash key and the fingerprint (kid) ids signed with it carry. */
+export interface RequestIdKey {
+  sip: SipKey
+  kid: string
+}
+
+const keys = new Map<string, RequestIdKey>()
+const pending = new Map<string, Promise<RequestIdKey>>()
 const encoder = new TextEncoder()
 const tag = new Uint32Array(2)
 
-/** 128-bit SipHash key = SHA-256(domain ‖ secret)[0..16), computed once per secret per isolate. */
-async function keyFor(secret: string): Promise<SipKey> {
+const sha256 = async (domain: string, secret: string) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(`${domain}\u0000${secret}`)))
+
+/**
+ * 128-bit SipHash key = SHA-256(domain ‖ secret)[0..16) and kid = SHA-256(other domain ‖
+ * secret)[0..3), computed once per secret per isolate.
+ */
+async function keyFor(secret: string): Promise<RequestIdKey> {
   const ready = keys.get(secret)
   if (ready) return ready
   let p = pending.get(secret)
   if (!p) {
-    p = crypto.subtle.digest('SHA-256', encoder.encode(`modelgate/request-id/v1\u0000${secret}`)).then((d) => {
-      const k = sipKey(new Uint8Array(d).slice(0, 16))
-      keys.set(secret, k)
-      return k
-    })
+    p = Promise.all([sha256('modelgate/request-id/v1', secret), sha256('modelgate/request-id/kid/v1', secret)]).then(
+      ([k, f]) => {
+        const key = { sip: sipKey(k.slice(0, 16)), kid: encodeBase32(f.slice(0, 3)) }
+        keys.set(secret, key)
+        return key
+      },
+    )
     pending.set(secret, p)
   }
   return p
 }
 
 /** The signing key when this isolate has derived it already (the hot path signs synchronously then). */
-export function readySigningKey(secret: string): SipKey | null {
+export function readySigningKey(secret: string): RequestIdKey | null {
   return keys.get(secret) ?? null
 }
 
@@ -112,9 +145,9 @@ function mac(key: SipKey, payload: string): void {
 }
 
 /** Signs synchronously with a key from `readySigningKey` (the per-request path). */
-export function signRequestIdWith(key: SipKey, c: SignedClaims, random: RandomBytes = pooledRandomBytes): string {
-  const payload = `${PREFIX}~${c.model}~${c.version}~${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}~${c.epoch.toString(36)}~${c.shards.toString(36)}~${c.at.toString(36)}~${encodeBase32(random(NONCE_BYTES))}`
-  mac(key, payload)
+export function signRequestIdWith(key: RequestIdKey, c: SignedClaims, random: RandomBytes = pooledRandomBytes): string {
+  const payload = `${PREFIX}~${c.model}~${c.version}~${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}~${c.epoch.toString(36)}~${c.shards.toString(36)}~${c.at.toString(36)}~${encodeBase32(random(NONCE_BYTES))}~${key.kid}`
+  mac(key.sip, payload)
   return `${payload}~${tagText(tag[0]!, tag[1]!)}`
 }
 
@@ -128,20 +161,32 @@ export async function signRequestId(
 }
 
 export type TokenCheck =
-  { ok: true; claims: RequestClaims } | { ok: false; reason: 'malformed_request_id' | 'invalid_signature' }
+  | { ok: true; claims: RequestClaims }
+  | { ok: false; reason: 'malformed_request_id' | 'invalid_signature' | 'unknown_key' }
 
 /** Base-36 digits only: parseInt would read "12x" as 12, and the number must be all of the field. */
 const B36 = /^[0-9a-z]{1,11}$/
 
-/** Parse and authenticate a request id. */
-export async function verifyRequestId(secret: string, id: string): Promise<TokenCheck> {
-  if (id.length > 300) return { ok: false, reason: 'malformed_request_id' }
+interface ParsedId {
+  claims: RequestClaims
+  /** Null for the layouts before key ids (mg1, mg2). */
+  kid: string | null
+  /** What the tag covers: everything before it. */
+  payload: string
+  tag: string
+}
+
+/** The fields of an id in any known layout, or null when it is not one. */
+function parseRequestId(id: string): ParsedId | null {
+  if (id.length > 300) return null
   const parts = id.split('~')
-  const legacy = parts[0] === LEGACY_PREFIX && parts.length === 8
-  if (!legacy && !(parts[0] === PREFIX && parts.length === 9)) return { ok: false, reason: 'malformed_request_id' }
+  const layout = LAYOUTS[parts[0] as string]
+  if (layout === undefined || parts.length !== layout.parts) return null
   const [, model, version, armSeg, epoch36] = parts as [string, string, string, string, string]
-  const shards36 = legacy ? null : (parts[5] as string)
-  const at36 = parts[parts.length - 3] as string
+  const shards36 = layout.shards ? (parts[5] as string) : null
+  const tail = layout.kid ? 1 : 0
+  const at36 = parts[parts.length - 3 - tail] as string
+  const kid = layout.kid ? (parts[parts.length - 2] as string) : null
   const macText = parts[parts.length - 1] as string
   const arm = CODE_ARMS[armSeg.charAt(0)]
   const shards = shards36 === null ? null : parseInt(shards36, 36)
@@ -153,28 +198,48 @@ export async function verifyRequestId(secret: string, id: string): Promise<Token
     !version ||
     !B36.test(epoch36) ||
     !B36.test(at36) ||
-    (shards36 !== null && (!B36.test(shards36) || shards === 0))
+    (shards36 !== null && (!B36.test(shards36) || shards === 0)) ||
+    (kid !== null && !KID.test(kid))
   ) {
-    return { ok: false, reason: 'malformed_request_id' }
+    return null
   }
-  const payload = id.slice(0, id.length - macText.length - 1)
-  mac(readySigningKey(secret) ?? (await keyFor(secret)), payload)
+  const claims: RequestClaims = {
+    model,
+    version,
+    arm,
+    cohort: armSeg.charAt(1) === 'c',
+    epoch: parseInt(epoch36, 36),
+    at: parseInt(at36, 36),
+    shards,
+  }
+  return { claims, kid, payload: id.slice(0, id.length - macText.length - 1), tag: macText }
+}
+
+/** Whether `key` made `tag` over `payload`, compared in constant time. */
+function tagMatches(key: RequestIdKey, payload: string, given: string): boolean {
+  mac(key.sip, payload)
   // Compared as text with the canonical encoding: base64url of 8 bytes has 2 spare bits in its
   // last character, and a decode-then-compare would take 4 spellings of one id (each counted).
   const expected = tagText(tag[0]!, tag[1]!)
   let diff = 0
-  for (let i = 0; i < TAG_CHARS; i++) diff |= expected.charCodeAt(i) ^ macText.charCodeAt(i)
-  if (diff !== 0) return { ok: false, reason: 'invalid_signature' }
-  return {
-    ok: true,
-    claims: {
-      model,
-      version,
-      arm,
-      cohort: armSeg.charAt(1) === 'c',
-      epoch: parseInt(epoch36, 36),
-      at: parseInt(at36, 36),
-      shards,
-    },
+  for (let i = 0; i < TAG_CHARS; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i)
+  return diff === 0
+}
+
+/**
+ * Parse and authenticate a request id under any of `secrets` (the current one first, then the
+ * previous ones of a rotation). An id naming a key none of them has is `unknown_key`.
+ */
+export async function verifyRequestId(secrets: string | readonly string[], id: string): Promise<TokenCheck> {
+  const parsed = parseRequestId(id)
+  if (parsed === null) return { ok: false, reason: 'malformed_request_id' }
+  let known = false
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    const key = readySigningKey(secret) ?? (await keyFor(secret))
+    // Kids are 24 bits: two keys may share one, so each key with the id's kid is tried.
+    if (parsed.kid !== null && key.kid !== parsed.kid) continue
+    known = true
+    if (tagMatches(key, parsed.payload, parsed.tag)) return { ok: true, claims: parsed.claims }
   }
+  return { ok: false, reason: known ? 'invalid_signature' : 'unknown_key' }
 }

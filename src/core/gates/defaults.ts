@@ -75,6 +75,12 @@ export const GATE_DEFAULTS = {
   minDurationMs: { shadow: 48 * HOUR_MS, canary: 24 * HOUR_MS, watch: 24 * HOUR_MS },
   maxDurationMs: 7 * 24 * HOUR_MS,
   divergenceMaxRate: 0.05,
+  /**
+   * Outcome conflicts (docs/statistics.md §10.6): HALT above 1% of an arm's accepted outcomes
+   * contradicted, once at least 20 are (a few honest retries with a corrected value never halt).
+   */
+  maxConflictRate: 0.01,
+  minConflicts: 20,
 } as const
 
 /**
@@ -112,8 +118,8 @@ function latencyGate(opts: DefaultGateOptions): GateConfig['latency'] {
 /**
  * Sensible default gates for a stage: business margin 2%, errors +25% (relative, event split),
  * latency exceedance at the champion p99 (or the SLA), α_pass = α_fail = 0.05, SRM α = 0.001,
- * ≥ 1,000 exposures per arm, ≥ 24 h (48 h in shadow), at most 7 days, divergence ≤ 5%.
- * Fail margins default to the margins (m_f = m: a good model is almost never rolled back).
+ * ≥ 1,000 exposures per arm, ≥ 24 h (48 h in shadow), at most 7 days, divergence ≤ 5%, HALT
+ * above 1% contradicted outcomes (≥ 20 of them). Fail margins default to the margins (m_f = m: a good model is almost never rolled back).
  *
  * @example defaultGateConfig({ stage: 'canary', championP99Ms: 320,
  *   business: [{ metric: 'conversion', kind: 'proportion', direction: 'higher_is_better' }] })
@@ -134,6 +140,8 @@ export function defaultGateConfig(opts: DefaultGateOptions): GateConfig {
     minSamplePerArm: GATE_DEFAULTS.minSamplePerArm,
     minDurationMs: GATE_DEFAULTS.minDurationMs[opts.stage],
     maxDurationMs: GATE_DEFAULTS.maxDurationMs,
+    maxConflictRate: GATE_DEFAULTS.maxConflictRate,
+    minConflicts: GATE_DEFAULTS.minConflicts,
   }
 }
 
@@ -156,7 +164,8 @@ function marginFindings(name: string, c: Margined | null, d: Margined | null): s
  * The ways `config` is weaker than `defaults`, as sentences; empty when it is at least as strict
  * everywhere. Weaker means: a default gate removed or changed in kind/direction, a larger margin
  * or fail margin, a higher latency threshold, a higher divergence maximum, larger α_pass/α_fail,
- * a smaller SRM α (fewer alarms), or a smaller minimum sample or duration. Extra gates and a
+ * a smaller SRM α (fewer alarms), a smaller minimum sample or duration, or a larger conflict rate
+ * or conflict count before an outcome-conflict HALT. Extra gates and a
  * longer cap are not weaker (always-valid tests do not lose validity with time).
  */
 export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[] {
@@ -195,5 +204,9 @@ export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[]
   smaller('srmAlpha', config.srmAlpha, defaults.srmAlpha)
   smaller('minSamplePerArm', config.minSamplePerArm, defaults.minSamplePerArm)
   smaller('minDurationMs', config.minDurationMs, defaults.minDurationMs)
+  const conflictRate = (g: GateConfig) => g.maxConflictRate ?? GATE_DEFAULTS.maxConflictRate
+  const conflictCount = (g: GateConfig) => g.minConflicts ?? GATE_DEFAULTS.minConflicts
+  larger('maxConflictRate', conflictRate(config), conflictRate(defaults))
+  larger('minConflicts', conflictCount(config), conflictCount(defaults))
   return out
 }

@@ -8,7 +8,8 @@
  *   (time-uniform), so the caller may evaluate at every tick, or every request, with no penalty,
  *   and should act on (and record) the first PASS, FAIL or HALT (docs/statistics.md §2.5, §3).
  * - Order (docs/statistics.md §2.3, §2.4, §9): SRM first → HALT on alarm (neither PASS nor FAIL, even if
- *   a metric fails; the failing metrics are named in the reason). Then FAIL if any test fails,
+ *   a metric fails; the failing metrics are named in the reason). Then outcome conflicts above the
+ *   threshold → HALT the same way (§10.6; ./conflicts). Then FAIL if any test fails,
  *   at any time. PASS needs every test to pass, elapsed ≥ minDuration, both arms ≥ minSample and
  *   at least one test. Otherwise INCONCLUSIVE at the cap, else CONTINUE.
  * - Bonferroni: each FAIL test runs at α_fail/K, K = the number of tests this stage evaluates (a
@@ -32,10 +33,19 @@
 
 import { emptyMoments } from '../stats/moments'
 import { sequentialSrm } from '../stats/srm'
+import { checkConflicts, withConflicts } from './conflicts'
 import { duration, int, num, pct } from './format'
 import { type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
 import { divergenceVerdict, tailExceedanceVerdict } from './rate-tests'
-import type { BusinessGate, GateConfig, GateDecision, MetricVerdict, StageEvidence, VerdictRecord } from './types'
+import type {
+  BusinessGate,
+  ConflictCheck,
+  GateConfig,
+  GateDecision,
+  MetricVerdict,
+  StageEvidence,
+  VerdictRecord,
+} from './types'
 
 type GateTest = (levels: TestLevels) => MetricVerdict
 type SrmVerdict = VerdictRecord['srm']
@@ -65,19 +75,22 @@ function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
 function businessTest(g: BusinessGate, e: StageEvidence): GateTest {
   const proportion = g.kind === 'proportion'
   return (levels) =>
-    niVerdict(
-      {
-        metric: g.metric,
-        test: proportion ? 'ni_proportion' : 'ni_mean',
-        direction: g.direction,
-        margin: g.margin,
-        failMargin: g.failMargin ?? g.margin,
-        champion: e.champion.outcomes[g.metric] ?? emptyMoments(),
-        challenger: e.challenger.outcomes[g.metric] ?? emptyMoments(),
-        proportion,
-        show: proportion ? pct : num,
-      },
-      levels,
+    withConflicts(
+      niVerdict(
+        {
+          metric: g.metric,
+          test: proportion ? 'ni_proportion' : 'ni_mean',
+          direction: g.direction,
+          margin: g.margin,
+          failMargin: g.failMargin ?? g.margin,
+          champion: e.champion.outcomes[g.metric] ?? emptyMoments(),
+          challenger: e.challenger.outcomes[g.metric] ?? emptyMoments(),
+          proportion,
+          show: proportion ? pct : num,
+        },
+        levels,
+      ),
+      e,
     )
 }
 
@@ -162,14 +175,19 @@ function combine(
   c: GateConfig,
   metrics: MetricVerdict[],
   srm: SrmVerdict,
+  conflicts: ConflictCheck,
   elapsedMs: number,
   shadowOnly: boolean,
 ): Combined {
   const failed = metrics.filter((m) => m.decision === 'fail')
+  const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
   if (srm.alarm) {
-    const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
-    return { decision: 'HALT', reason: `HALT: ${srm.reason}${note}` }
+    const also = conflicts.alarm ? ` Also ${conflicts.reason}` : ''
+    return { decision: 'HALT', reason: `HALT: ${srm.reason}${also}${note}` }
   }
+  // Contradicted outcomes make the business evidence untrustworthy: a FAIL on it could be forced
+  // by whoever reports first, so a human looks before anything is decided (docs/statistics.md §10.6).
+  if (conflicts.alarm) return { decision: 'HALT', reason: `HALT: ${conflicts.reason}${note}` }
   if (failed.length > 0) {
     return { decision: 'FAIL', reason: `FAIL: ${failed.map((m) => body(m.reason)).join(' ')}` }
   }
@@ -228,6 +246,7 @@ export function evaluateGates(evidence: StageEvidence, config: GateConfig): Verd
     minSamplePerArm: config.minSamplePerArm,
   }
   const metrics = tests.map((test) => test(levels))
-  const { decision, reason } = combine(evidence, config, metrics, srm, elapsedMs, shadowOnly)
-  return { decision, reason, metrics, srm, elapsedMs }
+  const conflicts = checkConflicts(evidence, config, !shadowOnly)
+  const { decision, reason } = combine(evidence, config, metrics, srm, conflicts, elapsedMs, shadowOnly)
+  return { decision, reason, metrics, srm, conflicts, elapsedMs }
 }

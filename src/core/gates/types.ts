@@ -21,6 +21,17 @@ export interface ArmEvidence {
    * - mean metrics: n = matured requests that received an outcome, moments of the winsorised value.
    */
   outcomes: Record<string, Moments>
+  /**
+   * Outcome reports per metric as they arrived (not matured): outcomes accepted, and requests whose
+   * outcome a later report contradicted (docs/statistics.md §10.6). Absent: none known.
+   */
+  reports?: Record<string, OutcomeReports>
+}
+
+/** Outcomes accepted for an arm and metric, and how many of those requests were contradicted. */
+export interface OutcomeReports {
+  accepted: number
+  conflicts: number
 }
 
 /** Paired shadow comparisons: same request, champion output vs shadow output. */
@@ -85,15 +96,33 @@ export interface GateConfig {
   minDurationMs: number
   /** Stage cap: reaching it without a decision gives INCONCLUSIVE. */
   maxDurationMs: number
+  /**
+   * Outcome conflicts (docs/statistics.md §10.6): HALT when an arm's share of contradicted outcomes
+   * for a business metric exceeds `maxConflictRate` with at least `minConflicts` of them. Absent in
+   * configs stored before the check: the defaults (GATE_DEFAULTS).
+   */
+  maxConflictRate?: number
+  minConflicts?: number
 }
 
 export type GateDecision = 'PASS' | 'FAIL' | 'CONTINUE' | 'INCONCLUSIVE' | 'HALT'
 
+/**
+ * An arm's numbers in a metric verdict. Business metrics also carry the arm's contradicted outcomes
+ * and their share of the accepted ones (null: none accepted yet).
+ */
+export interface ArmEstimate {
+  n: number
+  estimate: number | null
+  conflicts?: number
+  conflictRate?: number | null
+}
+
 export interface MetricVerdict {
   metric: string
   test: 'ni_proportion' | 'ni_mean' | 'event_split' | 'tail_exceedance' | 'divergence_rate'
-  champion: { n: number; estimate: number | null }
-  challenger: { n: number; estimate: number | null }
+  champion: ArmEstimate
+  challenger: ArmEstimate
   contrast: number | null
   boundary: number | null
   pValue: number | null
@@ -108,5 +137,25 @@ export interface VerdictRecord {
   reason: string
   metrics: MetricVerdict[]
   srm: { alarm: boolean; pValue: number; observedShare: number | null; expectedShare: number; reason: string }
+  /** The outcome-conflict check (absent in verdicts stored before it). */
+  conflicts?: ConflictCheck
   elapsedMs: number
+}
+
+/** An arm and business metric whose contradicted outcomes are over the threshold. */
+export interface ConflictFinding {
+  metric: string
+  arm: 'champion' | 'challenger'
+  conflicts: number
+  accepted: number
+  rate: number
+}
+
+export interface ConflictCheck {
+  alarm: boolean
+  /** Every arm and metric over the threshold, worst first; empty without an alarm. */
+  findings: ConflictFinding[]
+  maxRate: number
+  minConflicts: number
+  reason: string
 }

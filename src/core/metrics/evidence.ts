@@ -15,7 +15,7 @@
  *
  * Latency evidence is the model's `latency_measure`: time to first byte (default) or total duration.
  */
-import type { ArmEvidence, ShadowEvidence, StageEvidence } from '../gates/types'
+import type { ArmEvidence, OutcomeReports, ShadowEvidence, StageEvidence } from '../gates/types'
 import type { LatencyMeasure } from '../registry/types'
 import { emptyHistogram } from '../stats/histogram'
 import { momentsFromProportion, momentsFromSums, type Moments } from '../stats/moments'
@@ -49,6 +49,21 @@ function outcomesFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFil
   return out
 }
 
+/** Outcomes accepted and contradicted per metric, over the arm's rows (docs/statistics.md §10.6). */
+function reportsFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): Record<string, OutcomeReports> {
+  const out: Record<string, OutcomeReports> = {}
+  for (const m of metrics) {
+    const r: OutcomeReports = { accepted: 0, conflicts: 0 }
+    for (const row of summary.reports.values()) {
+      if (row.metric !== m.name || !pred(row)) continue
+      r.accepted += row.accepted
+      r.conflicts += row.conflicts
+    }
+    out[m.name] = r
+  }
+  return out
+}
+
 export function armEvidence(
   summary: MergedSummary,
   metrics: MetricSpec[],
@@ -61,6 +76,7 @@ export function armEvidence(
     errors: errorsOf(agg),
     latency: latencyFor(agg, measure),
     outcomes: outcomesFor(summary, metrics, pred),
+    reports: reportsFor(summary, metrics, pred),
   }
 }
 

@@ -53,7 +53,25 @@ export interface OutcomeItem {
   comparator: unknown
 }
 
-export type OutcomeStatus = 'accepted' | 'duplicate' | 'expired'
+/**
+ * What a shard answers per outcome: counted (`accepted`); already counted with the same value
+ * (`duplicate`, idempotent); already counted with a different value (`conflict`: the first value
+ * stays, and the contradiction is counted, see docs/statistics.md §10.6); or for a request minute
+ * already folded into the gate statistics (`expired`).
+ */
+export const OUTCOME_STATUSES = ['accepted', 'duplicate', 'conflict', 'expired'] as const
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number]
+
+/**
+ * A repeated report for a request and metric, judged against the value counted first: the counted
+ * numbers are compared (after label mapping, cap and floor), so `true`, `1` and a positive label
+ * are the same report. `first` null = unknown (stored before shards kept the value): `duplicate`,
+ * as every repeat was answered before.
+ */
+export function repeatStatus(first: number | null, value: number): 'duplicate' | 'conflict' {
+  if (first === null || first === value) return 'duplicate'
+  return 'conflict'
+}
 
 /** Matured outcome sums for one (epoch, version, arm, segment, metric). */
 export interface MaturedRow {

@@ -1,8 +1,8 @@
 /**
  * @module core/metrics/prometheus
- * Monotonic totals per (version, arm), per-model loss counters, and their Prometheus text
- * exposition (format 0.0.4). Classic `le` buckets are counted exactly at ingest (not derived from
- * the exponential histogram), so every exposed number is a true counter.
+ * Monotonic totals per (version, arm), per-model loss counters, outcome conflicts, and their
+ * Prometheus text exposition (format 0.0.4). Classic `le` buckets are counted exactly at ingest
+ * (not derived from the exponential histogram), so every exposed number is a true counter.
  */
 
 /** Upper bounds (ms) of the exposed latency histogram buckets. */
@@ -51,6 +51,15 @@ export interface Totals extends LatencyCounts {
 export interface DroppedCounts {
   records: number
   batches: number
+}
+
+/** Requests whose business outcome a later report contradicted (docs/statistics.md §10.6). */
+export interface ConflictSeries {
+  model: string
+  version: string
+  arm: string
+  metric: string
+  conflicts: number
 }
 
 /** A model's measurements lost before reaching a shard, as reported by the isolates that lost them. */
@@ -155,9 +164,14 @@ function labels(s: TotalsSeries, extra: Record<string, string> = {}): string {
 
 /**
  * Render the exposition text. Series are sorted so the output is stable. `losses` lists every model
- * (with zeros where nothing was lost), so that its loss counters exist from the start.
+ * (with zeros where nothing was lost), so that its loss counters exist from the start; `conflicts`
+ * every (model, version, arm, metric) with accepted outcomes, zeros included.
  */
-export function renderPrometheus(series: TotalsSeries[], losses: ModelLoss[] = []): string {
+export function renderPrometheus(
+  series: TotalsSeries[],
+  losses: ModelLoss[] = [],
+  conflicts: ConflictSeries[] = [],
+): string {
   const sorted = [...series].sort((a, b) =>
     `${a.model}|${a.version}|${a.arm}`.localeCompare(`${b.model}|${b.version}|${b.arm}`),
   )
@@ -243,5 +257,14 @@ export function renderPrometheus(series: TotalsSeries[], losses: ModelLoss[] = [
   )
   for (const m of byModel)
     out.push(`modelgate_measurement_batches_dropped_total${labelText({ model: m.model })} ${m.batches}`)
+  out.push(
+    '# HELP modelgate_outcome_conflicts_total Requests whose business outcome a later report contradicted (the first value is kept; counted once per request).',
+    '# TYPE modelgate_outcome_conflicts_total counter',
+  )
+  const key = (c: ConflictSeries) => `${c.model}|${c.version}|${c.arm}|${c.metric}`
+  for (const c of [...conflicts].sort((a, b) => key(a).localeCompare(key(b)))) {
+    const l = labelText({ model: c.model, version: c.version, arm: c.arm, metric: c.metric })
+    out.push(`modelgate_outcome_conflicts_total${l} ${c.conflicts}`)
+  }
   return `${out.join('\n')}\n`
 }

@@ -19,6 +19,29 @@ export interface ShardSummary {
   cumulative: Array<{ epoch: number; version: string; arm: string; segment: string; agg: Agg }>
   matured: MaturedRow[]
   counterfactual: CounterfactualRow[]
+  /** Outcomes accepted and contradicted per arm (docs/statistics.md §10.6); absent from older shards. */
+  reports?: ReportRow[]
+}
+
+/** Outcome reports for one (epoch, version, arm, segment, metric), counted as they arrive (not matured). */
+export interface ReportRow {
+  epoch: number
+  version: string
+  arm: string
+  segment: string
+  metric: string
+  /** Outcomes counted (the first report of each request). */
+  accepted: number
+  /** Requests whose outcome a later report contradicted (counted once per request). */
+  conflicts: number
+}
+
+/** Requests with contradicted outcomes since the shard began, per (version, arm, metric): Prometheus. */
+export interface ConflictTotal {
+  version: string
+  arm: string
+  metric: string
+  conflicts: number
 }
 
 /** A shard's Prometheus counters: totals per (version, arm), and the measurements lost before it. */
@@ -26,6 +49,8 @@ export interface ShardTotals {
   rows: Array<{ version: string; arm: string; totals: Totals }>
   /** Reported by isolates in batches that landed here (see data-plane/recorder). */
   dropped: DroppedCounts
+  /** Absent from shards deployed before conflicts were counted. */
+  conflicts?: ConflictTotal[]
 }
 
 export interface ExportedMinute {

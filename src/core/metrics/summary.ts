@@ -4,7 +4,7 @@
  */
 import { emptyAgg, mergeAgg, type Agg } from './aggregate'
 import type { CounterfactualRow, MaturedRow } from './outcomes'
-import type { ShardSummary } from './shard-data'
+import type { ReportRow, ShardSummary } from './shard-data'
 import { mergeMoments } from '../stats/moments'
 
 export interface MergedSummary {
@@ -14,12 +14,15 @@ export interface MergedSummary {
   matured: Map<string, Omit<MaturedRow, 'epoch'>>
   /** key `${version}|${metric}` */
   counterfactual: Map<string, Omit<CounterfactualRow, 'epoch'>>
+  /** key `${version}|${arm}|${segment}|${metric}`: outcomes accepted and contradicted */
+  reports: Map<string, Omit<ReportRow, 'epoch'>>
 }
 
 export function mergeSummaries(parts: ShardSummary[]): MergedSummary {
   const cumulative: MergedSummary['cumulative'] = new Map()
   const matured: MergedSummary['matured'] = new Map()
   const counterfactual: MergedSummary['counterfactual'] = new Map()
+  const reports: MergedSummary['reports'] = new Map()
   for (const p of parts) {
     for (const r of p.cumulative) {
       const k = `${r.version}|${r.arm}|${r.segment}`
@@ -49,8 +52,15 @@ export function mergeSummaries(parts: ShardSummary[]): MergedSummary {
         shadowLoss: mergeMoments(cur.shadowLoss, r.shadowLoss),
       }))
     }
+    for (const r of p.reports ?? []) {
+      fold(reports, `${r.version}|${r.arm}|${r.segment}|${r.metric}`, r, (cur) => ({
+        ...cur,
+        accepted: cur.accepted + r.accepted,
+        conflicts: cur.conflicts + r.conflicts,
+      }))
+    }
   }
-  return { cumulative, matured, counterfactual }
+  return { cumulative, matured, counterfactual, reports }
 }
 
 /** Puts `row` (without its epoch) under `key`, or, when the key is taken, what `merged` makes of the entry. */

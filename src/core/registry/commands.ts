@@ -31,6 +31,10 @@ export interface CommandMeta {
   requestId: string
   /** Expected current epoch (If-Match), or null for an unconditional command. */
   ifMatch: number | null
+  /** Who sends it: an operator's guarded change waits for an approver (core/registry/two-person). */
+  role: 'operator' | 'approver' | 'system'
+  /** Set when the change had a second person: the audit entry names both. */
+  approval?: { change_id: string | null; requested_by: string } | undefined
 }
 
 /**

@@ -11,7 +11,9 @@ import { CURRENT_HASH_VERSION, type HashVersion } from '../routing/hash'
 import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../routing/types'
 import { routingProblems } from './routing-table'
 import {
+  DEFAULT_APPROVAL_POLICY,
   DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  type ApprovalPolicy,
   type Backend,
   type BusinessMetric,
   type ChampionInput,
@@ -38,6 +40,8 @@ export interface ModelState {
   metric_shards: number
   /** Which latency the latency gate reads; absent in states stored before the setting: `ttfb`. */
   latency_measure?: LatencyMeasure
+  /** Who must agree to a guarded change; absent in states stored before the setting: the default. */
+  approval_policy?: ApprovalPolicy
   created_at: string
   updated_at: string
   salt: string
@@ -91,6 +95,8 @@ export function upsertModel(
     shadow_compare: input.shadow_compare,
     metric_shards: Math.max(input.metric_shards, current?.metric_shards ?? 1),
     latency_measure: input.latency_measure,
+    // Absent in the input: the model keeps its policy, so a settings update cannot reset it unseen.
+    approval_policy: input.approval_policy ?? current?.approval_policy ?? DEFAULT_APPROVAL_POLICY,
   }
   if (current === null) {
     const state: ModelState = {
@@ -119,6 +125,7 @@ export function upsertModel(
     shadow_compare: current.shadow_compare,
     metric_shards: current.metric_shards,
     latency_measure: current.latency_measure ?? 'ttfb',
+    approval_policy: current.approval_policy ?? DEFAULT_APPROVAL_POLICY,
   }
   const state = { ...bump(current, ctx.now), ...settings }
   return {

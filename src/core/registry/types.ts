@@ -56,6 +56,22 @@ export interface ShadowCompare {
   comparator: ComparatorConfig
 }
 
+/**
+ * Who must agree before an operator's change takes effect (core/registry/two-person; README, "Two-person
+ * rule"): the risk tiers whose guarded changes need an approver as well (true: every tier, false:
+ * none), and the share of traffic an operator may move off the champion alone outside a rollout.
+ */
+export interface ApprovalPolicy {
+  two_person: RiskTier[] | boolean
+  max_unapproved_shift_percent: number
+}
+
+/** The policy of a model that never set one. */
+export const DEFAULT_APPROVAL_POLICY: ApprovalPolicy = {
+  two_person: ['medium', 'high'],
+  max_unapproved_shift_percent: 10,
+}
+
 export interface ModelInput {
   risk: RiskTier
   unit_header: string
@@ -65,6 +81,8 @@ export interface ModelInput {
   shadow_compare: ShadowCompare | null
   metric_shards: number
   latency_measure: LatencyMeasure
+  /** Absent: the model keeps its policy (a new model gets DEFAULT_APPROVAL_POLICY). */
+  approval_policy?: ApprovalPolicy | undefined
 }
 
 export interface ChampionInput {

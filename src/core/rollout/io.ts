@@ -7,8 +7,25 @@ import type { VerdictRecord } from '../gates/types'
 import type { StepRouting } from './plan'
 import type { RollbackTarget, RolloutEvent, RolloutState, VerdictSummary } from './types'
 
-export const ALERT_KINDS = ['fail', 'rollback', 'inconclusive', 'srm', 'approval_needed', 'rollback_confirmed'] as const
+export const ALERT_KINDS = [
+  'fail',
+  'rollback',
+  'inconclusive',
+  'srm',
+  'outcome_conflicts',
+  'approval_needed',
+  'rollback_confirmed',
+] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
+
+/**
+ * Whether a webhook subscribed to `events` gets an alert of `kind`. A webhook that takes `srm` also
+ * gets `outcome_conflicts`: both halt the rollout for a human, and webhooks stored before the
+ * second kind existed list only the first.
+ */
+export function subscribedTo(events: readonly string[], kind: AlertKind): boolean {
+  return events.includes(kind) || (kind === 'outcome_conflicts' && events.includes('srm'))
+}
 
 /** PagerDuty Events v2 severities; the generic and Slack bodies reuse them. */
 export type Severity = 'critical' | 'error' | 'warning' | 'info'

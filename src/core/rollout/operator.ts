@@ -8,7 +8,7 @@
  * |----------|-------------------------------------------|----------------------------------------|
  * | pause    | progressing, watching                     | nothing to pause, or already held      |
  * | resume   | paused, halted                            | not held                               |
- * | promote  | progressing (step live), paused, watching | halted (SRM), awaiting_* (gates first) |
+ * | promote  | progressing (step live), paused, watching | halted (SRM, outcome conflicts), awaiting_* (gates first) |
  * | abort    | every non-terminal phase                  | terminal phases                        |
  * | rollback | every non-terminal phase                  | terminal phases                        |
  */
@@ -28,6 +28,11 @@ export interface Refusal {
   why: string
 }
 
+/** What halted the rollout, in words. */
+function haltCause(state: RolloutState): string {
+  return state.hold?.cause === 'outcome_conflicts' ? 'contradicted business outcomes' : 'a sample-ratio mismatch'
+}
+
 /** Why `action` is not allowed now, or null when it is. */
 export function operatorRefusal(state: RolloutState, action: OperatorAction): Refusal | null {
   const { phase } = state
@@ -37,9 +42,7 @@ export function operatorRefusal(state: RolloutState, action: OperatorAction): Re
     case 'pause':
       if (phase === 'progressing' || phase === 'watching') return null
       if (phase === 'paused') return conflict('it is already paused')
-      if (phase === 'halted') {
-        return conflict('it is halted by a sample-ratio mismatch; resume or roll back')
-      }
+      if (phase === 'halted') return conflict(`it is halted by ${haltCause(state)}; resume or roll back`)
       if (phase === 'awaiting_approval') {
         return conflict('it is already held until an approver decides')
       }
@@ -50,7 +53,7 @@ export function operatorRefusal(state: RolloutState, action: OperatorAction): Re
     case 'promote':
       if (phase === 'halted') {
         return conflict(
-          'a sample-ratio mismatch makes the evidence untrustworthy; ' + 'resume (restarting the stage) or roll back',
+          `${haltCause(state)} makes the evidence untrustworthy; resume (restarting the stage) or roll back`,
         )
       }
       if (phase === 'awaiting_evaluation') {
@@ -120,7 +123,7 @@ export function onOperator(state: RolloutState, input: OperatorInput): Transitio
 }
 
 /**
- * Back to the current step. After an INCONCLUSIVE or SRM hold the step's statistics restart
+ * Back to the current step. After an INCONCLUSIVE, SRM or conflict hold the step's statistics restart
  * (the old evidence hit its cap or is untrustworthy); after an operator pause they carry on.
  */
 function resume(state: RolloutState, now: number, actor: string, by: string): Transition {

@@ -1,7 +1,7 @@
 /**
  * @module core/rollout/safety
- * The protective transitions: roll back (FAIL, operator rollback, abort), halt on SRM, pause on
- * INCONCLUSIVE. Their routing action always comes first, so that a failing webhook or D1 write
+ * The protective transitions: roll back (FAIL, operator rollback, abort), halt on SRM or outcome
+ * conflicts, pause on INCONCLUSIVE. Their routing action always comes first, so that a failing webhook or D1 write
  * never delays taking traffic off a bad challenger.
  *
  * Internal to core/rollout.
@@ -114,17 +114,30 @@ export function endWithRollback(
   })
 }
 
-/** SRM: freeze everything (no promotion, no rollback) and page. */
+/**
+ * SRM or outcome conflicts (the HALT verdicts): freeze everything (no promotion, no rollback) and
+ * page. SRM wins when both alarm, as in the gates.
+ */
 export function halt(state: RolloutState, now: number, verdict: VerdictRecord): Transition {
+  const until = 'no promotion and no rollback until an operator resumes or rolls back'
+  const conflicts = verdict.conflicts
+  if (!verdict.srm.alarm && conflicts?.alarm) {
+    return holdOnVerdict(state, now, verdict, (label, { model, challenger }) => ({
+      phase: 'halted',
+      cause: 'outcome_conflicts',
+      severity: 'critical',
+      summary: `${model}: contradicted business outcomes at ${label} of ${challenger}; rollout halted`,
+      details: { conflicts: conflicts.findings, maxRate: conflicts.maxRate, minConflicts: conflicts.minConflicts },
+      reason: `HALT at ${label}: ${conflicts.reason.replace(/\.$/, '')}; ${until}`,
+    }))
+  }
   return holdOnVerdict(state, now, verdict, (label, { model, challenger }) => ({
     phase: 'halted',
     cause: 'srm',
     severity: 'critical',
     summary: `${model}: sample-ratio mismatch at ${label} of ${challenger}; rollout halted`,
     details: { srm: verdict.srm },
-    reason:
-      `HALT at ${label}: ${verdict.srm.reason}; ` +
-      'no promotion and no rollback until an operator resumes or rolls back',
+    reason: `HALT at ${label}: ${verdict.srm.reason}; ${until}`,
   }))
 }
 
@@ -143,7 +156,7 @@ export function pauseInconclusive(state: RolloutState, now: number, verdict: Ver
 /** How a verdict holds the rollout: the phase, the controller's hold, the alert and the event reason. */
 interface VerdictHold {
   phase: 'halted' | 'paused'
-  cause: 'srm' | 'inconclusive'
+  cause: 'srm' | 'outcome_conflicts' | 'inconclusive'
   severity: Severity
   summary: string
   /** Alert details besides the rollout, model, challenger and step. */

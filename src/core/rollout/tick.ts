@@ -198,6 +198,8 @@ function whileAwaitingApproval(state: RolloutState, now: number, verdict: Verdic
 
 function heldReason(state: RolloutState, verdict: VerdictRecord): string {
   const why =
-    state.phase === 'halted' ? 'halted by a sample-ratio mismatch' : `paused (${state.hold?.cause ?? 'operator'})`
+    state.phase === 'halted'
+      ? `halted (${state.hold?.cause === 'outcome_conflicts' ? 'outcome conflicts' : 'sample-ratio mismatch'})`
+      : `paused (${state.hold?.cause ?? 'operator'})`
   return `${verdict.decision} ignored: the rollout is ${why}; only a FAIL acts until it is resumed`
 }

@@ -23,7 +23,7 @@ export const PHASE_DESCRIPTIONS = {
   awaiting_approval: 'the next step needs an approver; the current exposure is held',
   progressing: 'the current step is live and its gates are evaluated every tick',
   paused: 'held by an operator or by an INCONCLUSIVE verdict; never promotes on its own',
-  halted: 'sample-ratio mismatch: the evidence is untrustworthy; no promotion and no rollback',
+  halted: 'sample-ratio mismatch or contradicted outcomes: the evidence is untrustworthy; no promotion and no rollback',
   watching: 'the challenger carries its final exposure; watched against the pre-rollout baseline',
   completed: 'the watch ended cleanly; the rollout is over',
   rolled_back: 'traffic went back to the stable version after a FAIL or an operator rollback',
@@ -208,7 +208,7 @@ export interface Approval {
 
 /** Why a rollout is held in `paused` or `halted`; resuming after a verdict restarts the stage. */
 export interface Hold {
-  cause: 'operator' | 'inconclusive' | 'srm'
+  cause: 'operator' | 'inconclusive' | 'srm' | 'outcome_conflicts'
   since: number
   actor: string
 }

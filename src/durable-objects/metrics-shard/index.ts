@@ -12,25 +12,22 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Result } from '../../core/errors'
 import {
   aggregate,
-  minuteOf,
   type Measurement,
   type MeasurementBatch,
   type ShadowMeasurement,
 } from '../../core/metrics/aggregate'
 import type { OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
 import type { Totals } from '../../core/metrics/prometheus'
-import type { ExportBatch, ShardSummary, ShardTotals, StageQuery } from '../../core/metrics/shard-data'
+import type { ConflictTotal, ExportBatch, ShardSummary, ShardTotals, StageQuery } from '../../core/metrics/shard-data'
 import type { ShardRpc } from '../../adapters/do/shard-client'
 import { resultOf } from '../rpc'
 import { ShardAggregates } from './aggregates'
-import { PENDING_CF_MS, ShardCounterfactuals } from './counterfactual'
+import { ShardCounterfactuals } from './counterfactual'
 import { ShardOutcomes } from './outcomes'
 import { readExport, readSummary } from './reads'
-import { createTables, ShardMeta } from './tables'
+import { pruneShard } from './retention'
+import { createTables, migrateTables, ShardMeta, tableCounts } from './tables'
 
-const BATCH_MEMORY_MS = 60 * 60_000
-const AGG_RETENTION_MS = 3 * 60 * 60_000
-const PAIR_RETENTION_MS = 31 * 86_400_000
 const ALARM_EVERY_MS = 10 * 60_000
 
 export class MetricsShard extends DurableObject<Env> implements ShardRpc {
@@ -45,6 +42,7 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
     super(ctx, env)
     this.sql = ctx.storage.sql
     createTables(this.sql)
+    migrateTables(ctx.storage)
     this.meta = new ShardMeta(this.sql)
     this.aggregates = new ShardAggregates(this.sql)
     this.counterfactuals = new ShardCounterfactuals(this.sql)
@@ -117,7 +115,11 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
     return resultOf('metrics shard cursor', async () => this.meta.value('exported'))
   }
 
-  /** Monotonic totals per (version, arm), and the measurements isolates lost, for Prometheus. */
+  /**
+   * Monotonic totals per (version, arm), the measurements isolates lost, and the contradicted
+   * outcomes per (version, arm, metric) (summed over epochs: retention keeps every epoch's row), for
+   * Prometheus.
+   */
   totals(): Promise<Result<ShardTotals>> {
     return resultOf('metrics shard totals', async () => ({
       rows: this.sql
@@ -125,30 +127,36 @@ export class MetricsShard extends DurableObject<Env> implements ShardRpc {
         .toArray()
         .map((r) => ({ version: r.version, arm: r.arm, totals: JSON.parse(r.data) as Totals })),
       dropped: { records: this.meta.value('dropped_records'), batches: this.meta.value('dropped_batches') },
+      conflicts: this.sql
+        .exec<ConflictTotal & Record<string, SqlStorageValue>>(
+          'SELECT version, arm, metric, sum(conflicts) AS conflicts FROM outcome_cum GROUP BY version, arm, metric',
+        )
+        .toArray(),
     }))
   }
 
+  /**
+   * After a rollup, at the caller's clock: folds the model's business metrics whose window has
+   * passed by `now` (what a gate reading now would fold), so their rows stop being needed even when
+   * no rollout reads them, then deletes what is exported and no longer needed (./retention).
+   * `metrics` null = unknown: nothing is folded and only rows no window could need go.
+   */
+  prune(now: number, metrics: StageQuery['metrics'] | null): Promise<Result<void>> {
+    return resultOf('metrics shard prune', async () => {
+      for (const m of metrics ?? []) this.outcomes.fold(m.name, now - m.windowMs)
+      pruneShard(this.ctx.storage, this.meta, now, metrics === null ? null : metrics.map((m) => m.name))
+    })
+  }
+
+  /** Rows per table (a full count; for tests and operators). */
+  tableCounts(): Promise<Result<Record<string, number>>> {
+    return resultOf('metrics shard table counts', async () => tableCounts(this.sql))
+  }
+
+  /** The backstop for a shard no rollup reaches any more (e.g. above a lowered shard count). */
   override async alarm(): Promise<void> {
     const now = Date.now()
-    const exported = this.meta.value('exported')
-    const minFold = this.sql.exec<{ m: number | null }>('SELECT min(upto) AS m FROM folds').one().m
-    const keepMinute = minuteOf(now - AGG_RETENTION_MS)
-    // History rows leave once D1 has them, they are old, and every metric has folded them.
-    this.sql.exec(
-      'DELETE FROM agg WHERE rev <= ? AND minute < ? AND minute <= ?',
-      exported,
-      keepMinute,
-      minFold ?? Number.MAX_SAFE_INTEGER,
-    )
-    this.sql.exec(
-      'DELETE FROM outcome WHERE rev <= ? AND minute < ? AND minute <= (SELECT upto FROM folds WHERE folds.metric = outcome.metric)',
-      exported,
-      keepMinute,
-    )
-    this.sql.exec('DELETE FROM batches WHERE at < ?', now - BATCH_MEMORY_MS)
-    this.sql.exec('DELETE FROM seen WHERE minute <= (SELECT upto FROM folds WHERE folds.metric = seen.metric)')
-    this.sql.exec('DELETE FROM pairs WHERE minute < ?', minuteOf(now - PAIR_RETENTION_MS))
-    this.sql.exec('DELETE FROM cf_pending WHERE at < ?', now - 2 * PENDING_CF_MS)
+    pruneShard(this.ctx.storage, this.meta, now, null)
     await this.ctx.storage.setAlarm(now + ALARM_EVERY_MS)
   }
 

@@ -1,13 +1,19 @@
 /**
  * @module durable-objects/metrics-shard/outcomes
- * Business outcomes: recorded per request minute (idempotent per request id and metric), and
+ * Business outcomes: recorded per request minute (once per request id and metric: a repeat is a
+ * duplicate, or a conflict when its value differs from the first, which stays), and
  * folded into `matured` once the metric's attribution window has passed for a minute; later
- * outcomes for a folded minute are refused as expired (docs/statistics.md §10.2).
+ * outcomes for a folded minute are refused as expired (docs/statistics.md §10.2). Minutes below
+ * the fold floor may have lost rows to retention (./retention): folds skip them whole.
  */
 import { exposuresOf, minuteOf, type Agg } from '../../core/metrics/aggregate'
-import type { MaturedRow, OutcomeItem, OutcomeStatus } from '../../core/metrics/outcomes'
+import { repeatStatus, type MaturedRow, type OutcomeItem, type OutcomeStatus } from '../../core/metrics/outcomes'
 import type { ShardCounterfactuals } from './counterfactual'
 import type { ShardMeta } from './tables'
+
+function segmentOf(item: OutcomeItem): string {
+  return item.claims.cohort ? 'cohort' : ''
+}
 
 export class ShardOutcomes {
   constructor(
@@ -34,18 +40,41 @@ export class ShardOutcomes {
           statuses.push('expired')
           continue
         }
-        const inserted = this.sql.exec(
-          'INSERT OR IGNORE INTO seen (request_id, metric, minute) VALUES (?, ?, ?)',
+        // Every metric with outcomes gets a folds row (upto -1 = nothing folded), so retention
+        // finds its `seen` rows by metric even if no fold ever runs for it.
+        if (!fold) this.sql.exec('INSERT OR IGNORE INTO folds (metric, upto) VALUES (?, -1)', item.metric)
+        const first = this.sql
+          .exec<{ value: number | null; conflicted: number }>(
+            'SELECT value, conflicted FROM seen WHERE request_id = ? AND metric = ?',
+            item.requestId,
+            item.metric,
+          )
+          .toArray()[0]
+        if (first) {
+          const status = repeatStatus(first.value, item.value)
+          // The first value stays. A request counts as contradicted once, however many reports
+          // follow, so that one request id weighs one request in the conflict rate.
+          if (status === 'conflict' && first.conflicted === 0) {
+            this.sql.exec(
+              'UPDATE seen SET conflicted = 1 WHERE request_id = ? AND metric = ?',
+              item.requestId,
+              item.metric,
+            )
+            this.count(item, { accepted: 0, conflicts: 1 })
+          }
+          statuses.push(status)
+          continue
+        }
+        this.sql.exec(
+          'INSERT INTO seen (request_id, metric, minute, value) VALUES (?, ?, ?, ?)',
           item.requestId,
           item.metric,
           minute,
-        ).rowsWritten
-        if (inserted === 0) {
-          statuses.push('duplicate')
-          continue
-        }
+          item.value,
+        )
+        this.count(item, { accepted: 1, conflicts: 0 })
         const c = item.claims
-        const segment = c.cohort ? 'cohort' : ''
+        const segment = segmentOf(item)
         this.sql.exec(
           `INSERT INTO outcome (minute, epoch, version, arm, segment, metric, n, sum, sum_sq, rev) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
            ON CONFLICT DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq, rev = excluded.rev`,
@@ -66,12 +95,30 @@ export class ShardOutcomes {
     return statuses
   }
 
+  /** Adds to the per-epoch counts of the arm that served the item's request (see ./tables). */
+  private count(item: OutcomeItem, add: { accepted: number; conflicts: number }): void {
+    const c = item.claims
+    this.sql.exec(
+      `INSERT INTO outcome_cum (epoch, version, arm, segment, metric, accepted, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET accepted = accepted + excluded.accepted, conflicts = conflicts + excluded.conflicts`,
+      c.epoch,
+      c.version,
+      c.arm,
+      segmentOf(item),
+      item.metric,
+      add.accepted,
+      add.conflicts,
+    )
+  }
+
   /** Move every minute whose requests are all older than `maturedBefore` into `matured`. */
   fold(metric: string, maturedBefore: number): void {
     const target = minuteOf(maturedBefore) - 1
     const prev =
       this.sql.exec<{ upto: number }>('SELECT upto FROM folds WHERE metric = ?', metric).toArray()[0]?.upto ?? -1
     if (target <= prev) return
+    // Below the floor, rows may be gone: a minute counts whole or not at all.
+    const from = Math.max(prev, this.meta.value('floor') - 1)
     this.storage.transactionSync(() => {
       const sums = new Map<string, MaturedRow>()
       const rowFor = (epoch: number, version: string, arm: string, segment: string) => {
@@ -85,7 +132,7 @@ export class ShardOutcomes {
       }
       for (const r of this.sql.exec<{ epoch: number; version: string; arm: string; segment: string; data: string }>(
         'SELECT epoch, version, arm, segment, data FROM agg WHERE minute > ? AND minute <= ? AND arm != ?',
-        prev,
+        from,
         target,
         'shadow',
       )) {
@@ -99,7 +146,7 @@ export class ShardOutcomes {
         n: number
         sum: number
         sum_sq: number
-      }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, prev, target)) {
+      }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, from, target)) {
         const row = rowFor(r.epoch, r.version, r.arm, r.segment)
         row.n += r.n
         row.sum += r.sum

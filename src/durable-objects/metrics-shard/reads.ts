@@ -8,6 +8,7 @@ import type { CounterfactualRow, MaturedRow } from '../../core/metrics/outcomes'
 import type {
   ExportBatch,
   ExportedOutcome,
+  ReportRow,
   ShadowSample,
   ShardSummary,
   StageQuery,
@@ -28,6 +29,9 @@ export function readSummary(sql: SqlStorage, q: StageQuery): ShardSummary {
     'SELECT epoch, version, arm, segment, metric, exposures, n, sum, sum_sq AS sumSq FROM matured',
   )
   const counterfactual = epochs<Keyed<CfKey>>('SELECT epoch, version, metric, data FROM cf_cum')
+  const reports = epochs<Row<ReportRow>>(
+    'SELECT epoch, version, arm, segment, metric, accepted, conflicts FROM outcome_cum',
+  )
   return {
     cumulative: cumulative.map(({ data, ...key }) => ({ ...key, agg: JSON.parse(data) as Agg })),
     matured,
@@ -35,6 +39,7 @@ export function readSummary(sql: SqlStorage, q: StageQuery): ShardSummary {
       ...key,
       ...(JSON.parse(data) as Omit<CounterfactualRow, keyof CfKey>),
     })),
+    reports,
   }
 }
 

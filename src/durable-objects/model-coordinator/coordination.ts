@@ -9,7 +9,9 @@ import type { Services } from '../../compose'
 import { DomainError } from '../../core/errors'
 import { newId, newSalt } from '../../core/ids'
 import { decideCommand, type CommandMeta, type RegistryCommand } from '../../core/registry/commands'
+import { modelWarnings } from '../../core/registry/bounds'
 import { toSnapshot, type ModelState } from '../../core/registry/model-state'
+import { policyOf } from '../../core/registry/two-person'
 import { isTerminal } from '../../core/rollout/index'
 import { weightRanges } from '../../core/routing/select'
 import type { RoutingSnapshot } from '../../schemas/routing'
@@ -122,7 +124,12 @@ export class Coordination {
       action: change.action,
       target: change.target,
       before: change.before ?? null,
-      after: { ...((change.after as object | null) ?? {}), epoch: next.epoch },
+      after: {
+        ...((change.after as object | null) ?? {}),
+        epoch: next.epoch,
+        // A change that needed a second person names both (core/registry/two-person).
+        ...(meta.approval ? { ...meta.approval, approved_by: meta.actor } : {}),
+      },
       reason: change.reason,
       actor: meta.actor,
     }
@@ -151,6 +158,7 @@ export class Coordination {
         metrics: s.metrics,
         shadow_compare: s.shadow_compare,
         metric_shards: s.metric_shards,
+        approval_policy: policyOf(s),
         created_at: s.created_at,
         updated_at: s.updated_at,
       },
@@ -170,6 +178,7 @@ export class Coordination {
       bucket_ranges: s.routing ? weightRanges(s.routing) : [],
       active_rollout:
         active && !isTerminal(active.state.phase) ? { id: active.state.id, phase: active.state.phase } : null,
+      warnings: modelWarnings(s.metrics),
     }
   }
 
@@ -181,7 +190,13 @@ export class Coordination {
 
   /** Commit and publish a registry change while already holding the lock (rollout actions). */
   private async registryUnderLock(cmd: RegistryCommand, actor: string): Promise<RoutingSnapshot> {
-    const meta = { model: this.requireModel().model, actor, requestId: 'controller', ifMatch: null }
+    const meta: CommandMeta = {
+      model: this.requireModel().model,
+      actor,
+      requestId: 'controller',
+      ifMatch: null,
+      role: 'system',
+    }
     const { record } = await this.commit(cmd, meta)
     if (record === null) return this.currentSnapshot('unchanged')
     try {

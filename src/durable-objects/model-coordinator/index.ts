@@ -16,6 +16,7 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import type {
+  ApprovedOutcome,
   AuditHeadView,
   CommandOutcome,
   CoordinatorRpc,
@@ -27,6 +28,7 @@ import type { IncidentRow, WebhookRow } from '../../adapters/d1/outbox'
 import type { Result } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
 import { toSnapshot } from '../../core/registry/model-state'
+import type { PendingChange } from '../../core/registry/two-person'
 import { buildServices } from '../../compose'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../../schemas/rollout'
 import type { RolloutView } from '../../schemas/rollout-view'
@@ -40,7 +42,8 @@ import { WebhookDeliverer } from '../../services/coordinator/webhook-deliverer'
 import { replaceWebhooks } from '../../services/coordinator/webhooks'
 import { resultOf } from '../rpc'
 import { Coordination } from './coordination'
-import { commandOutcome, commandUnderLock } from './registry-command'
+import { liveChanges } from './held-changes'
+import { approveUnderLock, commandOutcome, commandUnderLock, type LockedCommand } from './registry-command'
 import { RolloutTicks, TickSchedule } from './tick-schedule'
 
 const ALARM_RETRY_MS = 5_000
@@ -97,17 +100,23 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
 
   /** A registry command; its preconditions are checked under the lock (./registry-command). */
   command(cmd: RegistryCommand, meta: CommandMeta): Promise<Result<CommandOutcome>> {
-    return this.rpc('command', async () => {
-      const done = await this.serialize(() => commandUnderLock(this.parts, this.runner, cmd, meta))
-      // Outside the lock: D1 and the edge follow, and a burst of commands shares their writes.
-      if (done.committed?.record) await this.parts.propagate(done.committed.record.snapshot)
-      else await this.parts.journal.flush()
-      if (done.endedRollout !== null) {
-        void this.deliverer.deliverDue(Date.now())
-        await this.ticks.sync()
-      }
-      return commandOutcome(this.parts, done, meta.actor)
+    return this.rpc('command', async () =>
+      this.afterLock(await this.serialize(() => commandUnderLock(this.parts, this.runner, cmd, meta)), meta.actor),
+    )
+  }
+
+  approveChange(id: string, actor: string, requestId: string): Promise<Result<ApprovedOutcome>> {
+    return this.rpc('approveChange', async () => {
+      const { done, change } = await this.serialize(() =>
+        approveUnderLock(this.parts, this.runner, id, { actor, requestId }),
+      )
+      const out = await this.afterLock(done, actor)
+      return { ...out, change: { ...change, approved_by: actor, approved_at: new Date().toISOString() } }
     })
+  }
+
+  pendingChanges(): Promise<Result<PendingChange[]>> {
+    return this.rpc('pendingChanges', () => liveChanges(this.parts))
   }
 
   // ───────────────────────────── rollouts ─────────────────────────────
@@ -191,6 +200,17 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
   }
 
   // ───────────────────────────── internals ─────────────────────────────
+
+  /** After a registry command left the lock: D1 and the edge follow (a burst shares their writes). */
+  private async afterLock(done: LockedCommand, actor: string): Promise<CommandOutcome> {
+    if (done.committed?.record) await this.parts.propagate(done.committed.record.snapshot)
+    else await this.parts.journal.flush()
+    if (done.endedRollout !== null) {
+      void this.deliverer.deliverDue(Date.now())
+      await this.ticks.sync()
+    }
+    return commandOutcome(this.parts, done, actor)
+  }
 
   /** Every RPC method: load once, run, answer a Result. */
   private rpc<T>(name: string, fn: () => Promise<T>): Promise<Result<T>> {

@@ -1,18 +1,21 @@
 /**
  * @module durable-objects/model-coordinator/registry-command
  * A registry command under the coordinator's lock. Every precondition (the rollout guard,
- * If-Match) is checked against the state the command will change, so a command racing a tick or
+ * If-Match, the two-person rule) is checked against the state the command will change, so a command racing a tick or
  * another command either applies to what it checked or is refused (409/412), never answered 200
  * for a change that did not happen.
  */
 import type { CommandOutcome } from '../../adapters/do/coordinator-client'
+import { DomainError } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
 import { toSnapshot } from '../../core/registry/model-state'
+import { checkPendingChange, type PendingChange } from '../../core/registry/two-person'
 import type { RoutingTable } from '../../core/routing/types'
 import { guardDuringRollout } from '../../services/coordinator/registry-guard'
 import { runRolloutCommand } from '../../services/coordinator/rollout-commands'
 import type { RolloutRunner, StoredRollout } from '../../services/coordinator/rollout-runner'
 import type { Coordination, Committed } from './coordination'
+import { hold, twoPersonDecision } from './held-changes'
 
 export interface LockedCommand {
   /** The routing table the command replaced. */
@@ -20,8 +23,10 @@ export interface LockedCommand {
   /** The rollout a one-command rollback ended through its runbook. */
   endedRollout: string | null
   changed: boolean
-  /** The registry's own commit; null when the rollout's runbook made the change. */
+  /** The registry's own commit; null when the rollout's runbook made the change, or it was held. */
   committed: Committed | null
+  /** The change waits for an approver (core/registry/two-person); nothing changed. */
+  held: PendingChange | null
 }
 
 /** Runs `cmd` (the caller holds the lock); propagation to D1 and KV is the caller's, outside it. */
@@ -40,12 +45,53 @@ export async function commandUnderLock(
     const reason = cmd.type === 'rollback' ? cmd.reason : undefined
     const epoch = parts.requireModel().epoch
     await runRolloutCommand(parts.port, runner, id, { type: 'rollback', reason }, meta.actor)
-    return { before, endedRollout: id, changed: parts.requireModel().epoch !== epoch, committed: null }
+    return { before, endedRollout: id, changed: parts.requireModel().epoch !== epoch, committed: null, held: null }
   }
-  const committed = await parts.commit(cmd, meta)
+  parts.checkIfMatch(meta.ifMatch)
+  const decision = twoPersonDecision(parts, cmd, meta)
+  if (decision.needed && meta.role === 'operator') {
+    const held = await hold(parts, cmd, meta, decision)
+    return { before, endedRollout: null, changed: false, committed: null, held }
+  }
+  // The approver's own change needed no one else: the audit names them as both.
+  const approval = meta.approval ?? (decision.needed ? { change_id: null, requested_by: meta.actor } : undefined)
+  const committed = await parts.commit(cmd, { ...meta, approval })
   // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
   if (cmd.type === 'rollback' && committed.record !== null) await parts.store.noteRollback(parts.now())
-  return { before, endedRollout: null, changed: committed.record !== null, committed }
+  return { before, endedRollout: null, changed: committed.record !== null, committed, held: null }
+}
+
+/**
+ * Applies the held change `id` as `approver` (the caller holds the lock): refused when the
+ * approver asked for it too, when it expired, or when the model changed since (stale, 409). The
+ * change then runs as the approver's command, through the same rollout guard.
+ */
+export async function approveUnderLock(
+  parts: Coordination,
+  runner: RolloutRunner,
+  id: string,
+  approver: { actor: string; requestId: string },
+): Promise<{ done: LockedCommand; change: PendingChange }> {
+  const change = await parts.store.change(id)
+  if (change === null) throw new DomainError('not_found', `no change ${id} waits for an approver on this model`)
+  const epoch = parts.store.state?.epoch ?? 0
+  const check = checkPendingChange(change, { now: Date.now(), epoch, approver: approver.actor })
+  if (!check.ok) {
+    throw new DomainError(check.reason === 'self_approval' ? 'forbidden' : 'conflict', check.detail, {
+      extra: { reason: check.reason, current_epoch: epoch },
+    })
+  }
+  const meta: CommandMeta = {
+    model: change.model,
+    actor: approver.actor,
+    requestId: approver.requestId,
+    ifMatch: change.epoch,
+    role: 'approver',
+    approval: { change_id: change.id, requested_by: change.requested_by },
+  }
+  const done = await commandUnderLock(parts, runner, change.command, meta)
+  await parts.store.deleteChanges([change.id])
+  return { done, change }
 }
 
 /** The answer to a registry command, once D1 and the edge have been given the change. */
@@ -59,5 +105,6 @@ export function commandOutcome(parts: Coordination, done: LockedCommand, actor: 
     view: parts.view(state),
     before: done.before,
     ended_rollout: done.endedRollout,
+    held: done.held,
   }
 }

@@ -6,17 +6,20 @@
  */
 import type { IncidentRow, WebhookRow } from '../../adapters/d1/outbox'
 import type { ModelState } from '../../core/registry/model-state'
+import type { PendingChange } from '../../core/registry/two-person'
 import type { DeliveryStore, PendingDelivery } from '../../services/coordinator/webhook-deliverer'
 import type { StoredRollout } from '../../services/coordinator/rollout-runner'
 import type { AuditHead } from './journal'
 
 const DELIVERY_PREFIX = 'wh:'
+const CHANGE_PREFIX = 'change:'
 
 /** The storage keys, in one place: `persist` writes several of them in one atomic put. */
 export const keys = {
   rollout: (id: string) => `rollout:${id}`,
   incident: (id: string) => `incident:${id}`,
   delivery: (id: string) => `${DELIVERY_PREFIX}${id}`,
+  change: (id: string) => `${CHANGE_PREFIX}${id}`,
 }
 
 export class CoordinatorStore {
@@ -69,6 +72,20 @@ export class CoordinatorStore {
   async saveHooks(rows: WebhookRow[]): Promise<void> {
     await this.storage.put('webhooks', rows)
     this.hooks = rows
+  }
+
+  /** Changes held for an approver (core/registry/two-person), oldest first. */
+  async changes(): Promise<PendingChange[]> {
+    const all = [...(await this.storage.list<PendingChange>({ prefix: CHANGE_PREFIX })).values()]
+    return all.sort((a, b) => a.requested_at.localeCompare(b.requested_at))
+  }
+
+  async change(id: string): Promise<PendingChange | null> {
+    return (await this.storage.get<PendingChange>(keys.change(id))) ?? null
+  }
+
+  async deleteChanges(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.storage.delete(ids.map((id) => keys.change(id)))
   }
 
   /** Pending webhook deliveries, kept until delivered or given up. */

@@ -24,6 +24,13 @@ const answerHeaders = {
     description: 'upstream;dur=<ms>: the latency the gateway recorded',
     schema: { type: 'string' as const },
   },
+  // On problems too (data-plane/headers ANSWER_HEADERS); README "Data plane" says why.
+  'content-security-policy': {
+    description:
+      "Ends with the policy `sandbox` on every data-plane answer (after the upstream's own, if any): a page a model returns renders in an opaque origin without scripts",
+    schema: { type: 'string' as const },
+  },
+  'x-content-type-options': { description: 'nosniff, on every data-plane answer', schema: { type: 'string' as const } },
 }
 
 export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
@@ -59,6 +66,7 @@ export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
     path: '/healthz',
     tags: ['data plane'],
     summary: 'Liveness of the Worker',
+    security: [],
     responses: {
       200: { description: 'OK', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
     },

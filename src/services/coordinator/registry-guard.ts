@@ -2,10 +2,14 @@
  * @module services/coordinator/registry-guard
  * What a registry command may do while the model has an active rollout. The rollout owns routing
  * until it ends: routing, champion and rollback commands wait for it (a rollback ends it through
- * its own runbook), and the backends of its champion and challenger cannot change under it.
+ * its own runbook), and the backends of its champion and challenger cannot change under it. Nor can
+ * the model's risk tier or metric definitions: the rollout's approvals and gates were decided on
+ * them, so a change mid-rollout would judge the evidence by rules nobody agreed to.
  */
 import { DomainError } from '../../core/errors'
+import { canonicalJson } from '../../core/rollout/canonical'
 import type { RegistryCommand } from '../../core/registry/commands'
+import type { BusinessMetric } from '../../core/registry/types'
 import { sameBackend, type ModelState } from '../../core/registry/model-state'
 import { isTerminal } from '../../core/rollout/index'
 import type { StoredRollout } from './rollout-runner'
@@ -21,8 +25,19 @@ export function guardDuringRollout(
   if (active === null || isTerminal(active.state.phase)) return 'commit'
   const { id, phase, config } = active.state
   switch (cmd.type) {
-    case 'upsert_model':
+    case 'upsert_model': {
+      const frozen: string[] = []
+      if (state !== null && cmd.input.risk !== state.risk) frozen.push(`risk tier (${state.risk})`)
+      if (state !== null && !sameMetrics(state.metrics, cmd.input.metrics)) frozen.push('metric definitions')
+      if (frozen.length > 0) {
+        throw new DomainError(
+          'conflict',
+          `rollout ${id} is ${phase}; its ${frozen.join(' and ')} cannot change until it ends (abort it first)`,
+          { extra: { active_rollout: { id, phase }, risk: state?.risk, metrics: state?.metrics } },
+        )
+      }
       return 'commit'
+    }
     case 'put_version': {
       // The evidence (offline evaluation, stages passed) is about the backends the rollout started
       // with: swapping the champion's or the challenger's mid-rollout would carry it over to a
@@ -47,4 +62,10 @@ export function guardDuringRollout(
       return unknown
     }
   }
+}
+
+/** The same definitions, whatever their order. */
+function sameMetrics(a: readonly BusinessMetric[], b: readonly BusinessMetric[]): boolean {
+  const byName = (ms: readonly BusinessMetric[]) => canonicalJson([...ms].sort((x, y) => x.name.localeCompare(y.name)))
+  return byName(a) === byName(b)
 }

@@ -63,6 +63,8 @@ function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateCon
   if (o.srm_alpha !== undefined) out.srmAlpha = o.srm_alpha
   if (o.min_sample !== undefined) out.minSamplePerArm = o.min_sample
   if (o.max_duration_s !== undefined) out.maxDurationMs = o.max_duration_s * 1000
+  if (o.max_conflict_rate !== undefined) out.maxConflictRate = o.max_conflict_rate
+  if (o.min_conflicts !== undefined) out.minConflicts = o.min_conflicts
   return out
 }
 

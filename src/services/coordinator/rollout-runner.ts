@@ -14,6 +14,7 @@ import {
   QUIET_EVENTS,
   apply,
   evidenceDigestInput,
+  subscribedTo,
   type Action,
   type Input,
   type RolloutState,
@@ -259,7 +260,7 @@ export class RolloutRunner {
     }
     const out: PendingDelivery[] = []
     for (const wh of this.port.webhooks()) {
-      if (!(wh.events as string[]).includes(action.kind)) continue
+      if (!subscribedTo(wh.events as string[], action.kind)) continue
       const body = alertBody(wh.format as 'json' | 'slack' | 'pagerduty', msg, { routingKey: wh.routingKey ?? null })
       const id = await derivedId('whd', r.id, intent.seq, intent.done, wh.id)
       out.push(pendingDelivery(id, wh, action.kind, body))

@@ -80,7 +80,9 @@ export class WebhookDeliverer {
         await res.body?.cancel()
         if (!res.ok) {
           status = 'failed'
-          error = `HTTP ${res.status}`
+          // The poster never follows a redirect (compose): its target could be an inward address.
+          const redirect = res.status >= 300 && res.status < 400
+          error = redirect ? `HTTP ${res.status}: redirect not followed` : `HTTP ${res.status}`
         }
       } catch (err) {
         status = 'failed'

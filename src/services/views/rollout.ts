@@ -5,7 +5,8 @@
  */
 import type { RolloutRow as RolloutRecord, VerdictRow as VerdictRecord } from '../../adapters/d1/outbox'
 import { storedVerdictOf } from '../../adapters/d1/registry-store'
-import type { GateConfig, MetricVerdict, VerdictRecord as GateVerdict } from '../../core/gates/types'
+import { conflictLimits } from '../../core/gates/conflicts'
+import type { ArmEstimate, GateConfig, MetricVerdict, VerdictRecord as GateVerdict } from '../../core/gates/types'
 import {
   PHASE_DESCRIPTIONS,
   allowedOperatorActions,
@@ -24,13 +25,22 @@ import type { StoredRollout } from '../coordinator/ports'
 const iso = (ms: number) => new Date(ms).toISOString()
 const orNull = <T>(x: T | undefined): T | null => (x === undefined ? null : x)
 
+/** An arm's numbers; business metrics add its contradicted outcomes (absent in older verdicts). */
+function armEstimateView(a: ArmEstimate): MetricVerdictView['champion'] {
+  return {
+    n: a.n,
+    estimate: a.estimate,
+    ...(a.conflicts === undefined ? {} : { conflicts: a.conflicts, conflict_rate: a.conflictRate ?? null }),
+  }
+}
+
 /** A gate's per-metric result; `pValue` as stored in state and in D1 rows. */
 export function metricVerdictView(m: MetricVerdict): MetricVerdictView {
   return {
     metric: m.metric,
     test: m.test,
-    champion: m.champion,
-    challenger: m.challenger,
+    champion: armEstimateView(m.champion),
+    challenger: armEstimateView(m.challenger),
     contrast: m.contrast,
     boundary: m.boundary,
     p_value: m.pValue,
@@ -110,6 +120,8 @@ function gateView(g: GateConfig): GateView {
     min_sample_per_arm: g.minSamplePerArm,
     min_duration_ms: g.minDurationMs,
     max_duration_ms: g.maxDurationMs,
+    max_conflict_rate: conflictLimits(g).maxRate,
+    min_conflicts: conflictLimits(g).minConflicts,
   }
 }
 

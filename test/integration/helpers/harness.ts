@@ -20,6 +20,21 @@ export function call(request: Request): Promise<Response> {
   return Promise.resolve(worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx))
 }
 
+const envs = new Map<string, Env>()
+
+/**
+ * Calls the Worker with some bindings changed (the project's bindings are fixed in
+ * vitest.config.ts). One env object per set of changes, so its isolate scope is built once.
+ */
+export function callWith(overrides: Record<string, string>, request: Request): Promise<Response> {
+  const key = JSON.stringify(overrides)
+  let changed = envs.get(key)
+  if (!changed) envs.set(key, (changed = { ...env, ...overrides } as Env))
+  const ctx = createExecutionContext()
+  pending.push(ctx)
+  return Promise.resolve(worker.fetch(request as Parameters<typeof worker.fetch>[0], changed, ctx))
+}
+
 /** Waits until every waitUntil task of every request sent so far has finished. */
 export async function settle(): Promise<void> {
   while (pending.length) await waitOnExecutionContext(pending.shift() as ExecutionContext)
@@ -27,6 +42,22 @@ export async function settle(): Promise<void> {
 
 export const ADMIN = 'test-admin-token-0123456789abcdef'
 export const APPROVER = 'test-approver-token-0123456789abcdef'
+/** The outcome reporters' token of vitest.config.ts (REPORTER_TOKENS). */
+export const REPORTER = 'test-reporter-token-0123456789abcdef'
+
+/** POST /v1/outcomes with the reporter token (`token: null` sends none). */
+export function postOutcomes(body: unknown, opts: CallOptions = {}): Promise<Response> {
+  const token = opts.token === undefined ? REPORTER : opts.token
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) }
+  if (token !== null) headers.authorization = `Bearer ${token}`
+  return call(
+    new Request('http://gateway.test/v1/outcomes', {
+      method: 'POST',
+      headers,
+      body: opts.raw ?? JSON.stringify(body),
+    }),
+  )
+}
 
 let counter = 0
 export function uniqueModel(prefix = 'm'): string {
@@ -70,6 +101,23 @@ export function infer(model: string, path = '/predict', init: RequestInit = {}):
   return call(new Request(`http://gateway.test/v1/models/${model}${path}`, init))
 }
 
+/**
+ * An operator's registry write that the two-person rule may hold (on medium- and high-risk models
+ * by default): a held change (202) is approved at once with the approver token, so a test's setup
+ * reads as one step. Answers what the write answers, or the model view once approved.
+ */
+export async function adminConfirmed<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await admin(method, path, body)
+  const text = await res.text()
+  if (res.status !== 202) {
+    expect([200, 201], `${method} ${path} → ${res.status}: ${text}`).toContain(res.status)
+    return JSON.parse(text) as T
+  }
+  const held = JSON.parse(text) as { id: string; model: string }
+  const approve = `/models/${held.model}/changes/${held.id}/approve`
+  return (await adminOk('POST', approve, undefined, 200, { token: APPROVER })).model as T
+}
+
 export interface ModelSetup {
   risk?: 'low' | 'medium' | 'high'
   versions: Record<string, string | { url: string; timeout_ms?: number } | { service: string }>
@@ -98,9 +146,9 @@ export async function setupModel(model: string, s: ModelSetup): Promise<any> {
       201,
     )
   }
-  let view = await adminOk('POST', `/models/${model}/champion`, { version: s.champion })
+  let view = await adminConfirmed('POST', `/models/${model}/champion`, { version: s.champion })
   if (s.weights || s.rules || s.shadow) {
-    view = await adminOk('PUT', `/models/${model}/routing`, {
+    view = await adminConfirmed('PUT', `/models/${model}/routing`, {
       weights: s.weights ?? { [s.champion]: 100 },
       rules: s.rules ?? [],
       ...(s.shadow ? { shadow: s.shadow } : {}),

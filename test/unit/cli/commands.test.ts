@@ -116,6 +116,59 @@ describe('approve', () => {
   })
 })
 
+describe('status', () => {
+  function view(warnings?: unknown[]) {
+    return {
+      model: { name: 'credit', risk: 'high', sla: null },
+      versions: [],
+      champion: 'v1',
+      previous_champion: null,
+      routing: { champion: 'v1', weights: { v1: 100 }, rules: [], shadow: null },
+      epoch: 3,
+      published_epoch: 3,
+      bucket_ranges: [],
+      active_rollout: null,
+      ...(warnings ? { warnings } : {}),
+    }
+  }
+  const metrics = {
+    model: 'credit',
+    from: '2026-11-26T09:01:00Z',
+    to: '2026-11-26T10:00:00Z',
+    step_s: 3600,
+    series: [],
+  }
+
+  it('prints the model’s warnings with their fix, and nothing when there are none', async () => {
+    const warning = {
+      code: 'unbounded_mean_metric',
+      metric: 'basket',
+      detail: 'mean metric basket has no cap and no floor',
+      fix: 'declare cap and floor',
+    }
+    const io = fakeIo({
+      routes: {
+        'GET /admin/models/credit': () => json(view([warning])),
+        'GET /admin/models/credit/metrics': () => json(metrics),
+      },
+    })
+    expect(await main(['status', 'credit'], io)).toBe(0)
+    expect(io.stdout()).toContain(
+      'WARNINGS\n  unbounded_mean_metric basket: mean metric basket has no cap and no floor\n    fix: declare cap and floor\n',
+    )
+    for (const w of [[], undefined]) {
+      const quiet = fakeIo({
+        routes: {
+          'GET /admin/models/credit': () => json(view(w)),
+          'GET /admin/models/credit/metrics': () => json(metrics),
+        },
+      })
+      expect(await main(['status', 'credit'], quiet)).toBe(0)
+      expect(quiet.stdout()).not.toContain('WARNINGS')
+    }
+  })
+})
+
 describe('API errors', () => {
   it('print the problem on stderr, and the problem document on stdout under --json', async () => {
     const problem = {

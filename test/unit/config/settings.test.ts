@@ -45,4 +45,15 @@ describe('gateway configuration', () => {
     expect(body.detail).toContain('MEASURE_BATCH')
     expect(body.request_id).toMatch(/^req_/)
   })
+
+  it('reads EGRESS_ALLOW into rules, and names each malformed entry', () => {
+    expect(settingsOf({} as Env).egressAllow).toEqual([])
+    expect(settingsOf({ EGRESS_ALLOW: '127.0.0.1, 10.0.0.0/8' } as unknown as Env).egressAllow).toMatchObject([
+      { kind: 'host', host: '127.0.0.1', port: null },
+      { kind: 'cidr', cidr: { prefix: 8 } },
+    ])
+    const bad = () => settingsOf({ EGRESS_ALLOW: '127.0.0.1,10.0.0.1/8,user@host' } as unknown as Env)
+    expect(bad).toThrow(DomainError)
+    expect(bad).toThrow(/EGRESS_ALLOW: 10\.0\.0\.1\/8: not an address prefix.*EGRESS_ALLOW: user@host: not a host/)
+  })
 })

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { downstreamResponse, headerRecord, hopsOf, upstreamRequestHeaders } from '../../../src/data-plane/headers'
+import { DomainError } from '../../../src/core/errors'
+import {
+  ANSWER_HEADERS,
+  dataPlaneProblem,
+  downstreamResponse,
+  headerRecord,
+  hopsOf,
+  upstreamRequestHeaders,
+} from '../../../src/data-plane/headers'
+
+/** Names every data-plane answer has beside its own. */
+const ANSWER_NAMES = Object.keys(ANSWER_HEADERS)
 
 describe('header hygiene', () => {
   it('keeps the upstream status, body and end-to-end headers, drops hop-by-hop ones, adds the gateway headers', async () => {
@@ -23,7 +34,9 @@ describe('header hygiene', () => {
     expect(res.statusText).toBe('Created')
     expect(await res.text()).toBe('{"ok":true}')
     const names = [...res.headers.keys()].sort()
-    expect(names).toEqual(['content-length', 'content-type', 'x-model-build', 'x-model-version', 'x-request-id'])
+    expect(names).toEqual(
+      ['content-length', 'content-type', 'x-model-build', 'x-model-version', 'x-request-id', ...ANSWER_NAMES].sort(),
+    )
     expect(res.headers.get('content-length')).toBe('11')
     expect(res.headers.get('x-model-version')).toBe('v2')
   })
@@ -33,7 +46,7 @@ describe('header hygiene', () => {
       headers: { 'content-length': '3', connection: 'content-length, x-gone', 'x-gone': '1', date: 'today' },
     })
     const res = downstreamResponse(upstream, upstream.body, {})
-    expect([...res.headers.keys()].sort()).toEqual(['content-length', 'content-type', 'date'])
+    expect([...res.headers.keys()].sort()).toEqual(['content-length', 'content-type', 'date', ...ANSWER_NAMES].sort())
   })
 
   it('lets the gateway headers win over the same names from upstream', () => {
@@ -83,6 +96,44 @@ describe('header hygiene', () => {
     const upstream = new Response('x', { headers: { 'server-timing': 'model;dur=12' } })
     const res = downstreamResponse(upstream, upstream.body, { 'server-timing': 'upstream;dur=15' })
     expect(res.headers.get('server-timing')).toBe('model;dur=12, upstream;dur=15')
+  })
+})
+
+describe('answer headers: a model answer cannot act as the gateway origin', () => {
+  it('sandboxes every upstream answer and turns off sniffing', () => {
+    const upstream = new Response('<script>alert(1)</script>', { headers: { 'content-type': 'text/html' } })
+    const res = downstreamResponse(upstream, upstream.body, {})
+    expect(res.headers.get('content-security-policy')).toBe('sandbox')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('cross-origin-resource-policy')).toBeNull()
+  })
+
+  it.each([
+    ['a policy without sandbox', "default-src 'none'; img-src data:"],
+    ['a sandbox that allows scripts and the origin', 'sandbox allow-scripts allow-same-origin'],
+    ['several policies', "script-src 'self', sandbox allow-scripts"],
+  ])("keeps the upstream's CSP (%s) and adds the plain sandbox after it", (_label, csp) => {
+    const upstream = new Response('x', {
+      headers: { 'content-security-policy': csp, 'x-content-type-options': 'sniff-please' },
+    })
+    const res = downstreamResponse(upstream, upstream.body, {})
+    // One policy list: every policy is enforced, and sandboxes only ever narrow.
+    expect(res.headers.get('content-security-policy')).toBe(`${csp}, sandbox`)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+  })
+
+  it('puts the same headers on the gateway-made problems', async () => {
+    const res = dataPlaneProblem(
+      new DomainError('upstream_timeout', 'm/v1: slow'),
+      'req_1',
+      { 'x-model-version': 'v1' },
+      '/v1/models/m/x',
+    )
+    expect(res.status).toBe(504)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    for (const [name, value] of Object.entries(ANSWER_HEADERS)) expect(res.headers.get(name), name).toBe(value)
+    expect(res.headers.get('x-model-version')).toBe('v1')
+    expect(((await res.json()) as { code: string }).code).toBe('upstream_timeout')
   })
 })
 

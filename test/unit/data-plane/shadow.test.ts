@@ -38,6 +38,7 @@ function deps(answer: () => Promise<Response>, overrides: Partial<ShadowDeps> = 
     maxRequestBytes: 1 << 20,
     now: () => Date.now(),
     service: () => ({ fetch: answer }) as unknown as Fetcher,
+    egress: () => ({ ok: true, allowedBy: null }),
     ...overrides,
   }
 }

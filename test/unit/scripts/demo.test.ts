@@ -432,12 +432,19 @@ describe('demo tokens', () => {
       writeFileSync(path.join(dir, '.dev.vars'), '# comment\nADMIN_TOKEN=adm\n')
       expect(() => loadTokens(dir, {})).toThrow(/has no APPROVER_TOKEN/)
       writeFileSync(path.join(dir, '.dev.vars'), 'ADMIN_TOKEN=adm\nAPPROVER_TOKEN="appr"\n')
+      expect(() => loadTokens(dir, {})).toThrow(/has no REPORTER_TOKENS.*adds what an older one lacks/)
+      writeFileSync(path.join(dir, '.dev.vars'), 'ADMIN_TOKEN=adm\nAPPROVER_TOKEN="appr"\nREPORTER_TOKENS=rep1,rep2\n')
       expect(loadTokens(dir, {})).toEqual({
         admin: 'adm',
         approver: 'appr',
-        source: { admin: '.dev.vars', approver: '.dev.vars' },
+        reporter: 'rep1',
+        source: { admin: '.dev.vars', approver: '.dev.vars', reporter: '.dev.vars' },
       })
       expect(loadTokens(dir, { ADMIN_TOKEN: 'env' }).admin).toBe('env')
+      expect(loadTokens(dir, { REPORTER_TOKENS: 'env-rep' })).toMatchObject({
+        reporter: 'env-rep',
+        source: { reporter: 'environment' },
+      })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

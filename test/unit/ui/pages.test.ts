@@ -40,6 +40,7 @@ function modelView(overrides: Partial<ModelView> = {}): ModelView {
       ],
       shadow_compare: null,
       metric_shards: 4,
+      approval_policy: { two_person: ['medium', 'high'], max_unapproved_shift_percent: 10 },
       created_at: '2026-11-26T09:00:00.000Z',
       updated_at: '2026-11-26T09:00:00.000Z',
     },
@@ -64,6 +65,7 @@ function modelView(overrides: Partial<ModelView> = {}): ModelView {
     published_epoch: 7,
     bucket_ranges: [],
     active_rollout: { id: 'ro_01', phase: 'awaiting_approval' },
+    warnings: [],
     ...overrides,
   }
 }

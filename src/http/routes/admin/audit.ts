@@ -8,7 +8,7 @@ import type { AuditEntry } from '../../../core/audit/chain'
 import type { AuditCursor } from '../../../services/audit'
 import { DomainError } from '../../../core/errors'
 import { AuditList, ChainReport } from '../../../schemas/audit'
-import { adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
+import { ROLES, adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
 
 const AuditQuery = z.object({
   model: z.string().optional().meta({ description: "Only this model's stream" }),
@@ -24,6 +24,7 @@ const list = adminRoute('audit', {
   method: 'get',
   path: '/audit',
   summary: 'Audit entries (JSON page, JSON lines or CSV)',
+  roles: ROLES.any,
   request: { query: AuditQuery },
   responses: {
     200: {
@@ -42,6 +43,7 @@ const verify = adminRoute('audit', {
   method: 'get',
   path: '/audit/verify',
   summary: 'Verify the hash chain of every audit stream (or one model)',
+  roles: ROLES.any,
   request: { query: z.object({ model: z.string().optional() }) },
   responses: { 200: jsonResponse(ChainReport, 'Verification report; ok is false if any link is broken') },
 })

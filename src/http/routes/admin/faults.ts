@@ -6,8 +6,7 @@
 import { DomainError } from '../../../core/errors'
 import { FaultPlan, FaultState } from '../../../schemas/faults'
 import type { AppEnv } from '../../context'
-import { requireRole } from '../../middleware/auth'
-import { adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { ROLES, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 import type { Context } from 'hono'
 
 const description = 'Only on a gateway started with FAULT_INJECTION=on; 404 elsewhere.'
@@ -16,6 +15,7 @@ const read = adminRoute('faults', {
   method: 'get',
   path: '/faults',
   summary: 'The injected faults, and how many calls each has turned away',
+  roles: ROLES.any,
   description,
   responses: { 200: jsonResponse(FaultState, 'The plan and its counts'), ...problems(404) },
 })
@@ -25,7 +25,7 @@ const replace = adminRoute('faults', {
   path: '/faults',
   summary: 'Replace the fault plan (an empty object clears every fault)',
   description,
-  middleware: [requireRole('operator')] as const,
+  roles: ROLES.operator,
   request: { body: jsonBody(FaultPlan) },
   responses: { 200: jsonResponse(FaultState, 'The plan now in force'), ...problems(400, 403, 404, 413, 415) },
 })

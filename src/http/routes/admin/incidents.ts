@@ -8,8 +8,7 @@ import { IncidentId } from '../../../schemas/common'
 import { RetrospectiveInput, WebhooksInput } from '../../../schemas/rollout'
 import { DeliveryList, WebhookList } from '../../../schemas/alerts'
 import { IncidentList, IncidentView } from '../../../schemas/incident'
-import { requireRole } from '../../middleware/auth'
-import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, ROLES, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 
 const IncidentIdParam = z.object({ id: IncidentId })
 
@@ -20,6 +19,7 @@ incidentRoutes.openapi(
     method: 'get',
     path: '/incidents',
     summary: 'Rollback incidents, newest first',
+    roles: ROLES.any,
     request: { query: z.object({ model: z.string().optional() }) },
     responses: { 200: jsonResponse(IncidentList, 'Incidents') },
   }),
@@ -31,6 +31,7 @@ incidentRoutes.openapi(
     method: 'get',
     path: '/incidents/{id}',
     summary: 'One incident: trigger, impact, confirmation, retrospective',
+    roles: ROLES.any,
     request: { params: IncidentIdParam },
     responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 404) },
   }),
@@ -42,7 +43,7 @@ incidentRoutes.openapi(
     method: 'post',
     path: '/incidents/{id}/retrospective',
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
-    middleware: [requireRole('operator')] as const,
+    roles: ROLES.operator,
     request: { params: IncidentIdParam, body: jsonBody(RetrospectiveInput) },
     responses: { 200: jsonResponse(IncidentView, 'The incident'), ...problems(400, 403, 404, 413, 415) },
   }),
@@ -57,7 +58,7 @@ incidentRoutes.openapi(
     method: 'post',
     path: '/incidents/{id}/action-items/{index}/close',
     summary: 'Close one action item',
-    middleware: [requireRole('operator')] as const,
+    roles: ROLES.operator,
     request: {
       params: IncidentIdParam.extend({
         index: z
@@ -79,7 +80,7 @@ incidentRoutes.openapi(
     method: 'put',
     path: '/models/{model}/webhooks',
     summary: "Replace the model's alert webhooks (json, slack or pagerduty bodies)",
-    middleware: [requireRole('operator')] as const,
+    roles: ROLES.operator,
     request: { params: ModelPath, body: jsonBody(WebhooksInput) },
     responses: { 200: jsonResponse(WebhookList, 'Webhooks'), ...problems(400, 403, 404, 413, 415) },
   }),
@@ -97,6 +98,7 @@ incidentRoutes.openapi(
     method: 'get',
     path: '/models/{model}/webhook-deliveries',
     summary: 'Recorded delivery attempts, newest first',
+    roles: ROLES.any,
     request: { params: ModelPath },
     responses: { 200: jsonResponse(DeliveryList, 'Deliveries'), ...problems(400, 404) },
   }),

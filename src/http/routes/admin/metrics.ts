@@ -8,7 +8,7 @@ import { DomainError } from '../../../core/errors'
 import { minuteOf } from '../../../core/metrics/aggregate'
 import { renderPrometheus } from '../../../core/metrics/prometheus'
 import { MetricsResponse, ShadowSampleList } from '../../../schemas/metrics'
-import { ModelPath, adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, ROLES, adminRoute, jsonResponse, newRouter, problems } from '../../openapi'
 
 const MAX_POINTS = 1_500
 
@@ -49,6 +49,7 @@ const SeriesQuery = z.object({
 const series = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/metrics',
+  roles: ROLES.any,
   summary:
     'Per-arm series: requests, error rate, time to first byte and duration p50/p95/p99, business metric mean with count, divergence rate, skipped shadow copies; measurements lost before a shard',
   request: { params: ModelPath, query: SeriesQuery },
@@ -58,6 +59,7 @@ const series = adminRoute('metrics', {
 const prometheus = adminRoute('metrics', {
   method: 'get',
   path: '/metrics',
+  roles: ROLES.any,
   summary:
     'Prometheus text exposition (counters, latency and duration histograms by model, version, arm; skipped shadow copies; measurements lost before a shard, by model)',
   responses: { 200: { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: z.string() } } } },
@@ -66,6 +68,7 @@ const prometheus = adminRoute('metrics', {
 const samples = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/shadow-samples',
+  roles: ROLES.any,
   summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
   request: { params: ModelPath, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
   responses: { 200: jsonResponse(ShadowSampleList, 'Samples, newest first'), ...problems(400, 404) },
@@ -113,10 +116,10 @@ metricRoutes.openapi(series, async (c) => {
 metricRoutes.openapi(prometheus, async (c) => {
   const { registry, measurement } = c.var.services
   const models = await registry.models()
-  const { series, losses } = await measurement.prometheus(
+  const { series, losses, conflicts } = await measurement.prometheus(
     models.map((m) => ({ name: m.name, shards: m.metric_shards })),
   )
-  const text = renderPrometheus(series, losses)
+  const text = renderPrometheus(series, losses, conflicts)
   return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
 })
 

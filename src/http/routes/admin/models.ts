@@ -8,13 +8,14 @@ import { VersionName } from '../../../schemas/common'
 import { ChampionInput, ModelInput, VersionInput } from '../../../schemas/model'
 import { RoutingInput, RoutingTable } from '../../../schemas/routing'
 import { ModelList, ModelView, PublishedRouting } from '../../../schemas/views'
+import { PendingChangeView } from '../../../schemas/changes'
 import type { CommandOutcome } from '../../../services/registry'
 import type { RegistryCommand } from '../../../core/registry/commands'
 import type { AppEnv } from '../../context'
-import { requireRole } from '../../middleware/auth'
 import {
   IfMatchHeader,
   ModelPath,
+  ROLES,
   adminRoute,
   jsonBody,
   jsonResponse,
@@ -46,15 +47,23 @@ const RollbackResult = PublishedRouting.extend({
   at: z.string().meta({ description: 'When the rollback was requested' }),
 }).meta({ id: 'RollbackResult' })
 
+const HELD =
+  'On a model the two-person rule covers (by default medium and high risk), a change that moves more than `max_unapproved_shift_percent` of traffic off the champion, switches the champion, adds a cohort rule to another version, lowers the risk tier, removes or weakens a gate metric, or changes the approval policy is held for an approver when the operator token sends it (202); the approver token makes it directly (README, "Two-person rule")'
+const HELD_202 =
+  'Held for an approver: nothing changed yet; POST /admin/models/{model}/changes/{id}/approve with the approver token applies it'
+
 const putModel = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}',
   summary: 'Register a model or update its settings',
+  roles: ROLES.any,
+  description: HELD,
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ModelInput) },
   responses: {
     200: jsonResponse(ModelView, 'Updated'),
     201: jsonResponse(ModelView, 'Created'),
-    ...problems(400, 403, 412, 413, 415),
+    202: jsonResponse(PendingChangeView, HELD_202),
+    ...problems(400, 403, 409, 412, 413, 415),
   },
 })
 
@@ -62,6 +71,7 @@ const getModel = adminRoute('registry', {
   method: 'get',
   path: '/models/{model}',
   summary: 'Model, versions, current routing table and epoch',
+  roles: ROLES.any,
   request: { params: ModelPath },
   responses: { 200: jsonResponse(ModelView, 'The model'), ...problems(400, 404) },
 })
@@ -70,6 +80,7 @@ const listAll = adminRoute('registry', {
   method: 'get',
   path: '/models',
   summary: 'List models',
+  roles: ROLES.any,
   responses: { 200: jsonResponse(ModelList, 'Models') },
 })
 
@@ -77,6 +88,7 @@ const putVersion = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}/versions/{version}',
   summary: 'Register a version (immutable once it has served traffic)',
+  roles: ROLES.operator,
   request: { params: VersionPath, headers: IfMatchHeader, body: jsonBody(VersionInput) },
   responses: {
     200: jsonResponse(ModelView, 'Unchanged or updated'),
@@ -89,17 +101,26 @@ const postChampion = adminRoute('registry', {
   method: 'post',
   path: '/models/{model}/champion',
   summary: 'Set the champion (atomic switch of 100% unless keep_weights)',
+  roles: ROLES.any,
+  description: HELD,
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(ChampionInput) },
-  responses: { 200: jsonResponse(ModelView, 'Champion set'), ...problems(400, 403, 404, 412, 413, 415) },
+  responses: {
+    200: jsonResponse(ModelView, 'Champion set'),
+    202: jsonResponse(PendingChangeView, HELD_202),
+    ...problems(400, 403, 404, 409, 412, 413, 415),
+  },
 })
 
 const putRouting = adminRoute('routing', {
   method: 'put',
   path: '/models/{model}/routing',
   summary: 'Operator override of weights, cohort rules and shadow target',
+  roles: ROLES.any,
+  description: HELD,
   request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(RoutingInput) },
   responses: {
     200: jsonResponse(PublishedRouting, 'The published table'),
+    202: jsonResponse(PendingChangeView, HELD_202),
     ...problems(400, 403, 404, 412, 413, 415, 503),
   },
 })
@@ -108,6 +129,7 @@ const postRollback = adminRoute('routing', {
   method: 'post',
   path: '/models/{model}/rollback',
   summary: 'Route 100% to the champion (or previous champion) in one publish',
+  roles: ROLES.operator,
   request: { params: ModelPath, headers: IfMatchHeader, body: { ...jsonBody(RollbackInput), required: false } },
   responses: {
     200: jsonResponse(RollbackResult, 'Published rollback'),
@@ -135,6 +157,7 @@ async function run(c: ModelCommandContext, cmd: RegistryCommand): Promise<Comman
     actor: c.get('actor'),
     requestId: c.get('requestId'),
     ifMatch: parseIfMatch(c.req.valid('header')['if-match']),
+    role: c.get('role'),
   }
   const out = await c.var.services.registry.command(cmd, meta)
   c.header('etag', `"${out.view.epoch}"`)
@@ -143,14 +166,9 @@ async function run(c: ModelCommandContext, cmd: RegistryCommand): Promise<Comman
 
 export const modelRoutes = newRouter()
 
-modelRoutes.use('/models/*', async (c, next) => {
-  // Writes need the operator role; approvers may read.
-  if (c.req.method !== 'GET') return requireRole('operator')(c, next)
-  await next()
-})
-
 modelRoutes.openapi(putModel, async (c) => {
   const out = await run(c, { type: 'upsert_model', input: c.req.valid('json') })
+  if (out.held) return c.json(out.held, 202)
   return c.json(out.view, out.created ? 201 : 200)
 })
 
@@ -170,11 +188,13 @@ modelRoutes.openapi(putVersion, async (c) => {
 
 modelRoutes.openapi(postChampion, async (c) => {
   const out = await run(c, { type: 'set_champion', input: c.req.valid('json') })
+  if (out.held) return c.json(out.held, 202)
   return c.json(out.view, 200)
 })
 
 modelRoutes.openapi(putRouting, async (c) => {
   const out = await run(c, { type: 'set_routing', input: c.req.valid('json') })
+  if (out.held) return c.json(out.held, 202)
   return c.json(published(out), 200)
 })
 

@@ -11,8 +11,7 @@ import { EvaluationReport } from '../../../schemas/evaluation'
 import { ApproveInput, OperatorActionInput, StartRolloutInput } from '../../../schemas/rollout'
 import type { RolloutCommand } from '../../../services/rollouts'
 import type { AppEnv, Role } from '../../context'
-import { requireRole } from '../../middleware/auth'
-import { ModelPath, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import { ModelPath, ROLES, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
 import type { RouteConfig } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 
@@ -21,12 +20,12 @@ const RolloutIdParam = z.object({ id: RolloutId })
 type Body = NonNullable<NonNullable<RouteConfig['request']>['body']>
 
 /** POST /rollouts/{id}/<action>, for `role` only: one command, answered with the rollout after it. */
-function actionRoute<B extends Body>(action: string, role: Role, route: { summary: string; body: B }) {
+function actionRoute<B extends Body>(action: string, roles: readonly Role[], route: { summary: string; body: B }) {
   return adminRoute('rollouts', {
     method: 'post',
     path: `/rollouts/{id}/${action}`,
     summary: route.summary,
-    middleware: [requireRole(role)] as const,
+    roles,
     request: { params: RolloutIdParam, body: route.body },
     responses: {
       200: jsonResponse(RolloutView, 'The rollout after the action'),
@@ -47,6 +46,7 @@ rolloutRoutes.openapi(
     method: 'post',
     path: '/models/{model}/rollouts',
     summary: 'Start a rollout (one active rollout per model)',
+    roles: ROLES.operator,
     request: { params: ModelPath, body: jsonBody(StartRolloutInput) },
     responses: { 201: jsonResponse(RolloutView, 'The new rollout'), ...problems(400, 403, 404, 409, 413, 415, 503) },
   }),
@@ -59,6 +59,7 @@ rolloutRoutes.openapi(
     method: 'get',
     path: '/models/{model}/rollouts',
     summary: 'Rollouts of a model, newest first',
+    roles: ROLES.any,
     request: { params: ModelPath },
     responses: { 200: jsonResponse(RolloutList, 'Rollouts, newest first'), ...problems(400, 404) },
   }),
@@ -73,6 +74,7 @@ rolloutRoutes.openapi(
     method: 'get',
     path: '/rollouts',
     summary: 'Recent rollouts of every model',
+    roles: ROLES.any,
     responses: { 200: jsonResponse(RolloutList, 'Rollouts, newest first') },
   }),
   async (c) => c.json({ rollouts: await c.var.services.rollouts.list(undefined, 200) }, 200),
@@ -83,6 +85,7 @@ rolloutRoutes.openapi(
     method: 'get',
     path: '/rollouts/{id}',
     summary: 'Phase, step, weights, every verdict with its numbers, approvals and events',
+    roles: ROLES.any,
     request: { params: RolloutIdParam },
     responses: { 200: jsonResponse(RolloutView, 'The rollout'), ...problems(400, 404) },
   }),
@@ -94,6 +97,7 @@ rolloutRoutes.openapi(
     method: 'get',
     path: '/rollouts/{id}/verdicts',
     summary: 'The newest verdict rows of a rollout (D1 history), in time order',
+    roles: ROLES.any,
     request: {
       params: RolloutIdParam,
       query: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(5_000) }),
@@ -108,7 +112,7 @@ rolloutRoutes.openapi(
 
 for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
   rolloutRoutes.openapi(
-    actionRoute(action, 'operator', {
+    actionRoute(action, ROLES.operator, {
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} a rollout (operator)`,
       body: { ...jsonBody(OperatorActionInput), required: false },
     }),
@@ -120,7 +124,7 @@ for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
 }
 
 rolloutRoutes.openapi(
-  actionRoute('approve', 'approver', {
+  actionRoute('approve', ROLES.approver, {
     summary: 'Approve the pending step (approver token only); pins the evidence hash it saw',
     body: jsonBody(ApproveInput),
   }),
@@ -131,7 +135,7 @@ rolloutRoutes.openapi(
 )
 
 rolloutRoutes.openapi(
-  actionRoute('evaluation', 'operator', {
+  actionRoute('evaluation', ROLES.operator, {
     summary: "Submit the challenger's offline evaluation report (quality, fairness, p99 under load, slices)",
     body: jsonBody(EvaluationReport),
   }),

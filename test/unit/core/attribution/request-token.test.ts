@@ -18,12 +18,14 @@ const claims: SignedClaims = {
 }
 /** An id minted by the previous format (mg1, no shard count) with the same claims, secret and nonce. */
 const LEGACY_ID = 'mg1~credit-risk~v2~h-~16~mubbs7i8~0w3ge1r7~4NV7ZN0S19U'
+/** The same claims minted by the format before key ids (mg2: with the shard count, no kid). */
+const MG2_ID = 'mg2~credit-risk~v2~h-~16~8~mubbs7i8~0w3ge1r7~ZUgjSkEgAN8'
 const fixed = (n: number) => new Uint8Array(n).fill(7)
 
 describe('signed request ids', () => {
   it('round-trips the claims', async () => {
     const id = await signRequestId('s3cret', claims, fixed)
-    expect(id).toMatch(/^mg2~credit-risk~v2~h-~16~8~[0-9a-z]+~[0-9a-z]{8}~[A-Za-z0-9_-]{11}$/)
+    expect(id).toMatch(/^mg3~credit-risk~v2~h-~16~8~[0-9a-z]+~[0-9a-z]{8}~[0-9a-z]{5}~[A-Za-z0-9_-]{11}$/)
     expect(await verifyRequestId('s3cret', id)).toEqual({ ok: true, claims })
   })
 
@@ -34,12 +36,15 @@ describe('signed request ids', () => {
   })
 
   it.each([
-    ['another secret', (id: string) => id, 'other-secret', 'invalid_signature'],
+    ['another secret', (id: string) => id, 'other-secret', 'unknown_key'],
     ['a changed version', (id: string) => id.replace('~v2~', '~v1~'), 's3cret', 'invalid_signature'],
     [
       'a changed time',
       (id: string) =>
-        id.replace(/~([0-9a-z]+)~([0-9a-z]{8})~([^~]+)$/, (_m, t, n, tag) => `~${t.slice(0, -1)}0~${n}~${tag}`),
+        id.replace(
+          /~([0-9a-z]+)~([0-9a-z]{8})~([0-9a-z]{5})~([^~]+)$/,
+          (_m, t, n, kid, tag) => `~${t.slice(0, -1)}0~${n}~${kid}~${tag}`,
+        ),
       's3cret',
       'invalid_signature',
     ],
@@ -54,7 +59,13 @@ describe('signed request ids', () => {
       's3cret',
       'malformed_request_id',
     ],
-    ['a legacy prefix on the new layout', (id: string) => id.replace(/^mg2/, 'mg1'), 's3cret', 'malformed_request_id'],
+    ['a legacy prefix on the new layout', (id: string) => id.replace(/^mg3/, 'mg2'), 's3cret', 'malformed_request_id'],
+    [
+      'a kid that is not one',
+      (id: string) => id.replace(/~[0-9a-z]{5}~([^~]+)$/, '~KID!!~$1'),
+      's3cret',
+      'malformed_request_id',
+    ],
   ])('rejects %s', async (_label, mutate, secret, reason) => {
     const id = mutate(await signRequestId('s3cret', claims, fixed))
     expect(await verifyRequestId(secret, id)).toEqual({ ok: false, reason })
@@ -76,7 +87,48 @@ describe('one id, one spelling', () => {
   })
 })
 
-describe('ids of the previous format (mg1)', () => {
+describe('key rotation (REQUEST_ID_SECRET_PREVIOUS)', () => {
+  const kidOf = (id: string) => id.split('~')[8]
+
+  it('mints with the current key and verifies under the current or the previous one', async () => {
+    const before = await signRequestId('old-secret', claims, fixed)
+    const after = await signRequestId('new-secret', claims, fixed)
+    expect(kidOf(before)).not.toBe(kidOf(after))
+    expect(await verifyRequestId(['new-secret', 'old-secret'], before)).toEqual({ ok: true, claims })
+    expect(await verifyRequestId(['new-secret', 'old-secret'], after)).toEqual({ ok: true, claims })
+  })
+
+  it('tells an id of a key no longer held (unknown_key) from an altered one (invalid_signature)', async () => {
+    const retired = await signRequestId('oldest-secret', claims, fixed)
+    expect(await verifyRequestId(['new-secret', 'old-secret'], retired)).toEqual({ ok: false, reason: 'unknown_key' })
+    const altered = (await signRequestId('old-secret', claims, fixed)).replace('~v2~', '~v1~')
+    expect(await verifyRequestId(['new-secret', 'old-secret'], altered)).toEqual({
+      ok: false,
+      reason: 'invalid_signature',
+    })
+  })
+
+  it('verifies ids of the earlier layouts (no kid) under either key', async () => {
+    expect(await verifyRequestId(['new-secret', 's3cret'], MG2_ID)).toEqual({ ok: true, claims })
+    expect(await verifyRequestId(['s3cret'], MG2_ID)).toEqual({ ok: true, claims })
+    expect(await verifyRequestId(['new-secret', 's3cret'], LEGACY_ID)).toEqual({
+      ok: true,
+      claims: { ...claims, shards: null },
+    })
+    // Without a kid, a retired key cannot be told from a forgery.
+    expect(await verifyRequestId(['new-secret'], MG2_ID)).toEqual({ ok: false, reason: 'invalid_signature' })
+  })
+})
+
+describe('ids of the previous formats (mg1, mg2)', () => {
+  it('mg2 ids still verify, with their shard count', async () => {
+    expect(await verifyRequestId('s3cret', MG2_ID)).toEqual({ ok: true, claims })
+    expect(await verifyRequestId('s3cret', MG2_ID.replace('~v2~', '~v1~'))).toEqual({
+      ok: false,
+      reason: 'invalid_signature',
+    })
+  })
+
   it('still verify, with no shard count', async () => {
     expect(await verifyRequestId('s3cret', LEGACY_ID)).toEqual({ ok: true, claims: { ...claims, shards: null } })
   })

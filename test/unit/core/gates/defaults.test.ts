@@ -29,6 +29,8 @@ describe('defaultGateConfig', () => {
       minSamplePerArm: 1000,
       minDurationMs: 24 * HOUR,
       maxDurationMs: 7 * 24 * HOUR,
+      maxConflictRate: 0.01,
+      minConflicts: 20,
     })
   })
 

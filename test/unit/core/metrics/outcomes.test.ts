@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { outcomeNumber } from '../../../../src/core/metrics/outcomes'
+import { OUTCOME_STATUSES, outcomeNumber, repeatStatus } from '../../../../src/core/metrics/outcomes'
 import { BusinessMetric } from '../../../../src/schemas/model'
 
 const proportion = BusinessMetric.parse({
@@ -48,4 +48,34 @@ describe('outcomeNumber', () => {
       })
     },
   )
+})
+
+describe('the outcome results a shard answers', () => {
+  it('has one word for each case: counted, repeated, contradicted, too late', () => {
+    expect(OUTCOME_STATUSES).toEqual(['accepted', 'duplicate', 'conflict', 'expired'])
+  })
+
+  it.each([
+    ['the same value again', 1, 1, 'duplicate'],
+    ['the same mean value again', 42.5, 42.5, 'duplicate'],
+    ['a different value', 1, 0, 'conflict'],
+    ['a different mean value', 42.5, 42.4, 'conflict'],
+    ['zero after one', 0, 1, 'conflict'],
+    ['an unknown first value (stored before values were kept)', null, 0, 'duplicate'],
+  ] as const)('%s → %s', (_name, first, value, status) => {
+    expect(repeatStatus(first, value)).toBe(status)
+  })
+
+  it('compares counted numbers: true, 1 and a positive label are the same report', () => {
+    const counted = (metric: typeof mean, raw: boolean | number | string) => {
+      const r = outcomeNumber(metric, raw)
+      if (!r.ok) throw new Error(r.reason)
+      return r.value
+    }
+    expect(repeatStatus(counted(proportion, true), counted(proportion, 'repaid'))).toBe('duplicate')
+    expect(repeatStatus(counted(proportion, 1), counted(proportion, 'late'))).toBe('conflict')
+    // Above the cap both count as the cap: the gates see no difference.
+    expect(repeatStatus(counted(mean, 150), counted(mean, 120))).toBe('duplicate')
+    expect(repeatStatus(counted(mean, 50), counted(mean, 120))).toBe('conflict')
+  })
 })

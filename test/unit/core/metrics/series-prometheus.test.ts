@@ -122,6 +122,23 @@ describe('durations, stream errors, skipped shadow copies and lost measurements'
     expect(text).toContain('modelgate_measurement_batches_dropped_total{model="m"} 2')
   })
 
+  it('exposes contradicted outcomes per model, version, arm and metric, zeros included, sorted', () => {
+    const text = renderPrometheus(
+      [],
+      [],
+      [
+        { model: 'm', version: 'v2', arm: 'challenger', metric: 'repaid', conflicts: 3 },
+        { model: 'm', version: 'v1', arm: 'champion', metric: 'repaid', conflicts: 0 },
+      ],
+    )
+    expect(text).toContain('# TYPE modelgate_outcome_conflicts_total counter')
+    const lines = text.split('\n').filter((l) => l.startsWith('modelgate_outcome_conflicts_total{'))
+    expect(lines).toEqual([
+      'modelgate_outcome_conflicts_total{model="m",version="v1",arm="champion",metric="repaid"} 0',
+      'modelgate_outcome_conflicts_total{model="m",version="v2",arm="challenger",metric="repaid"} 3',
+    ])
+  })
+
   it('merges totals stored before durations and skipped copies as zeros', () => {
     const { duration: _d, shadowSkipped: _s, ...old } = emptyTotals()
     addLatency(old, 30)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
-import { apply, start, type Phase, type Transition } from '../../../../src/core/rollout'
+import { apply, start, subscribedTo, type Phase, type Transition } from '../../../../src/core/rollout'
 import { DAY, Driver, HOUR, MIN, T0, actionTypes, config, evidenceHash, only, startContext, verdict } from './fixtures'
 
 function refusal(fn: () => unknown): { code: string; refusal?: unknown; detail: string } {
@@ -364,6 +364,31 @@ describe('HALT and INCONCLUSIVE', () => {
     expect(d.state).toMatchObject({ phase: 'halted', hold: { cause: 'srm' } })
     expect(d.tick('PASS', HOUR).actions).toEqual([])
     expect(refusal(() => d.operator('promote')).code).toBe('conflict')
+    d.operator('resume')
+    expect(d.state).toMatchObject({ phase: 'progressing', stepStartedAt: d.now, stepIndex: 1 })
+  })
+
+  it('halts on contradicted outcomes like SRM, saying why, and pages webhooks that take srm', () => {
+    const d = new Driver()
+    d.evaluation()
+    d.passStep()
+    d.now += MIN
+    const findings = [{ metric: 'conversion', arm: 'challenger' as const, conflicts: 30, accepted: 100, rate: 0.3 }]
+    const v = verdict('HALT', {
+      reason: 'HALT: outcome_conflicts: conversion on the challenger arm: 30 of 100 …',
+      srm: { alarm: false, pValue: 0.4, observedShare: 0.05, expectedShare: 0.05, reason: 'split as designed' },
+      conflicts: { alarm: true, findings, maxRate: 0.01, minConflicts: 20, reason: 'outcome_conflicts: 30 of 100.' },
+    })
+    const { stepIndex, stepEpoch } = d.state
+    const t = d.apply({ type: 'tick', now: d.now, stepIndex, stepEpoch, verdict: v })
+    expect(actionTypes(t)).toEqual(['record_verdict', 'alert:outcome_conflicts'])
+    expect(d.state).toMatchObject({ phase: 'halted', hold: { cause: 'outcome_conflicts' } })
+    expect(t.event.reason).toContain('outcome_conflicts: 30 of 100; no promotion and no rollback')
+    expect(subscribedTo(['srm'], 'outcome_conflicts')).toBe(true)
+    expect(subscribedTo(['fail'], 'outcome_conflicts')).toBe(false)
+    expect(subscribedTo(['outcome_conflicts'], 'srm')).toBe(false)
+    expect(d.tick('PASS', HOUR).actions).toEqual([])
+    expect(refusal(() => d.operator('promote')).detail).toContain('contradicted business outcomes')
     d.operator('resume')
     expect(d.state).toMatchObject({ phase: 'progressing', stepStartedAt: d.now, stepIndex: 1 })
   })

@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
 import type { RegistryCommand } from '../../../../src/core/registry/commands'
+import type { BusinessMetric, ModelInput } from '../../../../src/core/registry/types'
 import { PHASES, isTerminal, start, type Phase } from '../../../../src/core/rollout/index'
 import type { StoredRollout } from '../../../../src/services/coordinator/ports'
 import { guardDuringRollout } from '../../../../src/services/coordinator/registry-guard'
 import { T0, backendOf, buildModel } from './fake-port'
 import { canaryConfig } from './rollouts'
 
-const model = buildModel({ versions: ['v1', 'v2', 'v3'] })
+const clicked: BusinessMetric = {
+  name: 'clicked',
+  kind: 'proportion',
+  direction: 'higher_is_better',
+  window_s: 3600,
+  positive_labels: ['1'],
+  margin: 0.02,
+}
+const model = buildModel({ versions: ['v1', 'v2', 'v3'], metrics: [clicked] })
+/** The model's settings as an upsert would send them. */
+const settings: ModelInput = {
+  risk: model.risk,
+  unit_header: 'x-unit-id',
+  fallback_to_champion: true,
+  metrics: [clicked],
+  shadow_compare: null,
+  metric_shards: 4,
+  latency_measure: 'ttfb',
+}
 
 function rolloutIn(phase: Phase): StoredRollout {
   const { state } = start(canaryConfig(), {
@@ -30,20 +49,24 @@ const other = { url: 'https://elsewhere.example/model', timeout_ms: 30_000, stre
 /** One command of every type, with what the guard answers while a rollout is active. */
 const TABLE: Array<{ name: string; cmd: RegistryCommand; active: 'commit' | 'end_rollout' | 'conflict' }> = [
   {
-    name: 'upsert_model',
-    cmd: {
-      type: 'upsert_model',
-      input: {
-        risk: 'high',
-        unit_header: 'x-unit-id',
-        fallback_to_champion: true,
-        metrics: [],
-        shadow_compare: null,
-        metric_shards: 4,
-        latency_measure: 'ttfb',
-      },
-    },
+    name: 'upsert_model, risk and metrics as they are',
+    cmd: { type: 'upsert_model', input: { ...settings, unit_header: 'x-user', metric_shards: 8 } },
     active: 'commit',
+  },
+  {
+    name: 'upsert_model, another risk tier',
+    cmd: { type: 'upsert_model', input: { ...settings, risk: 'low' } },
+    active: 'conflict',
+  },
+  {
+    name: 'upsert_model, another metric definition',
+    cmd: { type: 'upsert_model', input: { ...settings, metrics: [{ ...clicked, margin: 0.05 }] } },
+    active: 'conflict',
+  },
+  {
+    name: 'upsert_model, a metric removed',
+    cmd: { type: 'upsert_model', input: { ...settings, metrics: [] } },
+    active: 'conflict',
   },
   {
     name: 'put_version of another version',
@@ -125,5 +148,14 @@ describe('guardDuringRollout', () => {
     expect(() => guardDuringRollout(r, model, { type: 'put_version', version: 'v2', backend: other })).toThrow(
       /abort it before changing v2's backend/,
     )
+    const frozen: RegistryCommand = { type: 'upsert_model', input: { ...settings, risk: 'high', metrics: [] } }
+    expect(() => guardDuringRollout(r, model, frozen)).toThrow(
+      'rollout ro_guard is progressing; its risk tier (medium) and metric definitions cannot change until it ends (abort it first)',
+    )
+    try {
+      guardDuringRollout(r, model, frozen)
+    } catch (e) {
+      expect((e as DomainError).extra).toMatchObject({ active_rollout: { id: 'ro_guard', phase: 'progressing' } })
+    }
   })
 })

@@ -127,6 +127,25 @@ describe('WebhookDeliverer.deliverDue', () => {
     expect(alarms.at(-1)).toBe(ctx.clock + BACKOFF_MS[0]!)
   })
 
+  it('counts a redirect as a failed attempt, saying it was not followed', async () => {
+    for (const status of [301, 302, 307, 308]) {
+      const { deliverer, pending, rows, post, ctx } = setup(async () =>
+        Response.redirect('http://169.254.169.254/latest/meta-data/', status),
+      )
+      await deliverer.enqueue()
+      await deliverer.deliverDue(ctx.clock)
+      expect(post).toHaveBeenCalledTimes(1)
+      expect(pending()).toEqual([expect.objectContaining({ attempt: 1 })])
+      expect(rows()).toEqual([
+        expect.objectContaining({
+          status: 'retrying',
+          responseCode: status,
+          error: `HTTP ${status}: redirect not followed`,
+        }),
+      ])
+    }
+  })
+
   it('retries a post that throws, recording its message', async () => {
     const { deliverer, pending, rows, alarms, ctx } = setup(async () => {
       throw new TypeError('fetch failed')
