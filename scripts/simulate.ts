@@ -3,7 +3,7 @@
  * canary minute by minute for 24 h in each scenario (A/A, conversion −m/2, −m, −2.5m, 3× errors,
  * latency 0/5/20% slower, SRM), judges every tick with the real `evaluateGates` and with the
  * naive threshold rule, and prints false rollback, false promotion, power, time to decision,
- * INCONCLUSIVE rate and exposure, then the acceptance targets with PASS/MISS. A MISS does not
+ * INCONCLUSIVE rate and exposure, then the decision-quality goals with PASS/MISS and CIs. A MISS does not
  * fail the process (it is a report, not a test). Deterministic for a given --seed and --runs.
  */
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`${renderHeader(opts.seed, opts.runs)}\n`)
     for (const s of summaries) process.stdout.write(`${renderScenario(s)}\n`)
-    process.stdout.write(`${renderTargets(targets)}\n`)
+    process.stdout.write(`${renderTargets(targets, opts.seed, opts.runs)}\n`)
   }
   // Timing goes to stderr so that stdout is byte-identical across machines for a seed.
   process.stderr.write(`[simulate] done in ${seconds.toFixed(1)} s on ${opts.workers} worker(s)\n`)

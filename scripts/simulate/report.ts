@@ -1,6 +1,6 @@
 /**
  * Text rendering of the simulation report: one table per scenario (the three gates side by side)
- * and the acceptance targets with PASS/MISS.
+ * and the decision-quality goals with PASS/MISS.
  */
 
 import { GATES, type GateName } from './run'
@@ -71,13 +71,19 @@ export function renderScenario(s: ScenarioSummary): string {
   return lines.join('\n')
 }
 
-/** The targets, one line per (target, gate). */
-export function renderTargets(targets: TargetResult[]): string {
+/** The goals, one block per goal with one line per gate; the seed and command to reproduce. */
+export function renderTargets(targets: TargetResult[], seed: number, runs: number): string {
   if (targets.length === 0) return ''
-  const lines = ['\nTargets']
+  const lines = [
+    '\nGoals (PASS/MISS on the point estimate; 95% CIs: Wilson for rates, order statistics for ' +
+      'medians; medians count runs that never decide as later than the cap)',
+    `reproduce: npm run simulate -- --seed ${seed} --runs ${runs}`,
+  ]
+  let last = ''
   for (const t of targets) {
-    const verdict = t.met ? 'PASS' : 'MISS'
-    lines.push(`  ${verdict}  ${pad(t.target, 58)} ${pad(GATE_LABEL[t.gate], 27)} ${t.value}`)
+    if (t.target !== last) lines.push(`  ${t.target}`)
+    last = t.target
+    lines.push(`    ${t.met ? 'PASS' : 'MISS'}  ${pad(GATE_LABEL[t.gate], 27)} ${t.value}`)
   }
   return lines.join('\n')
 }

@@ -1,13 +1,15 @@
 /**
- * Decision-quality summaries of simulated runs (docs/statistics.md §13.4) and the acceptance
- * targets, as data (for --json) and as text.
+ * Decision-quality summaries of simulated runs (docs/statistics.md §13.4) and the goals, as data
+ * (for --json) and as text.
  *
  * Rates come with a Wilson 95% upper/lower bound so that a reader can see what the run count
- * resolves: with 1,000 runs a true 2% rate has a standard error of 0.44%.
+ * resolves: with 1,000 runs a true 2% rate has a standard error of 0.44%. Medians of decision
+ * times are taken over all runs, censoring runs that never decide at +∞, with an order-statistic
+ * 95% interval.
  */
 
 import { GATES, type GateName, type Outcome, type RunResult } from './run'
-import type { Scenario } from './model'
+import { type Scenario, TICKS } from './model'
 
 /** Outcome rates and timings of one gate over the runs of one scenario. */
 export interface GateSummary {
@@ -18,6 +20,39 @@ export interface GateSummary {
   minutes: Record<Outcome, { median: number; p90: number } | null>
   /** Median challenger requests served before a FAIL (null without FAILs). */
   exposureAtFail: number | null
+  /**
+   * Median minute of each decision over ALL runs, runs without it counting as later than the cap
+   * (right-censored; Infinity when more than half never reach it), with its 95% CI.
+   */
+  censored: Record<'PASS' | 'FAIL' | 'HALT', CensoredMedian>
+}
+
+/** A median over all runs with runs that never decide censored at +∞, and its 95% CI. */
+export interface CensoredMedian {
+  median: number
+  lo: number
+  hi: number
+}
+
+/**
+ * Distribution-free 95% CI of a median from order statistics (Conover 1999, §3.2): the number of
+ * runs below the true median is Binomial(n, ½), so [x₍ₗ₎, x₍ᵤ₎] with l = ⌊n/2 − 0.98·√n⌋ and
+ * u = ⌈n/2 + 1 + 0.98·√n⌉ (normal approximation, 1.96/2 = 0.98) covers it with ≥ 95%.
+ * `times` are the sorted minutes of the runs that decided; the other `runs − times.length` runs
+ * are +∞ (the median is then "later than the cap").
+ */
+export function censoredMedian(times: number[], runs: number): CensoredMedian {
+  if (runs === 0) return { median: Infinity, lo: Infinity, hi: Infinity }
+  const at = (rank: number) => {
+    const i = Math.min(runs, Math.max(1, rank)) - 1
+    return i < times.length ? (times[i] as number) : Infinity
+  }
+  const half = 0.98 * Math.sqrt(runs)
+  return {
+    median: at(Math.ceil(0.5 * runs)),
+    lo: at(Math.floor(runs / 2 - half)),
+    hi: at(Math.ceil(runs / 2 + 1 + half)),
+  }
 }
 
 export interface ScenarioSummary {
@@ -67,7 +102,12 @@ export function summariseGate(results: RunResult[], gate: GateName): GateSummary
   }
   exposures.sort((a, b) => a - b)
   const exposureAtFail = exposures.length > 0 ? quantileOf(exposures, 0.5) : null
-  return { runs, rate, count, minutes, exposureAtFail }
+  const censored = {
+    PASS: censoredMedian(mins.PASS, runs),
+    FAIL: censoredMedian(mins.FAIL, runs),
+    HALT: censoredMedian(mins.HALT, runs),
+  }
+  return { runs, rate, count, minutes, exposureAtFail, censored }
 }
 
 /** Summarise every gate of one scenario. */
@@ -77,7 +117,7 @@ export function summariseScenario(s: Scenario, results: RunResult[]): ScenarioSu
   return { name: s.name, title: s.title, metrics: [...s.metrics], gates }
 }
 
-/** One acceptance target evaluated for one gate. */
+/** One goal evaluated for one gate. */
 export interface TargetResult {
   target: string
   gate: GateName
@@ -88,7 +128,7 @@ export interface TargetResult {
 interface TargetSpec {
   target: string
   scenario: string
-  /** Returns the printed value and whether the target is met. */
+  /** Returns the printed value and whether the goal is met (on the point estimate). */
   check: (g: GateSummary) => { value: string; met: boolean }
 }
 
@@ -97,35 +137,51 @@ function rateWithCi(g: GateSummary, o: Outcome): string {
   return `${pct(g.rate[o])} (95% CI ${pct(lo)}–${pct(hi)})`
 }
 
-/** The acceptance targets (docs/statistics.md §13.4). */
+/** A censored median in minutes: "> 1440" when more than half the runs never decided. */
+export function minutes(x: number): string {
+  return Number.isFinite(x) ? String(x) : `> ${TICKS}`
+}
+
+function medianWithCi(g: GateSummary, o: 'PASS' | 'FAIL' | 'HALT'): string {
+  const c = g.censored[o]
+  return `median ${minutes(c.median)} min (95% CI ${minutes(c.lo)}–${minutes(c.hi)})`
+}
+
+const atMost = (o: Outcome, max: number) => (g: GateSummary) => ({
+  value: rateWithCi(g, o),
+  met: g.rate[o] <= max,
+})
+const atLeast = (o: Outcome, min: number) => (g: GateSummary) => ({
+  value: rateWithCi(g, o),
+  met: g.rate[o] >= min,
+})
+const fastMedian = (o: 'FAIL' | 'HALT', max: number) => (g: GateSummary) => ({
+  value: `${medianWithCi(g, o)}; ${o} in ${pct(g.rate[o])}`,
+  met: g.censored[o].median <= max,
+})
+
+/**
+ * The decision-quality goals (docs/statistics.md §13.4), in the order of the issue's table. Medians
+ * count runs that never reach the decision as later than the cap, so a gate that decides fast in
+ * a few runs and never in the others does not look fast.
+ */
 export const TARGETS: TargetSpec[] = [
+  { target: 'A/A: PASS within 24 h ≥ 97%', scenario: 'aa', check: atLeast('PASS', 0.97) },
   {
-    target: 'A/A false rollback ≤ 2%',
-    scenario: 'aa',
-    check: (g) => ({ value: rateWithCi(g, 'FAIL'), met: g.rate.FAIL <= 0.02 }),
+    target: 'conversion −m/2 (inside the margin): PASS ≥ 60%',
+    scenario: 'conv-half-margin',
+    check: atLeast('PASS', 0.6),
   },
-  {
-    target: 'false promotion at the margin ≤ 2.5%',
-    scenario: 'conv-at-margin',
-    check: (g) => ({ value: rateWithCi(g, 'PASS'), met: g.rate.PASS <= 0.025 }),
-  },
-  {
-    target: '5% degradation rolled back within 24 h in ≥ 99% of runs',
-    scenario: 'conv-5pct',
-    check: (g) => ({ value: rateWithCi(g, 'FAIL'), met: g.rate.FAIL >= 0.99 }),
-  },
-  {
-    target: '3× errors rolled back, median ≤ 30 min',
-    scenario: 'errors-3x',
-    check: (g) => {
-      // Runs that never FAIL count as "later than any FAIL" for the median.
-      const median = g.rate.FAIL >= 0.5 ? (g.minutes.FAIL?.median ?? Infinity) : Infinity
-      return { value: `median ${median} min (FAIL in ${pct(g.rate.FAIL)})`, met: median <= 30 }
-    },
-  },
+  { target: 'conversion −5%: FAIL ≥ 99.5%', scenario: 'conv-5pct', check: atLeast('FAIL', 0.995) },
+  { target: 'conversion −5%: median time to FAIL ≤ 160 min', scenario: 'conv-5pct', check: fastMedian('FAIL', 160) },
+  { target: 'A/A false FAIL ≤ 1%', scenario: 'aa', check: atMost('FAIL', 0.01) },
+  { target: 'conversion −m/2 rolled back ≤ 2%', scenario: 'conv-half-margin', check: atMost('FAIL', 0.02) },
+  { target: 'false PASS exactly at the margin ≤ 2.5%', scenario: 'conv-at-margin', check: atMost('PASS', 0.025) },
+  { target: '3× error rate: median time to FAIL ≤ 4 min', scenario: 'errors-3x', check: fastMedian('FAIL', 4) },
+  { target: 'SRM −3%: median time to HALT ≤ 20 min', scenario: 'srm', check: fastMedian('HALT', 20) },
 ]
 
-/** Evaluate the targets on the summaries present (targets of skipped scenarios are omitted). */
+/** Evaluate the goals on the summaries present (goals of skipped scenarios are omitted). */
 export function evaluateTargets(summaries: ScenarioSummary[]): TargetResult[] {
   const out: TargetResult[] = []
   for (const t of TARGETS) {

@@ -29,7 +29,13 @@ export type AuditEntry = AuditListResponse['entries'][number]
 /** The request body of POST /admin/models/{model}/rollouts, before server defaults. */
 export type StartRolloutBody = z.input<typeof StartRolloutInput>
 
-export type RollbackResponse = z.infer<typeof PublishedRouting> & { rolled_back_from: RoutingTable | null }
+export type RollbackResponse = z.infer<typeof PublishedRouting> & {
+  rolled_back_from: RoutingTable | null
+  /** false: the routing already was the target; nothing was published (absent from older gateways). */
+  changed?: boolean
+  /** The rollout whose runbook carried the rollback (ended, or its promotion undone). */
+  ended_rollout?: string | null
+}
 
 /** What a recorded rollback confirmation says (the incident's and the rollout's). */
 export type RollbackConfirmationDetails = Partial<z.infer<typeof RollbackConfirmation>>

@@ -1,7 +1,7 @@
 /**
  * @module cli/duration
  * Durations as operators type them ("90s", "5m", "24h", "2d", "250ms"; a bare number is seconds)
- * and as the CLI prints them ("1 m 12 s").
+ * and as the CLI prints them ("1 min 12 s", the same text as the gateway's reasons).
  */
 import { UsageError } from './exit'
 
@@ -17,17 +17,5 @@ export function parseDuration(text: string, option = 'duration'): number {
   return ms
 }
 
-/** "850 ms", "45 s", "1 m 12 s", "2 h 5 m", "3 d 4 h": two units at most, for humans. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—'
-  if (ms < 1_000) return `${Math.round(ms)} ms`
-  const s = Math.round(ms / 1_000)
-  if (s < 60) return `${s} s`
-  if (s < 3_600) return pair(Math.floor(s / 60), 'm', s % 60, 's')
-  if (s < 86_400) return pair(Math.floor(s / 3_600), 'h', Math.floor((s % 3_600) / 60), 'm')
-  return pair(Math.floor(s / 86_400), 'd', Math.floor((s % 86_400) / 3_600), 'h')
-}
-
-function pair(a: number, ua: string, b: number, ub: string): string {
-  return b === 0 ? `${a} ${ua}` : `${a} ${ua} ${b} ${ub}`
-}
+/** "850 ms", "45 s", "1 min 12 s", "2 h 5 min": the gateway's own wording (`core/duration.ts`). */
+export { formatDuration } from '../core/duration'

@@ -6,6 +6,7 @@
 import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './args'
 import { COMMANDS } from './commands'
 import { EXIT } from './exit'
+import { WATCH_EXIT_HELP } from './watch-outcome'
 
 function usageLine(spec: CommandSpec): string {
   return [spec.name, ...spec.args].join(' ')
@@ -58,6 +59,8 @@ export function generalHelp(): string {
     '',
     'exit codes:',
     ...EXIT_CODE_HELP.map(([code, text]) => `  ${code}  ${text}`),
+    "  `rollout status --watch` and `rollout start --wait` end with the rollout's outcome instead:",
+    ...WATCH_EXIT_HELP.map(([code, text]) => `  ${String(code).padStart(2)}  ${text}`),
     '',
     'rollback runbook: `modelgate rollback <model>` publishes 100% to the champion, prints the new epoch',
     'and waits for confirmation (see `modelgate rollback --help`).',

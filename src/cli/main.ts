@@ -6,17 +6,20 @@
  * Run it as `node bin/modelgate.mjs …` (what `npx modelgate` calls) or `npx tsx src/cli/main.ts …`.
  */
 import { pathToFileURL } from 'node:url'
-import { bool, parseCommandLine, resolveConnection } from './args'
+import type { ModelListResponse } from './api-types'
+import { bool, parseCommandLine, resolveConnection, type Parsed } from './args'
 import { ApiClient } from './client'
-import { commandsUnder, findCommand } from './commands'
+import { COMMANDS, commandsUnder, findCommand } from './commands'
 import { ApiError, EXIT, UsageError, exitCodeOf } from './exit'
 import { commandHelp, generalHelp } from './help'
 import { eprintln, processIo, type Io } from './io'
 import { renderError } from './report-error'
+import { didYouMean, suggest } from './suggest'
 
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const json = argv.includes('--json')
   let command: string | undefined
+  let typed: { api: ApiClient; words: string[] } | undefined
   try {
     const first = argv[0]
     if (first === undefined) {
@@ -25,12 +28,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     if (first === 'help' || first === '--help' || first === '-h') return help(io, argv.slice(1))
     const found = findCommand(argv)
-    if (!found) {
-      const group = commandsUnder(first)
-      if (group.length)
-        throw new UsageError(`"${first}" needs a subcommand: ${group.map((c) => c.name).join(', ')}`, group[0]?.name)
-      throw new UsageError(`unknown command "${first}"`)
-    }
+    if (!found) throw unknownCommand(argv)
     command = found.spec.name
     const parsed = parseCommandLine(found.spec, found.rest)
     if (bool(parsed, 'help')) {
@@ -39,14 +37,56 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     const conn = resolveConnection(parsed, io, found.spec.role)
     const api = new ApiClient({ url: conn.url, token: conn.token, actor: conn.actor, fetch: io.fetch })
+    typed = { api, words: typedWords(parsed) }
     return await found.spec.run({ io, api, conn, json: bool(parsed, 'json') }, parsed)
   } catch (err) {
     for (const line of renderError(err, command)) eprintln(io, line)
+    const hint = typed && (await modelHint(err, typed.api, typed.words))
+    if (hint) eprintln(io, hint)
     if (json && err instanceof ApiError && err.body) io.out(err.body.endsWith('\n') ? err.body : `${err.body}\n`)
     if (exitCodeOf(err) === EXIT.unexpected && io.env.MODELGATE_DEBUG && err instanceof Error && err.stack)
       eprintln(io, err.stack)
     return exitCodeOf(err)
   }
+}
+
+/** An unknown command or subcommand, with the closest known one ("stauts" → "status"). */
+function unknownCommand(argv: readonly string[]): UsageError {
+  const first = argv[0] as string
+  const group = commandsUnder(first)
+  if (group.length) {
+    const second = argv[1] !== undefined && !argv[1].startsWith('-') ? `${first} ${argv[1]}` : null
+    const names = group.map((c) => c.name)
+    const near = second ? didYouMean(second, names) : ''
+    return new UsageError(`"${first}" needs a subcommand: ${names.join(', ')}${near}`, group[0]?.name)
+  }
+  const words = new Set(COMMANDS.flatMap((c) => [c.name, c.name.split(' ')[0] as string]))
+  words.add('help')
+  return new UsageError(`unknown command "${first}"${didYouMean(first, words)}`)
+}
+
+/** The values typed on the command line that might be a model name. */
+function typedWords(p: Parsed): string[] {
+  const values = Object.values(p.values).flatMap((v) => (typeof v === 'string' ? [v] : Array.isArray(v) ? v : []))
+  return [...p.positionals, ...values]
+}
+
+/**
+ * After a 404 for an unknown model, "did you mean …" with the closest registered name. It asks the
+ * gateway for the list (GET /admin/models); any failure there just means no hint.
+ */
+async function modelHint(err: unknown, api: ApiClient, words: readonly string[]): Promise<string | null> {
+  if (!(err instanceof ApiError) || err.problem.code !== 'model_not_found') return null
+  try {
+    const names = (await api.json<ModelListResponse>('GET', '/models')).models.map((m) => m.name)
+    for (const word of words) {
+      const near = suggest(word, names)
+      if (near !== null) return `  did you mean "${near}"?`
+    }
+  } catch {
+    // no list, no hint: the error above already says what went wrong
+  }
+  return null
 }
 
 function help(io: Io, words: readonly string[]): number {
@@ -64,7 +104,7 @@ function help(io: Io, words: readonly string[]): number {
     io.out(group.map(commandHelp).join('\n'))
     return EXIT.ok
   }
-  throw new UsageError(`no help for "${words.join(' ')}": unknown command`)
+  throw new UsageError(`no help for "${words.join(' ')}": ${unknownCommand(words).message}`)
 }
 
 // `npx tsx src/cli/main.ts …`: run when this file is the entry (the bin launcher imports it instead).

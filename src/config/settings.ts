@@ -78,6 +78,11 @@ export const SettingsSchema = z
      * this interval (the cron trigger is the backstop); 0 leaves ticking to the cron alone.
      */
     ROLLOUT_TICK_MS: intVar(60_000, 0, 3_600_000),
+    /**
+     * How long after a promotion the previous champion stays the rollback target (README, "Undo a
+     * promotion"); after it a rollback to it is refused. Default 7 days.
+     */
+    PREVIOUS_CHAMPION_RETENTION_S: intVar(7 * 86_400, 0, 365 * 86_400),
     /** Days of per-minute history kept in D1 (the metrics API and dashboard read it; gates do not). */
     HISTORY_RETENTION_DAYS: intVar(35, 1, 3_650),
     /** Longest wait for one D1 query or batch; then it counts as failed (503 storage_unavailable). */
@@ -136,6 +141,7 @@ export const SettingsSchema = z
     shadowCaptureBytes: p.SHADOW_CAPTURE_BYTES,
     historyRetentionDays: p.HISTORY_RETENTION_DAYS,
     rolloutTickMs: p.ROLLOUT_TICK_MS,
+    previousChampionRetentionMs: p.PREVIOUS_CHAMPION_RETENTION_S * 1_000,
     d1TimeoutMs: p.D1_TIMEOUT_MS,
     doTimeoutMs: p.DO_TIMEOUT_MS,
     faultInjection: p.FAULT_INJECTION === 'on',

@@ -1,12 +1,9 @@
 /**
  * @module data-plane/forward
  * The request hot path: route one inference request to a model version and stream the answer back.
- *
  * Budget: one in-memory snapshot lookup (a KV read at most once per TTL), a hash, and the upstream
  * fetch. Nothing here awaits D1 or a Durable Object; measurements leave through `onComplete`, once
- * the answer's body has ended, inside `waitUntil`.
- *
- * Failure semantics:
+ * the answer's body has ended, inside `waitUntil`. Failure semantics:
  * - timeout before response headers (counted from when the request body has been sent) → 504;
  *   connect/transport error or a URL the egress policy refuses → 502 (problem+json, the cause
  *   logged with the request id, not shown);
@@ -39,6 +36,7 @@ import {
 } from './headers'
 import { planBody, sendable } from './request-body'
 import { watchBody, type BodyEnd } from './response-body'
+import { captureFor, type ResponseCapture, type ResponseValues } from './response-metrics'
 import type { SnapshotCache } from './snapshot-cache'
 import { headWithin, sendUpstream, type EgressLookup, type ServiceLookup } from './upstream'
 
@@ -72,6 +70,7 @@ export interface ForwardRecord {
   /** The decision that chose the first attempt (for shadow copies and attribution). */
   decision: RouteDecision
   snapshot: RoutingSnapshot
+  responseValues?: ResponseValues | undefined
 }
 
 export interface ForwardDeps {
@@ -151,8 +150,14 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   if (snapshot === null) return early(new DomainError('model_not_found', `model ${model} is not registered`))
   const epochHeader = { 'x-routing-epoch': String(snapshot.epoch) }
   const unitKey = reqHeaders[snapshot.unit_header.toLowerCase()]
+  // request.cf is read once, and only if a rule asks for the location (undefined off Cloudflare's edge).
+  let location: Record<string, unknown> | undefined
   const decision = selectRoute(snapshot, {
     header: (h) => reqHeaders[h.toLowerCase()] ?? null,
+    cf: (field) => {
+      const value = (location ??= (request.cf ?? {}) as Record<string, unknown>)[field]
+      return typeof value === 'string' && value !== '' ? value : null
+    },
     unitKey: unitKey === undefined || unitKey === '' ? null : unitKey,
     random: deps.random,
   })
@@ -294,9 +299,10 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
         } else {
           let ended!: (end: BodyEnd) => void
           const end = new Promise<BodyEnd>((resolve) => (ended = resolve))
-          clientBody = watchBody(clientBody, a.idleMs, deps.now, ended)
+          const capture = captureFor(snapshot!.metrics, a.response.headers, deps.settings.shadowCaptureBytes)
+          clientBody = watchBody(clientBody, a.idleMs, deps.now, ended, capture?.push)
           // Held by waitUntil until the body has ended, so a cancelled body is still measured.
-          deps.defer(end.then((how) => complete(record, how)))
+          deps.defer(end.then((how) => complete(record, how, capture)))
         }
       }
       response = downstreamResponse(a.response, clientBody, gatewayHeaders)
@@ -334,8 +340,9 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   }
 
   /** The record of an answer whose body has ended, handed to `onComplete`. */
-  function complete(record: ForwardRecord, how: BodyEnd): unknown {
+  function complete(record: ForwardRecord, how: BodyEnd, capture: ResponseCapture | undefined): unknown {
     record.durationMs = deps.now() - startedAt
+    record.responseValues = capture?.values(how)
     if (how === 'error') record.outcome = 'stream_error'
     else if (how === 'stalled') record.outcome = 'stream_stalled'
     return deps.onComplete?.(record)

@@ -114,5 +114,6 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
     latencyMs: r.latencyMs,
     durationMs: r.durationMs,
     fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
+    values: r.responseValues,
   }
 }

@@ -42,6 +42,7 @@ class WatchedBody implements UnderlyingSource<Uint8Array> {
     private readonly idleMs: number,
     private readonly now: () => number,
     private readonly onEnd: (end: BodyEnd) => void,
+    private readonly onChunk: ((chunk: Uint8Array) => void) | undefined,
   ) {}
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
@@ -68,6 +69,7 @@ class WatchedBody implements UnderlyingSource<Uint8Array> {
       this.finish('done')
       this.controller?.close()
     } else {
+      this.onChunk?.(r.value)
       this.controller?.enqueue(r.value)
     }
   }
@@ -106,12 +108,14 @@ class WatchedBody implements UnderlyingSource<Uint8Array> {
 /**
  * `body` as the client's stream, ended cleanly on a read error or after `idleMs` without a byte
  * while the gateway waits for one; `onEnd` is called once, when the body ended (or was cancelled).
+ * `onChunk` sees each chunk before the client does (response metrics capture the body with it).
  */
 export function watchBody(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
   now: () => number,
   onEnd: (end: BodyEnd) => void,
+  onChunk?: (chunk: Uint8Array) => void,
 ): ReadableStream<Uint8Array> {
-  return new ReadableStream(new WatchedBody(body.getReader(), idleMs, now, onEnd), READ_AHEAD)
+  return new ReadableStream(new WatchedBody(body.getReader(), idleMs, now, onEnd, onChunk), READ_AHEAD)
 }

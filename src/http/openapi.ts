@@ -52,9 +52,18 @@ export const ROLES = {
   approver: ['approver'],
 } as const satisfies Record<string, readonly Role[]>
 
-type AdminRouteConfig<P extends string> = Omit<RouteConfig, 'path' | 'tags' | 'security' | 'middleware'> & {
+type AdminRouteConfig<P extends string> = Omit<
+  RouteConfig,
+  'path' | 'tags' | 'security' | 'middleware' | 'operationId' | 'summary'
+> & {
   path: P
   roles: readonly Role[]
+  /**
+   * Stated per route, never derived from the path or method: generated clients name their
+   * functions after it, so renaming a route must not rename them (README, "Admin API").
+   */
+  operationId: string
+  summary: string
 }
 
 /**

@@ -37,12 +37,20 @@ export const Percent = z
 /**
  * The id of something kept by one model's coordinator: `<prefix>_<26 base32>`, then `~<model>`
  * (core/ids, modelScopedId). Ids made before the model suffix existed have none.
+ *
+ * Well-formed is looser than what the gateway mints: any 1-64 lowercase letters or digits after the
+ * prefix. An id in that shape that names nothing (a typo, `ro_doesnotexist`) is then answered 404
+ * "not found", which is the truth, rather than 400; what cannot be an id at all (another prefix,
+ * upper case, a bad model name) stays 400. The legacy lookup is one primary-key read.
  */
 function modelScopedId(prefix: string, what: string) {
-  const re = new RegExp(`^${prefix}_[0-9a-z]{26}(~${NAME_RE.source.slice(1, -1)})?$`)
+  const re = new RegExp(`^${prefix}_[0-9a-z]{1,64}(~${NAME_RE.source.slice(1, -1)})?$`)
   return z
     .string()
-    .regex(re, `${what} id (${prefix}_…~model)`)
+    .regex(
+      re,
+      `not ${what} id: ${prefix}_ then lowercase letters or digits, then ~<model> (e.g. ${prefix}_01jf4k3m9qz8r7t6v5w4x3y2a1~credit-risk)`,
+    )
     .meta({ example: `${prefix}_01jf4k3m9qz8r7t6v5w4x3y2a1~credit-risk` })
 }
 

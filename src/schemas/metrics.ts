@@ -44,7 +44,14 @@ export const SeriesPoint = z.object({
   divergence_rate: z.number().nullable(),
   business: z.record(
     z.string(),
-    z.object({ n: z.number(), mean: z.number().nullable(), ci95: z.tuple([z.number(), z.number()]).nullable() }),
+    z.object({
+      n: z.number(),
+      mean: z.number().nullable(),
+      ci95: z.tuple([z.number(), z.number()]).nullable(),
+      missing: z.number().optional().meta({
+        description: 'Response metrics: answers without a usable value (absent, not a number, body too large)',
+      }),
+    }),
   ),
 })
 export const MetricsResponse = z

@@ -25,7 +25,13 @@ const HttpUrl = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), 'must be an http or https URL')
   .refine((u) => {
-    const p = new URL(u)
+    let p: URL
+    try {
+      p = new URL(u)
+    } catch {
+      // zod runs this after url() has refused the string too: reported there, not thrown (a 500).
+      return true
+    }
     return p.search === '' && p.hash === ''
   }, 'must not carry a query string or fragment')
   .transform((u) => u.replace(/\/+$/, ''))
@@ -69,7 +75,7 @@ export const MetricName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lowercase letters, digits and _, starting with a letter')
 
-/** A business outcome that arrives after the response (POST /v1/outcomes). */
+/** A business metric: outcomes that arrive after the response (POST /v1/outcomes), or read from it. */
 export const BusinessMetric = z
   .strictObject({
     name: MetricName,
@@ -100,6 +106,28 @@ export const BusinessMetric = z
       .max(0.5)
       .default(0.02)
       .meta({ description: 'Relative non-inferiority margin used by gates' }),
+    source: z.enum(['outcome', 'response']).optional().meta({
+      description:
+        'outcome (default): values sent to POST /v1/outcomes; response: read from each answer (pointer or header), a mean metric',
+    }),
+    pointer: z
+      .string()
+      .max(200)
+      .refine(isValidPointer, 'must be an RFC 6901 JSON pointer, e.g. /usage/total_tokens')
+      .optional()
+      .meta({ description: 'Response metrics: JSON pointer into the body (a stream: its last JSON event)' }),
+    header: HeaderName.optional().meta({
+      description: 'Response metrics: a response header holding the number, e.g. x-cost',
+    }),
+  })
+  .superRefine((m, ctx) => {
+    const fix = (message: string) => ctx.addIssue({ code: 'custom', path: ['source'], message })
+    if (m.source !== 'response') {
+      if (m.pointer !== undefined || m.header !== undefined) fix('pointer and header need "source":"response"')
+      return
+    }
+    if (m.kind !== 'mean') fix('a response metric is a mean metric ("kind":"mean")')
+    if ((m.pointer === undefined) === (m.header === undefined)) fix('a response metric reads a pointer or a header')
   })
   .meta({ id: 'BusinessMetric' })
 export type BusinessMetric = Checked<typeof BusinessMetric, core.BusinessMetric>

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { HASH_VERSIONS } from '../core/routing/hash'
+import { CF_FIELDS } from '../core/routing/types'
 import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
 import { Backend, BusinessMetric, ShadowCompare } from './model'
 import type * as core from '../core/routing/types'
@@ -14,16 +15,28 @@ export const MAX_IN_VALUES = 100
 
 export const RuleCondition = z
   .strictObject({
-    header: HeaderName,
+    header: HeaderName.optional(),
+    cf: z
+      .enum(CF_FIELDS)
+      .optional()
+      .meta({
+        description:
+          "A field of the request's location from the Workers runtime (request.cf), matched as Cloudflare " +
+          'reports it: country "NZ", continent "OC", colo "AKL". A request without it never matches',
+      }),
     equals: z.string().max(256).optional(),
     in: z.array(z.string().max(256)).min(1).max(MAX_IN_VALUES).optional(),
     prefix: z.string().min(1).max(256).optional(),
   })
+  .refine((c) => (c.header === undefined) !== (c.cf === undefined), 'exactly one of header or cf')
   .refine(
     (c) => [c.equals, c.in, c.prefix].filter((x) => x !== undefined).length === 1,
     'exactly one of equals, in or prefix',
   )
-  .meta({ id: 'RuleCondition' })
+  .meta({
+    id: 'RuleCondition',
+    description: 'Exactly one of header or cf (what to read), and exactly one of equals, in or prefix',
+  })
 export type RuleCondition = Checked<typeof RuleCondition, core.RuleCondition>
 
 export const CohortRule = z

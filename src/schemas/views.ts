@@ -65,6 +65,17 @@ export const ModelView = z
     versions: z.array(VersionView),
     champion: z.string().nullable(),
     previous_champion: z.string().nullable(),
+    rollback_target: z
+      .object({
+        version: z.string(),
+        promoted_at: z.string().nullable().meta({ description: 'When the current champion replaced it' }),
+        expires_at: z.string().nullable().meta({ description: 'When it stops being a rollback target' }),
+      })
+      .nullable()
+      .meta({
+        description:
+          'The previous champion while a rollback may still restore it (PREVIOUS_CHAMPION_RETENTION_S after the promotion); a rollback without a target goes there',
+      }),
     routing: RoutingTable.nullable(),
     epoch: Epoch,
     published_epoch: z.number().int().meta({

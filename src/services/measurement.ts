@@ -116,13 +116,14 @@ export class MeasurementService {
         reject(i, 'unknown_model', `model ${claims.model} is not registered`)
         continue
       }
-      const metric =
-        item.metric === undefined ? snapshot.metrics[0] : snapshot.metrics.find((m) => m.name === item.metric)
+      // Response metrics are read from the answers themselves (data-plane/response-metrics).
+      const reported = snapshot.metrics.filter((m) => m.source !== 'response')
+      const metric = item.metric === undefined ? reported[0] : reported.find((m) => m.name === item.metric)
       if (metric === undefined) {
         const detail =
           item.metric === undefined
             ? `model ${claims.model} declares no business metric`
-            : `model ${claims.model} has no metric ${item.metric}`
+            : `model ${claims.model} has no outcome metric ${item.metric}`
         reject(i, 'unknown_metric', detail)
         continue
       }
@@ -218,7 +219,9 @@ export class MeasurementService {
     try {
       // No request context to extend: a stale snapshot's refresh just runs while the tick does.
       const snapshot = await this.deps.snapshots.get(model, () => undefined)
-      return snapshot === null ? null : snapshot.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+      if (snapshot === null) return null
+      const reported = snapshot.metrics.filter((m) => m.source !== 'response')
+      return reported.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
     } catch {
       return null
     }

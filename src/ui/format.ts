@@ -3,6 +3,7 @@
  * Number and time formatting for the dashboard. Deterministic (no locale, UTC), so what the server
  * renders does not depend on where it runs, and the tests can pin exact strings.
  */
+import { formatDuration } from '../core/duration'
 
 /** Up to `digits` significant digits, without trailing zeros: 0.12345 → "0.123", 1200 → "1200". */
 export function formatNumber(x: number | null | undefined, digits = 3): string {
@@ -62,19 +63,15 @@ export function formatShortTime(t: number | string | null | undefined): string {
   return full === '–' ? full : full.slice(5, 19)
 }
 
-/** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"; "in 5 min" for future times. */
+/** "just now", "42 s ago", "5 min ago", "1 h 5 min ago"; "in 5 min" for future times (`core/duration.ts`). */
 export function formatAgo(t: number | string | null | undefined, now: number): string {
   if (t === null || t === undefined) return '–'
   const ms = typeof t === 'number' ? t : Date.parse(t)
   if (!Number.isFinite(ms)) return '–'
   const delta = now - ms
   const abs = Math.abs(delta)
-  let text: string
   if (abs < 5_000) return 'just now'
-  else if (abs < 60_000) text = `${Math.round(abs / 1000)} s`
-  else if (abs < 3_600_000) text = `${Math.round(abs / 60_000)} min`
-  else if (abs < 86_400_000) text = `${Math.round(abs / 3_600_000)} h`
-  else text = `${Math.round(abs / 86_400_000)} d`
+  const text = formatDuration(abs)
   return delta >= 0 ? `${text} ago` : `in ${text}`
 }
 

@@ -4,8 +4,10 @@
  * The model fragment: the model and its routing, the active (or latest) rollout with its actions,
  * the per-arm charts, the stage timeline with every verdict's reason, and the audit log.
  */
+import { rollbackPreview } from '../core/registry/rollback-target'
 import type { RolloutView } from '../schemas/rollout-view'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
+import { formatDuration } from '../core/duration'
 import { LineChart } from './line-chart'
 import { metricCharts } from './metric-charts'
 import { Badge, ColumnHeads, Time, WeightsBar } from './parts'
@@ -33,7 +35,23 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
   // to the previous champion: name the version the button will actually restore.
   const switched =
     rollout !== null && !rollout.terminal && rollout.challenger === champion && data.view.previous_champion !== null
-  const target = switched ? data.view.previous_champion : champion
+  // Without a rollout: undo the last promotion while its window lasts; no button when a rollback
+  // would publish nothing (core/registry/rollback-target).
+  const preview = rollbackPreview(data.view)
+  const target =
+    preview.kind === 'end_rollout'
+      ? switched
+        ? data.view.previous_champion
+        : champion
+      : preview.kind === 'undo_promotion' || preview.kind === 'champion'
+        ? preview.version
+        : null
+  const promoted =
+    preview.kind !== 'undo_promotion'
+      ? ''
+      : preview.promotedAt === null
+        ? ` (undo the promotion of ${preview.champion})`
+        : ` (${preview.champion} promoted ${formatAgo(preview.promotedAt, data.now)})`
   const operator = role === 'operator'
   const pending = rollout?.pending_approval ?? null
   const allowed = new Set(rollout?.allowed_actions ?? [])
@@ -85,6 +103,7 @@ function Actions({ data, rollout, role }: { data: ModelPageData; rollout: Rollou
             disabled={!operator}
           >
             Roll back to {target}
+            {promoted}
           </button>
         ) : null}
       </div>
@@ -311,5 +330,5 @@ function confirmationLine(c: Recorded | null): string {
   if (c === null) return 'confirmation pending'
   const reason = typeof c.details?.reason === 'string' ? c.details.reason : null
   const why = reason === null ? '' : `: ${reason}`
-  return `confirmation: ${CONFIRMATION_WORDS[c.state]} after ${Math.round(c.time_to_confirm_ms / 1000)} s${why}`
+  return `confirmation: ${CONFIRMATION_WORDS[c.state]} after ${formatDuration(c.time_to_confirm_ms)}${why}`
 }

@@ -108,13 +108,16 @@ describe('validation', () => {
     expect((await problemOf(twoConds)).errors[0].field).toBe('rules.0.when')
   })
 
-  it('refuses a routing table before a champion exists (503 no_champion)', async () => {
+  it('refuses a routing table or a rollback before a champion exists (409, reason no_champion)', async () => {
     const model = uniqueModel('nochamp')
     await adminOk('PUT', `/models/${model}`, { risk: 'low' }, 201)
     await adminOk('PUT', `/models/${model}/versions/v1`, { backend: { url: inject('upstreamA') } }, 201)
     const res = await admin('PUT', `/models/${model}/routing`, { weights: { v1: 100 } })
-    expect(res.status).toBe(503)
-    expect((await problemOf(res)).code).toBe('no_champion')
+    expect(res.status).toBe(409)
+    expect(await problemOf(res)).toMatchObject({ code: 'conflict', reason: 'no_champion' })
+    const rollback = await admin('POST', `/models/${model}/rollback`)
+    expect(rollback.status).toBe(409)
+    expect(await problemOf(rollback)).toMatchObject({ code: 'conflict', reason: 'no_champion' })
   })
 
   it('rejects a service backend that is not bound', async () => {
@@ -304,10 +307,9 @@ describe('rollback and audit', () => {
     const switched = await adminOk('POST', `/models/${model}/champion`, { version: 'v2' })
     expect(switched.previous_champion).toBe('v1')
     expect((await infer(model)).headers.get('x-model-version')).toBe('v2')
-    const res = await admin('POST', `/models/${model}/rollback`)
-    expect(res.status).toBe(200)
-    const back = await adminOk('POST', `/models/${model}/rollback`, { target: 'previous_champion' })
-    expect(back.champion).toBe('v1')
+    // Without a body the rollback undoes the switch while v1 is the rollback target.
+    const back = await adminOk('POST', `/models/${model}/rollback`)
+    expect(back).toMatchObject({ changed: true, champion: 'v1', ended_rollout: null })
     expect((await infer(model)).headers.get('x-model-version')).toBe('v1')
     const none = await admin('POST', `/models/${model}/rollback`, { target: 'previous_champion' })
     expect(none.status).toBe(409)

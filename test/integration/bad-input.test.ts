@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest'
-import { ADMIN, admin, call, postOutcomes, problemOf, uniqueModel } from './helpers/harness'
+import { describe, expect, inject, it } from 'vitest'
+import { ADMIN, admin, adminOk, call, postOutcomes, problemOf, setupModel, uniqueModel } from './helpers/harness'
+import { passingReport } from './helpers/rollout'
 
 describe('bad input gets a clear problem, never a 500', () => {
   it('a JSON body sent without a JSON content type', async () => {
@@ -37,14 +38,20 @@ describe('bad input gets a clear problem, never a 500', () => {
     const unknown = await admin('GET', `/rollouts/ro_${'0'.repeat(26)}`)
     expect(unknown.status).toBe(404)
     expect((await problemOf(unknown)).code).toBe('rollout_not_found')
+    // Well-formed but naming nothing (a typo, another model's name): 404, not 400.
+    for (const id of ['ro_doesnotexist', `ro_${'0'.repeat(26)}~no-such-model`]) {
+      const paused = await admin('POST', `/rollouts/${id}/pause`, {})
+      expect(paused.status, id).toBe(404)
+      expect((await problemOf(paused)).code, id).toBe('rollout_not_found')
+    }
   })
 
   it('a rollout for an unregistered challenger or a model without champion', async () => {
     const m = uniqueModel('nochal')
     await admin('PUT', `/models/${m}`, { risk: 'low' })
     const noChampion = await admin('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary' })
-    expect(noChampion.status).toBe(503)
-    expect((await problemOf(noChampion)).code).toBe('no_champion')
+    expect(noChampion.status).toBe(409)
+    expect(await problemOf(noChampion)).toMatchObject({ code: 'conflict', reason: 'no_champion' })
   })
 })
 
@@ -56,6 +63,33 @@ describe('union-shaped bodies explain the closest alternative', () => {
     expect(res.status).toBe(400)
     expect((await problemOf(res)).errors).toEqual([{ field: 'backend.url', message: 'must be an http or https URL' }])
   })
+
+  it('refuses a backend URL that does not parse with 400, not 500 (found by test/integration/fuzz.test.ts)', async () => {
+    const m = uniqueModel('union')
+    await admin('PUT', `/models/${m}`, { risk: 'low' })
+    for (const url of ['', 'http://', 'http://[::1', 'not a url']) {
+      const res = await admin('PUT', `/models/${m}/versions/v1`, { backend: { url } })
+      expect(res.status, JSON.stringify(url)).toBe(400)
+      expect((await problemOf(res)).errors.map((e: { field: string }) => e.field)).toContain('backend.url')
+    }
+  })
+})
+
+describe('requests that would start a rollout and be refused', () => {
+  it('refuses a start that both waives and submits the evaluation, and starts nothing (fuzz)', async () => {
+    const m = uniqueModel('waive')
+    await setupModel(m, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const res = await admin('POST', `/models/${m}/rollouts`, {
+      challenger: 'v2',
+      strategy: 'canary',
+      waive_evaluation: true,
+      evaluation: passingReport,
+    })
+    expect(res.status).toBe(400)
+    expect((await problemOf(res)).errors[0].field).toBe('evaluation')
+    expect((await adminOk('GET', `/models/${m}/rollouts`)).rollouts).toEqual([])
+    expect((await adminOk('GET', `/models/${m}`)).active_rollout).toBeNull()
+  })
 })
 
 describe('data-plane paths', () => {
@@ -63,5 +97,14 @@ describe('data-plane paths', () => {
     const res = await call(new Request('http://gateway.test/v1/models/%ZZ/predict'))
     expect(res.status).toBe(404)
     expect((await problemOf(res)).code).toBe('model_not_found')
+  })
+
+  it('answers a segment that cannot be a model name with 404 without reading KV (fuzz: a long one was a 503)', async () => {
+    // Longer than KV's 512-byte key limit, and names that fail the model-name rule.
+    for (const segment of ['a'.repeat(600), 'UPPER', '%F0%9F%98%80', '.hidden', '%00']) {
+      const res = await call(new Request(`http://gateway.test/v1/models/${segment}/predict`))
+      expect(res.status, segment.slice(0, 20)).toBe(404)
+      expect((await problemOf(res)).code).toBe('model_not_found')
+    }
   })
 })

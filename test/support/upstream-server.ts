@@ -24,6 +24,9 @@
  *                         puts what it read in the title (`PROBE_READ` + JSON; `PROBE_BLOCKED` + the
  *                         error's name when the read throws; `PROBE_STATIC` when it never ran); with
  *                         -csp, the page's own CSP asks for a sandbox that allows scripts and its origin
+ *   /mode/openai-<tokens>/...  an OpenAI-compatible chat completion whose usage.total_tokens is
+ *                         <tokens> ± 5 (by {"x"} in the body); with "stream": true in the body, an
+ *                         SSE stream of chunks ending with a usage event and `data: [DONE]`
  *   anything else         echo: JSON with server name, method, path, query, headers, body
  */
 import http from 'node:http'
@@ -196,6 +199,31 @@ export async function startUpstream(name: string): Promise<UpstreamServer> {
         ...(mode === 'html-probe-csp' ? { 'content-security-policy': PROBE_UPSTREAM_CSP } : {}),
       })
       res.end(PROBE_PAGE)
+      return
+    }
+    if (mode.startsWith('openai-')) {
+      let req: { x?: unknown; stream?: unknown } = {}
+      try {
+        req = JSON.parse(body)
+      } catch {
+        // no input: x = 0
+      }
+      const total = Number(mode.slice(7)) + ((Number(req.x) || 0) % 11) - 5
+      const usage = { prompt_tokens: 10, completion_tokens: total - 10, total_tokens: total }
+      const base = { id: 'chatcmpl-test', object: 'chat.completion', model: name }
+      if (req.stream !== true) {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-upstream': name })
+        const message = { role: 'assistant', content: 'hello' }
+        res.end(JSON.stringify({ ...base, choices: [{ index: 0, message, finish_reason: 'stop' }], usage }))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-upstream': name })
+      const chunk = { ...base, object: 'chat.completion.chunk' }
+      for (const word of ['hel', 'lo']) {
+        res.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: word } }] })}\n\n`)
+      }
+      res.write(`data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`)
+      res.end('data: [DONE]\n\n')
       return
     }
     if (mode === 'garbage') {

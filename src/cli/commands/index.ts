@@ -8,7 +8,9 @@ import { approveCommand } from './approve'
 import { auditCommand, auditVerifyCommand } from './audit'
 import { modelsCommand } from './models'
 import { rollbackCommand } from './rollback'
+import { rolloutEvaluateCommand } from './rollout-evaluate'
 import { rolloutStartCommand } from './rollout-start'
+import { rolloutStatusCommand } from './rollout-status'
 import { statusCommand } from './status'
 import { verdictsCommand } from './verdicts'
 
@@ -16,6 +18,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   modelsCommand,
   statusCommand,
   rolloutStartCommand,
+  rolloutStatusCommand,
+  rolloutEvaluateCommand,
   ...actionCommands,
   approveCommand,
   rollbackCommand,

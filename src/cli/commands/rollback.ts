@@ -27,6 +27,7 @@ import { formatDuration, parseDuration } from '../duration'
 import { time, weights } from '../format'
 import { eprintln, println } from '../io'
 import { metricsQuery } from '../metrics'
+import { rollbackStatement } from '../rollback-target'
 import { printJson, seg } from './shared'
 
 const NAME = 'rollback'
@@ -43,12 +44,16 @@ export const CRON_TRIGGER_PATH = '/__scheduled'
 
 export const rollbackCommand: CommandSpec = {
   name: NAME,
-  summary: 'route 100% to the champion in one publish and wait until that is confirmed',
+  summary: 'undo the last promotion (or route 100% to the champion) in one publish; wait until confirmed',
   args: ['<model>'],
   options: {
     reason: stringOption('<text>', 'why, for the audit log and the incident'),
-    target: stringOption('<target>', 'champion (default) | previous_champion (undo the last champion switch)'),
+    target: stringOption(
+      '<target>',
+      'champion | previous_champion (undo the last champion switch); default: the rollback target while there is one, else the champion',
+    ),
     'no-wait': booleanOption('print the new epoch and return without waiting for confirmation'),
+    yes: booleanOption('do not ask before rolling back (it never asks without a terminal)', 'y'),
     timeout: stringOption(
       '<duration>',
       'how long to wait for confirmation (default 10m); exit code 5 when it runs out',
@@ -60,6 +65,8 @@ export const rollbackCommand: CommandSpec = {
     'no-trigger-cron': booleanOption("never trigger cron; wait for the gateway's own ticks"),
   },
   details: [
+    'Before acting it states the target ("roll back to v1, undoing v2, promoted 2 h ago") from GET /admin/models/{model}',
+    'and, on a terminal, asks (--yes skips the question). A rollback that would change nothing answers changed: false.',
     "Confirmation: when the rollback ends an exposed rollout, the gateway's controller confirms it on a cron",
     'tick (>= 20 requests on the stable version under the new epoch, none on the challenger, error rate',
     "and latency back to the failed stage's baseline) and the CLI reports that record. Otherwise the CLI",
@@ -87,15 +94,36 @@ export const rollbackCommand: CommandSpec = {
     const triggerCron = bool(p, 'trigger-cron') || (ctx.conn.local && !bool(p, 'no-trigger-cron'))
     const io = ctx.io
 
-    // The rollback answer does not say which rollout it ended: look before publishing.
+    // State the target before acting (cli/rollback-target); a rollback that would change nothing
+    // is still sent, since the gateway decides under its lock, but is not asked about.
     const before = await ctx.api.json<ModelView>('GET', `/models/${seg(model)}`)
-    const rolloutId = before.active_rollout?.id ?? null
+    const statement = rollbackStatement(model, before, target, io.now())
+    eprintln(io, statement.line)
+    // A terminal asks first; a script or a pager without one proceeds: a rollback is protective.
+    if (statement.acts && io.interactive && !bool(p, 'yes')) {
+      const answer = (await io.ask('Roll back? [y/N] ')).trim().toLowerCase()
+      if (answer !== 'y' && answer !== 'yes') {
+        eprintln(io, 'not rolled back')
+        return EXIT.ok
+      }
+    }
     const startedAt = io.now()
     const reason = str(p, 'reason')
     const rb = await ctx.api.json<RollbackResponse>('POST', `/models/${seg(model)}/rollback`, {
       ...(target ? { target } : {}),
       ...(reason ? { reason } : {}),
     })
+    // The rollout whose runbook carries the rollback: the one it ended, or the promotion it undid.
+    const rolloutId = rb.ended_rollout ?? before.active_rollout?.id ?? null
+    if (rb.changed === false) {
+      if (ctx.json) printJson(io, { rollback: rb, rollout_id: null, confirmation: null, status: 'unchanged' })
+      else
+        println(
+          io,
+          `nothing to roll back: ${model} already routes ${weights(rb.weights)} (epoch ${rb.epoch}, unchanged)`,
+        )
+      return EXIT.ok
+    }
     const stable = rb.champion
     const weight = rb.weights[stable] ?? 0
     if (!ctx.json) {

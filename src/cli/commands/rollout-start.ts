@@ -4,8 +4,6 @@
  * POST /admin/models/{model}/rollouts from flags (durations in any unit, sent as seconds) and
  * JSON files for the parts that are documents (offline report, gate overrides).
  */
-import { readFileSync } from 'node:fs'
-import path from 'node:path'
 import { STRATEGIES } from '../../core/rollout/types'
 import { bool, booleanOption, list, str, stringOption, type CommandSpec, type Parsed } from '../args'
 import type { RolloutView, StartRolloutBody } from '../api-types'
@@ -14,7 +12,9 @@ import { UsageError } from '../exit'
 import { keyValues } from '../format'
 import { println, type Io } from '../io'
 import { approvalText, planText, rolloutHeading } from '../rollout-view'
-import { printJson, seg } from './shared'
+import { WATCH_OPTIONS, followRollout, watchOptions } from '../watch'
+import { WATCH_EXIT_DETAILS } from './rollout-status'
+import { printJson, readJsonFile, seg } from './shared'
 
 const NAME = 'rollout start'
 
@@ -40,25 +40,31 @@ export const rolloutStartCommand: CommandSpec = {
     gates: stringOption('<file.json>', 'gate overrides: { "canary": { "min_sample": … }, "shadow": …, "watch": … }'),
     body: stringOption('<file.json>', 'a base request body (cohort, approval, …); flags override its fields'),
     reason: stringOption('<text>', 'why, for the audit log'),
+    wait: booleanOption('follow the rollout until it ends, as `rollout status --watch` does (exit code per outcome)'),
+    ...WATCH_OPTIONS,
   },
   details: [
     'Durations accept ms, s, m, h and d (a bare number is seconds) and are sent as seconds.',
     "Plans that are weaker than the model's defaults (e.g. small samples) start in awaiting_approval.",
+    'With --wait it then follows the rollout like `rollout status --watch` (see `modelgate rollout status --help`).',
+    ...WATCH_EXIT_DETAILS,
   ],
   examples: [
     'modelgate rollout start credit-risk --challenger v2 --strategy shadow,canary --stages 5,25,50,100 --stage-min 5m --shadow-min 5m --watch 10m --evaluation report.json',
     'modelgate rollout start credit-risk --challenger v2 --strategy canary --waive-evaluation --reason "hotfix"',
+    'modelgate rollout start credit-risk --challenger v2 --strategy canary --evaluation report.json --wait --timeout 3h',
   ],
   async run(ctx, p) {
     const model = p.positionals[0] as string
     const body = buildStartBody(p, ctx.io.cwd)
+    const watch = watchOptions(p, NAME) // validated with or without --wait
+    const wait = bool(p, 'wait') ? watch : null
     const r = await ctx.api.json<RolloutView>('POST', `/models/${seg(model)}/rollouts`, body)
-    if (ctx.json) {
-      printJson(ctx.io, r)
-      return 0
-    }
-    printStarted(ctx.io, r)
-    return 0
+    // --json --wait: one JSON object per line (the rollout, then the watch's lines), as a stream.
+    if (ctx.json && wait) ctx.io.out(`${JSON.stringify(r)}\n`)
+    else if (ctx.json) printJson(ctx.io, r)
+    else printStarted(ctx.io, r, wait !== null)
+    return wait ? followRollout(ctx, r, wait) : 0
   },
 }
 
@@ -126,23 +132,10 @@ export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
 }
 
 function readJson(file: string, option: string, cwd: string): unknown {
-  let text: string
-  try {
-    text = readFileSync(path.resolve(cwd, file), 'utf8')
-  } catch (err) {
-    throw new UsageError(
-      `--${option}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      NAME,
-    )
-  }
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    throw new UsageError(`--${option}: ${file} is not JSON: ${(err as Error).message}`, NAME)
-  }
+  return readJsonFile(file, `--${option}`, cwd, NAME)
 }
 
-function printStarted(io: Io, r: RolloutView): void {
+function printStarted(io: Io, r: RolloutView, waiting: boolean): void {
   println(io, `started ${rolloutHeading(r)}`)
   const pairs: Array<readonly [string, string]> = [
     ['plan', planText(r)],
@@ -155,11 +148,12 @@ function printStarted(io: Io, r: RolloutView): void {
     pairs.push(['evidence', r.pending_approval.evidence_hash])
   }
   println(io, keyValues(pairs, '  '))
+  if (waiting) return
   if (r.pending_approval) println(io, `next: an approver runs  modelgate approve ${r.id}`)
   else if (r.phase === 'awaiting_evaluation')
     println(
       io,
-      `next: submit the offline report: POST /admin/rollouts/${r.id}/evaluation (or start with --evaluation report.json)`,
+      `next: submit the offline report:  modelgate rollout evaluate ${r.id} report.json  (or start with --evaluation report.json)`,
     )
   else println(io, `next: watch it with  modelgate status ${r.model}`)
 }

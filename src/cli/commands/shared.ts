@@ -2,6 +2,9 @@
  * @module cli/commands/shared
  * Small helpers the commands share.
  */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { UsageError } from '../exit'
 import type { Io } from '../io'
 
 export function printJson(io: Io, value: unknown): void {
@@ -25,4 +28,20 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   return out
+}
+
+/** A JSON document from a file the operator named; `label` ("--gates", "report") names it in errors. */
+export function readJsonFile(file: string, label: string, cwd: string, command: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(path.resolve(cwd, file), 'utf8')
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+    throw new UsageError(`${label}: cannot read ${file}: ${why}`, command)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new UsageError(`${label}: ${file} is not JSON: ${(err as Error).message}`, command)
+  }
 }

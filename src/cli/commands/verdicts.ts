@@ -14,11 +14,42 @@ import { printJson, seg } from './shared'
 
 type MetricRow = VerdictRow['metrics'][number]
 
+/** The most rows the verdict history route answers (src/http/routes/admin/rollouts.ts). */
+const HISTORY_MAX = 10_000
+
 /** A business metric's contradicted outcomes per arm, or null for metrics (and verdicts) without them. */
 export function conflictLine(m: MetricRow): string | null {
   if (m.champion.conflicts === undefined && m.challenger.conflicts === undefined) return null
   const arm = (a: MetricRow['champion']) => `${a.conflicts ?? 0} (${pct(a.conflict_rate)})`
   return `  conflicts ${m.metric}: champion ${arm(m.champion)}, challenger ${arm(m.challenger)}`
+}
+
+/**
+ * The margin a metric's decision used: the stage's FAIL margin for a `fail` (the verdict row
+ * carries the PASS margin only; the rollout's configuration has the fail margin), else the row's.
+ */
+export function marginUsed(rollout: Pick<RolloutView, 'plan' | 'config'>, v: VerdictRow, m: MetricRow): number {
+  if (m.decision !== 'fail') return m.margin
+  const kind = rollout.plan[v.step_index]?.kind
+  const gates =
+    kind === 'shadow' || kind === 'canary' || kind === 'cohort' || kind === 'watch'
+      ? rollout.config.gates[kind]
+      : undefined
+  if (!gates) return m.margin
+  const margins =
+    m.metric === 'error_rate'
+      ? gates.error_rate
+      : m.metric === 'latency'
+        ? gates.latency
+        : (gates.business.find((b) => b.metric === m.metric) ?? null)
+  return margins?.fail_margin ?? m.margin
+}
+
+/** "showing the newest 50 of 109 verdicts; …" when the table is not all of them, else null. */
+export function shownLine(shown: number, total: number, capped: boolean): string | null {
+  if (shown >= total && !capped) return null
+  const of = capped ? `at least ${total}` : `${total}`
+  return `showing the newest ${shown} of ${of} verdicts; --limit <n> or --all for more`
 }
 
 export const verdictsCommand: CommandSpec = {
@@ -27,7 +58,7 @@ export const verdictsCommand: CommandSpec = {
   args: ['<rollout>'],
   options: {
     metrics: booleanOption('per-metric numbers: arm n and estimate, contrast, boundary, p-value, margin'),
-    limit: stringOption('<n>', 'the newest n verdicts (default 50)'),
+    limit: stringOption('<n>', 'the newest n verdicts (default 50; the table says how many there are)'),
     all: booleanOption('every verdict'),
     decisive: booleanOption('only verdicts that changed the rollout'),
   },
@@ -35,12 +66,16 @@ export const verdictsCommand: CommandSpec = {
     const id = p.positionals[0] as string
     const [rollout, list] = await Promise.all([
       ctx.api.json<RolloutView>('GET', `/rollouts/${seg(id)}`),
-      ctx.api.json<{ verdicts: VerdictRow[] }>('GET', `/rollouts/${seg(id)}/verdicts`),
+      ctx.api.json<{ verdicts: VerdictRow[] }>('GET', `/rollouts/${seg(id)}/verdicts?limit=${HISTORY_MAX}`),
     ])
     const limit = bool(p, 'all') ? Infinity : positiveInt(str(p, 'limit'), 'limit', 50)
     let rows = list.verdicts
+    // The route answers at most HISTORY_MAX rows: a full answer may not be all of them.
+    const capped = list.verdicts.length >= HISTORY_MAX
     if (bool(p, 'decisive')) rows = rows.filter((v) => v.decisive)
+    const total = rows.length
     if (rows.length > limit) rows = rows.slice(rows.length - limit)
+    const shown = shownLine(rows.length, total, capped)
     if (ctx.json) {
       printJson(ctx.io, { verdicts: rows })
       return 0
@@ -60,6 +95,7 @@ export const verdictsCommand: CommandSpec = {
         ),
       )
       if (rows.some((v) => v.decisive)) println(io, '* decisive: the verdict moved the rollout')
+      if (shown) println(io, shown)
       return 0
     }
     rows.forEach((v, i) => {
@@ -92,7 +128,7 @@ export const verdictsCommand: CommandSpec = {
               num(m.contrast),
               num(m.boundary),
               num(m.p_value),
-              num(m.margin),
+              num(marginUsed(rollout, v, m)),
               m.decision,
             ]),
             '  ',
@@ -111,6 +147,7 @@ export const verdictsCommand: CommandSpec = {
         )
       }
     })
+    if (shown) println(io, `\n${shown}`)
     return 0
   },
 }

@@ -30,7 +30,9 @@
  * from a pooled random buffer. Guessing a tag takes 2^63 tries on
  * average, through an outcomes API that answers at most 1,000 ids per call. Verification compares
  * in constant time, as text against the canonical encoding. A forged, altered or truncated id
- * fails; so does one from another secret.
+ * fails; so does one from another secret. An id with the layout's fields in their shapes is
+ * well-formed, so a changed, appended or dropped tag character is `invalid_signature`;
+ * `malformed_request_id` is for what is not an id of any layout.
  */
 import { encodeBase32, pooledRandomBytes, type RandomBytes } from '../ids'
 import { sipHashScratch, sipKey, sipScratch, sipScratchAscii, type SipKey } from './siphash'
@@ -64,6 +66,12 @@ const ARM_CODES: Record<TokenArm, string> = { champion: 'c', challenger: 'h', co
 const CODE_ARMS: Record<string, TokenArm> = { c: 'champion', h: 'challenger', k: 'cohort' }
 /** An 8-byte tag in unpadded base64url. */
 const TAG_CHARS = 11
+/**
+ * What a tag must look like for the id to be well-formed: base64url of any plausible length. A tag
+ * of the wrong length (a character appended or lost) is then a tag that does not match,
+ * `invalid_signature`, like any other altered character, not a `malformed_request_id`.
+ */
+const TAG_SHAPE = /^[A-Za-z0-9_-]{1,32}$/
 const NONCE_BYTES = 5
 /** 3 bytes of fingerprint in Crockford base32. */
 const KID = /^[0-9a-z]{5}$/
@@ -193,7 +201,7 @@ function parseRequestId(id: string): ParsedId | null {
   if (
     !arm ||
     armSeg.length !== 2 ||
-    macText.length !== TAG_CHARS ||
+    !TAG_SHAPE.test(macText) ||
     !model ||
     !version ||
     !B36.test(epoch36) ||
@@ -217,6 +225,8 @@ function parseRequestId(id: string): ParsedId | null {
 
 /** Whether `key` made `tag` over `payload`, compared in constant time. */
 function tagMatches(key: RequestIdKey, payload: string, given: string): boolean {
+  // The length is no secret (every tag has 11 characters); only the characters are compared in constant time.
+  if (given.length !== TAG_CHARS) return false
   mac(key.sip, payload)
   // Compared as text with the canonical encoding: base64url of 8 bytes has 2 spare bits in its
   // last character, and a decode-then-compare would take 4 spellings of one id (each counted).

@@ -21,7 +21,7 @@ import {
   histogramBase,
   snapToBucketEdge,
 } from '../stats/histogram'
-import { pct } from './format'
+import { duration, pct } from './format'
 import type { BusinessGate, GateConfig } from './types'
 
 const HOUR_MS = 3_600_000
@@ -199,14 +199,17 @@ export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[]
   const smaller = (name: string, c: number, d: number) => {
     if (c < d) out.push(`${name} ${c} < default ${d}`)
   }
-  larger('alphaPass', config.alphaPass, defaults.alphaPass)
-  larger('alphaFail', config.alphaFail, defaults.alphaFail)
-  smaller('srmAlpha', config.srmAlpha, defaults.srmAlpha)
-  smaller('minSamplePerArm', config.minSamplePerArm, defaults.minSamplePerArm)
-  smaller('minDurationMs', config.minDurationMs, defaults.minDurationMs)
+  // Named as the API's gate overrides name them (GateOverrides in src/schemas/rollout.ts).
+  larger('alpha_pass', config.alphaPass, defaults.alphaPass)
+  larger('alpha_fail', config.alphaFail, defaults.alphaFail)
+  smaller('srm_alpha', config.srmAlpha, defaults.srmAlpha)
+  smaller('min_sample', config.minSamplePerArm, defaults.minSamplePerArm)
+  // No override sets it (the plan's durations do), so it reads as a duration, not a field.
+  if (config.minDurationMs < defaults.minDurationMs)
+    out.push(`minimum duration ${duration(config.minDurationMs)} < default ${duration(defaults.minDurationMs)}`)
   const conflictRate = (g: GateConfig) => g.maxConflictRate ?? GATE_DEFAULTS.maxConflictRate
   const conflictCount = (g: GateConfig) => g.minConflicts ?? GATE_DEFAULTS.minConflicts
-  larger('maxConflictRate', conflictRate(config), conflictRate(defaults))
-  larger('minConflicts', conflictCount(config), conflictCount(defaults))
+  larger('max_conflict_rate', conflictRate(config), conflictRate(defaults))
+  larger('min_conflicts', conflictCount(config), conflictCount(defaults))
   return out
 }

@@ -31,11 +31,5 @@ export function int(n: number): string {
   return n < 0 ? `-${grouped}` : grouped
 }
 
-/** A duration in the largest readable unit: "45 min", "24 h", "7 d". */
-export function duration(ms: number): string {
-  const minutes = ms / 60_000
-  if (minutes < 120) return `${num(minutes)} min`
-  const hours = minutes / 60
-  if (hours < 72) return `${num(hours)} h`
-  return `${num(hours / 24)} d`
-}
+/** A duration as people read it ("43 s", "12 min", "1 h 5 min"): the one wording in `core/duration.ts`. */
+export { formatDuration as duration } from '../duration'

@@ -1,10 +1,9 @@
 /**
  * @module core/metrics/aggregate
- * Mergeable per-arm aggregates of what the gateway observed.
- *
- * Every field is a count, a sum or a mergeable structure (exponential histogram, Welford moments),
- * so merging shards and minutes is exact and order-independent. Rows are keyed by
- * (minute, epoch, version, arm, segment); a stage's evidence is the merge of its epochs' rows.
+ * Mergeable per-arm aggregates of what the gateway observed. Every field is a count, a sum or a
+ * mergeable structure (exponential histogram, Welford moments), so merging shards and minutes is
+ * exact and order-independent. Rows are keyed by (minute, epoch, version, arm, segment); a stage's
+ * evidence is the merge of its epochs' rows.
  */
 import type { LatencyMeasure } from '../registry/types'
 import { emptyHistogram, mergeInto, recordValue, type ExpHistogram } from '../stats/histogram'
@@ -18,6 +17,7 @@ import {
   type DroppedCounts,
   type LatencyCounts,
 } from './prometheus'
+import { addResponseValues, mergeResponseSums, type ResponseSums, type ResponseValues } from './response-metrics'
 
 /** Arm of a measurement: the routing arm, or `shadow` for copies sent to a shadow target. */
 export type MeasuredArm = 'champion' | 'challenger' | 'cohort' | 'shadow'
@@ -75,6 +75,8 @@ export interface Agg {
   shadowDiverged: number
   shadowErrors: number
   shadowSkipped: number
+  /** Response metrics' sums by metric (see core/metrics/response-metrics); absent: none. */
+  response?: Record<string, ResponseSums>
 }
 
 export function emptyAgg(): Agg {
@@ -103,9 +105,8 @@ export function emptyAgg(): Agg {
 }
 
 /**
- * How the answering attempt ended: an upstream response whose body ended (or that the client
- * cancelled: what the upstream did up to then), a gateway timeout or connect error before the
- * head, or a body that broke off (`stream_error`) or went silent too long (`stream_stalled`).
+ * How the answering attempt ended: a response whose body ended (or the client cancelled), a timeout
+ * or connect error before the head, a body that broke off (`stream_error`) or stalled.
  */
 export type RequestOutcome = 'response' | 'timeout' | 'unreachable' | 'stream_error' | 'stream_stalled'
 
@@ -131,6 +132,8 @@ export interface RequestMeasurement {
   durationMs?: number | null
   /** The failed first attempt, when the champion answered instead. */
   fallback: { version: string; arm: MeasuredArm } | null
+  /** The model's response metrics read from the answer (absent: the model has none). */
+  values?: ResponseValues | undefined
 }
 
 /** One shadow copy and, when comparable, its pairing with the champion's answer. */
@@ -194,6 +197,7 @@ export function addRequest(agg: Agg, m: RequestMeasurement): void {
     agg.fallbackAnswers++
     if (m.outcome !== 'response' || m.status >= 500) agg.fallbackErrors = (agg.fallbackErrors ?? 0) + 1
   }
+  if (m.values) addResponseValues((agg.response ??= {}), m.values)
 }
 
 export function addFailedAttempt(agg: Agg): void {
@@ -241,6 +245,7 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.shadowDiverged += src.shadowDiverged
   target.shadowErrors += src.shadowErrors
   target.shadowSkipped += src.shadowSkipped
+  if (src.response) mergeResponseSums((target.response ??= {}), src.response)
 }
 
 /**
@@ -311,19 +316,15 @@ export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void 
     addRequest(row.agg, m)
     if (headArrived(m.outcome)) {
       addLatency(row.prom, m.latencyMs)
-      if (m.durationMs !== null && m.durationMs !== undefined) addDuration(durationCounts(row), m.durationMs)
+      if (typeof m.durationMs === 'number') addDuration((row.promDuration ??= emptyDurationCounts()), m.durationMs)
     }
     if (m.fallback) addFailedAttempt(rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment).agg)
   } else {
     const row = rowFor(rows, minute, m.epoch, m.version, 'shadow', '')
     addShadow(row.agg, m)
     if (m.latencyMs !== null) addLatency(row.prom, m.latencyMs)
-    if (m.durationMs !== null && m.durationMs !== undefined) addDuration(durationCounts(row), m.durationMs)
+    if (typeof m.durationMs === 'number') addDuration((row.promDuration ??= emptyDurationCounts()), m.durationMs)
   }
-}
-
-function durationCounts(row: AggRow): BucketCounts {
-  return (row.promDuration ??= emptyDurationCounts())
 }
 
 /**

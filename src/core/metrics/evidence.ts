@@ -16,22 +16,29 @@
  * Latency evidence is the model's `latency_measure`: time to first byte (default) or total duration.
  */
 import type { ArmEvidence, OutcomeReports, ShadowEvidence, StageEvidence } from '../gates/types'
-import type { LatencyMeasure } from '../registry/types'
+import type { LatencyMeasure, MetricSource } from '../registry/types'
 import { emptyHistogram } from '../stats/histogram'
 import { momentsFromProportion, momentsFromSums, type Moments } from '../stats/moments'
-import { LATENCY_SCALE, errorsOf, exposuresOf, latencyFor } from './aggregate'
+import { LATENCY_SCALE, errorsOf, exposuresOf, latencyFor, type Agg } from './aggregate'
 import { sumWhere, type MergedSummary } from './summary'
 
 export interface MetricSpec {
   name: string
   kind: 'proportion' | 'mean'
+  /** `response`: read from the arm's request rows at once (no attribution window); absent: outcome. */
+  source?: MetricSource | undefined
 }
 
 type RowFilter = (r: { version: string; arm: string; segment: string }) => boolean
 
-function outcomesFor(summary: MergedSummary, metrics: MetricSpec[], pred: RowFilter): Record<string, Moments> {
+function outcomesFor(summary: MergedSummary, agg: Agg, metrics: MetricSpec[], pred: RowFilter) {
   const out: Record<string, Moments> = {}
   for (const m of metrics) {
+    if (m.source === 'response') {
+      const s = agg.response?.[m.name]
+      out[m.name] = momentsFromSums(s?.n ?? 0, s?.sum ?? 0, s?.sumSq ?? 0)
+      continue
+    }
     let exposures = 0
     let n = 0
     let sum = 0
@@ -75,7 +82,7 @@ export function armEvidence(
     exposures: exposuresOf(agg),
     errors: errorsOf(agg),
     latency: latencyFor(agg, measure),
-    outcomes: outcomesFor(summary, metrics, pred),
+    outcomes: outcomesFor(summary, agg, metrics, pred),
     reports: reportsFor(summary, metrics, pred),
   }
 }

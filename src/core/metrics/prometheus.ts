@@ -2,10 +2,15 @@
  * @module core/metrics/prometheus
  * Monotonic totals per (version, arm), per-model loss counters, outcome conflicts, and their
  * Prometheus text exposition (format 0.0.4). Classic `le` buckets are counted exactly at ingest
- * (not derived from the exponential histogram), so every exposed number is a true counter.
+ * (not derived from the exponential histogram), so every exposed number is a true counter. Names
+ * follow Prometheus' conventions (counters end in `_total`, durations in seconds), which
+ * test/support/promlint.ts checks.
  */
 
-/** Upper bounds (ms) of the exposed latency histogram buckets. */
+/**
+ * Upper bounds (ms) of the latency histogram buckets. Counted in ms, exposed in seconds: Prometheus
+ * names carry base units (README, "Prometheus and Grafana").
+ */
 export const LATENCY_LE_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000] as const
 
 /**
@@ -200,16 +205,18 @@ export function renderPrometheus(
     out.push(`modelgate_errors_total${labels(s)} ${errors}`)
   }
   out.push(
-    '# HELP modelgate_upstream_latency_ms Upstream latency of answered requests (shadow arm: shadow calls).',
-    '# TYPE modelgate_upstream_latency_ms histogram',
+    '# HELP modelgate_upstream_latency_seconds Upstream latency (to the response head) of answered requests; shadow arm: shadow calls.',
+    '# TYPE modelgate_upstream_latency_seconds histogram',
   )
   for (const s of sorted) {
     LATENCY_LE_MS.forEach((le, i) =>
-      out.push(`modelgate_upstream_latency_ms_bucket${labels(s, { le: String(le) })} ${s.totals.latencyLe[i] ?? 0}`),
+      out.push(
+        `modelgate_upstream_latency_seconds_bucket${labels(s, { le: String(le / 1000) })} ${s.totals.latencyLe[i] ?? 0}`,
+      ),
     )
-    out.push(`modelgate_upstream_latency_ms_bucket${labels(s, { le: '+Inf' })} ${s.totals.latencyCount}`)
-    out.push(`modelgate_upstream_latency_ms_sum${labels(s)} ${s.totals.latencySumMs}`)
-    out.push(`modelgate_upstream_latency_ms_count${labels(s)} ${s.totals.latencyCount}`)
+    out.push(`modelgate_upstream_latency_seconds_bucket${labels(s, { le: '+Inf' })} ${s.totals.latencyCount}`)
+    out.push(`modelgate_upstream_latency_seconds_sum${labels(s)} ${s.totals.latencySumMs / 1000}`)
+    out.push(`modelgate_upstream_latency_seconds_count${labels(s)} ${s.totals.latencyCount}`)
   }
   out.push(
     "# HELP modelgate_upstream_duration_seconds Upstream duration of answered requests, from the call to the body's last byte (or its error, stall or the client's cancel); shadow arm: shadow calls read to the end.",

@@ -45,7 +45,8 @@ export interface SeriesPoint {
   /** Shadow arm: copies skipped (in-flight cap, oversized or timed-out inputs); 0 elsewhere. */
   shadow_skipped: number
   divergence_rate: number | null
-  business: Record<string, { n: number; mean: number | null; ci95: [number, number] | null }>
+  /** Outcome metrics (matured outcomes) and response metrics (read from answers, with `missing`). */
+  business: Record<string, { n: number; mean: number | null; ci95: [number, number] | null; missing?: number }>
 }
 
 export interface Series {
@@ -128,7 +129,12 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
   const h = agg.latency
   const d = durationOf(agg)
   const business: SeriesPoint['business'] = {}
-  for (const [metric, b] of c?.business ?? []) {
+  const read = Object.entries(agg.response ?? {})
+  const sums: Array<[string, { n: number; sum: number; sumSq: number; missing?: number }]> = [
+    ...(c?.business ?? []),
+    ...read,
+  ]
+  for (const [metric, b] of sums) {
     const mean = b.n > 0 ? b.sum / b.n : null
     const variance = b.n > 1 && mean !== null ? Math.max(0, (b.sumSq - b.n * mean * mean) / (b.n - 1)) : null
     const half = variance !== null ? 1.96 * Math.sqrt(variance / b.n) : null
@@ -136,6 +142,7 @@ function pointOf(arm: string, c: Cell | undefined, t: string): SeriesPoint {
       n: b.n,
       mean: mean === null ? null : round(mean),
       ci95: mean !== null && half !== null ? [round(mean - half), round(mean + half)] : null,
+      ...(b.missing !== undefined ? { missing: b.missing } : {}),
     }
   }
   return {

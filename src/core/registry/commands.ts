@@ -23,7 +23,8 @@ export type RegistryCommand =
   | { type: 'put_version'; version: string; backend: Backend }
   | { type: 'set_champion'; input: ChampionInput; reason?: string }
   | { type: 'set_routing'; input: RoutingInput }
-  | { type: 'rollback'; target: RollbackTarget; reason: string }
+  /** No target: the coordinator picks one (core/registry/rollback-target) before deciding. */
+  | { type: 'rollback'; target?: RollbackTarget | undefined; reason: string }
 
 export interface CommandMeta {
   model: string
@@ -59,7 +60,7 @@ export function decideCommand(
     case 'rollback': {
       // Already there: nothing to publish (a repeated rollback, or one that raced the change it
       // meant to undo and found the traffic already on the stable version).
-      const t = rollback(current, cmd.target, { now: ctx.now, reason: cmd.reason })
+      const t = rollback(current, cmd.target ?? 'champion', { now: ctx.now, reason: cmd.reason })
       const unchanged =
         sameRouting(current.routing, t.state.routing) && current.previous_champion === t.state.previous_champion
       return unchanged ? null : t

@@ -51,6 +51,8 @@ export interface ModelState {
   routing: RoutingTable | null
   /** The champion before the last champion switch: the blue/green rollback target. */
   previous_champion: string | null
+  /** When the current champion took over (absent in states stored before it was recorded). */
+  champion_since?: string
 }
 
 export type ChangeAction =
@@ -75,9 +77,7 @@ export interface Transition {
   change: Change
 }
 
-function bump(state: ModelState, now: string): ModelState {
-  return { ...state, epoch: state.epoch + 1, updated_at: now }
-}
+const bump = (state: ModelState, now: string): ModelState => ({ ...state, epoch: state.epoch + 1, updated_at: now })
 
 /** Create the model, or update its settings. Settings changes never touch routing. */
 export function upsertModel(
@@ -217,6 +217,7 @@ export function setChampion(
   if (keep) assertRoutingValid(current, routing)
   const state = withRouting(bump(current, ctx.now), routing)
   if (old && old.champion !== input.version) state.previous_champion = old.champion
+  if (old?.champion !== input.version) state.champion_since = ctx.now
   return {
     state,
     change: {
@@ -233,8 +234,9 @@ export function setChampion(
 export function setRouting(current: ModelState, input: RoutingInput, ctx: { now: string }): Transition {
   if (current.routing === null) {
     throw new DomainError(
-      'no_champion',
+      'conflict',
       `model ${current.model} has no champion; POST /admin/models/${current.model}/champion first`,
+      { extra: { reason: 'no_champion' } },
     )
   }
   const routing: RoutingTable = {
@@ -270,7 +272,9 @@ export function rollback(
   ctx: { now: string; reason: string },
 ): Transition {
   if (current.routing === null) {
-    throw new DomainError('no_champion', `model ${current.model} has no champion to roll back to`)
+    throw new DomainError('conflict', `model ${current.model} has no champion to roll back to`, {
+      extra: { reason: 'no_champion' },
+    })
   }
   let champion = current.routing.champion
   let previous = current.previous_champion
@@ -284,6 +288,7 @@ export function rollback(
   const routing: RoutingTable = { champion, weights: { [champion]: 100 }, rules: [], shadow: null }
   const state = withRouting(bump(current, ctx.now), routing)
   state.previous_champion = previous
+  if (champion !== current.routing.champion) state.champion_since = ctx.now
   return {
     state,
     change: {

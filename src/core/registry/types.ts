@@ -34,7 +34,7 @@ export type LatencyMeasure = (typeof LATENCY_MEASURES)[number]
 
 export type MetricDirection = 'higher_is_better' | 'lower_is_better'
 
-/** A business outcome that arrives after the response (POST /v1/outcomes). */
+/** A business metric: outcomes that arrive after the response (POST /v1/outcomes), or read from it. */
 export interface BusinessMetric {
   name: string
   kind: 'proportion' | 'mean'
@@ -48,7 +48,18 @@ export interface BusinessMetric {
   positive_labels: string[]
   /** Relative non-inferiority margin used by gates. */
   margin: number
+  /**
+   * Where values come from: `outcome` (POST /v1/outcomes, the default; absent in models stored
+   * before the setting) or `response`, read from each answer (see data-plane/response-metrics).
+   */
+  source?: MetricSource | undefined
+  /** Response metrics: a JSON pointer into the answer's body (the last JSON event of a stream)… */
+  pointer?: string | undefined
+  /** …or a response header. */
+  header?: string | undefined
 }
+
+export type MetricSource = 'outcome' | 'response'
 
 /** How shadow outputs are extracted (a JSON pointer) and compared with the champion's. */
 export interface ShadowCompare {

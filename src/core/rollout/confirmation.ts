@@ -12,6 +12,7 @@
 import { errorsOf, exposuresOf, type Agg } from '../metrics/aggregate'
 import { fmt, pct } from '../stats/format'
 import { quantile } from '../stats/histogram'
+import { formatDuration } from '../duration'
 
 export const CONFIRM = {
   minRequests: 20,
@@ -131,7 +132,7 @@ export function judgeRollback(input: ConfirmationInput): { ok: boolean; details:
   const baselineLatency = at(baseline, q)
 
   let reason: string | undefined
-  if (timedOut) reason = `not confirmed within ${CONFIRM.giveUpMs / 60_000} min`
+  if (timedOut) reason = `not confirmed within ${formatDuration(CONFIRM.giveUpMs)}`
   else if (stable.requests < CONFIRM.minRequests)
     reason = `${stable.requests} answers on the stable version, ${CONFIRM.minRequests} needed`
   else if (challengerRequests > 0)

@@ -5,30 +5,17 @@
  */
 import type { RuleCondition } from '../routing/types'
 import type { Step } from './types'
+import { formatDuration } from '../duration'
 
-/** "36 h", "90 min", "45 s", "250 ms": the largest unit that keeps a whole number. */
-export function formatDuration(ms: number): string {
-  const units: Array<[number, string]> = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'min'],
-    [1_000, 's'],
-  ]
-  for (const [size, unit] of units) {
-    if (ms >= size && ms % size === 0 && !(unit === 'd' && ms < 7 * size)) {
-      return `${ms / size} ${unit}`
-    }
-  }
-  if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`
-  if (ms >= 1_000) return `${Math.round(ms / 1_000)} s`
-  return `${ms} ms`
-}
+/** Re-exported so rollout labels and reasons share the one duration wording (`core/duration.ts`). */
+export { formatDuration } from '../duration'
 
-/** `x-tier=beta`, `x-tier in [a, b]`, `x-user^=emp-`. */
+/** `x-tier=beta`, `x-tier in [a, b]`, `x-user^=emp-`, `cf.country in [NZ]`. */
 export function formatCondition(when: RuleCondition): string {
-  if (when.equals !== undefined) return `${when.header}=${when.equals}`
-  if (when.in !== undefined) return `${when.header} in [${when.in.join(', ')}]`
-  return `${when.header}^=${when.prefix ?? ''}`
+  const subject = when.cf !== undefined ? `cf.${when.cf}` : (when.header ?? '')
+  if (when.equals !== undefined) return `${subject}=${when.equals}`
+  if (when.in !== undefined) return `${subject} in [${when.in.join(', ')}]`
+  return `${subject}^=${when.prefix ?? ''}`
 }
 
 /**
@@ -56,4 +43,15 @@ export function stepLabel(step: Step): string {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100
+}
+
+/**
+ * "PASS at canary 25%: all 3 gates passed …": a verdict's reason under one prefix. Gate reasons
+ * start with their decision ("PASS: …") and end with a period; both are dropped here so that an
+ * event reason reads "PASS at shadow: …; canary 25% started", not "PASS at shadow: PASS: ….; …".
+ */
+export function verdictSays(decision: string, label: string, reason: string): string {
+  const own = `${decision}: `
+  const body = (reason.startsWith(own) ? reason.slice(own.length) : reason).replace(/\.\s*$/, '')
+  return `${decision} at ${label}: ${body}`
 }

@@ -135,7 +135,7 @@ export function onRollbackConfirmed(
     ? `${model}: rollback to ${rollback.version} confirmed after ${formatDuration(timeToConfirmMs)}`
     : isFinal({ ok, timeToConfirmMs })
       ? `${model}: rollback to ${rollback.version} NOT confirmed: ${why}`
-      : `${model}: rollback to ${rollback.version} not confirmed yet: ${why}; checked again every tick for ${CONFIRM.giveUpMs / 60_000} min`
+      : `${model}: rollback to ${rollback.version} not confirmed yet: ${why}; checked again every tick for ${formatDuration(CONFIRM.giveUpMs)}`
   const alert: Action = {
     type: 'alert',
     kind: 'rollback_confirmed',

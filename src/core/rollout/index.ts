@@ -5,7 +5,7 @@
  */
 export * from './types'
 export { DAY_MS, DEFAULTS, DEFAULT_STAGES, HOUR_MS, MINUTE_MS, resolveConfig } from './config'
-export { formatCondition, formatDuration, stepLabel } from './describe'
+export { formatCondition, formatDuration, stepLabel, verdictSays } from './describe'
 export {
   buildPlan,
   gateConfigForStep,
@@ -29,6 +29,6 @@ export {
   type ApprovalRequirement,
 } from './policy'
 export * from './io'
-export { allowedOperatorActions, operatorRefusal, type Refusal } from './operator'
+export { allowedOperatorActions, operatorRefusal, undoablePromotion, type Refusal } from './operator'
 export { apply, start, type StartContext } from './machine'
 export { CONTROLLER, MAX_EVENTS, MAX_VERDICTS, VERDICTS_KEPT_PER_STEP } from './record'

@@ -96,6 +96,11 @@ export type Input =
       comment?: string | undefined
     }
   | { type: OperatorAction; now: number; actor: string; reason?: string | undefined }
+  /**
+   * An operator's rollback after the rollout completed with a promotion (README, "Undo a
+   * promotion"): the caller checked that the routing still is that promotion's (`undoablePromotion`).
+   */
+  | { type: 'undo_promotion'; now: number; actor: string; reason?: string | undefined }
   /** The caller confirms that the routing of `stepIndex` is live under `epoch`. */
   | { type: 'step_published'; now: number; stepIndex: number; epoch: number }
   /** The caller checked that the stable version carries the traffic and metrics recovered. */

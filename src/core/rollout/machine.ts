@@ -15,6 +15,7 @@
  * - watching: clean end → completed; FAIL → rolled_back (to the previous champion once switched).
  * - paused / halted: resume → progressing or watching; FAIL → rolled_back.
  * - any non-terminal phase: abort → aborted; rollback → rolled_back.
+ * - completed with a promotion: undo_promotion → rolled_back (to the previous champion).
  */
 import { DomainError } from '../errors'
 import type { CohortRule } from '../routing/types'
@@ -22,7 +23,7 @@ import { resolveConfig } from './config'
 import { stepLabel } from './describe'
 import { onApprove, onEvaluation, onPublished, onRollbackConfirmed } from './handlers'
 import type { Input, Transition } from './io'
-import { onOperator } from './operator'
+import { onOperator, onUndoPromotion } from './operator'
 import { buildPlan } from './plan'
 import { commit } from './record'
 import { onTick } from './tick'
@@ -135,6 +136,7 @@ const HANDLERS: { [T in Input['type']]: (state: RolloutState, input: Extract<Inp
   promote: onOperator,
   abort: onOperator,
   rollback: onOperator,
+  undo_promotion: onUndoPromotion,
   step_published: onPublished,
   rollback_confirmed: onRollbackConfirmed,
 }

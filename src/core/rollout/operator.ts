@@ -16,7 +16,7 @@ import { DomainError, type ErrorCode } from '../errors'
 import { formatDuration } from './describe'
 import { OPERATOR_ACTIONS, type Action, type Input, type OperatorAction, type Transition } from './io'
 import { isPromotion, routingForStep } from './plan'
-import { commit, currentStep, labelAt } from './record'
+import { championSwitched, commit, currentStep, labelAt } from './record'
 import { endWithRollback } from './safety'
 import { advance, complete } from './transitions'
 import { isTerminal, type RolloutState } from './types'
@@ -120,6 +120,36 @@ export function onOperator(state: RolloutState, input: OperatorInput): Transitio
       return never
     }
   }
+}
+
+/**
+ * Whether an operator's rollback to the previous champion undoes this rollout's promotion through
+ * its runbook: it completed by making its challenger champion, and the model still routes to that
+ * champion with the rollout's champion as the previous one.
+ */
+export function undoablePromotion(
+  state: RolloutState,
+  model: { champion: string | null; previousChampion: string | null },
+): boolean {
+  const { champion, challenger } = state.config
+  return (
+    state.phase === 'completed' &&
+    championSwitched(state) &&
+    model.champion === challenger &&
+    model.previousChampion === champion
+  )
+}
+
+/** Undo a completed promotion: the rollout ends rolled back, with the operator rollback's runbook. */
+export function onUndoPromotion(state: RolloutState, input: Extract<Input, { type: 'undo_promotion' }>): Transition {
+  if (state.phase !== 'completed' || !championSwitched(state)) {
+    throw new DomainError('conflict', `rollout ${state.id} did not end with a promotion to undo (${state.phase})`, {
+      extra: { phase: state.phase, action: 'rollback' },
+    })
+  }
+  const { now, actor } = input
+  const by = `promotion of ${state.config.challenger} undone by ${actor}${input.reason ? `: ${input.reason}` : ''}`
+  return endWithRollback(state, now, { actor, trigger: 'operator_rollback', reason: by })
 }
 
 /**

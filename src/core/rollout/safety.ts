@@ -7,7 +7,7 @@
  * Internal to core/rollout.
  */
 import type { VerdictRecord } from '../gates/types'
-import { formatDuration } from './describe'
+import { formatDuration, verdictSays } from './describe'
 import type { Action, Severity, Transition } from './io'
 import { CONTROLLER, championSwitched, commit, labelAt, recordVerdict } from './record'
 import type { RollbackRecord, RolloutState } from './types'
@@ -149,7 +149,7 @@ export function pauseInconclusive(state: RolloutState, now: number, verdict: Ver
     severity: 'warning',
     summary: `${model}: ${challenger} is INCONCLUSIVE at ${label}; paused for a human decision`,
     details: { reason: verdict.reason, elapsed: formatDuration(verdict.elapsedMs) },
-    reason: `INCONCLUSIVE at ${label}: ${verdict.reason}; paused (promote, resume or rollback)`,
+    reason: `${verdictSays('INCONCLUSIVE', label, verdict.reason)}; paused (promote, resume or rollback)`,
   }))
 }
 

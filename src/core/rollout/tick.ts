@@ -17,7 +17,7 @@
  *   the next PASS re-issues the request with fresh evidence.
  */
 import type { VerdictRecord } from '../gates/types'
-import { formatDuration, stepLabel } from './describe'
+import { formatDuration, stepLabel, verdictSays } from './describe'
 import type { Action, Input, Transition } from './io'
 import { CONTROLLER, commit, currentStep, hold, ignore, labelAt, recordVerdict } from './record'
 import { endWithRollback, halt, pauseInconclusive } from './safety'
@@ -78,7 +78,7 @@ function protect(state: RolloutState, now: number, verdict: VerdictRecord): Tran
   if (state.stepIndex < 0) return null
   if (verdict.decision === 'FAIL') {
     const recorded = recordVerdict(state, verdict, now, true)
-    const reason = `FAIL at ${labelAt(state, state.stepIndex)}: ${verdict.reason}`
+    const reason = verdictSays('FAIL', labelAt(state, state.stepIndex), verdict.reason)
     const end = { actor: CONTROLLER, trigger: 'gate_fail' as const, reason, verdict }
     return endWithRollback(recorded.state, now, end, [recorded.action])
   }
@@ -98,7 +98,7 @@ function whileExposed(state: RolloutState, now: number, verdict: VerdictRecord):
       return pauseInconclusive(state, now, verdict)
     case 'PASS':
     case 'CONTINUE': {
-      const said = `${verdict.decision} at ${label}: ${verdict.reason}`
+      const said = verdictSays(verdict.decision, label, verdict.reason)
       const due = dueAfter(step)
       if (step.kind === 'watch') {
         if (elapsed < due) return hold(state, now, verdict, said)

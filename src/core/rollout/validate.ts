@@ -37,7 +37,7 @@ export function validatePlan(input: RolloutConfigInput): FieldError[] {
   if (config.cohort !== null) {
     const { when, percents } = config.cohort
     const set = [when.equals, when.in, when.prefix].filter((x) => x !== undefined).length
-    if (!when.header) add('cohort.when.header', 'required')
+    if (!when.header === (when.cf === undefined)) add('cohort.when', 'exactly one of header or cf')
     if (set !== 1) add('cohort.when', 'exactly one of equals, in or prefix')
     checkRamp('cohort.percents', percents, add)
   }
@@ -89,16 +89,17 @@ function checkRamp(field: string, values: number[], add: Add): void {
   })
 }
 
+/** Fields named as the API names them (StartRolloutInput), since the errors go back to its caller. */
 function checkApproval(a: ReturnType<typeof resolveConfig>['approval'], add: Add): void {
   if (!['low', 'medium', 'high'].includes(a.requireFinalApprovalForRisk)) {
-    add('approval.requireFinalApprovalForRisk', 'one of low, medium, high')
+    add('approval.require_final_approval_for_risk', 'one of low, medium, high')
   }
   if (!Number.isInteger(a.recentRollbackWindowMs) || a.recentRollbackWindowMs < 0) {
-    add('approval.recentRollbackWindowMs', 'a whole number of ms, ≥ 0')
+    add('approval.recent_rollback_window_s', 'whole milliseconds, ≥ 0')
   }
-  if (!(a.maxStageJump > 0 && a.maxStageJump <= 100)) add('approval.maxStageJump', 'in (0, 100]')
+  if (!(a.maxStageJump > 0 && a.maxStageJump <= 100)) add('approval.max_stage_jump', 'in (0, 100]')
   if (!Number.isInteger(a.approvalTtlMs) || a.approvalTtlMs <= 0) {
-    add('approval.approvalTtlMs', 'a whole number of ms, > 0')
+    add('approval.approval_ttl_s', 'whole milliseconds, > 0')
   }
 }
 
@@ -118,7 +119,10 @@ function checkGates(input: RolloutConfigInput, add: Add): void {
     const floor = step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
     if (gate.maxDurationMs < floor) {
       const outcome = step.kind === 'watch' ? 'end the watch INCONCLUSIVE early' : 'never PASS'
-      add(`${field}.maxDurationMs`, `below the step's minimum duration (${formatDuration(floor)}): it would ${outcome}`)
+      add(
+        `${field}.max_duration_s`,
+        `below the step's minimum duration (${formatDuration(floor)}): it would ${outcome}`,
+      )
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @module core/routing/select
  * Chooses the version that answers one request. Pure: the caller passes the snapshot, a header
- * lookup and a uniform random number (used only when the request carries no unit key).
+ * lookup, a location lookup and a uniform random number (used only when the request carries no
+ * unit key).
  *
  * Invariants:
  * - Deterministic and sticky: the same unit key under the same snapshot salt always lands in the
@@ -18,7 +19,7 @@
  *   hash (salted with the target version) so that the cohort share is sticky and monotone too, and
  *   uncorrelated with the weight buckets. Units not selected fall through to the next rule.
  */
-import type { CohortRule, RoutingSnapshot, RoutingTable } from './types'
+import type { CfField, CohortRule, RoutingSnapshot, RoutingTable, RuleCondition } from './types'
 import { BUCKETS, bucketOf } from './hash'
 
 export type Arm = 'champion' | 'challenger' | 'cohort'
@@ -38,6 +39,8 @@ export interface RouteDecision {
 
 export interface RouteInput {
   header: (name: string) => string | null
+  /** The request's location (request.cf); absent, or null for a field, when the runtime gave none. */
+  cf?: CfLookup
   unitKey: string | null
   /** Uniform in [0, 1); only consulted when `unitKey` is null. */
   random: () => number
@@ -48,12 +51,21 @@ export function toBasisPoints(percent: number): number {
   return Math.round(percent * 100)
 }
 
-export function ruleMatches(rule: CohortRule, header: (name: string) => string | null): boolean {
-  const value = header(rule.when.header)
+export type CfLookup = (field: CfField) => string | null
+
+const noLocation: CfLookup = () => null
+
+export function ruleMatches(
+  rule: CohortRule,
+  header: (name: string) => string | null,
+  cf: CfLookup = noLocation,
+): boolean {
+  const { when } = rule
+  const value = when.cf !== undefined ? cf(when.cf) : when.header !== undefined ? header(when.header) : null
   if (value === null) return false
-  if (rule.when.equals !== undefined) return value === rule.when.equals
-  if (rule.when.in !== undefined) return rule.when.in.includes(value)
-  if (rule.when.prefix !== undefined) return value.startsWith(rule.when.prefix)
+  if (when.equals !== undefined) return value === when.equals
+  if (when.in !== undefined) return when.in.includes(value)
+  if (when.prefix !== undefined) return value.startsWith(when.prefix)
   return false
 }
 
@@ -105,7 +117,7 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
 
   for (let i = 0; i < table.rules.length; i++) {
     const rule = table.rules[i] as CohortRule
-    if (!ruleMatches(rule, input.header)) continue
+    if (!ruleMatches(rule, input.header, input.cf)) continue
     cohortRule ??= i
     if (rule.percent !== undefined) {
       const cohortBucket = sticky
@@ -122,8 +134,8 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
       cohortRule,
       reason:
         rule.percent === undefined
-          ? `cohort rule ${i} matched header ${rule.when.header}`
-          : `cohort rule ${i} matched header ${rule.when.header} and selected ${rule.percent}% of the cohort`,
+          ? `cohort rule ${i} matched ${subjectOf(rule.when)}`
+          : `cohort rule ${i} matched ${subjectOf(rule.when)} and selected ${rule.percent}% of the cohort`,
     }
   }
 
@@ -153,6 +165,10 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
     cohortRule,
     reason: `bucket ${bucket} outside every range; champion by default`,
   }
+}
+
+function subjectOf(when: RuleCondition): string {
+  return when.cf !== undefined ? `cf.${when.cf}` : `header ${when.header ?? ''}`
 }
 
 function armOf(table: RoutingTable, version: string, viaRule: boolean): Arm {

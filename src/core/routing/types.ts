@@ -7,9 +7,17 @@
 import type { Backend, BusinessMetric, ShadowCompare } from '../registry/types'
 import type { HashVersion } from './hash'
 
-/** Matches a request header: exactly one of equals, in or prefix. */
+/** Fields of the request's location as the Workers runtime reports it (`request.cf`). */
+export const CF_FIELDS = ['country', 'continent', 'colo'] as const
+export type CfField = (typeof CF_FIELDS)[number]
+
+/**
+ * Matches a request header or a field of the request's location: exactly one of header or cf, and
+ * exactly one of equals, in or prefix. A header or location the request does not carry never matches.
+ */
 export interface RuleCondition {
-  header: string
+  header?: string | undefined
+  cf?: CfField | undefined
   equals?: string | undefined
   in?: string[] | undefined
   prefix?: string | undefined

@@ -11,6 +11,7 @@ import { newId, newSalt } from '../../core/ids'
 import { decideCommand, type CommandMeta, type RegistryCommand } from '../../core/registry/commands'
 import { modelWarnings } from '../../core/registry/bounds'
 import { toSnapshot, type ModelState } from '../../core/registry/model-state'
+import { rollbackTargetOf, type RollbackTargetInfo } from '../../core/registry/rollback-target'
 import { policyOf } from '../../core/registry/two-person'
 import { isTerminal } from '../../core/rollout/index'
 import { weightRanges } from '../../core/routing/select'
@@ -21,8 +22,15 @@ import { Journal } from './journal'
 import { Publisher } from './publisher'
 import { CoordinatorStore, keys } from './storage'
 
+/** The rollback target as the model view shows it: only while a rollback may still go there. */
+function targetView(t: RollbackTargetInfo | null): ModelView['rollback_target'] {
+  return t?.live ? { version: t.version, promoted_at: t.promotedAt, expires_at: t.expiresAt } : null
+}
+
 /** How soon the alarm runs an intent that a throw or a reset left half done. */
 const INTENT_RETRY_MS = 2_000
+/** After the paced write's slot: when the alarm checks that a publish made without waiting landed. */
+const PUBLISH_BACKSTOP_MS = 5_000
 
 export interface Committed {
   record: { state: ModelState; snapshot: RoutingSnapshot } | null
@@ -72,6 +80,11 @@ export class Coordination {
   /** Moves the rollout clock forward to `at` (a tick's scheduled time); never back. */
   pinClock(at: number): void {
     this.clockFloor = Math.max(this.clockFloor, at)
+  }
+
+  /** How long a previous champion stays the rollback target (core/registry/rollback-target). */
+  get retentionMs(): number {
+    return this.services.settings.previousChampionRetentionMs
   }
 
   requireModel(): ModelState {
@@ -172,6 +185,7 @@ export class Coordination {
         })),
       champion: s.routing?.champion ?? null,
       previous_champion: s.previous_champion,
+      rollback_target: targetView(rollbackTargetOf(s, this.now(), this.retentionMs)),
       routing: s.routing,
       epoch: s.epoch,
       published_epoch: this.publisher.published,
@@ -186,6 +200,20 @@ export class Coordination {
   async propagate(snapshot: RoutingSnapshot): Promise<void> {
     await this.journal.flush()
     await this.publisher.publish(snapshot)
+  }
+
+  /**
+   * D1 history now, the edge without waiting: for a change no request can see yet
+   * (core/registry/publish-wait), so that it does not wait for KV's next write slot. The alarm is
+   * armed first: if this instance does not live to make the paced write, `reconcile` makes it.
+   */
+  async propagateLater(snapshot: RoutingSnapshot): Promise<void> {
+    await this.journal.flush()
+    await this.store.armAlarm(Date.now() + this.services.settings.kvMinWriteIntervalMs + PUBLISH_BACKSTOP_MS)
+    void this.publisher.publish(snapshot).catch((err: unknown) => {
+      // publish_pending: the publisher armed its retry already.
+      console.warn(`${snapshot.model}: ${err instanceof DomainError ? err.detail : (err as Error).message}`)
+    })
   }
 
   /** Commit and publish a registry change while already holding the lock (rollout actions). */

@@ -12,7 +12,8 @@
  * 3. propagate: the outbox goes to D1 and the snapshot to KV (./publisher); both are retried from
  *    `alarm()` when they fail, so D1 or KV trouble delays history or propagation but never loses a
  *    committed change. Registry commands propagate outside the lock, so a burst of commands
- *    coalesces into one KV write per interval.
+ *    coalesces into one KV write per interval; a change no request can see yet answers before
+ *    its KV write (core/registry/publish-wait).
  */
 import { DurableObject } from 'cloudflare:workers'
 import type {
@@ -203,7 +204,9 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
 
   /** After a registry command left the lock: D1 and the edge follow (a burst shares their writes). */
   private async afterLock(done: LockedCommand, actor: string): Promise<CommandOutcome> {
-    if (done.committed?.record) await this.parts.propagate(done.committed.record.snapshot)
+    const record = done.committed?.record
+    if (record && done.waitForEdge) await this.parts.propagate(record.snapshot)
+    else if (record) await this.parts.propagateLater(record.snapshot)
     else await this.parts.journal.flush()
     if (done.endedRollout !== null) {
       void this.deliverer.deliverDue(Date.now())

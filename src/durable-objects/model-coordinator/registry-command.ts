@@ -9,6 +9,9 @@ import type { CommandOutcome } from '../../adapters/do/coordinator-client'
 import { DomainError } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
 import { toSnapshot } from '../../core/registry/model-state'
+import { resolveRollbackTarget } from '../../core/registry/rollback-target'
+import { undoablePromotion } from '../../core/rollout/index'
+import { publishWait } from '../../core/registry/publish-wait'
 import { checkPendingChange, type PendingChange } from '../../core/registry/two-person'
 import type { RoutingTable } from '../../core/routing/types'
 import { guardDuringRollout } from '../../services/coordinator/registry-guard'
@@ -27,6 +30,8 @@ export interface LockedCommand {
   committed: Committed | null
   /** The change waits for an approver (core/registry/two-person); nothing changed. */
   held: PendingChange | null
+  /** Whether the answer waits for the edge publish of `committed` (core/registry/publish-wait). */
+  waitForEdge: boolean
 }
 
 /** Runs `cmd` (the caller holds the lock); propagation to D1 and KV is the caller's, outside it. */
@@ -45,20 +50,69 @@ export async function commandUnderLock(
     const reason = cmd.type === 'rollback' ? cmd.reason : undefined
     const epoch = parts.requireModel().epoch
     await runRolloutCommand(parts.port, runner, id, { type: 'rollback', reason }, meta.actor)
-    return { before, endedRollout: id, changed: parts.requireModel().epoch !== epoch, committed: null, held: null }
+    return {
+      before,
+      endedRollout: id,
+      changed: parts.requireModel().epoch !== epoch,
+      committed: null,
+      held: null,
+      waitForEdge: true,
+    }
   }
   parts.checkIfMatch(meta.ifMatch)
+  if (cmd.type === 'rollback') {
+    const undone = await undoPromotion(parts, runner, cmd, meta)
+    if (undone !== null) return { ...undone, before }
+    const target = resolveRollbackTarget(parts.requireModel(), cmd.target, parts.now(), parts.retentionMs)
+    return commitCommand(parts, { ...cmd, target }, meta, before)
+  }
+  return commitCommand(parts, cmd, meta, before)
+}
+
+/** The registry's own commit of `cmd`, unless the two-person rule holds it for an approver. */
+async function commitCommand(
+  parts: Coordination,
+  cmd: RegistryCommand,
+  meta: CommandMeta,
+  before: RoutingTable | null,
+): Promise<LockedCommand> {
   const decision = twoPersonDecision(parts, cmd, meta)
   if (decision.needed && meta.role === 'operator') {
     const held = await hold(parts, cmd, meta, decision)
-    return { before, endedRollout: null, changed: false, committed: null, held }
+    return { before, endedRollout: null, changed: false, committed: null, held, waitForEdge: true }
   }
   // The approver's own change needed no one else: the audit names them as both.
   const approval = meta.approval ?? (decision.needed ? { change_id: null, requested_by: meta.actor } : undefined)
   const committed = await parts.commit(cmd, { ...meta, approval })
   // A rollback by hand counts as a recent rollback for the approval policy, like the runner's.
   if (cmd.type === 'rollback' && committed.record !== null) await parts.store.noteRollback(parts.now())
-  return { before, endedRollout: null, changed: committed.record !== null, committed, held: null }
+  const waitForEdge = committed.record === null || publishWait(cmd, committed.record.state).wait
+  return { before, endedRollout: null, changed: committed.record !== null, committed, held: null, waitForEdge }
+}
+
+/**
+ * An operator's rollback to the previous champion right after a rollout promoted the champion goes
+ * through that rollout's runbook (README, "Undo a promotion"): the rollout ends rolled back, an
+ * incident opens and the controller confirms the rollback, as for a rollback during a rollout.
+ * Null when the rollback is a plain registry change (no such promotion, or another target).
+ */
+async function undoPromotion(
+  parts: Coordination,
+  runner: RolloutRunner,
+  cmd: Extract<RegistryCommand, { type: 'rollback' }>,
+  meta: CommandMeta,
+): Promise<Omit<LockedCommand, 'before'> | null> {
+  const state = parts.requireModel()
+  const last = parts.store.active
+  if (last === null) return null
+  const target = resolveRollbackTarget(state, cmd.target, parts.now(), parts.retentionMs)
+  const model = { champion: state.routing?.champion ?? null, previousChampion: state.previous_champion }
+  if (target !== 'previous_champion' || !undoablePromotion(last.state, model)) return null
+  const epoch = state.epoch
+  const input = { type: 'undo_promotion' as const, now: parts.now(), actor: meta.actor, reason: cmd.reason }
+  await runner.run(last, input, meta.actor)
+  const changed = parts.requireModel().epoch !== epoch
+  return { endedRollout: last.state.id, changed, committed: null, held: null, waitForEdge: true }
 }
 
 /**

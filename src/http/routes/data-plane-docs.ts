@@ -33,11 +33,21 @@ const answerHeaders = {
   'x-content-type-options': { description: 'nosniff, on every data-plane answer', schema: { type: 'string' as const } },
 }
 
+/** One operationId per method of the inference path, stable for generated clients (http/openapi). */
+const INFER_OPERATION_IDS = {
+  get: 'inferGet',
+  post: 'infer',
+  put: 'inferPut',
+  patch: 'inferPatch',
+  delete: 'inferDelete',
+} as const
+
 export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
-  for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
+  for (const method of Object.keys(INFER_OPERATION_IDS) as (keyof typeof INFER_OPERATION_IDS)[]) {
     app.openAPIRegistry.registerPath({
       method,
       path: '/v1/models/{model}/{path}',
+      operationId: INFER_OPERATION_IDS[method],
       tags: ['data plane'],
       summary: `${method.toUpperCase()} an inference request: routed to one version of the model, answer streamed back`,
       description:
@@ -64,11 +74,18 @@ export function documentDataPlane(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/healthz',
+    operationId: 'getHealth',
     tags: ['data plane'],
     summary: 'Liveness of the Worker',
     security: [],
     responses: {
       200: { description: 'OK', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
+      // The check itself refuses nothing; a client generated from the document still learns the
+      // shape of the gateway's client errors (every path it does not serve answers 404 this way).
+      '4XX': {
+        ...problems(404)[404],
+        description: 'Not sent by the health check: the problem+json every client error of the gateway has',
+      },
     },
   })
 }

@@ -46,6 +46,7 @@ const OutcomeReport = z
 const postOutcomes = createRoute({
   method: 'post',
   path: '/outcomes',
+  operationId: 'reportOutcomes',
   tags: ['data plane'],
   security: [{ reporterToken: [] }],
   summary: 'Report business outcomes for earlier answers',

@@ -12,11 +12,14 @@ import { gateConfigForStep, type RolloutState, type Step } from '../../core/roll
 import type { CoordinatorPort, StoredRollout } from './ports'
 
 function metricSpecs(model: ModelState): MetricSpec[] {
-  return model.metrics.map((m) => ({ name: m.name, kind: m.kind }))
+  return model.metrics.map((m) => ({ name: m.name, kind: m.kind, source: m.source }))
 }
 
+/** Outcome metrics mature with their window; response metrics are counted when the answer ends. */
 function metricWindows(model: ModelState) {
-  return model.metrics.map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
+  return model.metrics
+    .filter((m) => m.source !== 'response')
+    .map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
 }
 
 /** The step whose gates apply now (a watch reads the step before it for routing only). */

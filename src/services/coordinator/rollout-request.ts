@@ -90,6 +90,7 @@ export function buildRolloutConfig(
   }
   const gates: StepGates = {}
   const weaker: string[] = []
+  const present = plannedStages(strategies)
   for (const stage of ['shadow', 'canary', 'watch'] as GateStage[]) {
     const defaults = defaultGateConfig({
       stage,
@@ -105,7 +106,8 @@ export function buildRolloutConfig(
       maxDurationMs: Math.max(defaults.maxDurationMs, 7 * stageMs[stage]),
     }
     const gate = applyOverrides(planned, req.gates?.[stage])
-    weaker.push(...isWeakerThan(gate, planned).map((w) => `${stage}: ${w}`))
+    // Overrides for a stage the plan does not have judge nothing: they need no approval.
+    if (present.has(stage)) weaker.push(...isWeakerThan(gate, planned).map((w) => `${stage}: ${w}`))
     gates[stage] = gate
   }
   gates.cohort = gates.canary
@@ -161,20 +163,22 @@ export function buildRolloutConfig(
  */
 export function weakerPlan(req: StartRolloutInput): string[] {
   const out: string[] = []
+  const present = plannedStages(Array.isArray(req.strategy) ? req.strategy : [req.strategy])
   const shorter = (what: string, seconds: number | undefined, defaultMs: number) => {
     if (seconds !== undefined && seconds * 1000 < defaultMs)
       out.push(`${what} ${formatDuration(seconds * 1000)} < default ${formatDuration(defaultMs)}`)
   }
-  shorter('durations.stage_min_s', req.durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
-  shorter('durations.shadow_min_s', req.durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
-  shorter('durations.watch_s', req.durations?.watch_s, DEFAULTS.durations.watchMs)
+  if (present.has('canary')) shorter('durations.stage_min_s', req.durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
+  if (present.has('shadow'))
+    shorter('durations.shadow_min_s', req.durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
+  if (present.has('watch')) shorter('durations.watch_s', req.durations?.watch_s, DEFAULTS.durations.watchMs)
   shorter(
     'approval.recent_rollback_window_s',
     req.approval?.recent_rollback_window_s,
     DEFAULTS.approval.recentRollbackWindowMs,
   )
   const minSamples = req.shadow?.min_samples
-  if (minSamples !== undefined && minSamples < DEFAULTS.shadow.minSamples)
+  if (present.has('shadow') && minSamples !== undefined && minSamples < DEFAULTS.shadow.minSamples)
     out.push(`shadow.min_samples ${minSamples} < default ${DEFAULTS.shadow.minSamples}`)
   const jump = req.approval?.max_stage_jump
   if (jump !== undefined && jump > DEFAULTS.approval.maxStageJump)
@@ -185,5 +189,18 @@ export function weakerPlan(req: StartRolloutInput): string[] {
     out.push(
       `approval.require_final_approval_for_risk ${risk} (default ${DEFAULTS.approval.requireFinalApprovalForRisk})`,
     )
+  return out
+}
+
+/**
+ * The gate stages a plan of these strategies has (core/rollout/plan.ts `buildPlan`): shadow steps
+ * for `shadow`; canary gates for `canary` and for `feature_flag` (its cohort steps use them);
+ * a watch after any strategy that serves traffic.
+ */
+export function plannedStages(strategies: readonly string[]): Set<GateStage> {
+  const out = new Set<GateStage>()
+  if (strategies.includes('shadow')) out.add('shadow')
+  if (strategies.includes('canary') || strategies.includes('feature_flag')) out.add('canary')
+  if (strategies.some((s) => s !== 'shadow')) out.add('watch')
   return out
 }

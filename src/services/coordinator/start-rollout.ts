@@ -34,10 +34,23 @@ export async function startRollout(
     )
   }
   const champion = model.routing?.champion
-  if (!champion) throw new DomainError('no_champion', `model ${model.model} has no champion to compare with`)
+  if (!champion) {
+    // A conflict with the model's state (409), not an outage: the data plane's 503 `no_champion` is
+    // about serving, this is a request that cannot succeed until a champion is set.
+    throw new DomainError('conflict', `model ${model.model} has no champion to compare with`, {
+      extra: { reason: 'no_champion' },
+    })
+  }
   if (!model.versions[req.challenger]) {
     throw new DomainError('validation_failed', `unknown version ${req.challenger}`, {
       fields: [{ field: 'challenger', message: `register ${req.challenger} first` }],
+    })
+  }
+  if (req.waive_evaluation && req.evaluation) {
+    // Refused before anything is stored: a waived rollout never waits for a report, so applying
+    // this one after the start would fail while the rollout was already running.
+    throw new DomainError('validation_failed', 'submit the offline evaluation or waive it, not both', {
+      fields: [{ field: 'evaluation', message: 'waive_evaluation is set: drop one of them' }],
     })
   }
   if (req.challenger === champion) {

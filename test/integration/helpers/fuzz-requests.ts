@@ -5,10 +5,15 @@
  */
 import fc from 'fast-check'
 import { ADMIN, APPROVER, REPORTER } from './harness'
-import { Huge, bodies, bodyOf, text, textOf, unit, type Body } from './fuzz-values'
+import { Huge, bodies, bodyOf, shortText, textOf, unit, type Body } from './fuzz-values'
 
 /** Percent-encodes text as a path segment or query part; a lone surrogate becomes its (invalid) UTF-8 bytes. */
 export function encode(s: string): string {
+  try {
+    return encodeURIComponent(s)
+  } catch {
+    // A lone surrogate: encoded by hand below.
+  }
   let out = ''
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
@@ -54,7 +59,8 @@ export function segment(real: string): fc.Arbitrary<string> {
         `chg_${'0'.repeat(26)}`,
       ),
     },
-    { weight: 2, arbitrary: text.map((t) => encode(textOf(t).slice(0, 6_000))) },
+    { weight: 2, arbitrary: shortText.map(encode) },
+    { weight: 1, arbitrary: fc.integer({ min: 256, max: 8_000 }).map((n) => 'a'.repeat(n)) },
     { weight: 1, arbitrary: fc.string({ unit, maxLength: 12 }) },
   )
 }
@@ -137,7 +143,7 @@ const EXTRA_HEADERS = [
 export interface FuzzRequest {
   method: string
   path: string
-  query: Array<[string, string]>
+  query: Array<[string, string | Huge]>
   headers: Array<[string, string | Huge]>
   body: Body
 }
@@ -157,9 +163,10 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']
 /** Requests for one route: its method and shape most of the time, anything around them otherwise. */
 export function requests(route: RouteShape): fc.Arbitrary<FuzzRequest> {
   const keys = route.query ?? []
-  const queryKey = keys.length ? fc.oneof(fc.constantFrom(...keys), text.map(textOf)) : text.map(textOf)
+  const queryKey = keys.length ? fc.oneof(fc.constantFrom(...keys), shortText) : shortText
   const queryValue = fc.oneof(
-    text.map(textOf),
+    shortText,
+    fc.integer({ min: 256, max: 8_000 }).map((n) => new Huge('a', n)),
     fc.integer().map(String),
     fc.constantFrom(
       '-1h',
@@ -221,9 +228,15 @@ export function requests(route: RouteShape): fc.Arbitrary<FuzzRequest> {
   })
 }
 
+/** Bytes of the request line and headers, as an HTTP/1.1 upstream receives them (roughly). */
+export function headBytes(r: FuzzRequest): number {
+  const query = r.query.reduce((n, [k, v]) => n + encode(k).length + encode(textOf(v)).length + 2, 0)
+  return r.path.length + query + r.headers.reduce((n, [k, v]) => n + k.length + textOf(v).length + 4, 0)
+}
+
 /** The Request a description stands for. */
 export function toRequest(r: FuzzRequest): Request {
-  const query = r.query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')
+  const query = r.query.map(([k, v]) => `${encode(k)}=${encode(textOf(v))}`).join('&')
   const headers = new Headers()
   for (const [name, value] of r.headers) headers.set(name, textOf(value))
   const body = r.method === 'GET' || r.method === 'HEAD' ? undefined : bodyOf(r.body)

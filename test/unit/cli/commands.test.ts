@@ -279,7 +279,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
       now: t0 + 31_000,
     })
     expect(await main(['rollback', 'credit', '--timeout', '1m', '--interval', '5s'], slow)).toBe(5)
-    expect(slow.stderr()).toContain('not confirmed within 1 m: p95 30 ms still above baseline 3 ms')
+    expect(slow.stderr()).toContain('not confirmed within 1 min: p95 30 ms still above baseline 3 ms')
   })
 
   it('times out with exit code 5, and stops triggering a cron the gateway does not serve', async () => {
@@ -291,7 +291,7 @@ describe('rollback without an active rollout (confirmed from per-minute metrics)
     expect(await main(['rollback', 'credit', '--timeout', '2m', '--interval', '5s'], io)).toBe(5)
     expect(io.stderr()).toContain('not served here')
     expect(io.stderr()).toContain(
-      'error: rollback of credit not confirmed within 2 m: v1 has 0 of 20 requests in the minutes from 2026-11-26T10:01:00Z on; last served by v2 at 2026-11-26T10:00:00Z',
+      'error: rollback of credit not confirmed within 2 min: v1 has 0 of 20 requests in the minutes from 2026-11-26T10:01:00Z on; last served by v2 at 2026-11-26T10:00:00Z',
     )
     expect(io.stderr()).toContain('still waiting')
     expect(io.calls.filter((c) => c.path.startsWith('/__scheduled')).length).toBe(1)
@@ -380,7 +380,7 @@ describe('rollback that ends an exposed rollout (confirmed by the controller)', 
       expect(io.stdout()).toContain('ended rollout ro_test')
       expect(io.stdout()).toContain(
         ok
-          ? 'confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 7 ms; 1 m 12 s to confirm'
+          ? 'confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 7 ms; 1 min 12 s to confirm'
           : 'NOT confirmed: v1 carries 100% since epoch 7',
       )
       expect(io.calls.some((c) => c.path.includes('/metrics'))).toBe(false)
@@ -460,7 +460,7 @@ describe('rollback polling', () => {
     expect(await main(['rollback', 'credit', '--interval', '1s'], io)).toBe(0)
     expect(polls()).toBe(2)
     expect(io.stdout()).toContain(
-      'confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 3 ms; 1 m 1 s to confirm',
+      'confirmed: v1 carries 100% since epoch 7; error rate 0.0%, p99 3 ms; 1 min 1 s to confirm',
     )
   })
 })

@@ -250,7 +250,7 @@ describe("the controller's record", () => {
       otherRequests: 0,
     })
     expect(confirmationLine(c!)).toBe(
-      'confirmed: v1 carries 100% since epoch 12; error rate 0.0%, p99 4 ms; 1 m 12 s to confirm',
+      'confirmed: v1 carries 100% since epoch 12; error rate 0.0%, p99 4 ms; 1 min 12 s to confirm',
     )
     expect(confirmationDetail(c!)).toBe(
       '  baseline: error rate 0.0%, p99 10 ms; 88 requests on v1, 0 on the challenger (recorded by the gateway controller)',
@@ -269,7 +269,7 @@ describe("the controller's record", () => {
       { epoch: 12, weight: 100 },
     )
     expect(confirmationLine(c!)).toBe(
-      'NOT confirmed: v1 carries 100% since epoch 12; error rate —, p99 —; 30 m to decide (not confirmed within 30 min)',
+      'NOT confirmed: v1 carries 100% since epoch 12; error rate —, p99 —; 30 min to decide (not confirmed within 30 min)',
     )
   })
 })

@@ -164,8 +164,6 @@ describe('modelgate against a live gateway', () => {
       '60s',
       '--watch',
       '2m',
-      '--evaluation',
-      'report.json',
       '--gates',
       'gates.json',
       '--actor',
@@ -177,9 +175,16 @@ describe('modelgate against a live gateway', () => {
     const id = /rollout (ro_[0-9a-z]{26}~credit)/.exec(started.stdout)?.[1] as string
     expect(id).toBeDefined()
     expect(started.stdout).toContain('plan:       canary 25% → canary 50% → canary 100% → watch (2 min)')
-    expect(started.stdout).toMatch(/phase:\s+awaiting_approval/)
-    expect(started.stdout).toMatch(/approval:\s+needed for canary 25% \(weak_gates\)/)
-    expect(started.stdout).toMatch(/evidence:\s+[0-9a-f]{64}\n/)
+    expect(started.stdout).toMatch(/phase:\s+awaiting_evaluation/)
+    expect(started.stdout).toContain(`modelgate rollout evaluate ${id} report.json`)
+
+    // The offline report, submitted by its own command; then the weak gates need an approver.
+    const evaluated = await cli('rollout', 'evaluate', id, 'report.json')
+    expect(evaluated.code, evaluated.stderr).toBe(0)
+    expect(evaluated.stdout).toMatch(/^evaluation passed: /)
+    expect(evaluated.stdout).toMatch(/phase:\s+awaiting_approval/)
+    expect(evaluated.stdout).toMatch(/approval:\s+needed for canary 25% \(weak_gates\)/)
+    expect(evaluated.stdout).toMatch(/evidence:\s+[0-9a-f]{64}\n/)
 
     // No terminal and no --yes: refuse (and approve nothing).
     const asApprover = { MODELGATE_APPROVER_TOKEN: gw.approverToken }
@@ -252,7 +257,7 @@ describe('modelgate against a live gateway', () => {
     )
     const epoch = /epoch (\d+), v1 100%/.exec(result.stdout)?.[1]
     expect(result.stdout).toContain(`confirmed: v1 carries 100% since epoch ${epoch}; error rate 0.0%, p99 `)
-    expect(result.stdout).toMatch(/; \d+ (m|s)( \d+ s)? to confirm\n/)
+    expect(result.stdout).toMatch(/; \d+ (min|s)( \d+ s)? to confirm\n/)
     expect(result.stdout).toContain('(recorded by the gateway controller)')
     expect(result.stderr).toContain('waiting for confirmation')
     expect(after).toEqual({ v1: expect.any(Number) })

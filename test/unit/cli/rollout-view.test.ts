@@ -8,7 +8,7 @@ describe('confirmationText', () => {
     [null, 'confirmation pending'],
     [
       { at: T, ok: true, state: 'confirmed' as const, time_to_confirm_ms: 72_000, details: null },
-      'confirmed after 1 m 12 s',
+      'confirmed after 1 min 12 s',
     ],
     [
       {

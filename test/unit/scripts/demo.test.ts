@@ -266,10 +266,10 @@ describe('demo report', () => {
 
   it('collapses the per-stage weak-gate findings', () => {
     const s = weakGatesSummary(
-      "gates weaker than the model's defaults: shadow: repaid: margin 5% > default 2%, canary: repaid: margin 5% > default 2%, canary: minSamplePerArm 200 < default 1000",
+      "gates weaker than the model's defaults: shadow: repaid: margin 5% > default 2%, canary: repaid: margin 5% > default 2%, canary: min_sample 200 < default 1000",
     )
     expect(s).toBe(
-      "gates weaker than the model's defaults: repaid: margin 5% > default 2% (shadow, canary); minSamplePerArm 200 < default 1000 (canary)",
+      "gates weaker than the model's defaults: repaid: margin 5% > default 2% (shadow, canary); min_sample 200 < default 1000 (canary)",
     )
   })
 
@@ -298,7 +298,7 @@ describe('demo report', () => {
           at: 0,
           type: 'rolled_back',
           actor: 'controller',
-          reason: 'FAIL at canary 25%: FAIL: x; traffic back to v1 (champion)',
+          reason: 'FAIL at canary 25%: x; traffic back to v1 (champion)',
         },
         plan,
       ),
@@ -309,7 +309,7 @@ describe('demo report', () => {
           at: 0,
           type: 'advanced',
           actor: 'controller',
-          reason: 'PASS at canary 25%: PASS: y; canary 50% started',
+          reason: 'PASS at canary 25%: y; canary 50% started',
           details: { step: 1, label: 'canary 50%' },
         },
         plan,

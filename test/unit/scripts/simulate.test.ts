@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { parseArgs } from '../../../scripts/simulate/args'
+import { renderTargets } from '../../../scripts/simulate/report'
 import { defaultCut, p99FromMirror, recordTick, tailSampler } from '../../../scripts/simulate/latency'
 import { SCENARIOS, type Scenario, scenarioConfig } from '../../../scripts/simulate/model'
 import { type RunResult, prepare, simulateRun, simulateRuns } from '../../../scripts/simulate/run'
-import { evaluateTargets, summariseGate, summariseScenario, wilson } from '../../../scripts/simulate/summary'
+import {
+  censoredMedian,
+  evaluateTargets,
+  summariseGate,
+  summariseScenario,
+  wilson,
+} from '../../../scripts/simulate/summary'
 import { emptyHistogram, quantile } from '../../../src/core/stats/histogram'
 import { createRng } from '../../../src/core/stats/sim/prng'
 
@@ -112,13 +119,38 @@ describe('summaries and flags', () => {
     expect(g.minutes.HALT).toBeNull()
   })
 
-  it('evaluates the targets of the scenarios present', () => {
+  it('evaluates the goals of the scenarios present, on medians over all runs', () => {
     const targets = evaluateTargets([summariseScenario(scenario('errors-3x'), results)])
-    expect(targets.map((t) => [t.gate, t.met])).toEqual([
-      ['sequential', true],
-      ['anytime', true],
-      ['naive', true],
+    // FAIL minutes: sequential/anytime 10, 30 and two runs without FAIL (median 30 > 4);
+    // naive 2, 3, 2 and one without (median 2).
+    expect(targets.map((t) => [t.target, t.gate, t.met])).toEqual([
+      ['3× error rate: median time to FAIL ≤ 4 min', 'sequential', false],
+      ['3× error rate: median time to FAIL ≤ 4 min', 'anytime', false],
+      ['3× error rate: median time to FAIL ≤ 4 min', 'naive', true],
     ])
+    expect(targets[0]?.value).toMatch(/^median 30 min/)
+  })
+
+  it('prints each goal with PASS/MISS per gate and the command to reproduce', () => {
+    const text = renderTargets(evaluateTargets([summariseScenario(scenario('errors-3x'), results)]), 7, 4)
+    expect(text).toContain('reproduce: npm run simulate -- --seed 7 --runs 4')
+    expect(text).toMatch(/MISS {2}sequential, 24 h min +median 30 min/)
+    expect(text).toMatch(/PASS {2}naive, every tick +median 2 min/)
+    const never = summariseScenario(scenario('errors-3x'), results.slice(2, 3))
+    expect(renderTargets(evaluateTargets([never]), 7, 1)).toMatch(/sequential, 24 h min +median > 1440 min/)
+  })
+
+  it('counts runs that never decide as later than the cap in the median', () => {
+    expect(censoredMedian([5, 7], 4)).toMatchObject({ median: 7 })
+    // Three of four runs never FAIL: the median is censored, not the 5 of the one that did.
+    expect(censoredMedian([5], 4).median).toBe(Infinity)
+    const times = Array.from({ length: 1000 }, (_, i) => i + 1)
+    const c = censoredMedian(times, 1000)
+    expect(c.median).toBe(500)
+    // Order-statistic 95% CI: ranks 500 ∓ 0.98·√1000 ≈ ±31.
+    expect(c.lo).toBe(469)
+    expect(c.hi).toBe(532)
+    expect(summariseGate(results, 'sequential').censored.FAIL.median).toBe(30)
   })
 
   it('gives Wilson bounds that contain the estimate', () => {

@@ -42,6 +42,7 @@ describe('formatting', () => {
     expect(formatAgo(t - 42_000, t)).toBe('42 s ago')
     expect(formatAgo(t - 5 * 60_000, t)).toBe('5 min ago')
     expect(formatAgo(t + 3 * 3_600_000, t)).toBe('in 3 h')
+    expect(formatAgo(t - 65 * 60_000, t)).toBe('1 h 5 min ago')
   })
 
   it('lists weights largest first', () => {

@@ -60,6 +60,7 @@ function modelView(overrides: Partial<ModelView> = {}): ModelView {
     ],
     champion: 'v1',
     previous_champion: null,
+    rollback_target: null,
     routing: { champion: 'v1', weights: { v1: 75, v2: 25 }, rules: [], shadow: null },
     epoch: 7,
     published_epoch: 7,
@@ -298,17 +299,29 @@ describe('model page', () => {
     const html = await render(ModelPage({ data: promoted, role: 'operator' }))
     expect(html).toContain('data-action="rollback" data-model="credit-risk" data-champion="v1"')
     expect(html).toContain('Roll back to v1')
-    // Without an active rollout the one-command rollback routes to the champion.
-    const idle = await render(
-      ModelPage({
-        data: pageData({
-          view: modelView({ champion: 'v2', previous_champion: 'v1', active_rollout: null }),
-          rollout: null,
+  })
+
+  it('after a completed promotion offers to undo it, and offers nothing when a rollback would publish nothing', async () => {
+    const v2Only = { champion: 'v2', weights: { v2: 100 }, rules: [], shadow: null }
+    const idle = (view: Partial<ModelView>) =>
+      render(
+        ModelPage({
+          data: pageData({ view: modelView({ active_rollout: null, ...view }), rollout: null }),
+          role: 'operator',
         }),
-        role: 'operator',
-      }),
-    )
-    expect(idle).toContain('Roll back to v2')
+      )
+    const promotedAt = iso(NOW - 2 * 60 * MIN)
+    const target = { version: 'v1', promoted_at: promotedAt, expires_at: iso(NOW + 7 * 24 * 60 * MIN) }
+    const undo = await idle({ champion: 'v2', previous_champion: 'v1', rollback_target: target, routing: v2Only })
+    expect(undo).toContain('data-action="rollback" data-model="credit-risk" data-champion="v1"')
+    expect(undo).toMatch(/Roll back to v1\s*\(v2 promoted 2 h ago\)/)
+    // The window has passed (no rollback target) and v2 already serves everything: no button.
+    const done = await idle({ champion: 'v2', previous_champion: 'v1', rollback_target: null, routing: v2Only })
+    expect(done).not.toContain('data-action="rollback"')
+    // A split by hand: the rollback would route everything back to the champion.
+    const split = { champion: 'v2', weights: { v2: 80, v1: 20 }, rules: [], shadow: null }
+    const manual = await idle({ champion: 'v2', previous_champion: 'v1', routing: split })
+    expect(manual).toContain('Roll back to v2')
   })
 
   it('shows a small shadow share as it is (0.4%, not 0%)', async () => {
@@ -367,7 +380,7 @@ describe('model page', () => {
     expect(html).toContain('Latest rollout')
     expect(html).toContain('data-status="failed"')
     expect(html).toContain('data-status="skipped"')
-    expect(html).toContain('confirmation: confirmed after 60 s')
+    expect(html).toContain('confirmation: confirmed after 1 min')
     expect(html).not.toContain('data-action="pause"')
   })
 
@@ -380,7 +393,7 @@ describe('model page', () => {
         time_to_confirm_ms: 60_000,
         details: { reason: 'error rate 12% still above baseline 1%' },
       },
-      'confirmation: not confirmed yet (checked again every tick) after 60 s: error rate 12% still above baseline 1%',
+      'confirmation: not confirmed yet (checked again every tick) after 1 min: error rate 12% still above baseline 1%',
     ],
     [
       {
@@ -390,7 +403,7 @@ describe('model page', () => {
         time_to_confirm_ms: 1_860_000,
         details: { reason: 'not confirmed within 30 min' },
       },
-      'confirmation: NOT confirmed after 1860 s: not confirmed within 30 min',
+      'confirmation: NOT confirmed after 31 min: not confirmed within 30 min',
     ],
     [null, 'confirmation pending'],
   ])('words the rollback confirmation %#', async (confirmation, text) => {

@@ -105,6 +105,7 @@
   function describe(action, out) {
     if (action === 'rollback') {
       var w = Object.keys(out.weights || {}).map(function (k) { return k + ' ' + out.weights[k] + '%'; }).join(', ');
+      if (out.changed === false) return 'Nothing to roll back: the routing already was ' + w + ' (epoch ' + out.epoch + ', unchanged).';
       return 'Rolled back: routing is now ' + w + ' (epoch ' + out.epoch + ')' + (out.ended_rollout ? '; ended rollout ' + out.ended_rollout : '') + '.';
     }
     return DONE[action] + ': rollout ' + out.id + ' is ' + out.phase + (out.step ? ' at ' + out.step.label : '') + '.';

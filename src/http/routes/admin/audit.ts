@@ -23,6 +23,7 @@ const AuditQuery = z.object({
 const list = adminRoute('audit', {
   method: 'get',
   path: '/audit',
+  operationId: 'listAuditEntries',
   summary: 'Audit entries (JSON page, JSON lines or CSV)',
   roles: ROLES.any,
   request: { query: AuditQuery },
@@ -42,6 +43,7 @@ const list = adminRoute('audit', {
 const verify = adminRoute('audit', {
   method: 'get',
   path: '/audit/verify',
+  operationId: 'verifyAudit',
   summary: 'Verify the hash chain of every audit stream (or one model)',
   roles: ROLES.any,
   request: { query: z.object({ model: z.string().optional() }) },

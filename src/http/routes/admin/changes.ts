@@ -11,6 +11,7 @@ const ChangePath = ModelPath.extend({ id: ChangeId })
 const listChanges = adminRoute('registry', {
   method: 'get',
   path: '/models/{model}/changes',
+  operationId: 'listChanges',
   summary: 'Changes waiting for an approver',
   roles: ROLES.any,
   request: { params: ModelPath },
@@ -20,6 +21,7 @@ const listChanges = adminRoute('registry', {
 const approveChange = adminRoute('registry', {
   method: 'post',
   path: '/models/{model}/changes/{id}/approve',
+  operationId: 'approveChange',
   summary: 'Approve a held change (approver token; not the person who asked for it)',
   description:
     'Applies the change as the approver; its audit entry names `requested_by` and `approved_by`. 403 when the approver is the requester (same `x-modelgate-actor` name) or uses the operator token; 409 when it expired (24 h) or the model changed since it was asked for (stale: ask again), or a rollout now freezes what it changes.',

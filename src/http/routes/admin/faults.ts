@@ -14,6 +14,7 @@ const description = 'Only on a gateway started with FAULT_INJECTION=on; 404 else
 const read = adminRoute('faults', {
   method: 'get',
   path: '/faults',
+  operationId: 'getFaults',
   summary: 'The injected faults, and how many calls each has turned away',
   roles: ROLES.any,
   description,
@@ -23,6 +24,7 @@ const read = adminRoute('faults', {
 const replace = adminRoute('faults', {
   method: 'put',
   path: '/faults',
+  operationId: 'setFaults',
   summary: 'Replace the fault plan (an empty object clears every fault)',
   description,
   roles: ROLES.operator,

@@ -18,6 +18,7 @@ incidentRoutes.openapi(
   adminRoute('incidents', {
     method: 'get',
     path: '/incidents',
+    operationId: 'listIncidents',
     summary: 'Rollback incidents, newest first',
     roles: ROLES.any,
     request: { query: z.object({ model: z.string().optional() }) },
@@ -30,6 +31,7 @@ incidentRoutes.openapi(
   adminRoute('incidents', {
     method: 'get',
     path: '/incidents/{id}',
+    operationId: 'getIncident',
     summary: 'One incident: trigger, impact, confirmation, retrospective',
     roles: ROLES.any,
     request: { params: IncidentIdParam },
@@ -42,6 +44,7 @@ incidentRoutes.openapi(
   adminRoute('incidents', {
     method: 'post',
     path: '/incidents/{id}/retrospective',
+    operationId: 'recordRetrospective',
     summary: 'Record the retrospective: root cause and action items (open items block the next rollout)',
     roles: ROLES.operator,
     request: { params: IncidentIdParam, body: jsonBody(RetrospectiveInput) },
@@ -57,6 +60,7 @@ incidentRoutes.openapi(
   adminRoute('incidents', {
     method: 'post',
     path: '/incidents/{id}/action-items/{index}/close',
+    operationId: 'closeActionItem',
     summary: 'Close one action item',
     roles: ROLES.operator,
     request: {
@@ -79,6 +83,7 @@ incidentRoutes.openapi(
   adminRoute('alerts', {
     method: 'put',
     path: '/models/{model}/webhooks',
+    operationId: 'setWebhooks',
     summary: "Replace the model's alert webhooks (json, slack or pagerduty bodies)",
     roles: ROLES.operator,
     request: { params: ModelPath, body: jsonBody(WebhooksInput) },
@@ -97,6 +102,7 @@ incidentRoutes.openapi(
   adminRoute('alerts', {
     method: 'get',
     path: '/models/{model}/webhook-deliveries',
+    operationId: 'listWebhookDeliveries',
     summary: 'Recorded delivery attempts, newest first',
     roles: ROLES.any,
     request: { params: ModelPath },

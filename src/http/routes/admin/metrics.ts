@@ -49,6 +49,7 @@ const SeriesQuery = z.object({
 const series = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/metrics',
+  operationId: 'getModelMetrics',
   roles: ROLES.any,
   summary:
     'Per-arm series: requests, error rate, time to first byte and duration p50/p95/p99, business metric mean with count, divergence rate, skipped shadow copies; measurements lost before a shard',
@@ -59,6 +60,7 @@ const series = adminRoute('metrics', {
 const prometheus = adminRoute('metrics', {
   method: 'get',
   path: '/metrics',
+  operationId: 'getPrometheusMetrics',
   roles: ROLES.any,
   summary:
     'Prometheus text exposition (counters, latency and duration histograms by model, version, arm; skipped shadow copies; measurements lost before a shard, by model)',
@@ -68,6 +70,7 @@ const prometheus = adminRoute('metrics', {
 const samples = adminRoute('metrics', {
   method: 'get',
   path: '/models/{model}/shadow-samples',
+  operationId: 'listShadowSamples',
   roles: ROLES.any,
   summary: 'Latest stored shadow pairs (request hash, both outputs, verdict)',
   request: { params: ModelPath, query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },

@@ -29,9 +29,9 @@ const VersionPath = ModelPath.extend({ version: VersionName })
 
 export const RollbackInput = z
   .strictObject({
-    target: z.enum(['champion', 'previous_champion']).default('champion').meta({
+    target: z.enum(['champion', 'previous_champion']).optional().meta({
       description:
-        '`champion`: 100% to the current champion; `previous_champion`: undo the last champion switch (blue/green)',
+        "`champion`: 100% to the current champion; `previous_champion`: undo the last champion switch (blue/green), while it is the model view's `rollback_target` (409 `rollback_target_expired` after the window). Absent: `previous_champion` while there is a rollback target, else `champion`; during a rollout, the rollout's own stable version",
     }),
     reason: z.string().max(500).optional(),
   })
@@ -40,10 +40,10 @@ export const RollbackInput = z
 const RollbackResult = PublishedRouting.extend({
   changed: z.boolean().meta({ description: 'false: the routing already was the target; nothing was published' }),
   rolled_back_from: RoutingTable.nullable().meta({ description: 'The routing table the rollback replaced' }),
-  ended_rollout: z
-    .string()
-    .nullable()
-    .meta({ description: 'The active rollout this rollback ended (its runbook confirms the rollback)' }),
+  ended_rollout: z.string().nullable().meta({
+    description:
+      'The rollout whose runbook carried this rollback (incident, confirmation): the active one it ended, or the completed one whose promotion it undid',
+  }),
   at: z.string().meta({ description: 'When the rollback was requested' }),
 }).meta({ id: 'RollbackResult' })
 
@@ -55,6 +55,7 @@ const HELD_202 =
 const putModel = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}',
+  operationId: 'upsertModel',
   summary: 'Register a model or update its settings',
   roles: ROLES.any,
   description: HELD,
@@ -70,6 +71,7 @@ const putModel = adminRoute('registry', {
 const getModel = adminRoute('registry', {
   method: 'get',
   path: '/models/{model}',
+  operationId: 'getModel',
   summary: 'Model, versions, current routing table and epoch',
   roles: ROLES.any,
   request: { params: ModelPath },
@@ -79,6 +81,7 @@ const getModel = adminRoute('registry', {
 const listAll = adminRoute('registry', {
   method: 'get',
   path: '/models',
+  operationId: 'listModels',
   summary: 'List models',
   roles: ROLES.any,
   responses: { 200: jsonResponse(ModelList, 'Models') },
@@ -87,6 +90,7 @@ const listAll = adminRoute('registry', {
 const putVersion = adminRoute('registry', {
   method: 'put',
   path: '/models/{model}/versions/{version}',
+  operationId: 'registerVersion',
   summary: 'Register a version (immutable once it has served traffic)',
   roles: ROLES.operator,
   request: { params: VersionPath, headers: IfMatchHeader, body: jsonBody(VersionInput) },
@@ -100,6 +104,7 @@ const putVersion = adminRoute('registry', {
 const postChampion = adminRoute('registry', {
   method: 'post',
   path: '/models/{model}/champion',
+  operationId: 'setChampion',
   summary: 'Set the champion (atomic switch of 100% unless keep_weights)',
   roles: ROLES.any,
   description: HELD,
@@ -114,6 +119,7 @@ const postChampion = adminRoute('registry', {
 const putRouting = adminRoute('routing', {
   method: 'put',
   path: '/models/{model}/routing',
+  operationId: 'setRouting',
   summary: 'Operator override of weights, cohort rules and shadow target',
   roles: ROLES.any,
   description: HELD,
@@ -121,18 +127,22 @@ const putRouting = adminRoute('routing', {
   responses: {
     200: jsonResponse(PublishedRouting, 'The published table'),
     202: jsonResponse(PendingChangeView, HELD_202),
-    ...problems(400, 403, 404, 412, 413, 415, 503),
+    ...problems(400, 403, 404, 409, 412, 413, 415, 503),
   },
 })
 
 const postRollback = adminRoute('routing', {
   method: 'post',
   path: '/models/{model}/rollback',
+  operationId: 'rollbackModel',
   summary: 'Route 100% to the champion (or previous champion) in one publish',
   roles: ROLES.operator,
   request: { params: ModelPath, headers: IfMatchHeader, body: { ...jsonBody(RollbackInput), required: false } },
   responses: {
-    200: jsonResponse(RollbackResult, 'Published rollback'),
+    200: jsonResponse(
+      RollbackResult,
+      'Published rollback, or `changed: false` when the routing already was the target (nothing published, same epoch)',
+    ),
     ...problems(400, 403, 404, 409, 412, 413, 415, 503),
   },
 })
@@ -202,7 +212,7 @@ modelRoutes.openapi(postRollback, async (c) => {
   const at = new Date().toISOString()
   // The body is optional: without one the validator yields {}, and the defaults apply.
   const { target, reason } = RollbackInput.parse(c.req.valid('json') ?? {})
-  const why = reason ?? `rollback to ${target} requested by ${c.get('actor')}`
+  const why = reason ?? `rollback${target ? ` to ${target}` : ''} requested by ${c.get('actor')}`
   const out = await run(c, { type: 'rollback', target, reason: why })
   const result = {
     ...published(out),

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { RolloutId } from '../../../schemas/common'
-import { OPERATOR_ACTIONS } from '../../../core/rollout/io'
+import { OPERATOR_ACTIONS, type OperatorAction } from '../../../core/rollout/io'
 import { RolloutList, RolloutView } from '../../../schemas/rollout-view'
 import { VerdictList } from '../../../schemas/verdict'
 import { EvaluationReport } from '../../../schemas/evaluation'
@@ -20,10 +20,15 @@ const RolloutIdParam = z.object({ id: RolloutId })
 type Body = NonNullable<NonNullable<RouteConfig['request']>['body']>
 
 /** POST /rollouts/{id}/<action>, for `role` only: one command, answered with the rollout after it. */
-function actionRoute<B extends Body>(action: string, roles: readonly Role[], route: { summary: string; body: B }) {
+function actionRoute<B extends Body>(
+  action: string,
+  roles: readonly Role[],
+  route: { operationId: string; summary: string; body: B },
+) {
   return adminRoute('rollouts', {
     method: 'post',
     path: `/rollouts/{id}/${action}`,
+    operationId: route.operationId,
     summary: route.summary,
     roles,
     request: { params: RolloutIdParam, body: route.body },
@@ -39,12 +44,21 @@ async function command(c: Context<AppEnv>, id: string, cmd: RolloutCommand) {
   return c.json(await c.var.services.rollouts.command(id, cmd, c.get('actor')), 200)
 }
 
+/** The operationId of each operator action's route, stated rather than derived (http/openapi). */
+const ACTION_OPERATION_IDS = {
+  pause: 'pauseRollout',
+  resume: 'resumeRollout',
+  promote: 'promoteRollout',
+  abort: 'abortRollout',
+} as const satisfies Record<Exclude<OperatorAction, 'rollback'>, string>
+
 export const rolloutRoutes = newRouter()
 
 rolloutRoutes.openapi(
   adminRoute('rollouts', {
     method: 'post',
     path: '/models/{model}/rollouts',
+    operationId: 'startRollout',
     summary: 'Start a rollout (one active rollout per model)',
     roles: ROLES.operator,
     request: { params: ModelPath, body: jsonBody(StartRolloutInput) },
@@ -58,6 +72,7 @@ rolloutRoutes.openapi(
   adminRoute('rollouts', {
     method: 'get',
     path: '/models/{model}/rollouts',
+    operationId: 'listModelRollouts',
     summary: 'Rollouts of a model, newest first',
     roles: ROLES.any,
     request: { params: ModelPath },
@@ -73,6 +88,7 @@ rolloutRoutes.openapi(
   adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts',
+    operationId: 'listRollouts',
     summary: 'Recent rollouts of every model',
     roles: ROLES.any,
     responses: { 200: jsonResponse(RolloutList, 'Rollouts, newest first') },
@@ -84,6 +100,7 @@ rolloutRoutes.openapi(
   adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts/{id}',
+    operationId: 'getRollout',
     summary: 'Phase, step, weights, every verdict with its numbers, approvals and events',
     roles: ROLES.any,
     request: { params: RolloutIdParam },
@@ -96,6 +113,7 @@ rolloutRoutes.openapi(
   adminRoute('rollouts', {
     method: 'get',
     path: '/rollouts/{id}/verdicts',
+    operationId: 'listRolloutVerdicts',
     summary: 'The newest verdict rows of a rollout (D1 history), in time order',
     roles: ROLES.any,
     request: {
@@ -110,9 +128,10 @@ rolloutRoutes.openapi(
   },
 )
 
-for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
+for (const action of OPERATOR_ACTIONS.filter((a): a is keyof typeof ACTION_OPERATION_IDS => a !== 'rollback')) {
   rolloutRoutes.openapi(
     actionRoute(action, ROLES.operator, {
+      operationId: ACTION_OPERATION_IDS[action],
       summary: `${action[0]!.toUpperCase()}${action.slice(1)} a rollout (operator)`,
       body: { ...jsonBody(OperatorActionInput), required: false },
     }),
@@ -125,6 +144,7 @@ for (const action of OPERATOR_ACTIONS.filter((a) => a !== 'rollback')) {
 
 rolloutRoutes.openapi(
   actionRoute('approve', ROLES.approver, {
+    operationId: 'approveRollout',
     summary: 'Approve the pending step (approver token only); pins the evidence hash it saw',
     body: jsonBody(ApproveInput),
   }),
@@ -136,6 +156,7 @@ rolloutRoutes.openapi(
 
 rolloutRoutes.openapi(
   actionRoute('evaluation', ROLES.operator, {
+    operationId: 'submitEvaluation',
     summary: "Submit the challenger's offline evaluation report (quality, fairness, p99 under load, slices)",
     body: jsonBody(EvaluationReport),
   }),

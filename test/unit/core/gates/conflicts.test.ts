@@ -126,9 +126,9 @@ describe('outcome conflicts in the gates', () => {
   it('a more tolerant conflict threshold is weaker than the defaults and needs approval', () => {
     const defaults = canaryConfig()
     expect(isWeakerThan({ ...defaults, maxConflictRate: 0.05 }, defaults)).toEqual([
-      'maxConflictRate 0.05 > default 0.01',
+      'max_conflict_rate 0.05 > default 0.01',
     ])
-    expect(isWeakerThan({ ...defaults, minConflicts: 100 }, defaults)).toEqual(['minConflicts 100 > default 20'])
+    expect(isWeakerThan({ ...defaults, minConflicts: 100 }, defaults)).toEqual(['min_conflicts 100 > default 20'])
     expect(isWeakerThan({ ...defaults, maxConflictRate: 0.001, minConflicts: 5 }, defaults)).toEqual([])
   })
 })

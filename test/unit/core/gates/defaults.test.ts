@@ -122,11 +122,11 @@ describe('isWeakerThan', () => {
     ],
     ['a larger divergence maximum', { divergence: { maxRate: 0.1 } }, 'divergence: max rate 10% > default 5%'],
     ['no divergence gate', { divergence: null }, 'divergence: gate removed'],
-    ['a larger α_pass', { alphaPass: 0.1 }, 'alphaPass 0.1 > default 0.05'],
-    ['a larger α_fail', { alphaFail: 0.2 }, 'alphaFail 0.2 > default 0.05'],
-    ['a smaller SRM α (fewer alarms)', { srmAlpha: 0.0001 }, 'srmAlpha 0.0001 < default 0.001'],
-    ['a smaller minimum sample', { minSamplePerArm: 100 }, 'minSamplePerArm 100 < default 1000'],
-    ['a shorter minimum duration', { minDurationMs: HOUR }, `minDurationMs ${HOUR} < default ${24 * HOUR}`],
+    ['a larger α_pass', { alphaPass: 0.1 }, 'alpha_pass 0.1 > default 0.05'],
+    ['a larger α_fail', { alphaFail: 0.2 }, 'alpha_fail 0.2 > default 0.05'],
+    ['a smaller SRM α (fewer alarms)', { srmAlpha: 0.0001 }, 'srm_alpha 0.0001 < default 0.001'],
+    ['a smaller minimum sample', { minSamplePerArm: 100 }, 'min_sample 100 < default 1000'],
+    ['a shorter minimum duration', { minDurationMs: HOUR }, 'minimum duration 1 h < default 24 h'],
   ])('flags %s', (_name, patch, finding) => {
     expect(weaker(patch as Partial<GateConfig>)).toEqual([finding])
   })

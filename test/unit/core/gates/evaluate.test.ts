@@ -73,6 +73,11 @@ describe('evaluateGates: one decision per branch', () => {
     expect(v.reason.startsWith(decision)).toBe(true)
     expect(v.elapsedMs).toBe(evidence.now - evidence.stageStartedAt)
   })
+
+  it('words a short minimum duration in seconds, not decimal minutes', () => {
+    const v = evaluateGates(canary(arm(BIG_B), arm(BIG_A), 43 / 3600), canaryConfig({ minDurationMs: 44_000 }))
+    expect(v.reason).toContain('minimum duration: 43 s of 44 s')
+  })
 })
 
 describe('latency when the champion never crosses the threshold (an SLA above all it serves)', () => {

@@ -56,9 +56,11 @@ describe('renderPrometheus', () => {
     ])
     expect(text).toContain('modelgate_requests_total{model="b\\"m",version="v1",arm="champion"} 3')
     expect(text.indexOf('model="a"')).toBeLessThan(text.indexOf('model="b'))
-    expect(text).toContain('modelgate_upstream_latency_ms_bucket{model="b\\"m",version="v1",arm="champion",le="5"} 1')
-    expect(text).toContain('le="50"} 2')
-    expect(text).toContain('le="10000"} 3')
+    expect(text).toContain(
+      'modelgate_upstream_latency_seconds_bucket{model="b\\"m",version="v1",arm="champion",le="0.005"} 1',
+    )
+    expect(text).toContain('le="0.05"} 2')
+    expect(text).toContain('le="10"} 3')
     expect(text).toContain('le="+Inf"} 3')
     expect(text).toContain('modelgate_errors_total{model="b\\"m",version="v1",arm="champion"} 1')
   })
@@ -87,8 +89,7 @@ describe('durations, stream errors, skipped shadow copies and lost measurements'
     expect(text).toContain(`modelgate_upstream_duration_seconds_bucket{${labels},le="+Inf"} 3`)
     expect(text).toContain(`modelgate_upstream_duration_seconds_sum{${labels}} 92.004`)
     expect(text).toContain(`modelgate_upstream_duration_seconds_count{${labels}} 3`)
-    // The latency histogram stays in milliseconds (its rename is another change).
-    expect(text).toContain(`modelgate_upstream_latency_ms_count{${labels}} 0`)
+    expect(text).toContain(`modelgate_upstream_latency_seconds_count{${labels}} 0`)
   })
 
   it('counts bodies that broke off or stalled by class and as errors', () => {

@@ -103,9 +103,9 @@ describe('model state transitions', () => {
 
   it('refuses routing before a champion and unknown champions', () => {
     const s = upsertModel(null, 'm', ModelInput.parse({ risk: 'low' }), { now: T, salt: 'salt-abcdefgh' }).state
-    expect(codeOf(() => setRouting(s, { weights: { v1: 100 }, rules: [] }, { now: T }))).toBe('no_champion')
+    expect(codeOf(() => setRouting(s, { weights: { v1: 100 }, rules: [] }, { now: T }))).toBe('conflict')
     expect(codeOf(() => setChampion(s, { version: 'v1', keep_weights: false }, { now: T }))).toBe('validation_failed')
-    expect(codeOf(() => rollback(s, 'champion', { now: T, reason: 'x' }))).toBe('no_champion')
+    expect(codeOf(() => rollback(s, 'champion', { now: T, reason: 'x' }))).toBe('conflict')
   })
 
   it('publishes a snapshot with everything the data plane needs', () => {

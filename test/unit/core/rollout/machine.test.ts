@@ -58,6 +58,25 @@ describe('a good challenger walks shadow → 5 → 25 → 50 → 100 → watch �
     expect(done.actions.filter((a) => a.type !== 'record_verdict')).toEqual([])
   })
 
+  it('words an advance with one decision prefix and no doubled period', () => {
+    const d = new Driver()
+    d.evaluation()
+    d.now += DAY * 3
+    const t = d.apply({
+      type: 'tick',
+      now: d.now,
+      stepIndex: d.state.stepIndex,
+      stepEpoch: d.state.stepEpoch,
+      verdict: verdict('PASS', {
+        reason: 'PASS: all 2 gates passed after 48 h with 10,000 shadow pairs; no split to check.',
+      }),
+    })
+    expect(t.event.type).toBe('advanced')
+    expect(t.event.reason).toMatch(
+      /^PASS at shadow \(50% copied\): all 2 gates passed after 48 h with 10,000 shadow pairs; no split to check; canary 5% started$/,
+    )
+  })
+
   it('does not call a watch that saw nothing it could judge a clean end: it pauses for a human', () => {
     const d = new Driver()
     d.evaluation()

@@ -164,3 +164,25 @@ describe('operator semantics', () => {
     expect(() => d.operator('promote')).toThrow(/not live yet/)
   })
 })
+
+describe('undo_promotion: an operator rollback after the rollout completed', () => {
+  const undo = (state: RolloutState): Input => ({ type: 'undo_promotion', now: state.updatedAt + 60_000, actor: 'bob' })
+
+  it('ends a completed promotion rolled back to the previous champion, with the rollback runbook', () => {
+    const done = inPhase('completed')
+    expect(done.outcome).toBe('promoted')
+    const t = apply(done, undo(done))
+    expect(t.state).toMatchObject({ phase: 'rolled_back', outcome: 'rolled_back' })
+    expect(t.state.rollback).toMatchObject({ trigger: 'operator_rollback', target: 'previous_champion', actor: 'bob' })
+    expect(t.actions[0]).toMatchObject({ type: 'rollback_routing', target: 'previous_champion' })
+    expect(t.actions.map((a) => a.type)).toContain('open_incident')
+    expect(t.state.events.map((e) => e.type).slice(-2)).toEqual(['completed', 'rolled_back'])
+  })
+
+  it('is refused in every other phase (nothing was promoted, or it is still running)', () => {
+    for (const phase of PHASES.filter((p) => p !== 'completed')) {
+      const s = inPhase(phase)
+      expect(() => apply(s, undo(s)), phase).toThrow(DomainError)
+    }
+  })
+})

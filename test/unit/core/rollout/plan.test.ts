@@ -10,6 +10,7 @@ import {
   stageJump,
   stepLabel,
   validatePlan,
+  verdictSays,
   type RolloutConfigInput,
   type Strategy,
 } from '../../../../src/core/rollout'
@@ -88,7 +89,7 @@ describe('validatePlan', () => {
     [
       'bad approval settings',
       { approval: { maxStageJump: 0, approvalTtlMs: 0 } },
-      ['approval.maxStageJump', 'approval.approvalTtlMs'],
+      ['approval.max_stage_jump', 'approval.approval_ttl_s'],
     ],
   ] as const)('reports %s', (_name, overrides, expected) => {
     expect(fields(config(overrides as Partial<RolloutConfigInput>))).toEqual(expected)
@@ -106,7 +107,7 @@ describe('validatePlan', () => {
     const short = { shadow: gate(), canary: gate(), watch: gate({ maxDurationMs: 30 * MIN }) }
     expect(validatePlan(config({ gates: short }))).toEqual([
       {
-        field: 'gates.watch.maxDurationMs',
+        field: 'gates.watch.max_duration_s',
         message: expect.stringContaining('end the watch INCONCLUSIVE early'),
       },
     ])
@@ -135,12 +136,28 @@ describe('step helpers', () => {
   })
 
   it.each([
+    [36 * HOUR, '36 h'],
     [72 * HOUR, '72 h'],
+    [76 * HOUR, '3 d 4 h'],
     [7 * DAY_MS, '7 d'],
-    [90 * MIN, '90 min'],
+    [90 * MIN, '1 h 30 min'],
+    [12 * MIN, '12 min'],
+    [65 * MIN, '1 h 5 min'],
+    [43_000, '43 s'],
     [45_000, '45 s'],
     [250, '250 ms'],
   ])('formats %i ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text)
+  })
+})
+
+describe('verdictSays', () => {
+  it.each([
+    ['PASS', 'PASS: all 2 gates passed.', 'PASS at canary 25%: all 2 gates passed'],
+    ['FAIL', 'FAIL: error_rate 3% vs 1%', 'FAIL at canary 25%: error_rate 3% vs 1%'],
+    ['INCONCLUSIVE', 'stage cap reached. ', 'INCONCLUSIVE at canary 25%: stage cap reached'],
+    ['CONTINUE', 'PASS: not ours', 'CONTINUE at canary 25%: PASS: not ours'],
+  ])('%s with %j', (decision, reason, text) => {
+    expect(verdictSays(decision, 'canary 25%', reason)).toBe(text)
   })
 })

@@ -49,12 +49,50 @@ describe('buildRolloutConfig', () => {
     expect(weaker).toEqual(
       expect.arrayContaining([
         expect.stringContaining('repaid: margin'),
-        expect.stringContaining('alphaFail'),
-        expect.stringContaining('minSamplePerArm'),
+        'canary: alpha_fail 0.1 > default 0.05',
+        'canary: min_sample 100 < default 1000',
         expect.stringContaining('error_rate: floor'),
       ]),
     )
     expect(weaker.filter((w) => !w.startsWith('canary: '))).toEqual(['durations.stage_min_s 1 min < default 24 h'])
+  })
+
+  it('names API fields in snake_case, never the internal camelCase', () => {
+    const { weaker } = buildRolloutConfig(
+      StartRolloutInput.parse({
+        challenger: 'v2',
+        strategy: 'canary',
+        gates: {
+          canary: { min_sample: 1, alpha_pass: 0.2, srm_alpha: 0.0001, max_conflict_rate: 0.5, min_conflicts: 99 },
+        },
+      }),
+      facts,
+    )
+    expect(weaker).toHaveLength(5)
+    for (const w of weaker) expect(w).not.toMatch(/[a-z][A-Z]/)
+  })
+
+  it('lists overrides and durations only for the steps the plan has', () => {
+    const weak = { min_sample: 100, business: [{ metric: 'repaid', margin: 0.1 }] }
+    const input = {
+      challenger: 'v2',
+      durations: { shadow_min_s: 60, stage_min_s: 60, watch_s: 60 },
+      shadow: { min_samples: 1 },
+      gates: { shadow: weak, canary: weak, watch: weak },
+    }
+    const canary = buildRolloutConfig(StartRolloutInput.parse({ ...input, strategy: 'canary' }), facts).weaker
+    expect(canary.some((w) => w.includes('shadow'))).toBe(false)
+    expect(canary).toEqual(
+      expect.arrayContaining(['canary: min_sample 100 < default 1000', 'durations.watch_s 1 min < default 72 h']),
+    )
+    expect(canary.some((w) => w.startsWith('watch: '))).toBe(true)
+    const shadow = buildRolloutConfig(StartRolloutInput.parse({ ...input, strategy: 'shadow' }), facts).weaker
+    expect(shadow.some((w) => w.startsWith('shadow: '))).toBe(true)
+    expect(shadow).toContain('shadow.min_samples 1 < default 10000')
+    expect(shadow.some((w) => /^(canary|watch): |stage_min_s|watch_s/.test(w))).toBe(false)
+    const blueGreen = buildRolloutConfig(StartRolloutInput.parse({ ...input, strategy: 'blue_green' }), facts).weaker
+    expect(blueGreen.some((w) => /^(canary|shadow): |stage_min_s|shadow/.test(w))).toBe(false)
+    expect(blueGreen.some((w) => w.startsWith('watch: '))).toBe(true)
   })
 
   it('counts plan and approval settings that ask less than the defaults as weaker, so an approver must sign off', () => {
