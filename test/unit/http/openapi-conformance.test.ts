@@ -3,7 +3,7 @@
  * linter with its recommended ruleset (the CLI from npm, as `npx @redocly/cli lint` runs it) at
  * zero errors and zero warnings, @apidevtools/swagger-parser's validation, and a client generated
  * with openapi-typescript + openapi-fetch that the TypeScript compiler accepts (strict) and that
- * registers a model on a live gateway and reads it back.
+ * registers a model on a live gateway and reads it back, then lists models and starts a rollout.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -14,16 +14,21 @@ import openapiTS, { astToString } from 'openapi-typescript'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLiveGateway, type LiveGateway } from '../../../scripts/lib/live-gateway'
+import { PHASES } from '../../../src/core/rollout/types'
+import { startUpstream, type UpstreamServer } from '../../support/upstream-server'
 
 const root = path.resolve(import.meta.dirname, '..', '..', '..')
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
 let gw: LiveGateway
+let upstream: UpstreamServer
 let work: string
 let doc: any
 
 beforeAll(async () => {
   gw = await startLiveGateway({ staticAssets: false })
+  // The versions' backends (the live gateway allows egress to 127.0.0.1).
+  upstream = await startUpstream('typed-client-backend')
   // Under the repository (ignored by git, ESLint and Prettier), so that the generated client
   // resolves openapi-fetch from its node_modules, as it would in a user's project.
   mkdirSync(path.join(root, '.wrangler', 'tmp'), { recursive: true })
@@ -35,6 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.close()
+  await upstream?.close()
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
@@ -122,7 +128,7 @@ describe('GET /admin/openapi.json', () => {
 })
 
 describe('a client generated from the document', () => {
-  it('type-checks (strict) and registers a model on the gateway, then reads it back', async () => {
+  it('type-checks (strict), registers a model and reads it back, lists models and starts a rollout', async () => {
     // defaultNonNullable: false keeps fields with a default optional in request bodies (as the
     // document says); the README's command line passes the same option.
     writeFileSync(path.join(work, 'api.d.ts'), astToString(await openapiTS(doc, { defaultNonNullable: false })))
@@ -149,6 +155,7 @@ describe('a client generated from the document', () => {
 
     const client = (await import(/* @vite-ignore */ path.join(work, 'client.ts'))) as {
       registerAndRead(baseUrl: string, token: string, model: string): Promise<Record<string, unknown>>
+      rollOut(baseUrl: string, token: string, model: string, backend: string): Promise<Record<string, unknown>>
     }
     const model = `typed-client-${Date.now().toString(36)}`
     expect(await client.registerAndRead(gw.url, gw.adminToken, model)).toEqual({
@@ -160,6 +167,20 @@ describe('a client generated from the document', () => {
       missing: { status: 404, code: 'model_not_found' },
       anonymous: 401,
     })
+
+    const rolled = `typed-rollout-${Date.now().toString(36)}`
+    const out = await client.rollOut(gw.url, gw.adminToken, rolled, upstream.url)
+    expect(out).toEqual({
+      versions: [201, 201],
+      champion: { status: 200, version: 'v1' },
+      listed: { name: rolled, champion: 'v1' },
+      started: { status: 201, id: out.id, phase: expect.any(String), champion: 'v1', challenger: 'v2' },
+      id: expect.stringMatching(new RegExp(`^ro_[^~]+~${rolled}$`)),
+      read: { status: 200, id: out.id, model: rolled, phase: expect.any(String), challenger: 'v2' },
+    })
+    const { started, read } = out as Record<'started' | 'read', { phase: string }>
+    expect(PHASES).toContain(started.phase)
+    expect(PHASES).toContain(read.phase)
   }, 30_000)
 })
 
@@ -188,6 +209,60 @@ export async function registerAndRead(baseUrl: string, token: string, model: str
     listed: (list.data?.models ?? []).some((m) => m.name === model),
     missing: { status: missing.response.status, code: missing.error?.code },
     anonymous: anonymous.response.status,
+  }
+}
+
+/** Two versions on live backends, a champion, the model list, a canary and the rollout read back. */
+export async function rollOut(baseUrl: string, token: string, model: string, backend: string) {
+  const client = createClient<paths>({ baseUrl, headers: { authorization: \`Bearer \${token}\` } })
+  const created = await client.PUT('/admin/models/{model}', { params: { path: { model } }, body: { risk: 'low' } })
+  if (created.error) throw new Error(created.error.detail)
+  const versions: number[] = []
+  for (const version of ['v1', 'v2']) {
+    const put = await client.PUT('/admin/models/{model}/versions/{version}', {
+      params: { path: { model, version } },
+      body: { backend: { url: \`\${backend}/\${version}\` } },
+    })
+    if (put.error) throw new Error(put.error.detail)
+    versions.push(put.response.status)
+  }
+  const champion = await client.POST('/admin/models/{model}/champion', {
+    params: { path: { model } },
+    body: { version: 'v1' },
+  })
+  if (champion.error) throw new Error(champion.error.detail)
+  const list = await client.GET('/admin/models')
+  if (list.error) throw new Error(list.error.detail)
+  const item = list.data.models.find((m) => m.name === model)
+  const started = await client.POST('/admin/models/{model}/rollouts', {
+    params: { path: { model } },
+    body: { challenger: 'v2', strategy: 'canary', waive_evaluation: true },
+  })
+  if (started.error) throw new Error(started.error.detail)
+  const read = await client.GET('/admin/rollouts/{id}', { params: { path: { id: started.data.id } } })
+  if (read.error) throw new Error(read.error.detail)
+  return {
+    versions,
+    champion: {
+      status: champion.response.status,
+      version: 'champion' in champion.data ? champion.data.champion : null,
+    },
+    listed: item && { name: item.name, champion: item.champion },
+    started: {
+      status: started.response.status,
+      id: started.data.id,
+      phase: started.data.phase,
+      champion: started.data.champion,
+      challenger: started.data.challenger,
+    },
+    id: started.data.id,
+    read: {
+      status: read.response.status,
+      id: read.data.id,
+      model: read.data.model,
+      phase: read.data.phase,
+      challenger: read.data.challenger,
+    },
   }
 }
 `
