@@ -447,11 +447,33 @@ describe('audit appends under concurrency', () => {
                 model,
                 at,
               )
-            : i.outbox([]),
+            : i.outbox([
+                {
+                  kind: 'delivery',
+                  row: {
+                    id: `dlv-${k}`,
+                    attempt: 1,
+                    webhookId: 'wh-race',
+                    model,
+                    event: 'test.note',
+                    format: 'json',
+                    at,
+                    status: 'delivered',
+                    responseCode: 200,
+                    error: null,
+                  },
+                },
+              ]),
         ),
       )
       await i.flush()
     })
+    // Every outbox record reached D1: none overwrote another under the same outbox sequence.
+    const delivered = await env.DB.prepare('SELECT id FROM webhook_deliveries WHERE model = ? ORDER BY id')
+      .bind(model)
+      .all<{ id: string }>()
+    const sent = Array.from({ length: 12 }, (_, k) => k).filter((k) => k % 2 === 1)
+    expect(delivered.results.map((r) => r.id)).toEqual(sent.map((k) => `dlv-${k}`).sort())
     const entries = (await adminOk('GET', `/audit?model=${model}&limit=100`)).entries
     expect(entries.filter((e: any) => e.action === 'test.note')).toHaveLength(6)
     expect(entries.map((e: any) => e.seq)).toEqual(entries.map((_: unknown, k: number) => k + 1))

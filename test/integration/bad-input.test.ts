@@ -52,6 +52,14 @@ describe('bad input gets a clear problem, never a 500', () => {
     const noChampion = await admin('POST', `/models/${m}/rollouts`, { challenger: 'v2', strategy: 'canary' })
     expect(noChampion.status).toBe(409)
     expect(await problemOf(noChampion)).toMatchObject({ code: 'conflict', reason: 'no_champion' })
+
+    const withChampion = uniqueModel('nochal')
+    await setupModel(withChampion, { versions: { v1: inject('upstreamA') }, champion: 'v1' })
+    const unknown = await admin('POST', `/models/${withChampion}/rollouts`, { challenger: 'v9', strategy: 'canary' })
+    expect(unknown.status).toBe(400)
+    const p = await problemOf(unknown)
+    expect(p.code).toBe('validation_failed')
+    expect(p.errors).toEqual([{ field: 'challenger', message: 'register v9 first' }])
   })
 })
 

@@ -271,5 +271,10 @@ describe('business outcomes', () => {
   it('rejects a malformed body with 400 problem+json', async () => {
     const res = await postOutcomes({ outcomes: [] })
     expect(res.status).toBe(400)
+    // problemOf checks the problem+json content type, the status in the body and the request id.
+    const p = await problemOf(res)
+    expect(p.code).toBe('validation_failed')
+    expect(p.request_id).toMatch(/\S/)
+    expect(p.errors.map((e: { field: string }) => e.field)).toContain('outcomes')
   })
 })

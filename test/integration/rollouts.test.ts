@@ -327,8 +327,8 @@ describe('humans in the loop', () => {
     expect(byOperator.status).toBe(403)
     // A hash of other evidence is stale.
     const stale = await admin('POST', `/rollouts/${id}/approve`, { evidence_hash: 'a'.repeat(64) }, { token: APPROVER })
-    expect(stale.status).toBeGreaterThanOrEqual(400)
-    expect(JSON.stringify(await stale.json())).toMatch(/stale|evidence/)
+    expect(stale.status).toBe(409)
+    expect(await problemOf(stale)).toMatchObject({ code: 'conflict', refusal: 'stale_evidence' })
     // After the approval window, the right hash is refused too.
     const late = coordinatorClient(env.MODEL_COORDINATOR, m).rolloutCommand(
       id,

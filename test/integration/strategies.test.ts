@@ -113,6 +113,10 @@ describe('feature flag', () => {
     const nonCohortOnV2 = sumWhere(s, (r) => r.version === 'v2' && r.segment === '')
     expect(nonCohortOnV2.requests).toBe(0)
     expect(treatment.requests).toBeGreaterThan(0)
+    const cohortOnV1 = sumWhere(s, (r) => r.version === 'v1' && r.arm === 'champion' && r.segment === 'cohort')
+    const allOnV1 = sumWhere(s, (r) => r.version === 'v1')
+    expect(cohortOnV1.requests).toBeGreaterThan(0)
+    expect(allOnV1.requests).toBeGreaterThan(cohortOnV1.requests)
 
     await cron(Date.now() + MIN + 1_000)
     const r = await rollout(started.id)
@@ -121,5 +125,7 @@ describe('feature flag', () => {
     // Control = cohort members who stayed on the champion, not the champion's whole traffic.
     const error = v.metrics.find((x: any) => x.metric === 'error_rate')
     expect(error.challenger.n).toBe(treatment.requests)
+    expect(error.champion.n).toBe(cohortOnV1.requests)
+    expect(error.champion.n).not.toBe(allOnV1.requests)
   }, 60_000)
 })

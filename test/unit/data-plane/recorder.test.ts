@@ -17,12 +17,15 @@ interface Call {
 /** A shipping function that records every batch it is given (and can fail the first ones). */
 function fakeShards(failFirst = 0) {
   const calls: Call[] = []
+  // Every id ship was called with, failed attempts included.
+  const attemptIds: string[] = []
   let failures = failFirst
   const ship = async (shard: string, batchId: string, batch: MeasurementBatch) => {
+    attemptIds.push(batchId)
     if (failures-- > 0) throw new Error('shard unavailable')
     calls.push({ shard, batchId, batch })
   }
-  return { ship, calls }
+  return { ship, calls, attemptIds }
 }
 
 const AT = 1_790_000_040_000
@@ -145,12 +148,13 @@ describe('MeasurementRecorder', () => {
   })
 
   it('retries a failed batch under the same id and settles the owner when it lands', async () => {
-    const { ship, calls } = fakeShards(2)
+    const { ship, calls, attemptIds } = fakeShards(2)
     const recorder = new MeasurementRecorder({ flushMs: 10, maxBatch: 10, ship })
     const owner = recorder.add('m', 1, request('x'))
     await vi.advanceTimersByTimeAsync(10 + 50 + 200)
     await owner
     expect(calls).toHaveLength(1)
+    expect(attemptIds).toEqual([calls[0]!.batchId, calls[0]!.batchId, calls[0]!.batchId])
     expect(recorder.stats).toMatchObject({ batches: 1, records: 1, retries: 2, dropped: 0 })
   })
 

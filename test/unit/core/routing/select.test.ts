@@ -44,16 +44,19 @@ describe('weighted split (acceptance 2)', () => {
     expect(previous.size).toBe(units.length)
   })
 
-  it('keeps a third version stable while the second one ramps', () => {
+  it("keeps the ramping second version's units and a third version's share while the second one ramps", () => {
     const three = (w: number) => snapshotWith({ champion: 'v1', weights: { v1: 95 - w, v2: w, v3: 5 } })
-    const before = units.filter((u) => route(three(10), u).version === 'v3')
-    const after = new Set(units.filter((u) => route(three(40), u).version === 'v3'))
-    // v3 sorts after v2, so its range shifts; the guarantee is per version while others hold still.
-    expect(after.size).toBeGreaterThan(400)
+    // Only the share of v3 holds: v3 sorts after v2, so its bucket range moves as v2 grows and its
+    // units are reassigned (README, "Sticky assignment", promises stickiness to the ramping version).
+    const sigma = Math.sqrt(units.length * 0.05 * 0.95)
+    for (const w of [10, 40]) {
+      const onV3 = units.filter((u) => route(three(w), u).version === 'v3').length
+      expect(Math.abs(onV3 - units.length * 0.05), `v3 share at v2 = ${w}%`).toBeLessThan(4 * sigma + 1)
+    }
     const v2Before = units.filter((u) => route(three(10), u).version === 'v2')
     const v2After = new Set(units.filter((u) => route(three(40), u).version === 'v2'))
-    for (const u of v2Before) expect(v2After.has(u)).toBe(true)
-    expect(before.length).toBeGreaterThan(400)
+    expect(v2Before.length).toBeGreaterThan(0)
+    for (const u of v2Before) expect(v2After.has(u), `${u} left v2`).toBe(true)
   })
 
   it('orders ranges: non-champions by name from 0, champion last', () => {
