@@ -15,7 +15,16 @@ const OUTER = ['./src/index.ts', './src/http', './src/data-plane', './src/durabl
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', '.wrangler/', 'artifacts/', 'public/', 'worker-configuration.d.ts'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.wrangler/',
+      'artifacts/',
+      'public/',
+      'worker-configuration.d.ts',
+      '.stryker-tmp/',
+      'reports/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

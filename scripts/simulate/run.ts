@@ -13,7 +13,7 @@
  */
 
 import { evaluateGates } from '../../src/core/gates/evaluate'
-import type { ArmEvidence, GateConfig, StageEvidence, VerdictRecord } from '../../src/core/gates/types'
+import type { ArmEvidence, GateConfig, PlannedLook, StageEvidence, VerdictRecord } from '../../src/core/gates/types'
 import { emptyHistogram } from '../../src/core/stats/histogram'
 import { momentsFromProportion } from '../../src/core/stats/moments'
 import { createRng, type Rng } from '../../src/core/stats/sim/prng'
@@ -107,6 +107,8 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
   let seq: Decided | null = null
   let any: Decided | null = null
   let naive: Decided | null = null
+  // The planned looks recorded so far, carried between ticks as the coordinator does (§5.6).
+  const looks: PlannedLook[] = []
   const pConvB = CONVERSION_BASE * (1 + s.conversionEffect)
   const pErrB = ERROR_BASE * s.errorRatio
   for (let minute = 1; minute <= TICKS; minute++) {
@@ -140,7 +142,8 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
     })
 
     if (seq === null || any === null) {
-      const v = evaluateGates(evidence, p.config)
+      const v = evaluateGates(evidence, p.config, looks)
+      looks.push(...(v.looks ?? []))
       const t = terminal(v)
       if (seq === null && t !== null) seq = here(t)
       if (any === null) {

@@ -41,6 +41,31 @@ export function approvalText(r: RolloutView, now: number): string {
   return `needed for ${stepLabel(r, a.for_step)} (${a.rules.join(', ')}); ${expiry}`
 }
 
+/**
+ * When a CONTINUE stage is expected to decide (the API's `eta`), e.g. "~2026-11-26T12:00:00Z (in
+ * 2 h; 1 h 20 min – 3 h)"; undefined when the latest verdict carries no forecast.
+ */
+export function etaText(v: VerdictView | undefined, now: number): string | undefined {
+  if (!v || v.decision !== 'CONTINUE' || v.eta === undefined) return undefined
+  const e = v.eta
+  if (e === null || e.decide_at === null) return 'no decision expected before the stage cap at the current rates'
+  const left = (at: string) => formatDuration(Math.max(0, Date.parse(at) - now))
+  const range = e.range ? `; ${left(e.range[0])} – ${left(e.range[1])}` : ''
+  const gates = e.gates.filter((g) => g.at !== null).map((g) => `${g.metric} ${g.expect} in ${left(g.at as string)}`)
+  return `~${time(e.decide_at)} (in ${left(e.decide_at)}${range})${gates.length ? `; ${gates.join(', ')}` : ''}`
+}
+
+/** The plan with each step's minimum length, when `durations: "auto"` planned some of them. */
+export function plannedText(r: RolloutView): string | undefined {
+  if (!r.plan.some((s) => s.planned_by === 'auto')) return undefined
+  return r.plan
+    .map((s) => {
+      if (s.planned_min_ms === null || s.planned_min_ms === undefined) return s.label
+      return `${s.label} ≥ ${formatDuration(s.planned_min_ms)}${s.planned_by === 'auto' ? ' (auto)' : ''}`
+    })
+    .join(' → ')
+}
+
 /** The block printed under "ROLLOUT <id>". */
 export function rolloutLines(r: RolloutView, now: number, indent = '  '): string {
   const pairs: Array<readonly [string, Cell]> = [
@@ -49,6 +74,10 @@ export function rolloutLines(r: RolloutView, now: number, indent = '  '): string
     ['verdict', verdictText(r.verdicts.at(-1))],
     ['approval', approvalText(r, now)],
   ]
+  const eta = etaText(r.verdicts.at(-1), now)
+  if (eta !== undefined) pairs.splice(3, 0, ['eta', eta])
+  const planned = plannedText(r)
+  if (planned !== undefined) pairs.splice(2, 0, ['planned', planned])
   // The approver signs this hash; showing it whole lets them compare it with what they reviewed.
   if (r.pending_approval) pairs.push(['evidence', r.pending_approval.evidence_hash])
   if (r.evaluation && r.evaluation.status !== 'passed')

@@ -7,11 +7,15 @@ import type { RolloutSummary, RolloutView } from './rollout-view'
 import type { AuditEntry } from '../core/audit/chain'
 import type { Series } from '../core/metrics/series'
 import type { ModelView } from './views'
+import type { IncidentView } from './incident'
+import type { VerdictView } from './verdict'
 
 const MINUTE = 60_000
 
 /** Chart windows offered on the model page, with a bucket size that keeps ≤ ~100 points. */
 export const WINDOWS = {
+  // Fitted to the shown rollout (ui/time-marks fitWindow); these numbers apply when there is none.
+  rollout: { ms: 60 * MINUTE, stepMinutes: 1 },
   '15m': { ms: 15 * MINUTE, stepMinutes: 1 },
   '1h': { ms: 60 * MINUTE, stepMinutes: 1 },
   '6h': { ms: 360 * MINUTE, stepMinutes: 5 },
@@ -20,7 +24,7 @@ export const WINDOWS = {
 } as const
 export type WindowKey = keyof typeof WINDOWS
 export const WINDOW_KEYS = Object.keys(WINDOWS) as WindowKey[]
-export const DEFAULT_WINDOW: WindowKey = '1h'
+export const DEFAULT_WINDOW: WindowKey = 'rollout'
 
 export interface OverviewModel {
   name: string
@@ -44,7 +48,12 @@ export interface ModelPageData {
   rollout: RolloutView | null
   rollouts: RolloutSummary[]
   series: Series[]
-  window: { key: WindowKey; from: number; to: number; stepMs: number }
+  /** `partialFrom`: start of the bucket still filling (drawn as partial), or null. */
+  window: { key: WindowKey; from: number; to: number; stepMs: number; partialFrom: number | null }
+  /** The shown rollout's verdict history (D1), oldest first: decision charts and the collapsed timeline. */
+  history: VerdictView[]
+  /** The shown rollout's incident with its retrospective, when it was rolled back. */
+  incident: IncidentView | null
   /** Newest first. */
   audit: AuditEntry[]
 }

@@ -108,7 +108,22 @@ export const RolloutConfigView = z
   .object({
     strategies: z.array(z.enum(STRATEGIES)),
     stages: z.array(z.number()),
-    durations: z.object({ stage_min_ms: z.number(), shadow_min_ms: z.number(), watch_ms: z.number() }),
+    durations: z.object({
+      stage_min_ms: z.number(),
+      shadow_min_ms: z.number(),
+      watch_ms: z.number(),
+      auto: z
+        .object({
+          power: z.number(),
+          traffic_per_s: z.number(),
+          measured: z.array(z.object({ metric: z.string(), mean: z.number(), sd: z.number(), margin: z.number() })),
+          stages: z.array(z.object({ weight: z.number(), ms: z.number(), capped: z.boolean() })),
+        })
+        .nullable()
+        .meta({
+          description: 'durations "auto": canary stages planned by power from the traffic measured before the start',
+        }),
+    }),
     shadow: z.object({ sample_rate: z.number(), min_samples: z.number() }),
     gates: z.object({
       shadow: GateView.optional(),
@@ -128,6 +143,18 @@ export const RolloutConfigView = z
 
 const StepView = z.object({ index: z.number().int(), kind: z.string(), label: z.string() })
 
+const PlanStepView = StepView.extend({
+  planned_min_ms: z.number().nullable().optional().meta({
+    description:
+      'Minimum length of the step (a watch: its length); null for a switch or a canary to 100%, which end when live',
+  }),
+  planned_by: z
+    .enum(['auto', 'fixed'])
+    .nullable()
+    .optional()
+    .meta({ description: 'auto: planned by power (durations "auto"); fixed: from the durations given or defaulted' }),
+})
+
 /** Fields a rollout and its list row share: who rolls out what, and when. */
 const RolloutNames = { id: z.string(), model: z.string(), champion: z.string(), challenger: z.string() }
 const RolloutTimes = { created_at: IsoTime, updated_at: IsoTime, ended_at: IsoTime.nullable() }
@@ -140,7 +167,7 @@ export const RolloutView = z
     phase_description: z.string(),
     terminal: z.boolean(),
     step: StepView.extend({ started_at: IsoTime, epoch: z.number().int().nullable() }).nullable(),
-    plan: z.array(StepView),
+    plan: z.array(PlanStepView),
     evaluation: EvaluationStatusView,
     pending_approval: PendingApprovalView.nullable(),
     approvals: z.array(ApprovalView),

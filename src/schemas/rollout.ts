@@ -73,9 +73,23 @@ export const StartRolloutInput = z
       .optional()
       .meta({ description: 'Canary weights, default [5, 25, 50, 100]' }),
     durations: z
-      .strictObject({ stage_min_s: Seconds.optional(), shadow_min_s: Seconds.optional(), watch_s: Seconds.optional() })
+      .union([
+        z.strictObject({
+          stage_min_s: Seconds.optional(),
+          shadow_min_s: Seconds.optional(),
+          watch_s: Seconds.optional(),
+        }),
+        z.literal('auto'),
+      ])
       .optional()
-      .meta({ description: 'Defaults: 24 h per stage, 48 h shadow, 72 h watch' }),
+      .meta({
+        description:
+          'Defaults: 24 h per stage, 48 h shadow, 72 h watch. "auto": each canary stage as long as a challenger ' +
+          "at half the margin needs to PASS with `power`, from the model's measured traffic (capped by the stage cap)",
+      }),
+    power: z.number().gt(0.5).lt(1).optional().meta({
+      description: 'With durations "auto": the chance to PASS a challenger at half the margin (default 0.8)',
+    }),
     shadow: z
       .strictObject({
         sample_rate: z.number().gt(0).max(1).optional(),
@@ -112,6 +126,10 @@ export const StartRolloutInput = z
       .meta({ description: 'Skip the offline evaluation gate (low-risk models only; recorded)' }),
     evaluation: EvaluationReport.optional().meta({ description: 'Submit the offline report with the start request' }),
     reason: z.string().max(500).optional(),
+  })
+  .refine((r) => r.power === undefined || r.durations === 'auto', {
+    message: 'power plans stage lengths: it needs durations "auto"',
+    path: ['power'],
   })
   .meta({ id: 'StartRolloutInput' })
 export type StartRolloutInput = z.infer<typeof StartRolloutInput>

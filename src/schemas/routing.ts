@@ -3,7 +3,8 @@
  * Routing tables (what the operator asks for) and snapshots (what the data plane reads from KV).
  */
 import { z } from 'zod'
-import { HASH_VERSIONS } from '../core/routing/hash'
+import { BUCKETS, HASH_VERSIONS } from '../core/routing/hash'
+import { segmentProblems } from '../core/routing/layout'
 import { CF_FIELDS } from '../core/routing/types'
 import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
 import { Backend, BusinessMetric, ShadowCompare } from './model'
@@ -79,6 +80,15 @@ export const RoutingTable = z
   .meta({ id: 'RoutingTable' })
 export type RoutingTable = Checked<typeof RoutingTable, core.RoutingTable>
 
+const Bucket = z.number().int().min(0).max(BUCKETS)
+
+/** Hash v2's layout (docs/routing.md): per version, its bucket segments in acquisition order. */
+export const Segments = z.record(VersionName, z.array(z.tuple([Bucket, Bucket])).max(BUCKETS)).meta({
+  id: 'Segments',
+  description: 'Hash v2: the weight buckets [from, to) of 10000 each version owns, in the order it acquired them',
+})
+export type Segments = Checked<typeof Segments, core.Segments>
+
 /**
  * Everything the data plane needs to route one request, published by the model's coordinator.
  * Immutable once published: a change produces a new snapshot with a larger epoch.
@@ -88,7 +98,8 @@ export const RoutingSnapshot = z
     schema: z.literal(1),
     model: ModelName,
     epoch: Epoch,
-    hash_version: z.union(HASH_VERSIONS.map((v) => z.literal(v)) as [z.ZodLiteral<1>]),
+    hash_version: z.union(HASH_VERSIONS.map((v) => z.literal(v)) as [z.ZodLiteral<1>, z.ZodLiteral<2>]),
+    segments: Segments.optional(),
     salt: z.string().min(8),
     unit_header: z.string(),
     fallback_to_champion: z.boolean(),
@@ -100,6 +111,13 @@ export const RoutingSnapshot = z
     published_at: IsoTime,
     actor: z.string(),
     reason: z.string(),
+  })
+  .superRefine((snap, ctx) => {
+    // A v2 snapshot routes by its segments, so they must match its weights exactly.
+    if (snap.hash_version !== 2 || snap.routing === null) return
+    const problems =
+      snap.segments === undefined ? ['hash v2 needs segments'] : segmentProblems(snap.routing, snap.segments)
+    for (const message of problems) ctx.addIssue({ code: 'custom', path: ['segments'], message })
   })
   .meta({ id: 'RoutingSnapshot' })
 export type RoutingSnapshot = Checked<typeof RoutingSnapshot, core.RoutingSnapshot>

@@ -46,6 +46,26 @@ export const SrmView = z
   .meta({ id: 'SampleRatioCheck', description: 'Sequential sample-ratio-mismatch test of the split' })
 export type SrmView = z.infer<typeof SrmView>
 
+const TimeRange = z.tuple([IsoTime, IsoTime])
+
+export const EtaView = z
+  .object({
+    decide_at: IsoTime.nullable().meta({
+      description: 'When the stage is expected to PASS or FAIL at the current rates (null: not before its cap)',
+    }),
+    range: TimeRange.nullable().meta({ description: "The same with the challenger's estimates ±1 standard error" }),
+    gates: z.array(
+      z.object({
+        metric: z.string(),
+        expect: z.enum(['pass', 'fail', 'unknown']),
+        at: IsoTime.nullable(),
+        range: TimeRange.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'VerdictEta', description: 'A forecast (docs/statistics.md §2.8); it never changes a decision' })
+export type EtaView = z.infer<typeof EtaView>
+
 export const VerdictView = z
   .object({
     decision: z.enum(['PASS', 'FAIL', 'CONTINUE', 'INCONCLUSIVE', 'HALT']),
@@ -57,6 +77,7 @@ export const VerdictView = z
     elapsed_ms: z.number().nullable().meta({ description: 'Time in the stage when judged (null in the history)' }),
     metrics: z.array(MetricVerdictView),
     srm: SrmView.nullable(),
+    eta: EtaView.nullable().optional().meta({ description: 'CONTINUE verdicts: when the stage is expected to decide' }),
   })
   .meta({ id: 'Verdict' })
 export type VerdictView = z.infer<typeof VerdictView>

@@ -81,9 +81,10 @@ export const ModelView = z
     published_epoch: z.number().int().meta({
       description: 'Newest epoch confirmed written to KV by this coordinator instance (-1 if unknown since restart)',
     }),
-    bucket_ranges: z
-      .array(BucketRange)
-      .meta({ description: 'Weight bucket ranges in [0, 10000), in evaluation order' }),
+    bucket_ranges: z.array(BucketRange).meta({
+      description:
+        'Weight bucket ranges in [0, 10000), ascending; under hash v2 a version may own several (docs/routing.md)',
+    }),
     active_rollout: z.object({ id: z.string(), phase: z.string() }).nullable(),
     warnings: Warnings,
   })

@@ -4,6 +4,7 @@
  * HTTP round trip to ourselves). Every loader takes `now` so a page is one consistent picture.
  */
 import { listAudit, type Db } from '../adapters/d1/registry-store'
+import { listVerdicts } from '../adapters/d1/rollout-store'
 import type { AuditEntry } from '../core/audit/chain'
 import { minuteOf } from '../core/metrics/aggregate'
 import {
@@ -13,12 +14,19 @@ import {
   type OverviewModel,
   type WindowKey,
 } from '../schemas/dashboard'
+import type { IncidentView } from '../schemas/incident'
 import type { RolloutSummary } from '../schemas/rollout-view'
 import type { MeasurementService } from './measurement'
 import type { RegistryService } from './registry'
 import type { RolloutService } from './rollouts'
+import { fitWindow, partialFrom } from './views/chart-window'
+import { verdictRowView } from './views/rollout'
 
 const MINUTE = 60_000
+/** Verdicts read for the decision charts and the timeline: a demo-length rollout's whole history. */
+const HISTORY_LIMIT = 1_000
+/** Audit entries read; repeated CONTINUE verdicts fold into one row, so more than are shown. */
+const AUDIT_READ = 400
 
 export interface DashboardDeps {
   db: Db
@@ -44,16 +52,27 @@ export class DashboardService {
 
   async modelPage(model: string, windowKey: WindowKey, now: number): Promise<ModelPageData> {
     const view = await this.deps.registry.view(model) // model_not_found → 404
-    const w = WINDOWS[windowKey]
-    const toMinute = minuteOf(now)
-    const fromMinute = toMinute - Math.round(w.ms / MINUTE) + 1
-    const [rollouts, series, audit] = await Promise.all([
-      this.rolloutRows(model, 20),
-      this.deps.measurement.series(model, fromMinute, toMinute, w.stepMinutes),
-      this.recentAudit(model, 50),
-    ])
+    const [rollouts, audit] = await Promise.all([this.rolloutRows(model, 20), this.recentAudit(model, AUDIT_READ)])
     const shownId = view.active_rollout?.id ?? rollouts[0]?.id ?? null
     const rollout = shownId ? await this.deps.rollouts.get(shownId) : null
+    const w = WINDOWS[windowKey]
+    const fitted =
+      windowKey === 'rollout' && rollout !== null
+        ? // Up to its latest tick: the same as now, unless a tick ran ahead of this clock.
+          fitWindow(Date.parse(rollout.created_at), Math.max(now, Date.parse(rollout.updated_at)))
+        : {
+            fromMinute: minuteOf(now) - Math.round(w.ms / MINUTE) + 1,
+            toMinute: minuteOf(now),
+            stepMinutes: w.stepMinutes,
+          }
+    const { fromMinute, toMinute, stepMinutes } = fitted
+    const [series, history, incident] = await Promise.all([
+      this.deps.measurement.series(model, fromMinute, toMinute, stepMinutes),
+      rollout ? listVerdicts(this.deps.db, rollout.id, HISTORY_LIMIT).then((rows) => rows.map(verdictRowView)) : [],
+      rollout?.incident_id ? this.incident(rollout.incident_id) : null,
+    ])
+    const from = fromMinute * MINUTE
+    const to = (toMinute + 1) * MINUTE
     return {
       now,
       view,
@@ -62,12 +81,20 @@ export class DashboardService {
       series,
       window: {
         key: windowKey,
-        from: fromMinute * MINUTE,
-        to: (toMinute + 1) * MINUTE,
-        stepMs: w.stepMinutes * MINUTE,
+        from,
+        to,
+        stepMs: stepMinutes * MINUTE,
+        partialFrom: partialFrom(from, to, stepMinutes * MINUTE, now),
       },
+      history,
+      incident,
       audit,
     }
+  }
+
+  /** The incident, or null when it cannot be read (the page still renders without it). */
+  private async incident(id: string): Promise<IncidentView | null> {
+    return this.deps.rollouts.incident(id).catch(() => null)
   }
 
   /** The newest `limit` entries of a model's audit stream, newest first. */

@@ -50,8 +50,14 @@ export interface TickSummary {
 export class RolloutService {
   constructor(private readonly deps: RolloutDeps) {}
 
-  async start(model: string, input: StartRolloutInput, actor: string): Promise<RolloutView> {
-    return this.installed(await this.deps.coordinator(model).startRollout(input, actor))
+  /** `ifMatch`: the model epoch the operator saw (If-Match); null starts whatever the epoch. */
+  async start(
+    model: string,
+    input: StartRolloutInput,
+    actor: string,
+    ifMatch: number | null = null,
+  ): Promise<RolloutView> {
+    return this.installed(await this.deps.coordinator(model).startRollout(input, actor, ifMatch))
   }
 
   async command(id: string, cmd: RolloutCommand, actor: string): Promise<RolloutView> {

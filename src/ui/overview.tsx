@@ -1,42 +1,55 @@
 /** @jsxImportSource hono/jsx */
 /**
  * @module ui/overview
- * The models overview fragment: one row per model with its champion, routing weights, active
- * rollout (phase and step) and the last gate verdict.
+ * The models overview fragment: one row per model with its state in words (serving, rollout in
+ * stage X with its ETA, promoted, rolled back with the incident, awaiting approval), routing
+ * weights, the active rollout and its last gate verdict (a finished rollout shows how it ended).
  */
 import type { OverviewData, OverviewModel } from '../schemas/dashboard'
 import { formatAgo, formatPercent, formatTime, formatWeights } from './format'
 import { Badge, ColumnHeads, WeightsBar } from './parts'
+import { modelState, outcomeLine } from './state-words'
 
 export interface OverviewProps {
   data: OverviewData
   role: string
 }
 
-function RolloutCell({ m, now }: { m: OverviewModel; now: number }) {
+function StateCell({ m }: { m: OverviewModel }) {
+  const st = modelState(m)
+  return (
+    <span class="state">
+      {st.text}
+      {st.incident ? (
+        <>
+          {' '}
+          (<a href={`/admin/ui/models/${encodeURIComponent(m.name)}#incident`}>incident</a>)
+        </>
+      ) : null}
+    </span>
+  )
+}
+
+function RolloutCell({ m }: { m: OverviewModel }) {
   const r = m.active
   if (r) {
     return (
       <>
-        <span class="mono">{r.champion}</span> → <span class="mono">{r.challenger}</span>
-        <div class="muted small mono">{r.id}</div>
+        <span class="mono">{r.champion}</span> → <span class="mono">{r.challenger}</span>{' '}
+        <Badge kind="ph" value={r.phase} />
+        <div class="small">{r.step ? r.step.label : 'not exposed yet'}</div>
+        {r.pending_approval ? <div class="small">awaiting approval: {r.pending_approval.reason}</div> : null}
+        <div class="muted small mono wrap">{r.id}</div>
       </>
     )
   }
-  if (m.latest) {
-    return (
-      <span class="muted small">
-        none active; last {m.latest.outcome ?? m.latest.phase} (
-        {formatAgo(m.latest.ended_at ?? m.latest.created_at, now)})
-      </span>
-    )
-  }
-  return <span class="muted">none yet</span>
+  return <span class="muted">{m.latest ? 'none active' : 'none yet'}</span>
 }
 
 function VerdictCell({ m, now }: { m: OverviewModel; now: number }) {
-  const fromState = m.active?.verdicts.at(-1)
-  const v = fromState ?? m.latest?.last_verdict
+  // A finished rollout reads by its outcome, not by the last tick of its watch.
+  if (!m.active && m.latest?.outcome) return <span>{outcomeLine(m.latest)}</span>
+  const v = m.active?.verdicts.at(-1) ?? m.latest?.last_verdict
   if (!v) return <span class="muted">–</span>
   return (
     <>
@@ -64,9 +77,9 @@ export function OverviewPage({ data, role }: OverviewProps) {
       ) : (
         <table id="models">
           <caption class="sr-only">
-            Models: champion, routing weights, active rollout, phase, step and last verdict
+            Models: state, routing weights, active rollout with phase and step, and last verdict or outcome
           </caption>
-          <ColumnHeads columns={['Model', 'Champion', 'Weights', 'Rollout', 'Phase', 'Step', 'Last verdict']} />
+          <ColumnHeads columns={['Model', 'State', 'Weights', 'Rollout', 'Last verdict or outcome']} />
           <tbody>
             {data.models.map((m) => {
               const routing = m.view.routing
@@ -78,9 +91,17 @@ export function OverviewPage({ data, role }: OverviewProps) {
                       risk {m.risk} · epoch {m.view.epoch}
                     </div>
                   </th>
-                  <td class="mono">{m.view.champion ?? '–'}</td>
+                  <td>
+                    <StateCell m={m} />
+                  </td>
                   <td class="weights">
-                    {routing ? <WeightsBar weights={routing.weights} champion={routing.champion} /> : null}
+                    {routing ? (
+                      <WeightsBar
+                        weights={routing.weights}
+                        champion={routing.champion}
+                        versions={m.view.versions.map((x) => x.name)}
+                      />
+                    ) : null}
                     <div class="small">{formatWeights(routing?.weights)}</div>
                     {routing?.shadow ? (
                       <div class="small muted">
@@ -89,14 +110,7 @@ export function OverviewPage({ data, role }: OverviewProps) {
                     ) : null}
                   </td>
                   <td>
-                    <RolloutCell m={m} now={data.now} />
-                  </td>
-                  <td>{m.active ? <Badge kind="ph" value={m.active.phase} /> : <span class="muted">–</span>}</td>
-                  <td>
-                    {m.active?.step ? m.active.step.label : <span class="muted">–</span>}
-                    {m.active?.pending_approval ? (
-                      <div class="small">awaiting approval: {m.active.pending_approval.reason}</div>
-                    ) : null}
+                    <RolloutCell m={m} />
                   </td>
                   <td>
                     <VerdictCell m={m} now={data.now} />

@@ -4,6 +4,7 @@
  * Small shared pieces: status badges, times, table headers and the routing weights bar.
  */
 import { formatShortTime, formatTime } from './format'
+import { versionClass } from './time-marks'
 
 /** A compact UTC time for tables, with the full time as its tooltip and machine-readable value. */
 export function Time({ at }: { at: number | string }) {
@@ -36,8 +37,17 @@ export function Badge({ kind, value }: { kind: 'ph' | 'd'; value: string }) {
   return <span class={`badge ${kind}-${value}`}>{value.replace(/_/g, ' ')}</span>
 }
 
-/** Weights as a stacked horizontal bar (champion first), labelled for screen readers. */
-export function WeightsBar({ weights, champion }: { weights: Record<string, number>; champion: string }) {
+/** Weights as a stacked horizontal bar (champion first), one colour per version, labelled for screen readers. */
+export function WeightsBar({
+  weights,
+  champion,
+  versions = [],
+}: {
+  weights: Record<string, number>
+  champion: string
+  /** The model's versions in registration order (ui/time-marks versionClass). */
+  versions?: readonly string[]
+}) {
   const entries = Object.entries(weights).sort((a, b) =>
     a[0] === champion ? -1 : b[0] === champion ? 1 : a[0].localeCompare(b[0]),
   )
@@ -52,7 +62,15 @@ export function WeightsBar({ weights, champion }: { weights: Record<string, numb
       {entries.map(([v, w], i) => {
         const rect = (
           <rect
-            class={v === champion ? 'arm-champion' : i % 2 ? 'arm-challenger' : 'arm-cohort'}
+            class={
+              versions.length > 0
+                ? versionClass(versions, v)
+                : v === champion
+                  ? 'arm-champion'
+                  : i % 2
+                    ? 'arm-challenger'
+                    : 'arm-cohort'
+            }
             x={x}
             y={0}
             width={w}

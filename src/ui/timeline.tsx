@@ -2,16 +2,18 @@
 /**
  * @module ui/timeline
  * A rollout's stage timeline: every step of its plan with its status and the gate verdicts taken
- * in it (decision, reason, and the per-metric numbers behind it), then the rollout's events.
+ * in it (decision, reason, and the per-metric numbers behind it; repeated CONTINUEs folded into one
+ * line with their count and the latest numbers), then the rollout's events.
  */
 import type { RolloutView } from '../schemas/rollout-view'
+import { collapseRuns, mergeVerdicts, runLine, verdictRunKey, type Run } from './collapse'
 import { formatNumber, formatPercent, formatTime } from './format'
 import { Badge, ColumnHeads, Time } from './parts'
 
 type Verdict = RolloutView['verdicts'][number]
 
-/** Verdicts shown per step: the newest few plus every decisive one. */
-const SHOWN_PER_STEP = 6
+/** Lines shown per step after folding: the newest ones; decisive verdicts are always kept. */
+const SHOWN_PER_STEP = 8
 
 export type StepStatus = 'done' | 'current' | 'held' | 'awaiting approval' | 'failed' | 'pending' | 'skipped'
 
@@ -30,11 +32,13 @@ export function stepStatus(r: Pick<RolloutView, 'phase' | 'step' | 'pending_appr
   return r.phase === 'rolled_back' || r.phase === 'aborted' ? 'skipped' : 'pending'
 }
 
-function shownVerdicts(all: Verdict[]): { shown: Verdict[]; hidden: number } {
-  const keep = new Set<Verdict>(all.slice(-SHOWN_PER_STEP))
-  for (const v of all) if (v.decisive) keep.add(v)
-  const shown = all.filter((v) => keep.has(v)).reverse()
-  return { shown, hidden: all.length - shown.length }
+/** A step's verdicts (oldest first) as folded lines, newest first, and how many lines were left out. */
+export function foldedVerdicts(all: readonly Verdict[]): { shown: Array<Run<Verdict>>; hidden: number } {
+  const runs = collapseRuns(all, verdictRunKey)
+  const keep = new Set(runs.slice(-SHOWN_PER_STEP))
+  for (const r of runs) if (r.last.decisive) keep.add(r)
+  const shown = runs.filter((r) => keep.has(r)).reverse()
+  return { shown, hidden: runs.length - shown.length }
 }
 
 /** The numbers behind a verdict, per metric. */
@@ -56,14 +60,20 @@ export function conflictCell(a: ArmNumbers): string {
   return `${formatNumber(a.conflicts, 6)} (${formatPercent(a.conflict_rate ?? null)})`
 }
 
-function VerdictItem({ v }: { v: Verdict }) {
+function VerdictItem({ run }: { run: Run<Verdict> }) {
+  const v = run.last
+  const folded = run.count > 1
   return (
-    <li class={`d-${v.decision}${v.decisive ? ' decisive' : ''}`} data-decision={v.decision}>
+    <li
+      class={`d-${v.decision}${v.decisive ? ' decisive' : ''}${folded ? ' folded' : ''}`}
+      data-decision={v.decision}
+      data-count={String(run.count)}
+    >
       <Badge kind="d" value={v.decision} /> {v.decisive ? <strong class="small">decisive</strong> : null}{' '}
       <time class="small muted" datetime={new Date(v.at).toISOString()}>
-        {formatTime(v.at)}
+        {folded ? `${formatTime(run.first.at)} to ${formatTime(v.at)}` : formatTime(v.at)}
       </time>
-      <p class="reason">{v.reason}</p>
+      <p class="reason">{folded ? runLine(v.decision, run.count, v.reason) : v.reason}</p>
       {v.metrics.length > 0 ? (
         <details>
           <summary class="small">Numbers behind this verdict</summary>
@@ -93,13 +103,15 @@ function VerdictItem({ v }: { v: Verdict }) {
   )
 }
 
-export function Timeline({ rollout: r }: { rollout: RolloutView }) {
+/** `history`: the D1 verdict history (oldest first), joined with the rollout's own recent verdicts. */
+export function Timeline({ rollout: r, history = [] }: { rollout: RolloutView; history?: readonly Verdict[] }) {
+  const verdicts = mergeVerdicts<Verdict>(history, r.verdicts)
   return (
     <>
       <ol class="timeline" aria-label={`Stages of rollout ${r.id}`}>
         {r.plan.map((step) => {
           const status = stepStatus(r, step.index)
-          const { shown, hidden } = shownVerdicts(r.verdicts.filter((v) => v.step_index === step.index))
+          const { shown, hidden } = foldedVerdicts(verdicts.filter((v) => v.step_index === step.index))
           return (
             <li class={`st-${status.replace(/ /g, '-')}`} data-step={String(step.index)} data-status={status}>
               <span class="step-title">
@@ -111,14 +123,14 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
               ) : null}
               {shown.length > 0 ? (
                 <ul class="verdicts" aria-label={`Verdicts of ${step.label}`}>
-                  {shown.map((v) => (
-                    <VerdictItem v={v} />
+                  {shown.map((run) => (
+                    <VerdictItem run={run} />
                   ))}
                 </ul>
               ) : null}
               {hidden > 0 ? (
                 <p class="small muted">
-                  {hidden} earlier non-decisive verdicts not shown (GET /admin/rollouts/{r.id}/verdicts lists all).
+                  {hidden} earlier lines not shown (GET /admin/rollouts/{r.id}/verdicts lists every verdict).
                 </p>
               ) : null}
             </li>
@@ -129,22 +141,31 @@ export function Timeline({ rollout: r }: { rollout: RolloutView }) {
       {r.events.length === 0 ? (
         <p class="muted">No events yet.</p>
       ) : (
-        <table id="events">
-          <caption class="sr-only">Rollout events, newest first</caption>
-          <ColumnHeads columns={['Time', 'Event', 'Actor', 'Reason']} />
-          <tbody>
-            {[...r.events].reverse().map((e) => (
-              <tr data-event={e.type}>
-                <td class="small">
-                  <Time at={e.at} />
-                </td>
-                <td>{e.type.replace(/_/g, ' ')}</td>
-                <td class="mono">{e.actor}</td>
-                <td>{e.reason}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <details class="events">
+          <summary class="small">
+            {r.events.length} events; latest: {r.events.at(-1)?.type.replace(/_/g, ' ')}
+          </summary>
+          <table id="events">
+            <caption class="sr-only">Rollout events, newest first</caption>
+            <ColumnHeads columns={['Time', 'Event', 'Actor', 'Reason']} />
+            <tbody>
+              {[...r.events].reverse().map((e) => (
+                <tr data-event={e.type}>
+                  <td class="small">
+                    <Time at={e.at} />
+                  </td>
+                  <td>{e.type.replace(/_/g, ' ')}</td>
+                  <td class="mono">{e.actor}</td>
+                  <td>
+                    <div class="clamp" title={e.reason}>
+                      {e.reason}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
       )}
     </>
   )

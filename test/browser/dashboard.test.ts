@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startLiveGateway, type LiveGateway } from '../../scripts/lib/live-gateway'
 import { PROBE_READ, PROBE_STATIC, startUpstream, type UpstreamServer } from '../support/upstream-server'
 import { launchChromium } from './launch'
+import { drawn, drawnLine, expectDrawn } from './read-chart'
 import { Clock, mintModel, rollout, seed, traffic, type Rollout } from './seed'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screenshots')
@@ -20,7 +21,11 @@ const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'artifacts', 'screen
 const LIVE_BINDINGS = { SHADOW_MAX_INFLIGHT: '1000', MEASURE_FLUSH_MS: '100' }
 
 // DOM globals used inside page callbacks, which run in the browser (the project has no DOM lib).
-declare const document: { getElementById(id: string): { textContent: string | null } | null }
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null
+  documentElement: { scrollHeight: number }
+}
+declare const innerHeight: number
 declare const sessionStorage: { getItem(key: string): string | null }
 
 interface ChartInfo {
@@ -64,14 +69,19 @@ async function withDialog(accept: boolean, action: () => Promise<void>): Promise
 }
 
 async function charts(): Promise<Record<string, ChartInfo>> {
-  const list = await page.$$eval('figure.chart', (figs) =>
+  const list = await page.$$eval('#metrics figure.chart', (figs) =>
     figs.map((f) => ({
       id: f.getAttribute('data-chart') ?? '',
       legend: [...f.querySelectorAll('ul.legend li .label')].map((l) => (l.textContent ?? '').trim()),
       series: [...f.querySelectorAll('g.plot')].map((g) => ({
         key: g.getAttribute('data-series') ?? '',
         points: Number(g.getAttribute('data-points')),
-        lineVertices: (g.querySelector('path.series')?.getAttribute('d') ?? '').match(/[ML]/g)?.length ?? 0,
+        // The line and its dashed tail into the bucket still filling.
+        lineVertices:
+          [...g.querySelectorAll('path.series, path.partial')]
+            .map((p) => p.getAttribute('d') ?? '')
+            .join('')
+            .match(/[ML]/g)?.length ?? 0,
         dots: g.querySelectorAll('circle').length,
         band: g.querySelector('path.band')?.getAttribute('d') ?? '',
       })),
@@ -157,6 +167,7 @@ describe('dashboard', () => {
     await page.goto(`${gateway.url}/admin/ui`)
     await page.waitForSelector('#login-form', { state: 'visible' })
     expect(await page.isHidden('#main')).toBe(true)
+    expect(await page.isVisible('#session'), '"Signed in as" before anyone signed in').toBe(false)
 
     await page.fill('#token', 'not-the-token')
     await page.click('#login-form button[type=submit]')
@@ -202,18 +213,46 @@ describe('dashboard', () => {
     expect(c['business-repaid']?.series[0]?.band).toMatch(/^M[\d.,LMZ]+Z$/)
     expect(c.divergence?.legend).toEqual(['v2 · shadow'])
 
-    // The charts plot what the metrics API reports: one drawn point per bucket with a value.
+    // The charts plot what the metrics API reports for the page's window, bucket by bucket and
+    // value by value (the bucket still filling too: drawn dashed; its rates only from 20 answers).
+    const win = await page.$eval('#metrics', (m) => ({
+      from: Number(m.getAttribute('data-from')),
+      to: Number(m.getAttribute('data-to')),
+      step: Number(m.getAttribute('data-step-ms')),
+      partialFrom: Number(m.getAttribute('data-partial-from') || Number.POSITIVE_INFINITY),
+    }))
     const api = await gateway.admin<{
       series: Array<{
         version: string
         arm: string
-        points: Array<{ error_rate: number | null; divergence_rate: number | null }>
+        points: Array<{ t: string; requests: number; error_rate: number | null; divergence_rate: number | null }>
       }>
-    }>('GET', `/models/${model}/metrics?from=-1h&step=60`)
-    const shadow = api.series.find((s) => s.arm === 'shadow')
-    expect(c.divergence?.series[0]?.points).toBe(shadow?.points.filter((p) => p.divergence_rate !== null).length)
-    const champion = api.series.find((s) => s.arm === 'champion')
-    expect(c['error-rate']?.series[0]?.points).toBe(champion?.points.filter((p) => p.error_rate !== null).length)
+    }>('GET', `/models/${model}/metrics?from=${win.from}&to=${win.to - 1}&step=${win.step / 1000}`)
+    type Point = (typeof api.series)[number]['points'][number]
+    const wanted = (arm: string, pick: (p: Point) => number | null) =>
+      (api.series.find((x) => x.arm === arm)?.points ?? []).flatMap((p) =>
+        pick(p) === null ? [] : [{ t: Date.parse(p.t), v: pick(p)! }],
+      )
+    // Counts bucket by bucket, the filling one too; rates in the complete buckets (the filling one
+    // draws its rate only from 20 answers, and may gain answers between the page and this read).
+    expectDrawn(
+      await drawn(page, '#chart-requests', 'v1|champion'),
+      wanted('champion', (p) => p.requests),
+      'requests v1',
+    )
+    expectDrawn(
+      await drawn(page, '#chart-error-rate', 'v1|champion'),
+      wanted('champion', (p) => p.error_rate),
+      'errors v1',
+      win.partialFrom,
+    )
+    expectDrawn(
+      await drawn(page, '#chart-divergence', 'v2|shadow'),
+      wanted('shadow', (p) => p.divergence_rate),
+      'divergence',
+      win.partialFrom,
+    )
+    expect(wanted('champion', (p) => p.requests).some((p) => p.v > 0)).toBe(true)
     const desc = (await page.textContent('#chart-divergence-desc')) ?? ''
     expect(desc).toMatch(/v2 · shadow: latest \d+(\.\d+)?%/)
   })
@@ -225,9 +264,12 @@ describe('dashboard', () => {
     expect(await steps.count()).toBe(4) // shadow, canary 60%, canary 100%, watch
     const shadowStep = steps.nth(0)
     expect(await shadowStep.getAttribute('data-status')).toBe('held') // passed; live until the approval
-    for (const v of seeded.verdicts.filter((x) => x.step_index === 0)) {
-      expect(await shadowStep.textContent()).toContain(v.reason)
-    }
+    // Decisive verdicts read as they are; repeated CONTINUEs as one line with the latest reason.
+    const step0 = seeded.verdicts.filter((x) => x.step_index === 0)
+    const shadowText = (await shadowStep.textContent()) ?? ''
+    for (const v of step0.filter((x) => x.decision !== 'CONTINUE')) expect(shadowText).toContain(v.reason)
+    const lastContinue = step0.filter((x) => x.decision === 'CONTINUE').at(-1)
+    if (lastContinue) expect(shadowText).toContain(lastContinue.reason.replace(/^CONTINUE:\s*/, ''))
     expect(await shadowStep.locator('li[data-decision=PASS]').count()).toBeGreaterThan(0)
     expect(await steps.nth(1).getAttribute('data-status')).toBe('awaiting approval')
     expect(await page.textContent('#pending-approval')).toContain(seeded.pending_approval?.evidence_hash)
@@ -319,9 +361,111 @@ describe('dashboard', () => {
       expect.arrayContaining(['started', 'approved', 'step_live', 'approval_requested', 'paused', 'resumed']),
     )
     const step = page.locator('#timeline ol.timeline > li[data-step="1"]')
-    for (const v of canary) expect(await step.textContent()).toContain(v.reason)
+    const canaryText = (await step.textContent()) ?? ''
+    for (const v of canary) expect(canaryText).toContain(v.reason.replace(/^CONTINUE:\s*/, ''))
     await shot('model-canary')
   })
+})
+
+describe('a demo-like rollout', () => {
+  it('after ~100 ticks: a decision chart per gate with its margin, stage marks, folded CONTINUEs, values as the API reports', async () => {
+    const { model, seeded, clock } = await seedModel('demo')
+    await gateway.admin(
+      'POST',
+      `/rollouts/${seeded.id}/approve`,
+      { evidence_hash: seeded.pending_approval?.evidence_hash },
+      gateway.approverToken,
+    )
+    await clock.outcomesOpen()
+    await traffic(gateway, model, 400)
+    // The demo's cron ticks every few seconds: 100 ticks a second apart. The canary holds with
+    // CONTINUE until its outcomes mature and its minute has passed, then (if its gates pass) the
+    // rollout moves on and the next stage holds in turn.
+    for (let i = 0; i < 100; i++) await gateway.scheduled(clock.after(1_000))
+    const history = (
+      await gateway.admin<{ verdicts: Rollout['verdicts'] }>('GET', `/rollouts/${seeded.id}/verdicts?limit=1000`)
+    ).verdicts
+    const continuesOf = (step: number) => history.filter((v) => v.step_index === step && v.decision === 'CONTINUE')
+    const steps = [...new Set(history.map((v) => v.step_index))].filter((i) => continuesOf(i).length > 0)
+    expect(steps.reduce((n, i) => n + continuesOf(i).length, 0)).toBeGreaterThanOrEqual(90)
+
+    await openModelPage(model)
+    await page.waitForSelector('#decisions figure.decision')
+
+    // A decision chart for each gate of each stage with verdicts: shadow (error rate, divergence), canary.
+    const charts = await page.$$eval('#decisions figure.decision', (figs) =>
+      figs.map((f) => ({
+        id: f.getAttribute('data-decision-chart'),
+        lines: [...f.querySelectorAll('g.ref')].map((g) => [
+          g.getAttribute('data-line'),
+          Number(g.getAttribute('data-y')),
+        ]),
+        crossing: f.querySelector('g.crossing')?.getAttribute('data-crossing') ?? null,
+      })),
+    )
+    const gates = new Set(history.flatMap((v) => v.metrics.map((m) => `${v.step_index}-${m.metric}`)))
+    expect(charts.map((c) => c.id).sort()).toEqual([...gates].sort())
+    expect(gates.has('1-repaid')).toBe(true)
+    console.log(
+      'DEBUG',
+      JSON.stringify(
+        history
+          .map((v) => [v.step_index, v.decision, v.reason.slice(0, 90)])
+          .filter((x, i, all) => i === 0 || x[1] !== all[i - 1]![1] || x[0] !== all[i - 1]![0]),
+      ),
+    )
+    const repaid = charts.find((c) => c.id === '1-repaid')
+    expect(repaid?.lines).toEqual([['pass', -0.3]]) // ROLLOUT.gates.canary: repaid margin 0.3
+    // The shadow stage passed: its divergence band cleared the 30% maximum at the decisive tick.
+    const shadowPass = history.find((v) => v.step_index === 0 && v.decisive)
+    expect(shadowPass?.decision).toBe('PASS')
+    expect(charts.find((c) => c.id === '0-divergence')?.crossing).toBe('pass')
+
+    // The estimate drawn is the challenger against the champion, relative, at every tick: for a
+    // higher-is-better proportion ȳ_B/ȳ_A − 1, computed here from the arms' estimates alone.
+    const want = (step: number) =>
+      history
+        .filter((v) => v.step_index === step)
+        .flatMap((v) => {
+          const m = v.metrics.find((x) => x.metric === 'repaid')
+          const a = m?.champion.estimate ?? null
+          const b = m?.challenger.estimate ?? null
+          return m && a !== null && b !== null && a > 0 && m.contrast !== null && m.boundary !== null
+            ? [{ t: Date.parse(v.at), v: b / a - 1 }]
+            : []
+        })
+    expect(want(1).length).toBeGreaterThan(20)
+    for (const step of [1, 2, 3].filter((i) => gates.has(`${i}-repaid`)))
+      expectDrawn(await drawn(page, `#decision-${step}-repaid`, 'estimate'), want(step), `repaid δ at step ${step}`)
+    // The margin line sits where the axis puts −30%.
+    const line = await drawnLine(page, '#decision-1-repaid', 'pass')
+    expect(Math.abs(line - -0.3)).toBeLessThan(0.005)
+
+    // Stage boundaries on every time chart: the canary went live after the shadow stage.
+    const marks = await page.$$eval('#metrics figure.chart', (figs) =>
+      figs.map((f) => [...f.querySelectorAll('g.mark')].map((g) => g.getAttribute('data-mark'))),
+    )
+    for (const m of marks) expect(m).toEqual(expect.arrayContaining(['start', 'stage']))
+
+    // Each stage's CONTINUEs fold into one line with the count and the latest numbers.
+    for (const step of steps) {
+      const continues = continuesOf(step)
+      const folded = page.locator(`#timeline li[data-step="${step}"] ul.verdicts > li[data-decision=CONTINUE]`)
+      expect(await folded.count(), `step ${step}`).toBe(1)
+      expect(Number(await folded.getAttribute('data-count'))).toBe(continues.length)
+      const text = (await folded.textContent()) ?? ''
+      if (continues.length > 1) expect(text).toContain(`CONTINUE ×${continues.length} — `)
+      expect(text).toContain(continues.at(-1)!.reason.replace(/^CONTINUE:\s*/, ''))
+    }
+    const audit = page.locator('#audit tr[data-action="rollout.verdict"][data-count]')
+    const counts = await audit.evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-count'))))
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(50)
+
+    await shot('model-demo-100-ticks')
+    await page.locator('#decisions').screenshot({ path: path.join(SHOTS, 'model-demo-decisions.png') })
+    const size = await page.evaluate(() => ({ doc: document.documentElement.scrollHeight, view: innerHeight }))
+    expect(size.doc).toBeLessThan(3 * size.view)
+  }, 240_000)
 })
 
 describe('API docs', () => {

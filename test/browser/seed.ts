@@ -88,6 +88,12 @@ export class Clock {
     return this.last
   }
 
+  /** A tick `ms` after the previous one (the demo's cron ticks every few seconds). */
+  after(ms: number): number {
+    this.last += ms
+    return this.last
+  }
+
   /**
    * Waits (a second at most) until requests sent from then on are newer than every minute the
    * ticks so far have folded (the minutes before tick − the metric's 60-s window), so their

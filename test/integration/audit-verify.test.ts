@@ -9,6 +9,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest'
 import { coordinatorClient } from '../../src/adapters/do/coordinator-client'
 import { faultState, setFaultPlan } from '../../src/adapters/faults'
 import { sealEntry, type AuditEntry } from '../../src/core/audit/chain'
+import { waitFor } from '../support/wait-for'
 import { admin, adminOk, problemOf, settle, setupModel, uniqueModel } from './helpers/harness'
 
 afterEach(() => setFaultPlan({}))
@@ -155,12 +156,11 @@ describe('audit verify is strict', () => {
   it('passes rows the writer appended while D1 was being read (the head is read again after D1)', async () => {
     const { m, head } = await model('race')
     await settle()
-    // The verification's D1 read waits 800 ms after its first head read; a change lands meanwhile.
-    setFaultPlan({ d1: { kind: 'delay', delay_ms: 800, methods: ['all', 'raw'] } })
+    // The verification's D1 read waits 2.5 s after its first head read; a change lands meanwhile
+    // (one admin write: well within that on a loaded machine too).
+    setFaultPlan({ d1: { kind: 'delay', delay_ms: 2_500, methods: ['all', 'raw'] } })
     const verifying = adminOk('GET', `/audit/verify?model=${m}`)
-    const t0 = Date.now()
-    while (faultState().injected.d1 === 0 && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 5))
-    expect(faultState().injected.d1, 'the verification is waiting on D1').toBeGreaterThan(0)
+    await waitFor('the verification waiting on D1', () => faultState().injected.d1 > 0, { intervalMs: 5 })
     setFaultPlan({})
     await adminOk('PUT', `/models/${m}/routing`, { weights: { v1: 100 }, reason: 'changed while verifying' })
     const now = await coordinatorClient(env.MODEL_COORDINATOR, m).auditHead()

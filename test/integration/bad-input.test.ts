@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest'
 import { ADMIN, admin, adminOk, call, postOutcomes, problemOf, setupModel, uniqueModel } from './helpers/harness'
-import { passingReport } from './helpers/rollout'
+import { fastPlan, passingReport } from './helpers/rollout'
 
 describe('bad input gets a clear problem, never a 500', () => {
   it('a JSON body sent without a JSON content type', async () => {
@@ -97,6 +97,27 @@ describe('requests that would start a rollout and be refused', () => {
     expect((await problemOf(res)).errors[0].field).toBe('evaluation')
     expect((await adminOk('GET', `/models/${m}/rollouts`)).rollouts).toEqual([])
     expect((await adminOk('GET', `/models/${m}`)).active_rollout).toBeNull()
+  })
+
+  it('refuses schema-valid gate overrides no test can run with, naming each field, and starts nothing', async () => {
+    const m = uniqueModel('gates')
+    await setupModel(m, { risk: 'low', versions: { v1: inject('upstreamA'), v2: inject('upstreamB') }, champion: 'v1' })
+    const res = await admin('POST', `/models/${m}/rollouts`, {
+      challenger: 'v2',
+      strategy: 'canary',
+      evaluation: passingReport,
+      durations: fastPlan.durations,
+      gates: { canary: { error_rate: { margin: 0.1, fail_margin: 0.5, floor: 1 }, divergence: { max_rate: 0 } } },
+    })
+    expect(res.status).toBe(400)
+    const p = await problemOf(res)
+    expect(p.code).toBe('validation_failed')
+    expect(p.errors.map((e: { field: string }) => e.field)).toEqual([
+      'gates.canary.error_rate',
+      'gates.canary.error_rate.floor',
+      'gates.canary.divergence.max_rate',
+    ])
+    expect((await adminOk('GET', `/models/${m}/rollouts`)).rollouts).toEqual([])
   })
 })
 

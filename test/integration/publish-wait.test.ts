@@ -6,6 +6,7 @@ import { env } from 'cloudflare:workers'
 import { afterEach, describe, expect, inject, it } from 'vitest'
 import { setFaultPlan } from '../../src/adapters/faults'
 import { currentKey } from '../../src/adapters/kv/routing-snapshot-store'
+import { waitFor } from '../support/wait-for'
 import { adminOk, uniqueModel } from './helpers/harness'
 
 afterEach(() => setFaultPlan({}))
@@ -16,11 +17,7 @@ async function liveEpoch(model: string): Promise<number | null> {
 }
 
 async function untilPublished(model: string, epoch: number): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while ((await liveEpoch(model)) !== epoch) {
-    if (Date.now() > deadline) throw new Error(`epoch ${epoch} of ${model} never reached KV`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  await waitFor(`epoch ${epoch} of ${model} in KV`, async () => (await liveEpoch(model)) === epoch, { intervalMs: 100 })
 }
 
 describe('admin writes and the edge publish', () => {

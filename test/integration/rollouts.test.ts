@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
-import { bucketOf } from '../../src/core/routing/hash'
+import { selectRoute } from '../../src/core/routing/select'
+import { RoutingSnapshot } from '../../src/schemas/routing'
 import { IncidentView } from '../../src/schemas/incident'
 import { coordinatorClient } from '../../src/adapters/do/coordinator-client'
 import { hashUnit } from '../support/upstream-server'
@@ -416,13 +417,13 @@ describe('humans in the loop', () => {
       201,
     )
     await approve(started.id)
-    const snapshot = (await env.ROUTING.get(`routing/${m}/current`, 'json')) as { salt: string }
+    const snapshot = RoutingSnapshot.parse(await env.ROUTING.get(`routing/${m}/current`, 'json'))
     // Traffic whose units all land on the challenger: a plumbing bug (bots, dropped logs) in miniature.
     let k = 0
     const challengerUnits = () => {
       for (;;) {
         const u = `srm-${k++}`
-        if (bucketOf(1, snapshot.salt, u) < 1_000) return u
+        if (selectRoute(snapshot, { header: () => null, unitKey: u, random: Math.random })?.version === 'v2') return u
       }
     }
     await traffic(m, 1_000)

@@ -18,12 +18,12 @@ import { summary } from './helpers/measure'
 const dec = new TextDecoder()
 
 /** Reads the client's stream to its end; a stream that errors instead of ending fails the test. */
-async function readToEnd(res: Response): Promise<{ text: string; endedAt: number }> {
+async function readToEnd(res: Response): Promise<{ text: string }> {
   const reader = (res.body as ReadableStream<Uint8Array>).getReader()
   let text = ''
   for (;;) {
     const { done, value } = await reader.read()
-    if (done) return { text, endedAt: Date.now() }
+    if (done) return { text }
     text += dec.decode(value)
   }
 }
@@ -55,21 +55,19 @@ describe('a body that stalls or breaks off after the head', () => {
       weights: { v2: 100 },
     })
     const before = errorsOf(await versionAgg(model, 'v2'))
-    const started = Date.now()
     const res = await infer(model, '/chat')
     expect(res.status).toBe(200)
     expect(res.headers.get('x-model-version')).toBe('v2')
-    const { text, endedAt } = await readToEnd(res)
+    // The upstream never ends this body: a clean end is the idle timer firing.
+    const { text } = await readToEnd(res)
     expect(text).toBe('data: {"i":0}\n\n') // what arrived before the stall, then a clean end
-    expect(endedAt - started).toBeGreaterThanOrEqual(idle - 50)
-    expect(endedAt - started).toBeLessThan(idle + 1_000)
     await settle()
     const v2 = await versionAgg(model, 'v2')
     expect(errorsOf(v2) - before).toBe(1)
     expect([v2.requests, v2.streamStalls, v2.s2xx]).toEqual([1, 1, 0])
-    // Its duration runs to the stall; its time to first byte is the head.
-    expect(quantile(durationOf(v2), 1)).toBeGreaterThanOrEqual(idle - 50)
-    expect(quantile(v2.latency, 1)).toBeLessThan(idle)
+    // Its duration runs to the stall (the idle time after the head); its time to first byte is the
+    // head. Compared with each other, not with this machine's clock (load only lengthens both).
+    expect(quantile(durationOf(v2), 1) - quantile(v2.latency, 1)).toBeGreaterThanOrEqual(idle - 50)
     const stalled = (await promSamples(model, 'modelgate_responses_total')).find(
       (m) => m.labels.version === 'v2' && m.labels.class === 'stream_stalled',
     )
@@ -92,17 +90,17 @@ describe('a body that stalls or breaks off after the head', () => {
 
   it('does not count a client that cancels mid-stream as an error', async () => {
     const model = uniqueModel('cancel')
-    await setupModel(model, { versions: { v1: `${inject('upstreamA')}/mode/sse-5-200` }, champion: 'v1' })
+    // One event, then silence until the idle timeout (30 s by default, as long as this test's own
+    // timeout): the body can only end at the client's cancel, so its one measurement is the cancel's.
+    await setupModel(model, { versions: { v1: `${inject('upstreamA')}/mode/stall-after-head` }, champion: 'v1' })
     const res = await infer(model, '/chat')
     const reader = (res.body as ReadableStream<Uint8Array>).getReader()
     expect(dec.decode((await reader.read()).value)).toContain('"i":0')
     await reader.cancel()
     await settle()
     const v1 = await versionAgg(model, 'v1')
-    expect([v1.requests, v1.s2xx, errorsOf(v1)]).toEqual([1, 1, 0])
-    // Measured up to the cancel: long before the stream's last event (~800 ms).
+    expect([v1.requests, v1.s2xx, v1.streamStalls, errorsOf(v1)]).toEqual([1, 1, 0, 0])
     expect(durationOf(v1).count).toBe(1)
-    expect(quantile(durationOf(v1), 1)).toBeLessThan(600)
   })
 })
 
@@ -116,14 +114,17 @@ describe('two latencies per answer', () => {
     await settle()
     const v1 = await versionAgg(model, 'v1')
     expect(v1.latency.count).toBe(1)
-    expect(quantile(v1.latency, 0.5)).toBeCloseTo(ttfb, -1) // the server-timing value, as before
-    expect(quantile(v1.latency, 0.5)).toBeLessThan(200)
+    // The server-timing value, as before (to the histogram's 1% resolution).
+    expect(Math.abs(quantile(v1.latency, 0.5) - ttfb)).toBeLessThanOrEqual(Math.max(5, ttfb / 100))
     expect(quantile(durationOf(v1), 0.5)).toBeGreaterThanOrEqual(390) // three events, 200 ms apart
+    // The first byte came with the first event, the end ~400 ms later: compared with each other,
+    // not with this machine's clock (load only lengthens both).
+    expect(quantile(durationOf(v1), 0.5) - quantile(v1.latency, 0.5)).toBeGreaterThanOrEqual(350)
     await buildServices(env).scheduled(Date.now())
     const series = await adminOk('GET', `/models/${model}/metrics?from=-10m&step=600`)
     const point = series.series[0].points.find((p: any) => p.requests > 0)
-    expect(point.p50_ms).toBeLessThan(200)
     expect(point.duration_p50_ms).toBeGreaterThanOrEqual(390)
+    expect(point.duration_p50_ms - point.p50_ms).toBeGreaterThanOrEqual(350)
     expect(point.duration_p99_ms).toBeGreaterThanOrEqual(point.duration_p50_ms)
     expect(series.measurements_dropped).toEqual({ records: 0, batches: 0 })
     const text = await (await admin('GET', '/metrics')).text()
@@ -176,6 +177,7 @@ describe('the head timer starts once the request body has been sent', () => {
     const started = Date.now()
     const declared = await (exports as any).default.fetch(request)
     expect(declared.status).toBe(200)
+    // The precondition, not a speed claim: the upload outlasted timeout_ms (load only lengthens it).
     expect(Date.now() - started).toBeGreaterThan(700)
     const echo = (await declared.json()) as any
     expect(echo.body).toBe('01234567')
@@ -189,10 +191,9 @@ describe('the head timer starts once the request body has been sent', () => {
       versions: { v1: { url: `${inject('upstreamA')}/mode/sleep-2000`, timeout_ms: 200 } },
       champion: 'v1',
     })
-    const started = Date.now()
+    // The backend answers after 2 s: a 504 instead of its 200 is the head timer firing.
     const res = await infer(model, '/predict', { method: 'POST', body: slowBody(3, 100), duplex: 'half' } as any)
     expect(res.status).toBe(504)
-    expect(Date.now() - started).toBeLessThan(1_500)
     await res.arrayBuffer()
     await settle()
   })

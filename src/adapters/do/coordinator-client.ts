@@ -71,7 +71,8 @@ export interface CoordinatorRpc {
   approveChange(id: string, actor: string, requestId: string): Promise<Result<ApprovedOutcome>>
   /** Held changes that can still be approved. */
   pendingChanges(): Promise<Result<PendingChange[]>>
-  startRollout(req: StartRolloutInput, actor: string): Promise<Result<RolloutOutcome>>
+  /** `ifMatch`: the model epoch the caller saw (412 `precondition_failed` when it moved); null: unconditional. */
+  startRollout(req: StartRolloutInput, actor: string, ifMatch?: number | null): Promise<Result<RolloutOutcome>>
   /** `at` pins the clock for this command (tests); it can only move the clock forward. */
   rolloutCommand(id: string, cmd: RolloutCommand, actor: string, at?: number): Promise<Result<RolloutOutcome>>
   rolloutView(id: string): Promise<Result<RolloutView | null>>

@@ -30,7 +30,10 @@ export const rolloutStartCommand: CommandSpec = {
       { multiple: true },
     ),
     stages: stringOption('<p,p,…>', 'canary weights in percent, e.g. 5,25,50,100'),
-    'stage-min': stringOption('<duration>', 'minimum time per canary stage, e.g. 60s, 5m, 24h'),
+    'stage-min': stringOption(
+      '<duration|auto>',
+      'minimum time per canary stage, e.g. 60s, 5m, 24h; auto: planned by power from the measured traffic',
+    ),
     'shadow-min': stringOption('<duration>', 'minimum time in shadow'),
     watch: stringOption('<duration>', 'watch period after 100%'),
     'shadow-rate': stringOption('<0..1>', 'share of requests copied to the shadow'),
@@ -92,18 +95,25 @@ export function buildStartBody(p: Parsed, cwd: string): StartRolloutBody {
       return n
     })
   }
-  const durations = { ...(base.durations ?? {}) }
+  // `--stage-min auto` (or `"durations": "auto"` in --body) plans the stages by power; fixed
+  // lengths cannot be mixed in.
+  const auto = base.durations === 'auto' || str(p, 'stage-min') === 'auto'
+  const fixed = base.durations === 'auto' ? undefined : base.durations
+  const durations: { stage_min_s?: number; shadow_min_s?: number; watch_s?: number } = { ...(fixed ?? {}) }
   const seconds = (opt: string) => {
     const v = str(p, opt)
     return v === undefined ? undefined : parseDuration(v, opt) / 1_000
   }
-  const stageMin = seconds('stage-min')
+  const stageMin = str(p, 'stage-min') === 'auto' ? undefined : seconds('stage-min')
   const shadowMin = seconds('shadow-min')
   const watch = seconds('watch')
   if (stageMin !== undefined) durations.stage_min_s = stageMin
   if (shadowMin !== undefined) durations.shadow_min_s = shadowMin
   if (watch !== undefined) durations.watch_s = watch
+  if (auto && Object.keys(durations).length)
+    throw new UsageError('--stage-min, --shadow-min and --watch need fixed durations, not "auto"', NAME)
   if (Object.keys(durations).length) body.durations = durations
+  else if (auto) body.durations = 'auto'
 
   const shadow = { ...(base.shadow ?? {}) }
   const rate = str(p, 'shadow-rate')

@@ -3,15 +3,17 @@
  * The gate evaluator: cumulative stage evidence + config → one `VerdictRecord`.
  *
  * Invariants:
- * - Pure: a function of (evidence, config) only; time is `evidence.now`. No I/O, no randomness.
+ * - Pure: a function of (evidence, config, recorded looks) only; time is `evidence.now`. No I/O,
+ *   no randomness. The one planned look per business metric (./planned-look) is taken at most once
+ *   because its record is data the caller passes back.
  * - Not sticky: each call judges the current cumulative evidence. Every test is always valid
  *   (time-uniform), so the caller may evaluate at every tick, or every request, with no penalty,
  *   and should act on (and record) the first PASS, FAIL or HALT (docs/statistics.md §2.5, §3).
- * - Order (docs/statistics.md §2.3, §2.4, §9): SRM first → HALT on alarm (neither PASS nor FAIL, even if
- *   a metric fails; the failing metrics are named in the reason). Then outcome conflicts above the
- *   threshold → HALT the same way (§10.6; ./conflicts). Then FAIL if any test fails,
- *   at any time. PASS needs every test to pass, elapsed ≥ minDuration, both arms ≥ minSample and
- *   at least one test. Otherwise INCONCLUSIVE at the cap, else CONTINUE.
+ * - Order (docs/statistics.md §2.3, §2.4, §9.2): outcome conflicts above the threshold → HALT (§10.6;
+ *   ./conflicts; the failing metrics are named in the reason). Then FAIL if any test fails, at any
+ *   time, even with an SRM alarm (rollback is the safe action). Then an SRM alarm → HALT (no PASS).
+ *   PASS needs every test to pass, elapsed ≥ minDuration, both arms ≥ minSample and at least one
+ *   test. Otherwise INCONCLUSIVE at the cap, else CONTINUE.
  * - Bonferroni: each FAIL test runs at α_fail/K, K = the number of tests this stage evaluates (a
  *   function of config and stage kind only, never of the data); PASS tests at α_pass each.
  *
@@ -35,7 +37,8 @@ import { emptyMoments } from '../stats/moments'
 import { sequentialSrm } from '../stats/srm'
 import { checkConflicts, withConflicts } from './conflicts'
 import { duration, int, num, pct } from './format'
-import { type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
+import { type NiVerdictInput, type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
+import { FAIL_MARGIN_FACTOR, type LookBook, niWithLook } from './planned-look'
 import { divergenceVerdict, tailExceedanceVerdict } from './rate-tests'
 import type {
   BusinessGate,
@@ -43,6 +46,7 @@ import type {
   GateConfig,
   GateDecision,
   MetricVerdict,
+  PlannedLook,
   StageEvidence,
   VerdictRecord,
 } from './types'
@@ -72,35 +76,30 @@ function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
   return { alarm: r.alarm, pValue: r.pValue, observedShare, expectedShare: share, reason }
 }
 
-function businessTest(g: BusinessGate, e: StageEvidence): GateTest {
+function businessTest(g: BusinessGate, e: StageEvidence, book: LookBook | null): GateTest {
   const proportion = g.kind === 'proportion'
-  return (levels) =>
-    withConflicts(
-      niVerdict(
-        {
-          metric: g.metric,
-          test: proportion ? 'ni_proportion' : 'ni_mean',
-          direction: g.direction,
-          margin: g.margin,
-          failMargin: g.failMargin ?? g.margin,
-          champion: e.champion.outcomes[g.metric] ?? emptyMoments(),
-          challenger: e.challenger.outcomes[g.metric] ?? emptyMoments(),
-          proportion,
-          show: proportion ? pct : num,
-        },
-        levels,
-      ),
-      e,
-    )
+  const input: NiVerdictInput = {
+    metric: g.metric,
+    test: proportion ? 'ni_proportion' : 'ni_mean',
+    direction: g.direction,
+    margin: g.margin,
+    failMargin: g.failMargin ?? FAIL_MARGIN_FACTOR * g.margin,
+    champion: e.champion.outcomes[g.metric] ?? emptyMoments(),
+    challenger: e.challenger.outcomes[g.metric] ?? emptyMoments(),
+    proportion,
+    show: proportion ? pct : num,
+  }
+  // With the stage's recorded looks, FAIL adds the planned look (docs/statistics.md §5.6).
+  return (levels) => withConflicts(book === null ? niVerdict(input, levels) : niWithLook(input, levels, book, e.now), e)
 }
 
 /** The tests this stage evaluates; their number K is fixed by config and stage kind. */
-function gateTests(e: StageEvidence, c: GateConfig, shadowOnly: boolean): GateTest[] {
+function gateTests(e: StageEvidence, c: GateConfig, shadowOnly: boolean, book: LookBook | null): GateTest[] {
   const tests: GateTest[] = []
   const err = c.errorRate
   const lat = c.latency
   if (!shadowOnly) {
-    for (const g of c.business) tests.push(businessTest(g, e))
+    for (const g of c.business) tests.push(businessTest(g, e, book))
     if (err) {
       tests.push((levels) =>
         eventSplitVerdict(
@@ -181,16 +180,19 @@ function combine(
 ): Combined {
   const failed = metrics.filter((m) => m.decision === 'fail')
   const note = failed.length > 0 ? ` Failing meanwhile: ${failed.map((m) => m.metric).join(', ')}.` : ''
-  if (srm.alarm) {
-    const also = conflicts.alarm ? ` Also ${conflicts.reason}` : ''
-    return { decision: 'HALT', reason: `HALT: ${srm.reason}${also}${note}` }
-  }
   // Contradicted outcomes make the business evidence untrustworthy: a FAIL on it could be forced
   // by whoever reports first, so a human looks before anything is decided (docs/statistics.md §10.6).
-  if (conflicts.alarm) return { decision: 'HALT', reason: `HALT: ${conflicts.reason}${note}` }
-  if (failed.length > 0) {
-    return { decision: 'FAIL', reason: `FAIL: ${failed.map((m) => body(m.reason)).join(' ')}` }
+  if (conflicts.alarm) {
+    const srmText = srm.alarm ? `${srm.reason} Also ` : ''
+    return { decision: 'HALT', reason: `HALT: ${srmText}${conflicts.reason}${note}` }
   }
+  // A clear FAIL wins over an SRM alarm: rolling back is the safe action whatever broke the split,
+  // while a HALT would keep a failing challenger serving (docs/statistics.md §9.2).
+  if (failed.length > 0) {
+    const srmText = srm.alarm ? ` Also ${srm.reason}` : ''
+    return { decision: 'FAIL', reason: `FAIL: ${failed.map((m) => body(m.reason)).join(' ')}${srmText}` }
+  }
+  if (srm.alarm) return { decision: 'HALT', reason: `HALT: ${srm.reason}` }
   const blockers: string[] = []
   if (metrics.length === 0) blockers.push('no gate applies to this stage')
   const open = metrics.filter((m) => m.decision !== 'pass')
@@ -231,15 +233,24 @@ function combine(
  * caller acts on the first PASS/FAIL/HALT; evaluating again on more data never invalidates an
  * earlier claim because every test is always valid.
  *
+ * `looks`: the planned looks recorded for this stage so far (docs/statistics.md §5.6). Given (even
+ * empty), business FAIL tests add the planned look and `verdict.looks` lists the looks taken now,
+ * which the caller must record before acting; absent, every test is a plain mixture.
+ *
  * @example
  * const verdict = evaluateGates(evidence, defaultGateConfig({ stage: 'canary', business }))
  * if (verdict.decision === 'FAIL') rollback(verdict.reason)
  */
-export function evaluateGates(evidence: StageEvidence, config: GateConfig): VerdictRecord {
+export function evaluateGates(
+  evidence: StageEvidence,
+  config: GateConfig,
+  looks?: readonly PlannedLook[],
+): VerdictRecord {
   const elapsedMs = Math.max(0, evidence.now - evidence.stageStartedAt)
   const shadowOnly = !(evidence.expectedChallengerShare > 0)
   const srm = checkSrm(evidence, config.srmAlpha)
-  const tests = gateTests(evidence, config, shadowOnly)
+  const book: LookBook | null = looks === undefined ? null : { recorded: looks, taken: [] }
+  const tests = gateTests(evidence, config, shadowOnly, book)
   const levels: TestLevels = {
     alphaPass: config.alphaPass,
     alphaFail: config.alphaFail / Math.max(1, tests.length),
@@ -248,5 +259,6 @@ export function evaluateGates(evidence: StageEvidence, config: GateConfig): Verd
   const metrics = tests.map((test) => test(levels))
   const conflicts = checkConflicts(evidence, config, !shadowOnly)
   const { decision, reason } = combine(evidence, config, metrics, srm, conflicts, elapsedMs, shadowOnly)
-  return { decision, reason, metrics, srm, conflicts, elapsedMs }
+  const verdict: VerdictRecord = { decision, reason, metrics, srm, conflicts, elapsedMs }
+  return book === null ? verdict : { ...verdict, looks: book.taken }
 }

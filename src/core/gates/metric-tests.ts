@@ -20,6 +20,7 @@ import { type EventSplitResult, eventSplitTest } from '../stats/event-split'
 import type { Moments } from '../stats/moments'
 import { oneSampleRateTest } from '../stats/rate-test'
 import { nonInferiorityTest } from '../stats/sequential'
+import { marginProblem, rateProblem } from './config-check'
 import { int, num, pct, signedPct } from './format'
 import type { MetricDirection, MetricVerdict } from './types'
 
@@ -123,6 +124,8 @@ export function niVerdict(input: NiVerdictInput, levels: TestLevels): MetricVerd
   }
   const arms = `challenger ${show(b.mean)} (n = ${int(b.n)}) vs ` + `champion ${show(a.mean)} (n = ${int(a.n)})`
   const name = input.label === undefined ? input.metric : `${input.metric} ${input.label}`
+  const bad = marginProblem(input.margin, input.failMargin, input.direction === 'higher_is_better')
+  if (bad !== null) return insufficient(base, `invalid gate configuration: ${bad}`)
   const min = levels.minSamplePerArm
   if (a.n < min || b.n < min) return insufficient(base, `${arms}; need n ≥ ${int(min)} per arm`)
   if (input.proportion) {
@@ -197,6 +200,8 @@ export function eventSplitVerdict(input: EventSplitVerdictInput, levels: TestLev
     margin: input.margin,
     alpha: levels.alphaFail,
   }
+  const bad = marginProblem(input.margin, input.failMargin, false) ?? rateProblem('floor', input.floor ?? 0, true)
+  if (bad !== null) return insufficient(base, `invalid gate configuration: ${bad}`)
   if (!(nA > 0) || !(nB > 0)) return insufficient(base, 'no exposures in one arm')
   const r: EventSplitResult = eventSplitTest({
     championEvents: eA,

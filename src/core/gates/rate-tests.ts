@@ -9,6 +9,7 @@
 import { countAbove, type ExpHistogram, snapToBucketEdge } from '../stats/histogram'
 import { momentsFromProportion } from '../stats/moments'
 import { oneSampleRateTest } from '../stats/rate-test'
+import { marginProblem, rateProblem } from './config-check'
 import { int, num, pct } from './format'
 import { insufficient, niVerdict, verdict, type Base, type TestLevels } from './metric-tests'
 import type { MetricVerdict } from './types'
@@ -35,7 +36,10 @@ export function tailExceedanceVerdict(input: TailInput, levels: TestLevels): Met
   const t0 = snapToBucketEdge(scale, input.thresholdMs)
   const arm = (h: ExpHistogram) => momentsFromProportion(countAbove(h, t0), h.count)
   const min = levels.minSamplePerArm
-  if (countAbove(input.champion, t0) === 0 && input.champion.count >= min && input.challenger.count >= min) {
+  // Untestable margins take the NI path, which answers insufficient_data (./config-check).
+  const margins = marginProblem(input.margin, input.failMargin, false) === null
+  const none = countAbove(input.champion, t0) === 0
+  if (margins && none && input.champion.count >= min && input.challenger.count >= min) {
     // No champion answer above the threshold (an SLA above all it serves): a relative margin on a
     // zero rate means nothing, and would leave a far slower challenger undecided forever. A p99
     // threshold allows 1% of answers above it: the challenger's share is tested against that cap,
@@ -110,14 +114,6 @@ function capVerdict(
   levels: TestLevels,
 ): MetricVerdict {
   const { events: x, n, maxRate } = input
-  const r = oneSampleRateTest({
-    events: x,
-    n,
-    maxRate,
-    alphaPass: levels.alphaPass,
-    alphaFail: levels.alphaFail,
-    minSample: levels.minSamplePerArm,
-  })
   const base: Base = {
     metric: input.metric,
     test: input.test,
@@ -126,6 +122,16 @@ function capVerdict(
     margin: maxRate,
     alpha: levels.alphaFail,
   }
+  const bad = rateProblem('max rate', maxRate, false)
+  if (bad !== null) return insufficient(base, `invalid gate configuration: ${bad}`)
+  const r = oneSampleRateTest({
+    events: x,
+    n,
+    maxRate,
+    alphaPass: levels.alphaPass,
+    alphaFail: levels.alphaFail,
+    minSample: levels.minSamplePerArm,
+  })
   const obs = `${int(x)} of ${int(n)} ${input.what} = ${pct(r.estimate)} vs max ${pct(maxRate)}`
   if (r.decision === 'insufficient_data') {
     return insufficient(base, `${obs}; need ≥ ${int(levels.minSamplePerArm)} ${input.unit}`)

@@ -70,7 +70,7 @@ export interface BusinessGate {
   direction: MetricDirection
   /** Relative non-inferiority margin, e.g. 0.02 = "within 2% of the champion". */
   margin: number
-  /** FAIL margin m_f (0 ≤ m_f ≤ margin); default = margin. */
+  /** FAIL margin m_f (0 ≤ m_f ≤ margin); default 0.55·margin (docs/statistics.md §5.6). */
   failMargin?: number
 }
 
@@ -140,6 +140,46 @@ export interface VerdictRecord {
   /** The outcome-conflict check (absent in verdicts stored before it). */
   conflicts?: ConflictCheck
   elapsedMs: number
+  /**
+   * When the stage is expected to decide at the current rates (./eta). `evaluateGates` never sets
+   * it: the coordinator adds it beside the verdict of a CONTINUE.
+   */
+  eta?: StageEta | null
+  /**
+   * The planned looks this evaluation took (only when the caller passed its recorded looks to
+   * `evaluateGates`): the caller records them before acting on the verdict (docs/statistics.md §5.6).
+   */
+  looks?: PlannedLook[]
+}
+
+/** One planned FAIL look of a business metric, as recorded by the caller (docs/statistics.md §5.6). */
+export interface PlannedLook {
+  metric: string
+  /** Evaluation clock of the look (ms since epoch). */
+  at: number
+  /** V̂(m_f) at the look, and the V_plan it reached. */
+  variance: number
+  vPlan: number
+  /** D̂(m_f), z = D̂/√V̂, and the z-boundary −z_{1−3α_k/4}. */
+  contrast: number
+  z: number
+  boundary: number
+  decision: 'fail' | 'continue'
+}
+
+/** One gate's forecast: what it is expected to decide, when, and the range of that time (ms since epoch). */
+export interface GateEta {
+  metric: string
+  expect: 'pass' | 'fail' | 'unknown'
+  at: number | null
+  range: [number, number] | null
+}
+
+/** The stage's forecast: when it decides (PASS or FAIL) at current rates, its range, and each gate's. */
+export interface StageEta {
+  decideAt: number | null
+  range: [number, number] | null
+  gates: GateEta[]
 }
 
 /** An arm and business metric whose contradicted outcomes are over the threshold. */

@@ -8,7 +8,8 @@
  */
 import { DomainError } from '../errors'
 import { CURRENT_HASH_VERSION, type HashVersion } from '../routing/hash'
-import type { RoutingInput, RoutingSnapshot, RoutingTable } from '../routing/types'
+import { layoutAfter } from '../routing/layout'
+import type { RoutingInput, RoutingSnapshot, RoutingTable, Segments } from '../routing/types'
 import { routingProblems } from './routing-table'
 import {
   DEFAULT_APPROVAL_POLICY,
@@ -46,6 +47,8 @@ export interface ModelState {
   updated_at: string
   salt: string
   hash_version: HashVersion
+  /** Hash v2's bucket layout; set with every routing change (core/routing/layout `layoutAfter`). */
+  segments?: Segments
   epoch: number
   versions: Record<string, VersionRecord>
   routing: RoutingTable | null
@@ -161,10 +164,8 @@ export function putVersion(
   const existing = current.versions[version]
   if (existing && sameBackend(existing.backend, backend)) return null
   if (existing && existing.first_exposed_epoch !== null) {
-    throw new DomainError(
-      'version_immutable',
-      `version ${version} has served traffic since epoch ${existing.first_exposed_epoch}; register a new version instead of editing it`,
-    )
+    const since = `version ${version} has served traffic since epoch ${existing.first_exposed_epoch}`
+    throw new DomainError('version_immutable', `${since}; register a new version instead of editing it`)
   }
   const record: VersionRecord = {
     backend: canonicalBackend(backend),
@@ -271,11 +272,9 @@ export function rollback(
   target: RollbackTarget,
   ctx: { now: string; reason: string },
 ): Transition {
-  if (current.routing === null) {
-    throw new DomainError('conflict', `model ${current.model} has no champion to roll back to`, {
-      extra: { reason: 'no_champion' },
-    })
-  }
+  const noChampion = { extra: { reason: 'no_champion' } }
+  if (current.routing === null)
+    throw new DomainError('conflict', `model ${current.model} has no champion to roll back to`, noChampion)
   let champion = current.routing.champion
   let previous = current.previous_champion
   if (target === 'previous_champion') {
@@ -323,7 +322,7 @@ function withRouting(state: ModelState, routing: RoutingTable): ModelState {
     versions[name] =
       exposed.has(name) && rec.first_exposed_epoch === null ? { ...rec, first_exposed_epoch: state.epoch } : rec
   }
-  return { ...state, routing, versions }
+  return { ...state, routing, versions, ...layoutAfter(state, routing) }
 }
 
 /** The immutable snapshot published for the data plane. */
@@ -335,6 +334,7 @@ export function toSnapshot(state: ModelState, meta: { actor: string; reason: str
     model: state.model,
     epoch: state.epoch,
     hash_version: state.hash_version,
+    ...(state.segments === undefined ? {} : { segments: state.segments }),
     salt: state.salt,
     unit_header: state.unit_header,
     fallback_to_champion: state.fallback_to_champion,

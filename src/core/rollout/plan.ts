@@ -81,10 +81,12 @@ export function buildPlan(config: RolloutConfig): Step[] {
       case 'canary':
         for (const weight of config.stages) {
           const final = weight >= 100
+          // A stage planned by power (`durations: "auto"`) keeps its planned length.
+          const planned = durations.auto?.stages.find((p) => p.weight === weight)?.ms
           steps.push({
             kind: 'canary',
             weight,
-            minDurationMs: final ? 0 : durations.stageMinMs,
+            minDurationMs: final ? 0 : (planned ?? durations.stageMinMs),
             cohort: final ? null : carried,
           })
         }

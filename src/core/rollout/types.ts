@@ -104,6 +104,21 @@ export interface Durations {
   stageMinMs: number
   shadowMinMs: number
   watchMs: number
+  /**
+   * `durations: "auto"`: canary stages planned by power (./auto-durations); absent or null when
+   * the durations are fixed, or when nothing measured could plan them.
+   */
+  auto?: AutoDurations | null
+}
+
+/** Canary stage lengths planned by power, and what they were planned from. */
+export interface AutoDurations {
+  power: number
+  /** Requests per second to the model, measured before the start. */
+  trafficPerS: number
+  measured: Array<{ metric: string; mean: number; sd: number; margin: number }>
+  /** One entry per planned canary weight below 100. */
+  stages: Array<{ weight: number; ms: number; capped: boolean }>
 }
 
 export interface ShadowSettings {

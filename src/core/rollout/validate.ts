@@ -4,6 +4,7 @@
  * Field paths follow `RolloutConfigInput` (e.g. `stages.2`, `cohort.when`, `gates.watch`).
  */
 import type { FieldError } from '../errors'
+import { gateConfigProblems } from '../gates/config-check'
 import { resolveConfig } from './config'
 import { formatDuration } from './describe'
 import { buildPlan } from './plan'
@@ -41,8 +42,12 @@ export function validatePlan(input: RolloutConfigInput): FieldError[] {
     if (set !== 1) add('cohort.when', 'exactly one of equals, in or prefix')
     checkRamp('cohort.percents', percents, add)
   }
-  for (const [key, ms] of Object.entries(config.durations)) {
+  const { auto, ...fixed } = config.durations
+  for (const [key, ms] of Object.entries(fixed)) {
     if (!Number.isInteger(ms) || ms < 0) add(`durations.${key}`, 'a whole number of ms, ≥ 0')
+  }
+  for (const s of auto?.stages ?? []) {
+    if (!Number.isInteger(s.ms) || s.ms < 0) add(`durations.auto.${s.weight}`, 'a whole number of ms, ≥ 0')
   }
   const { sampleRate, minSamples } = config.shadow
   if (!(sampleRate > 0 && sampleRate <= 1)) add('shadow.sampleRate', 'in (0, 1]')
@@ -116,6 +121,8 @@ function checkGates(input: RolloutConfigInput, add: Add): void {
       add(field, `the plan has ${step.kind} steps but no gate configuration for them`)
       continue
     }
+    // Settings no gate test can run with would leave every tick without a verdict to act on.
+    for (const p of gateConfigProblems(gate)) add(`${field}.${p.field}`, p.message)
     const floor = step.kind === 'watch' ? step.durationMs : Math.max(gate.minDurationMs, step.minDurationMs)
     if (gate.maxDurationMs < floor) {
       const outcome = step.kind === 'watch' ? 'end the watch INCONCLUSIVE early' : 'never PASS'

@@ -8,13 +8,20 @@
  *
  * v1: FNV-1a 32-bit over the UTF-8 bytes of `salt + "\u0000" + key`, passed through MurmurHash3's
  * fmix32 finaliser (FNV alone has weak avalanche in its low bits, which the modulo would expose),
- * then taken modulo 10,000. The modulo bias is 7296/2^32, i.e. below 2e-6 per bucket.
+ * then taken modulo 10,000. The modulo bias is 7296/2^32, i.e. below 2e-6 per bucket. Versions own
+ * ranges laid out from the weights (core/routing/layout `weightRanges`).
+ *
+ * v2: the same bucket as v1; what changes is the layout. Versions own the segments the snapshot
+ * carries, recomputed with minimal movement on every routing change (`nextSegments`), so a version
+ * whose weight does not change keeps its units (docs/routing.md, `test/vectors/routing-hash-v2.json`).
+ * Because the bucket is the same, a v1 layout converts to v2 segments without moving any unit.
  */
 
 export const BUCKETS = 10_000
-export const HASH_VERSIONS = [1] as const
+export const HASH_VERSIONS = [1, 2] as const
 export type HashVersion = (typeof HASH_VERSIONS)[number]
-export const CURRENT_HASH_VERSION: HashVersion = 1
+/** The version new models start with; a v1 model moves to it at its next routing change. */
+export const CURRENT_HASH_VERSION: HashVersion = 2
 
 const encoder = new TextEncoder()
 
@@ -62,6 +69,7 @@ export function fmix32(x: number): number {
 export function bucketOf(version: HashVersion, salt: string, key: string): number {
   switch (version) {
     case 1:
+    case 2:
       return fmix32(fnv1a32Utf8(`${salt}\u0000${key}`)) % BUCKETS
     default: {
       const unknown: never = version

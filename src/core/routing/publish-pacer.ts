@@ -26,7 +26,12 @@ export class PublishPacer<T extends { epoch: number }> {
   private writtenEpoch = -1
   private lastWriteAt = Number.NEGATIVE_INFINITY
   private waiters: Waiter[] = []
-  private loop: Promise<void> | null = null
+  /**
+   * Whether a write loop is running. Cleared by the loop itself, synchronously as it exits: a flag
+   * cleared in a `.finally` would still be set when a caller released by the last write publishes
+   * again, and that publish would start no loop and wait for some later one.
+   */
+  private running = false
 
   constructor(private readonly opts: PacerOptions<T>) {}
 
@@ -46,11 +51,27 @@ export class PublishPacer<T extends { epoch: number }> {
     if (snapshot.epoch <= this.writtenEpoch) return Promise.resolve()
     if (this.latest === null || snapshot.epoch > this.latest.epoch) this.latest = snapshot
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ epoch: snapshot.epoch, resolve, reject }))
-    if (this.loop === null) this.loop = this.run().finally(() => (this.loop = null))
+    if (!this.running) {
+      this.running = true
+      void this.run()
+    }
     return done
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.drain()
+    } catch (err) {
+      // Only a failing sleep gets here (write errors are handled in the loop): release everyone
+      // waiting with it so that nobody waits for a loop that has stopped.
+      this.running = false
+      this.settle(Number.POSITIVE_INFINITY, err)
+    }
+  }
+
+  // `running` is cleared at the end of this loop, in the same synchronous step as its last check:
+  // no caller released by the last write can run in between.
+  private async drain(): Promise<void> {
     while (this.latest !== null && this.latest.epoch > this.writtenEpoch) {
       const wait = this.lastWriteAt + this.opts.minIntervalMs - this.opts.now()
       if (wait > 0) await this.opts.sleep(wait)
@@ -68,6 +89,7 @@ export class PublishPacer<T extends { epoch: number }> {
       this.writtenEpoch = snapshot.epoch
       this.settle(snapshot.epoch, undefined)
     }
+    this.running = false
   }
 
   private settle(upTo: number, err: unknown): void {

@@ -7,20 +7,21 @@
  * Invariants:
  * - Deterministic and sticky: the same unit key under the same snapshot salt always lands in the
  *   same bucket, in every isolate.
- * - Monotone ramps: non-champion versions own contiguous bucket ranges starting at 0, in a fixed
- *   order (by version name). Raising one version's weight, all else equal, only extends its range,
- *   so no unit already on it moves off (Cloudflare's version-affinity semantics). The champion takes
- *   the top of the range.
- *   Known limits (left as they are: changing the layout would move units of every live split once):
- *   with two or more non-champion versions, the ranges after a grown one shift, so their units move
- *   although their weights did not; and making another version champion with the same weights
- *   (keep_weights) reorders the ranges. A rollout has one challenger, so its ramps are unaffected.
+ * - Monotone ramps: a version that grows keeps every unit it had, one that shrinks keeps a subset.
+ *   Hash v2 (current): the snapshot carries each version's bucket segments, recomputed with minimal
+ *   movement by the registry, so a version whose weight did not change keeps exactly its units
+ *   while others ramp, and a champion switch with keep_weights moves no unit (core/routing/layout,
+ *   docs/routing.md). Hash v1 (snapshots published before v2): non-champion versions own
+ *   contiguous ranges from 0 by name, champion last, so the ranges after a grown one shift.
  * - Cohort rules are evaluated in order before weights; a rule with `percent` uses an independent
  *   hash (salted with the target version) so that the cohort share is sticky and monotone too, and
  *   uncorrelated with the weight buckets. Units not selected fall through to the next rule.
  */
 import type { CfField, CohortRule, RoutingSnapshot, RoutingTable, RuleCondition } from './types'
 import { BUCKETS, bucketOf } from './hash'
+import { segmentRanges, toBasisPoints, weightRanges, type BucketRange } from './layout'
+
+export { toBasisPoints, weightRanges } from './layout'
 
 export type Arm = 'champion' | 'challenger' | 'cohort'
 
@@ -46,11 +47,6 @@ export interface RouteInput {
   random: () => number
 }
 
-/** Basis points (hundredths of a percent) of a percentage with at most two decimals. */
-export function toBasisPoints(percent: number): number {
-  return Math.round(percent * 100)
-}
-
 export type CfLookup = (field: CfField) => string | null
 
 const noLocation: CfLookup = () => null
@@ -70,38 +66,45 @@ export function ruleMatches(
 }
 
 /**
- * Ranges per table object for selectRoute: a snapshot is never mutated once read, and the isolate
- * reuses it for every request until the next epoch, so its ranges are computed once, not per request.
+ * Ranges per table (v1) or segments object (v2) for selectRoute: a snapshot is never mutated once
+ * read, and the isolate reuses it for every request until the next epoch, so its ranges are
+ * computed once, not per request.
  */
-const rangesByTable = new WeakMap<RoutingTable, ReadonlyArray<{ version: string; from: number; to: number }>>()
+const rangesByLayout = new WeakMap<object, readonly BucketRange[]>()
 
-function cachedRanges(table: RoutingTable): ReadonlyArray<{ version: string; from: number; to: number }> {
-  let ranges = rangesByTable.get(table)
+/**
+ * The snapshot's weight bucket ranges, ascending by `from` (computed fresh). Exported for the admin
+ * view and tests: v2 reads the snapshot's segments, v1 derives ranges from the weights.
+ */
+export function bucketRanges(snapshot: Pick<RoutingSnapshot, 'hash_version' | 'segments' | 'routing'>): BucketRange[] {
+  if (snapshot.routing === null) return []
+  return snapshot.hash_version === 2 && snapshot.segments !== undefined
+    ? segmentRanges(snapshot.segments)
+    : weightRanges(snapshot.routing)
+}
+
+function cachedRanges(snapshot: RoutingSnapshot, table: RoutingTable): readonly BucketRange[] {
+  const key = snapshot.hash_version === 2 && snapshot.segments !== undefined ? snapshot.segments : table
+  let ranges = rangesByLayout.get(key)
   if (ranges === undefined) {
-    ranges = weightRanges(table)
-    rangesByTable.set(table, ranges)
+    ranges = bucketRanges(snapshot)
+    rangesByLayout.set(key, ranges)
   }
   return ranges
 }
 
-/**
- * Bucket ranges per version, in evaluation order (computed fresh). Exported for tests and the admin
- * view. Non-champion versions first (sorted by name), champion last.
- */
-export function weightRanges(table: RoutingTable): Array<{ version: string; from: number; to: number }> {
-  const others = Object.keys(table.weights)
-    .filter((v) => v !== table.champion)
-    .sort()
-  const ranges: Array<{ version: string; from: number; to: number }> = []
-  let start = 0
-  for (const version of others) {
-    const bp = toBasisPoints(table.weights[version] ?? 0)
-    if (bp > 0) ranges.push({ version, from: start, to: start + bp })
-    start += bp
+/** The range holding `bucket` in ascending, non-overlapping ranges (binary search: v2 may have many). */
+function rangeOf(ranges: readonly BucketRange[], bucket: number): BucketRange | undefined {
+  let lo = 0
+  let hi = ranges.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const r = ranges[mid] as BucketRange
+    if (bucket < r.from) hi = mid - 1
+    else if (bucket >= r.to) lo = mid + 1
+    else return r
   }
-  const championBp = toBasisPoints(table.weights[table.champion] ?? 0)
-  if (championBp > 0) ranges.push({ version: table.champion, from: start, to: start + championBp })
-  return ranges
+  return undefined
 }
 
 /**
@@ -142,17 +145,16 @@ export function selectRoute(snapshot: RoutingSnapshot, input: RouteInput): Route
   const bucket = sticky
     ? bucketOf(snapshot.hash_version, snapshot.salt, input.unitKey as string)
     : Math.min(BUCKETS - 1, Math.floor(input.random() * BUCKETS))
-  for (const range of cachedRanges(table)) {
-    if (bucket >= range.from && bucket < range.to) {
-      return {
-        version: range.version,
-        arm: armOf(table, range.version, false),
-        bucket,
-        sticky,
-        ruleIndex: null,
-        cohortRule,
-        reason: `bucket ${bucket} in [${range.from}, ${range.to})`,
-      }
+  const range = rangeOf(cachedRanges(snapshot, table), bucket)
+  if (range !== undefined) {
+    return {
+      version: range.version,
+      arm: armOf(table, range.version, false),
+      bucket,
+      sticky,
+      ruleIndex: null,
+      cohortRule,
+      reason: `bucket ${bucket} in [${range.from}, ${range.to})`,
     }
   }
   // Unreachable for a validated table (weights sum to 100); answer with the champion rather than fail.

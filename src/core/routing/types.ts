@@ -51,6 +51,12 @@ export interface RoutingTable {
 }
 
 /**
+ * Hash v2's layout: per version, the weight buckets `[from, to)` it owns, in the order it acquired
+ * them (src/core/routing/layout.ts, docs/routing.md).
+ */
+export type Segments = Record<string, Array<[number, number]>>
+
+/**
  * Everything the data plane needs to route one request, published by the model's coordinator.
  * Immutable once published: a change produces a new snapshot with a larger epoch.
  */
@@ -59,6 +65,8 @@ export interface RoutingSnapshot {
   model: string
   epoch: number
   hash_version: HashVersion
+  /** Hash v2 only: who owns which weight buckets; v1 derives its ranges from the weights. */
+  segments?: Segments | undefined
   salt: string
   unit_header: string
   fallback_to_champion: boolean

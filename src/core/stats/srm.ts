@@ -4,9 +4,9 @@
  *
  * Invariant: the Bayes factor telescopes, so it depends only on the cumulative counts and may be
  * checked at every tick; P(ever alarm | shares as designed) ≤ α. The χ² p-value is NOT
- * sequentially valid (repeated looks inflate it) and is for display only. An SRM alarm means HALT:
- * neither PASS nor FAIL. Counts must be in assignment units (requests, or first exposures of users
- * under sticky routing).
+ * sequentially valid (repeated looks inflate it) and is for display only. In the gates an alarm
+ * means HALT (no PASS) unless a metric FAILs (docs/statistics.md §9.2). Counts must be in
+ * assignment units (requests, or first exposures of users under sticky routing).
  *
  * Source: docs/statistics.md §9 (Lindon & Malek 2022; Optimizely ssrm-test, concentration 10,000).
  */

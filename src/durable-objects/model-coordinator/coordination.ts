@@ -14,7 +14,7 @@ import { toSnapshot, type ModelState } from '../../core/registry/model-state'
 import { rollbackTargetOf, type RollbackTargetInfo } from '../../core/registry/rollback-target'
 import { policyOf } from '../../core/registry/two-person'
 import { isTerminal } from '../../core/rollout/index'
-import { weightRanges } from '../../core/routing/select'
+import { bucketRanges } from '../../core/routing/select'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { ModelView } from '../../schemas/views'
 import type { AuditFacts, CoordinatorPort } from '../../services/coordinator/ports'
@@ -189,7 +189,7 @@ export class Coordination {
       routing: s.routing,
       epoch: s.epoch,
       published_epoch: this.publisher.published,
-      bucket_ranges: s.routing ? weightRanges(s.routing) : [],
+      bucket_ranges: bucketRanges(s),
       active_rollout:
         active && !isTerminal(active.state.phase) ? { id: active.state.id, phase: active.state.phase } : null,
       warnings: modelWarnings(s.metrics),

@@ -30,7 +30,7 @@ import type { Result } from '../../core/errors'
 import type { CommandMeta, RegistryCommand } from '../../core/registry/commands'
 import { toSnapshot } from '../../core/registry/model-state'
 import type { PendingChange } from '../../core/registry/two-person'
-import { buildServices } from '../../compose'
+import { buildServices, type Services } from '../../compose'
 import type { RetrospectiveInput, StartRolloutInput, WebhookInput } from '../../schemas/rollout'
 import type { RolloutView } from '../../schemas/rollout-view'
 import type { RoutingSnapshot } from '../../schemas/routing'
@@ -56,9 +56,13 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
   private readonly ticks: RolloutTicks
   private lock: Promise<unknown> = Promise.resolve()
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /**
+   * The runtime passes `ctx` and `env`; `services` is built from them. Integration tests pass their
+   * own (a fake webhook poster, a publication that counts KV writes) to drive the alarm and the
+   * publish pacer on a fake clock.
+   */
+  constructor(ctx: DurableObjectState, env: Env, services: Services = buildServices(env)) {
     super(ctx, env)
-    const services = buildServices(env)
     this.parts = new Coordination(ctx.storage, services, () => void this.deliverer.deliverDue(Date.now()))
     this.deliverer = new WebhookDeliverer({
       store: this.parts.store.deliveries(),
@@ -122,9 +126,13 @@ export class ModelCoordinator extends DurableObject<Env> implements CoordinatorR
 
   // ───────────────────────────── rollouts ─────────────────────────────
 
-  startRollout(req: StartRolloutInput, actor: string): Promise<Result<RolloutOutcome>> {
+  /** `ifMatch`: the model epoch the operator saw (If-Match), checked under the lock; null: unconditional. */
+  startRollout(req: StartRolloutInput, actor: string, ifMatch: number | null = null): Promise<Result<RolloutOutcome>> {
     return this.rpc('startRollout', () =>
-      this.rolloutStep(() => startRollout(this.parts.port, this.runner, req, actor)),
+      this.rolloutStep(() => {
+        this.parts.checkIfMatch(ifMatch)
+        return startRollout(this.parts.port, this.runner, req, actor)
+      }),
     )
   }
 

@@ -5,18 +5,19 @@
  * configured for the step.
  */
 import { evaluateGates } from '../../core/gates/evaluate'
-import type { VerdictRecord } from '../../core/gates/types'
+import { stageEta } from '../../core/gates/eta'
+import type { PlannedLook, VerdictRecord } from '../../core/gates/types'
 import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
 import type { ModelState } from '../../core/registry/model-state'
 import { gateConfigForStep, type RolloutState, type Step } from '../../core/rollout/index'
 import type { CoordinatorPort, StoredRollout } from './ports'
 
-function metricSpecs(model: ModelState): MetricSpec[] {
+export function metricSpecs(model: ModelState): MetricSpec[] {
   return model.metrics.map((m) => ({ name: m.name, kind: m.kind, source: m.source }))
 }
 
 /** Outcome metrics mature with their window; response metrics are counted when the answer ends. */
-function metricWindows(model: ModelState) {
+export function metricWindows(model: ModelState) {
   return model.metrics
     .filter((m) => m.source !== 'response')
     .map((m) => ({ name: m.name, windowMs: m.window_s * 1000 }))
@@ -27,7 +28,16 @@ export function currentStep(r: RolloutState): Step | null {
   return r.stepIndex >= 0 ? (r.plan[r.stepIndex] ?? null) : null
 }
 
-/** Gate verdict for the current step, or null while there is nothing to evaluate. */
+/** The planned looks recorded for the rollout's current step epoch (none after a step change). */
+export function recordedLooks(stored: StoredRollout): PlannedLook[] {
+  const l = stored.looks
+  return l && l.epoch === stored.state.stepEpoch ? l.looks : []
+}
+
+/**
+ * Gate verdict for the current step, or null while there is nothing to evaluate. Its `looks` are
+ * the planned looks it took: the caller saves them before acting on it (see `tickRollout`).
+ */
 export async function evaluateStep(
   port: Pick<CoordinatorPort, 'model' | 'summary'>,
   stored: StoredRollout,
@@ -65,5 +75,22 @@ export async function evaluateStep(
     }
   }
   const opts = { stageStartedAt: r.stepStartedAt, now, latencyMeasure: model.latency_measure }
-  return evaluateGates(buildEvidence(summary, spec, metricSpecs(model), opts), gate)
+  const evidence = buildEvidence(summary, spec, metricSpecs(model), opts)
+  const verdict = evaluateGates(evidence, gate, recordedLooks(stored))
+  // The forecast sits beside the verdict and never changes it (docs/statistics.md §2.8).
+  if (verdict.decision !== 'CONTINUE') return verdict
+  return {
+    ...verdict,
+    eta: forecast(() => stageEta(evidence, gate, verdict, { championGrows: step.kind !== 'watch' })),
+  }
+}
+
+/** A forecast that cannot be made is no forecast: it must never stop the tick that judges the stage. */
+function forecast<T>(make: () => T): T | null {
+  try {
+    return make()
+  } catch (err) {
+    console.warn('eta: no forecast:', err instanceof Error ? err.message : String(err))
+    return null
+  }
 }

@@ -16,6 +16,7 @@ import type { StageQuery } from '../../core/metrics/shard-data'
 import type { RollbackTarget } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { Action, RolloutState } from '../../core/rollout/index'
+import type { PlannedLook } from '../../core/gates/types'
 import type { PendingDelivery } from './webhook-deliverer'
 
 /** Extra facts the runner keeps beside the machine state. */
@@ -60,6 +61,12 @@ export interface StoredRollout {
   intent?: Intent | null
   /** Decisions recorded over the rollout's life (the intent's `seq` of the last one). */
   decisions?: number
+  /**
+   * The planned FAIL looks taken in the step of this epoch (docs/statistics.md §5.6): saved before
+   * any verdict that used them is acted on, and passed back to the gates so a look is never taken
+   * twice. Looks of an older epoch do not apply: a new step starts with none.
+   */
+  looks?: { epoch: number; looks: PlannedLook[] } | null
 }
 
 /** What one atomic write stores together with a rollout (all or nothing). */

@@ -11,6 +11,8 @@ import type { CoordinatorPort } from './ports'
 import { confirmRollback } from './rollback-confirmation'
 import type { RolloutRunner, StoredRollout } from './rollout-runner'
 import { evaluationInput } from './start-rollout'
+import { recordedLooks } from './evaluate-step'
+import type { VerdictRecord } from '../../core/gates/types'
 
 export async function rolloutById(port: CoordinatorPort, id: string): Promise<StoredRollout> {
   const active = port.active()
@@ -76,13 +78,28 @@ export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, 
   const r = stored.state
   if (r.lastTickAt !== null && at <= r.lastTickAt)
     return { rollout: r.id, phase: r.phase, decision: null, routed: false }
-  const verdict = await runner.evaluate(stored, now)
+  const evaluated = await runner.evaluate(stored, now)
+  const taken = evaluated?.looks ?? []
+  const verdict = evaluated === null ? null : withoutLooks(evaluated)
+  let current = stored
+  if (taken.length > 0 && r.stepEpoch !== null) {
+    // A planned look counts once: it is saved before its verdict is acted on, so a crash between
+    // the two replays the recorded look instead of taking it again (docs/statistics.md §5.6).
+    current = { ...stored, looks: { epoch: r.stepEpoch, looks: [...recordedLooks(stored), ...taken] } }
+    await port.saveRollout(current)
+  }
   const next = await runner.run(
-    stored,
+    current,
     { type: 'tick', now, stepIndex: r.stepIndex, stepEpoch: r.stepEpoch, verdict },
     'controller',
   )
   return { rollout: r.id, phase: next.state.phase, decision: verdict?.decision ?? null, routed: true }
+}
+
+/** The verdict as the machine records it: the looks it took are kept in the rollout instead. */
+function withoutLooks(v: VerdictRecord): VerdictRecord {
+  const { looks: _taken, ...rest } = v
+  return rest
 }
 
 /**

@@ -12,6 +12,7 @@ import type { GateOverrides, StartRolloutInput } from '../../schemas/rollout'
 import type { RolloutConfigInput, StepGates } from '../../core/rollout/types'
 import { DEFAULTS } from '../../core/rollout/config'
 import { formatDuration } from '../../core/rollout/describe'
+import { autoDurations, shorterThanDefault, type MeasuredTraffic } from './auto-plan'
 
 export interface ModelFacts {
   model: string
@@ -21,6 +22,8 @@ export interface ModelFacts {
   /** The champion's recent latency (threshold at its p99, margin mapped from a 10% slowdown). */
   championLatency: ExpHistogram | null
   championP99Ms: number | null
+  /** The model's measured traffic, for `durations: "auto"` (./auto-plan); null: none. */
+  traffic?: MeasuredTraffic | null
 }
 
 function applyOverrides(base: GateConfig, o: GateOverrides | undefined): GateConfig {
@@ -83,10 +86,11 @@ export function buildRolloutConfig(
     direction: m.direction,
     margin: m.margin,
   }))
+  const fixed = req.durations === 'auto' ? undefined : req.durations
   const stageMs = {
-    shadow: (req.durations?.shadow_min_s ?? 2 * 86_400) * 1000,
-    canary: (req.durations?.stage_min_s ?? 86_400) * 1000,
-    watch: (req.durations?.watch_s ?? 3 * 86_400) * 1000,
+    shadow: (fixed?.shadow_min_s ?? 2 * 86_400) * 1000,
+    canary: (fixed?.stage_min_s ?? 86_400) * 1000,
+    watch: (fixed?.watch_s ?? 3 * 86_400) * 1000,
   }
   const gates: StepGates = {}
   const weaker: string[] = []
@@ -110,6 +114,13 @@ export function buildRolloutConfig(
     if (present.has(stage)) weaker.push(...isWeakerThan(gate, planned).map((w) => `${stage}: ${w}`))
     gates[stage] = gate
   }
+  const planned = req.durations === 'auto' && gates.canary && strategies.includes('canary')
+  const auto = planned ? autoDurations(facts.traffic ?? null, gates.canary as GateConfig, req.stages, req.power) : null
+  if (auto && gates.canary) {
+    // Each canary step carries its planned length; the gate's own minimum steps aside for it.
+    gates.canary = { ...gates.canary, minDurationMs: Math.min(...auto.stages.map((p) => p.ms)) }
+    weaker.push(...shorterThanDefault(auto, DEFAULTS.durations.stageMinMs))
+  }
   gates.cohort = gates.canary
   weaker.push(...weakerPlan(req))
   const config: RolloutConfigInput = {
@@ -118,7 +129,12 @@ export function buildRolloutConfig(
     champion: facts.champion,
     strategies,
     ...(req.stages ? { stages: req.stages } : {}),
-    durations: { stageMinMs: stageMs.canary, shadowMinMs: stageMs.shadow, watchMs: stageMs.watch },
+    durations: {
+      stageMinMs: stageMs.canary,
+      shadowMinMs: stageMs.shadow,
+      watchMs: stageMs.watch,
+      ...(auto ? { auto } : {}),
+    },
     ...(req.shadow
       ? {
           shadow: {
@@ -164,14 +180,14 @@ export function buildRolloutConfig(
 export function weakerPlan(req: StartRolloutInput): string[] {
   const out: string[] = []
   const present = plannedStages(Array.isArray(req.strategy) ? req.strategy : [req.strategy])
+  const durations = req.durations === 'auto' ? undefined : req.durations
   const shorter = (what: string, seconds: number | undefined, defaultMs: number) => {
     if (seconds !== undefined && seconds * 1000 < defaultMs)
       out.push(`${what} ${formatDuration(seconds * 1000)} < default ${formatDuration(defaultMs)}`)
   }
-  if (present.has('canary')) shorter('durations.stage_min_s', req.durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
-  if (present.has('shadow'))
-    shorter('durations.shadow_min_s', req.durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
-  if (present.has('watch')) shorter('durations.watch_s', req.durations?.watch_s, DEFAULTS.durations.watchMs)
+  if (present.has('canary')) shorter('durations.stage_min_s', durations?.stage_min_s, DEFAULTS.durations.stageMinMs)
+  if (present.has('shadow')) shorter('durations.shadow_min_s', durations?.shadow_min_s, DEFAULTS.durations.shadowMinMs)
+  if (present.has('watch')) shorter('durations.watch_s', durations?.watch_s, DEFAULTS.durations.watchMs)
   shorter(
     'approval.recent_rollback_window_s',
     req.approval?.recent_rollback_window_s,

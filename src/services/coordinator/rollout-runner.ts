@@ -97,6 +97,8 @@ export class RolloutRunner {
       state: t.state,
       meta: stored.meta,
       decisions: seq,
+      // The step's recorded looks stay until a new epoch makes them stale (./evaluate-step).
+      ...(stored.looks ? { looks: stored.looks } : {}),
       intent: pending.length > 0 ? { pending, epoch: this.port.model().epoch, seq, done: 0 } : null,
     }
     const quiet = QUIET_EVENTS.has(t.event.type)

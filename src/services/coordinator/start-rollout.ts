@@ -10,6 +10,7 @@ import { modelScopedId } from '../../core/ids'
 import { sumWhere } from '../../core/metrics/summary'
 import { isTerminal, start, type Input } from '../../core/rollout/index'
 import { buildRolloutConfig } from './rollout-request'
+import { measureTraffic } from './auto-plan'
 import { quantile } from '../../core/stats/histogram'
 import type { EvaluationReport } from '../../schemas/evaluation'
 import type { StartRolloutInput } from '../../schemas/rollout'
@@ -69,6 +70,7 @@ export async function startRollout(
     metrics: model.metrics,
     championLatency: anchored ? champ.latency : null,
     championP99Ms: anchored ? quantile(champ.latency, 0.99) : null,
+    traffic: req.durations === 'auto' ? await measureTraffic(port, now) : null,
   })
   const openItems = (await port.incidents()).reduce((a, i) => a + (i.openActionItems ?? 0), 0)
   const t = start(config, {

@@ -6,20 +6,28 @@
 import type { RolloutRow as RolloutRecord, VerdictRow as VerdictRecord } from '../../adapters/d1/outbox'
 import { storedVerdictOf } from '../../adapters/d1/registry-store'
 import { conflictLimits } from '../../core/gates/conflicts'
-import type { ArmEstimate, GateConfig, MetricVerdict, VerdictRecord as GateVerdict } from '../../core/gates/types'
+import type {
+  ArmEstimate,
+  GateConfig,
+  MetricVerdict,
+  StageEta,
+  VerdictRecord as GateVerdict,
+} from '../../core/gates/types'
 import {
   PHASE_DESCRIPTIONS,
   allowedOperatorActions,
+  gateConfigForStep,
   isTerminal,
   stepLabel,
   type RolloutConfig,
   type RolloutState,
+  type Step,
   type VerdictSummary,
 } from '../../core/rollout/index'
 import { snakeKeys } from '../../core/case'
 import { confirmationState } from '../../core/rollout/confirmation'
 import type { GateView, RolloutSummary, RolloutView } from '../../schemas/rollout-view'
-import type { MetricVerdictView, SrmView, VerdictRow, VerdictView } from '../../schemas/verdict'
+import type { EtaView, MetricVerdictView, SrmView, VerdictRow, VerdictView } from '../../schemas/verdict'
 import type { StoredRollout } from '../coordinator/ports'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -73,7 +81,39 @@ export function verdictView(v: VerdictSummary): VerdictView {
     elapsed_ms: v.elapsedMs,
     metrics: v.metrics.map(metricVerdictView),
     srm: srmView(v.srm),
+    ...(v.eta === undefined ? {} : { eta: etaView(v.eta) }),
   }
+}
+
+const isoRange = (r: [number, number] | null): [string, string] | null => r && [iso(r[0]), iso(r[1])]
+
+/** A CONTINUE verdict's forecast (core/gates/eta). */
+export function etaView(e: StageEta | null): EtaView | null {
+  if (e === null) return null
+  return {
+    decide_at: e.decideAt === null ? null : iso(e.decideAt),
+    range: isoRange(e.range),
+    gates: e.gates.map((g) => ({
+      metric: g.metric,
+      expect: g.expect,
+      at: g.at === null ? null : iso(g.at),
+      range: isoRange(g.range),
+    })),
+  }
+}
+
+/** A plan step's minimum length and whether `durations: "auto"` planned it. */
+function plannedView(
+  c: RolloutConfig,
+  step: Step,
+): { planned_min_ms: number | null; planned_by: 'auto' | 'fixed' | null } {
+  // A switch, and a canary to 100 %, end as soon as their routing is live: no minimum applies.
+  if (step.kind === 'switch' || (step.kind === 'canary' && step.weight >= 100))
+    return { planned_min_ms: null, planned_by: null }
+  if (step.kind === 'watch') return { planned_min_ms: step.durationMs, planned_by: 'fixed' }
+  const auto = step.kind === 'canary' && c.durations.auto?.stages.some((p) => p.weight === step.weight) === true
+  const gate = gateConfigForStep(c, step)
+  return { planned_min_ms: gate?.minDurationMs ?? step.minDurationMs, planned_by: auto ? 'auto' : 'fixed' }
 }
 
 /** A verdict row of the D1 history. */
@@ -135,6 +175,14 @@ function configView(c: RolloutConfig): RolloutView['config'] {
       stage_min_ms: c.durations.stageMinMs,
       shadow_min_ms: c.durations.shadowMinMs,
       watch_ms: c.durations.watchMs,
+      auto: c.durations.auto
+        ? {
+            power: c.durations.auto.power,
+            traffic_per_s: c.durations.auto.trafficPerS,
+            measured: c.durations.auto.measured,
+            stages: c.durations.auto.stages,
+          }
+        : null,
     },
     shadow: { sample_rate: c.shadow.sampleRate, min_samples: c.shadow.minSamples },
     gates,
@@ -190,7 +238,7 @@ export function rolloutView(s: StoredRollout, evidenceHash: string): RolloutView
       started_at: iso(r.stepStartedAt),
       epoch: r.stepEpoch,
     },
-    plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p) })),
+    plan: r.plan.map((p, i) => ({ index: i, kind: p.kind, label: stepLabel(p), ...plannedView(r.config, p) })),
     evaluation: { ...r.evaluation, at: r.evaluation.at === null ? null : iso(r.evaluation.at) },
     pending_approval: pending && {
       for_step: pending.forStep,

@@ -219,3 +219,11 @@ describe('connection settings', () => {
     expect(() => resolveConnection(p({ actor: 'Alice Smith' }), fakeIo())).toThrow(/--actor/)
   })
 })
+
+describe('rollout start --stage-min auto', () => {
+  it('asks for stages planned by power, and refuses fixed lengths beside it', () => {
+    const start = ['m', '--challenger', 'v2', '--strategy', 'canary', '--stage-min', 'auto']
+    expect(buildStartBody(parse(start), dir).durations).toBe('auto')
+    expect(() => buildStartBody(parse([...start, '--watch', '1h']), dir)).toThrow(/need fixed durations, not "auto"/)
+  })
+})

@@ -114,10 +114,11 @@ describe('modelgate against a live gateway', () => {
   it("lists models and shows a model's status", async () => {
     const [models, asJson, status] = await Promise.all([cli('models'), cli('models', '--json'), cli('status', MODEL)])
     expect(models.code, models.stderr).toBe(0)
-    expect(models.stdout).toMatch(
-      /^MODEL\s+RISK\s+CHAMPION\s+EPOCH\s+WEIGHTS\s+ROLLOUT\s+PHASE\ncredit\s+medium\s+v1\s+\d+\s+v1 100%\s+—\s+—\n$/,
-    )
-    expect(JSON.parse(asJson.stdout).models[0]).toMatchObject({ champion: 'v1', active_rollout: null })
+    // Other tests of this file register models of their own, before or after this one.
+    expect(models.stdout).toMatch(/^MODEL\s+RISK\s+CHAMPION\s+EPOCH\s+WEIGHTS\s+ROLLOUT\s+PHASE\n/)
+    expect(models.stdout).toMatch(/^credit\s+medium\s+v1\s+\d+\s+v1 100%\s+—\s+—$/m)
+    const listed = JSON.parse(asJson.stdout).models.find((m: { model: { name: string } }) => m.model.name === MODEL)
+    expect(listed).toMatchObject({ champion: 'v1', active_rollout: null })
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/ROUTING \(epoch \d+\): v1 100%/)
     expect(status.stdout).toMatch(/v1\s+100%\s+\[0, 10000\)/)
@@ -272,17 +273,48 @@ describe('modelgate against a live gateway', () => {
   }, 90_000)
 
   it('shows and exports the audit log, and verifies its chain', async () => {
+    // Its own model and history, so that it passes alone or in any order: a rollout started by
+    // alice, approved by carol, then rolled back without waiting for the confirmation.
+    const model = 'ledger'
+    await gw.admin('PUT', `/models/${model}`, { risk: 'medium' })
+    for (const v of ['v1', 'v2']) {
+      await gw.admin('PUT', `/models/${model}/versions/${v}`, {
+        backend: { url: `${upstream.url}/mode/predict-label-0` },
+      })
+    }
+    await gw.admin('POST', `/models/${model}/champion`, { version: 'v1' })
+    const plan = ['--stages', '25,50,100', '--stage-min', '60s', '--watch', '2m', '--gates', 'gates.json']
+    const started = await cli(
+      'rollout',
+      'start',
+      model,
+      '--challenger',
+      'v2',
+      '--strategy',
+      'canary',
+      ...plan,
+      '--actor',
+      'alice',
+    )
+    const id = /rollout (ro_[0-9a-z]{26}~ledger)/.exec(started.stdout)?.[1] as string
+    expect(id, started.stderr).toBeDefined()
+    expect((await cli('rollout', 'evaluate', id, 'report.json')).code).toBe(0)
+    const asApprover = { MODELGATE_APPROVER_TOKEN: gw.approverToken }
+    expect((await start(['approve', id, '--yes', '--actor', 'carol'], asApprover)).code).toBe(0)
+    const rolledBack = await cli('rollback', model, '--reason', 'e2e rollback', '--no-wait', '--yes')
+    expect(rolledBack.code, rolledBack.stderr).toBe(0)
+
     const [table, csv, jsonl, verify] = await Promise.all([
-      cli('audit', MODEL, '--limit', '40'),
-      cli('audit', MODEL, '--format', 'csv', '--limit', '3'),
-      cli('audit', MODEL, '--format', 'jsonl'),
-      cli('audit', 'verify', MODEL),
+      cli('audit', model, '--limit', '40'),
+      cli('audit', model, '--format', 'csv', '--limit', '3'),
+      cli('audit', model, '--format', 'jsonl'),
+      cli('audit', 'verify', model),
     ])
     expect(table.code, table.stderr).toBe(0)
     expect(table.stdout).toMatch(/^SEQ\s+TIME\s+ACTOR\s+ACTION\s+TARGET\s+REASON\n/)
-    expect(table.stdout).toMatch(/operator:alice\s+rollout\.started\s+ro_\w+~credit\s+/)
+    expect(table.stdout).toMatch(/operator:alice\s+rollout\.started\s+ro_\w+~ledger\s+/)
     expect(table.stdout).toMatch(/approver:carol\s+rollout\.approved/)
-    expect(table.stdout).toMatch(/routing\.rollback\s+credit\s+.*e2e rollback/)
+    expect(table.stdout).toMatch(/routing\.rollback\s+ledger\s+.*e2e rollback/)
     expect(csv.code).toBe(0)
     const rows = csv.stdout.trimEnd().split('\r\n')
     expect(rows[0]).toBe('id,stream,seq,at,actor,action,target,reason,before,after,prev_hash,hash')
@@ -293,6 +325,6 @@ describe('modelgate against a live gateway', () => {
       .map((l) => JSON.parse(l))
     expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1))
     expect(verify.code, verify.stderr).toBe(0)
-    expect(verify.stdout).toMatch(/credit\s+yes\s+\d+\s+—\nchain ok: 1 stream\(s\), \d+ entries verified/)
-  }, 30_000)
+    expect(verify.stdout).toMatch(/ledger\s+yes\s+\d+\s+—\nchain ok: 1 stream\(s\), \d+ entries verified/)
+  }, 60_000)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { confirmationText } from '../../../src/cli/rollout-view'
+import { confirmationText, etaText, plannedText, rolloutLines } from '../../../src/cli/rollout-view'
 
 const T = '2026-11-26T10:00:00.000Z'
 
@@ -31,4 +31,65 @@ describe('confirmationText', () => {
       'NOT confirmed (not confirmed within 30 min)',
     ],
   ])('%#: %s', (c, text) => expect(confirmationText(c)).toBe(text))
+})
+
+describe('etaText and plannedText (modelgate status)', () => {
+  const now = Date.parse(T)
+  const at = (ms: number) => new Date(now + ms).toISOString()
+  const verdict = (eta: unknown) =>
+    ({ decision: 'CONTINUE', reason: 'CONTINUE: waiting', at: T, eta }) as unknown as Parameters<typeof etaText>[0]
+
+  it('prints when the stage decides, its range and each gate with a time', () => {
+    const eta = {
+      decide_at: at(2 * 3_600_000),
+      range: [at(3_600_000), at(3 * 3_600_000)],
+      gates: [
+        { metric: 'conversion', expect: 'pass', at: at(2 * 3_600_000), range: null },
+        { metric: 'latency', expect: 'unknown', at: null, range: null },
+      ],
+    }
+    expect(etaText(verdict(eta), now)).toBe('~2026-11-26T12:00:00Z (in 2 h; 1 h – 3 h); conversion pass in 2 h')
+    expect(etaText(verdict(null), now)).toBe('no decision expected before the stage cap at the current rates')
+    expect(etaText(verdict(undefined), now)).toBeUndefined()
+  })
+
+  it('lists the plan with its lengths only when durations "auto" planned some', () => {
+    const plan = [
+      { index: 0, kind: 'canary', label: 'canary 5%', planned_min_ms: 5_400_000, planned_by: 'auto' as const },
+      { index: 1, kind: 'canary', label: 'canary 100%', planned_min_ms: null, planned_by: null },
+      { index: 2, kind: 'watch', label: 'watch (72 h)', planned_min_ms: 259_200_000, planned_by: 'fixed' as const },
+    ]
+    type View = Parameters<typeof plannedText>[0]
+    expect(plannedText({ plan } as View)).toBe('canary 5% ≥ 1 h 30 min (auto) → canary 100% → watch (72 h) ≥ 72 h')
+    expect(plannedText({ plan: [plan[2]] } as View)).toBeUndefined()
+  })
+})
+
+describe('rolloutLines', () => {
+  it('prints the planned lengths and the ETA of a CONTINUE stage under the step and verdict', () => {
+    const now = Date.parse(T)
+    const view = {
+      phase: 'progressing',
+      phase_description: 'live',
+      step: { index: 0, kind: 'canary', label: 'canary 5%', started_at: T, epoch: 3 },
+      plan: [{ index: 0, kind: 'canary', label: 'canary 5%', planned_min_ms: 3_600_000, planned_by: 'auto' }],
+      verdicts: [
+        {
+          decision: 'CONTINUE',
+          reason: 'CONTINUE: waiting',
+          at: T,
+          eta: { decide_at: new Date(now + 3_600_000).toISOString(), range: null, gates: [] },
+        },
+      ],
+      pending_approval: null,
+      evaluation: null,
+      rollback: null,
+      allowed_actions: [],
+    } as unknown as Parameters<typeof rolloutLines>[0]
+    const keys = rolloutLines(view, now, '')
+      .split('\n')
+      .map((l) => l.split(':')[0])
+    expect(keys).toEqual(['phase', 'step', 'planned', 'verdict', 'eta', 'approval', 'next'])
+    expect(rolloutLines(view, now, '')).toContain('eta:      ~2026-11-26T11:00:00Z (in 1 h)')
+  })
 })

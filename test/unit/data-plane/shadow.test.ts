@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { runShadow, ShadowSlots, type ShadowDeps, type ShadowInput } from '../../../src/data-plane/shadow'
 
 const stream = (text: string) =>
@@ -28,6 +28,16 @@ function input(championBody: string, overrides: Partial<ShadowInput> = {}): Shad
     championStatus: 200,
     ...overrides,
   }
+}
+
+/** A promise and whether it has settled yet, for stepping fake timers up to a deadline. */
+function settledState<T>(promise: Promise<T>) {
+  const state = { settled: false, promise }
+  void promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  )
+  return state
 }
 
 function deps(answer: () => Promise<Response>, overrides: Partial<ShadowDeps> = {}): ShadowDeps {
@@ -87,10 +97,20 @@ describe('runShadow', () => {
   it('gives up on a hanging shadow at its own timeout', async () => {
     const hang = (_: unknown, init?: RequestInit) =>
       new Promise<Response>((_r, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))))
-    const started = Date.now()
-    const m = await runShadow(input('{"label":"a"}'), deps(hang as () => Promise<Response>, { timeoutMs: 50 }))
-    expect(m.verdict).toBe('error')
-    expect(Date.now() - started).toBeLessThan(500)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      // The backend's own timeout (1 s) is longer: only the shadow's 50 ms can end this copy.
+      const run = settledState(
+        runShadow(input('{"label":"a"}'), deps(hang as () => Promise<Response>, { timeoutMs: 50 })),
+      )
+      await vi.advanceTimersByTimeAsync(49)
+      expect(run.settled).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(run.settled).toBe(true)
+      expect((await run.promise).verdict).toBe('error')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('drops copies beyond the in-flight cap instead of queueing them', async () => {
@@ -144,14 +164,23 @@ describe('runShadow', () => {
 
   it('frees its in-flight slot at the timeout while the champion body hangs', async () => {
     const hanging = () => new ReadableStream<Uint8Array>({ start() {} })
-    const started = Date.now()
     const slots = new ShadowSlots(1)
-    const m = await runShadow(
-      input('', { championBody: hanging() }),
-      deps(async () => Response.json({ label: 'a' }), { timeoutMs: 50, slots }),
-    )
-    expect(m.verdict).toBe('skipped')
-    expect(Date.now() - started).toBeLessThan(500)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const run = settledState(
+        runShadow(
+          input('', { championBody: hanging() }),
+          deps(async () => Response.json({ label: 'a' }), { timeoutMs: 50, slots }),
+        ),
+      )
+      await vi.advanceTimersByTimeAsync(49)
+      expect(run.settled).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(run.settled).toBe(true)
+      expect((await run.promise).verdict).toBe('skipped')
+    } finally {
+      vi.useRealTimers()
+    }
     // The slot is free again: the next copy runs instead of being dropped.
     expect(
       (

@@ -200,7 +200,9 @@ function pageData(overrides: Partial<ModelPageData> = {}): ModelPageData {
         ),
       },
     ],
-    window: { key: '15m', from: NOW - 14 * MIN, to: NOW + MIN, stepMs: MIN },
+    window: { key: '15m', from: NOW - 14 * MIN, to: NOW + MIN, stepMs: MIN, partialFrom: null },
+    history: [],
+    incident: null,
     audit: [
       {
         id: 'a1',
@@ -265,7 +267,7 @@ describe('model page', () => {
     const html = await render(ModelPage({ data: pageData(), role: 'operator' }))
     for (const id of ['requests', 'error-rate', 'p99', 'business-repaid', 'divergence'])
       expect(html).toContain(`data-chart="${id}"`)
-    expect(html).toMatch(/<path class="band arm-champion" d="M[^"]+Z"/)
+    expect(html).toMatch(/<path class="band arm-champion ver-0" d="M[^"]+Z"/)
     expect(html).toContain('No data in this window') // divergence: no shadow in this rollout
     expect(html).toContain('PASS: all 2 gates passed after 30 min')
     expect(html).toContain('PASS: error_rate &lt;fine&gt;')
@@ -426,5 +428,26 @@ describe('model page', () => {
       },
     })
     expect(await render(ModelPage({ data: pageData({ rollout: r }), role: 'operator' }))).toContain(text)
+  })
+})
+
+describe('model page ETA', () => {
+  it('shows when a CONTINUE stage is expected to decide, in the rollout facts', async () => {
+    const base = rollout()
+    const last = { ...(base.verdicts[0] as RolloutView['verdicts'][number]), decision: 'CONTINUE' as const }
+    const eta = {
+      decide_at: iso(NOW + 60 * MIN),
+      range: [iso(NOW + 30 * MIN), iso(NOW + 90 * MIN)] as [string, string],
+      gates: [],
+    }
+    const html = await render(
+      ModelPage({ data: pageData({ rollout: rollout({ verdicts: [{ ...last, eta }] }) }), role: 'operator' }),
+    )
+    expect(html).toContain('<dt>Decides</dt>')
+    // Without a forecast the line is absent.
+    const none = await render(
+      ModelPage({ data: pageData({ rollout: rollout({ verdicts: [last] }) }), role: 'operator' }),
+    )
+    expect(none).not.toContain('<dt>Decides</dt>')
   })
 })

@@ -68,7 +68,6 @@
     }
     login.hidden = true;
     main.hidden = false;
-    session.hidden = false;
     if (!res.ok) {
       var p = document.createElement('p');
       p.className = 'flash error';
@@ -83,6 +82,8 @@
       document.title = root.getAttribute('data-title') + ' \u00b7 modelgate';
       roleEl.textContent = root.getAttribute('data-role') || '';
     }
+    // "Signed in as" only with a name to show (a failed fragment has no role).
+    session.hidden = !(root && root.getAttribute('data-role'));
     main.setAttribute('aria-busy', 'false');
   }
 

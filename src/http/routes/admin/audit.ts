@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import type { AuditEntry } from '../../../core/audit/chain'
+import { csvDocument } from '../../../core/audit/csv'
 import type { AuditCursor } from '../../../services/audit'
 import { DomainError } from '../../../core/errors'
 import { AuditList, ChainReport } from '../../../schemas/audit'
@@ -81,17 +82,6 @@ const CSV_COLUMNS = [
   'hash',
 ] as const
 
-/**
- * One CSV cell. Text a spreadsheet would run as a formula (leading =, +, -, @, tab or CR: a reason
- * or root cause typed by anyone with the operator token) gets a leading apostrophe (OWASP's CSV
- * injection advice); the JSON and JSONL exports keep every value as written.
- */
-function csvCell(v: unknown): string {
-  let s = typeof v === 'string' ? v : JSON.stringify(v ?? null)
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
 export const auditRoutes = newRouter()
 
 auditRoutes.openapi(verify, async (c) => {
@@ -121,8 +111,7 @@ auditRoutes.openapi(list, async (c) => {
         'content-type': 'application/x-ndjson',
       })
     case 'csv': {
-      const rows = entries.map((e) => CSV_COLUMNS.map((k) => csvCell(e[k])).join(','))
-      return c.body([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n', 200, {
+      return c.body(csvDocument(CSV_COLUMNS, entries), 200, {
         'content-type': 'text/csv; charset=utf-8',
       })
     }

@@ -11,7 +11,17 @@ import { EvaluationReport } from '../../../schemas/evaluation'
 import { ApproveInput, OperatorActionInput, StartRolloutInput } from '../../../schemas/rollout'
 import type { RolloutCommand } from '../../../services/rollouts'
 import type { AppEnv, Role } from '../../context'
-import { ModelPath, ROLES, adminRoute, jsonBody, jsonResponse, newRouter, problems } from '../../openapi'
+import {
+  IfMatchHeader,
+  ModelPath,
+  ROLES,
+  adminRoute,
+  jsonBody,
+  jsonResponse,
+  newRouter,
+  parseIfMatch,
+  problems,
+} from '../../openapi'
 import type { RouteConfig } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 
@@ -61,11 +71,18 @@ rolloutRoutes.openapi(
     operationId: 'startRollout',
     summary: 'Start a rollout (one active rollout per model)',
     roles: ROLES.operator,
-    request: { params: ModelPath, body: jsonBody(StartRolloutInput) },
-    responses: { 201: jsonResponse(RolloutView, 'The new rollout'), ...problems(400, 403, 404, 409, 413, 415, 503) },
+    request: { params: ModelPath, headers: IfMatchHeader, body: jsonBody(StartRolloutInput) },
+    responses: {
+      201: jsonResponse(RolloutView, 'The new rollout'),
+      ...problems(400, 403, 404, 409, 412, 413, 415, 503),
+    },
   }),
-  async (c) =>
-    c.json(await c.var.services.rollouts.start(c.req.valid('param').model, c.req.valid('json'), c.get('actor')), 201),
+  async (c) => {
+    // If-Match names the model epoch the operator decided on (the ETag of GET /admin/models/{model}).
+    const ifMatch = parseIfMatch(c.req.valid('header')['if-match'])
+    const { model } = c.req.valid('param')
+    return c.json(await c.var.services.rollouts.start(model, c.req.valid('json'), c.get('actor'), ifMatch), 201)
+  },
 )
 
 rolloutRoutes.openapi(

@@ -111,11 +111,11 @@ describe('latency when the champion never crosses the threshold (an SLA above al
 })
 
 describe('evaluateGates: combination rules', () => {
-  it('HALTs on SRM even when a metric fails, and names the failing metric', () => {
+  it('FAILs rather than HALTs when a metric fails under an SRM alarm, and names the alarm', () => {
     const v = evaluateGates(canary(arm(58_000, { error: 0.03 }), arm(540_000), 2), canaryConfig())
-    expect(v.decision).toBe('HALT')
+    expect(v.decision).toBe('FAIL')
     expect(metric(v, 'error_rate').decision).toBe('fail')
-    expect(v.reason).toContain('Failing meanwhile: error_rate')
+    expect(v.reason).toMatch(/^FAIL: error_rate .* Also SRM alarm: challenger share 9\.7%/)
     expect(v.srm.alarm).toBe(true)
     expect(v.srm.pValue).toBeLessThanOrEqual(0.001)
     expect(v.srm.observedShare).toBeCloseTo(58 / 598, 12)
@@ -212,8 +212,8 @@ describe('MetricVerdict numbers', () => {
       evaluateGates(canary(arm(SMALL_B, { conversion: 0.045 }), arm(SMALL_A), 2), canaryConfig()),
       'conversion',
     )
-    // FAIL side: D̂(m_f) = 0.045 − 0.049 < boundary < 0.
-    expect(bad.contrast).toBeCloseTo(-0.004, 12)
+    // FAIL side at the default fail margin 0.55·m: D̂(m_f) = 0.045 − 0.989·0.05 < boundary < 0.
+    expect(bad.contrast).toBeCloseTo(0.045 - 0.989 * 0.05, 12)
     expect(bad.boundary).toBeLessThan(0)
     expect(bad.contrast as number).toBeLessThan(bad.boundary as number)
     expect(bad.pValue).toBeLessThan(0.05 / 3)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DomainError } from '../../../../src/core/errors'
 import { ModelInput } from '../../../../src/schemas/model'
+import { RoutingSnapshot } from '../../../../src/schemas/routing'
 import {
   putVersion,
   rollback,
@@ -114,9 +115,17 @@ describe('model state transitions', () => {
       schema: 1,
       model: 'm',
       epoch: 4,
-      hash_version: 1,
+      // New models route by hash v2's stored layout (docs/routing.md): the champion owns every bucket.
+      hash_version: 2,
+      segments: { v1: [[0, 10_000]] },
       salt: 'salt-abcdefgh',
       unit_header: 'x-unit-id',
+    })
+    expect(RoutingSnapshot.parse(snap)).toEqual(snap)
+    const fresh = upsertModel(null, 'n', ModelInput.parse({ risk: 'low' }), { now: T, salt: 'salt-abcdefgh' }).state
+    expect(toSnapshot(fresh, { actor: 'operator', reason: 'r', now: T })).toMatchObject({
+      hash_version: 2,
+      routing: null,
     })
     expect(Object.keys(snap.versions)).toEqual(['v1', 'v2'])
   })

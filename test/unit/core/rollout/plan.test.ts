@@ -112,6 +112,30 @@ describe('validatePlan', () => {
       },
     ])
   })
+
+  it('rejects gate settings no test can run with, naming the override field', () => {
+    const approved = gate().business[0]!
+    const bad = gate({
+      business: [{ ...approved, margin: 0.02, failMargin: 0.05 }],
+      errorRate: { margin: 0.25, floor: 1 },
+      latency: { thresholdMs: 250, margin: 0.1, failMargin: 0.2 },
+      divergence: { maxRate: 0 },
+    })
+    expect(
+      validatePlan(
+        config({ gates: { shadow: gate(), canary: bad, watch: gate({ business: [{ ...approved, margin: 1 }] }) } }),
+      ),
+    ).toEqual([
+      { field: 'gates.canary.business', message: 'approved: fail margin 5% must be between 0 and the margin 2%' },
+      { field: 'gates.canary.error_rate.floor', message: 'floor 1 must be in [0, 1)' },
+      { field: 'gates.canary.latency', message: 'fail margin 20% must be between 0 and the margin 10%' },
+      { field: 'gates.canary.divergence.max_rate', message: 'max rate 0 must be in (0, 1)' },
+      {
+        field: 'gates.watch.business',
+        message: 'approved: a relative margin of 100% on a higher-is-better metric must be < 100%',
+      },
+    ])
+  })
 })
 
 describe('step helpers', () => {

@@ -1,4 +1,5 @@
 import type { RoutingSnapshot, RoutingTable } from '../../../../src/schemas/routing'
+import { layoutAfter } from '../../../../src/core/routing/layout'
 
 export function snapshotWith(
   routing: Partial<RoutingTable> & { champion: string },
@@ -26,6 +27,23 @@ export function snapshotWith(
     actor: 'test',
     reason: 'test',
   }
+}
+
+/**
+ * Hash v2 snapshots of successive routing tables, each laid out from the one before as the registry
+ * does on every routing change (core/routing/layout `layoutAfter`).
+ */
+export function publishedV2(
+  tables: Array<Partial<RoutingTable> & { champion: string }>,
+  salt = 'test-salt-1234',
+): RoutingSnapshot[] {
+  let previous: Pick<RoutingSnapshot, 'hash_version' | 'segments' | 'routing'> = { hash_version: 2, routing: null }
+  return tables.map((t, i) => {
+    const snap = snapshotWith(t, salt)
+    const next: RoutingSnapshot = { ...snap, epoch: i + 1, ...layoutAfter(previous, snap.routing!) }
+    previous = next
+    return next
+  })
 }
 
 export const noHeaders = () => null

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { selectRoute, weightRanges, ruleMatches } from '../../../../src/core/routing/select'
 import type { CohortRule } from '../../../../src/schemas/routing'
-import { noHeaders, seeded, snapshotWith } from './fixtures'
+import type { RoutingSnapshot } from '../../../../src/schemas/routing'
+import { noHeaders, publishedV2, seeded, snapshotWith } from './fixtures'
 
 const units = Array.from({ length: 10_000 }, (_, i) => `unit-${i}`)
 const route = (
@@ -44,22 +45,38 @@ describe('weighted split (acceptance 2)', () => {
     expect(previous.size).toBe(units.length)
   })
 
-  it("keeps the ramping second version's units and a third version's share while the second one ramps", () => {
-    const three = (w: number) => snapshotWith({ champion: 'v1', weights: { v1: 95 - w, v2: w, v3: 5 } })
-    // Only the share of v3 holds: v3 sorts after v2, so its bucket range moves as v2 grows and its
-    // units are reassigned (README, "Sticky assignment", promises stickiness to the ramping version).
+  it("keeps a third version's units exactly, and the ramping second version's, while the second ramps 10 → 25 → 50%", () => {
+    const stages = [10, 25, 50]
+    const snaps = publishedV2(stages.map((w) => ({ champion: 'v1', weights: { v1: 95 - w, v2: w, v3: 5 } })))
+    const on = (snap: RoutingSnapshot, v: string) => new Set(units.filter((u) => route(snap, u).version === v))
+    const v3 = on(snaps[0]!, 'v3')
     const sigma = Math.sqrt(units.length * 0.05 * 0.95)
-    for (const w of [10, 40]) {
-      const onV3 = units.filter((u) => route(three(w), u).version === 'v3').length
-      expect(Math.abs(onV3 - units.length * 0.05), `v3 share at v2 = ${w}%`).toBeLessThan(4 * sigma + 1)
+    expect(Math.abs(v3.size - units.length * 0.05)).toBeLessThan(4 * sigma + 1)
+    let v2 = on(snaps[0]!, 'v2')
+    for (const [i, snap] of snaps.entries()) {
+      expect(on(snap, 'v3'), `v3's units at v2 = ${stages[i]}%`).toEqual(v3)
+      const v2Now = on(snap, 'v2')
+      for (const u of v2) expect(v2Now.has(u), `${u} left v2 at ${stages[i]}%`).toBe(true)
+      v2 = v2Now
     }
-    const v2Before = units.filter((u) => route(three(10), u).version === 'v2')
-    const v2After = new Set(units.filter((u) => route(three(40), u).version === 'v2'))
-    expect(v2Before.length).toBeGreaterThan(0)
-    for (const u of v2Before) expect(v2After.has(u), `${u} left v2`).toBe(true)
+    expect(v2.size).toBeGreaterThan(units.length * 0.45)
   })
 
-  it('orders ranges: non-champions by name from 0, champion last', () => {
+  it('under hash v1 (snapshots published before v2), the ranges after a grown version shift', () => {
+    const three = (w: number) => snapshotWith({ champion: 'v1', weights: { v1: 95 - w, v2: w, v3: 5 } })
+    expect(weightRanges(three(10).routing!).find((r) => r.version === 'v3')).toEqual({
+      version: 'v3',
+      from: 1000,
+      to: 1500,
+    })
+    expect(weightRanges(three(40).routing!).find((r) => r.version === 'v3')).toEqual({
+      version: 'v3',
+      from: 4000,
+      to: 4500,
+    })
+  })
+
+  it('under hash v1, orders ranges: non-champions by name from 0, champion last', () => {
     const snap = snapshotWith({ champion: 'b', weights: { b: 70, c: 20, a: 10 } })
     expect(weightRanges(snap.routing!)).toEqual([
       { version: 'a', from: 0, to: 1000 },

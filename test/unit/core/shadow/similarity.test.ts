@@ -155,14 +155,13 @@ describe('levenshtein: maxCost early exit', () => {
     }
   })
 
-  it('exits early on long unrelated inputs', () => {
+  it('answers maxCost + 1 on long unrelated inputs', () => {
     const next = rng(3)
     const a = randomString(next, 50_000, ['a', 'b', 'c'])
     const b = randomString(next, 50_000, ['x', 'y', 'z'])
-    const started = performance.now()
+    // How early the bound trips is timed by `npm run bench:core`, not here: a test on a shared
+    // machine cannot tell slow code from a busy machine.
     expect(levenshtein(a, b, 5)).toBe(6)
-    // The full distance would need 1563 blocks × 50k columns; the bound trips in the first block.
-    expect(performance.now() - started).toBeLessThan(200)
   })
 
   it.each([-1, Number.NaN])('rejects maxCost %d', (maxCost) => {
@@ -170,19 +169,29 @@ describe('levenshtein: maxCost early exit', () => {
   })
 })
 
-describe('levenshtein: speed', () => {
-  it('two unrelated 4096-code-point strings take well under the Worker budget', () => {
-    const next = rng(11)
-    const alphabet = 'abcdefghijklmnopqrstuvwxyz '.split('')
-    const a = randomString(next, 4096, alphabet)
-    const b = randomString(next, 4096, alphabet)
-    levenshtein(a, b) // warm up the JIT
-    const started = performance.now()
-    const d = levenshtein(a, b)
-    // ~4 ms on a laptop; a plain O(n·m) DP is ~70 ms, so this catches losing the bit-parallelism
-    // while leaving room for slow CI machines.
-    expect(performance.now() - started).toBeLessThan(50)
-    expect(d).toBeGreaterThan(3000)
+describe('levenshtein at the 4,096-code-point cap (every one of the 128 blocks)', () => {
+  // Exact distances known without the O(n·m) reference (~0.5 s at this size). Its speed against
+  // that reference is timed by `npm run bench:core`.
+  const next = rng(11)
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz '.split('')
+  const a = randomString(next, 4096, alphabet)
+
+  it('counts substitutions by a character absent from the other string exactly', () => {
+    // Each '#' must be produced by its own edit, and substituting it is one: d = their number.
+    const b = [...a].map((c, i) => (i % 7 === 3 ? '#' : c)).join('')
+    expect(levenshtein(a, b)).toBe(Math.ceil((4096 - 3) / 7))
+  })
+
+  it('counts a deleted run plus such substitutions exactly', () => {
+    // Each '#' needs its own edit and each of the 100 missing characters a deletion: d = #'s + 100.
+    // The '#'s near both ends leave no long shared prefix or suffix to strip before the DP.
+    const marked = [...a].map((c, i) => (i % 7 === 3 ? '#' : c))
+    const b = [...marked.slice(0, 2000), ...marked.slice(2100)].join('')
+    expect(levenshtein(a, b)).toBe([...b].filter((c) => c === '#').length + 100)
+  })
+
+  it('puts two unrelated strings far apart', () => {
+    expect(levenshtein(a, randomString(next, 4096, alphabet))).toBeGreaterThan(3000)
   })
 })
 

@@ -5,6 +5,10 @@ import { median, simulateEventSplit, simulateProportionNi } from './helpers/simu
 
 // Fast sanity simulations (docs/statistics.md §13.5). The full protocol (npm run simulate, docs/statistics.md §13) belongs to the
 // separate simulation script; these only check that the gate behaves as the report says.
+// The run counts set the power of the rate bounds below (300 A/A runs: a 3% FAIL bound against the
+// 5% α), so they stay and the time limit goes instead: 300 runs × up to 1,440 ticks take ~1 s alone
+// and several times that beside other CPU-heavy work, close to vitest's default 5 s.
+const SLOW = { timeout: 60_000 }
 
 describe('A/A proportion non-inferiority test (the aa and conv-5pct scenarios of docs/statistics.md §13.2)', () => {
   const scenario = {
@@ -20,7 +24,7 @@ describe('A/A proportion non-inferiority test (the aa and conv-5pct scenarios of
     alpha: 0.05,
   }
 
-  it('essentially never FAILs an identical challenger and mostly PASSes within 24 h', () => {
+  it('essentially never FAILs an identical challenger and mostly PASSes within 24 h', SLOW, () => {
     const t = simulateProportionNi(scenario)
     expect(t.fail / scenario.runs, JSON.stringify({ ...t, passMinutes: [] })).toBeLessThanOrEqual(0.03)
     expect(t.pass / scenario.runs).toBeGreaterThanOrEqual(0.85)
@@ -29,7 +33,7 @@ describe('A/A proportion non-inferiority test (the aa and conv-5pct scenarios of
     expect(median(t.passMinutes)).toBeLessThan(900)
   })
 
-  it('catches a 5% drop in every run and never PASSes it', () => {
+  it('catches a 5% drop in every run and never PASSes it', SLOW, () => {
     const t = simulateProportionNi({ ...scenario, runs: 40, challengerRate: 0.0475 })
     expect(t.fail).toBe(40)
     expect(median(t.failMinutes)).toBeLessThan(600)
@@ -50,13 +54,13 @@ describe('event-split test on rare errors (docs/statistics.md §6)', () => {
     alpha: 0.05,
   }
 
-  it('catches a 3× error rate quickly in every run', () => {
+  it('catches a 3× error rate quickly in every run', SLOW, () => {
     const t = simulateEventSplit({ ...scenario, rateRatio: 3 })
     expect(t.fail).toBe(100)
     expect(median(t.failMinutes)).toBeLessThan(30)
   })
 
-  it('rarely FAILs an A/A challenger', () => {
+  it('rarely FAILs an A/A challenger', SLOW, () => {
     const t = simulateEventSplit(scenario)
     expect(t.fail / 100).toBeLessThanOrEqual(0.03)
   })
@@ -82,11 +86,11 @@ describe('sequential SRM (docs/statistics.md §9)', () => {
     return alarms
   }
 
-  it('stays quiet on a correct 10/90 split for a day', () => {
+  it('stays quiet on a correct 10/90 split for a day', SLOW, () => {
     expect(runSrm(100, 0.1, 1).length).toBeLessThanOrEqual(2)
   })
 
-  it('alarms on a 9.7% share within hours', () => {
+  it('alarms on a 9.7% share within hours', SLOW, () => {
     const alarms = runSrm(20, 0.097, 2)
     expect(alarms.length).toBe(20)
     expect(median(alarms)).toBeLessThan(120)

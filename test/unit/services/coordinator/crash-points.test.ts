@@ -19,7 +19,7 @@ import { runRolloutCommand, tickRollout } from '../../../../src/services/coordin
 import { RolloutRunner } from '../../../../src/services/coordinator/rollout-runner'
 import { startRollout } from '../../../../src/services/coordinator/start-rollout'
 import { Crash, FakePort, MIN } from './fake-port'
-import { canaryConfig, failedCanary, plantCanary25, startWithRunner } from './rollouts'
+import { canaryConfig, demoGate, failedCanary, plantCanary25, startWithRunner } from './rollouts'
 
 interface Scenario {
   name: string
@@ -29,6 +29,10 @@ interface Scenario {
   decide(port: FakePort, runner: RolloutRunner): Promise<unknown>
   /** What the clean run must have reached (checked once, so a broken scenario cannot pass). */
   reached(s: StoredRollout, port: FakePort): void
+  /** Data that arrives between the crash and the replay. */
+  afterCrash?(port: FakePort): void
+  /** Whether the decision is made again although part of it was written (default: never). */
+  retried?(port: FakePort): boolean
 }
 
 function lowRiskPort(): FakePort {
@@ -52,7 +56,57 @@ async function passingAt50(): Promise<FakePort> {
   return port
 }
 
+/** A 25% canary gated on conversion (margin 2%): the challenger converts 5% worse. */
+async function conversionDrop(): Promise<FakePort> {
+  const metric = { name: 'conversion', kind: 'proportion', direction: 'higher_is_better' } as const
+  const port = new FakePort({ risk: 'low', metrics: [{ ...metric, window_s: 60, positive_labels: [], margin: 0.02 }] })
+  const business = [{ metric: 'conversion', kind: 'proportion', direction: 'higher_is_better', margin: 0.02 }] as const
+  const canary = demoGate('canary', { business: [...business] })
+  await startWithRunner(port, canaryConfig({ gates: { canary, watch: demoGate('watch') } }))
+  port.plantArms({
+    champion: { requests: 450_000, errorRate: 0.01 },
+    challenger: { requests: 150_000, errorRate: 0.01 },
+  })
+  port.plantOutcomes({ version: 'v1', arm: 'champion', metric: 'conversion', exposures: 450_000, positives: 22_500 })
+  port.plantOutcomes({ version: 'v2', arm: 'challenger', metric: 'conversion', exposures: 150_000, positives: 7_125 })
+  port.advance(MIN)
+  return port
+}
+
 const scenarios: Scenario[] = [
+  {
+    // The look is saved before the FAIL is acted on; a crash in between replays the recorded look
+    // although the data that arrived meanwhile would not FAIL a new one (docs/statistics.md §5.6).
+    name: 'a planned look FAILs: the look is recorded, then the rollback',
+    setup: conversionDrop,
+    decide: tick,
+    reached: (s, port) => {
+      expect(s.state.phase).toBe('rolled_back')
+      expect(s.looks?.looks.map((l) => [l.metric, l.decision])).toEqual([['conversion', 'fail']])
+      // Saved on its own first, while the rollout still ran: before the FAIL was acted on.
+      const first = port.savedRollouts.find((r) => r.looks)
+      expect(first?.state.phase).toBe('progressing')
+      expect(first?.state.lastTickAt).not.toBe(port.now())
+    },
+    afterCrash: (port) => {
+      if (!port.active()?.looks) return
+      port.plantOutcomes({
+        version: 'v1',
+        arm: 'champion',
+        metric: 'conversion',
+        exposures: 450_000,
+        positives: 22_500,
+      })
+      port.plantOutcomes({
+        version: 'v2',
+        arm: 'challenger',
+        metric: 'conversion',
+        exposures: 150_000,
+        positives: 7_800,
+      })
+    },
+    retried: (port) => port.active()?.state.phase === 'progressing',
+  },
   {
     name: 'start: the first step is published',
     setup: async () => lowRiskPort(),
@@ -163,6 +217,7 @@ function effects(port: FakePort, from: { audits: number; outbox: number; registr
     stepIndex: s.state.stepIndex,
     stepEpoch: s.state.stepEpoch,
     meta: s.meta,
+    looks: s.looks ?? null,
     routing: port.model().routing,
     champion: port.model().routing?.champion ?? null,
     registry: port.registryLog
@@ -202,12 +257,13 @@ describe.each(scenarios)('crash points: $name', (sc) => {
       port.crashAt = base + k
       await expect(sc.decide(port, new RolloutRunner(port)), `crash point ${k}`).rejects.toBeInstanceOf(Crash)
       checkInvariant(port, false)
+      sc.afterCrash?.(port)
       // A new object over the same storage: it runs what is pending; a decision nothing of which
       // was written is made again (the next tick, or the operator's retry).
       const replay = new RolloutRunner(port)
       const active = port.active()
       if (active !== null) await replay.resume(active)
-      if (port.writes === base) await sc.decide(port, replay)
+      if (port.writes === base || sc.retried?.(port) === true) await sc.decide(port, replay)
       checkInvariant(port, true)
       expect(effects(port, at), `crash point ${k} of ${writes}`).toEqual(expected)
     }

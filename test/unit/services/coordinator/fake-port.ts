@@ -21,6 +21,7 @@
 import type { IncidentRow, OutboxRecord, WebhookRow } from '../../../../src/adapters/d1/outbox'
 import { DomainError } from '../../../../src/core/errors'
 import { emptyAgg, type Agg, type MeasuredArm, type Segment } from '../../../../src/core/metrics/aggregate'
+import type { MaturedRow } from '../../../../src/core/metrics/outcomes'
 import type { ShardSummary, StageQuery } from '../../../../src/core/metrics/shard-data'
 import { mergeSummaries, type MergedSummary } from '../../../../src/core/metrics/summary'
 import type { IdPrefix } from '../../../../src/core/ids'
@@ -168,6 +169,8 @@ export class FakePort implements CoordinatorPort {
   writes = 0
 
   readonly traffic: TrafficRow[] = []
+  /** Matured business outcomes (the shards' `matured` rows), planted with `plantOutcomes`. */
+  readonly matured: MaturedRow[] = []
   readonly summaryQueries: StageQuery[] = []
   /** Replace the planted-traffic answer with any function of the query. */
   summaryImpl: ((q: StageQuery) => MergedSummary) | null = null
@@ -206,6 +209,18 @@ export class FakePort implements CoordinatorPort {
     const { champion, challenger } = arms
     if (champion) this.plant({ epoch, version: champion.version ?? 'v1', arm: 'champion', ...champion })
     if (challenger) this.plant({ epoch, version: challenger.version ?? 'v2', arm: 'challenger', ...challenger })
+  }
+
+  /** Matured outcomes of a proportion metric: `positives` of `exposures` (segment '', this epoch). */
+  plantOutcomes(row: {
+    version: string
+    arm: MeasuredArm
+    metric: string
+    exposures: number
+    positives: number
+  }): void {
+    const { positives: x, ...rest } = row
+    this.matured.push({ epoch: this.epoch, segment: '', n: x, sum: x, sumSq: x, ...rest })
   }
 
   setWebhooks(rows: Array<Partial<WebhookRow> & Pick<WebhookRow, 'url' | 'events'>>): WebhookRow[] {
@@ -305,7 +320,12 @@ export class FakePort implements CoordinatorPort {
     if (this.summaryImpl) return this.summaryImpl(q)
     const max = q.maxEpoch ?? Number.POSITIVE_INFINITY
     const rows = this.traffic.filter((r) => r.epoch >= q.minEpoch && r.epoch <= max)
-    const part: ShardSummary = { cumulative: structuredClone(rows), matured: [], counterfactual: [] }
+    const matured = this.matured.filter((r) => r.epoch >= q.minEpoch && r.epoch <= max)
+    const part: ShardSummary = {
+      cumulative: structuredClone(rows),
+      matured: structuredClone(matured),
+      counterfactual: [],
+    }
     return mergeSummaries([part])
   }
 

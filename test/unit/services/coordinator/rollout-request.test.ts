@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildRolloutConfig } from '../../../../src/services/coordinator/rollout-request'
 import { BusinessMetric } from '../../../../src/schemas/model'
 import { StartRolloutInput } from '../../../../src/schemas/rollout'
+import { formatDuration } from '../../../../src/core/rollout/describe'
 
 const facts = {
   model: 'm',
@@ -135,5 +136,48 @@ describe('buildRolloutConfig', () => {
     )
     expect(config.gates.canary!.latency).toBeNull()
     expect(weaker).toContain('canary: latency: gate removed')
+  })
+})
+
+describe('durations "auto"', () => {
+  // 80 requests per second; the champion converts 5 % (s² = 0.0475).
+  const traffic = { ratePerMs: 0.08, metrics: [{ metric: 'repaid', mean: 0.05, variance: 0.0475 }] }
+
+  it('is accepted alone or with a power, and power needs it', () => {
+    expect(StartRolloutInput.safeParse({ challenger: 'v2', strategy: 'canary', durations: 'auto' }).success).toBe(true)
+    const withPower = { challenger: 'v2', strategy: 'canary', durations: 'auto', power: 0.9 }
+    expect(StartRolloutInput.safeParse(withPower).success).toBe(true)
+    const fixed = StartRolloutInput.safeParse({ challenger: 'v2', strategy: 'canary', power: 0.9 })
+    expect(fixed.success).toBe(false)
+    expect(fixed.error?.issues[0]?.path).toEqual(['power'])
+    expect(StartRolloutInput.safeParse({ ...withPower, power: 1 }).success).toBe(false)
+    expect(StartRolloutInput.safeParse({ ...withPower, durations: 'sometimes' }).success).toBe(false)
+  })
+
+  it('plans each canary stage below 100 from the measured traffic, within the cap, and asks for approval', () => {
+    const req = StartRolloutInput.parse({ challenger: 'v2', strategy: 'canary', durations: 'auto' })
+    const { config, weaker } = buildRolloutConfig(req, { ...facts, traffic })
+    const auto = config.durations!.auto!
+    expect(auto.stages.map((s) => s.weight)).toEqual([5, 25, 50])
+    // Smaller shares need longer stages; the 5 % stage hits the 7-day cap of the gate.
+    const [s5, s25, s50] = auto.stages.map((s) => s.ms)
+    expect(s5).toBe(config.gates.canary!.maxDurationMs)
+    expect(auto.stages[0]!.capped).toBe(true)
+    expect(s25).toBeGreaterThan(s50 as number)
+    // The gate's own minimum steps aside for the planned lengths.
+    expect(config.gates.canary!.minDurationMs).toBe(s50)
+    // Every stage is longer than the 24 h default here: nothing to approve. 100× the traffic is not.
+    expect(weaker).toEqual([])
+    const fast = buildRolloutConfig(req, { ...facts, traffic: { ...traffic, ratePerMs: 8 } })
+    const short = fast.config.durations!.auto!.stages[2]!.ms
+    expect(fast.weaker).toContain(`durations auto: canary 50% planned ${formatDuration(short)} < default 24 h`)
+  })
+
+  it('keeps the fixed durations when nothing was measured', () => {
+    const req = StartRolloutInput.parse({ challenger: 'v2', strategy: 'canary', durations: 'auto' })
+    const { config, weaker } = buildRolloutConfig(req, { ...facts, traffic: null })
+    expect(config.durations!.auto).toBeUndefined()
+    expect(config.gates.canary!.minDurationMs).toBe(86_400_000)
+    expect(weaker).toEqual([])
   })
 })
