@@ -1,5 +1,5 @@
 /**
- * npm run mutate [-- folder ...]: mutation testing of src/core, one folder at a time (default: every
+ * npm run mutate [-- folder ...] [--concurrency n]: mutation testing of src/core, one folder at a time (default: every
  * folder, then the files directly in src/core as "(root)"), each against its own unit tests
  * (test/unit/core/<folder>), then the score per folder (scripts/mutate/scores.ts).
  *
@@ -20,7 +20,11 @@ const all = [
     .sort(),
   '(root)',
 ]
-const folders = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all
+// `--concurrency <n>` (and any other `--flag value` pair) goes to every Stryker run.
+const args = process.argv.slice(2)
+const flags = args.flatMap((a, i) => (a.startsWith('--') ? [a, args[i + 1] ?? ''] : []))
+const named = args.filter((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1]!.startsWith('--')))
+const folders = named.length > 0 ? named : all
 const unknown = folders.filter((f) => !all.includes(f))
 if (unknown.length > 0) {
   console.error(`unknown folder(s) of src/core: ${unknown.join(', ')} (known: ${all.join(', ')})`)
@@ -46,6 +50,7 @@ for (const folder of folders) {
       tests,
       '--incrementalFile',
       `reports/mutation/incremental-${folder === '(root)' ? 'root' : folder}.json`,
+      ...flags,
     ],
     { cwd: root, stdio: 'inherit', env: { ...process.env, MUTATE_REPORT: report(folder) } },
   )

@@ -14,6 +14,9 @@ export default defineConfig({
     // and tests it drives have their own fast tests.
     exclude: ['test/unit/core/stats/simulation.test.ts'],
     environment: 'node',
+    // Lets tests that only re-derive stored vector numbers (never calling src) skip themselves here;
+    // npm test never sets it.
+    env: { MUTATE: '1' },
     // Instrumented code on a shared 2-core machine runs several times slower than plain tests.
     testTimeout: 30_000,
   },

@@ -34,6 +34,11 @@ export interface OverviewModel {
   active: RolloutView | null
   /** The newest rollout, active or not (for "last verdict" and "last outcome"). */
   latest: RolloutSummary | null
+  /**
+   * The incident the newest rollout opened, when it is finished and was rolled back after its
+   * challenger served (a rollback before that opens none); absent or null otherwise.
+   */
+  incident_id?: string | null
 }
 
 export interface OverviewData {

@@ -44,7 +44,13 @@ export class DashboardService {
       models.map(async (m): Promise<OverviewModel> => {
         const [view, latest] = await Promise.all([this.deps.registry.view(m.name), this.rolloutRows(m.name, 1)])
         const active = view.active_rollout ? await this.deps.rollouts.get(view.active_rollout.id) : null
-        return { name: m.name, risk: m.risk, view, active, latest: latest[0] ?? null }
+        const last = latest[0] ?? null
+        // The row links the incident only when there is one: the summary does not carry its id.
+        // Unreadable, the row just shows no link (like the model page without its incident).
+        const finished =
+          !active && last?.outcome === 'rolled_back' ? await this.deps.rollouts.get(last.id).catch(() => null) : null
+        const incident_id = finished?.incident_id ?? null
+        return { name: m.name, risk: m.risk, view, active, latest: last, incident_id }
       }),
     )
     return { now, models: rows }

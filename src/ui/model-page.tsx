@@ -34,8 +34,9 @@ export function ModelPage({ data, role }: ModelPageProps) {
         </button>
       </p>
       <dl class="facts">
-        <Fact label="Champion (previous)">
-          {v.champion ?? '–'} ({v.previous_champion ?? 'none'})
+        <Fact label="Champion">
+          {v.champion ?? '–'}
+          {v.previous_champion ? ` (previously ${v.previous_champion})` : null}
         </Fact>
         <Fact label="Weights">
           {routing ? (

@@ -57,7 +57,7 @@ export function etaText(verdict: unknown): string | null {
 
 export interface ModelState {
   text: string
-  /** Whether to link the incident (on the model page): the latest rollout was rolled back. */
+  /** Whether to link the incident (on the model page): the latest rollout was rolled back and opened one. */
   incident: boolean
 }
 
@@ -83,7 +83,10 @@ export function modelState(m: OverviewModel): ModelState {
   if (l?.outcome === 'promoted')
     return { text: `${serving}; promoted on ${formatTime(l.ended_at ?? l.updated_at)}`, incident: false }
   if (l?.outcome === 'rolled_back')
-    return { text: `${serving}; rolled back on ${formatTime(l.ended_at ?? l.updated_at)}`, incident: true }
+    return {
+      text: `${serving}; rolled back on ${formatTime(l.ended_at ?? l.updated_at)}`,
+      incident: Boolean(m.incident_id),
+    }
   if (l?.outcome === 'aborted')
     return { text: `${serving}; last rollout aborted on ${formatTime(l.ended_at ?? l.updated_at)}`, incident: false }
   return { text: serving, incident: false }

@@ -59,7 +59,7 @@ describe('snapshot cache', () => {
     expect((await h.get())!.epoch).toBe(2)
   })
 
-  it('keeps serving the last good snapshot when KV fails or returns garbage', async () => {
+  it('keeps serving the last good snapshot when the read fails (KV down, or a value that fails validation) or the key goes missing', async () => {
     const h = harness({ kind: 'found', snapshot: snap(3) })
     await h.get()
     h.set({ kind: 'error', reason: 'KV down' })
