@@ -1,8 +1,8 @@
 /**
  * `npm run simulate`: the decision-quality benchmark of docs/statistics.md §13. Simulates a 10%
- * canary minute by minute for 24 h in each scenario (A/A, conversion −m/2, −m, −2.5m, 3× errors,
- * latency 0/5/20% slower, SRM), judges every tick with the real `evaluateGates` and with the
- * naive threshold rule, and prints false rollback, false promotion, power, time to decision,
+ * canary minute by minute for 24 h in each scenario (A/A, conversion −m/2, −m, −2.5m, −m/2 and −m
+ * with a pre-exposure covariate, 3× errors, latency 0/5/20% slower, SRM), judges every tick with
+ * the real `evaluateGates` and with the naive threshold rule, and prints false rollback, false promotion, power, time to decision,
  * INCONCLUSIVE rate and exposure, then the decision-quality goals with PASS/MISS and CIs. A MISS does not
  * fail the process (it is a report, not a test). Deterministic for a given --seed and --runs.
  */

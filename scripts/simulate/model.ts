@@ -24,6 +24,8 @@ export const LATENCY_SIGMA = 0.5
 export const CHAMPION_P99_MS = LATENCY_MEDIAN_MS * Math.exp(LATENCY_SIGMA * normalQuantile(0.99))
 /** Business margin m. */
 export const MARGIN = 0.02
+/** Correlation of the pre-exposure covariate with the conversion in the covariate scenarios. */
+export const COVARIATE_RHO = 0.5
 /** Histogram scale of the simulated arms (the production default, ±0.54%). */
 export const HISTOGRAM_SCALE = 6
 
@@ -50,6 +52,12 @@ export interface Scenario {
   latencySlowdown: number
   /** The challenger's actual traffic share (the design share is 10%). */
   actualShare: number
+  /**
+   * A pre-exposure covariate on the conversion gate (docs/statistics.md §5.8, §13.2): each unit's
+   * x is its pre-period conversion, correlated `covariateRho` with its conversion in the champion
+   * arm (see `covariateCells`). Absent: no covariate (the plain test).
+   */
+  covariateRho?: number
 }
 
 const ALL: SimMetric[] = ['business', 'errors', 'latency']
@@ -71,6 +79,22 @@ export const SCENARIOS: Scenario[] = [
     title: `conversion −m (−${(MARGIN * 100).toFixed(0)}%), exactly at the margin`,
     metrics: ['business'],
     conversionEffect: -MARGIN,
+  },
+  {
+    ...base,
+    name: 'conv-half-margin-cuped',
+    title: `conversion −m/2 with a pre-exposure covariate (ρ = ${COVARIATE_RHO})`,
+    metrics: ['business'],
+    conversionEffect: -MARGIN / 2,
+    covariateRho: COVARIATE_RHO,
+  },
+  {
+    ...base,
+    name: 'conv-at-margin-cuped',
+    title: `conversion −m exactly at the margin, with the covariate (ρ = ${COVARIATE_RHO})`,
+    metrics: ['business'],
+    conversionEffect: -MARGIN,
+    covariateRho: COVARIATE_RHO,
   },
   {
     ...base,
@@ -128,13 +152,30 @@ export function fullConfig(): GateConfig {
 export function scenarioConfig(s: Scenario, anytime = false): GateConfig {
   const full = fullConfig()
   const k = s.metrics.length
+  const business = s.covariateRho === undefined ? full.business : full.business.map((g) => ({ ...g, covariate: true }))
   return {
     ...full,
-    business: s.metrics.includes('business') ? full.business : [],
+    business: s.metrics.includes('business') ? business : [],
     errorRate: s.metrics.includes('errors') ? full.errorRate : null,
     latency: s.metrics.includes('latency') ? full.latency : null,
     // Exactly α_fail when all metrics run (no rounding), else the same per-test share of it.
     alphaFail: k === ALL.length ? full.alphaFail : (full.alphaFail * k) / ALL.length,
     minDurationMs: anytime ? 0 : full.minDurationMs,
   }
+}
+
+/**
+ * The joint law of (x, y) for one unit: cell probabilities [p₁₁, p₁₀, p₀₁] of (x = 1, y = 1),
+ * (1, 0), (0, 1); (0, 0) takes the rest. Each unit has a latent propensity q with mean p₀ and
+ * variance ρ·p₀(1 − p₀); x ~ Bernoulli(q) is drawn before exposure (its law is the same in both
+ * arms) and y ~ Bernoulli(k·q), k = 1 + conversion effect. So P(x = 1) = p₀ in both arms,
+ * P(y = 1) = k·p₀, P(x = 1, y = 1) = k·E[q²], and corr(x, y) = ρ exactly in the champion arm (k = 1).
+ * Such a q exists for k ≤ 1, e.g. Beta(p₀·s, (1 − p₀)·s) with s = 1/ρ − 1; the runs only need the cells.
+ */
+export function covariateCells(rho: number, effect: number): [number, number, number] {
+  const p = CONVERSION_BASE
+  const eq2 = rho * p * (1 - p) + p * p
+  const k = 1 + effect
+  const p11 = k * eq2
+  return [p11, p - p11, k * p - p11]
 }

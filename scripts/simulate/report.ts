@@ -14,6 +14,7 @@ import {
   MARGIN,
   REQUESTS_PER_MINUTE,
   TICKS,
+  fullConfig,
 } from './model'
 import { type GateSummary, type ScenarioSummary, type TargetResult, pct } from './summary'
 
@@ -35,6 +36,7 @@ function pad(s: string, n: number): string {
 
 /** The header: what was simulated, with the seed and run count needed to reproduce it. */
 export function renderHeader(seed: number, runs: number): string {
+  const gates = fullConfig()
   return [
     'modelgate decision-quality benchmark (docs/statistics.md §13), real evaluateGates every tick',
     `seed ${seed}, ${runs} runs per scenario; reproduce with ` +
@@ -43,8 +45,9 @@ export function renderHeader(seed: number, runs: number): string {
       `cap ${TICKS / 60} h; conversion ${pct(CONVERSION_BASE)}, errors ${pct(ERROR_BASE)}, ` +
       `latency lognormal median ${LATENCY_MEDIAN_MS} ms σ ${LATENCY_SIGMA}, threshold = ` +
       `champion p99 ${CHAMPION_P99_MS.toFixed(0)} ms; margin m = ${pct(MARGIN)}`,
-    'gates: canary defaults (α_pass 0.05, α_fail 0.05/3 per test, SRM α 0.001, n_min 1,000, ' +
-      'min 24 h); each scenario evaluates only its metrics at the per-test α of the 3-metric ' +
+    `gates: canary defaults (α_pass ${gates.alphaPass}, α_fail ${gates.alphaFail}/3 per test, ` +
+      `SRM α ${gates.srmAlpha}, n_min ${gates.minSamplePerArm.toLocaleString('en-US')}, min 24 h; ` +
+      'planned looks recorded between ticks); each scenario evaluates only its metrics at the per-test α of the 3-metric ' +
       'config, except "aa" which runs all three together',
     'cells: rate (median/p90 minute of that decision); exposure = median challenger requests ' + 'before a FAIL',
   ].join('\n')

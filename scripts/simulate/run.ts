@@ -4,7 +4,9 @@
  * Each tick draws exact per-tick counts with the seeded samplers (the split by
  * Binomial(6,000, share), conversions and errors by Binomial per arm, latency by the tail sampler
  * of ./latency), adds them to cumulative evidence exactly as the Durable Object would, and
- * evaluates. Decisions are sticky: each gate keeps its first PASS, FAIL or HALT. Three gates share
+ * evaluates. Decisions are sticky: each gate keeps its first PASS, FAIL or HALT, except that a
+ * HALT becomes FAIL if the gates FAIL later, as the controller still rolls back a halted rollout
+ * (src/core/rollout/tick.ts). Three gates share
  * the same traffic (a paired comparison):
  * - `sequential`: `evaluateGates` with the canary defaults (PASS only after the 24 h minimum);
  * - `anytime`: the same verdicts, PASS as soon as every test passes (minimum duration 0);
@@ -15,7 +17,8 @@
 import { evaluateGates } from '../../src/core/gates/evaluate'
 import type { ArmEvidence, GateConfig, PlannedLook, StageEvidence, VerdictRecord } from '../../src/core/gates/types'
 import { emptyHistogram } from '../../src/core/stats/histogram'
-import { momentsFromProportion } from '../../src/core/stats/moments'
+import { momentsWithCovariate } from '../../src/core/stats/cuped'
+import { type Moments, momentsFromProportion } from '../../src/core/stats/moments'
 import { createRng, type Rng } from '../../src/core/stats/sim/prng'
 import { sampleBinomial } from '../../src/core/stats/sim/samplers'
 import { type TailSampler, defaultCut, p99FromMirror, recordTick, tailSampler } from './latency'
@@ -31,6 +34,7 @@ import {
   REQUESTS_PER_MINUTE,
   type Scenario,
   TICKS,
+  covariateCells,
   scenarioConfig,
 } from './model'
 
@@ -80,6 +84,9 @@ export function prepare(s: Scenario): Prepared {
   }
 }
 
+/** Still to watch: undecided, or halted (a later FAIL would still roll it back). */
+const open = (d: Decided | null): boolean => d === null || d.outcome === 'HALT'
+
 function terminal(v: VerdictRecord): Outcome | null {
   const d = v.decision
   return d === 'PASS' || d === 'FAIL' || d === 'HALT' || d === 'INCONCLUSIVE' ? d : null
@@ -110,6 +117,11 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
   // The planned looks recorded so far, carried between ticks as the coordinator does (§5.6).
   const looks: PlannedLook[] = []
   const pConvB = CONVERSION_BASE * (1 + s.conversionEffect)
+  // Covariate scenarios: per-arm counts of the (x, y) cells, drawn exactly (see addCovariateTick).
+  const cells = s.covariateRho === undefined ? null : covariateCells(s.covariateRho, s.conversionEffect)
+  const cellsA = s.covariateRho === undefined ? null : covariateCells(s.covariateRho, 0)
+  const covA: CellCounts = { n: 0, n11: 0, n10: 0, n01: 0 }
+  const covB: CellCounts = { n: 0, n11: 0, n10: 0, n01: 0 }
   const pErrB = ERROR_BASE * s.errorRatio
   for (let minute = 1; minute <= TICKS; minute++) {
     const nB = sampleBinomial(rng, REQUESTS_PER_MINUTE, s.actualShare)
@@ -124,7 +136,12 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
       champion.errors += errA
       challenger.errors += errB
     }
-    if (uses.business) {
+    if (uses.business && cells !== null) {
+      addCovariateTick(rng, cellsA!, nA, covA)
+      addCovariateTick(rng, cells, nB, covB)
+      champion.outcomes.conversion = covariateMoments(covA)
+      challenger.outcomes.conversion = covariateMoments(covB)
+    } else if (uses.business) {
       convA += sampleBinomial(rng, nA, CONVERSION_BASE)
       convB += sampleBinomial(rng, nB, pConvB)
       champion.outcomes.conversion = momentsFromProportion(convA, champion.exposures)
@@ -141,10 +158,15 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
       exposure: challenger.exposures,
     })
 
-    if (seq === null || any === null) {
+    if (open(seq) || open(any)) {
       const v = evaluateGates(evidence, p.config, looks)
       looks.push(...(v.looks ?? []))
       const t = terminal(v)
+      // A halted rollout keeps ticking and a FAIL still rolls it back (src/core/rollout/tick.ts).
+      if (t === 'FAIL') {
+        if (seq?.outcome === 'HALT') seq = here(t)
+        if (any?.outcome === 'HALT') any = here(t)
+      }
       if (seq === null && t !== null) seq = here(t)
       if (any === null) {
         if (t === 'FAIL' || t === 'HALT' || t === 'PASS') any = here(t)
@@ -160,10 +182,40 @@ export function simulateRun(p: Prepared, rng: Rng): RunResult {
       if (naiveFails(p, evidence, mirrorA, mirrorB)) naive = here('FAIL')
       else if (minute === TICKS) naive = here('PASS')
     }
-    if (seq !== null && any !== null && naive !== null) break
+    if (!open(seq) && !open(any) && naive !== null) break
   }
   const cap: Decided = { outcome: 'INCONCLUSIVE', minute: TICKS, exposure: challenger.exposures }
   return { sequential: seq ?? cap, anytime: any ?? cap, naive: naive ?? cap }
+}
+
+/** Cumulative counts of the (x, y) cells of one arm: x = 1 and y = 1, x only, y only. */
+interface CellCounts {
+  n: number
+  n11: number
+  n10: number
+  n01: number
+}
+
+/**
+ * One tick of `n` units, multinomial over the cells [p₁₁, p₁₀, p₀₁, rest] by successive exact
+ * binomials: the per-tick sufficient statistics (n, Σy, Σx, Σx², Σxy) of a 0/1 outcome and a 0/1
+ * covariate are these counts, so no approximation is involved.
+ */
+function addCovariateTick(rng: Rng, p: [number, number, number], n: number, c: CellCounts): void {
+  const n11 = sampleBinomial(rng, n, p[0])
+  const n10 = sampleBinomial(rng, n - n11, p[1] / (1 - p[0]))
+  const n01 = sampleBinomial(rng, n - n11 - n10, p[2] / (1 - p[0] - p[1]))
+  c.n += n
+  c.n11 += n11
+  c.n10 += n10
+  c.n01 += n01
+}
+
+/** Σy = n₁₁ + n₀₁, Σx = Σx² = n₁₁ + n₁₀, Σxy = n₁₁. */
+function covariateMoments(c: CellCounts): Moments {
+  const sumY = c.n11 + c.n01
+  const sumX = c.n11 + c.n10
+  return momentsWithCovariate(c.n, sumY, sumY, sumX, sumX, c.n11)
 }
 
 /** The naive rule on cumulative point estimates (no statistics), after n_min per arm. */

@@ -177,6 +177,16 @@ export const TARGETS: TargetSpec[] = [
   { target: 'A/A false FAIL ≤ 1%', scenario: 'aa', check: atMost('FAIL', 0.01) },
   { target: 'conversion −m/2 rolled back ≤ 2%', scenario: 'conv-half-margin', check: atMost('FAIL', 0.02) },
   { target: 'false PASS exactly at the margin ≤ 2.5%', scenario: 'conv-at-margin', check: atMost('PASS', 0.025) },
+  {
+    target: 'conversion −m/2 with a covariate (ρ = 0.5): PASS ≥ 60%',
+    scenario: 'conv-half-margin-cuped',
+    check: atLeast('PASS', 0.6),
+  },
+  {
+    target: 'false PASS at the margin with a covariate ≤ 2.5%',
+    scenario: 'conv-at-margin-cuped',
+    check: atMost('PASS', 0.025),
+  },
   { target: '3× error rate: median time to FAIL ≤ 4 min', scenario: 'errors-3x', check: fastMedian('FAIL', 4) },
   { target: 'SRM −3%: median time to HALT ≤ 20 min', scenario: 'srm', check: fastMedian('HALT', 20) },
 ]

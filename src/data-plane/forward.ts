@@ -19,6 +19,7 @@
  */
 import type { SignedClaims } from '../core/attribution/request-token'
 import { DomainError } from '../core/errors'
+import { covariateOf } from '../core/metrics/covariate'
 import type { RequestOutcome } from '../core/metrics/aggregate'
 import { DEFAULT_STREAM_IDLE_TIMEOUT_MS } from '../core/registry/types'
 import { selectRoute, type Arm, type RouteDecision } from '../core/routing/select'
@@ -51,17 +52,13 @@ export interface ForwardRecord {
   arm: Arm
   status: number
   /**
-   * How the answering attempt ended: gateway-generated 504/502 are 'timeout'/'unreachable'; an
-   * upstream answer is 'response' when its body ended (or the client cancelled it), 'stream_error'
-   * or 'stream_stalled' when it broke off or went silent.
+   * How the answering attempt ended: gateway-made 504/502 are 'timeout'/'unreachable'; an upstream answer is
+   * 'response' when its body ended (or the client cancelled it), 'stream_error'/'stream_stalled' when it broke off.
    */
   outcome: AttemptOutcome
   /** Time to first byte: from the upstream call to its response head (the server-timing value). */
   latencyMs: number
-  /**
-   * From the upstream call to the end of the body (its last byte, error, stall or the client's
-   * cancel, which makes it a lower bound); null when no head arrived.
-   */
+  /** From the upstream call to the body's end (last byte, error, stall, or the client's cancel); null: no head. */
   durationMs: number | null
   requestId: string
   startedAt: number
@@ -71,6 +68,8 @@ export interface ForwardRecord {
   decision: RouteDecision
   snapshot: RoutingSnapshot
   responseValues?: ResponseValues | undefined
+  /** The unit's pre-exposure covariate, also in the id (core/metrics/covariate); absent: none declared. */
+  covariate?: number | undefined
 }
 
 export interface ForwardDeps {
@@ -82,15 +81,11 @@ export interface ForwardDeps {
   random: () => number
   now: () => number
   /**
-   * Mints the id a client sees (plain or signed, see measurement), once per request. It names the
-   * version and arm the request was assigned to, also when the champion answers after a fallback:
-   * outcomes are attributed where the exposure is counted (intent to treat).
+   * Mints the id a client sees (plain or signed, see measurement), once per request. It names the version and arm
+   * the request was assigned to, also after a fallback: outcomes count where the exposure does (intent to treat).
    */
   mintRequestId: (info: SignedClaims) => string | Promise<string>
-  /**
-   * Called once per request, when the answer's body has ended (done, error, stall or the client's
-   * cancel), inside `defer`; gateway-made answers at once. What it returns is deferred with it.
-   */
+  /** Called once per request when the answer's body has ended (gateway-made: at once), in `defer`, as is its result. */
   onComplete?: (record: ForwardRecord) => Promise<unknown> | null | void
   /** Starts a shadow copy in the background; absent → shadowing off. */
   shadow?: (copy: ShadowCopy) => void
@@ -185,7 +180,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
   let body = plan.body
 
   const startedAt = deps.now()
-  const minted = deps.mintRequestId({
+  const claims: SignedClaims = {
     model,
     version: decision.version,
     arm: decision.arm,
@@ -193,7 +188,9 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
     epoch: snapshot.epoch,
     at: startedAt,
     shards: snapshot.metric_shards,
-  })
+    covariate: covariateOf(snapshot.metrics, reqHeaders),
+  }
+  const minted = deps.mintRequestId(claims)
   const requestId = typeof minted === 'string' ? minted : await minted
   const first = await attempt(decision.version, decision.arm)
   if (first.kind === 'too_large') {
@@ -285,6 +282,7 @@ export async function forward(input: ForwardInput, deps: ForwardDeps): Promise<R
       fallback,
       decision: chosen,
       snapshot: snapshot!,
+      covariate: claims.covariate,
     }
     let watched = false
     if (a.kind === 'response') {

@@ -115,5 +115,6 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
     durationMs: r.durationMs,
     fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
     values: r.responseValues,
+    covariate: r.covariate,
   }
 }

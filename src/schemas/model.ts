@@ -119,8 +119,21 @@ export const BusinessMetric = z
     header: HeaderName.optional().meta({
       description: 'Response metrics: a response header holding the number, e.g. x-cost',
     }),
+    covariate: z
+      .strictObject({
+        header: HeaderName.meta({ description: "The request header carrying the unit's value (a finite number)" }),
+      })
+      .optional()
+      .meta({
+        id: 'MetricCovariate',
+        description:
+          'Outcome metrics: a pre-exposure covariate for CUPED variance reduction, known about the unit before the request (e.g. its conversion rate over the last 30 days); missing or unreadable values count as 0',
+      }),
   })
   .superRefine((m, ctx) => {
+    if (m.covariate !== undefined && m.source === 'response') {
+      ctx.addIssue({ code: 'custom', path: ['covariate'], message: 'a covariate applies to outcome metrics only' })
+    }
     const fix = (message: string) => ctx.addIssue({ code: 'custom', path: ['source'], message })
     if (m.source !== 'response') {
       if (m.pointer !== undefined || m.header !== undefined) fix('pointer and header need "source":"response"')
@@ -202,6 +215,14 @@ export const ModelInput = z
         ms.forEach((m, i) => {
           if (m.cap !== undefined && m.floor !== undefined && m.floor > m.cap) {
             ctx.addIssue({ code: 'custom', path: [i, 'floor'], message: `floor ${m.floor} is above cap ${m.cap}` })
+          }
+        })
+        // The signed request id carries one covariate value (core/metrics/covariate).
+        const first = ms.find((m) => m.covariate !== undefined)?.covariate?.header
+        ms.forEach((m, i) => {
+          if (m.covariate !== undefined && m.covariate.header !== first) {
+            const message = `one covariate header per model: ${first} is declared already`
+            ctx.addIssue({ code: 'custom', path: [i, 'covariate', 'header'], message })
           }
         })
       }),

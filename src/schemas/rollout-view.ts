@@ -118,10 +118,24 @@ export const RolloutConfigView = z
           traffic_per_s: z.number(),
           measured: z.array(z.object({ metric: z.string(), mean: z.number(), sd: z.number(), margin: z.number() })),
           stages: z.array(z.object({ weight: z.number(), ms: z.number(), capped: z.boolean() })),
+          replanned: z
+            .object({
+              at: z.string(),
+              from: z.enum(['shadow']),
+              traffic_per_s: z.number(),
+              stages: z.array(z.object({ weight: z.number(), ms: z.number() })),
+            })
+            .nullable()
+            .optional()
+            .meta({
+              description:
+                'set when the canary stages were re-planned from the shadow step: when, and the traffic and stages planned at the start that the fields above replaced',
+            }),
         })
         .nullable()
         .meta({
-          description: 'durations "auto": canary stages planned by power from the traffic measured before the start',
+          description:
+            'durations "auto": canary stages planned by power from the traffic measured before the start (or, after a shadow step, during it)',
         }),
     }),
     shadow: z.object({ sample_rate: z.number(), min_samples: z.number() }),

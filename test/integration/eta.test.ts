@@ -16,9 +16,12 @@ const tokens = {
   margin: 0.1,
 }
 
+/** Shadow copies compared on a field both versions answer alike: no divergence. */
+const sameObject = { pointer: '/object', comparator: { kind: 'label' } }
+
 async function model(): Promise<string> {
   const name = uniqueModel('eta')
-  await adminOk('PUT', `/models/${name}`, { risk: 'medium', metrics: [tokens] }, 201)
+  await adminOk('PUT', `/models/${name}`, { risk: 'medium', metrics: [tokens], shadow_compare: sameObject }, 201)
   for (const [v, upstream] of [
     ['v1', 'upstreamA'],
     ['v2', 'upstreamB'],
@@ -113,5 +116,52 @@ describe('durations "auto" and the ETA', () => {
     }
     expect(left[1]).toBeLessThan(left[0] as number)
     expect(left[2]).toBeLessThan(left[1] as number)
+  }, 60_000)
+
+  it('re-plans the canary stages from the shadow step when the shadow step passes', async () => {
+    const m = await model()
+    await chat(m, 300) // measured at the start: 300 requests within seconds
+    const started = await adminOk(
+      'POST',
+      `/models/${m}/rollouts`,
+      {
+        challenger: 'v2',
+        strategy: ['shadow', 'canary'],
+        stages: [50, 100],
+        durations: 'auto',
+        evaluation: passingReport,
+        shadow: { sample_rate: 1, min_samples: 100 },
+        gates: {
+          shadow: { min_sample: 100, error_rate: { margin: 0.25, floor: 0.1 }, divergence: { max_rate: 0.2 } },
+          canary: gates,
+          watch: gates,
+        },
+      },
+      201,
+    )
+    const before = started.config.durations.auto
+    expect(before.replanned).toBeNull()
+    expect(started.plan[1]).toMatchObject({ kind: 'canary', planned_by: 'auto', planned_min_ms: before.stages[0].ms })
+    await approve(started.id)
+    expect((await rollout(started.id)).step).toMatchObject({ index: 0, kind: 'shadow' })
+
+    // The shadow step: 400 requests over its 48 h minimum, far less traffic than at the start.
+    await chat(m, 400)
+    await cron(Date.now() + 49 * 60 * MIN)
+    const r = await rollout(started.id)
+    const v = r.verdicts.find((x: any) => x.step_index === 0 && x.decision === 'PASS')
+    expect(v?.reason, JSON.stringify(r.verdicts.at(-1))).toMatch(/canary stages re-planned from the shadow step/)
+    const after = r.config.durations.auto
+    expect(after.replanned).toMatchObject({ from: 'shadow', traffic_per_s: before.traffic_per_s })
+    expect(after.replanned.stages).toEqual([{ weight: 50, ms: before.stages[0].ms }])
+    expect(after.traffic_per_s).toBeLessThan(before.traffic_per_s / 100)
+    // At that traffic the 400 per arm of a 50 % stage need 800 requests: 800 / rate.
+    const need = 800 / (after.traffic_per_s / 1000)
+    expect(after.stages[0].ms).toBeGreaterThan(need * 0.99)
+    expect(after.stages[0].ms).toBeLessThan(need * 1.01)
+    expect(r.plan[1]).toMatchObject({ kind: 'canary', planned_by: 'auto', planned_min_ms: after.stages[0].ms })
+    const audit = await adminOk('GET', `/audit?model=${m}&limit=100`)
+    const entry = audit.entries.find((e: any) => e.action === 'rollout.replanned')
+    expect(entry?.reason).toMatch(/50% .* → /)
   }, 60_000)
 })

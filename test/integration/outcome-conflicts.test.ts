@@ -9,7 +9,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { describe, expect, inject, it } from 'vitest'
 import { shardName, shardOf } from '../../src/core/metrics/shards'
-import { migrateTables } from '../../src/durable-objects/metrics-shard/tables'
+import { migrateTables, SHARD_SCHEMA_VERSION } from '../../src/durable-objects/metrics-shard/tables'
 import { admin, adminConfirmed, adminOk, infer, postOutcomes, settle, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout } from './helpers/rollout'
 
@@ -127,7 +127,7 @@ describe('POST /v1/outcomes: a contradicting report', () => {
       sql.exec('INSERT INTO seen (request_id, metric, minute) VALUES (?, ?, ?)', old!.id, METRIC, row.minute)
       sql.exec("DELETE FROM meta WHERE k = 'schema'")
       migrateTables(state.storage)
-      expect(sql.exec("SELECT v FROM meta WHERE k = 'schema'").one().v).toBe(2)
+      expect(sql.exec("SELECT v FROM meta WHERE k = 'schema'").one().v).toBe(SHARD_SCHEMA_VERSION)
     })
     expect((await report([{ request_id: old!.id, value: 0 }])).results.map((r: any) => r.status)).toEqual(['duplicate'])
     const after = await report([

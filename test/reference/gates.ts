@@ -17,6 +17,7 @@ import type { ExpHistogram as ExpHistogramLike } from '../../src/core/stats/hist
 import type { Moments } from '../../src/core/stats/moments'
 import { lgamma, logNormalCdf } from '../../src/core/stats/special'
 import { businessTest } from './planned-look'
+import { srm } from './srm-look'
 
 export type RefDecision = 'pass' | 'fail' | 'continue' | 'insufficient_data'
 
@@ -40,7 +41,7 @@ export interface RefVerdict {
   srm: { alarm: boolean; pValue: number; observedShare: number | null; expectedShare: number }
   conflictsAlarm: boolean
   metrics: RefMetric[]
-  /** §5.6: the planned looks taken now (only when recorded looks were passed in). */
+  /** §5.6, §5.7, §9.4: the planned looks taken now (only when recorded looks were passed in). */
   looks?: PlannedLook[]
 }
 
@@ -257,28 +258,6 @@ function tail(A: ExpHistogramLike, Bh: ExpHistogramLike, lat: NonNullable<GateCo
   return ni('latency', 'tail_exceedance', false, lat.margin, mf, prop(xA, A.count), prop(xB, Bh.count), true, lv)
 }
 
-/** §9.1–§9.2: Dirichlet-multinomial Bayes factor, κ = 10,000; skipped unless 0 < λ < 1. */
-function srm(e: StageEvidence, alpha: number): RefVerdict['srm'] {
-  const lambda = e.expectedChallengerShare
-  const counts = [e.champion.exposures, e.challenger.exposures]
-  const N = counts[0]! + counts[1]!
-  const observedShare = N > 0 ? counts[1]! / N : null
-  if (!(lambda > 0 && lambda < 1)) return { alarm: false, pValue: 1, observedShare, expectedShare: lambda }
-  const shares = [1 - lambda, lambda]
-  const kappa = 10_000
-  let logBf = lgamma(kappa) - lgamma(kappa + N)
-  counts.forEach((c, i) => {
-    const p = shares[i]!
-    if (c > 0) logBf += lgamma(kappa * p + c) - lgamma(kappa * p) - c * Math.log(p)
-  })
-  return {
-    alarm: logBf >= Math.log(1 / alpha),
-    pValue: Math.min(1, Math.exp(-logBf)),
-    observedShare,
-    expectedShare: lambda,
-  }
-}
-
 /** §10.6: either arm, any business metric: conflicts ≥ min and conflicts/accepted > max rate. */
 function conflictAlarm(e: StageEvidence, c: GateConfig, applies: boolean): boolean {
   if (!applies) return false
@@ -300,8 +279,8 @@ export function referenceVerdict(e: StageEvidence, c: GateConfig, looks?: readon
   const { champion: A, challenger: Bv, shadow: sh } = e
   const taken: PlannedLook[] = []
   if (!shadowOnly) {
-    // §5.3, and §5.6 with recorded looks (the default fail margin 0.55·m in both).
-    for (const g of c.business) tests.push(businessTest(g, e, looks, taken, ni))
+    // §5.3, and §5.6–§5.7 with recorded looks (the default fail margin 0.55·m in both).
+    for (const g of c.business) tests.push(businessTest(g, e, c.minDurationMs, looks, taken, ni))
     const err = c.errorRate
     if (err) tests.push((lv) => split('error_rate', A.errors, A.exposures, Bv.errors, Bv.exposures, err, lv))
     const lat = c.latency
@@ -315,7 +294,7 @@ export function referenceVerdict(e: StageEvidence, c: GateConfig, looks?: readon
   if (div && sh) tests.push((lv) => cap('divergence', 'divergence_rate', sh.diverged, sh.pairs, div.maxRate, null, lv))
   const lv: Levels = { pass: c.alphaPass, fail: c.alphaFail / Math.max(1, tests.length), min: c.minSamplePerArm }
   const metrics = tests.map((t) => t(lv))
-  const s = srm(e, c.srmAlpha)
+  const s = srm(e, c.srmAlpha, looks, taken)
   const conflictsAlarm = conflictAlarm(e, c, !shadowOnly && c.business.length > 0)
   const out = (decision: RefVerdict['decision']): RefVerdict => ({
     decision,

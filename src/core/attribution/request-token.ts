@@ -5,6 +5,16 @@
  *
  *   mg3~<model>~<version>~<arm><segment>~<epoch b36>~<shards b36>~<time ms b36>~<nonce>~<kid>~<mac>
  *
+ * `mg4` is the same with the request's pre-exposure covariate (core/metrics/covariate) after the
+ * shard count, as a decimal of at most 6 significant digits (e.g. `0.37`, `1.5e-7`):
+ *
+ *   mg4~<model>~<version>~<arm><segment>~<epoch b36>~<shards b36>~<x>~<time ms b36>~<nonce>~<kid>~<mac>
+ *
+ * It is minted only for a request that carried a covariate other than 0, so an id grows by the
+ * value's length plus one separator, and only then. Under the MAC, so a reporter cannot alter x;
+ * an outcome's x·y is computed from it (an `mg3` id means x = 0, which is also what a missing
+ * covariate counts as).
+ *
  * `shards` is the model's metric shard count when the id was minted: an outcome must reach the
  * shard that saw the request's shadow pair and remembers its earlier outcomes, and the count can
  * grow meanwhile. Version and arm are the ones the request was assigned to.
@@ -50,18 +60,24 @@ export interface RequestClaims {
   at: number
   /** The model's metric shard count at that time; null for an `mg1` id, which did not carry it. */
   shards: number | null
+  /** The unit's pre-exposure covariate (an `mg4` id); absent = 0 (none, missing or zero). */
+  covariate?: number | undefined
 }
 
 /** What the gateway signs: every claim known. */
 export type SignedClaims = RequestClaims & { shards: number }
 
 const PREFIX = 'mg3'
-/** Layouts by prefix: how many `~`-separated parts, and whether they carry shards and a kid. */
-const LAYOUTS: Record<string, { parts: number; shards: boolean; kid: boolean }> = {
+const PREFIX_COVARIATE = 'mg4'
+/** Layouts by prefix: how many `~`-separated parts, and whether they carry shards, a covariate and a kid. */
+const LAYOUTS: Record<string, { parts: number; shards: boolean; kid: boolean; covariate?: boolean }> = {
   mg1: { parts: 8, shards: false, kid: false },
   mg2: { parts: 9, shards: true, kid: false },
   mg3: { parts: 10, shards: true, kid: true },
+  mg4: { parts: 11, shards: true, kid: true, covariate: true },
 }
+/** A covariate as `String(number)` writes it (never `-0`, `NaN` or `Infinity`). */
+const COVARIATE = /^-?\d+(?:\.\d+)?(?:e[+-]\d+)?$/
 const ARM_CODES: Record<TokenArm, string> = { champion: 'c', challenger: 'h', cohort: 'k' }
 const CODE_ARMS: Record<string, TokenArm> = { c: 'champion', h: 'challenger', k: 'cohort' }
 /** An 8-byte tag in unpadded base64url. */
@@ -154,7 +170,9 @@ function mac(key: SipKey, payload: string): void {
 
 /** Signs synchronously with a key from `readySigningKey` (the per-request path). */
 export function signRequestIdWith(key: RequestIdKey, c: SignedClaims, random: RandomBytes = pooledRandomBytes): string {
-  const payload = `${PREFIX}~${c.model}~${c.version}~${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}~${c.epoch.toString(36)}~${c.shards.toString(36)}~${c.at.toString(36)}~${encodeBase32(random(NONCE_BYTES))}~${key.kid}`
+  // A covariate of 0 is what its absence means: the shorter `mg3` id.
+  const x = c.covariate === undefined || c.covariate === 0 ? '' : `~${String(c.covariate)}`
+  const payload = `${x === '' ? PREFIX : PREFIX_COVARIATE}~${c.model}~${c.version}~${ARM_CODES[c.arm]}${c.cohort ? 'c' : '-'}~${c.epoch.toString(36)}~${c.shards.toString(36)}${x}~${c.at.toString(36)}~${encodeBase32(random(NONCE_BYTES))}~${key.kid}`
   mac(key.sip, payload)
   return `${payload}~${tagText(tag[0]!, tag[1]!)}`
 }
@@ -198,6 +216,8 @@ function parseRequestId(id: string): ParsedId | null {
   const macText = parts[parts.length - 1] as string
   const arm = CODE_ARMS[armSeg.charAt(0)]
   const shards = shards36 === null ? null : parseInt(shards36, 36)
+  const xText = layout.covariate ? (parts[6] as string) : null
+  const covariate = xText === null ? undefined : Number(xText)
   if (
     !arm ||
     armSeg.length !== 2 ||
@@ -207,7 +227,8 @@ function parseRequestId(id: string): ParsedId | null {
     !B36.test(epoch36) ||
     !B36.test(at36) ||
     (shards36 !== null && (!B36.test(shards36) || shards === 0)) ||
-    (kid !== null && !KID.test(kid))
+    (kid !== null && !KID.test(kid)) ||
+    (xText !== null && (!COVARIATE.test(xText) || !Number.isFinite(covariate)))
   ) {
     return null
   }
@@ -220,6 +241,7 @@ function parseRequestId(id: string): ParsedId | null {
     at: parseInt(at36, 36),
     shards,
   }
+  if (covariate !== undefined) claims.covariate = covariate
   return { claims, kid, payload: id.slice(0, id.length - macText.length - 1), tag: macText }
 }
 

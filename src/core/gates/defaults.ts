@@ -22,6 +22,7 @@ import {
   snapToBucketEdge,
 } from '../stats/histogram'
 import { duration, pct } from './format'
+import { FAIL_MARGIN_FACTOR } from './planned-look'
 import type { BusinessGate, GateConfig } from './types'
 
 const HOUR_MS = 3_600_000
@@ -67,9 +68,9 @@ export const GATE_DEFAULTS = {
    */
   latencyMargin: 0.5,
   p99Slowdown: 0.1,
-  alphaPass: 0.05,
+  alphaPass: 0.025,
   alphaFail: 0.05,
-  srmAlpha: 0.001,
+  srmAlpha: 0.004,
   minSamplePerArm: 1000,
   /** ≥ one diurnal cycle; 48 h for shadow, together with the 10,000-pair minimum (both are required; docs/statistics.md §2.6). */
   minDurationMs: { shadow: 48 * HOUR_MS, canary: 24 * HOUR_MS, watch: 24 * HOUR_MS },
@@ -117,9 +118,10 @@ function latencyGate(opts: DefaultGateOptions): GateConfig['latency'] {
 
 /**
  * Sensible default gates for a stage: business margin 2%, errors +25% (relative, event split),
- * latency exceedance at the champion p99 (or the SLA), α_pass = α_fail = 0.05, SRM α = 0.001,
+ * latency exceedance at the champion p99 (or the SLA), α_pass = 0.025, α_fail = 0.05, SRM α = 0.004,
  * ≥ 1,000 exposures per arm, ≥ 24 h (48 h in shadow), at most 7 days, divergence ≤ 5%, HALT
- * above 1% contradicted outcomes (≥ 20 of them). Fail margins default to the margins (m_f = m: a good model is almost never rolled back).
+ * above 1% contradicted outcomes (≥ 20 of them). Fail margins default to the margins, except
+ * business gates: 0.55·m (docs/statistics.md §5.6).
  *
  * @example defaultGateConfig({ stage: 'canary', championP99Ms: 320,
  *   business: [{ metric: 'conversion', kind: 'proportion', direction: 'higher_is_better' }] })
@@ -147,13 +149,17 @@ export function defaultGateConfig(opts: DefaultGateOptions): GateConfig {
 
 type Margined = { margin: number; failMargin?: number }
 
-function marginFindings(name: string, c: Margined | null, d: Margined | null): string[] {
+/**
+ * `failFactor`: an implicit fail margin is this share of the margin (business gates: 0.55,
+ * docs/statistics.md §5.6; the other gates: 1).
+ */
+function marginFindings(name: string, c: Margined | null, d: Margined | null, failFactor = 1): string[] {
   if (d === null) return []
   if (c === null) return [`${name}: gate removed`]
   const out: string[] = []
   if (c.margin > d.margin) out.push(`${name}: margin ${pct(c.margin)} > default ${pct(d.margin)}`)
-  const cf = c.failMargin ?? c.margin
-  const df = d.failMargin ?? d.margin
+  const cf = c.failMargin ?? failFactor * c.margin
+  const df = d.failMargin ?? failFactor * d.margin
   // An implicit fail margin (= margin) that grew with the margin is already reported above.
   const implied = c.failMargin === undefined && c.margin > d.margin
   if (cf > df && !implied) out.push(`${name}: fail margin ${pct(cf)} > default ${pct(df)}`)
@@ -175,7 +181,7 @@ export function isWeakerThan(config: GateConfig, defaults: GateConfig): string[]
     if (c !== null && (c.kind !== d.kind || c.direction !== d.direction)) {
       out.push(`${d.metric}: kind/direction changed to ${c.kind}/${c.direction}`)
     }
-    out.push(...marginFindings(d.metric, c, d))
+    out.push(...marginFindings(d.metric, c, d, FAIL_MARGIN_FACTOR))
   }
   out.push(...marginFindings('error_rate', config.errorRate, defaults.errorRate))
   const cf = config.errorRate?.floor ?? 0

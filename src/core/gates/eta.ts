@@ -11,8 +11,15 @@
  * guards (minimum sample, pooled events, minimum duration) included. The range repeats the search
  * with the challenger's estimates moved one standard error better and worse.
  *
+ * Planned looks (§5.6, §5.7): given the stage's recorded looks, the projections run the gates with
+ * them, so a recorded FAIL or PASS stays, and a look not yet taken is projected where it falls due
+ * (the PASS look at the minimum duration, the FAIL look where V̂ reaches V_plan) and then carried,
+ * like a recorded one, into every later projection: one look per stage, as the coordinator takes it.
+ *
  * Invariants:
  * - Pure, and it never changes a decision: the verdict is computed first, elsewhere.
+ * - A projected look is a forecast: it never leaves this module (the projections' `verdict.looks`
+ *   are dropped), so nothing the forecast sees is ever recorded as a look.
  * - HALT is not forecast: the projection checks SRM at a vanishing level and drops outcome
  *   conflicts, because a random imbalance of the split scaled up would look like a real one.
  * - Null when the stage has no data or no elapsed time, or when nothing decides before the cap.
@@ -20,7 +27,16 @@
 import type { ExpHistogram } from '../stats/histogram'
 import type { Moments } from '../stats/moments'
 import { evaluateGates } from './evaluate'
-import type { ArmEvidence, GateConfig, GateEta, MetricDirection, StageEta, StageEvidence, VerdictRecord } from './types'
+import type {
+  ArmEvidence,
+  GateConfig,
+  GateEta,
+  MetricDirection,
+  PlannedLook,
+  StageEta,
+  StageEvidence,
+  VerdictRecord,
+} from './types'
 
 export type { GateEta, StageEta }
 
@@ -43,7 +59,11 @@ function scaleHistogram(h: ExpHistogram, s: number): ExpHistogram {
   return { ...h, buckets, zeroCount: h.zeroCount * s, count: h.count * s, sum: h.sum * s }
 }
 
-const scaleMoments = (m: Moments, s: number): Moments => ({ n: m.n * s, mean: m.mean, m2: m.m2 * s })
+/** Counts × s; a covariate's sums scale alike, so a CUPED gate is projected adjusted (§5.8). */
+const scaleMoments = (m: Moments, s: number): Moments => {
+  const scaled = { n: m.n * s, mean: m.mean, m2: m.m2 * s }
+  return m.x === undefined ? scaled : { ...scaled, x: { mean: m.x.mean, m2: m.x.m2 * s, c: m.x.c * s } }
+}
 
 function scaleArm(a: ArmEvidence, s: number): ArmEvidence {
   const outcomes: Record<string, Moments> = {}
@@ -109,7 +129,9 @@ export function shiftChallenger(e: StageEvidence, config: GateConfig, sign: 1 | 
     const up = d.direction === 'higher_is_better' ? sign : -sign
     let mean = m.mean + up * se
     if (d.proportion) mean = Math.min(1, Math.max(0, mean))
-    outcomes[k] = { n: m.n, mean, m2: d.proportion ? m.n * mean * (1 - mean) : m.m2 }
+    const shifted = { n: m.n, mean, m2: d.proportion ? m.n * mean * (1 - mean) : m.m2 }
+    // The covariate's sums stay: moving ȳ by one (unadjusted, so wider) standard error keeps x.
+    outcomes[k] = m.x === undefined ? shifted : { ...shifted, x: m.x }
   }
   const c = e.challenger
   const challenger = { ...c, outcomes, errors: shiftCount(c.errors, -sign, c.exposures) }
@@ -160,11 +182,63 @@ interface Forecast {
   gates: Array<{ s: number; decision: string } | null>
 }
 
-function forecast(e: StageEvidence, config: GateConfig, sMax: number, search: Search, grows: boolean): Forecast {
-  // A vanishing SRM level: the projection forecasts PASS and FAIL, not HALT (module comment).
-  const quiet: GateConfig = { ...config, srmAlpha: Number.MIN_VALUE }
+/** The gates on the evidence projected to scale `s`, with the given looks (or none: mixtures only). */
+type Run = (s: number, looks: readonly PlannedLook[] | undefined) => VerdictRecord
+
+/** A look the projection expects the gates to take at scale `s`: a forecast, never recorded. */
+interface ProjectedLook {
+  s: number
+  look: PlannedLook
+}
+
+const lookKey = (l: PlannedLook) => `${l.side ?? 'fail'}:${l.metric}`
+
+/**
+ * Where each look not yet recorded falls due, and what it would see there: the first scale of the
+ * grid where the gates take it, refined by bisection (the PASS look lands at the minimum duration,
+ * docs/statistics.md §5.7, unless a guard holds it later). Whether a look is taken depends on V̂,
+ * the clock and the guards, which only move one way as `s` grows.
+ */
+function projectLooks(run: Run, recorded: readonly PlannedLook[], sMax: number, search: Search) {
+  const taken = (s: number) => run(s, recorded).looks ?? []
+  const out = new Map<string, ProjectedLook>()
+  const at = (k: number) => Math.pow(sMax, k / search.grid)
+  const grid = Array.from({ length: search.grid + 1 }, (_, k) => taken(at(k)))
+  grid.forEach((looks, k) => {
+    for (const first of looks) {
+      const key = lookKey(first)
+      if (out.has(key)) continue
+      let found: ProjectedLook = { s: at(k), look: first }
+      let lo = k === 0 ? 1 : at(k - 1)
+      for (let i = 0; k > 0 && i < search.bisect; i++) {
+        const mid = Math.sqrt(lo * found.s)
+        const look = taken(mid).find((l) => lookKey(l) === key)
+        if (look === undefined) lo = mid
+        else found = { s: mid, look }
+      }
+      out.set(key, found)
+    }
+  })
+  return [...out.values()]
+}
+
+function forecast(
+  e: StageEvidence,
+  config: GateConfig,
+  sMax: number,
+  search: Search,
+  grows: boolean,
+  looks: readonly PlannedLook[] | null,
+): Forecast {
+  // A vanishing SRM level, still positive once split with the SRM look (§9.4): the projection
+  // forecasts PASS and FAIL, not HALT (module comment).
+  const quiet: GateConfig = { ...config, srmAlpha: 1e-300 }
+  const run: Run = (s, l) => evaluateGates(scaleEvidence(e, s, grows), quiet, l)
+  const projected = looks === null ? [] : projectLooks(run, looks, sMax, search)
   const probe = (s: number): Probe => {
-    const v = evaluateGates(scaleEvidence(e, s, grows), quiet)
+    // The looks due by `s` are carried as if recorded; the looks this run would take are dropped.
+    const due = looks && [...looks, ...projected.filter((p) => p.s <= s).map((p) => p.look)]
+    const v = run(s, due ?? undefined)
     return { stage: v.decision, gates: v.metrics.map((m) => m.decision) }
   }
   const grid = Array.from({ length: search.grid + 1 }, (_, k) => probe(Math.pow(sMax, k / search.grid)))
@@ -183,13 +257,16 @@ function hasData(e: StageEvidence): boolean {
  * The ETA of a stage judged on `evidence` with `config` (docs/statistics.md §2.8): null without
  * data or elapsed time. Times are ms since epoch; a range's end that never decides is the cap.
  *
+ * `looks`: the planned looks recorded for the stage before `verdict` (the looks `verdict` took are
+ * added here). Given, the projections model the planned looks; absent, every test is a mixture.
+ *
  * @example const eta = stageEta(evidence, gate, verdict) // { decideAt, range, gates: [...] }
  */
 export function stageEta(
   evidence: StageEvidence,
   config: GateConfig,
   verdict: VerdictRecord,
-  opts: { championGrows?: boolean } = {},
+  opts: { championGrows?: boolean; looks?: readonly PlannedLook[] } = {},
 ): StageEta | null {
   // A watch compares with a fixed pre-rollout baseline: only the challenger's counts grow there.
   const grows = opts.championGrows ?? true
@@ -198,9 +275,12 @@ export function stageEta(
   const sMax = config.maxDurationMs / elapsed
   const capAt = evidence.stageStartedAt + config.maxDurationMs
   const time = (s: number) => Math.round(evidence.stageStartedAt + s * elapsed)
-  const mid = forecast(evidence, config, sMax, POINT, grows)
-  const better = forecast(shiftChallenger(evidence, config, 1), config, sMax, BAND, grows)
-  const worse = forecast(shiftChallenger(evidence, config, -1), config, sMax, BAND, grows)
+  // The looks `verdict` took count as recorded; SRM looks are left out with the rest of HALT.
+  const looks =
+    opts.looks === undefined ? null : [...opts.looks, ...(verdict.looks ?? [])].filter((l) => l.side !== 'srm')
+  const mid = forecast(evidence, config, sMax, POINT, grows, looks)
+  const better = forecast(shiftChallenger(evidence, config, 1), config, sMax, BAND, grows, looks)
+  const worse = forecast(shiftChallenger(evidence, config, -1), config, sMax, BAND, grows, looks)
   const range = (
     point: { s: number } | null,
     a: { s: number } | null,

@@ -36,9 +36,11 @@
 import { emptyMoments } from '../stats/moments'
 import { sequentialSrm } from '../stats/srm'
 import { checkConflicts, withConflicts } from './conflicts'
+import { noted, withCovariate } from './covariate'
 import { duration, int, num, pct } from './format'
 import { type NiVerdictInput, type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
-import { FAIL_MARGIN_FACTOR, type LookBook, niWithLook } from './planned-look'
+import { FAIL_MARGIN_FACTOR, type LookBook, MIXTURE_SHARE, niWithLook } from './planned-look'
+import { srmLook, srmLookPValue } from './srm-look'
 import { divergenceVerdict, tailExceedanceVerdict } from './rate-tests'
 import type {
   BusinessGate,
@@ -54,8 +56,11 @@ import type {
 type GateTest = (levels: TestLevels) => MetricVerdict
 type SrmVerdict = VerdictRecord['srm']
 
-/** The sequential Dirichlet-multinomial SRM check, skipped when there is no split to test. */
-function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
+/**
+ * The sequential Dirichlet-multinomial SRM check, skipped when there is no split to test; with the
+ * stage's recorded looks, plus the early SRM look (./srm-look, docs/statistics.md §9.4).
+ */
+function checkSrm(e: StageEvidence, alpha: number, book: LookBook | null): SrmVerdict {
   const share = e.expectedChallengerShare
   const nA = e.champion.exposures
   const nB = e.challenger.exposures
@@ -66,14 +71,23 @@ function checkSrm(e: StageEvidence, alpha: number): SrmVerdict {
     const reason = `SRM not checked: ${why} (expected challenger share ${pct(share)}).`
     return { alarm: false, pValue: 1, observedShare, expectedShare: share, reason }
   }
-  const r = sequentialSrm({ counts: [nA, nB], expectedShares: [1 - share, share], alpha })
+  const mixtureAlpha = book === null ? alpha : MIXTURE_SHARE * alpha
+  const r = sequentialSrm({ counts: [nA, nB], expectedShares: [1 - share, share], alpha: mixtureAlpha })
   const obs =
     `challenger share ${observedShare === null ? 'n/a' : pct(observedShare)} vs expected ` +
     `${pct(share)} over ${int(total)} exposures, always-valid p = ${num(r.pValue)}`
-  const reason = r.alarm
-    ? `SRM alarm: ${obs} ≤ ${num(alpha)}. Freeze the split and check assignment.`
-    : `No SRM: ${obs}.`
-  return { alarm: r.alarm, pValue: r.pValue, observedShare, expectedShare: share, reason }
+  if (r.alarm) {
+    const reason = `SRM alarm: ${obs} ≤ ${num(mixtureAlpha)}. Freeze the split and check assignment.`
+    return { alarm: true, pValue: r.pValue, observedShare, expectedShare: share, reason }
+  }
+  const look = book === null ? null : srmLook(nA, nB, share, alpha, book, e.now)
+  if (look?.decision === 'fail') {
+    const reason =
+      `SRM alarm at the planned look (${int(look.vPlan)} exposures): z = ${num(look.z)}, ` +
+      `|z| > ${num(look.boundary)}, p = ${num(srmLookPValue(look))}; now ${obs}. Freeze the split and check assignment.`
+    return { alarm: true, pValue: Math.min(r.pValue, srmLookPValue(look)), observedShare, expectedShare: share, reason }
+  }
+  return { alarm: false, pValue: r.pValue, observedShare, expectedShare: share, reason: `No SRM: ${obs}.` }
 }
 
 function businessTest(g: BusinessGate, e: StageEvidence, book: LookBook | null): GateTest {
@@ -89,8 +103,12 @@ function businessTest(g: BusinessGate, e: StageEvidence, book: LookBook | null):
     proportion,
     show: proportion ? pct : num,
   }
+  // A declared pre-exposure covariate: both the mixture and the planned looks run on the
+  // CUPED-adjusted arms (docs/statistics.md §5.8); without one on both arms, the plain test.
+  const { input: used, note } = g.covariate === true ? withCovariate(input) : { input, note: null }
   // With the stage's recorded looks, FAIL adds the planned look (docs/statistics.md §5.6).
-  return (levels) => withConflicts(book === null ? niVerdict(input, levels) : niWithLook(input, levels, book, e.now), e)
+  return (levels) =>
+    withConflicts(noted(book === null ? niVerdict(used, levels) : niWithLook(used, levels, book, e.now), note), e)
 }
 
 /** The tests this stage evaluates; their number K is fixed by config and stage kind. */
@@ -248,8 +266,9 @@ export function evaluateGates(
 ): VerdictRecord {
   const elapsedMs = Math.max(0, evidence.now - evidence.stageStartedAt)
   const shadowOnly = !(evidence.expectedChallengerShare > 0)
-  const srm = checkSrm(evidence, config.srmAlpha)
-  const book: LookBook | null = looks === undefined ? null : { recorded: looks, taken: [] }
+  const book: LookBook | null =
+    looks === undefined ? null : { recorded: looks, taken: [], passReady: elapsedMs >= config.minDurationMs }
+  const srm = checkSrm(evidence, config.srmAlpha, book)
   const tests = gateTests(evidence, config, shadowOnly, book)
   const levels: TestLevels = {
     alphaPass: config.alphaPass,

@@ -9,6 +9,7 @@
  *
  * History: 1 = first vectors; 2 = a FAIL wins over an SRM alarm (§9.2), invalid gate
  * configurations give `insufficient_data` instead of throwing; 3 = business FAIL: default fail
- * margin 0.55·m, and with recorded looks the planned look (§5.6).
+ * margin 0.55·m, and with recorded looks the planned look (§5.6); 4 = α_pass 0.025 and srmAlpha
+ * 0.004 by default, and with recorded looks the planned PASS look (§5.7) and the early SRM look (§9.4).
  */
-export const GATES_SPEC_VERSION = '3'
+export const GATES_SPEC_VERSION = '4'

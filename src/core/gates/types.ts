@@ -72,6 +72,11 @@ export interface BusinessGate {
   margin: number
   /** FAIL margin m_f (0 ≤ m_f ≤ margin); default 0.55·margin (docs/statistics.md §5.6). */
   failMargin?: number
+  /**
+   * The model declares a pre-exposure covariate for this metric: when both arms' outcome moments
+   * carry one (`Moments.x`), the test runs on CUPED-adjusted moments (docs/statistics.md §5.8).
+   */
+  covariate?: boolean
 }
 
 export interface GateConfig {
@@ -152,20 +157,31 @@ export interface VerdictRecord {
   looks?: PlannedLook[]
 }
 
-/** One planned FAIL look of a business metric, as recorded by the caller (docs/statistics.md §5.6). */
+/**
+ * One planned look, as recorded by the caller (docs/statistics.md §5.6, §5.7, §9.4): a business
+ * metric's FAIL look (`side` absent in looks recorded before the other sides existed), its PASS
+ * look at the stage's minimum duration, or the stage's early SRM look (`metric: "srm"`).
+ */
 export interface PlannedLook {
   metric: string
+  side?: LookSide
   /** Evaluation clock of the look (ms since epoch). */
   at: number
-  /** V̂(m_f) at the look, and the V_plan it reached. */
+  /**
+   * The variance at the look (V̂ of the contrast; for SRM, N·λ(1−λ) of the challenger's count) and
+   * the plan it reached (V_plan; V̂ itself for a PASS look; for SRM the exposure count N_plan).
+   */
   variance: number
   vPlan: number
-  /** D̂(m_f), z = D̂/√V̂, and the z-boundary −z_{1−3α_k/4}. */
+  /** The contrast (D̂(m_f) for FAIL, D̂(m) for PASS, n_B − N·λ for SRM), z = contrast/√V̂, and the z-boundary. */
   contrast: number
   z: number
   boundary: number
-  decision: 'fail' | 'continue'
+  /** `fail` = FAIL (SRM: alarm), `pass` = PASS; `continue` = the look made no claim. */
+  decision: 'fail' | 'pass' | 'continue'
 }
+
+export type LookSide = 'fail' | 'pass' | 'srm'
 
 /** One gate's forecast: what it is expected to decide, when, and the range of that time (ms since epoch). */
 export interface GateEta {

@@ -18,6 +18,7 @@ import {
   type LatencyCounts,
 } from './prometheus'
 import { addResponseValues, mergeResponseSums, type ResponseSums, type ResponseValues } from './response-metrics'
+import { addCovariate, mergeCovariate, type CovariateSums } from './covariate'
 
 /** Arm of a measurement: the routing arm, or `shadow` for copies sent to a shadow target. */
 export type MeasuredArm = 'champion' | 'challenger' | 'cohort' | 'shadow'
@@ -45,18 +46,16 @@ export interface Agg {
   timeouts: number
   unreachable: number
   /**
-   * Answers whose body broke off after the head (a reset or transport error), and answers whose
-   * body went silent longer than the backend's `stream_idle_timeout_ms`: errors of the version,
-   * counted here instead of their status class. Rows stored before these fields lack them (none).
+   * Answers whose body broke off after the head (a reset or transport error) or went silent longer than the
+   * backend's `stream_idle_timeout_ms`: errors of the version, counted instead of their status class (absent: none).
    */
   streamErrors?: number
   streamStalls?: number
   /** Answers given by this version after another version's attempt failed (fallback). */
   fallbackAnswers: number
   /**
-   * Of those, the ones that failed too (5xx, timeout, connect error). They are the assigned arm's
-   * error already (its failed attempt), so this version's error rate leaves them out. Rows stored
-   * before this field existed lack it: read it as `?? 0`.
+   * Of those, the ones that failed too (5xx, timeout, connect error): the assigned arm's error already (its failed
+   * attempt), so this version's error rate leaves them out. Rows stored before it lack it: read it as `?? 0`.
    */
   fallbackErrors: number
   /** Attempts of this version that failed and were answered by the champion instead. */
@@ -64,10 +63,7 @@ export interface Agg {
   /** Time to first byte (the response head) of answered requests, ms. */
   latency: ExpHistogram
   latencyMoments: Moments
-  /**
-   * Total duration of answered requests, ms: from the upstream call to the body's last byte (or to
-   * its error, stall, or the client's cancel). Rows stored before it lack it: read with `durationOf`.
-   */
+  /** Answered requests' total duration (ms) to the body's end (last byte, error, stall, cancel); see `durationOf`. */
   duration?: ExpHistogram
   /** Shadow arm only: copies attempted, comparable pairs, divergent pairs, failed copies, skipped. */
   shadowAttempts: number
@@ -77,6 +73,8 @@ export interface Agg {
   shadowSkipped: number
   /** Response metrics' sums by metric (see core/metrics/response-metrics); absent: none. */
   response?: Record<string, ResponseSums>
+  /** The covariate's Σx, Σx² over the row's exposures (./covariate); absent: none declared. */
+  covariate?: CovariateSums
 }
 
 export function emptyAgg(): Agg {
@@ -104,10 +102,7 @@ export function emptyAgg(): Agg {
   }
 }
 
-/**
- * How the answering attempt ended: a response whose body ended (or the client cancelled), a timeout
- * or connect error before the head, a body that broke off (`stream_error`) or stalled.
- */
+/** How the answering attempt ended: answered (body ended or cancelled), timeout, unreachable, broke off, stalled. */
 export type RequestOutcome = 'response' | 'timeout' | 'unreachable' | 'stream_error' | 'stream_stalled'
 
 /** Whether the upstream's response head arrived (the outcomes that carry latencies). */
@@ -134,6 +129,8 @@ export interface RequestMeasurement {
   fallback: { version: string; arm: MeasuredArm } | null
   /** The model's response metrics read from the answer (absent: the model has none). */
   values?: ResponseValues | undefined
+  /** The unit's pre-exposure covariate (./covariate); absent: the model declares none. */
+  covariate?: number | undefined
 }
 
 /** One shadow copy and, when comparable, its pairing with the champion's answer. */
@@ -246,12 +243,12 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.shadowErrors += src.shadowErrors
   target.shadowSkipped += src.shadowSkipped
   if (src.response) mergeResponseSums((target.response ??= {}), src.response)
+  mergeCovariate(target, src)
 }
 
 /**
- * Errors of a row as gates count them, over the same requests as `exposuresOf`: 5xx, timeouts,
- * connect errors, bodies that broke off or stalled, and failed attempts, minus failed rescues of
- * another arm's requests (counted there as its failed attempt).
+ * Errors of a row as gates count them, over the same requests as `exposuresOf`: 5xx, timeouts, connect errors,
+ * bodies that broke off or stalled, and failed attempts, minus failed rescues of another arm's requests.
  */
 export function errorsOf(a: Agg): number {
   return (
@@ -271,9 +268,8 @@ export function exposuresOf(a: Agg): number {
 }
 
 /**
- * One row of a measurement batch: its key, its aggregate, and the exact Prometheus bucket counts of
- * the latencies and durations it holds (classic `le` buckets cannot be derived from the exponential
- * histogram). Rows from Workers deployed before durations lack `promDuration` (none).
+ * One row of a measurement batch: its key, its aggregate, and the exact Prometheus bucket counts of its latencies
+ * and durations (classic `le` buckets cannot be derived from the exponential histogram; older rows lack durations).
  */
 export interface AggRow {
   key: AggKey
@@ -318,7 +314,10 @@ export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void 
       addLatency(row.prom, m.latencyMs)
       if (typeof m.durationMs === 'number') addDuration((row.promDuration ??= emptyDurationCounts()), m.durationMs)
     }
-    if (m.fallback) addFailedAttempt(rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment).agg)
+    // The covariate goes where the exposure counts: the assigned arm's row (see exposuresOf).
+    const assigned = m.fallback ? rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment) : row
+    if (m.fallback) addFailedAttempt(assigned.agg)
+    if (m.covariate !== undefined) addCovariate(assigned.agg, m.covariate)
   } else {
     const row = rowFor(rows, minute, m.epoch, m.version, 'shadow', '')
     addShadow(row.agg, m)

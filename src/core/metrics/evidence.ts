@@ -19,6 +19,7 @@ import type { ArmEvidence, OutcomeReports, ShadowEvidence, StageEvidence } from 
 import type { LatencyMeasure, MetricSource } from '../registry/types'
 import { emptyHistogram } from '../stats/histogram'
 import { momentsFromProportion, momentsFromSums, type Moments } from '../stats/moments'
+import { momentsWithCovariate } from '../stats/cuped'
 import { LATENCY_SCALE, errorsOf, exposuresOf, latencyFor, type Agg } from './aggregate'
 import { sumWhere, type MergedSummary } from './summary'
 
@@ -27,6 +28,8 @@ export interface MetricSpec {
   kind: 'proportion' | 'mean'
   /** `response`: read from the arm's request rows at once (no attribution window); absent: outcome. */
   source?: MetricSource | undefined
+  /** The metric declares a pre-exposure covariate: its Moments carry `x` (core/metrics/covariate). */
+  covariate?: boolean | undefined
 }
 
 type RowFilter = (r: { version: string; arm: string; segment: string }) => boolean
@@ -39,19 +42,29 @@ function outcomesFor(summary: MergedSummary, agg: Agg, metrics: MetricSpec[], pr
       out[m.name] = momentsFromSums(s?.n ?? 0, s?.sum ?? 0, s?.sumSq ?? 0)
       continue
     }
-    let exposures = 0
-    let n = 0
-    let sum = 0
-    let sumSq = 0
+    const t = { exposures: 0, n: 0, sum: 0, sumSq: 0, sumX: 0, sumXSq: 0, outSumX: 0, outSumXSq: 0, sumXY: 0 }
     for (const r of summary.matured.values()) {
       if (r.metric !== m.name || !pred(r)) continue
-      exposures += r.exposures
-      n += r.n
-      sum += r.sum
-      sumSq += r.sumSq
+      t.exposures += r.exposures
+      t.n += r.n
+      t.sum += r.sum
+      t.sumSq += r.sumSq
+      t.sumX += r.sumX ?? 0
+      t.sumXSq += r.sumXSq ?? 0
+      t.outSumX += r.outSumX ?? 0
+      t.outSumXSq += r.outSumXSq ?? 0
+      t.sumXY += r.sumXY ?? 0
     }
-    // Proportions count every matured exposure (no outcome = not positive); means only outcomes.
-    out[m.name] = m.kind === 'proportion' ? momentsFromProportion(sum, exposures) : momentsFromSums(n, sum, sumSq)
+    // Proportions count every matured exposure (no outcome = not positive, y² = y), with the
+    // covariate over those exposures; means only outcomes, with the covariate over the outcomes.
+    const proportion = m.kind === 'proportion'
+    if (m.covariate === true) {
+      out[m.name] = proportion
+        ? momentsWithCovariate(t.exposures, t.sum, t.sum, t.sumX, t.sumXSq, t.sumXY)
+        : momentsWithCovariate(t.n, t.sum, t.sumSq, t.outSumX, t.outSumXSq, t.sumXY)
+    } else {
+      out[m.name] = proportion ? momentsFromProportion(t.sum, t.exposures) : momentsFromSums(t.n, t.sum, t.sumSq)
+    }
   }
   return out
 }
@@ -157,11 +170,14 @@ export function buildEvidence(
     }
   }
   const { champion, challenger, share } = comparedArms(spec)
+  // A watch's baseline is not concurrent: without random assignment between its sides, an imputed
+  // (or newly declared) covariate need not mean the same on both, so a watch reads none.
+  const arms = spec.kind === 'watch' ? metrics.map((m) => ({ ...m, covariate: false })) : metrics
   return {
     ...base,
     // A watch compares with the previous champion's baseline from before the rollout.
-    champion: armEvidence(spec.kind === 'watch' ? spec.baseline : summary, metrics, champion, measure),
-    challenger: armEvidence(summary, metrics, challenger, measure),
+    champion: armEvidence(spec.kind === 'watch' ? spec.baseline : summary, arms, champion, measure),
+    challenger: armEvidence(summary, arms, challenger, measure),
     shadow: null,
     expectedChallengerShare: share,
   }

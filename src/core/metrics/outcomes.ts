@@ -86,6 +86,16 @@ export interface MaturedRow {
   n: number
   sum: number
   sumSq: number
+  /**
+   * The pre-exposure covariate (./covariate), 0 where missing: Σx and Σx² over the matured exposures,
+   * and over the outcomes Σx, Σx² and Σxy (x from each outcome's request id, y its value). Absent
+   * from shards deployed before covariates (read as 0).
+   */
+  sumX?: number
+  sumXSq?: number
+  outSumX?: number
+  outSumXSq?: number
+  sumXY?: number
 }
 
 export interface CounterfactualRow {

@@ -40,6 +40,11 @@ export function mergeSummaries(parts: ShardSummary[]): MergedSummary {
         n: cur.n + r.n,
         sum: cur.sum + r.sum,
         sumSq: cur.sumSq + r.sumSq,
+        sumX: (cur.sumX ?? 0) + (r.sumX ?? 0),
+        sumXSq: (cur.sumXSq ?? 0) + (r.sumXSq ?? 0),
+        outSumX: (cur.outSumX ?? 0) + (r.outSumX ?? 0),
+        outSumXSq: (cur.outSumXSq ?? 0) + (r.outSumXSq ?? 0),
+        sumXY: (cur.sumXY ?? 0) + (r.sumXY ?? 0),
       }))
     }
     for (const r of p.counterfactual) {

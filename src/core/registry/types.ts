@@ -57,6 +57,15 @@ export interface BusinessMetric {
   pointer?: string | undefined
   /** …or a response header. */
   header?: string | undefined
+  /**
+   * A pre-exposure covariate for CUPED: the request header carrying the unit's value (outcome
+   * metrics only; one header per model; see core/metrics/covariate).
+   */
+  covariate?: MetricCovariate | undefined
+}
+
+export interface MetricCovariate {
+  header: string
 }
 
 export type MetricSource = 'outcome' | 'response'

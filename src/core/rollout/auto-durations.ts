@@ -7,16 +7,17 @@
  * challenger at the margin's midpoint (δ = D(m) = μ·m/2 in either direction), a stage giving the
  * challenger a share λ of r requests per ms has, after t ms,
  *   V(t) = σ²·(1/λ + k²/(1−λ)) / (r·t),   k = 1 − m (higher is better) or 1 + m (lower),
- * and PASSes by t with probability at least Φ((δ − B(V(t)))/√V(t)), B the gate's own always-valid
- * boundary (the mixture with τ = max(m, 1%)·μ): the planned length is the smallest t at which that
- * reaches the chosen power, and at which both arms have the gate's minimum sample (and, for a
- * proportion, the pooled events the gate needs), capped by the stage's maximum duration.
+ * and the planned length becomes the stage's minimum duration, where the gates take the planned PASS
+ * look (docs/statistics.md §5.7): a z-test of D̂(m)/√V̂ > z_{1−3α_pass/4}. The planned length is the
+ * t at which that look PASSes with the chosen power, √V(t) = δ/(z_look + z_power), and at which both
+ * arms have the gate's minimum sample (and, for a proportion, the pooled events the gate needs),
+ * capped by the stage's maximum duration.
  *
  * Pure: the caller measures the inputs (services/coordinator/start-rollout).
  */
-import { MIN_POOLED_EVENTS, marginScaleTau2 } from '../gates/metric-tests'
+import { MIN_POOLED_EVENTS } from '../gates/metric-tests'
+import { MIXTURE_SHARE } from '../gates/planned-look'
 import type { MetricDirection } from '../gates/types'
-import { mixtureBoundary } from '../stats/mixture'
 import { normalQuantile } from '../stats/special'
 
 /** The power a rollout plans for unless it asks for another. */
@@ -62,26 +63,17 @@ export interface StagePlan {
 }
 
 /**
- * The variance V* of D̂(m) at which a challenger at the margin's midpoint PASSes with `power`:
- * the root of (δ − B(V))/√V = z_power, by bisection on ln V (the left side falls as V grows).
- * Null when no variance reaches it (δ ≤ 0 or a degenerate mean).
+ * The variance V* of D̂(m) at which the planned PASS look (docs/statistics.md §5.7), taken at the
+ * planned length, PASSes a challenger at the margin's midpoint with `power`: the z-test at level
+ * 3α_pass/4 has power Φ(δ/√V − z_{1−3α_pass/4}), so √V* = δ/(z_{1−3α_pass/4} + z_power). The
+ * mixture's α_pass/4 checked every tick can only add PASSes, so this is a lower bound on the power.
+ * Null when no variance reaches it (δ ≤ 0, or a power at or below the look's level).
  */
 export function requiredVariance(m: MeasuredMetric, alphaPass: number, power: number): number | null {
   const delta = (m.margin / 2) * m.mean
-  const tau2 = marginScaleTau2(m.margin, m.mean)
-  if (!(delta > 0) || !(tau2 > 0)) return null
-  const z = normalQuantile(power)
-  const gap = (V: number) => (delta - mixtureBoundary(V, tau2, alphaPass)) / Math.sqrt(V) - z
-  // At V = (δ/(z + 10))² the boundary is far below δ (its multiplier is < 10 there): gap > 0.
-  let lo = Math.log(Math.pow(delta / (z + 10), 2))
-  let hi = Math.log(delta * delta)
-  if (!(gap(Math.exp(lo)) > 0) || gap(Math.exp(hi)) > 0) return null
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2
-    if (gap(Math.exp(mid)) > 0) lo = mid
-    else hi = mid
-  }
-  return Math.exp(lo)
+  const z = normalQuantile(1 - (1 - MIXTURE_SHARE) * alphaPass) + normalQuantile(power)
+  if (!(delta > 0) || !(z > 0) || !Number.isFinite(z)) return null
+  return (delta / z) ** 2
 }
 
 /** Planned length in ms for one metric at challenger share λ (before the cap); null if unplannable. */
@@ -101,7 +93,7 @@ export function metricPlanMs(m: MeasuredMetric, share: number, input: AutoPlanIn
  * The plan of one canary stage at weight `percent`; null when no metric can be planned (no traffic,
  * no variance, no business metric): the caller keeps the fixed duration.
  *
- * @example planStage(10, { ratePerMs: 0.1, metrics: [conversion], alphaPass: 0.05, power: 0.8,
+ * @example planStage(10, { ratePerMs: 0.1, metrics: [conversion], alphaPass: 0.025, power: 0.8,
  *   minSamplePerArm: 1000, capMs: 7 * DAY_MS })?.ms
  */
 export function planStage(percent: number, input: AutoPlanInput): StagePlan | null {

@@ -119,6 +119,19 @@ export interface AutoDurations {
   measured: Array<{ metric: string; mean: number; sd: number; margin: number }>
   /** One entry per planned canary weight below 100. */
   stages: Array<{ weight: number; ms: number; capped: boolean }>
+  /**
+   * Set when the canary stages were re-planned from the shadow step's measurements (./replan): the
+   * traffic and stages planned at the start, which the fields above replaced.
+   */
+  replanned?: AutoReplanned | null
+}
+
+/** What a re-plan from the shadow step replaced (docs/statistics.md §2.7). */
+export interface AutoReplanned {
+  at: number
+  from: 'shadow'
+  trafficPerS: number
+  stages: Array<{ weight: number; ms: number }>
 }
 
 export interface ShadowSettings {

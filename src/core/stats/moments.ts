@@ -9,11 +9,22 @@
  * Source: docs/statistics.md §5.2 (Welford updates, Chan et al. merge, sums and proportions forms).
  */
 
-/** Count, mean and sum of squared deviations from the mean (Welford's M2). */
+/**
+ * Count, mean and sum of squared deviations from the mean (Welford's M2). `x`, when present, holds
+ * a pre-exposure covariate over the same n units (docs/statistics.md §5.8).
+ */
 export interface Moments {
   n: number
   mean: number
   m2: number
+  x?: CovariateMoments
+}
+
+/** The covariate's mean and M2 over the same units, and the co-moment c = Σ(x − x̄)(y − ȳ). */
+export interface CovariateMoments {
+  mean: number
+  m2: number
+  c: number
 }
 
 /** The moments of no observations. */
@@ -22,7 +33,8 @@ export function emptyMoments(): Moments {
 }
 
 /**
- * Add one observation (Welford). Pure: returns a new object.
+ * Add one observation (Welford). Pure: returns a new object. Drops a covariate (its n would no
+ * longer match): use `addPair` (./cuped) to add a unit with its covariate.
  *
  * @example addValue(addValue(emptyMoments(), 1), 3) // { n: 2, mean: 2, m2: 2 }
  */
@@ -38,14 +50,30 @@ export function addValue(m: Moments, x: number): Moments {
  * commutative and associative, so per-shard state merges to the state of the union.
  */
 export function mergeMoments(a: Moments, b: Moments): Moments {
-  if (b.n === 0) return { ...a }
-  if (a.n === 0) return { ...b }
+  // An empty sample is the identity, with or without a covariate.
+  if (b.n === 0) return copyMoments(a)
+  if (a.n === 0) return copyMoments(b)
   const n = a.n + b.n
   const delta = b.mean - a.mean
   // Weighted mean rather than `a.mean + delta * b.n / n`: symmetric in a and b, so the merge
   // result does not depend on argument order.
   const mean = (a.n * a.mean + b.n * b.mean) / n
-  return { n, mean, m2: a.m2 + b.m2 + ((delta * delta * a.n) / n) * b.n }
+  const merged: Moments = { n, mean, m2: a.m2 + b.m2 + ((delta * delta * a.n) / n) * b.n }
+  // The covariate survives only when both sides carry it: otherwise its n would not be the metric's n.
+  if (a.x !== undefined && b.x !== undefined) {
+    const dx = b.x.mean - a.x.mean
+    const w = (a.n / n) * b.n
+    merged.x = {
+      mean: (a.n * a.x.mean + b.n * b.x.mean) / n,
+      m2: a.x.m2 + b.x.m2 + dx * dx * w,
+      c: a.x.c + b.x.c + dx * delta * w,
+    }
+  }
+  return merged
+}
+
+function copyMoments(m: Moments): Moments {
+  return m.x === undefined ? { n: m.n, mean: m.mean, m2: m.m2 } : { n: m.n, mean: m.mean, m2: m.m2, x: { ...m.x } }
 }
 
 /**

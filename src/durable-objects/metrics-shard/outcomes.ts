@@ -11,6 +11,11 @@ import { repeatStatus, type MaturedRow, type OutcomeItem, type OutcomeStatus } f
 import type { ShardCounterfactuals } from './counterfactual'
 import type { ShardMeta } from './tables'
 
+/** A matured row's covariate sums, all present (so the fold adds to numbers). */
+type FoldRow = MaturedRow & Required<Pick<MaturedRow, 'sumX' | 'sumXSq' | 'outSumX' | 'outSumXSq' | 'sumXY'>>
+
+const noCovariate = () => ({ sumX: 0, sumXSq: 0, outSumX: 0, outSumXSq: 0, sumXY: 0 })
+
 function segmentOf(item: OutcomeItem): string {
   return item.claims.cohort ? 'cohort' : ''
 }
@@ -75,9 +80,12 @@ export class ShardOutcomes {
         this.count(item, { accepted: 1, conflicts: 0 })
         const c = item.claims
         const segment = segmentOf(item)
+        // x comes from the signed id, never from the report (core/metrics/covariate); none = 0.
+        const x = c.covariate ?? 0
         this.sql.exec(
-          `INSERT INTO outcome (minute, epoch, version, arm, segment, metric, n, sum, sum_sq, rev) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
-           ON CONFLICT DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq, rev = excluded.rev`,
+          `INSERT INTO outcome (minute, epoch, version, arm, segment, metric, n, sum, sum_sq, sum_x, sum_x_sq, sum_xy, rev) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO UPDATE SET n = n + 1, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq, sum_x = sum_x + excluded.sum_x,
+           sum_x_sq = sum_x_sq + excluded.sum_x_sq, sum_xy = sum_xy + excluded.sum_xy, rev = excluded.rev`,
           minute,
           c.epoch,
           c.version,
@@ -86,6 +94,9 @@ export class ShardOutcomes {
           item.metric,
           item.value,
           item.value * item.value,
+          x,
+          x * x,
+          x * item.value,
           rev,
         )
         this.counterfactuals.score(item)
@@ -120,12 +131,12 @@ export class ShardOutcomes {
     // Below the floor, rows may be gone: a minute counts whole or not at all.
     const from = Math.max(prev, this.meta.value('floor') - 1)
     this.storage.transactionSync(() => {
-      const sums = new Map<string, MaturedRow>()
+      const sums = new Map<string, FoldRow>()
       const rowFor = (epoch: number, version: string, arm: string, segment: string) => {
         const k = `${epoch}|${version}|${arm}|${segment}`
         let r = sums.get(k)
         if (!r) {
-          r = { epoch, version, arm, segment, metric, exposures: 0, n: 0, sum: 0, sumSq: 0 }
+          r = { epoch, version, arm, segment, metric, exposures: 0, n: 0, sum: 0, sumSq: 0, ...noCovariate() }
           sums.set(k, r)
         }
         return r
@@ -136,7 +147,11 @@ export class ShardOutcomes {
         target,
         'shadow',
       )) {
-        rowFor(r.epoch, r.version, r.arm, r.segment).exposures += exposuresOf(JSON.parse(r.data) as Agg)
+        const agg = JSON.parse(r.data) as Agg
+        const row = rowFor(r.epoch, r.version, r.arm, r.segment)
+        row.exposures += exposuresOf(agg)
+        row.sumX += agg.covariate?.sum ?? 0
+        row.sumXSq += agg.covariate?.sumSq ?? 0
       }
       for (const r of this.sql.exec<{
         epoch: number
@@ -146,16 +161,25 @@ export class ShardOutcomes {
         n: number
         sum: number
         sum_sq: number
+        sum_x: number
+        sum_x_sq: number
+        sum_xy: number
       }>('SELECT * FROM outcome WHERE metric = ? AND minute > ? AND minute <= ?', metric, from, target)) {
         const row = rowFor(r.epoch, r.version, r.arm, r.segment)
         row.n += r.n
         row.sum += r.sum
         row.sumSq += r.sum_sq
+        row.outSumX += r.sum_x
+        row.outSumXSq += r.sum_x_sq
+        row.sumXY += r.sum_xy
       }
       for (const r of sums.values()) {
         this.sql.exec(
-          `INSERT INTO matured (epoch, version, arm, segment, metric, exposures, n, sum, sum_sq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO UPDATE SET exposures = exposures + excluded.exposures, n = n + excluded.n, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq`,
+          `INSERT INTO matured (epoch, version, arm, segment, metric, exposures, n, sum, sum_sq, sum_x, sum_x_sq, out_sum_x, out_sum_x_sq, sum_xy)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO UPDATE SET exposures = exposures + excluded.exposures, n = n + excluded.n, sum = sum + excluded.sum, sum_sq = sum_sq + excluded.sum_sq,
+           sum_x = sum_x + excluded.sum_x, sum_x_sq = sum_x_sq + excluded.sum_x_sq, out_sum_x = out_sum_x + excluded.out_sum_x,
+           out_sum_x_sq = out_sum_x_sq + excluded.out_sum_x_sq, sum_xy = sum_xy + excluded.sum_xy`,
           r.epoch,
           r.version,
           r.arm,
@@ -165,6 +189,11 @@ export class ShardOutcomes {
           r.n,
           r.sum,
           r.sumSq,
+          r.sumX,
+          r.sumXSq,
+          r.outSumX,
+          r.outSumXSq,
+          r.sumXY,
         )
       }
       this.sql.exec(

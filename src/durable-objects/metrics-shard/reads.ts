@@ -26,7 +26,8 @@ export function readSummary(sql: SqlStorage, q: StageQuery): ShardSummary {
   type CfKey = Pick<CounterfactualRow, 'epoch' | 'version' | 'metric'>
   const cumulative = epochs<Keyed<CumKey>>('SELECT epoch, version, arm, segment, data FROM cum')
   const matured = epochs<Row<MaturedRow>>(
-    'SELECT epoch, version, arm, segment, metric, exposures, n, sum, sum_sq AS sumSq FROM matured',
+    `SELECT epoch, version, arm, segment, metric, exposures, n, sum, sum_sq AS sumSq, sum_x AS sumX, sum_x_sq AS sumXSq,
+     out_sum_x AS outSumX, out_sum_x_sq AS outSumXSq, sum_xy AS sumXY FROM matured`,
   )
   const counterfactual = epochs<Keyed<CfKey>>('SELECT epoch, version, metric, data FROM cf_cum')
   const reports = epochs<Row<ReportRow>>(

@@ -75,15 +75,41 @@ const MIGRATIONS = [
   // The value counted first: NULL on rows from before it = unknown (a repeat is a duplicate).
   'ALTER TABLE seen ADD COLUMN value REAL',
   'ALTER TABLE seen ADD COLUMN conflicted INTEGER NOT NULL DEFAULT 0',
+  // The covariate's sums (core/metrics/covariate): per outcome x, x², x·y; matured, over exposures
+  // (sum_x, sum_x_sq) and over outcomes (out_*, sum_xy). Rows from before them: 0 (no covariate).
+  'ALTER TABLE outcome ADD COLUMN sum_x REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE outcome ADD COLUMN sum_x_sq REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE outcome ADD COLUMN sum_xy REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE matured ADD COLUMN sum_x REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE matured ADD COLUMN sum_x_sq REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE matured ADD COLUMN out_sum_x REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE matured ADD COLUMN out_sum_x_sq REAL NOT NULL DEFAULT 0',
+  'ALTER TABLE matured ADD COLUMN sum_xy REAL NOT NULL DEFAULT 0',
 ] as const
 
-/** Applies the migrations this shard has not run yet, each with its version, atomically. */
+/** The schema version of a shard that ran every migration. */
+export const SHARD_SCHEMA_VERSION = MIGRATIONS.length
+
+const ADD_COLUMN = /^ALTER TABLE (\w+) ADD COLUMN (\w+)/
+
+/** Whether `statement` adds a column the table has already (so it is skipped, not an error). */
+function hasColumn(sql: SqlStorage, statement: string): boolean {
+  const m = ADD_COLUMN.exec(statement)
+  if (m === null) return false
+  return sql.exec('SELECT 1 FROM pragma_table_info(?) WHERE name = ?', m[1]!, m[2]!).toArray().length > 0
+}
+
+/**
+ * Applies the migrations this shard has not run yet, each with its version, atomically. A column
+ * that exists already is not added again, so a shard whose version is behind its tables (as a test
+ * restoring an older table makes it) still migrates.
+ */
 export function migrateTables(storage: DurableObjectStorage): void {
   const sql = storage.sql
   const done = sql.exec<{ v: number }>('SELECT v FROM meta WHERE k = ?', 'schema').toArray()[0]?.v ?? 0
   if (done >= MIGRATIONS.length) return
   storage.transactionSync(() => {
-    for (const statement of MIGRATIONS.slice(done)) sql.exec(statement)
+    for (const statement of MIGRATIONS.slice(done)) if (!hasColumn(sql, statement)) sql.exec(statement)
     sql.exec(
       'INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT DO UPDATE SET v = excluded.v',
       'schema',

@@ -2,17 +2,19 @@
  * @module services/coordinator/auto-plan
  * `durations: "auto"` at the start of a rollout: the model's traffic and the champion's business
  * metrics measured in the current routing epoch, turned into planned canary stage lengths by
- * core/rollout/auto-durations (docs/statistics.md §2.7).
+ * core/rollout/auto-durations (docs/statistics.md §2.7); and again when a shadow step passes,
+ * from what the shadow step measured (core/rollout/replan).
  */
 import { buildEvidence } from '../../core/metrics/evidence'
 import type { ModelState } from '../../core/registry/model-state'
-import { DEFAULT_POWER, planStage, type MeasuredMetric } from '../../core/rollout/auto-durations'
-import { DEFAULT_STAGES } from '../../core/rollout/config'
+import { DEFAULT_POWER, planStage, type AutoPlanInput, type MeasuredMetric } from '../../core/rollout/auto-durations'
+import { DEFAULTS, DEFAULT_STAGES } from '../../core/rollout/config'
+import { replanCanary } from '../../core/rollout/replan'
 import { formatDuration } from '../../core/rollout/describe'
 import type { AutoDurations } from '../../core/rollout/types'
 import type { GateConfig } from '../../core/gates/types'
 import { variance } from '../../core/stats/moments'
-import type { CoordinatorPort } from './ports'
+import type { CoordinatorPort, StoredRollout } from './ports'
 import { metricSpecs, metricWindows } from './evaluate-step'
 
 /** What was measured before the start: requests per ms to the model and its business metrics. */
@@ -30,10 +32,20 @@ export async function measureTraffic(
   now: number,
 ): Promise<MeasuredTraffic | null> {
   const model: ModelState = port.model()
-  const champion = model.routing?.champion
-  const since = Date.parse(model.updated_at)
+  return measureChampion(port, model.routing?.champion, model.epoch, Date.parse(model.updated_at), now)
+}
+
+/** The champion's served traffic from `minEpoch` on, over `since`..`now`; null when there is none. */
+async function measureChampion(
+  port: Pick<CoordinatorPort, 'model' | 'summary'>,
+  champion: string | undefined,
+  minEpoch: number,
+  since: number,
+  now: number,
+): Promise<MeasuredTraffic | null> {
+  const model: ModelState = port.model()
   if (!champion || !(now > since)) return null
-  const summary = await port.summary({ minEpoch: model.epoch, now, metrics: metricWindows(model) })
+  const summary = await port.summary({ minEpoch, now, metrics: metricWindows(model) })
   // The shadow spec reads the champion's served traffic, whatever its arm or segment.
   const spec = { kind: 'shadow' as const, champion, challenger: champion }
   const e = buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: since, now })
@@ -55,19 +67,8 @@ export function autoDurations(
   power = DEFAULT_POWER,
 ): AutoDurations | null {
   if (measured === null) return null
-  const metrics: MeasuredMetric[] = []
-  for (const g of gate.business) {
-    const m = measured.metrics.find((x) => x.metric === g.metric)
-    if (m) metrics.push({ ...m, kind: g.kind, direction: g.direction, margin: g.margin })
-  }
-  const input = {
-    ratePerMs: measured.ratePerMs,
-    metrics,
-    alphaPass: gate.alphaPass,
-    power,
-    minSamplePerArm: gate.minSamplePerArm,
-    capMs: gate.maxDurationMs,
-  }
+  const input = planInput(measured, gate, power)
+  const metrics = input.metrics
   const planned: AutoDurations['stages'] = []
   for (const weight of stages ?? DEFAULT_STAGES) {
     if (weight >= 100) continue
@@ -82,6 +83,63 @@ export function autoDurations(
     measured: metrics.map((m) => ({ metric: m.metric, mean: m.mean, sd: Math.sqrt(m.variance), margin: m.margin })),
     stages: planned,
   }
+}
+
+/** The planner's input: what was measured, with each business gate's kind, direction and margin. */
+function planInput(measured: MeasuredTraffic, gate: GateConfig, power: number): AutoPlanInput {
+  const metrics: MeasuredMetric[] = []
+  for (const g of gate.business) {
+    const m = measured.metrics.find((x) => x.metric === g.metric)
+    if (m) metrics.push({ ...m, kind: g.kind, direction: g.direction, margin: g.margin })
+  }
+  return {
+    ratePerMs: measured.ratePerMs,
+    metrics,
+    alphaPass: gate.alphaPass,
+    power,
+    minSamplePerArm: gate.minSamplePerArm,
+    capMs: gate.maxDurationMs,
+  }
+}
+
+/**
+ * A shadow step that passed: its canary stages planned by power are planned again from the
+ * champion's traffic and variance measured during the shadow step (docs/statistics.md §2.7), and
+ * saved with an audit entry before the tick acts. Returns the rollout and the reason line, or null
+ * when there is nothing to re-plan (the start's plan stays).
+ */
+export async function replanAfterShadow(
+  port: Pick<CoordinatorPort, 'model' | 'summary' | 'persist'>,
+  stored: StoredRollout,
+  now: number,
+): Promise<{ stored: StoredRollout; reason: string } | null> {
+  const r = stored.state
+  const auto = r.config.durations.auto
+  const gate = r.config.gates.canary
+  if (!auto || !gate || r.phase !== 'progressing' || r.plan[r.stepIndex]?.kind !== 'shadow') return null
+  if (auto.replanned || r.stepEpoch === null) return null
+  const measured = await measureChampion(port, r.config.champion, r.stepEpoch, r.stepStartedAt, now)
+  if (measured === null) return null
+  const ctx = { plan: r.plan, auto, canaryGate: gate, afterStep: r.stepIndex, at: now }
+  const re = replanCanary({ ...ctx, floorMs: DEFAULTS.durations.stageMinMs }, planInput(measured, gate, auto.power))
+  if (re === null) return null
+  const config = {
+    ...r.config,
+    durations: { ...r.config.durations, auto: re.auto },
+    gates: { ...r.config.gates, canary: re.canaryGate },
+  }
+  const next: StoredRollout = { ...stored, state: { ...r, config, plan: re.plan } }
+  await port.persist(next, {
+    audit: {
+      action: 'rollout.replanned',
+      target: r.id,
+      before: { stages: auto.stages, traffic_per_s: auto.trafficPerS },
+      after: { stages: re.auto.stages, traffic_per_s: re.auto.trafficPerS },
+      reason: re.reason,
+      actor: 'controller',
+    },
+  })
+  return { stored: next, reason: re.reason }
 }
 
 /** Planned stages shorter than the default stage: like a shorter `stage_min_s`, they need an approver. */

@@ -13,7 +13,12 @@ import { gateConfigForStep, type RolloutState, type Step } from '../../core/roll
 import type { CoordinatorPort, StoredRollout } from './ports'
 
 export function metricSpecs(model: ModelState): MetricSpec[] {
-  return model.metrics.map((m) => ({ name: m.name, kind: m.kind, source: m.source }))
+  return model.metrics.map((m) => ({
+    name: m.name,
+    kind: m.kind,
+    source: m.source,
+    covariate: m.covariate !== undefined,
+  }))
 }
 
 /** Outcome metrics mature with their window; response metrics are counted when the answer ends. */
@@ -76,12 +81,14 @@ export async function evaluateStep(
   }
   const opts = { stageStartedAt: r.stepStartedAt, now, latencyMeasure: model.latency_measure }
   const evidence = buildEvidence(summary, spec, metricSpecs(model), opts)
-  const verdict = evaluateGates(evidence, gate, recordedLooks(stored))
-  // The forecast sits beside the verdict and never changes it (docs/statistics.md §2.8).
+  const looks = recordedLooks(stored)
+  const verdict = evaluateGates(evidence, gate, looks)
+  // The forecast sits beside the verdict and never changes it (docs/statistics.md §2.8); it models
+  // the planned looks from the recorded ones, and its projected looks are never recorded.
   if (verdict.decision !== 'CONTINUE') return verdict
   return {
     ...verdict,
-    eta: forecast(() => stageEta(evidence, gate, verdict, { championGrows: step.kind !== 'watch' })),
+    eta: forecast(() => stageEta(evidence, gate, verdict, { championGrows: step.kind !== 'watch', looks })),
   }
 }
 

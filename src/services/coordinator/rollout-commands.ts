@@ -12,6 +12,7 @@ import { confirmRollback } from './rollback-confirmation'
 import type { RolloutRunner, StoredRollout } from './rollout-runner'
 import { evaluationInput } from './start-rollout'
 import { recordedLooks } from './evaluate-step'
+import { replanAfterShadow } from './auto-plan'
 import type { VerdictRecord } from '../../core/gates/types'
 
 export async function rolloutById(port: CoordinatorPort, id: string): Promise<StoredRollout> {
@@ -80,13 +81,20 @@ export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, 
     return { rollout: r.id, phase: r.phase, decision: null, routed: false }
   const evaluated = await runner.evaluate(stored, now)
   const taken = evaluated?.looks ?? []
-  const verdict = evaluated === null ? null : withoutLooks(evaluated)
+  let verdict = evaluated === null ? null : withoutLooks(evaluated)
   let current = stored
   if (taken.length > 0 && r.stepEpoch !== null) {
     // A planned look counts once: it is saved before its verdict is acted on, so a crash between
     // the two replays the recorded look instead of taking it again (docs/statistics.md §5.6).
     current = { ...stored, looks: { epoch: r.stepEpoch, looks: [...recordedLooks(stored), ...taken] } }
     await port.saveRollout(current)
+  }
+  // A shadow step that passed re-plans the canary stages from what it measured, before the step
+  // changes, and says so in the verdict (docs/statistics.md §2.7).
+  const replan = verdict?.decision === 'PASS' ? await replanAfterShadow(port, current, now) : null
+  if (replan !== null && verdict !== null) {
+    current = replan.stored
+    verdict = { ...verdict, reason: `${verdict.reason} ${replan.reason}` }
   }
   const next = await runner.run(
     current,

@@ -85,6 +85,8 @@ export function buildRolloutConfig(
     kind: m.kind,
     direction: m.direction,
     margin: m.margin,
+    // A declared pre-exposure covariate lets the gate use CUPED (core/metrics/covariate).
+    ...(m.covariate === undefined ? {} : { covariate: true }),
   }))
   const fixed = req.durations === 'auto' ? undefined : req.durations
   const stageMs = {

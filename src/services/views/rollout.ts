@@ -26,6 +26,7 @@ import {
 } from '../../core/rollout/index'
 import { snakeKeys } from '../../core/case'
 import { confirmationState } from '../../core/rollout/confirmation'
+import type { AutoReplanned } from '../../core/rollout/types'
 import type { GateView, RolloutSummary, RolloutView } from '../../schemas/rollout-view'
 import type { EtaView, MetricVerdictView, SrmView, VerdictRow, VerdictView } from '../../schemas/verdict'
 import type { StoredRollout } from '../coordinator/ports'
@@ -100,6 +101,12 @@ export function etaView(e: StageEta | null): EtaView | null {
       range: isoRange(g.range),
     })),
   }
+}
+
+/** What a re-plan from the shadow step replaced, or null (docs/statistics.md §2.7). */
+function replannedView(r: AutoReplanned | null | undefined) {
+  if (!r) return null
+  return { at: iso(r.at), from: r.from, traffic_per_s: r.trafficPerS, stages: r.stages }
 }
 
 /** A plan step's minimum length and whether `durations: "auto"` planned it. */
@@ -181,6 +188,7 @@ function configView(c: RolloutConfig): RolloutView['config'] {
             traffic_per_s: c.durations.auto.trafficPerS,
             measured: c.durations.auto.measured,
             stages: c.durations.auto.stages,
+            replanned: replannedView(c.durations.auto.replanned),
           }
         : null,
     },

@@ -54,6 +54,19 @@ describe('simulation bookkeeping', { timeout: 60_000 }, () => {
     for (const r of results) expect(r.sequential.outcome).toBe('HALT')
   })
 
+  it('still FAILs a halted rollout, as the controller does: a HALT is not the end of the watch', () => {
+    // An 8% split halts within minutes; a conversion 20% down FAILs later, and rolls back.
+    const s: Scenario = { ...scenario('srm'), name: 'srm-then-fail', actualShare: 0.08, conversionEffect: -0.2 }
+    const early: Scenario = { ...s, name: 'srm-only', conversionEffect: 0 }
+    for (const r of simulateRuns(early, 4, 0, 3)) expect(r.sequential).toMatchObject({ outcome: 'HALT' })
+    const halts = simulateRuns(early, 4, 0, 3).map((r) => r.sequential.minute)
+    for (const r of simulateRuns(s, 4, 0, 3)) {
+      expect(r.sequential.outcome).toBe('FAIL')
+      expect(r.anytime.outcome).toBe('FAIL')
+      expect(r.sequential.minute).toBeGreaterThan(Math.max(...halts))
+    }
+  })
+
   it('is deterministic and independent of how runs are chunked', () => {
     const s = scenario('conv-5pct')
     const whole = simulateRuns(s, 5, 0, 6)

@@ -18,6 +18,7 @@ import { emptyHistogram, recordValue } from '../../../src/core/stats/histogram'
 import { momentsFromProportion } from '../../../src/core/stats/moments'
 import { arm, canary, canaryConfig, HOUR, shadow } from '../../unit/core/gates/helpers'
 import { type RefVerdict, referenceVerdict } from '../../reference/gates'
+import { addLookCases } from './look-cases'
 
 type Case = { name: string; evidence: StageEvidence; config: GateConfig; looks?: PlannedLook[]; expected: RefVerdict }
 const cases: Case[] = []
@@ -50,11 +51,19 @@ function firstTrue(lo: number, hi: number, pred: (x: number) => boolean): number
 }
 const metricOf = (e: StageEvidence, c: GateConfig, name: string) =>
   referenceVerdict(e, c).metrics.find((m) => m.metric === name)?.decision
-/** Adds the cases at x − 1 and x, where x is the first count at which pred holds. */
-function edge(name: string, lo: number, hi: number, make: (x: number) => StageEvidence, pred: (e: StageEvidence) => boolean, config = canaryConfig()) {
+/** Adds the cases at x − 1 and x, where x is the first count at which pred holds (`looks`: recorded looks passed in). */
+function edge(
+  name: string,
+  lo: number,
+  hi: number,
+  make: (x: number) => StageEvidence,
+  pred: (e: StageEvidence) => boolean,
+  config = canaryConfig(),
+  looks?: PlannedLook[],
+) {
   const x = firstTrue(lo, hi, (k) => pred(make(k)))
-  add(`edge: ${name} at ${x - 1}`, make(x - 1), config)
-  add(`edge: ${name} at ${x}`, make(x), config)
+  add(`edge: ${name} at ${x - 1}`, make(x - 1), config, looks)
+  add(`edge: ${name} at ${x}`, make(x), config, looks)
 }
 
 // Canary, today's defaults: conversion (proportion), errors +25% with the 0.1% floor, latency at
@@ -192,37 +201,14 @@ add('invalid: an untestable gate blocks the PASS of an A/A stage', big(25 * HOUR
   business: [{ ...conversion, margin: 0.02, failMargin: 0.05 }],
 })
 
-// The planned FAIL look (§5.6), with the stage's recorded looks passed in. A 10% canary at the
-// simulated world's rates: the look comes once V̂(m_f) ≤ V_plan (about 95,000 challenger exposures).
-const stage = (nB: number, rate: number, hours = 2.5) =>
-  canary(counts(nB, { ...normal(nB), conversions: Math.round(rate * nB) }), counts(9 * nB, normal(9 * nB)), hours)
-const lookOf = (e: StageEvidence, looks: PlannedLook[] = []) => referenceVerdict(e, canaryConfig(), looks)
-add('look: before V_plan, no look is taken', stage(60_000, 0.0475), canaryConfig(), [])
-add('look: at the look, −5% FAILs', stage(100_000, 0.0475), canaryConfig(), [])
-add('look: no looks input (old caller), the same −5% is a plain mixture at α_k', stage(100_000, 0.0475))
-add('look: at the look, −2% does not FAIL', stage(100_000, 0.049), canaryConfig(), [])
-const failed = lookOf(stage(100_000, 0.0475)).looks ?? []
-const passed = lookOf(stage(100_000, 0.049)).looks ?? []
-if (failed[0]?.decision !== 'fail' || passed[0]?.decision !== 'continue') throw new Error('look fixtures moved')
-add('look: a recorded FAIL stays FAIL on A/A data', stage(150_000, 0.05, 4), canaryConfig(), failed)
-add('look: a recorded non-FAIL look is never taken again', stage(100_000, 0.0475), canaryConfig(), passed)
-add('look: a look of another metric does not count', stage(100_000, 0.0475), canaryConfig(), [{ ...passed[0]!, metric: 'other' }])
-edge(
-  'look taken at V_plan (x challenger exposures at −5%)',
-  60_000,
-  120_000,
-  (x) => stage(x, 0.0475),
-  (e) => (lookOf(e).looks ?? []).length > 0,
-)
-edge(
-  'look z-boundary (x challenger conversions of 100,000)',
-  4_000,
-  5_000,
-  (x) => canary(counts(100_000, { ...normal(100_000), conversions: x }), counts(900_000, normal(900_000)), 2.5),
-  (e) => lookOf(e).metrics[0]?.decision !== 'fail',
-)
-for (const c of cases.filter((k) => k.name.startsWith('edge: look'))) cases[cases.indexOf(c)] = { ...c, looks: [], expected: lookOf(c.evidence) }
-add('look: margin 0 plans no look (the mixture keeps α_k)', canary(loss(50_000, 1.004), loss(450_000, 1), 3), lossGate(0, 0), [])
+addLookCases({ add, edge, counts, normal, loss, lossGate })
+
+// A case's name says what it tests: its leading word is the stage decision the reference derives.
+const word: Record<string, RefVerdict['decision']> = { pass: 'PASS', fail: 'FAIL', continue: 'CONTINUE', halt: 'HALT' }
+for (const c of cases) {
+  const w = word[c.name.split(':')[0]!]
+  if (w !== undefined && c.expected.decision !== w) throw new Error(`${c.name}: the reference says ${c.expected.decision}`)
+}
 
 const file = {
   specVersion: GATES_SPEC_VERSION,

@@ -23,9 +23,9 @@ describe('defaultGateConfig', () => {
       errorRate: { margin: 0.25, floor: 0.001 },
       latency: { thresholdMs: 320, margin: 0.5 },
       divergence: { maxRate: 0.05 },
-      alphaPass: 0.05,
+      alphaPass: 0.025,
       alphaFail: 0.05,
-      srmAlpha: 0.001,
+      srmAlpha: 0.004,
       minSamplePerArm: 1000,
       minDurationMs: 24 * HOUR,
       maxDurationMs: 7 * 24 * HOUR,
@@ -109,6 +109,11 @@ describe('isWeakerThan', () => {
     ],
     ['a larger error margin', { errorRate: { margin: 0.5 } }, 'error_rate: margin 50% > default 25%'],
     [
+      'an explicit business fail margin = m (the default is 0.55·m, docs/statistics.md §5.6)',
+      { business: [{ ...conversion, margin: 0.02, failMargin: 0.02 }] },
+      'conversion: fail margin 2% > default 1.1%',
+    ],
+    [
       'a larger error fail margin',
       { errorRate: { margin: 0.25, failMargin: 0.4 } },
       'error_rate: fail margin 40% > default 25%',
@@ -122,13 +127,19 @@ describe('isWeakerThan', () => {
     ],
     ['a larger divergence maximum', { divergence: { maxRate: 0.1 } }, 'divergence: max rate 10% > default 5%'],
     ['no divergence gate', { divergence: null }, 'divergence: gate removed'],
-    ['a larger α_pass', { alphaPass: 0.1 }, 'alpha_pass 0.1 > default 0.05'],
+    ['a larger α_pass', { alphaPass: 0.05 }, 'alpha_pass 0.05 > default 0.025'],
     ['a larger α_fail', { alphaFail: 0.2 }, 'alpha_fail 0.2 > default 0.05'],
-    ['a smaller SRM α (fewer alarms)', { srmAlpha: 0.0001 }, 'srm_alpha 0.0001 < default 0.001'],
+    ['a smaller SRM α (fewer alarms)', { srmAlpha: 0.001 }, 'srm_alpha 0.001 < default 0.004'],
     ['a smaller minimum sample', { minSamplePerArm: 100 }, 'min_sample 100 < default 1000'],
     ['a shorter minimum duration', { minDurationMs: HOUR }, 'minimum duration 1 h < default 24 h'],
   ])('flags %s', (_name, patch, finding) => {
     expect(weaker(patch as Partial<GateConfig>)).toEqual([finding])
+  })
+
+  it('does not flag an explicit business fail margin of 0.55·m, nor a smaller one', () => {
+    for (const failMargin of [0.55 * 0.02, 0.01, 0]) {
+      expect(weaker({ business: [{ ...conversion, margin: 0.02, failMargin }] }), `m_f = ${failMargin}`).toEqual([])
+    }
   })
 
   it('lists every weakening at once', () => {

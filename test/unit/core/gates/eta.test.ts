@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { stageEta, scaleEvidence, shiftChallenger } from '../../../../src/core/gates/eta'
 import { evaluateGates } from '../../../../src/core/gates/evaluate'
-import type { GateConfig, StageEvidence } from '../../../../src/core/gates/types'
+import type { GateConfig, PlannedLook, StageEvidence } from '../../../../src/core/gates/types'
 import { emptyHistogram } from '../../../../src/core/stats/histogram'
 import type { Moments } from '../../../../src/core/stats/moments'
 import { HOUR } from './helpers'
@@ -111,6 +111,126 @@ describe('stageEta', () => {
     const b = eta(later, config())
     expect(secs(b?.decideAt)).toBeCloseTo(secs(a?.decideAt) as number, -1)
     expect((b?.decideAt as number) - later.now).toBeLessThan((a?.decideAt as number) - now.now)
+  })
+})
+
+describe('stageEta with the planned looks (docs/statistics.md §5.6, §5.7)', () => {
+  // z_{1−3α/4} at α_pass = 0.05: z_{0.9625} = 1.780464 (Python's statistics.NormalDist).
+  it('PASSes at the minimum duration when the PASS look will, earlier than the mixture alone', () => {
+    // Minimum 2 h, 1 h in: the PASS look falls due at s = 2, where V(2) = 1.81·99/199 = 0.90045 and
+    // z = 2/√0.90045 = 2.1077 > 1.7805: PASS at 7,200 s. The mixture alone crosses at 16,490 s.
+    const e = stage(92)
+    const c = config({ minDurationMs: 2 * HOUR })
+    const looks: PlannedLook[] = []
+    const v = evaluateGates(e, c, looks)
+    expect(v.decision).toBe('CONTINUE')
+    const withLooks = stageEta(e, c, v, { looks })
+    expect(secs(withLooks?.decideAt)).toBeCloseTo(7_200, -1)
+    expect(withLooks?.gates[0]).toMatchObject({ metric: 'score', expect: 'pass', at: withLooks?.decideAt })
+    expect(secs(stageEta(e, c, evaluateGates(e, c))?.decideAt)).toBeCloseTo(16_490.4, -1)
+    // A forecast: the looks it projects are not handed back to be recorded.
+    expect(looks).toHaveLength(0)
+    expect(withLooks).not.toHaveProperty('looks')
+  })
+
+  it('honours a PASS look that did not pass: only the mixture at α_pass/4 is left', () => {
+    // Minimum 1 h, 1 h in: the look is taken now, z = 2/√1.81 = 1.487 < 1.7805. B(V(s)) at α = 0.0125
+    // (τ² = 100) meets D̂ = 2 at s = 5.9342: 21,363 s, later than the mixture at α = 0.05 (16,490 s).
+    const e = stage(92)
+    const c = config({ minDurationMs: HOUR })
+    const v = evaluateGates(e, c, [])
+    expect(v.looks?.find((l) => l.side === 'pass')?.decision).toBe('continue')
+    expect(secs(stageEta(e, c, v, { looks: [] })?.decideAt)).toBeCloseTo(21_363.0, -1)
+  })
+
+  it('takes a projected PASS look once: one that will not pass is not retaken later', () => {
+    // D̂ = 91.5 − 90 = 1.5, minimum 2 h: the look at s = 2 sees z = 1.5/√0.90045 = 1.581 < 1.7805,
+    // and after it only the mixture at α = 0.0125 can PASS: B(V(s)) = 1.5 at s = 11.0199 (39,672 s).
+    // (A look retaken at every later s would PASS at s = 2.535; the mixture alone at 0.05 at 31,040 s.)
+    const e = stage(91.5)
+    const c = config({ minDurationMs: 2 * HOUR })
+    const r = stageEta(e, c, evaluateGates(e, c, []), { looks: [] })
+    expect(secs(r?.decideAt)).toBeCloseTo(39_671.5, -2)
+    // The look is projected where it falls due, not at the next grid point: D̂ = 1.7 with a 1.8 h
+    // minimum sees z = 1.7/√(1.81·99/179) = 1.699 < 1.7805 there (1.86 at the grid's s = 2.154), so
+    // only the mixture at 0.0125 PASSes: B(V(s)) = 1.7 at s = 8.41905 (30,308.6 s).
+    const d = stage(91.7)
+    const late = config({ minDurationMs: 1.8 * HOUR })
+    expect(secs(stageEta(d, late, evaluateGates(d, late, []), { looks: [] })?.decideAt)).toBeCloseTo(30_308.6, -2)
+  })
+
+  it('projects the FAIL look where V̂(m_f) reaches V_plan (§5.6)', () => {
+    // s² = 1,000 per arm, margin 2 %, m_f = 1.1 %, K = 1: √V_plan = 3.9/(z_{0.9625} + z_{0.65})
+    // = 3.9/(1.780464 + 0.385320) = 1.800747, V_plan = 3.242639. V(s) = (1 + 0.989²)·990/(100s − 1)
+    // = 19.781 at s = 1, reaches V_plan at s = 6.049339 (21,777.6 s). A challenger at 95 (5 % worse,
+    // D̂(m_f) = 95 − 98.9 = −3.9) sits there at z = −3.9/1.800747 = −2.166 < −1.780: FAIL.
+    const wide = (mean: number): Moments => ({ n: 100, mean, m2: 99 * 1_000 })
+    const e = stage(95)
+    e.champion = { ...e.champion, outcomes: { score: wide(100) } }
+    e.challenger = { ...e.challenger, outcomes: { score: wide(95) } }
+    const c = config({
+      business: [{ metric: 'score', kind: 'mean', direction: 'higher_is_better', margin: 0.02, failMargin: 0.011 }],
+    })
+    const v = evaluateGates(e, c, [])
+    expect(v.decision).toBe('CONTINUE')
+    expect(v.looks?.some((l) => (l.side ?? 'fail') === 'fail')).toBe(false)
+    const r = stageEta(e, c, v, { looks: [] })
+    expect(r?.gates[0]?.expect).toBe('fail')
+    expect(secs(r?.decideAt)).toBeCloseTo(21_777.6, -1)
+    // The mixture alone (no looks) FAILs it later.
+    expect(secs(stageEta(e, c, evaluateGates(e, c))?.decideAt)).toBeGreaterThan(30_000)
+  })
+
+  it('takes a projected FAIL look once: one that will not fail is not retaken later', () => {
+    // The arms above with the challenger at 96.4: D̂(m_f) = −2.5, z = −2.5/1.800747 = −1.388 at
+    // V_plan (s = 6.049): no FAIL. After it only the mixture at α_k/4 = 0.0125 (τ² = (0.02·100)² = 4)
+    // can FAIL: B(V(s)) = 2.5 at s = 33.9501 (122,220 s). (Retaken, the look would FAIL at s = 9.94.)
+    const wide = (mean: number): Moments => ({ n: 100, mean, m2: 99 * 1_000 })
+    const e = stage(96.4)
+    e.champion = { ...e.champion, outcomes: { score: wide(100) } }
+    e.challenger = { ...e.challenger, outcomes: { score: wide(96.4) } }
+    const c = config({
+      business: [{ metric: 'score', kind: 'mean', direction: 'higher_is_better', margin: 0.02, failMargin: 0.011 }],
+    })
+    const r = stageEta(e, c, evaluateGates(e, c, []), { looks: [] })
+    expect(r?.gates[0]?.expect).toBe('fail')
+    expect(secs(r?.decideAt)).toBeCloseTo(122_220.4, -2)
+  })
+
+  it('leaves a recorded SRM look out, like every HALT', () => {
+    const e = stage(92)
+    const c = config({ minDurationMs: 2 * HOUR })
+    const srm: PlannedLook = {
+      metric: 'srm',
+      side: 'srm',
+      at: T0,
+      variance: 50,
+      vPlan: 200,
+      contrast: 40,
+      z: 5.66,
+      boundary: 3.4,
+      decision: 'fail',
+    }
+    expect(secs(stageEta(e, c, evaluateGates(e, c), { looks: [srm] })?.decideAt)).toBeCloseTo(7_200, -1)
+  })
+
+  it('keeps a recorded FAIL look: the forecast is a FAIL now', () => {
+    const e = stage(92)
+    const c = config({ minDurationMs: 2 * HOUR })
+    const failed: PlannedLook = {
+      metric: 'score',
+      at: T0 + HOUR / 2,
+      variance: 3.6,
+      vPlan: 47.97,
+      contrast: -5,
+      z: -2.635,
+      boundary: -1.7805,
+      decision: 'fail',
+    }
+    // The verdict without looks is the mixture's CONTINUE; the forecast honours the recorded FAIL.
+    const r = stageEta(e, c, evaluateGates(e, c), { looks: [failed] })
+    expect(r?.decideAt).toBe(e.now)
+    expect(r?.gates[0]).toMatchObject({ expect: 'fail', at: e.now })
   })
 })
 

@@ -185,9 +185,9 @@ describe('evaluateGates: Bonferroni split of α_fail', () => {
     expect(v.metrics.map((m) => m.alpha)).toEqual([0.02, 0.02])
   })
 
-  it('runs PASS tests at α_pass with no correction: the pass reason quotes 0.05', () => {
+  it('runs PASS tests at α_pass with no correction: the pass reason quotes 0.025', () => {
     const v = evaluateGates(canary(arm(BIG_B), arm(BIG_A), 25), canaryConfig())
-    for (const m of v.metrics) expect(m.reason).toMatch(/< 0\.05\.$/)
+    for (const m of v.metrics) expect(m.reason).toMatch(/< 0\.025\.$/)
   })
 })
 

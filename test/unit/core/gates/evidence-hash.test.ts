@@ -26,7 +26,7 @@ describe('canonicalEvidenceDigestInput', () => {
 
   it('sorts keys, drops whitespace and starts with the config and the version', () => {
     const text = canonicalEvidenceDigestInput(verdict, config)
-    expect(text.startsWith('{"config":{"alphaFail":0.05,"alphaPass":0.05,"business":[')).toBe(true)
+    expect(text.startsWith('{"config":{"alphaFail":0.05,"alphaPass":0.025,"business":[')).toBe(true)
     expect(text).toContain(',"v":1,"verdicts":[{"conflicts":{"alarm":false,')
     expect(text).toContain('"decision":"FAIL","elapsedMs":7200000,')
     expect(text).not.toMatch(/\s"|":\s/)

@@ -89,4 +89,32 @@ describe('vector numbers derived by hand (docs/statistics.md)', () => {
     expect(lat.challenger.n).toBe(59_700)
     expect(lat.contrast).toBeCloseTo(0.01 - 678 / 59_700, 15)
   })
+
+  it('takes the PASS look at 24 h on D̂(m)/√V̂ against z_{1−3·0.025/4} = 2.0803 (§5.7)', () => {
+    const v = expected('pass look: at the minimum duration, A/A PASSes by the look')
+    const look = v.looks!.find((l) => l.side === 'pass')!
+    // 5% in both arms, 300,000 vs 2,700,000: v = p(1−p)/(n−1) per arm (§5.2), k = 1 − m = 0.98.
+    const V = 0.0475 / 299_999 + (0.98 * 0.98 * 0.0475) / 2_699_999
+    expect(look.contrast).toBeCloseTo(0.001, 15)
+    expect(rel(look.z, 0.001 / Math.sqrt(V))).toBeLessThan(1e-12)
+    expect(look.boundary).toBeCloseTo(2.0802785, 6)
+    expect([look.decision, v.metrics[0]!.decision, v.decision]).toEqual(['pass', 'pass', 'PASS'])
+    expect(
+      expected('pass look: no looks input (old caller), the same A/A is the mixture at α_pass and CONTINUEs').decision,
+    ).toBe('CONTINUE')
+  })
+
+  it('takes the SRM look at N_plan = ⌈((2.9677 + 0.3853)/(0.03·√(1/9)))²⌉ = 112,431 exposures (§9.4)', () => {
+    // z_{1−3·0.004/8} = z_{0.9985} = 2.9677379, z_{0.65} = 0.3853205; s·√(λ/(1−λ)) = 0.03/3.
+    const nPlan = ((2.9677379 + 0.3853205) / 0.01) ** 2
+    expect(Math.ceil(nPlan)).toBe(112_431)
+    const at = expected('edge: SRM look taken at N_plan (x exposures, 10% challenger) at 112431').looks!
+    expect(at.map((l) => [l.metric, l.side, l.vPlan])).toEqual([['srm', 'srm', 112_431]])
+    expect(at[0]!.boundary).toBeCloseTo(2.9677379, 6)
+    expect(expected('edge: SRM look taken at N_plan (x exposures, 10% challenger) at 112430').looks).toEqual([])
+    // 11,640 of 120,000 at λ = 0.1: z = (11,640 − 12,000)/√(120,000·0.09) = −3.464.
+    const alarm = expected('srm look: at N_plan (120,000), a −3% share alarms: HALT')
+    expect(alarm.looks![0]!.z).toBeCloseTo(-360 / Math.sqrt(10_800), 12)
+    expect([alarm.srm.alarm, alarm.decision]).toEqual([true, 'HALT'])
+  })
 })

@@ -12,10 +12,11 @@ import { type RefVerdict, referenceVerdict } from '../../../reference/gates'
 import { expectClose } from '../../../support/expect-close'
 import vectors from '../../../vectors/gates/evaluate.json'
 
-/** `looks`: the planned looks recorded before this evaluation (absent: an old caller, §5.6). */
+/** `looks`: the planned looks recorded before this evaluation (absent: an old caller, §5.6, §5.7, §9.4). */
 type Case = { name: string; evidence: StageEvidence; config: GateConfig; looks?: PlannedLook[]; expected: RefVerdict }
 const cases = vectors.cases as unknown as Case[]
 const TOL = 1e-9
+const lookKey = (l: PlannedLook) => `${l.metric}:${l.side ?? 'fail'}`
 
 describe('gate vectors', () => {
   it('were derived for the current gate spec version', () => {
@@ -47,9 +48,12 @@ describe('gate vectors', () => {
     const shape = (ms: { metric: string; test: string; decision: string }[]) =>
       ms.map((m) => [m.metric, m.test, m.decision])
     expect(shape(v.metrics)).toEqual(shape(c.expected.metrics))
-    // The planned looks taken now: none returned without looks input, and exactly the new ones.
+    // The planned looks taken now: none returned without looks input, and exactly the new ones
+    // (in any order: one per metric and side).
     expect(v.looks?.length ?? null).toBe(c.expected.looks?.length ?? null)
-    expectClose({ ...v, conflictsAlarm: v.conflicts?.alarm ?? false }, c.expected, TOL)
+    const bySide = (ls?: readonly PlannedLook[]) => ls?.toSorted((a, b) => lookKey(a).localeCompare(lookKey(b)))
+    const actual = { ...v, conflictsAlarm: v.conflicts?.alarm ?? false, looks: bySide(v.looks) }
+    expectClose(actual, { ...c.expected, looks: bySide(c.expected.looks) }, TOL)
   })
 
   it('hold exactly what the reference derives (the file was not edited by hand)', () => {

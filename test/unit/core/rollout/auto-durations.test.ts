@@ -1,13 +1,14 @@
 /**
  * Stage lengths planned by power (docs/statistics.md §2.7). The vector is the world of §13.6:
- * conversion p = 5 %, margin m = 2 %, a 10 % canary of 6,000 requests per minute. Derived outside
- * the code under test with the closed-form boundary of §4.2 (bisection in a separate script):
- *   δ = (m/2)·p = 0.0005, τ = m·p = 0.001, z_0.8 = 0.841621;
- *   (δ − B(V*))/√V* = z_0.8 at V* = 1.71431e-8 (the boundary's multiplier B/√V there: 2.97717);
- *   t = p(1−p)·(1/0.1 + 0.98²/0.9) / (0.1 per ms · V*) = 306,646,919 ms = 85.18 h.
+ * conversion p = 5 %, margin m = 2 %, a 10 % canary of 6,000 requests per minute, α_pass = 0.025
+ * (the default, §5.7). Derived by hand (quantiles from Python's statistics.NormalDist, not from the
+ * code under test): the planned PASS look at the stage's minimum duration is a z-test at level
+ * 3α_pass/4 = 0.01875, so
+ *   δ = (m/2)·p = 0.0005, z_{1−0.01875} = 2.080278, z_0.8 = 0.841621;
+ *   √V* = δ/(2.080278 + 0.841621) = 1.711215e-4, V* = 2.928258e-8;
+ *   t = p(1−p)·(1/0.1 + 0.98²/0.9) / (0.1 per ms · V*) = 179,522,329 ms = 49.87 h.
  */
 import { describe, expect, it } from 'vitest'
-import { mixtureBoundary } from '../../../../src/core/stats/mixture'
 import {
   MIN_PLANNED_MS,
   planStage,
@@ -28,33 +29,33 @@ const conversion: MeasuredMetric = {
 const input: AutoPlanInput = {
   ratePerMs: 0.1,
   metrics: [conversion],
-  alphaPass: 0.05,
+  alphaPass: 0.025,
   power: 0.8,
   minSamplePerArm: 1_000,
   capMs: 7 * 86_400_000,
 }
 
 describe('requiredVariance', () => {
-  it('solves power = Φ((δ − B(V))/√V) for V', () => {
-    const v = requiredVariance(conversion, 0.05, 0.8) as number
-    expect(v).toBeCloseTo(1.71431e-8, 12)
-    expect(mixtureBoundary(v, 1e-6, 0.05) / Math.sqrt(v)).toBeCloseTo(2.97717, 4)
-    // Power 1/2 puts the boundary exactly on δ: z = 0.
-    const half = requiredVariance(conversion, 0.05, 0.5) as number
-    expect(mixtureBoundary(half, 1e-6, 0.05)).toBeCloseTo(0.0005, 9)
+  it("solves the PASS look's power, Φ(δ/√V − z_{1−3α/4}) = power, for V", () => {
+    expect(requiredVariance(conversion, 0.025, 0.8)).toBeCloseTo(2.928258e-8, 13)
+    // Power 1/2 puts the look's boundary exactly on δ: √V = δ/z_{1−0.01875}.
+    expect(Math.sqrt(requiredVariance(conversion, 0.025, 0.5) as number)).toBeCloseTo(0.0005 / 2.080278, 9)
+    // α_pass = 0.05: z_{1−0.0375} = 1.780464, √V* = 0.0005/(1.780464 + 0.841621).
+    expect(Math.sqrt(requiredVariance(conversion, 0.05, 0.8) as number)).toBeCloseTo(0.0005 / 2.622085, 9)
   })
 
-  it('has no answer without a positive margin effect', () => {
-    expect(requiredVariance({ ...conversion, margin: 0 }, 0.05, 0.8)).toBeNull()
-    expect(requiredVariance({ ...conversion, mean: 0 }, 0.05, 0.8)).toBeNull()
+  it("has no answer without a positive margin effect, or at a power below the look's level", () => {
+    expect(requiredVariance({ ...conversion, margin: 0 }, 0.025, 0.8)).toBeNull()
+    expect(requiredVariance({ ...conversion, mean: 0 }, 0.025, 0.8)).toBeNull()
+    expect(requiredVariance(conversion, 0.025, 0.01)).toBeNull()
   })
 })
 
 describe('planStage', () => {
-  it('plans the 10% canary of §13.6 at 85.18 h', () => {
+  it('plans the 10% canary of §13.6 at 49.87 h', () => {
     const p = planStage(10, input)
-    expect(p?.ms).toBeGreaterThan(306_646_919 - 1_000)
-    expect(p?.ms).toBeLessThan(306_646_919 + 1_000)
+    expect(p?.ms).toBeGreaterThan(179_522_329 - 1_000)
+    expect(p?.ms).toBeLessThan(179_522_329 + 1_000)
     expect(p?.capped).toBe(false)
   })
 

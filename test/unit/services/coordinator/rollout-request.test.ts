@@ -140,8 +140,10 @@ describe('buildRolloutConfig', () => {
 })
 
 describe('durations "auto"', () => {
-  // 80 requests per second; the champion converts 5 % (s² = 0.0475).
-  const traffic = { ratePerMs: 0.08, metrics: [{ metric: 'repaid', mean: 0.05, variance: 0.0475 }] }
+  // 40 requests per second; the champion converts 5 % (s² = 0.0475). With the PASS look at the
+  // stage's end (docs/statistics.md §2.7) the 5 % stage needs about 236 h (capped at 7 days) and
+  // the 50 % stage about 44 h.
+  const traffic = { ratePerMs: 0.04, metrics: [{ metric: 'repaid', mean: 0.05, variance: 0.0475 }] }
 
   it('is accepted alone or with a power, and power needs it', () => {
     expect(StartRolloutInput.safeParse({ challenger: 'v2', strategy: 'canary', durations: 'auto' }).success).toBe(true)
@@ -168,7 +170,7 @@ describe('durations "auto"', () => {
     expect(config.gates.canary!.minDurationMs).toBe(s50)
     // Every stage is longer than the 24 h default here: nothing to approve. 100× the traffic is not.
     expect(weaker).toEqual([])
-    const fast = buildRolloutConfig(req, { ...facts, traffic: { ...traffic, ratePerMs: 8 } })
+    const fast = buildRolloutConfig(req, { ...facts, traffic: { ...traffic, ratePerMs: 4 } })
     const short = fast.config.durations!.auto!.stages[2]!.ms
     expect(fast.weaker).toContain(`durations auto: canary 50% planned ${formatDuration(short)} < default 24 h`)
   })
