@@ -84,7 +84,10 @@ export function renderTargets(targets: TargetResult[], seed: number, runs: numbe
   ]
   let last = ''
   for (const t of targets) {
-    if (t.target !== last) lines.push(`  ${t.target}`)
+    if (t.target !== last) {
+      lines.push(`  ${t.target}`)
+      if (t.note !== undefined) lines.push(`    (${t.note})`)
+    }
     last = t.target
     lines.push(`    ${t.met ? 'PASS' : 'MISS'}  ${pad(GATE_LABEL[t.gate], 27)} ${t.value}`)
   }

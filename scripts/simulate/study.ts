@@ -173,6 +173,26 @@ function main(): void {
     }
     console.log(`  α = ${alpha}, κ = ${kappa}: ${median(ts)}`)
   }
+  console.log('\n[srm-aa] correct split (10%): false alarms over 24 h, checked every minute')
+  for (const alpha of [0.001, 0.005, 0.01]) {
+    const base = scenarioSeed(seed, 'study-srm-aa')
+    let alarms = 0
+    for (let r = 0; r < runs; r++) {
+      const rng = createRng(base, r)
+      let na = 0
+      let nb = 0
+      for (let t = 1; t <= TICKS; t++) {
+        const b = sampleBinomial(rng, RPM, DESIGN_SHARE)
+        na += RPM - b
+        nb += b
+        if (sequentialSrm({ counts: [na, nb], expectedShares: [0.9, 0.1], alpha }).alarm) {
+          alarms++
+          break
+        }
+      }
+    }
+    console.log(`  α = ${alpha}: ${rate(alarms, runs)}`)
+  }
 }
 
 main()

@@ -123,11 +123,14 @@ export interface TargetResult {
   gate: GateName
   value: string
   met: boolean
+  /** What bounds the goal in this world, when something does (printed under the goal). */
+  note?: string
 }
 
 interface TargetSpec {
   target: string
   scenario: string
+  note?: string
   /** Returns the printed value and whether the goal is met (on the point estimate). */
   check: (g: GateSummary) => { value: string; met: boolean }
 }
@@ -171,6 +174,10 @@ export const TARGETS: TargetSpec[] = [
     target: 'conversion −m/2 (inside the margin): PASS ≥ 60%',
     scenario: 'conv-half-margin',
     check: atLeast('PASS', 0.6),
+    note:
+      'out of reach in this world without a covariate: with false PASS at the margin ≤ 2.5%, no test, ' +
+      'sequential or not, passes −m/2 in more than 53% of runs (Neyman–Pearson, docs/statistics.md ' +
+      '§13.6); the covariate goal below is the same challenger with a pre-exposure covariate',
   },
   { target: 'conversion −5%: FAIL ≥ 99.5%', scenario: 'conv-5pct', check: atLeast('FAIL', 0.995) },
   { target: 'conversion −5%: median time to FAIL ≤ 160 min', scenario: 'conv-5pct', check: fastMedian('FAIL', 160) },
@@ -199,7 +206,11 @@ export function evaluateTargets(summaries: ScenarioSummary[]): TargetResult[] {
     if (!s) continue
     for (const gate of GATES) {
       const { value, met } = t.check(s.gates[gate])
-      out.push({ target: t.target, gate, value, met })
+      out.push(
+        t.note === undefined
+          ? { target: t.target, gate, value, met }
+          : { target: t.target, gate, value, met, note: t.note },
+      )
     }
   }
   return out

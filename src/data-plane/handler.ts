@@ -116,5 +116,7 @@ function toMeasurement(r: ForwardRecord): RequestMeasurement {
     fallback: r.fallback ? { version: r.fallback.from, arm: r.fallback.fromArm } : null,
     values: r.responseValues,
     covariate: r.covariate,
+    // Whole units are assigned under sticky routing: the SRM look is then skipped (core/gates/srm-look).
+    ...(r.decision.sticky ? { sticky: true } : {}),
   }
 }

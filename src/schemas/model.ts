@@ -75,6 +75,11 @@ export const MetricName = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,40}$/, 'lowercase letters, digits and _, starting with a letter')
 
+/** A metric's covariate header (strict on input; snapshots read it with unknown keys dropped, schemas/routing). */
+export const MetricCovariate = z.strictObject({
+  header: HeaderName.meta({ description: "The request header carrying the unit's value (a finite number)" }),
+})
+
 /** A business metric: outcomes that arrive after the response (POST /v1/outcomes), or read from it. */
 export const BusinessMetric = z
   .strictObject({
@@ -119,16 +124,11 @@ export const BusinessMetric = z
     header: HeaderName.optional().meta({
       description: 'Response metrics: a response header holding the number, e.g. x-cost',
     }),
-    covariate: z
-      .strictObject({
-        header: HeaderName.meta({ description: "The request header carrying the unit's value (a finite number)" }),
-      })
-      .optional()
-      .meta({
-        id: 'MetricCovariate',
-        description:
-          'Outcome metrics: a pre-exposure covariate for CUPED variance reduction, known about the unit before the request (e.g. its conversion rate over the last 30 days); missing or unreadable values count as 0',
-      }),
+    covariate: MetricCovariate.optional().meta({
+      id: 'MetricCovariate',
+      description:
+        'Proportion outcome metrics: a pre-exposure covariate for CUPED variance reduction, known about the unit before the request (e.g. its conversion rate over the last 30 days); missing or unreadable values count as 0',
+    }),
   })
   .superRefine((m, ctx) => {
     if (m.covariate !== undefined && m.source === 'response') {
@@ -220,6 +220,14 @@ export const ModelInput = z
         // The signed request id carries one covariate value (core/metrics/covariate).
         const first = ms.find((m) => m.covariate !== undefined)?.covariate?.header
         ms.forEach((m, i) => {
+          // A mean's units are the requests that reported, a selection the arm can change: CUPED
+          // would compare covariate means over different populations (docs/statistics.md §5.8).
+          // Input only, like the bounds: snapshots of models stored before the rule still parse.
+          if (m.covariate !== undefined && m.source !== 'response' && m.kind === 'mean') {
+            const message =
+              'a covariate applies to proportion metrics only (a mean counts only the units that reported)'
+            ctx.addIssue({ code: 'custom', path: [i, 'covariate'], message })
+          }
           if (m.covariate !== undefined && m.covariate.header !== first) {
             const message = `one covariate header per model: ${first} is declared already`
             ctx.addIssue({ code: 'custom', path: [i, 'covariate', 'header'], message })

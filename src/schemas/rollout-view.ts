@@ -116,7 +116,22 @@ export const RolloutConfigView = z
         .object({
           power: z.number(),
           traffic_per_s: z.number(),
-          measured: z.array(z.object({ metric: z.string(), mean: z.number(), sd: z.number(), margin: z.number() })),
+          measured: z.array(
+            z.object({
+              metric: z.string(),
+              mean: z.number(),
+              sd: z.number(),
+              margin: z.number(),
+              maturation_ms: z.number().nullable().meta({
+                description:
+                  "added to the metric's planned length: its attribution window plus the fold minute (the look only sees matured outcomes); null in plans made before it",
+              }),
+              outcomes_per_s: z.number().nullable().meta({
+                description:
+                  'mean metrics: the outcomes per second the plan used in place of the traffic (information comes per outcome); null otherwise',
+              }),
+            }),
+          ),
           stages: z.array(z.object({ weight: z.number(), ms: z.number(), capped: z.boolean() })),
           replanned: z
             .object({

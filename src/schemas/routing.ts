@@ -7,7 +7,7 @@ import { BUCKETS, HASH_VERSIONS } from '../core/routing/hash'
 import { segmentProblems } from '../core/routing/layout'
 import { CF_FIELDS } from '../core/routing/types'
 import { Epoch, HeaderName, IsoTime, ModelName, Percent, VersionName } from './common'
-import { Backend, BusinessMetric, ShadowCompare } from './model'
+import { Backend, BusinessMetric, MetricCovariate, ShadowCompare } from './model'
 import type * as core from '../core/routing/types'
 import type { Checked } from './conforms'
 
@@ -90,6 +90,13 @@ export const Segments = z.record(VersionName, z.array(z.tuple([Bucket, Bucket]))
 export type Segments = Checked<typeof Segments, core.Segments>
 
 /**
+ * A metric as a snapshot carries it: BusinessMetric with its checks, but unknown keys (its own and
+ * its covariate's) dropped rather than refused, so a Worker of an older build still routes on a
+ * snapshot whose metrics gained a field (README, "Deploying"). Admin input stays strict.
+ */
+const SnapshotMetric = BusinessMetric.safeExtend({ covariate: MetricCovariate.strip().optional() }).strip()
+
+/**
  * Everything the data plane needs to route one request, published by the model's coordinator.
  * Immutable once published: a change produces a new snapshot with a larger epoch.
  */
@@ -105,7 +112,7 @@ export const RoutingSnapshot = z
     fallback_to_champion: z.boolean(),
     routing: RoutingTable.nullable().meta({ description: 'Null until a champion is set' }),
     versions: z.record(VersionName, Backend),
-    metrics: z.array(BusinessMetric),
+    metrics: z.array(SnapshotMetric),
     shadow_compare: ShadowCompare.nullable(),
     metric_shards: z.number().int().min(1),
     published_at: IsoTime,

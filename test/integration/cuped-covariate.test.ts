@@ -1,8 +1,9 @@
 /**
  * A pre-exposure covariate from the request header to the gate evidence (core/metrics/covariate):
  * Σx and Σx² over each arm's matured exposures, and Σxy over its outcomes with x taken from the
- * signed request id, read back from the model's metrics shards and as CUPED moments; a canary's
- * business verdict that says CUPED; and a shard from before covariates that migrates.
+ * signed request id, read back from the model's metrics shards and as CUPED moments, with each
+ * arm's exposures routed by the unit header (sticky); a canary's business verdict that says CUPED;
+ * a 400 for a covariate on a mean metric; and a shard from before covariates that migrates.
  */
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
@@ -14,7 +15,7 @@ import { shardName } from '../../src/core/metrics/shards'
 import { mergeSummaries } from '../../src/core/metrics/summary'
 import { momentsWithCovariate } from '../../src/core/stats/cuped'
 import { migrateTables } from '../../src/durable-objects/metrics-shard/tables'
-import { adminConfirmed, adminOk, infer, postOutcomes, settle, uniqueModel } from './helpers/harness'
+import { admin, adminConfirmed, adminOk, infer, postOutcomes, problemOf, settle, uniqueModel } from './helpers/harness'
 import { approve, cron, fastPlan, passingReport, rollout } from './helpers/rollout'
 
 const HEADER = 'x-modelgate-covariate'
@@ -43,10 +44,12 @@ describe('a CUPED covariate declared on a business metric', () => {
     await adminConfirmed('PUT', `/models/${m}/routing`, { weights: { v1: 50, v2: 50 } })
 
     const expected: Record<string, { sumX: number; sumXSq: number; sumXY: number; n: number; y: number }> = {}
+    // Requests with the unit header are routed by it (sticky): counted per arm for the SRM look.
+    const sticky: Record<string, number> = { champion: 0, challenger: 0 }
     const reports: Array<{ request_id: string; metric: string; value: number }> = []
     await Promise.all(
       sent.map(async (s, i) => {
-        const headers: Record<string, string> = { 'x-unit-id': `unit-${i}` }
+        const headers: Record<string, string> = i % 4 === 3 ? {} : { 'x-unit-id': `unit-${i}` }
         if (s.header !== undefined) headers[HEADER] = s.header
         const res = await infer(m, '/predict', { method: 'POST', headers, body: '{}' })
         expect(res.status).toBe(200)
@@ -56,6 +59,7 @@ describe('a CUPED covariate declared on a business metric', () => {
         // The gateway rounds to 6 significant digits and reads anything unreadable as 0.
         const x = parseCovariate(s.header) ?? 0
         expect(id.startsWith(x === 0 ? 'mg3~' : 'mg4~'), id).toBe(true)
+        if (i % 4 !== 3) sticky[arm] = (sticky[arm] ?? 0) + 1
         const e = (expected[arm] ??= { sumX: 0, sumXSq: 0, sumXY: 0, n: 0, y: 0 })
         e.n++
         e.sumX += x
@@ -96,6 +100,9 @@ describe('a CUPED covariate declared on a business metric', () => {
       [{ name: 'conversion', kind: 'proportion', covariate: true }],
       { stageStartedAt: 0, now: q.now },
     )
+    expect(evidence.champion.stickyExposures).toBe(sticky.champion)
+    expect(evidence.challenger.stickyExposures).toBe(sticky.challenger)
+    expect(evidence.champion.exposures + evidence.challenger.exposures).toBe(sent.length)
     const c = expected.challenger!
     const want = momentsWithCovariate(c.n, c.y, c.y, c.sumX, c.sumXSq, c.sumXY)
     const have = evidence.challenger.outcomes.conversion!
@@ -104,6 +111,21 @@ describe('a CUPED covariate declared on a business metric', () => {
     expect(have.x!.m2).toBeCloseTo(want.x!.m2, 9)
     expect(have.x!.c).toBeCloseTo(want.x!.c, 9)
   }, 30_000)
+
+  it('is refused on a mean metric: 400 validation_failed naming metrics.<i>.covariate', async () => {
+    const order = { name: 'order_value', kind: 'mean', direction: 'higher_is_better', window_s: 60, cap: 500, floor: 0 }
+    const res = await admin('PUT', `/models/${uniqueModel('cupedmean')}`, {
+      risk: 'low',
+      metrics: [
+        { name: 'conversion', kind: 'proportion', direction: 'higher_is_better' },
+        { ...order, covariate: { header: HEADER } },
+      ],
+    })
+    expect(res.status).toBe(400)
+    const p = await problemOf(res)
+    expect(p.code).toBe('validation_failed')
+    expect(p.errors.map((e: { field: string }) => e.field)).toEqual(['metrics.1.covariate'])
+  })
 
   it("reaches a canary's gate: the business metric's verdict is CUPED-adjusted", async () => {
     const m = uniqueModel('cupedgate')

@@ -71,19 +71,20 @@ describe('edge-located canary', () => {
     expect(routing.weights).toEqual({ v1: 100 })
     expect(routing.rules).toEqual([{ when, version: 'v2', percent: 50 }])
 
-    const counts = await trafficFrom(m, 1_800)
+    // 900 per origin: the 10% error floor needs 297 clean requests per arm (α_pass 0.025), ~450 here.
+    const counts = await trafficFrom(m, 2_700)
     // Half of New Zealand's units reach v2; nobody from Germany or without a location does.
     const nzTotal = (counts.NZ.v1 ?? 0) + (counts.NZ.v2 ?? 0)
-    expect(nzTotal).toBe(600)
+    expect(nzTotal).toBe(900)
     expect(Math.abs((counts.NZ.v2 ?? 0) / nzTotal - 0.5)).toBeLessThan(0.1)
-    expect(counts.DE).toEqual({ v1: 600 })
-    expect(counts.none).toEqual({ v1: 600 })
+    expect(counts.DE).toEqual({ v1: 900 })
+    expect(counts.none).toEqual({ v1: 900 })
 
     await cron(Date.now() + MIN + 1_000)
     const r = await rollout(started.id)
     const v = r.verdicts.at(-1)
     expect(v.decision, v.reason).toBe('PASS')
-    // Treatment = NZ units on v2, control = NZ units left on v1: the other 1,200 requests count nowhere.
+    // Treatment = NZ units on v2, control = NZ units left on v1: the other 1,800 requests count nowhere.
     const error = v.metrics.find((x: any) => x.metric === 'error_rate')
     expect(error.challenger.n).toBe(counts.NZ.v2)
     expect(error.champion.n).toBe(counts.NZ.v1)

@@ -80,7 +80,9 @@ describe('durations "auto" and the ETA', () => {
     const auto = started.config.durations.auto
     expect(auto.power).toBe(0.8)
     expect(auto.traffic_per_s).toBeGreaterThan(0)
-    expect(auto.measured[0]).toMatchObject({ metric: 'total_tokens', margin: 0.1 })
+    // A response metric matures at once; a mean is planned from its rate of values (§2.7).
+    expect(auto.measured[0]).toMatchObject({ metric: 'total_tokens', margin: 0.1, maturation_ms: 0 })
+    expect(auto.measured[0].outcomes_per_s).toBeGreaterThan(0)
     const first = started.plan[0]
     expect(first).toMatchObject({ kind: 'canary', planned_by: 'auto', planned_min_ms: auto.stages[0].ms })
     expect(first.planned_min_ms).toBeGreaterThanOrEqual(MIN)

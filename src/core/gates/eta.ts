@@ -16,6 +16,9 @@
  * (the PASS look at the minimum duration, the FAIL look where V̂ reaches V_plan) and then carried,
  * like a recorded one, into every later projection: one look per stage, as the coordinator takes it.
  *
+ * A CUPED gate (§5.8) is projected with its covariate balanced when no imbalance shows now
+ * (`balanceCovariates`): scaling would otherwise grow a chance imbalance into a shown one.
+ *
  * Invariants:
  * - Pure, and it never changes a decision: the verdict is computed first, elsewhere.
  * - A projected look is a forecast: it never leaves this module (the projections' `verdict.looks`
@@ -24,8 +27,10 @@
  *   conflicts, because a random imbalance of the split scaled up would look like a real one.
  * - Null when the stage has no data or no elapsed time, or when nothing decides before the cap.
  */
+import { cupedAdjust } from '../stats/cuped'
 import type { ExpHistogram } from '../stats/histogram'
 import type { Moments } from '../stats/moments'
+import { covariateImbalance } from './covariate'
 import { evaluateGates } from './evaluate'
 import type {
   ArmEvidence,
@@ -104,6 +109,33 @@ export function scaleEvidence(e: StageEvidence, s: number, championGrows = true)
     expectedChallengerShare: e.expectedChallengerShare,
     stageStartedAt: e.stageStartedAt,
     now: e.stageStartedAt + s * elapsed,
+  }
+}
+
+/**
+ * A CUPED gate's covariate, decided once on the evidence as it is (docs/statistics.md §2.8): with
+ * no imbalance shown now, both arms' covariate means move to the pooled mean and their outcome
+ * means to the adjusted ones, which is what new data adds in expectation (a chance imbalance
+ * averages out); scaled by s as it was, a chance imbalance would grow like √s and trip the
+ * balance check in the projections. With an imbalance shown, the evidence stays: CUPED stays off.
+ */
+export function balanceCovariates(e: StageEvidence, config: GateConfig): StageEvidence {
+  const champion = { ...e.champion.outcomes }
+  const challenger = { ...e.challenger.outcomes }
+  for (const g of config.business) {
+    const a = champion[g.metric]
+    const b = challenger[g.metric]
+    if (g.covariate !== true || a?.x === undefined || b?.x === undefined) continue
+    const adjusted = covariateImbalance(a, b) === null ? cupedAdjust(a, b) : null
+    if (adjusted === null) continue
+    const x = (a.n * a.x.mean + b.n * b.x.mean) / (a.n + b.n)
+    champion[g.metric] = { ...a, mean: adjusted.champion.mean, x: { ...a.x, mean: x } }
+    challenger[g.metric] = { ...b, mean: adjusted.challenger.mean, x: { ...b.x, mean: x } }
+  }
+  return {
+    ...e,
+    champion: { ...e.champion, outcomes: champion },
+    challenger: { ...e.challenger, outcomes: challenger },
   }
 }
 
@@ -263,13 +295,14 @@ function hasData(e: StageEvidence): boolean {
  * @example const eta = stageEta(evidence, gate, verdict) // { decideAt, range, gates: [...] }
  */
 export function stageEta(
-  evidence: StageEvidence,
+  observed: StageEvidence,
   config: GateConfig,
   verdict: VerdictRecord,
   opts: { championGrows?: boolean; looks?: readonly PlannedLook[] } = {},
 ): StageEta | null {
   // A watch compares with a fixed pre-rollout baseline: only the challenger's counts grow there.
   const grows = opts.championGrows ?? true
+  const evidence = balanceCovariates(observed, config)
   const elapsed = evidence.now - evidence.stageStartedAt
   if (!(elapsed > 0) || !hasData(evidence) || !(config.maxDurationMs > elapsed)) return null
   const sMax = config.maxDurationMs / elapsed

@@ -39,14 +39,15 @@ import { checkConflicts, withConflicts } from './conflicts'
 import { noted, withCovariate } from './covariate'
 import { duration, int, num, pct } from './format'
 import { type NiVerdictInput, type TestLevels, eventSplitVerdict, niVerdict } from './metric-tests'
-import { FAIL_MARGIN_FACTOR, type LookBook, MIXTURE_SHARE, niWithLook } from './planned-look'
-import { srmLook, srmLookPValue } from './srm-look'
+import { ALL_SIDES, FAIL_MARGIN_FACTOR, type LookBook, MIXTURE_SHARE, niWithLook } from './planned-look'
+import { srmLook, srmLookPValue, srmLookSkipped } from './srm-look'
 import { divergenceVerdict, tailExceedanceVerdict } from './rate-tests'
 import type {
   BusinessGate,
   ConflictCheck,
   GateConfig,
   GateDecision,
+  LookSide,
   MetricVerdict,
   PlannedLook,
   StageEvidence,
@@ -71,23 +72,30 @@ function checkSrm(e: StageEvidence, alpha: number, book: LookBook | null): SrmVe
     const reason = `SRM not checked: ${why} (expected challenger share ${pct(share)}).`
     return { alarm: false, pValue: 1, observedShare, expectedShare: share, reason }
   }
-  const mixtureAlpha = book === null ? alpha : MIXTURE_SHARE * alpha
+  // Sticky routing assigns whole units: no look on its overdispersed counts (docs/statistics.md §9.4).
+  const sticky = (e.champion.stickyExposures ?? 0) + (e.challenger.stickyExposures ?? 0)
+  const skipped = book !== null && book.sides.has('srm') && srmLookSkipped(sticky, share, alpha, book)
+  const srmLooks = book !== null && book.sides.has('srm') && !skipped
+  const mixtureAlpha = srmLooks ? MIXTURE_SHARE * alpha : alpha
   const r = sequentialSrm({ counts: [nA, nB], expectedShares: [1 - share, share], alpha: mixtureAlpha })
+  const skip = skipped
+    ? ` SRM look skipped: ${pct(sticky / total)} of requests were routed by unit (mixture at the full α).`
+    : ''
   const obs =
     `challenger share ${observedShare === null ? 'n/a' : pct(observedShare)} vs expected ` +
     `${pct(share)} over ${int(total)} exposures, always-valid p = ${num(r.pValue)}`
   if (r.alarm) {
-    const reason = `SRM alarm: ${obs} ≤ ${num(mixtureAlpha)}. Freeze the split and check assignment.`
+    const reason = `SRM alarm: ${obs} ≤ ${num(mixtureAlpha)}. Freeze the split and check assignment.${skip}`
     return { alarm: true, pValue: r.pValue, observedShare, expectedShare: share, reason }
   }
-  const look = book === null ? null : srmLook(nA, nB, share, alpha, book, e.now)
+  const look = srmLooks ? srmLook(nA, nB, share, alpha, book, e.now) : null
   if (look?.decision === 'fail') {
     const reason =
       `SRM alarm at the planned look (${int(look.vPlan)} exposures): z = ${num(look.z)}, ` +
       `|z| > ${num(look.boundary)}, p = ${num(srmLookPValue(look))}; now ${obs}. Freeze the split and check assignment.`
     return { alarm: true, pValue: Math.min(r.pValue, srmLookPValue(look)), observedShare, expectedShare: share, reason }
   }
-  return { alarm: false, pValue: r.pValue, observedShare, expectedShare: share, reason: `No SRM: ${obs}.` }
+  return { alarm: false, pValue: r.pValue, observedShare, expectedShare: share, reason: `No SRM: ${obs}.${skip}` }
 }
 
 function businessTest(g: BusinessGate, e: StageEvidence, book: LookBook | null): GateTest {
@@ -104,8 +112,15 @@ function businessTest(g: BusinessGate, e: StageEvidence, book: LookBook | null):
     show: proportion ? pct : num,
   }
   // A declared pre-exposure covariate: both the mixture and the planned looks run on the
-  // CUPED-adjusted arms (docs/statistics.md §5.8); without one on both arms, the plain test.
-  const { input: used, note } = g.covariate === true ? withCovariate(input) : { input, note: null }
+  // CUPED-adjusted arms (docs/statistics.md §5.8); without one on both arms, the plain test. Never
+  // on a mean (a config stored before the rule): its units, the requests that reported, are a
+  // selection the arm can change, so the covariate means may differ by the treatment itself.
+  const { input: used, note } =
+    g.covariate !== true
+      ? { input, note: null }
+      : proportion
+        ? withCovariate(input)
+        : { input, note: 'Covariate ignored: CUPED runs on proportion metrics only.' }
   // With the stage's recorded looks, FAIL adds the planned look (docs/statistics.md §5.6).
   return (levels) =>
     withConflicts(noted(book === null ? niVerdict(used, levels) : niWithLook(used, levels, book, e.now), note), e)
@@ -253,7 +268,9 @@ function combine(
  *
  * `looks`: the planned looks recorded for this stage so far (docs/statistics.md §5.6). Given (even
  * empty), business FAIL tests add the planned look and `verdict.looks` lists the looks taken now,
- * which the caller must record before acting; absent, every test is a plain mixture.
+ * which the caller must record before acting; absent, every test is a plain mixture. `sides`: the
+ * look sides the stage was planned with (default all; a stage that began before the PASS and SRM
+ * looks existed passes `{fail}` and keeps those levels on the mixtures).
  *
  * @example
  * const verdict = evaluateGates(evidence, defaultGateConfig({ stage: 'canary', business }))
@@ -263,11 +280,14 @@ export function evaluateGates(
   evidence: StageEvidence,
   config: GateConfig,
   looks?: readonly PlannedLook[],
+  sides?: ReadonlySet<LookSide>,
 ): VerdictRecord {
   const elapsedMs = Math.max(0, evidence.now - evidence.stageStartedAt)
   const shadowOnly = !(evidence.expectedChallengerShare > 0)
   const book: LookBook | null =
-    looks === undefined ? null : { recorded: looks, taken: [], passReady: elapsedMs >= config.minDurationMs }
+    looks === undefined
+      ? null
+      : { recorded: looks, taken: [], passReady: elapsedMs >= config.minDurationMs, sides: sides ?? ALL_SIDES }
   const srm = checkSrm(evidence, config.srmAlpha, book)
   const tests = gateTests(evidence, config, shadowOnly, book)
   const levels: TestLevels = {

@@ -39,7 +39,15 @@ export interface LookBook {
   recorded: readonly PlannedLook[]
   taken: PlannedLook[]
   passReady: boolean
+  /**
+   * The sides the stage was planned with (docs/statistics.md §5.7): a stage that began before its
+   * PASS or SRM look existed spent those levels on the mixture alone, so it keeps doing so.
+   */
+  sides: ReadonlySet<LookSide>
 }
+
+/** Every side: a stage planned with all its looks. */
+export const ALL_SIDES: ReadonlySet<LookSide> = new Set<LookSide>(['fail', 'pass', 'srm'])
 
 /** The recorded look of a metric on one side (looks recorded without a side are FAIL looks). */
 export function recordedLook(book: LookBook, metric: string, side: LookSide): PlannedLook | undefined {
@@ -142,7 +150,7 @@ export function niWithLook(input: NiVerdictInput, levels: TestLevels, book: Look
   const mixture = niVerdict(input, {
     ...levels,
     alphaFail: (failLooks ? MIXTURE_SHARE : 1) * levels.alphaFail,
-    alphaPass: MIXTURE_SHARE * levels.alphaPass,
+    alphaPass: (book.sides.has('pass') ? MIXTURE_SHARE : 1) * levels.alphaPass,
   })
   const base = { ...mixture, alpha: levels.alphaFail }
   if (base.decision === 'fail') return base
@@ -155,7 +163,7 @@ export function niWithLook(input: NiVerdictInput, levels: TestLevels, book: Look
       : failLook(input, alphaLook, book, now)
     if (look?.decision === 'fail') return lookVerdict(base, look)
   }
-  if (recordedOnly) return base
+  if (recordedOnly || !book.sides.has('pass')) return base
   const pass = passLook(input, (1 - MIXTURE_SHARE) * levels.alphaPass, book, now)
   if (pass?.decision === 'pass' && base.decision !== 'pass') return lookVerdict(base, pass)
   return base

@@ -11,6 +11,7 @@
  * - The trigger is a count fixed by the design share before the stage starts, never by the data.
  * - Taken at most once per stage epoch: a recorded look is never re-taken and a recorded alarm
  *   stays an alarm.
+ * - Skipped under sticky routing (`srmLookSkipped`): the mixture then gets the whole srmAlpha.
  */
 
 import { normalCdf, normalQuantile } from '../stats/special'
@@ -21,6 +22,8 @@ import type { PlannedLook } from './types'
 export const SRM_PLANNED_SHIFT = 0.03
 /** The metric name SRM looks are recorded under. */
 export const SRM_LOOK_METRIC = 'srm'
+/** Sticky (unit-routed) exposures, as a share of N_plan, beyond which the look is skipped (§9.4). */
+export const SRM_STICKY_LIMIT = 0.01
 
 /**
  * N_plan, the total exposures at which the look is taken: a share λ(1 ± s) moves z by
@@ -30,6 +33,19 @@ export function srmLookCount(share: number, alphaLook: number): number {
   const drift = SRM_PLANNED_SHIFT * Math.sqrt(share / (1 - share))
   const z = normalQuantile(1 - alphaLook / 2) + normalQuantile(LOOK_POWER)
   return Math.ceil((z / drift) ** 2)
+}
+
+/**
+ * Whether the look is off for this stage: no look recorded and the stage's sticky exposures exceed
+ * SRM_STICKY_LIMIT·N_plan. Sticky routing assigns whole units, so the request counts are
+ * overdispersed and N·λ(1−λ) understates their variance. Monotone: the sticky count only grows and
+ * N_plan is fixed, so once off the look stays off (the mixture keeps the full srmAlpha), and a look
+ * is taken only by a stage that was never off. It reads only the unit-header share, never the
+ * challenger's count, so the switch cannot spend α twice (docs/statistics.md §9.4).
+ */
+export function srmLookSkipped(sticky: number, share: number, srmAlpha: number, book: LookBook): boolean {
+  if (book.recorded.some((l) => l.metric === SRM_LOOK_METRIC && l.side === 'srm')) return false
+  return sticky > SRM_STICKY_LIMIT * srmLookCount(share, (1 - MIXTURE_SHARE) * srmAlpha)
 }
 
 /**

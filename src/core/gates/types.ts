@@ -22,6 +22,12 @@ export interface ArmEvidence {
    */
   outcomes: Record<string, Moments>
   /**
+   * Of `exposures`, those routed by the unit key (sticky routing assigns whole units, so request
+   * counts are overdispersed and the early SRM look is skipped, docs/statistics.md §9.4). Absent
+   * (evidence from before it): none known.
+   */
+  stickyExposures?: number
+  /**
    * Outcome reports per metric as they arrived (not matured): outcomes accepted, and requests whose
    * outcome a later report contradicted (docs/statistics.md §10.6). Absent: none known.
    */

@@ -75,6 +75,8 @@ export interface Agg {
   response?: Record<string, ResponseSums>
   /** The covariate's Σx, Σx² over the row's exposures (./covariate); absent: none declared. */
   covariate?: CovariateSums
+  /** Exposures routed by the unit key (sticky), counted like `exposuresOf`; absent (older rows): 0. */
+  stickyExposures?: number
 }
 
 export function emptyAgg(): Agg {
@@ -131,6 +133,8 @@ export interface RequestMeasurement {
   values?: ResponseValues | undefined
   /** The unit's pre-exposure covariate (./covariate); absent: the model declares none. */
   covariate?: number | undefined
+  /** Routed by the unit key (sticky, core/routing/select) rather than at random; absent: not. */
+  sticky?: boolean | undefined
 }
 
 /** One shadow copy and, when comparable, its pairing with the champion's answer. */
@@ -244,6 +248,7 @@ export function mergeAgg(target: Agg, src: Agg): void {
   target.shadowSkipped += src.shadowSkipped
   if (src.response) mergeResponseSums((target.response ??= {}), src.response)
   mergeCovariate(target, src)
+  if (src.stickyExposures) target.stickyExposures = (target.stickyExposures ?? 0) + src.stickyExposures
 }
 
 /**
@@ -278,14 +283,9 @@ export interface AggRow {
   promDuration?: BucketCounts
 }
 
-function rowFor(
-  rows: Map<string, AggRow>,
-  minute: number,
-  epoch: number,
-  version: string,
-  arm: MeasuredArm,
-  segment: Segment,
-): AggRow {
+type RowArgs = [minute: number, epoch: number, version: string, arm: MeasuredArm, segment: Segment]
+
+function rowFor(rows: Map<string, AggRow>, ...[minute, epoch, version, arm, segment]: RowArgs): AggRow {
   const k = `${minute}|${epoch}|${version}|${arm}|${segment}`
   let row = rows.get(k)
   if (!row) {
@@ -314,10 +314,11 @@ export function addMeasurement(rows: Map<string, AggRow>, m: Measurement): void 
       addLatency(row.prom, m.latencyMs)
       if (typeof m.durationMs === 'number') addDuration((row.promDuration ??= emptyDurationCounts()), m.durationMs)
     }
-    // The covariate goes where the exposure counts: the assigned arm's row (see exposuresOf).
+    // The covariate and stickiness go where the exposure counts: the assigned arm's row (see exposuresOf).
     const assigned = m.fallback ? rowFor(rows, minute, m.epoch, m.fallback.version, m.fallback.arm, m.segment) : row
     if (m.fallback) addFailedAttempt(assigned.agg)
     if (m.covariate !== undefined) addCovariate(assigned.agg, m.covariate)
+    if (m.sticky === true) assigned.agg.stickyExposures = (assigned.agg.stickyExposures ?? 0) + 1
   } else {
     const row = rowFor(rows, minute, m.epoch, m.version, 'shadow', '')
     addShadow(row.agg, m)

@@ -42,7 +42,7 @@ function outcomesFor(summary: MergedSummary, agg: Agg, metrics: MetricSpec[], pr
       out[m.name] = momentsFromSums(s?.n ?? 0, s?.sum ?? 0, s?.sumSq ?? 0)
       continue
     }
-    const t = { exposures: 0, n: 0, sum: 0, sumSq: 0, sumX: 0, sumXSq: 0, outSumX: 0, outSumXSq: 0, sumXY: 0 }
+    const t = { exposures: 0, n: 0, sum: 0, sumSq: 0, sumX: 0, sumXSq: 0, sumXY: 0 }
     for (const r of summary.matured.values()) {
       if (r.metric !== m.name || !pred(r)) continue
       t.exposures += r.exposures
@@ -51,17 +51,14 @@ function outcomesFor(summary: MergedSummary, agg: Agg, metrics: MetricSpec[], pr
       t.sumSq += r.sumSq
       t.sumX += r.sumX ?? 0
       t.sumXSq += r.sumXSq ?? 0
-      t.outSumX += r.outSumX ?? 0
-      t.outSumXSq += r.outSumXSq ?? 0
       t.sumXY += r.sumXY ?? 0
     }
     // Proportions count every matured exposure (no outcome = not positive, y² = y), with the
-    // covariate over those exposures; means only outcomes, with the covariate over the outcomes.
+    // covariate over those exposures; means only outcomes, a selection the arm can change, so a
+    // covariate on a mean (stored before the rule) is ignored (docs/statistics.md §5.8).
     const proportion = m.kind === 'proportion'
-    if (m.covariate === true) {
-      out[m.name] = proportion
-        ? momentsWithCovariate(t.exposures, t.sum, t.sum, t.sumX, t.sumXSq, t.sumXY)
-        : momentsWithCovariate(t.n, t.sum, t.sumSq, t.outSumX, t.outSumXSq, t.sumXY)
+    if (m.covariate === true && proportion) {
+      out[m.name] = momentsWithCovariate(t.exposures, t.sum, t.sum, t.sumX, t.sumXSq, t.sumXY)
     } else {
       out[m.name] = proportion ? momentsFromProportion(t.sum, t.exposures) : momentsFromSums(t.n, t.sum, t.sumSq)
     }
@@ -94,6 +91,7 @@ export function armEvidence(
   return {
     exposures: exposuresOf(agg),
     errors: errorsOf(agg),
+    stickyExposures: agg.stickyExposures ?? 0,
     latency: latencyFor(agg, measure),
     outcomes: outcomesFor(summary, agg, metrics, pred),
     reports: reportsFor(summary, metrics, pred),

@@ -11,7 +11,9 @@
  * look (docs/statistics.md §5.7): a z-test of D̂(m)/√V̂ > z_{1−3α_pass/4}. The planned length is the
  * t at which that look PASSes with the chosen power, √V(t) = δ/(z_look + z_power), and at which both
  * arms have the gate's minimum sample (and, for a proportion, the pooled events the gate needs),
- * capped by the stage's maximum duration.
+ * plus the metric's maturation delay (the look at T only sees requests older than T − W − 1 min,
+ * docs/statistics.md §10.2), capped by the stage's maximum duration. A mean metric's information
+ * comes per outcome, so its r is the measured outcome rate, not the request rate.
  *
  * Pure: the caller measures the inputs (services/coordinator/start-rollout).
  */
@@ -19,6 +21,7 @@ import { MIN_POOLED_EVENTS } from '../gates/metric-tests'
 import { MIXTURE_SHARE } from '../gates/planned-look'
 import type { MetricDirection } from '../gates/types'
 import { normalQuantile } from '../stats/special'
+import type { AutoMeasured } from './types'
 
 /** The power a rollout plans for unless it asks for another. */
 export const DEFAULT_POWER = 0.8
@@ -32,8 +35,15 @@ export interface MeasuredMetric {
   direction: MetricDirection
   margin: number
   mean: number
-  /** Per-request variance s². */
+  /** Per-observation variance s² (per request for a proportion, per outcome for a mean). */
   variance: number
+  /**
+   * Time from a request until its outcome counts in the gates: the attribution window plus the
+   * minute of folding (docs/statistics.md §10.2); absent or 0 for a metric counted at once.
+   */
+  maturationMs?: number
+  /** Mean metrics: outcomes per ms, all arms together; absent: one outcome per request. */
+  outcomesPerMs?: number
 }
 
 export interface AutoPlanInput {
@@ -50,7 +60,16 @@ export interface AutoPlanInput {
 /** A metric's planned length for one stage, before the cap. */
 export interface MetricPlan {
   metric: string
+  /** The look's data need plus the metric's maturation delay. */
   ms: number
+}
+
+/** Outcomes fold by request minute, so a look can lag the window by up to a minute. */
+export const FOLD_MINUTE_MS = 60_000
+
+/** The attribution window plus the one minute a fold can lag (docs/statistics.md §10.2). */
+export function maturationDelayMs(windowMs: number): number {
+  return windowMs > 0 ? windowMs + FOLD_MINUTE_MS : 0
 }
 
 export interface StagePlan {
@@ -78,7 +97,8 @@ export function requiredVariance(m: MeasuredMetric, alphaPass: number, power: nu
 
 /** Planned length in ms for one metric at challenger share λ (before the cap); null if unplannable. */
 export function metricPlanMs(m: MeasuredMetric, share: number, input: AutoPlanInput): number | null {
-  const r = input.ratePerMs
+  // A proportion counts every matured request; a mean only the requests that got an outcome.
+  const r = m.kind === 'mean' && m.outcomesPerMs !== undefined ? m.outcomesPerMs : input.ratePerMs
   if (!(r > 0) || !(share > 0 && share < 1) || !(m.variance > 0)) return null
   const vStar = requiredVariance(m, input.alphaPass, input.power)
   if (vStar === null) return null
@@ -86,7 +106,7 @@ export function metricPlanMs(m: MeasuredMetric, share: number, input: AutoPlanIn
   const power = (m.variance * (1 / share + (k * k) / (1 - share))) / (r * vStar)
   const sample = input.minSamplePerArm / (Math.min(share, 1 - share) * r)
   const events = m.kind === 'proportion' ? MIN_POOLED_EVENTS / (Math.min(m.mean, 1 - m.mean) * r) : 0
-  return Math.max(power, sample, events)
+  return Math.max(power, sample, events) + Math.max(0, m.maturationMs ?? 0)
 }
 
 /**
@@ -106,4 +126,12 @@ export function planStage(percent: number, input: AutoPlanInput): StagePlan | nu
   if (metrics.length === 0) return null
   const need = Math.max(MIN_PLANNED_MS, ...metrics.map((x) => x.ms))
   return { share, ms: Math.min(need, input.capMs), capped: need > input.capMs, metrics }
+}
+
+/** What the plan shows of a metric's inputs (`config.durations.auto.measured`). */
+export function measuredInputs(m: MeasuredMetric): AutoMeasured {
+  const shown: AutoMeasured = { metric: m.metric, mean: m.mean, sd: Math.sqrt(m.variance), margin: m.margin }
+  shown.maturationMs = m.maturationMs ?? 0
+  if (m.kind === 'mean' && m.outcomesPerMs !== undefined) shown.outcomesPerS = m.outcomesPerMs * 1000
+  return shown
 }

@@ -13,7 +13,7 @@
  * - Done once per rollout: a plan that was already re-planned is left alone.
  */
 import type { GateConfig } from '../gates/types'
-import { type AutoPlanInput, planStage } from './auto-durations'
+import { type AutoPlanInput, measuredInputs, planStage } from './auto-durations'
 import { formatDuration } from './describe'
 import type { AutoDurations, Step } from './types'
 
@@ -62,12 +62,7 @@ export function replanCanary(ctx: ReplanContext, input: AutoPlanInput): Replan |
   const auto: AutoDurations = {
     power: input.power,
     trafficPerS: input.ratePerMs * 1000,
-    measured: input.metrics.map((m) => ({
-      metric: m.metric,
-      mean: m.mean,
-      sd: Math.sqrt(m.variance),
-      margin: m.margin,
-    })),
+    measured: input.metrics.map(measuredInputs),
     stages,
     replanned: {
       at: ctx.at,

@@ -116,7 +116,7 @@ export interface AutoDurations {
   power: number
   /** Requests per second to the model, measured before the start. */
   trafficPerS: number
-  measured: Array<{ metric: string; mean: number; sd: number; margin: number }>
+  measured: AutoMeasured[]
   /** One entry per planned canary weight below 100. */
   stages: Array<{ weight: number; ms: number; capped: boolean }>
   /**
@@ -124,6 +124,18 @@ export interface AutoDurations {
    * traffic and stages planned at the start, which the fields above replaced.
    */
   replanned?: AutoReplanned | null
+}
+
+/** One business metric as the plan measured it (docs/statistics.md §2.7). */
+export interface AutoMeasured {
+  metric: string
+  mean: number
+  sd: number
+  margin: number
+  /** Added to the metric's planned length: its window plus the fold minute (absent in older plans). */
+  maturationMs?: number
+  /** Mean metrics: the outcomes per second the plan used in place of the traffic. */
+  outcomesPerS?: number
 }
 
 /** What a re-plan from the shadow step replaced (docs/statistics.md §2.7). */

@@ -7,7 +7,15 @@
  */
 import { buildEvidence } from '../../core/metrics/evidence'
 import type { ModelState } from '../../core/registry/model-state'
-import { DEFAULT_POWER, planStage, type AutoPlanInput, type MeasuredMetric } from '../../core/rollout/auto-durations'
+import {
+  DEFAULT_POWER,
+  maturationDelayMs,
+  measuredInputs,
+  planStage,
+  type AutoPlanInput,
+  type MeasuredMetric,
+} from '../../core/rollout/auto-durations'
+import type { MergedSummary } from '../../core/metrics/summary'
 import { DEFAULTS, DEFAULT_STAGES } from '../../core/rollout/config'
 import { replanCanary } from '../../core/rollout/replan'
 import { formatDuration } from '../../core/rollout/describe'
@@ -50,10 +58,34 @@ async function measureChampion(
   const spec = { kind: 'shadow' as const, champion, challenger: champion }
   const e = buildEvidence(summary, spec, metricSpecs(model), { stageStartedAt: since, now })
   if (!(e.champion.exposures > 0)) return null
+  const ratePerMs = e.champion.exposures / (now - since)
+  const windows = new Map(metricWindows(model).map((w) => [w.name, w.windowMs]))
   const metrics = Object.entries(e.champion.outcomes)
     .filter(([, m]) => m.n >= 2)
-    .map(([metric, m]) => ({ metric, mean: m.mean, variance: variance(m) }))
-  return { ratePerMs: e.champion.exposures / (now - since), metrics }
+    .map(([metric, m]) => {
+      // A response metric is counted when the answer ends: its n covers the whole window.
+      const perExposure = windows.has(metric) ? outcomesPerExposure(summary, champion, metric) : null
+      const outcomesPerMs = perExposure === null ? m.n / (now - since) : ratePerMs * perExposure
+      const measured = { metric, mean: m.mean, variance: variance(m) }
+      return { ...measured, maturationMs: maturationDelayMs(windows.get(metric) ?? 0), outcomesPerMs }
+    })
+  return { ratePerMs, metrics }
+}
+
+/**
+ * Outcomes per matured request of the champion (the same rows as the evidence): a mean metric's
+ * information comes per outcome (docs/statistics.md §2.7), and only matured requests have had
+ * their whole window to get one.
+ */
+function outcomesPerExposure(summary: MergedSummary, champion: string, metric: string): number | null {
+  let exposures = 0
+  let n = 0
+  for (const r of summary.matured.values()) {
+    if (r.metric !== metric || r.version !== champion || r.arm === 'shadow') continue
+    exposures += r.exposures
+    n += r.n
+  }
+  return exposures > 0 ? n / exposures : null
 }
 
 /**
@@ -80,7 +112,7 @@ export function autoDurations(
   return {
     power,
     trafficPerS: measured.ratePerMs * 1000,
-    measured: metrics.map((m) => ({ metric: m.metric, mean: m.mean, sd: Math.sqrt(m.variance), margin: m.margin })),
+    measured: metrics.map(measuredInputs),
     stages: planned,
   }
 }

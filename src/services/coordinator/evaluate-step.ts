@@ -6,11 +6,12 @@
  */
 import { evaluateGates } from '../../core/gates/evaluate'
 import { stageEta } from '../../core/gates/eta'
-import type { PlannedLook, VerdictRecord } from '../../core/gates/types'
+import { ALL_SIDES } from '../../core/gates/planned-look'
+import type { LookSide, PlannedLook, VerdictRecord } from '../../core/gates/types'
 import { buildEvidence, type EvidenceSpec, type MetricSpec } from '../../core/metrics/evidence'
 import type { ModelState } from '../../core/registry/model-state'
 import { gateConfigForStep, type RolloutState, type Step } from '../../core/rollout/index'
-import type { CoordinatorPort, StoredRollout } from './ports'
+import type { CoordinatorPort, LooksRecord, StoredRollout } from './ports'
 
 export function metricSpecs(model: ModelState): MetricSpec[] {
   return model.metrics.map((m) => ({
@@ -33,10 +34,39 @@ export function currentStep(r: RolloutState): Step | null {
   return r.stepIndex >= 0 ? (r.plan[r.stepIndex] ?? null) : null
 }
 
-/** The planned looks recorded for the rollout's current step epoch (none after a step change). */
-export function recordedLooks(stored: StoredRollout): PlannedLook[] {
+/** The looks record of the rollout's current step, or null (another step's or none). */
+function currentRecord(stored: StoredRollout): LooksRecord | null {
   const l = stored.looks
-  return l && l.epoch === stored.state.stepEpoch ? l.looks : []
+  const r = stored.state
+  if (!l || l.epoch !== r.stepEpoch) return null
+  // Records written before `step` existed are keyed by the epoch alone.
+  return l.step === undefined || l.step === r.stepIndex ? l : null
+}
+
+/** The planned looks recorded for the rollout's current step (none after a step change). */
+export function recordedLooks(stored: StoredRollout): PlannedLook[] {
+  return currentRecord(stored)?.looks ?? []
+}
+
+/**
+ * The look sides the current step was planned with: those its record lists, or the FAIL look
+ * alone for a step that began before steps recorded their sides (docs/statistics.md §5.7).
+ */
+export function plannedSides(stored: StoredRollout): ReadonlySet<LookSide> {
+  return new Set<LookSide>(currentRecord(stored)?.sides ?? ['fail'])
+}
+
+/** The looks record a step starts with: no looks yet, and every side planned. */
+export function freshLooks(r: RolloutState): LooksRecord | null {
+  return r.stepEpoch === null ? null : { epoch: r.stepEpoch, step: r.stepIndex, sides: [...ALL_SIDES], looks: [] }
+}
+
+/** The record with `taken` added to the current step's looks (kept `step` and `sides`). */
+export function withTakenLooks(stored: StoredRollout, taken: PlannedLook[]): LooksRecord | null {
+  const r = stored.state
+  if (r.stepEpoch === null) return stored.looks ?? null
+  const current = currentRecord(stored) ?? { epoch: r.stepEpoch, step: r.stepIndex, looks: [] }
+  return { ...current, looks: [...current.looks, ...taken] }
 }
 
 /**
@@ -82,7 +112,7 @@ export async function evaluateStep(
   const opts = { stageStartedAt: r.stepStartedAt, now, latencyMeasure: model.latency_measure }
   const evidence = buildEvidence(summary, spec, metricSpecs(model), opts)
   const looks = recordedLooks(stored)
-  const verdict = evaluateGates(evidence, gate, looks)
+  const verdict = evaluateGates(evidence, gate, looks, plannedSides(stored))
   // The forecast sits beside the verdict and never changes it (docs/statistics.md §2.8); it models
   // the planned looks from the recorded ones, and its projected looks are never recorded.
   if (verdict.decision !== 'CONTINUE') return verdict

@@ -16,7 +16,7 @@ import type { StageQuery } from '../../core/metrics/shard-data'
 import type { RollbackTarget } from '../../core/registry/model-state'
 import type { RoutingSnapshot } from '../../schemas/routing'
 import type { Action, RolloutState } from '../../core/rollout/index'
-import type { PlannedLook } from '../../core/gates/types'
+import type { LookSide, PlannedLook } from '../../core/gates/types'
 import type { PendingDelivery } from './webhook-deliverer'
 
 /** Extra facts the runner keeps beside the machine state. */
@@ -62,11 +62,23 @@ export interface StoredRollout {
   /** Decisions recorded over the rollout's life (the intent's `seq` of the last one). */
   decisions?: number
   /**
-   * The planned FAIL looks taken in the step of this epoch (docs/statistics.md §5.6): saved before
+   * The planned looks taken in the current step (docs/statistics.md §5.6, §5.7, §9.4): saved before
    * any verdict that used them is acted on, and passed back to the gates so a look is never taken
-   * twice. Looks of an older epoch do not apply: a new step starts with none.
+   * twice. Looks of another step or epoch do not apply: a new step starts with none.
    */
-  looks?: { epoch: number; looks: PlannedLook[] } | null
+  looks?: LooksRecord | null
+}
+
+/**
+ * The looks of one step. `step` and `sides` are written when the step begins (records from before
+ * they existed have neither): `sides` lists the look sides the step was planned with, so a step
+ * that began before the PASS and SRM looks existed never takes them mid-stage.
+ */
+export interface LooksRecord {
+  epoch: number
+  step?: number
+  sides?: LookSide[]
+  looks: PlannedLook[]
 }
 
 /** What one atomic write stores together with a rollout (all or nothing). */

@@ -11,7 +11,7 @@ import type { CoordinatorPort } from './ports'
 import { confirmRollback } from './rollback-confirmation'
 import type { RolloutRunner, StoredRollout } from './rollout-runner'
 import { evaluationInput } from './start-rollout'
-import { recordedLooks } from './evaluate-step'
+import { withTakenLooks } from './evaluate-step'
 import { replanAfterShadow } from './auto-plan'
 import type { VerdictRecord } from '../../core/gates/types'
 
@@ -86,7 +86,7 @@ export async function tickRollout(port: CoordinatorPort, runner: RolloutRunner, 
   if (taken.length > 0 && r.stepEpoch !== null) {
     // A planned look counts once: it is saved before its verdict is acted on, so a crash between
     // the two replays the recorded look instead of taking it again (docs/statistics.md §5.6).
-    current = { ...stored, looks: { epoch: r.stepEpoch, looks: [...recordedLooks(stored), ...taken] } }
+    current = { ...stored, looks: withTakenLooks(stored, taken) }
     await port.saveRollout(current)
   }
   // A shadow step that passed re-plans the canary stages from what it measured, before the step

@@ -27,7 +27,7 @@ import type { RolloutView } from '../../schemas/rollout-view'
 import { rolloutView } from '../views/rollout'
 import type { CoordinatorPort, Intent, PendingAction, RolloutEffects, StoredRollout } from './ports'
 import { pendingDelivery, type PendingDelivery } from './webhook-deliverer'
-import { evaluateStep } from './evaluate-step'
+import { evaluateStep, freshLooks } from './evaluate-step'
 import { derivedId, rolloutRow } from './rollout-records'
 
 export type { StoredRollout }
@@ -97,8 +97,9 @@ export class RolloutRunner {
       state: t.state,
       meta: stored.meta,
       decisions: seq,
-      // The step's recorded looks stay until a new epoch makes them stale (./evaluate-step).
-      ...(stored.looks ? { looks: stored.looks } : {}),
+      // A new step starts a looks record planned with every side; the current step keeps its own
+      // (./evaluate-step). The record is in the same atomic write as the step change.
+      ...looksAfter(stored, t.state),
       intent: pending.length > 0 ? { pending, epoch: this.port.model().epoch, seq, done: 0 } : null,
     }
     const quiet = QUIET_EVENTS.has(t.event.type)
@@ -291,4 +292,12 @@ export class RolloutRunner {
   async view(s: StoredRollout): Promise<RolloutView> {
     return rolloutView(s, await this.evidenceHash(s.state))
   }
+}
+
+/** The looks record to store with `next`: a fresh one when the step changed, else the stored one. */
+function looksAfter(stored: StoredRollout, next: RolloutState): Pick<StoredRollout, 'looks'> {
+  const prev = stored.state
+  const changed = next.stepEpoch !== prev.stepEpoch || next.stepIndex !== prev.stepIndex
+  const looks = changed ? freshLooks(next) : stored.looks
+  return looks ? { looks } : {}
 }

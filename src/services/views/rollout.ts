@@ -186,7 +186,14 @@ function configView(c: RolloutConfig): RolloutView['config'] {
         ? {
             power: c.durations.auto.power,
             traffic_per_s: c.durations.auto.trafficPerS,
-            measured: c.durations.auto.measured,
+            measured: c.durations.auto.measured.map((m) => ({
+              metric: m.metric,
+              mean: m.mean,
+              sd: m.sd,
+              margin: m.margin,
+              maturation_ms: m.maturationMs ?? null,
+              outcomes_per_s: m.outcomesPerS ?? null,
+            })),
             stages: c.durations.auto.stages,
             replanned: replannedView(c.durations.auto.replanned),
           }

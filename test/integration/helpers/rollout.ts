@@ -64,7 +64,7 @@ export const passingReport = {
 export const fastPlan = {
   durations: { stage_min_s: 60, shadow_min_s: 60, watch_s: 120 },
   shadow: { sample_rate: 1, min_samples: 100 },
-  // Hundreds of requests cannot show an error rate below 0.1%; a 10% floor can be shown with ~150.
+  // Hundreds of requests cannot show an error rate below 0.1%; a 10% floor can be shown with 297 clean requests (α_pass 0.025).
   gates: {
     shadow: { min_sample: 100, error_rate: { margin: 0.25, floor: 0.1 } },
     canary: { min_sample: 100, error_rate: { margin: 0.25, floor: 0.1 } },

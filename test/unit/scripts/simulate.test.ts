@@ -151,6 +151,11 @@ describe('summaries and flags', () => {
     expect(text).toMatch(/PASS {2}naive, every tick +median 2 min/)
     const never = summariseScenario(scenario('errors-3x'), results.slice(2, 3))
     expect(renderTargets(evaluateTargets([never]), 7, 1)).toMatch(/sequential, 24 h min +median > 1440 min/)
+    expect(text).not.toContain('Neyman')
+    // The goal that no test can reach in this world says so, once, under its title.
+    const half = renderTargets(evaluateTargets([summariseScenario(scenario('conv-half-margin'), results)]), 7, 4)
+    expect(half).toMatch(/PASS ≥ 60%\n {4}\(out of reach in this world without a covariate: .*53% .*§13\.6\)/)
+    expect(half.match(/Neyman/g)).toHaveLength(1)
   })
 
   it('counts runs that never decide as later than the cap in the median', () => {

@@ -87,6 +87,20 @@ describe('business gate with a pre-exposure covariate (CUPED, docs/statistics.md
     expect(evaluateGates(withX, config(false))).toEqual(evaluateGates(bare, config(undefined)))
   })
 
+  it('ignores a covariate on a mean gate (a stored config): the plain test, and the reason says so', () => {
+    // The same arms judged as a mean: its units (requests that reported) may be an arm-dependent selection.
+    const e = canary(withCovariate(N_B, 0.051), withCovariate(N_A, 0.05), 30)
+    const asMean = (covariate: boolean | undefined): GateConfig => {
+      const c = config(covariate)
+      return { ...c, business: c.business.map((g) => ({ ...g, kind: 'mean' as const })) }
+    }
+    const v = conversion(evaluateGates(e, asMean(true)))
+    const plain = conversion(evaluateGates(e, asMean(undefined)))
+    expect(v.reason).toBe(`${plain.reason} Covariate ignored: CUPED runs on proportion metrics only.`)
+    expect({ ...v, reason: '' }).toEqual({ ...plain, reason: '' })
+    expect(plain.reason).not.toContain('CUPED')
+  })
+
   it("turns CUPED off when the arms' covariate means differ beyond chance (not pre-exposure)", () => {
     // x̄ 0.05 apart with unit variance: z ≈ 9.5, far past the balance check's boundary; a client that
     // set the covariate from the version it was served would look like this.

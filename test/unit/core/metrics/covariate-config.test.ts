@@ -16,19 +16,12 @@ function issues(metrics: unknown[]): string[] {
 }
 
 describe('the covariate declaration', () => {
-  it('accepts a header name (lower-cased) on outcome metrics, the same header on several', () => {
+  it('accepts a header name (lower-cased) on proportion metrics, the same header on several', () => {
     const m = BusinessMetric.parse({ ...conversion, covariate: { header: 'X-ModelGate-Covariate' } })
     expect(m.covariate).toEqual({ header: 'x-modelgate-covariate' })
     const two = [
       { ...conversion, covariate: { header: 'x-cov' } },
-      {
-        name: 'revenue',
-        kind: 'mean',
-        direction: 'higher_is_better',
-        cap: 100,
-        floor: 0,
-        covariate: { header: 'X-Cov' },
-      },
+      { ...conversion, name: 'repaid', covariate: { header: 'X-Cov' } },
     ]
     expect(issues(two)).toEqual([])
   })
@@ -54,6 +47,16 @@ describe('the covariate declaration', () => {
     expect(issues([{ ...tokens, cap: 1e6, floor: 0, covariate: { header: 'x-cov' } }])).toEqual([
       'metrics.0.covariate: a covariate applies to outcome metrics only',
     ])
+  })
+
+  it('refuses a covariate on a mean outcome metric (its units are the requests that reported)', () => {
+    const order = { name: 'order_value', kind: 'mean', direction: 'higher_is_better', cap: 1000, floor: 0 }
+    expect(issues([conversion, { ...order, covariate: { header: 'x-cov' } }])).toEqual([
+      'metrics.1.covariate: a covariate applies to proportion metrics only (a mean counts only the units that reported)',
+    ])
+    expect(issues([conversion, order])).toEqual([])
+    // Stored before the rule: the metric shape itself (snapshots, views) still parses.
+    expect(BusinessMetric.parse({ ...order, covariate: { header: 'x-cov' } }).covariate).toEqual({ header: 'x-cov' })
   })
 
   it('refuses two different covariate headers in one model (the request id carries one value)', () => {

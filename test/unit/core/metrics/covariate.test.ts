@@ -9,6 +9,7 @@ import { buildEvidence, type MetricSpec } from '../../../../src/core/metrics/evi
 import type { MaturedRow } from '../../../../src/core/metrics/outcomes'
 import { mergeSummaries } from '../../../../src/core/metrics/summary'
 import { momentsWithCovariate } from '../../../../src/core/stats/cuped'
+import { momentsFromSums } from '../../../../src/core/stats/moments'
 import type { BusinessMetric } from '../../../../src/core/registry/types'
 
 describe('parseCovariate', () => {
@@ -155,10 +156,11 @@ describe('evidence with a covariate', () => {
     expect(e.challenger.outcomes.conversion).toEqual(momentsWithCovariate(90, 18, 18, 50, 33, 11))
   })
 
-  it('a mean: n = outcomes, x over the outcomes', () => {
+  it('a mean (declared before the rule): n = outcomes and no covariate, the outcomes being a selection', () => {
     const spec: MetricSpec = { name: 'conversion', kind: 'mean', covariate: true }
     const e = buildEvidence(summary, canary, [spec], clock)
-    expect(e.champion.outcomes.conversion).toEqual(momentsWithCovariate(30, 20, 20, 20, 15, 14))
+    expect(e.champion.outcomes.conversion).toEqual(momentsFromSums(30, 20, 20))
+    expect(e.challenger.outcomes.conversion!.x).toBeUndefined()
   })
 
   it('without the declaration, or in a watch (a non-concurrent baseline), the moments carry no covariate', () => {

@@ -97,6 +97,11 @@ async function conversionTie(): Promise<FakePort> {
   return port
 }
 
+/** Whether a stored rollout holds a look taken (every step starts with an empty looks record). */
+function tookLooks(r: StoredRollout | null): boolean {
+  return (r?.looks?.looks.length ?? 0) > 0
+}
+
 const scenarios: Scenario[] = [
   {
     // The look is saved before the FAIL is acted on; a crash in between replays the recorded look
@@ -108,12 +113,12 @@ const scenarios: Scenario[] = [
       expect(s.state.phase).toBe('rolled_back')
       expect(s.looks?.looks.map((l) => [l.metric, l.decision])).toContainEqual(['conversion', 'fail'])
       // Saved on its own first, while the rollout still ran: before the FAIL was acted on.
-      const first = port.savedRollouts.find((r) => r.looks)
+      const first = port.savedRollouts.find((r) => tookLooks(r))
       expect(first?.state.phase).toBe('progressing')
       expect(first?.state.lastTickAt).not.toBe(port.now())
     },
     afterCrash: (port) => {
-      if (!port.active()?.looks) return
+      if (!tookLooks(port.active())) return
       port.plantOutcomes({
         version: 'v1',
         arm: 'champion',
@@ -145,7 +150,7 @@ const scenarios: Scenario[] = [
       expect(first?.state).toMatchObject({ phase: 'progressing', stepIndex: 0 })
     },
     afterCrash: (port) => {
-      if (!port.active()?.looks) return
+      if (!tookLooks(port.active())) return
       plantConversion(port, { champion: [1_800_000, 90_000], challenger: [600_000, 28_800] })
     },
     retried: (port) => port.active()?.state.stepIndex === 0,
@@ -169,10 +174,10 @@ const scenarios: Scenario[] = [
     reached: (s, port) => {
       expect(s.state.phase).toBe('halted')
       expect(s.looks?.looks.map((l) => [l.metric, l.side, l.decision])).toEqual([['srm', 'srm', 'fail']])
-      expect(port.savedRollouts.find((r) => r.looks)?.state.phase).toBe('progressing')
+      expect(port.savedRollouts.find((r) => tookLooks(r))?.state.phase).toBe('progressing')
     },
     afterCrash: (port) => {
-      if (!port.active()?.looks) return
+      if (!tookLooks(port.active())) return
       port.plantArms({
         champion: { requests: 29_700, errorRate: 0.01 },
         challenger: { requests: 10_300, errorRate: 0.01 },
