@@ -55,15 +55,22 @@ export function etaText(v: VerdictView | undefined, now: number): string | undef
   return `~${time(e.decide_at)} (in ${left(e.decide_at)}${range})${gates.length ? `; ${gates.join(', ')}` : ''}`
 }
 
-/** The plan with each step's minimum length, when `durations: "auto"` planned some of them. */
+/**
+ * The plan with each step's minimum length, when `durations: "auto"` planned some of them, and
+ * when the canary stages were re-planned from the shadow step, what they were planned at before.
+ */
 export function plannedText(r: RolloutView): string | undefined {
   if (!r.plan.some((s) => s.planned_by === 'auto')) return undefined
-  return r.plan
+  const steps = r.plan
     .map((s) => {
       if (s.planned_min_ms === null || s.planned_min_ms === undefined) return s.label
       return `${s.label} ≥ ${formatDuration(s.planned_min_ms)}${s.planned_by === 'auto' ? ' (auto)' : ''}`
     })
     .join(' → ')
+  const re = r.config?.durations.auto?.replanned
+  if (!re) return steps
+  const before = re.stages.map((s) => `${s.weight}% ≥ ${formatDuration(s.ms)}`).join(', ')
+  return `${steps}; re-planned from the shadow step at ${time(re.at)} (was ${before} at ${re.traffic_per_s} req/s)`
 }
 
 /** The block printed under "ROLLOUT <id>". */

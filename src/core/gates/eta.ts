@@ -36,6 +36,7 @@ import type {
   ArmEvidence,
   GateConfig,
   GateEta,
+  LookSide,
   MetricDirection,
   PlannedLook,
   StageEta,
@@ -261,11 +262,12 @@ function forecast(
   search: Search,
   grows: boolean,
   looks: readonly PlannedLook[] | null,
+  sides: ReadonlySet<LookSide> | undefined,
 ): Forecast {
   // A vanishing SRM level, still positive once split with the SRM look (§9.4): the projection
   // forecasts PASS and FAIL, not HALT (module comment).
   const quiet: GateConfig = { ...config, srmAlpha: 1e-300 }
-  const run: Run = (s, l) => evaluateGates(scaleEvidence(e, s, grows), quiet, l)
+  const run: Run = (s, l) => evaluateGates(scaleEvidence(e, s, grows), quiet, l, sides)
   const projected = looks === null ? [] : projectLooks(run, looks, sMax, search)
   const probe = (s: number): Probe => {
     // The looks due by `s` are carried as if recorded; the looks this run would take are dropped.
@@ -291,6 +293,7 @@ function hasData(e: StageEvidence): boolean {
  *
  * `looks`: the planned looks recorded for the stage before `verdict` (the looks `verdict` took are
  * added here). Given, the projections model the planned looks; absent, every test is a mixture.
+ * `sides`: the look sides the stage was planned with, as given to `evaluateGates` (default all).
  *
  * @example const eta = stageEta(evidence, gate, verdict) // { decideAt, range, gates: [...] }
  */
@@ -298,7 +301,7 @@ export function stageEta(
   observed: StageEvidence,
   config: GateConfig,
   verdict: VerdictRecord,
-  opts: { championGrows?: boolean; looks?: readonly PlannedLook[] } = {},
+  opts: { championGrows?: boolean; looks?: readonly PlannedLook[]; sides?: ReadonlySet<LookSide> } = {},
 ): StageEta | null {
   // A watch compares with a fixed pre-rollout baseline: only the challenger's counts grow there.
   const grows = opts.championGrows ?? true
@@ -311,9 +314,9 @@ export function stageEta(
   // The looks `verdict` took count as recorded; SRM looks are left out with the rest of HALT.
   const looks =
     opts.looks === undefined ? null : [...opts.looks, ...(verdict.looks ?? [])].filter((l) => l.side !== 'srm')
-  const mid = forecast(evidence, config, sMax, POINT, grows, looks)
-  const better = forecast(shiftChallenger(evidence, config, 1), config, sMax, BAND, grows, looks)
-  const worse = forecast(shiftChallenger(evidence, config, -1), config, sMax, BAND, grows, looks)
+  const mid = forecast(evidence, config, sMax, POINT, grows, looks, opts.sides)
+  const better = forecast(shiftChallenger(evidence, config, 1), config, sMax, BAND, grows, looks, opts.sides)
+  const worse = forecast(shiftChallenger(evidence, config, -1), config, sMax, BAND, grows, looks, opts.sides)
   const range = (
     point: { s: number } | null,
     a: { s: number } | null,

@@ -112,13 +112,14 @@ export async function evaluateStep(
   const opts = { stageStartedAt: r.stepStartedAt, now, latencyMeasure: model.latency_measure }
   const evidence = buildEvidence(summary, spec, metricSpecs(model), opts)
   const looks = recordedLooks(stored)
-  const verdict = evaluateGates(evidence, gate, looks, plannedSides(stored))
+  const sides = plannedSides(stored)
+  const verdict = evaluateGates(evidence, gate, looks, sides)
   // The forecast sits beside the verdict and never changes it (docs/statistics.md §2.8); it models
   // the planned looks from the recorded ones, and its projected looks are never recorded.
   if (verdict.decision !== 'CONTINUE') return verdict
   return {
     ...verdict,
-    eta: forecast(() => stageEta(evidence, gate, verdict, { championGrows: step.kind !== 'watch', looks })),
+    eta: forecast(() => stageEta(evidence, gate, verdict, { championGrows: step.kind !== 'watch', looks, sides })),
   }
 }
 

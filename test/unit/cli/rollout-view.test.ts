@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { confirmationText, etaText, plannedText, rolloutLines } from '../../../src/cli/rollout-view'
+import { time } from '../../../src/cli/format'
 
 const T = '2026-11-26T10:00:00.000Z'
 
@@ -62,6 +63,12 @@ describe('etaText and plannedText (modelgate status)', () => {
     type View = Parameters<typeof plannedText>[0]
     expect(plannedText({ plan } as View)).toBe('canary 5% ≥ 1 h 30 min (auto) → canary 100% → watch (72 h) ≥ 72 h')
     expect(plannedText({ plan: [plan[2]] } as View)).toBeUndefined()
+    // Re-planned from the shadow step: what the canary stages were planned at before, and when.
+    const replanned = { at: T, from: 'shadow', traffic_per_s: 12.5, stages: [{ weight: 5, ms: 7_200_000 }] }
+    const config = { durations: { auto: { replanned } } }
+    expect(plannedText({ plan, config } as unknown as View)).toBe(
+      `canary 5% ≥ 1 h 30 min (auto) → canary 100% → watch (72 h) ≥ 72 h; re-planned from the shadow step at ${time(T)} (was 5% ≥ 2 h at 12.5 req/s)`,
+    )
   })
 })
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { stageEta, scaleEvidence, shiftChallenger } from '../../../../src/core/gates/eta'
 import { evaluateGates } from '../../../../src/core/gates/evaluate'
-import type { GateConfig, PlannedLook, StageEvidence } from '../../../../src/core/gates/types'
+import type { GateConfig, LookSide, PlannedLook, StageEvidence } from '../../../../src/core/gates/types'
 import { emptyHistogram } from '../../../../src/core/stats/histogram'
 import type { Moments } from '../../../../src/core/stats/moments'
 import { HOUR } from './helpers'
@@ -128,6 +128,10 @@ describe('stageEta with the planned looks (docs/statistics.md §5.6, §5.7)', ()
     expect(secs(withLooks?.decideAt)).toBeCloseTo(7_200, -1)
     expect(withLooks?.gates[0]).toMatchObject({ metric: 'score', expect: 'pass', at: withLooks?.decideAt })
     expect(secs(stageEta(e, c, evaluateGates(e, c))?.decideAt)).toBeCloseTo(16_490.4, -1)
+    // A stage planned without the PASS look (it began before it existed) is forecast by its mixture.
+    const failOnly = new Set<LookSide>(['fail'])
+    const old = stageEta(e, c, evaluateGates(e, c, looks, failOnly), { looks, sides: failOnly })
+    expect(secs(old?.decideAt)).toBeCloseTo(16_490.4, -1)
     // A forecast: the looks it projects are not handed back to be recorded.
     expect(looks).toHaveLength(0)
     expect(withLooks).not.toHaveProperty('looks')
