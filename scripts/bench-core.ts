@@ -7,13 +7,21 @@
  * - levenshtein on two unrelated 4,096-code-point strings (the shadow comparator's default cap)
  *   against a plain O(n·m) dynamic programme: the bit-parallel version should be >10× faster;
  * - levenshtein with maxCost 5 on two unrelated 50,000-code-point strings against the full
- *   4,096² distance: the bound trips in the first block, so it should cost a fraction of it.
+ *   4,096² distance: the bound trips in the first block, so it should cost a fraction of it;
+ * - the ETA of a CONTINUE canary with three gates and its planned looks (docs/statistics.md §2.8)
+ *   against the verdict it sits beside (one `evaluateGates`): what a tick pays for the forecast.
  *
  * Nothing here fails the process: it prints figures to read, as `npm run bench` does.
  *   npm run bench:core -- --rounds 7
  */
 import { parseArgs } from 'node:util'
+import { defaultGateConfig } from '../src/core/gates/defaults'
+import { stageEta } from '../src/core/gates/eta'
+import { evaluateGates } from '../src/core/gates/evaluate'
+import type { ArmEvidence, StageEvidence } from '../src/core/gates/types'
 import { levenshtein } from '../src/core/shadow/similarity'
+import { emptyHistogram, recordValue } from '../src/core/stats/histogram'
+import { momentsFromProportion } from '../src/core/stats/moments'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } })
 const rounds = Math.max(1, Number(values.rounds))
@@ -70,6 +78,33 @@ const b4k = randomString(12, 4096, letters)
 const a50k = randomString(3, 50_000, 'abc')
 const b50k = randomString(4, 50_000, 'xyz')
 
+/** One arm 2 h into a 10% canary: exposures, errors, a lognormal-ish latency spread, conversions. */
+function arm(n: number, conversions: number): ArmEvidence {
+  const latency = emptyHistogram(6)
+  for (let ms = 40; ms < 400; ms *= 1.05) recordValue(latency, ms, Math.round(n / 50))
+  return {
+    exposures: n,
+    errors: Math.round(n * 0.005),
+    latency,
+    outcomes: { conversion: momentsFromProportion(conversions, n) },
+  }
+}
+const T0 = 1_700_000_000_000
+const canary: StageEvidence = {
+  champion: arm(648_000, 32_400),
+  challenger: arm(72_000, 3_600),
+  shadow: null,
+  expectedChallengerShare: 0.1,
+  stageStartedAt: T0,
+  now: T0 + 2 * 3_600_000,
+}
+const gates = defaultGateConfig({
+  stage: 'canary',
+  championP99Ms: 320,
+  business: [{ metric: 'conversion', kind: 'proportion', direction: 'higher_is_better' }],
+})
+const verdict = evaluateGates(canary, gates, [])
+
 const pairs: Pair[] = [
   {
     name: 'levenshtein 4,096² (bit-parallel)',
@@ -83,11 +118,20 @@ const pairs: Pair[] = [
     baselineName: 'levenshtein 4,096², no bound',
     baseline: () => levenshtein(a4k, b4k),
   },
+  {
+    name: 'ETA, 3-gate canary with looks',
+    subject: () => stageEta(canary, gates, verdict, { looks: [] }),
+    baselineName: 'its verdict (evaluateGates)',
+    baseline: () => evaluateGates(canary, gates, []),
+  },
 ]
 
 // Same answers first: a fast wrong answer is not a result.
 if (levenshtein(a4k, b4k) !== plainDp(a4k, b4k)) throw new Error('bit-parallel and plain DP disagree')
 if (levenshtein(a50k, b50k, 5) !== 6) throw new Error('the bounded distance is not maxCost + 1')
+if (verdict.decision !== 'CONTINUE' || stageEta(canary, gates, verdict, { looks: [] })?.decideAt == null) {
+  throw new Error('the ETA pair must time the forecast of a CONTINUE stage that decides')
+}
 
 console.log(`bench:core, ${rounds} rounds (median ms; ratio = subject / baseline, per round, then median)`)
 for (const p of pairs) {

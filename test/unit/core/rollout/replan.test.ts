@@ -99,4 +99,18 @@ describe('replanCanary', () => {
     const r = replanCanary({ ...ctx(179_522_330), afterStep: 1 }, input(0.05))
     expect(canaryMs(r!.plan)).toBe(179_522_330)
   })
+
+  it('re-plans the canary stages after a feature-flag step and leaves the flag step alone', () => {
+    // shadow → cohort 10% of NZ → canary 10% → canary 100% → watch: the re-plan is made when the
+    // shadow step passes, from its measurements; the cohort step is not planned by power.
+    const cohort: Step = { kind: 'cohort', when: { cf: 'country', in: ['NZ'] }, percent: 10, minDurationMs: DAY }
+    const steps = plan(179_522_330)
+    const withFlag = [steps[0]!, cohort, ...steps.slice(1)]
+    const r = replanCanary({ ...ctx(179_522_330), plan: withFlag }, input(0.05))!
+    expect(r.plan[1]).toEqual(cohort)
+    const canary = r.plan[2] as Extract<Step, { kind: 'canary' }>
+    expect(canary.minDurationMs).toBeGreaterThan(359_044_659 - 1_000)
+    expect(canary.minDurationMs).toBeLessThan(359_044_659 + 1_000)
+    expect([r.plan[0], r.plan[3], r.plan[4]]).toEqual([steps[0], steps[2], steps[3]])
+  })
 })
