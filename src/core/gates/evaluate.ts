@@ -74,8 +74,9 @@ function checkSrm(e: StageEvidence, alpha: number, book: LookBook | null): SrmVe
   }
   // Sticky routing assigns whole units: no look on its overdispersed counts (docs/statistics.md §9.4).
   const sticky = (e.champion.stickyExposures ?? 0) + (e.challenger.stickyExposures ?? 0)
-  const skipped = book !== null && book.sides.has('srm') && srmLookSkipped(sticky, share, alpha, book)
-  const srmLooks = book !== null && book.sides.has('srm') && !skipped
+  const planned = book !== null && book.sides.has('srm')
+  const skipped = planned && srmLookSkipped(sticky, share, alpha, book)
+  const srmLooks = planned && !skipped
   const mixtureAlpha = srmLooks ? MIXTURE_SHARE * alpha : alpha
   const r = sequentialSrm({ counts: [nA, nB], expectedShares: [1 - share, share], alpha: mixtureAlpha })
   const skip = skipped

@@ -15,7 +15,7 @@
  */
 
 import { normalCdf, normalQuantile } from '../stats/special'
-import { LOOK_POWER, type LookBook, MIXTURE_SHARE } from './planned-look'
+import { LOOK_POWER, type LookBook, MIXTURE_SHARE, recordedLook } from './planned-look'
 import type { PlannedLook } from './types'
 
 /** The relative error of the challenger's share the look is planned to catch (−3%: 10% → 9.7%). */
@@ -44,7 +44,7 @@ export function srmLookCount(share: number, alphaLook: number): number {
  * challenger's count, so the switch cannot spend α twice (docs/statistics.md §9.4).
  */
 export function srmLookSkipped(sticky: number, share: number, srmAlpha: number, book: LookBook): boolean {
-  if (book.recorded.some((l) => l.metric === SRM_LOOK_METRIC && l.side === 'srm')) return false
+  if (recordedLook(book, SRM_LOOK_METRIC, 'srm') !== undefined) return false
   return sticky > SRM_STICKY_LIMIT * srmLookCount(share, (1 - MIXTURE_SHARE) * srmAlpha)
 }
 
@@ -60,7 +60,7 @@ export function srmLook(
   book: LookBook,
   now: number,
 ): PlannedLook | null {
-  const recorded = book.recorded.find((l) => l.metric === SRM_LOOK_METRIC && l.side === 'srm')
+  const recorded = recordedLook(book, SRM_LOOK_METRIC, 'srm')
   if (recorded !== undefined) return recorded
   const alphaLook = (1 - MIXTURE_SHARE) * srmAlpha
   const total = nA + nB

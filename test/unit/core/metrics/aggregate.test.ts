@@ -10,25 +10,9 @@ import {
   mergeAgg,
   type Agg,
   type Measurement,
-  type RequestMeasurement,
 } from '../../../../src/core/metrics/aggregate'
 import { quantile } from '../../../../src/core/stats/histogram'
-
-const at = 1_790_000_000_000
-const req = (over: Partial<RequestMeasurement> = {}): RequestMeasurement => ({
-  type: 'request',
-  requestId: 'r',
-  at,
-  epoch: 3,
-  version: 'v1',
-  arm: 'champion',
-  segment: '',
-  status: 200,
-  outcome: 'response',
-  latencyMs: 12,
-  fallback: null,
-  ...over,
-})
+import { at, req } from './fixtures'
 
 describe('aggregate', () => {
   it('classifies answers by status class and gateway outcome', () => {

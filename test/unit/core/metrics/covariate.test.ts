@@ -3,7 +3,7 @@
  * exposures, and the evidence's Moments built from the matured sums (core/metrics/covariate).
  */
 import { describe, expect, it } from 'vitest'
-import { aggregate, emptyAgg, mergeAgg, type RequestMeasurement } from '../../../../src/core/metrics/aggregate'
+import { aggregate, emptyAgg, mergeAgg } from '../../../../src/core/metrics/aggregate'
 import { covariateOf, parseCovariate } from '../../../../src/core/metrics/covariate'
 import { buildEvidence, type MetricSpec } from '../../../../src/core/metrics/evidence'
 import type { MaturedRow } from '../../../../src/core/metrics/outcomes'
@@ -11,6 +11,7 @@ import { mergeSummaries } from '../../../../src/core/metrics/summary'
 import { momentsWithCovariate } from '../../../../src/core/stats/cuped'
 import { momentsFromSums } from '../../../../src/core/stats/moments'
 import type { BusinessMetric } from '../../../../src/core/registry/types'
+import { at, req } from './fixtures'
 
 describe('parseCovariate', () => {
   it.each([
@@ -68,22 +69,6 @@ describe('covariateOf', () => {
     expect(covariateOf(declared, {})).toBe(0)
     expect(covariateOf(declared, { 'x-modelgate-covariate': 'n/a' })).toBe(0)
   })
-})
-
-const at = 1_790_000_000_000
-const req = (over: Partial<RequestMeasurement>): RequestMeasurement => ({
-  type: 'request',
-  requestId: 'r',
-  at,
-  epoch: 3,
-  version: 'v1',
-  arm: 'champion',
-  segment: '',
-  status: 200,
-  outcome: 'response',
-  latencyMs: 10,
-  fallback: null,
-  ...over,
 })
 
 describe('covariate sums in rows', () => {

@@ -4,31 +4,11 @@
  * the gate evidence as `stickyExposures` (0 for rows from before the count).
  */
 import { describe, expect, it } from 'vitest'
-import {
-  aggregate,
-  emptyAgg,
-  exposuresOf,
-  mergeAgg,
-  type RequestMeasurement,
-} from '../../../../src/core/metrics/aggregate'
+import { aggregate, emptyAgg, exposuresOf, mergeAgg } from '../../../../src/core/metrics/aggregate'
 import { buildEvidence } from '../../../../src/core/metrics/evidence'
 import { mergeSummaries } from '../../../../src/core/metrics/summary'
+import { at, req } from './fixtures'
 
-const at = 1_790_000_000_000
-const req = (over: Partial<RequestMeasurement>): RequestMeasurement => ({
-  type: 'request',
-  requestId: 'r',
-  at,
-  epoch: 3,
-  version: 'v1',
-  arm: 'champion',
-  segment: '',
-  status: 200,
-  outcome: 'response',
-  latencyMs: 10,
-  fallback: null,
-  ...over,
-})
 const challenger = { version: 'v2', arm: 'challenger' as const }
 
 describe('sticky exposures', () => {
